@@ -1,0 +1,33 @@
+import { defineConfig } from 'vitest/config';
+
+// Two projects: `unit` needs nothing but Node (sandbox, Vlens client against the in-process sandbox,
+// codec, pure helpers); `temporal` runs against a real Temporal dev server that the global setup starts
+// once through the project's provisioning script. Both run in `npm test`; neither skips.
+export default defineConfig({
+  test: {
+    pool: 'forks',
+    reporters: ['default'],
+    testTimeout: 60_000,
+    hookTimeout: 180_000,
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['test/unit/**/*.test.ts', 'test/sandbox/**/*.test.ts', 'test/activities/**/*.test.ts'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'temporal',
+          include: ['test/temporal/**/*.test.ts'],
+          globalSetup: ['test/temporal/global-setup.ts'],
+          // The dev server and workers share two cores; run files one after another.
+          fileParallelism: false,
+          hookTimeout: 900_000,
+        },
+      },
+    ],
+  },
+});

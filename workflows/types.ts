@@ -1,0 +1,204 @@
+// The external contract of the activation workflow (design.md §2): input, policy, messages and the
+// status object. Plain types only, so clients, the gateway and the workflow bundle share them without
+// pulling a schema library into the workflow sandbox.
+
+export interface GeoLocation {
+  latitude: number;
+  longitude: number;
+}
+
+/** Where the user's device is and what its clock says, sent with every app message. */
+export interface DeviceContext {
+  geoLocation: GeoLocation;
+  userDeviceUtcTime: string;
+}
+
+/**
+ * How long each human step may take. Durations are Temporal durations: milliseconds as a number or a
+ * string such as '5m' or '30 seconds', so tests can shrink every one of them.
+ */
+export type Duration = string | number;
+
+export interface Policy {
+  otpTtl: Duration;
+  maxOtpAttempts: number;
+  maxOtpSends: number;
+  resendCooldown: Duration;
+  livenessTimeout: Duration;
+  maxLivenessAttempts: number;
+  paymentTimeout: Duration;
+  /** StepValidatePayment is polled while awaiting payment, first after this, doubling up to the max. */
+  paymentReconcileInitial: Duration;
+  paymentReconcileMax: Duration;
+  /** The whole activation, from start to the last step. */
+  deadline: Duration;
+}
+
+export const DEFAULT_POLICY: Readonly<Policy> = Object.freeze({
+  otpTtl: '5m',
+  maxOtpAttempts: 5,
+  maxOtpSends: 5,
+  resendCooldown: '30s',
+  livenessTimeout: '15m',
+  maxLivenessAttempts: 3,
+  paymentTimeout: '30m',
+  paymentReconcileInitial: '2m',
+  paymentReconcileMax: '10m',
+  deadline: '24h',
+});
+
+export type SmsProvider = 1 | 2 | 3 | 4;
+
+export interface ActivationInput {
+  requestId: string;
+  transactionId?: string;
+  contractStorageId?: string;
+  device: DeviceContext;
+  paymentGateway?: string;
+  smsProvider?: SmsProvider;
+  /** The user's Vlens bearer token, when calls must be user-scoped. A secret. */
+  accessToken?: string;
+  policy?: Partial<Policy>;
+}
+
+export const ACTIVATION_STATES = [
+  'requesting_otp',
+  'awaiting_liveness',
+  'awaiting_otp',
+  'awaiting_payment',
+  'activating',
+  'activated',
+  'failed',
+  'cancelled',
+] as const;
+export type ActivationState = (typeof ACTIVATION_STATES)[number];
+
+export const FAILURE_REASONS = [
+  'otp_attempts_exhausted',
+  'otp_sends_exhausted',
+  'otp_expired',
+  'liveness_timeout',
+  'liveness_rejected',
+  'payment_timeout',
+  'deadline_exceeded',
+  'request_not_approved',
+  'vlens_rejected',
+  'cancelled',
+] as const;
+export type FailureReason = (typeof FAILURE_REASONS)[number];
+
+export const TERMINAL_STATES: readonly ActivationState[] = ['activated', 'failed', 'cancelled'];
+
+export type NextActionType = 'submit_otp' | 'submit_liveness' | 'pay' | 'wait' | 'none';
+
+export interface NextAction {
+  type: NextActionType;
+  expiresAt?: string;
+  attemptsLeft?: number;
+  resendAvailableAt?: string;
+  sendsLeft?: number;
+  paymentLink?: string;
+}
+
+export interface StatusEvent {
+  at: string;
+  type: string;
+  /** Never an OTP code, image, token or position. */
+  detail?: string;
+}
+
+export interface ActivationStatus {
+  requestId: string;
+  workflowId: string;
+  state: ActivationState;
+  failureReason?: FailureReason;
+  needsAttention: boolean;
+  nextAction: NextAction;
+  otp?: { expiresAt: string; attemptsLeft: number; sendsLeft: number; resendAvailableAt: string };
+  liveness?: { required: boolean; attemptsLeft: number };
+  payment?: { link?: string; deadline: string; gateway?: string; paidAt?: string };
+  events: StatusEvent[];
+}
+
+// ---- message payloads -------------------------------------------------------------------------
+
+/** Fields every message from the app carries. */
+export interface AppMessage {
+  device: DeviceContext;
+  accessToken?: string;
+}
+
+export interface SubmitOtpInput extends AppMessage {
+  code: string;
+}
+
+export type OtpOutcome = 'accepted' | 'wrong_code' | 'expired' | 'locked';
+
+export interface SubmitOtpResult {
+  outcome: OtpOutcome;
+  attemptsLeft: number;
+  status: ActivationStatus;
+}
+
+/**
+ * Liveness images: `image` plus optionally three `faces`, each either inline base64 or a reference
+ * into the claim-check image store (so large selfies never enter workflow history).
+ */
+export interface SubmitLivenessInput extends AppMessage {
+  image: string;
+  faces?: [string, string, string];
+}
+
+export type LivenessOutcome = 'accepted' | 'rejected';
+
+export interface SubmitLivenessResult {
+  outcome: LivenessOutcome;
+  attemptsLeft: number;
+  status: ActivationStatus;
+}
+
+export type ResendOtpInput = AppMessage;
+
+export interface ResendOtpResult {
+  status: ActivationStatus;
+}
+
+export const PAYMENT_SOURCES = ['app', 'kashier', 'fawry', 'vlens', 'operator'] as const;
+export type PaymentSource = (typeof PAYMENT_SOURCES)[number];
+
+export interface PaymentCompletedInput {
+  source: PaymentSource;
+  eventId: string;
+  reference?: string;
+  amount?: number;
+  currency?: string;
+  paidAt?: string;
+}
+
+export interface CancelInput {
+  reason: string;
+}
+
+// ---- identifiers ------------------------------------------------------------------------------
+
+export const WORKFLOW_TYPE = 'activation';
+export const DEFAULT_TASK_QUEUE = 'vlens-activation';
+
+export function workflowIdFor(requestId: string): string {
+  return `activation-${requestId}`;
+}
+
+/** Search attribute names registered on the server (both Keyword). */
+export const SEARCH_ATTRIBUTES = {
+  state: 'ActivationState',
+  vlensRequestId: 'VlensRequestId',
+} as const;
+
+/** Error types an update validator or handler rejects with (ApplicationFailure.type). */
+export const REJECTION_TYPES = {
+  invalidInput: 'InvalidInput',
+  invalidState: 'InvalidState',
+  resendCooldown: 'ResendCooldown',
+  sendsExhausted: 'SendsExhausted',
+  alreadyEnded: 'ActivationEnded',
+} as const;
