@@ -24,7 +24,7 @@ export default defineConfig({
           include: ['test/temporal/**/*.test.ts'],
           globalSetup: ['test/temporal/global-setup.ts'],
           // The dev server and workers share two cores; run files one after another.
-          fileParallelism: false,
+          poolOptions: { forks: { singleFork: true } },
           hookTimeout: 900_000,
         },
       },

@@ -32,6 +32,11 @@ export interface Policy {
   paymentReconcileMax: Duration;
   /** The whole activation, from start to the last step. */
   deadline: Duration;
+  /**
+   * After a failure or cancellation that came once a payment link was out, the workflow stays open
+   * this long so a late payment notification can still flag it (`needsAttention`) for a refund.
+   */
+  latePaymentWindow: Duration;
 }
 
 export const DEFAULT_POLICY: Readonly<Policy> = Object.freeze({
@@ -45,6 +50,7 @@ export const DEFAULT_POLICY: Readonly<Policy> = Object.freeze({
   paymentReconcileInitial: '2m',
   paymentReconcileMax: '10m',
   deadline: '24h',
+  latePaymentWindow: '15m',
 });
 
 export type SmsProvider = 1 | 2 | 3 | 4;
@@ -132,7 +138,11 @@ export interface SubmitOtpInput extends AppMessage {
   code: string;
 }
 
-export type OtpOutcome = 'accepted' | 'wrong_code' | 'expired' | 'locked';
+/**
+ * `liveness_rejected` happens only in the legacy API flavour, where the selfie travels with the OTP
+ * and its verdict arrives with the OTP's: the app is sent back to the liveness step.
+ */
+export type OtpOutcome = 'accepted' | 'wrong_code' | 'expired' | 'locked' | 'liveness_rejected';
 
 export interface SubmitOtpResult {
   outcome: OtpOutcome;

@@ -1,0 +1,52 @@
+// Builds the activation worker from its parts. Used by the worker process, the tests and the
+// benchmarks alike, so all of them run the same workflow code with the same options.
+import { fileURLToPath } from 'node:url';
+import { bundleWorkflowCode, Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
+import type { VlensActivities } from '../activities/contract';
+
+export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+
+export interface ActivationWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  activities: VlensActivities;
+  /** Prebuilt bundle code (tests bundle once; production ships a bundle file). */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+  maxCachedWorkflows?: number;
+  maxConcurrentActivities?: number;
+  maxConcurrentWorkflowTasks?: number;
+  shutdownGraceSeconds?: number;
+  interceptors?: WorkerOptions['interceptors'];
+  dataConverter?: WorkerOptions['dataConverter'];
+}
+
+export async function bundleActivationWorkflows(): Promise<{ code: string }> {
+  return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger });
+}
+
+const quietBundlerLogger = {
+  log: () => undefined,
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: (message: string) => console.warn(message),
+  error: (message: string) => console.error(message),
+};
+
+export async function createActivationWorker(options: ActivationWorkerOptions): Promise<Worker> {
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue,
+    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    activities: { ...options.activities },
+    maxCachedWorkflows: options.maxCachedWorkflows ?? 500,
+    maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities ?? 100,
+    maxConcurrentWorkflowTaskExecutions: options.maxConcurrentWorkflowTasks ?? 40,
+    // On SIGTERM: stop polling, let in-flight Vlens calls finish within this grace, then exit.
+    shutdownGraceTime: `${options.shutdownGraceSeconds ?? 30}s`,
+    ...(options.interceptors ? { interceptors: options.interceptors } : {}),
+    ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
+  });
+}

@@ -1,0 +1,179 @@
+// Plain, synchronous checks of every message payload. Update validators must be synchronous, and a
+// schema library in the workflow bundle is rebuilt per cached workflow (design.md §6), so the workflow
+// validates with these small functions; the gateway validates the same shapes with zod before sending.
+import { ApplicationFailure } from '@temporalio/workflow';
+import {
+  PAYMENT_SOURCES,
+  REJECTION_TYPES,
+  type ActivationInput,
+  type AppMessage,
+  type CancelInput,
+  type PaymentCompletedInput,
+  type SubmitLivenessInput,
+  type SubmitOtpInput,
+} from './types';
+
+export interface FieldProblem {
+  field: string;
+  message: string;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
+const OTP_CODE = /^\d{4,8}$/;
+const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
+/** A claim-check reference into the image store: images themselves never enter history. */
+export const IMAGE_REF = /^blob:[A-Za-z0-9_-]{8,200}$/;
+/** Inline images must stay small: several of them must fit one Temporal payload (2 MB limit). */
+export const MAX_INLINE_IMAGE_CHARS = 700_000;
+export const MAX_INLINE_IMAGES_TOTAL_CHARS = 1_500_000;
+const MAX_TOKEN_CHARS = 8192;
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+
+function checkDevice(device: unknown, problems: FieldProblem[], prefix = 'device'): void {
+  if (!isObject(device)) {
+    problems.push({ field: prefix, message: 'must be an object with geoLocation and userDeviceUtcTime' });
+    return;
+  }
+  const geo = device.geoLocation;
+  if (!isObject(geo)) {
+    problems.push({ field: `${prefix}.geoLocation`, message: 'must be { latitude, longitude }' });
+  } else {
+    if (!isFiniteNumber(geo.latitude) || geo.latitude < -90 || geo.latitude > 90) {
+      problems.push({ field: `${prefix}.geoLocation.latitude`, message: 'must be a number between -90 and 90' });
+    }
+    if (!isFiniteNumber(geo.longitude) || geo.longitude < -180 || geo.longitude > 180) {
+      problems.push({ field: `${prefix}.geoLocation.longitude`, message: 'must be a number between -180 and 180' });
+    }
+  }
+  const time = device.userDeviceUtcTime;
+  if (typeof time !== 'string' || !ISO_UTC.test(time) || Number.isNaN(Date.parse(time))) {
+    problems.push({ field: `${prefix}.userDeviceUtcTime`, message: 'must be an ISO-8601 date-time' });
+  }
+}
+
+function checkOptionalString(value: unknown, field: string, max: number, problems: FieldProblem[]): void {
+  if (value !== undefined && (typeof value !== 'string' || value.length === 0 || value.length > max)) {
+    problems.push({ field, message: `must be a non-empty string of at most ${max} characters` });
+  }
+}
+
+function checkAppMessage(payload: unknown, problems: FieldProblem[]): payload is AppMessage & Record<string, unknown> {
+  if (!isObject(payload)) {
+    problems.push({ field: '', message: 'must be an object' });
+    return false;
+  }
+  checkDevice(payload.device, problems);
+  checkOptionalString(payload.accessToken, 'accessToken', MAX_TOKEN_CHARS, problems);
+  return true;
+}
+
+function checkImage(value: unknown, field: string, problems: FieldProblem[]): number {
+  if (typeof value !== 'string' || value.length === 0) {
+    problems.push({ field, message: 'must be a base64 image or an image reference (blob:...)' });
+    return 0;
+  }
+  if (IMAGE_REF.test(value)) return 0;
+  if (value.length % 4 !== 0 || !BASE64.test(value)) {
+    problems.push({ field, message: 'is not valid base64' });
+    return 0;
+  }
+  if (value.length > MAX_INLINE_IMAGE_CHARS) {
+    problems.push({ field, message: `inline image over ${MAX_INLINE_IMAGE_CHARS} base64 characters; upload it and send a reference` });
+  }
+  return value.length;
+}
+
+export function fail(problems: FieldProblem[], what: string): never {
+  throw ApplicationFailure.create({
+    type: REJECTION_TYPES.invalidInput,
+    message: `invalid ${what}: ${problems.map((p) => (p.field ? `${p.field} ${p.message}` : p.message)).join('; ')}`,
+    nonRetryable: true,
+    details: [problems],
+  });
+}
+
+export function checkActivationInput(input: unknown): asserts input is ActivationInput {
+  const problems: FieldProblem[] = [];
+  if (!isObject(input)) fail([{ field: '', message: 'must be an object' }], 'activation input');
+  if (typeof input.requestId !== 'string' || !UUID.test(input.requestId)) {
+    problems.push({ field: 'requestId', message: 'must be a UUID' });
+  }
+  for (const field of ['transactionId', 'contractStorageId'] as const) {
+    if (input[field] !== undefined && (typeof input[field] !== 'string' || !UUID.test(input[field]))) {
+      problems.push({ field, message: 'must be a UUID' });
+    }
+  }
+  checkDevice(input.device, problems);
+  checkOptionalString(input.paymentGateway, 'paymentGateway', 50, problems);
+  if (input.smsProvider !== undefined && ![1, 2, 3, 4].includes(input.smsProvider as number)) {
+    problems.push({ field: 'smsProvider', message: 'must be 1, 2, 3 or 4' });
+  }
+  checkOptionalString(input.accessToken, 'accessToken', MAX_TOKEN_CHARS, problems);
+  if (input.policy !== undefined && !isObject(input.policy)) {
+    problems.push({ field: 'policy', message: 'must be an object' });
+  }
+  if (problems.length) fail(problems, 'activation input');
+}
+
+export function checkSubmitOtp(payload: unknown): asserts payload is SubmitOtpInput {
+  const problems: FieldProblem[] = [];
+  if (checkAppMessage(payload, problems) && (typeof payload.code !== 'string' || !OTP_CODE.test(payload.code))) {
+    problems.push({ field: 'code', message: 'must be 4 to 8 digits' });
+  }
+  if (problems.length) fail(problems, 'OTP submission');
+}
+
+export function checkSubmitLiveness(payload: unknown): asserts payload is SubmitLivenessInput {
+  const problems: FieldProblem[] = [];
+  if (checkAppMessage(payload, problems)) {
+    let inlineChars = checkImage(payload.image, 'image', problems);
+    if (payload.faces !== undefined) {
+      if (!Array.isArray(payload.faces) || payload.faces.length !== 3) {
+        problems.push({ field: 'faces', message: 'must be exactly three images' });
+      } else {
+        payload.faces.forEach((face, i) => (inlineChars += checkImage(face, `faces[${i}]`, problems)));
+      }
+    }
+    if (inlineChars > MAX_INLINE_IMAGES_TOTAL_CHARS) {
+      problems.push({ field: 'image', message: 'inline images together are too large; upload them and send references' });
+    }
+  }
+  if (problems.length) fail(problems, 'liveness submission');
+}
+
+export function checkResendOtp(payload: unknown): asserts payload is AppMessage {
+  const problems: FieldProblem[] = [];
+  checkAppMessage(payload, problems);
+  if (problems.length) fail(problems, 'resend request');
+}
+
+export function checkPaymentCompleted(payload: unknown): asserts payload is PaymentCompletedInput {
+  const problems: FieldProblem[] = [];
+  if (!isObject(payload)) fail([{ field: '', message: 'must be an object' }], 'payment notification');
+  if (!PAYMENT_SOURCES.includes(payload.source as never)) {
+    problems.push({ field: 'source', message: `must be one of ${PAYMENT_SOURCES.join(', ')}` });
+  }
+  if (typeof payload.eventId !== 'string' || payload.eventId.length === 0 || payload.eventId.length > 200) {
+    problems.push({ field: 'eventId', message: 'must be a non-empty string of at most 200 characters' });
+  }
+  checkOptionalString(payload.reference, 'reference', 200, problems);
+  if (payload.amount !== undefined && (!isFiniteNumber(payload.amount) || payload.amount < 0)) {
+    problems.push({ field: 'amount', message: 'must be a non-negative number' });
+  }
+  if (payload.currency !== undefined && (typeof payload.currency !== 'string' || !/^[A-Z]{3}$/.test(payload.currency))) {
+    problems.push({ field: 'currency', message: 'must be a three-letter ISO currency code' });
+  }
+  if (payload.paidAt !== undefined && (typeof payload.paidAt !== 'string' || Number.isNaN(Date.parse(payload.paidAt)))) {
+    problems.push({ field: 'paidAt', message: 'must be an ISO-8601 date-time' });
+  }
+  if (problems.length) fail(problems, 'payment notification');
+}
+
+export function checkCancel(payload: unknown): asserts payload is CancelInput {
+  if (!isObject(payload) || typeof payload.reason !== 'string' || payload.reason.length === 0 || payload.reason.length > 500) {
+    fail([{ field: 'reason', message: 'must be a non-empty string of at most 500 characters' }], 'cancel request');
+  }
+}

@@ -1,0 +1,28 @@
+// Message definitions of design.md §2, shared by the workflow, the client library, the gateway and
+// the CLI, so a name can never drift between sender and receiver.
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type {
+  ActivationStatus,
+  CancelInput,
+  PaymentCompletedInput,
+  ResendOtpInput,
+  ResendOtpResult,
+  SubmitLivenessInput,
+  SubmitLivenessResult,
+  SubmitOtpInput,
+  SubmitOtpResult,
+} from './types';
+
+export const statusQuery = defineQuery<ActivationStatus>('status');
+
+export const submitOtpUpdate = defineUpdate<SubmitOtpResult, [SubmitOtpInput]>('submitOtp');
+export const submitLivenessUpdate = defineUpdate<SubmitLivenessResult, [SubmitLivenessInput]>('submitLiveness');
+export const resendOtpUpdate = defineUpdate<ResendOtpResult, [ResendOtpInput]>('resendOtp');
+
+// Fire-and-forget twins of the updates, for senders that cannot wait for an answer.
+export const otpCodeSignal = defineSignal<[SubmitOtpInput]>('otpCode');
+export const livenessImageSignal = defineSignal<[SubmitLivenessInput]>('livenessImage');
+export const resendOtpRequestedSignal = defineSignal<[ResendOtpInput]>('resendOtpRequested');
+
+export const paymentCompletedSignal = defineSignal<[PaymentCompletedInput]>('paymentCompleted');
+export const cancelSignal = defineSignal<[CancelInput]>('cancel');

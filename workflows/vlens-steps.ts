@@ -1,0 +1,62 @@
+// The two retry profiles for Vlens calls, and the one mapping from an activity's terminal failure to
+// the activation's failure reason.
+//
+// - Background calls (the first OTP request, payment confirmation, reconciliation) retry durably until
+//   the activation's overall deadline: nobody waits on them, and giving up early loses a sale.
+// - User-facing calls run inside an update the app is waiting on; they give up after a bounded time
+//   so the app can tell its user to try again, and no OTP attempt is used up.
+import { ActivityFailure, ApplicationFailure, TimeoutFailure, proxyActivities } from '@temporalio/workflow';
+import type { VlensActivities } from '../activities/contract';
+import { VLENS_FAILURE_TYPES } from '../activities/contract';
+import type { FailureReason } from './types';
+
+const USER_FACING_BUDGET_MS = 60_000;
+
+export function backgroundVlens(remainingMs: number): VlensActivities {
+  return proxyActivities<VlensActivities>({
+    startToCloseTimeout: '30s',
+    // Bounded by the overall deadline, so a Vlens outage ends as deadline_exceeded, not a hang.
+    scheduleToCloseTimeout: Math.max(1_000, remainingMs),
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '5m' },
+  });
+}
+
+export const userFacingVlens = proxyActivities<VlensActivities>({
+  startToCloseTimeout: '20s',
+  scheduleToCloseTimeout: USER_FACING_BUDGET_MS,
+  retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '10s' },
+});
+
+/** The ApplicationFailure type at the root of an activity failure, if any. */
+export function vlensFailureType(error: unknown): string | undefined {
+  if (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure) return error.cause.type ?? undefined;
+  return undefined;
+}
+
+export function isVlensTimeout(error: unknown): boolean {
+  return error instanceof ActivityFailure && error.cause instanceof TimeoutFailure;
+}
+
+/** Terminal Vlens answers and the reason the activation fails with; anything else is not terminal. */
+export function terminalReasonFor(error: unknown): FailureReason | undefined {
+  switch (vlensFailureType(error)) {
+    case VLENS_FAILURE_TYPES.requestNotApproved:
+      return 'request_not_approved';
+    case VLENS_FAILURE_TYPES.requestRejected:
+    case VLENS_FAILURE_TYPES.alreadySigned:
+    case VLENS_FAILURE_TYPES.outOfOrder:
+    case VLENS_FAILURE_TYPES.invalidRequest:
+    case VLENS_FAILURE_TYPES.userTokenRejected:
+      return 'vlens_rejected';
+    default:
+      return undefined;
+  }
+}
+
+/** A short, secret-free description of a Vlens failure for the audit trail. */
+export function describeFailure(error: unknown): string {
+  const type = vlensFailureType(error);
+  if (type) return type;
+  if (isVlensTimeout(error)) return 'timeout';
+  return error instanceof Error ? error.name : 'error';
+}
