@@ -1,14 +1,20 @@
 // Starts one real Temporal dev server for the whole `temporal` test project, through the same
 // provisioning script `npm start` uses. If it cannot start, every test in the project fails loudly.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { TestProject } from 'vitest/node';
 import { devServerExecutable, resolveTemporalCli } from '../../scripts/temporal-cli';
+import { bundleActivationWorkflows } from '../../worker/create-worker';
 import { ALL_SEARCH_ATTRIBUTE_KEYS } from '../../workflows/search-attributes';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     temporalAddress: string;
     temporalNamespace: string;
+    /** The workflow code bundled once for the whole run, so each test file starts its worker fast. */
+    workflowBundlePath: string;
   }
 }
 
@@ -25,6 +31,10 @@ export async function setup(project: TestProject): Promise<void> {
   });
   project.provide('temporalAddress', env.address);
   project.provide('temporalNamespace', env.namespace ?? 'default');
+  const bundle = await bundleActivationWorkflows();
+  const bundlePath = path.join(mkdtempSync(path.join(os.tmpdir(), 'vlens-bundle-')), 'workflows.js');
+  writeFileSync(bundlePath, bundle.code);
+  project.provide('workflowBundlePath', bundlePath);
 }
 
 export async function teardown(): Promise<void> {

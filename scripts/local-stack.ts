@@ -1,0 +1,123 @@
+// Starts and stops the pieces of the local stack as child processes: the Temporal dev server (with its
+// UI and a SQLite file, so activations survive a restart), the sandbox, the worker and the gateway.
+// Shared by `npm start`, the demo and the chaos suite, which kills and restarts the pieces.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { Connection } from '@temporalio/client';
+import { ALL_SEARCH_ATTRIBUTE_KEYS } from '../workflows/search-attributes';
+
+export const ROOT = path.resolve(new URL('..', import.meta.url).pathname);
+export const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
+
+export interface ManagedProcess {
+  name: string;
+  child: ChildProcess;
+  exited: Promise<number | null>;
+}
+
+export function startProcess(
+  name: string,
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  output: 'inherit' | 'prefix' | 'ignore' = 'prefix',
+): ManagedProcess {
+  const child = spawn(command, args, {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: output === 'inherit' ? 'inherit' : ['ignore', 'pipe', 'pipe'],
+  });
+  if (output === 'prefix') {
+    const prefix = (chunk: Buffer) =>
+      chunk
+        .toString()
+        .split('\n')
+        .filter((line) => line.trim())
+        .map((line) => `[${name}] ${line}`)
+        .join('\n') + '\n';
+    child.stdout?.on('data', (chunk: Buffer) => process.stdout.write(prefix(chunk)));
+    child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(prefix(chunk)));
+  } else if (output === 'ignore') {
+    child.stdout?.resume();
+    child.stderr?.resume();
+  }
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { name, child, exited };
+}
+
+/** SIGTERM, then SIGKILL if it has not gone after the grace period. */
+export async function stopProcess(proc: ManagedProcess, graceMs = 15_000): Promise<void> {
+  if (proc.child.exitCode !== null || proc.child.signalCode !== null) return;
+  proc.child.kill('SIGTERM');
+  const timer = setTimeout(() => proc.child.kill('SIGKILL'), graceMs);
+  await proc.exited;
+  clearTimeout(timer);
+}
+
+export interface DevServerOptions {
+  cliPath: string;
+  dataDir: string;
+  port: number;
+  uiPort: number;
+  /** Extra `temporal server start-dev` flags, e.g. --ui-codec-endpoint. */
+  extraArgs?: string[];
+  output?: 'inherit' | 'prefix' | 'ignore';
+}
+
+export function startDevServer(options: DevServerOptions): ManagedProcess {
+  mkdirSync(options.dataDir, { recursive: true });
+  const args = [
+    'server',
+    'start-dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(options.port),
+    '--ui-port',
+    String(options.uiPort),
+    '--db-filename',
+    path.join(options.dataDir, 'temporal.sqlite'),
+    '--log-level',
+    'warn',
+    ...ALL_SEARCH_ATTRIBUTE_KEYS.flatMap((key) => ['--search-attribute', `${key.name}=Keyword`]),
+    ...(options.extraArgs ?? []),
+  ];
+  return startProcess('temporal', options.cliPath, args, {}, options.output ?? 'prefix');
+}
+
+/** Waits until the Temporal frontend answers, or throws after the timeout. */
+export async function waitForTemporal(address: string, timeoutMs = 60_000): Promise<void> {
+  const started = Date.now();
+  let lastError: unknown;
+  while (Date.now() - started < timeoutMs) {
+    try {
+      const connection = await Connection.connect({ address, connectTimeout: 2_000 });
+      await connection.workflowService.getSystemInfo({});
+      await connection.close();
+      return;
+    } catch (error) {
+      lastError = error;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
+  throw new Error(`Temporal at ${address} did not answer within ${timeoutMs / 1000}s: ${String(lastError)}`);
+}
+
+/** Waits until an HTTP endpoint answers with any status below 500. */
+export async function waitForHttp(url: string, timeoutMs = 30_000): Promise<void> {
+  const started = Date.now();
+  let lastError: unknown;
+  while (Date.now() - started < timeoutMs) {
+    try {
+      const response = await fetch(url);
+      await response.body?.cancel();
+      if (response.status < 500) return;
+      lastError = `HTTP ${response.status}`;
+    } catch (error) {
+      lastError = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  }
+  throw new Error(`${url} did not answer within ${timeoutMs / 1000}s: ${String(lastError)}`);
+}

@@ -1,0 +1,97 @@
+// `npm start`: the whole local stack in one command — the Temporal dev server with its UI (state in
+// ./.data/temporal.sqlite, so activations survive a restart), the Vlens sandbox, the worker and the
+// HTTP gateway — with the URLs printed and everything stopped cleanly on Ctrl-C.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { resolveTemporalCli } from './temporal-cli';
+import {
+  ROOT,
+  TSX,
+  startDevServer,
+  startProcess,
+  stopProcess,
+  waitForHttp,
+  waitForTemporal,
+  type ManagedProcess,
+} from './local-stack';
+
+const env = process.env;
+const DATA_DIR = path.resolve(ROOT, env.DATA_DIR ?? '.data');
+const TEMPORAL_PORT = Number(env.TEMPORAL_PORT ?? 7233);
+const UI_PORT = Number(env.TEMPORAL_UI_PORT ?? 8233);
+const SANDBOX_PORT = Number(env.SANDBOX_PORT ?? 4010);
+const GATEWAY_PORT = Number(env.GATEWAY_PORT ?? 3000);
+const temporalAddress = `127.0.0.1:${TEMPORAL_PORT}`;
+const sandboxUrl = `http://127.0.0.1:${SANDBOX_PORT}`;
+const gatewayUrl = `http://127.0.0.1:${GATEWAY_PORT}`;
+const hasGateway = existsSync(path.join(ROOT, 'client/gateway/main.ts'));
+
+const running: ManagedProcess[] = [];
+let stopping = false;
+
+async function stopAll(exitCode: number): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    console.log('\nstopping the local stack...');
+    // Reverse order: callers first, the server last, so nothing loses its peer mid-request.
+    for (const proc of [...running].reverse()) await stopProcess(proc);
+    console.log('stopped.');
+  }
+  process.exit(exitCode);
+}
+
+function supervise(proc: ManagedProcess): ManagedProcess {
+  running.push(proc);
+  void proc.exited.then((code) => {
+    if (!stopping) {
+      console.error(`[${proc.name}] exited unexpectedly (code ${code}); stopping the stack.`);
+      void stopAll(1);
+    }
+  });
+  return proc;
+}
+
+async function main(): Promise<void> {
+  process.on('SIGINT', () => void stopAll(0));
+  process.on('SIGTERM', () => void stopAll(0));
+
+  const cli = await resolveTemporalCli((line) => console.log(line));
+  if (cli.kind !== 'existing') {
+    throw new Error(`npm start needs the Temporal CLI: ${cli.why}`);
+  }
+  console.log(`Temporal CLI: ${cli.path} (${cli.foundVia})`);
+
+  supervise(startDevServer({ cliPath: cli.path, dataDir: DATA_DIR, port: TEMPORAL_PORT, uiPort: UI_PORT }));
+  await waitForTemporal(temporalAddress);
+
+  const common = { TEMPORAL_ADDRESS: temporalAddress, DATA_DIR };
+  supervise(
+    startProcess('sandbox', TSX, ['sandbox/main.ts'], {
+      ...common,
+      SANDBOX_PORT: String(SANDBOX_PORT),
+      ...(hasGateway ? { SANDBOX_WEBHOOK_URL: `${gatewayUrl}/v1/webhooks/{gateway}` } : {}),
+      ...(hasGateway ? { SANDBOX_VLENS_WEBHOOK_URL: `${gatewayUrl}/v1/webhooks/vlens` } : {}),
+    }),
+  );
+  await waitForHttp(`${sandboxUrl}/sandbox/calls`);
+
+  supervise(startProcess('worker', TSX, ['worker/main.ts'], { ...common, VLENS_BASE_URL: sandboxUrl }));
+  if (hasGateway) {
+    supervise(startProcess('gateway', TSX, ['client/gateway/main.ts'], { ...common, GATEWAY_PORT: String(GATEWAY_PORT) }));
+    await waitForHttp(`${gatewayUrl}/healthz`);
+  }
+
+  console.log(`
+Local stack is up:
+  Temporal        ${temporalAddress}   (namespace default, task queue vlens-activation)
+  Temporal UI     http://127.0.0.1:${UI_PORT}
+  Vlens sandbox   ${sandboxUrl}     (ApiKey sandbox-key)${hasGateway ? `\n  HTTP gateway    ${gatewayUrl}     (Authorization: Bearer dev-key)` : ''}
+  Data            ${DATA_DIR}
+
+Try \`npm run demo\` in another terminal. Ctrl-C stops everything.`);
+}
+
+main().catch((error: unknown) => {
+  console.error(`npm start failed: ${error instanceof Error ? error.message : String(error)}`);
+  void stopAll(1);
+});

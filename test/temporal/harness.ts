@@ -1,0 +1,167 @@
+// The real thing, wired for tests: the Vlens sandbox over HTTP, the real activities and worker on a
+// fresh task queue, and a client of the real Temporal dev server that the global setup started.
+import { randomUUID } from 'node:crypto';
+import { Client, Connection, WorkflowHandle } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { inject } from 'vitest';
+import { createActivities } from '../../activities';
+import { makeVlensConfig, type VlensApiFlavor } from '../../activities/config';
+import { startSandbox } from '../../sandbox/server';
+import type { SandboxOptions } from '../../sandbox/config';
+import { createActivationWorker } from '../../worker/create-worker';
+import { activation } from '../../workflows';
+import { statusQuery } from '../../workflows/messages';
+import { ActivationStateKey, VlensRequestIdKey } from '../../workflows/search-attributes';
+import { workflowIdFor, type ActivationInput, type ActivationState, type ActivationStatus, type DeviceContext } from '../../workflows/types';
+
+export const CAIRO = { latitude: 30.0444, longitude: 31.2357 };
+/** About 180 km from Cairo: more than 80 km, so Vlens demands liveness re-validation. */
+export const ALEXANDRIA = { latitude: 31.2001, longitude: 29.9187 };
+
+export function deviceAt(geoLocation = CAIRO): DeviceContext {
+  return { geoLocation, userDeviceUtcTime: new Date().toISOString() };
+}
+
+export interface SeededRequest {
+  requestId: string;
+  transactionId: string;
+  accessToken: string;
+}
+
+export interface SandboxCall {
+  at: string;
+  method: string;
+  path: string;
+  httpStatus: number;
+  errorCode: number | null;
+  requestId?: string;
+}
+
+export interface HarnessOptions {
+  flavor?: VlensApiFlavor;
+  sandbox?: Partial<SandboxOptions>;
+}
+
+export interface Harness {
+  client: Client;
+  taskQueue: string;
+  sandboxUrl: string;
+  worker: Worker;
+  seed(body?: Record<string, unknown>): Promise<SeededRequest>;
+  start(seeded: SeededRequest, overrides?: Partial<ActivationInput>): Promise<WorkflowHandle<typeof activation>>;
+  status(handle: WorkflowHandle): Promise<ActivationStatus>;
+  waitForState(handle: WorkflowHandle, states: ActivationState | ActivationState[], timeoutMs?: number): Promise<ActivationStatus>;
+  latestOtp(requestId: string): Promise<{ code: string; otpRequestId: string }>;
+  calls(requestId?: string): Promise<SandboxCall[]>;
+  sandbox(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
+  payThroughPage(paymentLink: string, outcome?: 'paid' | 'declined'): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const sandbox = await startSandbox({ port: 0, ...options.sandbox });
+  const address = inject('temporalAddress');
+  const namespace = inject('temporalNamespace');
+  const nativeConnection = await NativeConnection.connect({ address });
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection, namespace });
+  const taskQueue = `test-${randomUUID()}`;
+  const activities = createActivities({
+    config: makeVlensConfig({ baseUrl: sandbox.url, flavor: options.flavor ?? 'customer-sign', httpTimeoutMs: 3_000 }),
+  });
+  const worker = await createActivationWorker({
+    connection: nativeConnection,
+    namespace,
+    taskQueue,
+    activities,
+    workflowBundle: { codePath: inject('workflowBundlePath') },
+    shutdownGraceSeconds: 2,
+  });
+  const running = worker.run();
+
+  async function sandboxCall(method: string, path: string, body?: unknown) {
+    const response = await fetch(`${sandbox.url}${path}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    let parsed: unknown = text;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      // HTML pages and empty bodies stay text
+    }
+    return { status: response.status, body: parsed as any };
+  }
+
+  const harness: Harness = {
+    client,
+    taskQueue,
+    sandboxUrl: sandbox.url,
+    worker,
+    sandbox: sandboxCall,
+    async seed(body = {}) {
+      const response = await sandboxCall('POST', '/sandbox/requests', { lastLocation: CAIRO, ...body });
+      if (response.status >= 300) throw new Error(`seeding failed: ${JSON.stringify(response.body)}`);
+      return response.body as SeededRequest;
+    },
+    async start(seeded, overrides = {}) {
+      const input: ActivationInput = {
+        requestId: seeded.requestId,
+        transactionId: seeded.transactionId,
+        device: deviceAt(),
+        accessToken: seeded.accessToken,
+        ...overrides,
+      };
+      return client.workflow.start(activation, {
+        taskQueue,
+        workflowId: workflowIdFor(seeded.requestId),
+        args: [input],
+        typedSearchAttributes: [
+          { key: ActivationStateKey, value: 'requesting_otp' },
+          { key: VlensRequestIdKey, value: seeded.requestId },
+        ],
+      });
+    },
+    status: (handle) => handle.query(statusQuery),
+    async waitForState(handle, states, timeoutMs = 20_000) {
+      const wanted = Array.isArray(states) ? states : [states];
+      const started = Date.now();
+      let last: ActivationStatus | undefined;
+      while (Date.now() - started < timeoutMs) {
+        last = await handle.query(statusQuery);
+        if (wanted.includes(last.state)) return last;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      throw new Error(`activation did not reach ${wanted.join('|')} within ${timeoutMs} ms; last status: ${JSON.stringify(last)}`);
+    },
+    async latestOtp(requestId) {
+      const response = await sandboxCall('GET', `/sandbox/requests/${requestId}/latest-otp`);
+      if (response.status !== 200) throw new Error(`no OTP in the sandbox inbox: ${JSON.stringify(response.body)}`);
+      return response.body as { code: string; otpRequestId: string };
+    },
+    async calls(requestId) {
+      const response = await sandboxCall('GET', `/sandbox/calls${requestId ? `?requestId=${requestId}` : ''}`);
+      return response.body as SandboxCall[];
+    },
+    async payThroughPage(paymentLink, outcome = 'paid') {
+      const paymentId = new URL(paymentLink).pathname.split('/').pop();
+      const response = await sandboxCall('POST', `/sandbox/payments/${paymentId}`, { outcome });
+      if (response.status >= 300) throw new Error(`payment failed: ${JSON.stringify(response.body)}`);
+    },
+    async close() {
+      worker.shutdown();
+      await running;
+      await nativeConnection.close();
+      await connection.close();
+      await sandbox.close();
+    },
+  };
+  return harness;
+}
+
+/** Counts the calls to one Vlens step that succeeded (HTTP 200 and no error code). */
+export function successfulCalls(calls: SandboxCall[], step: string): number {
+  return calls.filter((c) => c.path.endsWith(step) && c.httpStatus === 200 && (c.errorCode === null || c.errorCode === 0)).length;
+}

@@ -1,0 +1,43 @@
+// The worker process: reads its configuration, connects to Temporal, runs the activation workflow and
+// the Vlens activities until SIGINT/SIGTERM, then lets in-flight activities finish and exits 0.
+import { NativeConnection } from '@temporalio/worker';
+import { createActivities } from '../activities';
+import { loadVlensConfig } from '../activities/config';
+import { ConfigError, loadWorkerConfig } from './config';
+import { createActivationWorker } from './create-worker';
+
+async function main(): Promise<void> {
+  const config = loadWorkerConfig();
+  const vlens = loadVlensConfig();
+  const connection = await NativeConnection.connect(config.connection);
+  try {
+    const worker = await createActivationWorker({
+      connection,
+      namespace: config.namespace,
+      taskQueue: config.taskQueue,
+      activities: createActivities({ config: vlens }),
+      ...(config.workflowBundlePath ? { workflowBundle: { codePath: config.workflowBundlePath } } : {}),
+      maxCachedWorkflows: config.maxCachedWorkflows,
+      maxConcurrentActivities: config.maxConcurrentActivities,
+      maxConcurrentWorkflowTasks: config.maxConcurrentWorkflowTasks,
+      shutdownGraceSeconds: config.shutdownGraceSeconds,
+    });
+    console.log(
+      `worker polling task queue "${config.taskQueue}" in namespace "${config.namespace}" at ${config.connection.address}; Vlens ${vlens.baseUrl} (${vlens.flavor})`,
+    );
+    // The SDK turns SIGINT/SIGTERM into a graceful shutdown: stop polling, finish in-flight work.
+    await worker.run();
+    console.log('worker stopped cleanly');
+  } finally {
+    await connection.close();
+  }
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError || (error as Error)?.name === 'ConfigError') {
+    console.error(`configuration error: ${(error as Error).message}`);
+    process.exit(78); // EX_CONFIG: a supervisor should not restart-loop on a bad config
+  }
+  console.error('worker failed:', error);
+  process.exit(1);
+});
