@@ -1,0 +1,77 @@
+// The >80 km branch: Vlens demands liveness re-validation before it sends an OTP.
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { submitLivenessUpdate } from '../../workflows/messages';
+import { ALEXANDRIA, deviceAt, startHarness, successfulCalls, type Harness } from './harness';
+import { recordHistory } from './history-recorder';
+import { failureOf, payAndNotify, submitInboxOtp } from './scenario-helpers';
+
+// Three distinct small "images" (valid base64); the sandbox rejects identical faces.
+const selfie = (n: number) => Buffer.from(`selfie-${n}-${'x'.repeat(64)}`).toString('base64');
+const images = { image: selfie(0), faces: [selfie(1), selfie(2), selfie(3)] as [string, string, string] };
+
+for (const flavor of ['customer-sign', 'legacy-activate'] as const) {
+  describe(`liveness branch (${flavor})`, () => {
+    let h: Harness;
+    beforeAll(async () => {
+      h = await startHarness({ flavor });
+    });
+    afterAll(async () => {
+      await h?.close();
+    });
+
+    test('moved more than 80 km: selfies pass, a new OTP, payment, activation', async () => {
+      const seeded = await h.seed();
+      const far = deviceAt(ALEXANDRIA);
+      const handle = await h.start(seeded, { device: far });
+      const waiting = await h.waitForState(handle, 'awaiting_liveness');
+      expect(waiting.nextAction.type).toBe('submit_liveness');
+      expect(waiting.liveness).toEqual({ required: true, attemptsLeft: 3 });
+
+      const answer = await handle.executeUpdate(submitLivenessUpdate, { args: [{ ...images, device: far }] });
+      expect(answer.outcome).toBe('accepted');
+      const accepted = await submitInboxOtp(h, handle, seeded, far);
+      await payAndNotify(h, handle, accepted.status);
+      expect((await handle.result()).state).toBe('activated');
+      if (flavor === 'customer-sign') {
+        const calls = await h.calls(seeded.requestId);
+        expect(successfulCalls(calls, 'StepReValidateLiveness')).toBe(1);
+        expect(successfulCalls(calls, 'StepRequestOtp')).toBe(1);
+      }
+      await recordHistory(`liveness-pass-${flavor}`, handle);
+    });
+  });
+}
+
+describe('liveness failures', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  test('selfies rejected every time: the activation fails as liveness_rejected', async () => {
+    const seeded = await h.seed({ livenessOutcome: 'fail' });
+    const far = deviceAt(ALEXANDRIA);
+    const handle = await h.start(seeded, { device: far, policy: { maxLivenessAttempts: 2 } });
+    await h.waitForState(handle, 'awaiting_liveness');
+    const first = await handle.executeUpdate(submitLivenessUpdate, { args: [{ ...images, device: far }] });
+    expect(first).toMatchObject({ outcome: 'rejected', attemptsLeft: 1 });
+    const second = await handle.executeUpdate(submitLivenessUpdate, { args: [{ ...images, device: far }] });
+    expect(second).toMatchObject({ outcome: 'rejected', attemptsLeft: 0 });
+    expect(second.status.state).toBe('failed');
+    expect((await failureOf(handle)).type).toBe('liveness_rejected');
+    await recordHistory('liveness-rejected', handle);
+  });
+
+  test('no selfies in time: liveness_timeout', async () => {
+    const seeded = await h.seed();
+    const handle = await h.start(seeded, { device: deviceAt(ALEXANDRIA), policy: { livenessTimeout: '1500ms' } });
+    await h.waitForState(handle, 'awaiting_liveness');
+    const failure = await failureOf(handle);
+    expect(failure.type).toBe('liveness_timeout');
+    expect(failure.nonRetryable).toBe(true);
+    await recordHistory('liveness-timeout', handle);
+  });
+});

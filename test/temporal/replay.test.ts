@@ -1,0 +1,23 @@
+// Replays every recorded activation history against today's workflow code. A change that would break
+// activations already running in production (non-determinism) fails here, in CI, not in production.
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import { Worker } from '@temporalio/worker';
+import { expect, inject, test } from 'vitest';
+import { HISTORIES_DIR } from './history-recorder';
+
+test('every recorded history replays without non-determinism', async () => {
+  const files = readdirSync(HISTORIES_DIR).filter((file) => file.endsWith('.json'));
+  // The scenario tests record these; an empty folder means nothing would be protected.
+  expect(files.length).toBeGreaterThanOrEqual(10);
+  const histories = files.map((file) => ({
+    workflowId: path.basename(file, '.json'),
+    history: historyFromJSON(JSON.parse(readFileSync(path.join(HISTORIES_DIR, file), 'utf8'))),
+  }));
+  const failures: string[] = [];
+  for await (const result of Worker.runReplayHistories({ workflowBundle: { codePath: inject('workflowBundlePath') } }, histories)) {
+    if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
+  }
+  expect(failures).toEqual([]);
+});
