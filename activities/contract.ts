@@ -78,3 +78,24 @@ export const VLENS_FAILURE_TYPES = {
   /** 400 validation error: our request is malformed; retrying the same body cannot help. */
   invalidRequest: 'VlensInvalidRequest',
 } as const;
+
+/**
+ * Retryable ApplicationFailure types (the activity retry policy retries them; a worker or operator may
+ * alert on them). Added next to the non-retryable ones so dashboards and tests share one spelling.
+ */
+export const VLENS_TRANSIENT_FAILURE_TYPES = {
+  /** 5xx, connection refused/reset/dropped. */
+  unavailable: 'VlensUnavailable',
+  /** 429; the failure carries `nextRetryDelay` from `Retry-After`. */
+  rateLimited: 'VlensRateLimited',
+  /** No answer within VLENS_HTTP_TIMEOUT_MS (or a 408). */
+  timeout: 'VlensTimeout',
+  /** Not JSON, not an envelope, or `data` not of the endpoint's shape. */
+  malformedResponse: 'VlensMalformedResponse',
+  /** 401: the ApiKey is wrong; an operator fixes VLENS_API_KEY and the retries carry on. */
+  apiKeyRejected: 'VlensApiKeyRejected',
+  /** The service login failed, or its fresh token was rejected too. */
+  serviceAuthFailed: 'VlensServiceAuthFailed',
+  /** An answer no table row covers (unknown error_code, 404 without a code): check VLENS_CODES. */
+  unexpected: 'VlensUnexpectedResponse',
+} as const;

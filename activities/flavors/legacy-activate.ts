@@ -1,0 +1,89 @@
+// The legacy Vlens flow: one endpoint, `/api/BusinessRequest/Activate`, whose step is chosen by the body
+// (vlens-api.md Part B: otpCode present -> validate OTP; transactionId without otpCode after a validated
+// OTP -> validate payment; otherwise request OTP). Bodies carry only the documented legacy fields.
+import { ApplicationFailure } from '@temporalio/common';
+import {
+  VLENS_FAILURE_TYPES,
+  type LivenessImages,
+  type RequestOtpResult,
+  type RevalidateLivenessResult,
+  type ValidateOtpArgs,
+  type ValidateOtpResult,
+  type ValidatePaymentResult,
+  type VlensActivities,
+  type VlensCallContext,
+} from '../contract';
+import { resolveImage as resolveOne } from '../images';
+import { malformedData, settle } from '../outcomes';
+import { activateDataSchema } from '../schemas';
+import { authOf, geoAndTime, paymentLinkFrom, type FlavorDeps } from './common';
+
+export const LEGACY_ACTIVATE_PATH = '/api/BusinessRequest/Activate';
+
+function legacyBase(ctx: VlensCallContext) {
+  return { ...geoAndTime(ctx), requestId: ctx.requestId };
+}
+
+export function createLegacyActivate({ config, http, resolveImage }: FlavorDeps): VlensActivities {
+  const path = LEGACY_ACTIVATE_PATH;
+  return {
+    async requestOtp(ctx: VlensCallContext): Promise<RequestOtpResult> {
+      const reply = await http.post('requestOtp', path, legacyBase(ctx), authOf(ctx));
+      const settled = settle('requestOtp', reply, activateDataSchema, config);
+      if (settled.kind === 'outcome') return settled.value;
+      const { otpRequestId, transactionId, needsReValidate } = settled.data;
+      // Unlike customer-sign, the legacy API sends the OTP even when re-validation is needed; the image
+      // then travels with validateOtp. So the otpRequestId is returned in both cases.
+      if (!otpRequestId && !needsReValidate) {
+        throw malformedData('requestOtp', path, reply.httpStatus, 'data.otpRequestId: missing');
+      }
+      return {
+        ...(otpRequestId ? { otpRequestId } : {}),
+        ...(transactionId ? { transactionId } : {}),
+        livenessRequired: needsReValidate === true,
+      };
+    },
+
+    /**
+     * No legacy endpoint exists: the image is sent with validateOtp (`args.images`), and whether it passed
+     * is only known then (validateOtp answers `liveness_rejected`). So this accepts without a call.
+     */
+    revalidateLiveness(_ctx: VlensCallContext, _images: LivenessImages): Promise<RevalidateLivenessResult> {
+      return Promise.resolve({ outcome: 'accepted' });
+    },
+
+    async validateOtp(ctx: VlensCallContext, args: ValidateOtpArgs): Promise<ValidateOtpResult> {
+      const image = args.images ? await resolveOne(args.images.image, resolveImage) : undefined;
+      const body = {
+        ...legacyBase(ctx),
+        transactionId: ctx.transactionId ?? null,
+        otpRequestId: args.otpRequestId,
+        otpCode: args.code,
+        ...(image !== undefined ? { scanTransaction: { image } } : {}),
+      };
+      const reply = await http.post('validateOtp', path, body, authOf(ctx));
+      const settled = settle('validateOtp', reply, activateDataSchema, config);
+      if (settled.kind === 'outcome') return settled.value;
+      // A success that still asks for re-validation means the image was missing.
+      if (settled.data.needsReValidate === true && image === undefined) return { outcome: 'liveness_required' };
+      const paymentLink = paymentLinkFrom(settled.data.paymentLink);
+      return paymentLink ? { outcome: 'accepted', paymentLink } : { outcome: 'accepted' };
+    },
+
+    async validatePayment(ctx: VlensCallContext): Promise<ValidatePaymentResult> {
+      if (!ctx.transactionId) {
+        // Without transactionId the legacy endpoint reads the body as "request OTP" and texts the user.
+        throw ApplicationFailure.create({
+          type: VLENS_FAILURE_TYPES.invalidRequest,
+          message: 'Legacy validatePayment needs the transactionId that requestOtp returned',
+          nonRetryable: true,
+        });
+      }
+      const body = { ...legacyBase(ctx), transactionId: ctx.transactionId };
+      const reply = await http.post('validatePayment', path, body, authOf(ctx));
+      const settled = settle('validatePayment', reply, activateDataSchema, config);
+      if (settled.kind === 'outcome') return settled.value;
+      return { activated: settled.data.isActive === true };
+    },
+  };
+}

@@ -1,0 +1,80 @@
+// zod schemas for every Vlens response (vlens-api.md Part A). The envelope is tolerant (keys may be
+// missing, error_code may be a numeric string); the per-endpoint `data` schemas are checked only on success,
+// because error responses carry `data: null`.
+import { z } from 'zod';
+
+/** `error_code` as sent: a number, a numeric string, some other string, or nothing. */
+const errorCode = z
+  .union([z.number(), z.string(), z.null()])
+  .optional()
+  .transform((v): number | string | null => {
+    if (v === undefined || v === null) return null;
+    if (typeof v === 'string' && /^-?\d+$/.test(v.trim())) return Number(v.trim());
+    return v;
+  });
+
+export const envelopeSchema = z.object({
+  data: z.unknown().optional(),
+  error_code: errorCode,
+  // A non-string message is not worth failing over; it is dropped.
+  error_message: z.string().nullish().catch(null),
+  error_descriptions: z.unknown().optional(),
+});
+
+export type VlensEnvelope = z.output<typeof envelopeSchema>;
+
+const uuidish = z.string().min(1);
+
+// ---- service credentials -------------------------------------------------------------------------
+
+export const loginDataSchema = z.object({
+  accessToken: z.string().min(1),
+  expireInSeconds: z.number().positive().optional(),
+  refreshToken: z.string().min(1).nullish(),
+  refreshTokenExpireInSeconds: z.number().positive().nullish(),
+});
+export type LoginData = z.output<typeof loginDataSchema>;
+
+/** RefreshToken's answer is undocumented; we need a new access token and accept the rest if present. */
+export const refreshDataSchema = loginDataSchema;
+
+// ---- customer-sign flavour -----------------------------------------------------------------------
+
+export const stepRequestOtpDataSchema = z.object({
+  otpRequestId: uuidish,
+  transactionId: uuidish.nullish(),
+});
+
+/** Documented as a message string; its content is not used. */
+export const stepReValidateLivenessDataSchema = z.unknown();
+
+/** The payment URL when the request type needs payment, else null (Part B). */
+export const stepValidateOtpDataSchema = z.string().nullish();
+
+/** Success is the envelope; the data is not used. */
+export const stepValidatePaymentDataSchema = z.unknown();
+
+// ---- legacy flavour ------------------------------------------------------------------------------
+
+/** `/api/BusinessRequest/Activate` answers every step with the same object; every field may be absent. */
+export const activateDataSchema = z.object({
+  isActive: z.boolean().nullish(),
+  needsReValidate: z.boolean().nullish(),
+  errorMessage: z.string().nullish(),
+  paymentLink: z.string().nullish(),
+  isValidPayment: z.boolean().nullish(),
+  requestId: uuidish.nullish(),
+  otpRequestId: uuidish.nullish(),
+  transactionId: uuidish.nullish(),
+});
+export type ActivateData = z.output<typeof activateDataSchema>;
+
+/**
+ * Describes zod issues by path and code only: issue messages can quote received values, and a response
+ * body may echo secrets (OTP codes, tokens), so no value ever reaches a failure message or a log line.
+ */
+export function describeIssues(error: z.ZodError): string {
+  const parts = error.issues.slice(0, 5).map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.code}`);
+  if (error.issues.length > 5) parts.push(`+${error.issues.length - 5} more`);
+  return parts.join('; ');
+}
