@@ -1,0 +1,28 @@
+// `npm run sandbox`: the Vlens sandbox as a process, configured from env (SANDBOX_PORT default 4010).
+import { startSandbox } from './server';
+
+async function main(): Promise<void> {
+  const sandbox = await startSandbox({ log: true });
+  console.log(`Vlens sandbox listening on ${sandbox.url} (ApiKey from SANDBOX_API_KEY)`);
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`${signal} received, stopping the sandbox`);
+    sandbox.close().then(
+      () => process.exit(0),
+      (e: unknown) => {
+        console.error('sandbox did not close cleanly', e);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+});

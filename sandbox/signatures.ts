@@ -1,0 +1,36 @@
+// Payment-gateway webhook signatures (design.md §3), in one place. The gateway's receiver implements the
+// same formulas independently; the sandbox tests check them with their own code, not with this module.
+import { createHash, createHmac } from 'node:crypto';
+
+/** Kashier: hex HMAC-SHA256 (key = webhook secret) over `key=value` for each sorted signature key, joined by `&`. */
+export function kashierSignature(data: Record<string, unknown>, signatureKeys: readonly string[], secret: string): string {
+  const canonical = [...signatureKeys]
+    .sort()
+    .map((key) => `${key}=${String(data[key])}`)
+    .join('&');
+  return createHmac('sha256', secret).update(canonical).digest('hex');
+}
+
+export interface FawrySignedFields {
+  fawryRefNumber: string;
+  merchantRefNumber: string;
+  paymentAmount: number;
+  orderAmount: number;
+  orderStatus: string;
+  paymentMethod: string;
+  paymentRefrenceNumber: string;
+}
+
+/** Fawry V2 server notification: hex SHA-256 over the fields concatenated, amounts with 2 decimals, then the secure key. */
+export function fawrySignature(f: FawrySignedFields, secureKey: string): string {
+  const text =
+    f.fawryRefNumber +
+    f.merchantRefNumber +
+    f.paymentAmount.toFixed(2) +
+    f.orderAmount.toFixed(2) +
+    f.orderStatus +
+    f.paymentMethod +
+    f.paymentRefrenceNumber +
+    secureKey;
+  return createHash('sha256').update(text).digest('hex');
+}

@@ -1,0 +1,49 @@
+// The CLI entry (`npm run sandbox`): prints its URL, serves, and exits 0 on SIGTERM / SIGINT.
+import { spawn } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+
+function runSandboxProcess(signal: NodeJS.Signals) {
+  return new Promise<{ url: string; code: number | null; status: number }>((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'sandbox/main.ts'], {
+      env: { ...process.env, SANDBOX_PORT: '0', SANDBOX_WEBHOOK_URL: '', SANDBOX_VLENS_WEBHOOK_URL: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let url = '';
+    let status = 0;
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`sandbox process did not start/stop in time: ${out}`));
+    }, 30_000);
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      if (match?.[1] && !url) {
+        url = match[1];
+        fetch(`${url}/sandbox/health`)
+          .then((r) => {
+            status = r.status;
+            child.kill(signal);
+          })
+          .catch((e: unknown) => {
+            child.kill('SIGKILL');
+            reject(e instanceof Error ? e : new Error(String(e)));
+          });
+      }
+    });
+    child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ url, code, status });
+    });
+  });
+}
+
+describe('sandbox/main.ts', () => {
+  it.each(['SIGTERM', 'SIGINT'] as const)('starts, prints its URL and stops cleanly on %s', async (signal) => {
+    const { url, code, status } = await runSandboxProcess(signal);
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(status).toBe(200);
+    expect(code).toBe(0);
+  });
+});
