@@ -1,0 +1,357 @@
+// ActivationClient: the typed library a backend imports to drive activations (design.md §2). Every
+// method validates its input with the shared zod schemas before anything is sent, talks to the
+// workflow only through the message definitions in workflows/messages.ts, and throws the typed errors
+// of errors.ts (mapped in one place, error-mapping.ts).
+import { Client, WorkflowExecutionAlreadyStartedError, type WorkflowExecutionDescription } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
+import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
+import {
+  cancelSignal,
+  paymentCompletedSignal,
+  resendOtpUpdate,
+  statusQuery,
+  submitLivenessUpdate,
+  submitOtpUpdate,
+} from '../workflows/messages';
+import { ActivationStateKey, VlensRequestIdKey } from '../workflows/search-attributes';
+import {
+  DEFAULT_TASK_QUEUE,
+  SEARCH_ATTRIBUTES,
+  WORKFLOW_TYPE,
+  workflowIdFor,
+  type ActivationInput,
+  type ActivationState,
+  type ActivationStatus,
+  type CancelInput,
+  type PaymentCompletedInput,
+  type ResendOtpInput,
+  type ResendOtpResult,
+  type SubmitLivenessInput,
+  type SubmitLivenessResult,
+  type SubmitOtpInput,
+  type SubmitOtpResult,
+} from '../workflows/types';
+import { createTemporalClient, type TemporalClientOptions } from './connect';
+import { toActivationError } from './error-mapping';
+import { ActivationEnded, ActivationError, ActivationNotFound, AlreadyActivated } from './errors';
+import {
+  activationInputSchema,
+  cancelSchema,
+  idempotencyKeySchema,
+  listQuerySchema,
+  parseInput,
+  paymentCompletedSchema,
+  resendOtpSchema,
+  submitLivenessSchema,
+  submitOtpSchema,
+  uuidSchema,
+} from './schemas';
+
+export interface ActivationClientOptions {
+  /** An existing Temporal client. Without it, one is created from env (see connect.ts). */
+  client?: Client;
+  /** Connection settings used only when no `client` is given. */
+  temporal?: TemporalClientOptions;
+  /** Only used when the client is created here; a given `client` brings its own. */
+  dataConverter?: DataConverter;
+  /** Task queue new activations are started on; default TEMPORAL_TASK_QUEUE or `vlens-activation`. */
+  taskQueue?: string;
+  /** How long a status read (query, describe, signal) may take. */
+  callTimeoutMs?: number;
+  /**
+   * How long an update may take end to end. User-facing Vlens calls inside an update give up after
+   * 60 s, so the default leaves room for that.
+   */
+  updateTimeoutMs?: number;
+}
+
+/** Per-call options of the updates. */
+export interface UpdateOptions {
+  /**
+   * The caller's idempotency key. The update id is derived from it (`otp-<key>`), so a retried call
+   * returns the first call's answer instead of being a second OTP attempt.
+   */
+  idempotencyKey?: string;
+}
+
+export interface StartResult {
+  status: ActivationStatus;
+  /** false when the activation was already running (the start was a no-op). */
+  created: boolean;
+}
+
+export interface ActivationSummary {
+  requestId: string;
+  workflowId: string;
+  runId: string;
+  /** The `ActivationState` search attribute (kept current by the workflow). */
+  state?: ActivationState;
+  /** Temporal's execution status: RUNNING, COMPLETED (activated), FAILED, TERMINATED, ... */
+  executionStatus: string;
+  startTime: string;
+  closeTime?: string;
+}
+
+const DEFAULT_CALL_TIMEOUT_MS = 10_000;
+const DEFAULT_UPDATE_TIMEOUT_MS = 75_000;
+
+export class ActivationClient {
+  readonly client: Client;
+  readonly taskQueue: string;
+  private readonly closeOwned?: () => Promise<void>;
+  private readonly callTimeoutMs: number;
+  private readonly updateTimeoutMs: number;
+
+  constructor(options: ActivationClientOptions = {}) {
+    if (options.client) {
+      this.client = options.client;
+      this.taskQueue = options.taskQueue ?? createTaskQueueDefault(options.temporal);
+    } else {
+      const created = createTemporalClient({
+        ...options.temporal,
+        ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
+      });
+      this.client = created.client;
+      this.taskQueue = options.taskQueue ?? created.taskQueue;
+      this.closeOwned = created.close;
+    }
+    this.callTimeoutMs = options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
+    this.updateTimeoutMs = options.updateTimeoutMs ?? DEFAULT_UPDATE_TIMEOUT_MS;
+  }
+
+  /** Closes the connection if this client created it; a client passed in is left to its owner. */
+  async close(): Promise<void> {
+    await this.closeOwned?.();
+  }
+
+  /**
+   * Starts the activation of a business request, idempotently: the workflow id is derived from the
+   * requestId, a running activation is reused, and a failed or cancelled one may be started again.
+   * Throws AlreadyActivated for a request that was activated.
+   */
+  async start(input: ActivationInput): Promise<StartResult> {
+    const parsed = parseInput(activationInputSchema, input, 'activation input');
+    const { requestId } = parsed;
+    const workflowId = workflowIdFor(requestId);
+    return this.guard(requestId, async () => {
+      const existing = await this.describe(workflowId);
+      if (existing?.status.name === 'RUNNING') return { created: false, status: await this.queryStatus(requestId) };
+      if (existing?.status.name === 'COMPLETED') throw new AlreadyActivated(requestId);
+      try {
+        await this.withDeadline(this.callTimeoutMs, () =>
+          this.client.workflow.start(WORKFLOW_TYPE, {
+            taskQueue: this.taskQueue,
+            workflowId,
+            args: [parsed],
+            workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+            workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+            // Set at start so the activation is findable by state at once (and the workflow skips an upsert).
+            typedSearchAttributes: [
+              { key: ActivationStateKey, value: 'requesting_otp' },
+              { key: VlensRequestIdKey, value: requestId },
+            ],
+          }),
+        );
+      } catch (error) {
+        // The reuse policy refuses a new run only when the last one completed, i.e. was activated.
+        if (error instanceof WorkflowExecutionAlreadyStartedError) throw new AlreadyActivated(requestId, { cause: error });
+        throw error;
+      }
+      return { created: true, status: await this.statusAfterStart(parsed) };
+    });
+  }
+
+  /** Submits the OTP the user received; the answer says whether it was accepted. */
+  async submitOtp(requestId: string, payload: SubmitOtpInput, options: UpdateOptions = {}): Promise<SubmitOtpResult> {
+    const input = parseInput(submitOtpSchema, payload, 'OTP submission');
+    return this.update(requestId, () =>
+      this.handle(requestId).executeUpdate(submitOtpUpdate, { args: [input], ...this.updateId('otp', options) }),
+    );
+  }
+
+  /** Submits the liveness selfie (and optionally three face frames), base64 or `blob:` references. */
+  async submitLiveness(requestId: string, payload: SubmitLivenessInput, options: UpdateOptions = {}): Promise<SubmitLivenessResult> {
+    const input = parseInput(submitLivenessSchema, payload, 'liveness submission');
+    return this.update(requestId, () =>
+      this.handle(requestId).executeUpdate(submitLivenessUpdate, { args: [input], ...this.updateId('liveness', options) }),
+    );
+  }
+
+  /** Asks for a new OTP. Throws ResendCooldown (with resendAvailableAt) or SendsExhausted when not allowed. */
+  async resendOtp(requestId: string, payload: ResendOtpInput, options: UpdateOptions = {}): Promise<ResendOtpResult> {
+    const input = parseInput(resendOtpSchema, payload, 'resend request');
+    return this.update(requestId, () =>
+      this.handle(requestId).executeUpdate(resendOtpUpdate, { args: [input], ...this.updateId('resend', options) }),
+    );
+  }
+
+  /**
+   * Tells the activation a payment was made. A hint, not proof: Vlens confirms it. Duplicate eventIds
+   * are ignored by the workflow, so providers' redeliveries are harmless.
+   */
+  async paymentCompleted(requestId: string, payload: PaymentCompletedInput): Promise<void> {
+    const input = parseInput(paymentCompletedSchema, payload, 'payment notification');
+    await this.signal(requestId, () => this.handle(requestId).signal(paymentCompletedSignal, input));
+  }
+
+  /** Cancels a running activation. */
+  async cancel(requestId: string, reason: string | CancelInput): Promise<void> {
+    const input = parseInput(cancelSchema, typeof reason === 'string' ? { reason } : reason, 'cancel request');
+    await this.signal(requestId, () => this.handle(requestId).signal(cancelSignal, input));
+  }
+
+  /** The status object of design §2 (also for ended activations, while Temporal keeps their history). */
+  async status(requestId: string): Promise<ActivationStatus> {
+    checkRequestId(requestId);
+    return this.guard(requestId, () => this.queryStatus(requestId));
+  }
+
+  /** Activations, newest first, optionally only those in one state (a visibility query on ActivationState). */
+  async list(options: { state?: ActivationState; limit?: number } = {}): Promise<ActivationSummary[]> {
+    const { state, limit } = parseInput(listQuerySchema, options, 'list filter');
+    // `state` is one of ACTIVATION_STATES (checked above), so it is safe inside the query text.
+    const query = `WorkflowType = '${WORKFLOW_TYPE}'${state ? ` AND ${SEARCH_ATTRIBUTES.state} = '${state}'` : ''}`;
+    return this.guard('', () =>
+      this.withDeadline(this.callTimeoutMs, async () => {
+        const found: ActivationSummary[] = [];
+        for await (const execution of this.client.workflow.list({ query, pageSize: Math.min(limit, 100) })) {
+          const requestId = execution.typedSearchAttributes.get(VlensRequestIdKey) ?? execution.workflowId.replace(/^activation-/, '');
+          const current = execution.typedSearchAttributes.get(ActivationStateKey) as ActivationState | undefined;
+          found.push({
+            requestId,
+            workflowId: execution.workflowId,
+            runId: execution.runId,
+            ...(current ? { state: current } : {}),
+            executionStatus: execution.status.name,
+            startTime: execution.startTime.toISOString(),
+            ...(execution.closeTime ? { closeTime: execution.closeTime.toISOString() } : {}),
+          });
+          if (found.length >= limit) break;
+        }
+        return found;
+      }),
+    );
+  }
+
+  /** True when Temporal answers within `timeoutMs` (for health checks); never throws. */
+  async ping(timeoutMs = 2_000): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+    const probe = this.withDeadline(timeoutMs, () => this.client.workflowService.getSystemInfo({})).then(
+      () => true,
+      () => false,
+    );
+    try {
+      // The race also covers a first connection attempt that ignores the call deadline.
+      return await Promise.race([probe, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  // ---- plumbing ---------------------------------------------------------------------------------
+
+  private handle(requestId: string) {
+    return this.client.workflow.getHandle(workflowIdFor(requestId));
+  }
+
+  private updateId(step: string, options: UpdateOptions): { updateId?: string } {
+    if (options.idempotencyKey === undefined) return {};
+    return { updateId: `${step}-${parseInput(idempotencyKeySchema, options.idempotencyKey, 'idempotency key')}` };
+  }
+
+  private withDeadline<T>(ms: number, fn: () => Promise<T>): Promise<T> {
+    return this.client.withDeadline(Date.now() + ms, fn);
+  }
+
+  private async queryStatus(requestId: string): Promise<ActivationStatus> {
+    return this.withDeadline(this.callTimeoutMs, () => this.handle(requestId).query(statusQuery));
+  }
+
+  /**
+   * A fresh activation answers queries only once its first workflow task ran, so the first read is
+   * retried briefly; if the worker is slow, the caller still gets a truthful "just started" status.
+   */
+  private async statusAfterStart(input: ActivationInput): Promise<ActivationStatus> {
+    const until = Date.now() + Math.min(this.callTimeoutMs, 5_000);
+    for (;;) {
+      try {
+        return await this.withDeadline(Math.max(500, until - Date.now()), () => this.handle(input.requestId).query(statusQuery));
+      } catch {
+        if (Date.now() >= until) return justStarted(input);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+  }
+
+  private async describe(workflowId: string): Promise<WorkflowExecutionDescription | undefined> {
+    try {
+      return await this.withDeadline(this.callTimeoutMs, () => this.client.workflow.getHandle(workflowId).describe());
+    } catch (error) {
+      if (toActivationError(error, '') instanceof ActivationNotFound) return undefined;
+      throw error;
+    }
+  }
+
+  private async update<T>(requestId: string, send: () => Promise<T>): Promise<T> {
+    checkRequestId(requestId);
+    return this.guard(requestId, () => this.withDeadline(this.updateTimeoutMs, send));
+  }
+
+  private async signal(requestId: string, send: () => Promise<void>): Promise<void> {
+    checkRequestId(requestId);
+    await this.guard(requestId, () => this.withDeadline(this.callTimeoutMs, send));
+  }
+
+  /**
+   * Runs a call and maps its failure. Temporal answers "not found" both for an activation that never
+   * existed and for one that has closed; the latter is told apart by describing it, because "it is over"
+   * (ActivationEnded) and "no such activation" need different handling by the caller.
+   */
+  private async guard<T>(requestId: string, call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      const mapped = toActivationError(error, requestId);
+      if (mapped instanceof ActivationNotFound && requestId) throw await this.explainMissing(requestId, mapped);
+      throw mapped;
+    }
+  }
+
+  private async explainMissing(requestId: string, notFound: ActivationNotFound): Promise<ActivationError> {
+    let description: WorkflowExecutionDescription | undefined;
+    try {
+      description = await this.describe(workflowIdFor(requestId));
+    } catch {
+      return notFound;
+    }
+    if (!description || description.status.name === 'RUNNING') return notFound;
+    const state = description.typedSearchAttributes.get(ActivationStateKey) as ActivationState | undefined;
+    return new ActivationEnded(
+      `the activation has ended (${state ?? description.status.name.toLowerCase()})`,
+      state ? { state } : {},
+      { cause: notFound },
+    );
+  }
+}
+
+function checkRequestId(requestId: string): void {
+  parseInput(uuidSchema, requestId, 'requestId');
+}
+
+function createTaskQueueDefault(temporal: TemporalClientOptions | undefined): string {
+  const env = temporal?.env ?? process.env;
+  return env.TEMPORAL_TASK_QUEUE || DEFAULT_TASK_QUEUE;
+}
+
+/** What a just-started activation looks like before its first workflow task has run. */
+function justStarted(input: ActivationInput): ActivationStatus {
+  return {
+    requestId: input.requestId,
+    workflowId: workflowIdFor(input.requestId),
+    state: 'requesting_otp',
+    needsAttention: false,
+    nextAction: { type: 'wait' },
+    events: [],
+  };
+}

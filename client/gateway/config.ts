@@ -1,0 +1,98 @@
+// The gateway's settings, read once from env and checked, with the local defaults of design §4a
+// (127.0.0.1:3000, API key `dev-key`, state under ./.data). A typo fails start-up naming the variable.
+import { z } from 'zod';
+
+export interface RateLimits {
+  /** OTP submissions per activation per minute (each call, retries included). */
+  otpPerActivation: number;
+  /** Resend requests per activation per minute. */
+  resendPerActivation: number;
+  /** OTP and resend calls per API key per minute, all activations together. */
+  perApiKey: number;
+}
+
+export interface BodyLimits {
+  /** Every JSON route except liveness. */
+  small: number;
+  /** Liveness: a selfie plus three face frames, base64. */
+  liveness: number;
+  webhooks: number;
+}
+
+export interface GatewayConfig {
+  host: string;
+  port: number;
+  apiKeys: string[];
+  kashierWebhookSecret: string;
+  fawrySecureKey: string;
+  /** Where the webhook dedup record lives when no DATABASE_URL is set. */
+  dataDir: string;
+  databaseUrl?: string;
+  logLevel: string;
+  rateLimits: RateLimits;
+  bodyLimits: BodyLimits;
+}
+
+export const DEFAULT_RATE_LIMITS: RateLimits = { otpPerActivation: 10, resendPerActivation: 5, perApiKey: 600 };
+
+export const DEFAULT_BODY_LIMITS: BodyLimits = {
+  small: 16 * 1024,
+  // 4 images of 500 KB are ~2.7 MB in base64: let them arrive, so the answer is a precise 422 rather than 413.
+  liveness: 3 * 1024 * 1024,
+  webhooks: 64 * 1024,
+};
+
+const perMinute = (fallback: number) => z.coerce.number().int().min(1).max(1_000_000).default(fallback);
+
+const GatewayEnv = z.object({
+  GATEWAY_HOST: z.string().min(1).default('127.0.0.1'),
+  GATEWAY_PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+  GATEWAY_API_KEYS: z.string().default('dev-key'),
+  KASHIER_WEBHOOK_SECRET: z.string().min(1).default('kashier-dev-secret'),
+  FAWRY_SECURE_KEY: z.string().min(1).default('fawry-dev-secure-key'),
+  GATEWAY_DATA_DIR: z.string().min(1).default('.data'),
+  DATABASE_URL: z.string().min(1).optional(),
+  GATEWAY_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  GATEWAY_OTP_RATE_PER_ACTIVATION: perMinute(DEFAULT_RATE_LIMITS.otpPerActivation),
+  GATEWAY_RESEND_RATE_PER_ACTIVATION: perMinute(DEFAULT_RATE_LIMITS.resendPerActivation),
+  GATEWAY_RATE_PER_API_KEY: perMinute(DEFAULT_RATE_LIMITS.perApiKey),
+});
+
+export class GatewayConfigError extends Error {
+  override name = 'GatewayConfigError';
+}
+
+export function parseApiKeys(text: string): string[] {
+  return text
+    .split(',')
+    .map((key) => key.trim())
+    .filter((key) => key.length > 0);
+}
+
+export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = GatewayEnv.safeParse(present);
+  if (!parsed.success) {
+    const detail = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
+    throw new GatewayConfigError(`invalid gateway configuration: ${detail}`);
+  }
+  const e = parsed.data;
+  const apiKeys = parseApiKeys(e.GATEWAY_API_KEYS);
+  if (apiKeys.length === 0) throw new GatewayConfigError('GATEWAY_API_KEYS: at least one API key is required');
+  return {
+    host: e.GATEWAY_HOST,
+    port: e.GATEWAY_PORT,
+    apiKeys,
+    kashierWebhookSecret: e.KASHIER_WEBHOOK_SECRET,
+    fawrySecureKey: e.FAWRY_SECURE_KEY,
+    dataDir: e.GATEWAY_DATA_DIR,
+    ...(e.DATABASE_URL ? { databaseUrl: e.DATABASE_URL } : {}),
+    logLevel: e.GATEWAY_LOG_LEVEL,
+    rateLimits: {
+      otpPerActivation: e.GATEWAY_OTP_RATE_PER_ACTIVATION,
+      resendPerActivation: e.GATEWAY_RESEND_RATE_PER_ACTIVATION,
+      perApiKey: e.GATEWAY_RATE_PER_API_KEY,
+    },
+    bodyLimits: DEFAULT_BODY_LIMITS,
+  };
+}

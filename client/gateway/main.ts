@@ -1,0 +1,45 @@
+// `npm run gateway`: the HTTP gateway as a process. Config from env (config.ts, connect.ts), graceful
+// shutdown on SIGINT/SIGTERM: stop accepting, finish requests in flight, close the dedup record and the
+// Temporal connection, exit.
+import { ActivationClient } from '../activation-client';
+import { loadGatewayConfig } from './config';
+import { startGateway } from './server';
+
+async function main(): Promise<void> {
+  const config = loadGatewayConfig();
+  const activations = new ActivationClient();
+  const gateway = await startGateway({ ...config, activations });
+  gateway.app.log.info(
+    { url: gateway.url, taskQueue: activations.taskQueue, apiKeys: config.apiKeys.length, dedup: config.databaseUrl ? 'postgres' : config.dataDir },
+    'gateway listening',
+  );
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    gateway.app.log.info({ signal }, 'shutting down');
+    const forced = setTimeout(() => {
+      gateway.app.log.error('shutdown took too long; exiting');
+      process.exit(1);
+    }, 15_000);
+    forced.unref();
+    gateway
+      .close()
+      .then(() => activations.close())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          gateway.app.log.error({ err: error }, 'error while shutting down');
+          process.exit(1);
+        },
+      );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,147 @@
+// Assembles the HTTP gateway (design §3): logging with secrets redacted and a request id on every line,
+// one error handler, the authenticated activation routes, the webhook routes with their raw-body
+// parser, and /healthz. `startGateway` is what main.ts and the tests call.
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { ActivationClient } from '../activation-client';
+import { createApiKeyChecker } from './auth';
+import { DEFAULT_BODY_LIMITS, DEFAULT_RATE_LIMITS, type BodyLimits, type RateLimits } from './config';
+import { openDedupStore, type EventDedupStore } from './dedup/store';
+import { handleError, sendNotFoundRoute } from './http-errors';
+import { activationRoutes } from './routes/activations';
+import { healthRoutes } from './routes/health';
+import { webhookRoutes } from './routes/webhooks';
+
+export interface GatewayOptions {
+  activations: ActivationClient;
+  /** Default 127.0.0.1: never reachable from the network by accident. */
+  host?: string;
+  /** Default 3000; 0 picks a free port (tests). */
+  port?: number;
+  /** Default ['dev-key']. */
+  apiKeys?: string[];
+  kashierWebhookSecret?: string;
+  fawrySecureKey?: string;
+  /** A ready dedup record; otherwise one is opened from `databaseUrl` or `dataDir` and closed with the gateway. */
+  dedupStore?: EventDedupStore;
+  dataDir?: string;
+  databaseUrl?: string;
+  rateLimits?: Partial<RateLimits>;
+  bodyLimits?: Partial<BodyLimits>;
+  /** pino level; default 'info'. */
+  logLevel?: string;
+  /** Where log lines go (default stdout); tests capture them here. */
+  logStream?: { write(line: string): void };
+}
+
+export interface RunningGateway {
+  url: string;
+  port: number;
+  app: FastifyInstance;
+  close(): Promise<void>;
+}
+
+/**
+ * Nothing secret reaches the logs: Fastify logs no bodies or headers by default, and these paths cover
+ * anything that might log them by mistake (OTP codes, images, tokens, positions, signatures, keys).
+ */
+export const REDACTED_LOG_PATHS = [
+  'req.headers.authorization',
+  'req.headers["x-kashier-signature"]',
+  'req.headers["idempotency-key"]',
+  'headers.authorization',
+  'body.code',
+  'body.image',
+  'body.faces',
+  'body.accessToken',
+  'body.device',
+  'body.messageSignature',
+  'req.body',
+  '*.image',
+  '*.faces',
+  '*.accessToken',
+  '*.device',
+  '*.geoLocation',
+];
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+function loggerOptions(options: GatewayOptions): FastifyServerOptions['logger'] {
+  return {
+    level: options.logLevel ?? 'info',
+    redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' },
+    ...(options.logStream ? { stream: options.logStream } : {}),
+  };
+}
+
+export async function buildGateway(options: GatewayOptions, dedup: EventDedupStore): Promise<FastifyInstance> {
+  const bodyLimits = { ...DEFAULT_BODY_LIMITS, ...options.bodyLimits };
+  const app = Fastify({
+    logger: loggerOptions(options),
+    // A caller's X-Request-Id is kept when it is plain and short, so logs can be joined across services.
+    genReqId: (request) => {
+      const given = request.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    bodyLimit: bodyLimits.small,
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+  });
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler(sendNotFoundRoute);
+
+  await app.register(healthRoutes(options.activations));
+  await app.register(
+    activationRoutes({
+      activations: options.activations,
+      apiKeys: createApiKeyChecker(options.apiKeys ?? ['dev-key']),
+      rateLimits: { ...DEFAULT_RATE_LIMITS, ...options.rateLimits },
+      bodyLimits,
+    }),
+  );
+  await app.register(
+    webhookRoutes({
+      activations: options.activations,
+      dedup,
+      kashierWebhookSecret: options.kashierWebhookSecret ?? 'kashier-dev-secret',
+      fawrySecureKey: options.fawrySecureKey ?? 'fawry-dev-secure-key',
+      bodyLimit: bodyLimits.webhooks,
+    }),
+  );
+  return app;
+}
+
+export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
+  const ownsDedup = !options.dedupStore;
+  const dedup =
+    options.dedupStore ??
+    (await openDedupStore({
+      dataDir: options.dataDir ?? '.data',
+      ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}),
+    }));
+  let app: FastifyInstance;
+  try {
+    app = await buildGateway(options, dedup);
+    await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 3000 });
+  } catch (error) {
+    if (ownsDedup) await dedup.close();
+    throw error;
+  }
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : (options.port ?? 3000);
+  const host = options.host ?? '127.0.0.1';
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    port,
+    app,
+    async close() {
+      // Stops accepting, lets requests in flight finish, then releases the dedup record.
+      await app.close();
+      if (ownsDedup) await dedup.close();
+    },
+  };
+}

@@ -1,0 +1,175 @@
+// zod schemas for everything a caller sends, shared by ActivationClient, the CLI and the HTTP gateway.
+// They mirror the workflow's own plain checks (workflows/input-checks.ts) so a bad payload is refused
+// here, with field-level details, before anything reaches Temporal; the workflow still checks again,
+// because not every sender goes through this library. Unknown keys are stripped, so nothing the
+// contract does not name (prototype-pollution keys included) ever enters workflow history.
+import { z } from 'zod';
+import { IMAGE_REF, MAX_INLINE_IMAGE_CHARS, MAX_INLINE_IMAGES_TOTAL_CHARS, type FieldProblem } from '../workflows/input-checks';
+import {
+  ACTIVATION_STATES,
+  PAYMENT_SOURCES,
+  type ActivationInput,
+  type CancelInput,
+  type PaymentCompletedInput,
+  type ResendOtpInput,
+  type SubmitLivenessInput,
+  type SubmitOtpInput,
+} from '../workflows/types';
+import { InvalidInput } from './errors';
+
+// The same patterns as workflows/input-checks.ts (kept private there; the workflow bundle must stay small).
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
+const OTP_CODE = /^\d{4,8}$/;
+const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
+const MAX_TOKEN_CHARS = 8192;
+
+export const uuidSchema = z.string().regex(UUID, 'must be a UUID');
+
+const isoDateTime = z
+  .string()
+  .max(64)
+  .refine((s) => ISO_UTC.test(s) && !Number.isNaN(Date.parse(s)), 'must be an ISO-8601 date-time');
+
+const boundedString = (max: number) => z.string().min(1).max(max, `must be at most ${max} characters`);
+
+export const deviceSchema = z.object({
+  geoLocation: z.object({
+    latitude: z.number().min(-90).max(90),
+    longitude: z.number().min(-180).max(180),
+  }),
+  userDeviceUtcTime: isoDateTime,
+});
+
+const accessToken = boundedString(MAX_TOKEN_CHARS).optional();
+
+const duration = z.union([z.number().min(0), z.string().min(1).max(50)]);
+const count = z.number().int().min(1).max(100);
+
+export const policySchema = z
+  .object({
+    otpTtl: duration,
+    maxOtpAttempts: count,
+    maxOtpSends: count,
+    resendCooldown: duration,
+    livenessTimeout: duration,
+    maxLivenessAttempts: count,
+    paymentTimeout: duration,
+    paymentReconcileInitial: duration,
+    paymentReconcileMax: duration,
+    deadline: duration,
+    latePaymentWindow: duration,
+  })
+  .partial();
+
+export const activationInputSchema = z.object({
+  requestId: uuidSchema,
+  transactionId: uuidSchema.optional(),
+  contractStorageId: uuidSchema.optional(),
+  device: deviceSchema,
+  paymentGateway: boundedString(50).optional(),
+  smsProvider: z.literal([1, 2, 3, 4]).optional(),
+  accessToken,
+  policy: policySchema.optional(),
+});
+
+export const submitOtpSchema = z.object({
+  code: z.string().regex(OTP_CODE, 'must be 4 to 8 digits'),
+  device: deviceSchema,
+  accessToken,
+});
+
+/** A base64 image small enough to travel inline, or a claim-check reference (`blob:...`). */
+const imageSchema = z
+  .string()
+  .min(1, 'must be a base64 image or an image reference (blob:...)')
+  .superRefine((value, ctx) => {
+    if (IMAGE_REF.test(value)) return;
+    if (value.length > MAX_INLINE_IMAGE_CHARS) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `inline image over ${MAX_INLINE_IMAGE_CHARS} base64 characters; upload it and send a reference`,
+      });
+    } else if (value.length % 4 !== 0 || !BASE64.test(value)) {
+      ctx.addIssue({ code: 'custom', message: 'is not valid base64' });
+    }
+  });
+
+const inlineChars = (image: string) => (IMAGE_REF.test(image) ? 0 : image.length);
+
+export const submitLivenessSchema = z
+  .object({
+    image: imageSchema,
+    faces: z.tuple([imageSchema, imageSchema, imageSchema]).optional(),
+    device: deviceSchema,
+    accessToken,
+  })
+  .superRefine((value, ctx) => {
+    const total = [value.image, ...(value.faces ?? [])].reduce((sum, image) => sum + inlineChars(image), 0);
+    if (total > MAX_INLINE_IMAGES_TOTAL_CHARS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['image'],
+        message: 'inline images together are too large; upload them and send references',
+      });
+    }
+  });
+
+export const resendOtpSchema = z.object({ device: deviceSchema, accessToken });
+
+export const paymentCompletedSchema = z.object({
+  source: z.enum(PAYMENT_SOURCES),
+  eventId: boundedString(200),
+  reference: boundedString(200).optional(),
+  amount: z.number().min(0).optional(),
+  currency: z.string().regex(/^[A-Z]{3}$/, 'must be a three-letter ISO currency code').optional(),
+  paidAt: isoDateTime.optional(),
+});
+
+/** What an app or operator posts to the gateway: the source defaults to the app. */
+export const paymentCompletedBodySchema = paymentCompletedSchema.extend({
+  source: z.enum(['app', 'operator']).default('app'),
+});
+
+export const cancelSchema = z.object({ reason: boundedString(500) });
+
+export const listQuerySchema = z.object({
+  state: z.enum(ACTIVATION_STATES).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+
+/** An `Idempotency-Key`: becomes part of a Temporal update id, so keep it short and plain. */
+export const idempotencyKeySchema = z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'must be 1-128 characters of A-Z a-z 0-9 . _ : -');
+
+// The schemas' output must be exactly the workflow contract's types; a drift fails the typecheck here.
+type Exact<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const contractChecks: [
+  Exact<z.output<typeof activationInputSchema>, ActivationInput>,
+  Exact<z.output<typeof submitOtpSchema>, SubmitOtpInput>,
+  Exact<z.output<typeof submitLivenessSchema>, SubmitLivenessInput>,
+  Exact<z.output<typeof resendOtpSchema>, ResendOtpInput>,
+  Exact<z.output<typeof paymentCompletedSchema>, PaymentCompletedInput>,
+  Exact<z.output<typeof cancelSchema>, CancelInput>,
+] = [true, true, true, true, true, true];
+void contractChecks;
+
+function fieldName(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((name, key) => {
+    if (typeof key === 'number') return `${name}[${key}]`;
+    return name ? `${name}.${String(key)}` : String(key);
+  }, '');
+}
+
+/** zod issues as the `{ field, message }` list the workflow and the gateway use. */
+export function fieldProblems(error: z.ZodError): FieldProblem[] {
+  return error.issues.map((issue) => ({ field: fieldName(issue.path), message: issue.message }));
+}
+
+/** Parses or throws InvalidInput naming every bad field; returns only the fields the contract knows. */
+export function parseInput<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const problems = fieldProblems(result.error);
+  const summary = problems.map((p) => (p.field ? `${p.field} ${p.message}` : p.message)).join('; ');
+  throw new InvalidInput(`invalid ${what}: ${summary}`, problems);
+}
