@@ -1,0 +1,44 @@
+// Process entry for `npm run codec-server`: config and keys read once from env, graceful shutdown.
+import { loadCodecServerConfig } from './codec-server-config';
+import { startCodecServer } from './codec-server';
+import { CodecConfigError } from './errors';
+import { loadCodecKeys } from './keys';
+import { codecMode } from './mode';
+import { REDACT_PATHS } from './redact';
+
+async function main(): Promise<void> {
+  const env = process.env;
+  const mode = codecMode(env);
+  const config = loadCodecServerConfig(env, mode);
+  const keys = loadCodecKeys(env, { dataDir: env.DATA_DIR ?? '.data', mode });
+  const server = await startCodecServer({
+    ...config,
+    keys,
+    logger: { level: env.LOG_LEVEL ?? 'info', redact: { paths: REDACT_PATHS, censor: '[redacted]' } },
+  });
+  console.log(
+    `codec server listening on ${server.url} (keys: ${keys.ids.join(', ')}; encrypting with ${keys.primary.id}; ` +
+      `auth ${config.requireAuth ? 'on' : 'OFF (development only)'})`,
+  );
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`codec server: ${signal}, closing`);
+    server.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error('codec server: close failed', error);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  // Config errors are expected operator mistakes: print the message, not a stack trace.
+  console.error(error instanceof CodecConfigError ? `codec server: ${error.message}` : error);
+  process.exit(1);
+});

@@ -1,0 +1,99 @@
+// The Temporal codec server: lets the Temporal UI (`--ui-codec-endpoint`) and CLI (`--codec-endpoint`)
+// decode payloads for authorised operators, and encode inputs they type. Protocol: POST /encode and
+// /decode (also under /{namespace}/ for the CLI's endpoint templating) with a JSON Payloads body.
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { PayloadCodec } from '@temporalio/common';
+import { createEncryptionCodec } from './encryption-codec';
+import { CodecDecodeError } from './errors';
+import type { CodecKeys } from './keys';
+import { payloadsBodySchema, payloadsFromJson, payloadsToJson } from './payload-json';
+import { bearerTokenCheck } from './tokens';
+
+export const CODEC_SERVER_BODY_LIMIT = 8 * 1024 * 1024;
+const ALLOWED_HEADERS = 'content-type, x-namespace, authorization';
+
+export interface CodecServerOptions {
+  port: number;
+  host?: string;
+  keys: CodecKeys;
+  tokens: readonly string[];
+  corsOrigins: readonly string[];
+  /** Default true; see CODEC_SERVER_AUTH in codec-server-config.ts. */
+  requireAuth?: boolean;
+  bodyLimit?: number;
+  /** Fastify logger option; request logs carry method and URL only, never bodies. */
+  logger?: boolean | object;
+}
+
+export interface CodecServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+const sendError = (reply: FastifyReply, status: number, code: string, message: string) =>
+  reply.code(status).send({ error: { code, message } });
+
+export function buildCodecServer(options: CodecServerOptions): FastifyInstance {
+  const codec: PayloadCodec = createEncryptionCodec(options.keys);
+  const origins = new Set(options.corsOrigins);
+  const authorised = bearerTokenCheck(options.tokens);
+  const requireAuth = options.requireAuth ?? true;
+  const app = Fastify({ logger: options.logger ?? false, bodyLimit: options.bodyLimit ?? CODEC_SERVER_BODY_LIMIT });
+
+  // CORS first, so even a 401 reaches the UI's JavaScript as a readable error instead of an opaque CORS failure.
+  app.addHook('onRequest', async (request, reply) => {
+    const origin = request.headers.origin;
+    if (origin && origins.has(origin)) {
+      reply.header('access-control-allow-origin', origin);
+      reply.header('access-control-allow-credentials', 'true');
+    }
+    reply.header('vary', 'Origin');
+    // Browsers send preflights without credentials: answer them before the auth check.
+    if (request.method === 'OPTIONS') {
+      if (!origin || !origins.has(origin)) return sendError(reply, 403, 'origin_not_allowed', 'origin not allowed');
+      reply.header('access-control-allow-methods', 'POST, OPTIONS');
+      reply.header('access-control-allow-headers', ALLOWED_HEADERS);
+      reply.header('access-control-max-age', '600');
+      return reply.code(204).send();
+    }
+    if (request.url === '/healthz') return;
+    if (requireAuth && !authorised(request.headers.authorization)) {
+      reply.header('www-authenticate', 'Bearer');
+      return sendError(reply, 401, 'unauthorized', 'a valid Authorization: Bearer <token> header is required');
+    }
+  });
+
+  const handle = (direction: 'encode' | 'decode') => async (request: FastifyRequest, reply: FastifyReply) => {
+    const parsed = payloadsBodySchema.safeParse(request.body);
+    if (!parsed.success) {
+      return sendError(reply, 400, 'invalid_request', 'body must be { payloads: [{ metadata: {k: base64}, data: base64 }] }');
+    }
+    try {
+      const payloads = await codec[direction](payloadsFromJson(parsed.data));
+      return reply.send(payloadsToJson(payloads));
+    } catch (error) {
+      // Decode failures (unknown key id, tampering) are the caller's data problem; the message names no secret.
+      if (error instanceof CodecDecodeError) return sendError(reply, 400, 'decode_failed', error.message);
+      throw error;
+    }
+  };
+
+  app.get('/healthz', async () => ({ ok: true }));
+  // The OPTIONS route exists so Fastify routes preflights to the hook above instead of answering 404 first.
+  app.options('/*', async (_request, reply) => reply.code(204).send());
+  for (const direction of ['encode', 'decode'] as const) {
+    app.post(`/${direction}`, handle(direction));
+    app.post(`/:namespace/${direction}`, handle(direction));
+  }
+  return app;
+}
+
+/** Starts the server and resolves once it listens; `url` has the real port (useful with port 0 in tests). */
+export async function startCodecServer(options: CodecServerOptions): Promise<CodecServer> {
+  const app = buildCodecServer(options);
+  const host = options.host ?? '127.0.0.1';
+  await app.listen({ port: options.port, host });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+  return { url: `http://${host}:${port}`, close: () => app.close() };
+}

@@ -1,0 +1,19 @@
+// Public surface of the data-safety library (design.md §5). The codec server's process entry
+// (codec-server-main.ts) is deliberately not exported: importing it would start a server.
+export { CodecConfigError, CodecDecodeError, UnknownKeyError } from './errors';
+export { codecMode, type CodecMode } from './mode';
+export { loadCodecKeys, parseCodecKeys, type CodecKey, type CodecKeys, type LoadCodecKeysOptions } from './keys';
+export {
+  createDataConverter,
+  createEncryptionCodec,
+  isEncrypted,
+  ENCODING_ENCRYPTED,
+  METADATA_KEY_ID,
+  METADATA_COMPRESSION,
+} from './encryption-codec';
+export { startCodecServer, buildCodecServer, type CodecServer, type CodecServerOptions } from './codec-server';
+export { loadCodecServerConfig, DEV_CODEC_TOKEN, type CodecServerConfig } from './codec-server-config';
+export { ImageNotFound, ImageRejected, type ImageStore } from './image-store';
+export { LocalEncryptedImageStore, DEFAULT_IMAGE_DIR, DEFAULT_MAX_IMAGE_BYTES } from './local-image-store';
+export { imageStoreResolver } from './image-resolver';
+export { redact, redactString, isSecretField, REDACT_PATHS, REDACTED, SECRET_FIELDS } from './redact';
