@@ -263,7 +263,7 @@ export async function activation(input: ActivationInput): Promise<ActivationStat
       const version = rec.scheduleVersion;
       const waitMs = wakeAt - Date.now();
       if (waitMs > 0) {
-        await condition(() => rec.scheduleVersion !== version || rec.paymentHints.length > 0, waitMs, {
+        await condition(() => rec.scheduleVersion !== version, waitMs, {
           summary: `${rec.state}: next check`,
         });
       }
@@ -462,6 +462,8 @@ export async function activation(input: ActivationInput): Promise<ActivationStat
     } else {
       rec.note(rec.state === 'awaiting_payment' ? 'payment_notification' : 'payment_notification_early', payload.source);
       rec.paymentHints.push(payload);
+      // Early hints wait for the payment state (reaching it wakes the loop); in it, act now.
+      if (rec.state === 'awaiting_payment') rec.scheduleVersion++;
     }
   });
 

@@ -93,21 +93,22 @@ describe('OTP entry', () => {
     const handle = await h.start(seeded);
     await h.waitForState(handle, 'awaiting_otp');
     const before = await historyEventTypes(handle);
-    const bad: Array<[string, Promise<unknown>]> = [
-      ['InvalidInput', handle.executeUpdate(submitOtpUpdate, { args: [{ code: '12ab', device: deviceAt() }] })],
-      ['InvalidInput', handle.executeUpdate(submitOtpUpdate, { args: [{ code: '123456' } as never] })],
-      ['InvalidInput', handle.executeUpdate(submitOtpUpdate, { args: [null as never] })],
+    const bad: Array<[string, () => Promise<unknown>]> = [
+      ['InvalidInput', () => handle.executeUpdate(submitOtpUpdate, { args: [{ code: '12ab', device: deviceAt() }] })],
+      ['InvalidInput', () => handle.executeUpdate(submitOtpUpdate, { args: [{ code: '123456' } as never] })],
+      ['InvalidInput', () => handle.executeUpdate(submitOtpUpdate, { args: [null as never] })],
       [
         'InvalidInput',
-        handle.executeUpdate(submitOtpUpdate, {
+        () =>
+          handle.executeUpdate(submitOtpUpdate, {
           args: [{ code: '123456', device: { geoLocation: { latitude: 91, longitude: 0 }, userDeviceUtcTime: 'yesterday' } }],
         }),
       ],
-      ['InvalidState', handle.executeUpdate(submitLivenessUpdate, { args: [{ image: 'aGVsbG8=', device: deviceAt() }] })],
-      ['InvalidInput', handle.executeUpdate(submitLivenessUpdate, { args: [{ image: 'not base64!', device: deviceAt() }] })],
+      ['InvalidState', () => handle.executeUpdate(submitLivenessUpdate, { args: [{ image: 'aGVsbG8=', device: deviceAt() }] })],
+      ['InvalidInput', () => handle.executeUpdate(submitLivenessUpdate, { args: [{ image: 'not base64!', device: deviceAt() }] })],
     ];
-    for (const [type, promise] of bad) {
-      expect((await updateRejection(promise)).type).toBe(type);
+    for (const [type, send] of bad) {
+      expect((await updateRejection(send())).type).toBe(type);
     }
     expect(await historyEventTypes(handle)).toEqual(before);
     // Still perfectly usable afterwards.

@@ -2,7 +2,7 @@
 // fresh task queue, and a client of the real Temporal dev server that the global setup started.
 import { randomUUID } from 'node:crypto';
 import { Client, Connection, WorkflowHandle } from '@temporalio/client';
-import { NativeConnection, type Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { createActivities } from '../../activities';
 import { makeVlensConfig, type VlensApiFlavor } from '../../activities/config';
@@ -58,7 +58,14 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+let runtimeInstalled = false;
+
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  if (!runtimeInstalled) {
+    // Warnings and errors only: scenario tests fail workflows on purpose, and INFO lines bury the report.
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+    runtimeInstalled = true;
+  }
   const sandbox = await startSandbox({ port: 0, ...options.sandbox });
   const address = inject('temporalAddress');
   const namespace = inject('temporalNamespace');
