@@ -1,0 +1,335 @@
+// `vlens-activation`: the command-line face of ActivationClient, for operators and scripts. Parsing is
+// commander's; every command maps typed errors to exit codes that scripts can rely on (EXIT below).
+// `runCli` takes its output streams and client factory as arguments, so tests run it in-process.
+import { readFile } from 'node:fs/promises';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { IMAGE_REF } from '../workflows/input-checks';
+import { ACTIVATION_STATES, PAYMENT_SOURCES, type DeviceContext } from '../workflows/types';
+import { ActivationClient, type ActivationClientOptions } from './activation-client';
+import {
+  ActivationError,
+  ActivationNotFound,
+  AlreadyActivated,
+  InvalidInput,
+  InvalidState,
+  ResendCooldown,
+  SendsExhausted,
+} from './errors';
+import { formatList, formatStatus } from './status-format';
+
+export const EXIT = { ok: 0, other: 1, usage: 2, notFound: 3, invalidState: 4, invalidInput: 5 } as const;
+
+const EXIT_HELP = `
+Exit codes:
+  0  success
+  1  any other failure (Temporal or Vlens unavailable, unexpected error)
+  2  usage error (unknown command or option, missing argument)
+  3  no activation for that request
+  4  not possible now: invalid state, resend cooldown, sends exhausted, already activated, activation ended
+  5  invalid input (the message names each bad field)
+
+Temporal connection: TEMPORAL_ADDRESS (default localhost:7233), TEMPORAL_NAMESPACE, TEMPORAL_API_KEY,
+TEMPORAL_TLS_*, or a Temporal CLI config profile; task queue TEMPORAL_TASK_QUEUE (default vlens-activation).`;
+
+export interface CliIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+}
+
+export interface CliDeps {
+  io?: CliIo;
+  /** Builds the client for a command (tests inject one bound to their server). */
+  createClient?: (options: ActivationClientOptions) => ActivationClient;
+  env?: NodeJS.ProcessEnv;
+}
+
+export function exitCodeFor(error: unknown): number {
+  if (error instanceof ActivationNotFound) return EXIT.notFound;
+  if (error instanceof InvalidInput) return EXIT.invalidInput;
+  if (error instanceof InvalidState || error instanceof ResendCooldown || error instanceof SendsExhausted || error instanceof AlreadyActivated) {
+    return EXIT.invalidState;
+  }
+  return EXIT.other;
+}
+
+// ---- option parsers (a bad number is a usage error, exit 2) -------------------------------------
+
+function numberIn(min: number, max: number) {
+  return (text: string): number => {
+    const value = Number(text);
+    if (text.trim() === '' || !Number.isFinite(value) || value < min || value > max) {
+      throw new InvalidArgumentError(`must be a number between ${min} and ${max}`);
+    }
+    return value;
+  };
+}
+
+function jsonObject(text: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new InvalidArgumentError('must be a JSON object');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new InvalidArgumentError('must be a JSON object');
+  return value as Record<string, unknown>;
+}
+
+interface DeviceOptions {
+  lat: number;
+  lon: number;
+  deviceTime?: string;
+  accessToken?: string;
+}
+
+/** --lat/--lon/--device-time/--access-token, shared by every command that speaks for the app. */
+function withDevice(command: Command): Command {
+  return command
+    .requiredOption('--lat <latitude>', "the device's latitude", numberIn(-90, 90))
+    .requiredOption('--lon <longitude>', "the device's longitude", numberIn(-180, 180))
+    .option('--device-time <iso>', "the device's clock, ISO-8601 UTC (default: now)")
+    .option('--access-token <token>', "the user's Vlens token (or env VLENS_ACCESS_TOKEN; the flag is visible in ps)");
+}
+
+function deviceFrom(options: DeviceOptions): DeviceContext {
+  return { geoLocation: { latitude: options.lat, longitude: options.lon }, userDeviceUtcTime: options.deviceTime ?? new Date().toISOString() };
+}
+
+async function readImage(pathOrRef: string): Promise<string> {
+  if (IMAGE_REF.test(pathOrRef)) return pathOrRef;
+  try {
+    return (await readFile(pathOrRef)).toString('base64');
+  } catch (error) {
+    throw new InvalidInput(`cannot read image ${pathOrRef}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`, [
+      { field: 'image', message: `cannot read ${pathOrRef}` },
+    ]);
+  }
+}
+
+async function readInputFile(file: string): Promise<Record<string, unknown>> {
+  const text = file === '-' ? await readStdin() : await readFile(file, 'utf8');
+  try {
+    return jsonObject(text);
+  } catch {
+    throw new InvalidInput(`${file} is not a JSON object`, [{ field: '', message: 'must be a JSON object' }]);
+  }
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+// ---- the program ----------------------------------------------------------------------------
+
+export function buildProgram(io: CliIo, run: <T>(command: Command, action: (client: ActivationClient) => Promise<T>) => Promise<void>, env: NodeJS.ProcessEnv): Command {
+  const program = new Command('vlens-activation');
+  program
+    .description('Start and drive Vlens contract activations running on Temporal.')
+    .option('--address <host:port>', 'Temporal frontend address (default: TEMPORAL_ADDRESS or localhost:7233)')
+    .option('--namespace <namespace>', 'Temporal namespace (default: TEMPORAL_NAMESPACE or default)')
+    .option('--task-queue <name>', 'task queue for new activations (default: TEMPORAL_TASK_QUEUE or vlens-activation)')
+    .configureOutput({ writeOut: (text) => io.stdout(text), writeErr: (text) => io.stderr(text) })
+    .exitOverride()
+    .showHelpAfterError('(add --help for usage)')
+    .addHelpText('after', EXIT_HELP);
+
+  const json = () => new Option('--json', 'print the raw JSON answer');
+  const print = (options: { json?: boolean }, value: unknown, human: string) =>
+    io.stdout(`${options.json ? JSON.stringify(value, null, 2) : human}\n`);
+  const token = (options: DeviceOptions) => options.accessToken ?? env.VLENS_ACCESS_TOKEN;
+
+  withDevice(program.command('start').argument('<requestId>', 'the approved business request (UUID)'))
+    .description('start (or join) the activation of a business request')
+    .option('--input <file>', "JSON workflow input to start from ('-' = stdin); flags override it")
+    .option('--transaction-id <uuid>', 'the KYC transaction id')
+    .option('--contract-storage-id <uuid>', 'the contract storage id')
+    .option('--payment-gateway <name>', 'e.g. kashier or fawry')
+    .addOption(new Option('--sms-provider <n>', 'SMS provider: 1 Infobip, 2 Vodafone, 3 Cequens, 4 Victory Link').choices(['1', '2', '3', '4']))
+    .option('--policy <json>', 'policy overrides, e.g. \'{"otpTtl":"2m"}\'', jsonObject)
+    .addOption(json())
+    .addHelpText('after', '\nExample:\n  vlens-activation start 81f404b3-d7dc-4f08-b4fe-934853c86282 --lat 30.0444 --lon 31.2357')
+    .action(async (requestId: string, options, command: Command) => {
+      const base = options.input ? await readInputFile(options.input) : {};
+      const input = {
+        ...base,
+        requestId,
+        device: deviceFrom(options),
+        ...(options.transactionId ? { transactionId: options.transactionId } : {}),
+        ...(options.contractStorageId ? { contractStorageId: options.contractStorageId } : {}),
+        ...(options.paymentGateway ? { paymentGateway: options.paymentGateway } : {}),
+        ...(options.smsProvider ? { smsProvider: Number(options.smsProvider) } : {}),
+        ...(token(options) ? { accessToken: token(options) } : {}),
+        ...(options.policy ? { policy: options.policy } : {}),
+      };
+      await run(command, async (client) => {
+        const result = await client.start(input as never);
+        print(options, result, `${result.created ? 'Started' : 'Already running'}: ${result.status.workflowId}\n${formatStatus(result.status)}`);
+      });
+    });
+
+  withDevice(program.command('otp').argument('<requestId>', 'the business request').argument('<code>', 'the OTP from the SMS'))
+    .description('submit the OTP the user received')
+    .option('--idempotency-key <key>', 'retrying with the same key returns the first answer instead of using another attempt')
+    .addOption(json())
+    .action(async (requestId: string, code: string, options, command: Command) => {
+      await run(command, async (client) => {
+        const answer = await client.submitOtp(
+          requestId,
+          { code, device: deviceFrom(options), ...(token(options) ? { accessToken: token(options) } : {}) },
+          options.idempotencyKey ? { idempotencyKey: options.idempotencyKey } : {},
+        );
+        print(options, answer, `OTP ${answer.outcome} (${answer.attemptsLeft} attempts left)\n${formatStatus(answer.status)}`);
+      });
+    });
+
+  withDevice(
+    program
+      .command('liveness')
+      .argument('<requestId>', 'the business request')
+      .argument('<image>', 'selfie image file (or a blob: reference)')
+      .argument('[faces...]', 'optionally exactly three face frames (files or blob: references)'),
+  )
+    .description('submit liveness images for re-validation (files are read and sent as base64)')
+    .option('--idempotency-key <key>', 'retrying with the same key returns the first answer')
+    .addOption(json())
+    .action(async (requestId: string, image: string, faces: string[], options, command: Command) => {
+      if (faces.length !== 0 && faces.length !== 3) command.error('error: give no face frames or exactly three', { exitCode: EXIT.usage });
+      const images = await Promise.all([image, ...faces].map(readImage));
+      const [selfie, ...faceImages] = images;
+      await run(command, async (client) => {
+        const answer = await client.submitLiveness(
+          requestId,
+          {
+            image: selfie ?? '',
+            ...(faceImages.length === 3 ? { faces: faceImages as [string, string, string] } : {}),
+            device: deviceFrom(options),
+            ...(token(options) ? { accessToken: token(options) } : {}),
+          },
+          options.idempotencyKey ? { idempotencyKey: options.idempotencyKey } : {},
+        );
+        print(options, answer, `liveness ${answer.outcome} (${answer.attemptsLeft} attempts left)\n${formatStatus(answer.status)}`);
+      });
+    });
+
+  withDevice(program.command('resend').argument('<requestId>', 'the business request'))
+    .description('ask for a new OTP (refused during the cooldown and once all sends are used)')
+    .option('--idempotency-key <key>', 'retrying with the same key does not send a second SMS')
+    .addOption(json())
+    .action(async (requestId: string, options, command: Command) => {
+      await run(command, async (client) => {
+        const answer = await client.resendOtp(
+          requestId,
+          { device: deviceFrom(options), ...(token(options) ? { accessToken: token(options) } : {}) },
+          options.idempotencyKey ? { idempotencyKey: options.idempotencyKey } : {},
+        );
+        print(options, answer.status, `new OTP requested\n${formatStatus(answer.status)}`);
+      });
+    });
+
+  program
+    .command('pay')
+    .argument('<requestId>', 'the business request')
+    .description('tell the activation a payment was made (a hint: Vlens confirms it)')
+    .requiredOption('--event-id <id>', 'identity of this payment notification (duplicates are ignored)')
+    .addOption(new Option('--source <source>', 'who reports the payment').choices([...PAYMENT_SOURCES]).default('operator'))
+    .option('--reference <ref>', 'payment reference')
+    .option('--amount <n>', 'amount paid', numberIn(0, Number.MAX_SAFE_INTEGER))
+    .option('--currency <ISO>', 'three-letter currency code')
+    .option('--paid-at <iso>', 'when it was paid')
+    .action(async (requestId: string, options, command: Command) => {
+      await run(command, async (client) => {
+        await client.paymentCompleted(requestId, {
+          source: options.source,
+          eventId: options.eventId,
+          ...(options.reference ? { reference: options.reference } : {}),
+          ...(options.amount !== undefined ? { amount: options.amount } : {}),
+          ...(options.currency ? { currency: options.currency } : {}),
+          ...(options.paidAt ? { paidAt: options.paidAt } : {}),
+        });
+        io.stdout('payment notification sent\n');
+      });
+    });
+
+  program
+    .command('cancel')
+    .argument('<requestId>', 'the business request')
+    .description('cancel a running activation')
+    .requiredOption('--reason <text>', 'why (kept in the audit trail)')
+    .action(async (requestId: string, options, command: Command) => {
+      await run(command, async (client) => {
+        await client.cancel(requestId, options.reason);
+        io.stdout('cancellation sent\n');
+      });
+    });
+
+  program
+    .command('status')
+    .argument('<requestId>', 'the business request')
+    .description("show an activation's status")
+    .addOption(json())
+    .action(async (requestId: string, options, command: Command) => {
+      await run(command, async (client) => {
+        const status = await client.status(requestId);
+        print(options, status, formatStatus(status));
+      });
+    });
+
+  program
+    .command('list')
+    .description('list activations, newest first')
+    .addOption(new Option('--state <state>', 'only activations in this state').choices([...ACTIVATION_STATES]))
+    .option('--limit <n>', 'at most this many', numberIn(1, 1000), 50)
+    .addOption(json())
+    .action(async (options, command: Command) => {
+      await run(command, async (client) => {
+        const rows = await client.list({ ...(options.state ? { state: options.state } : {}), limit: options.limit });
+        print(options, rows, formatList(rows));
+      });
+    });
+
+  // Every command shows the exit codes in its own --help too.
+  for (const command of program.commands) command.addHelpText('after', EXIT_HELP);
+  return program;
+}
+
+/** Runs the CLI on `argv` (the user's arguments, without node and the script) and returns the exit code. */
+export async function runCli(argv: string[], deps: CliDeps = {}): Promise<number> {
+  const io: CliIo = deps.io ?? { stdout: (text) => process.stdout.write(text), stderr: (text) => process.stderr.write(text) };
+  const env = deps.env ?? process.env;
+  const createClient = deps.createClient ?? ((options) => new ActivationClient(options));
+
+  const run = async <T>(command: Command, action: (client: ActivationClient) => Promise<T>): Promise<void> => {
+    const globals = command.optsWithGlobals<{ address?: string; namespace?: string; taskQueue?: string }>();
+    const client = createClient({
+      temporal: { env, ...(globals.address ? { address: globals.address } : {}), ...(globals.namespace ? { namespace: globals.namespace } : {}) },
+      ...(globals.taskQueue ? { taskQueue: globals.taskQueue } : {}),
+    });
+    try {
+      await action(client);
+    } finally {
+      await client.close();
+    }
+  };
+
+  const program = buildProgram(io, run, env);
+  if (argv.length === 0) {
+    io.stderr(program.helpInformation());
+    return EXIT.usage;
+  }
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return EXIT.ok;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    if (error instanceof ActivationError) {
+      io.stderr(`error: ${error.code}: ${error.message}\n`);
+      if (error instanceof InvalidInput) for (const p of error.problems) io.stderr(`  ${p.field || '(input)'}: ${p.message}\n`);
+      if (error instanceof ResendCooldown) io.stderr(`  retry after ${error.resendAvailableAt}\n`);
+      return exitCodeFor(error);
+    }
+    io.stderr(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+    return EXIT.other;
+  }
+}
