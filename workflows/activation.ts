@@ -460,7 +460,8 @@ export async function activation(input: ActivationInput): Promise<ActivationStat
       // Money arrived for an activation that is over: someone must look at it (refund or reactivate).
       rec.flagNeedsAttention(`payment notification from ${payload.source} after ${rec.failureReason ?? rec.state}`);
     } else {
-      rec.note(rec.state === 'awaiting_payment' ? 'payment_notification' : 'payment_notification_early', payload.source);
+      const early = rec.state !== 'awaiting_payment' && rec.state !== 'activating';
+      rec.note(early ? 'payment_notification_early' : 'payment_notification', payload.source);
       rec.paymentHints.push(payload);
       // Early hints wait for the payment state (reaching it wakes the loop); in it, act now.
       if (rec.state === 'awaiting_payment') rec.scheduleVersion++;
