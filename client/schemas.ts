@@ -3,6 +3,7 @@
 // here, with field-level details, before anything reaches Temporal; the workflow still checks again,
 // because not every sender goes through this library. Unknown keys are stripped, so nothing the
 // contract does not name (prototype-pollution keys included) ever enters workflow history.
+import { msToNumber } from '@temporalio/common/lib/time';
 import { z } from 'zod';
 import { IMAGE_REF, MAX_INLINE_IMAGE_CHARS, MAX_INLINE_IMAGES_TOTAL_CHARS, type FieldProblem } from '../workflows/input-checks';
 import {
@@ -43,7 +44,17 @@ export const deviceSchema = z.object({
 
 const accessToken = boundedString(MAX_TOKEN_CHARS).optional();
 
-const duration = z.union([z.number().min(0), z.string().min(1).max(50)]);
+/** A Temporal duration: milliseconds, or text such as '5m' / '30 seconds' (what the workflow's policy accepts). */
+const duration = z.union([z.number().min(0), z.string().min(1).max(50)]).refine(isDuration, "must be a duration such as 300000 or '5m'");
+
+function isDuration(value: number | string): boolean {
+  try {
+    const ms = msToNumber(value as Parameters<typeof msToNumber>[0]);
+    return Number.isFinite(ms) && ms >= 0;
+  } catch {
+    return false;
+  }
+}
 const count = z.number().int().min(1).max(100);
 
 export const policySchema = z
