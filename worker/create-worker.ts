@@ -3,6 +3,7 @@
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import type { VlensActivities } from '../activities/contract';
+import type { ImageActivities } from '../activities/image-activities';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -10,7 +11,7 @@ export interface ActivationWorkerOptions {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
-  activities: VlensActivities;
+  activities: VlensActivities & ImageActivities;
   /** Prebuilt bundle code (tests bundle once; production ships a bundle file). */
   workflowBundle?: WorkerOptions['workflowBundle'];
   maxCachedWorkflows?: number;

@@ -45,6 +45,8 @@ export class ActivationRecord {
   livenessDeadlineAt?: number;
   /** Legacy flavour: the OTP was sent with the re-validation demand, and the images travel with it. */
   otpSentWithLivenessDemand = false;
+  /** Selfies went to the image store: they must be deleted when the activation ends. */
+  imagesSubmitted = false;
   imagesForOtpValidation?: LivenessImages;
 
   paymentLink?: string;

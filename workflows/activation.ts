@@ -11,12 +11,15 @@ import {
   condition,
   isCancellation,
   log,
+  patched,
+  proxyActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import { Mutex } from 'async-mutex';
 import type { LivenessImages, VlensActivities } from '../activities/contract';
+import type { ImageActivities } from '../activities/image-activities';
 import { VLENS_FAILURE_TYPES } from '../activities/contract';
 import { ActivationRecord } from './activation-record';
 import {
@@ -54,6 +57,20 @@ import {
   type SubmitOtpResult,
 } from './types';
 import { backgroundVlens, describeFailure, terminalReasonFor, userFacingVlens, vlensFailureType } from './vlens-steps';
+
+const { deleteActivationImages } = proxyActivities<ImageActivities>({
+  startToCloseTimeout: '30s',
+  retry: { maximumAttempts: 5 },
+});
+
+/** Best effort: a failure here leaves the files to the worker's orphan sweeper, never fails the activation. */
+async function deleteImages(requestId: string): Promise<void> {
+  try {
+    await deleteActivationImages(requestId);
+  } catch (error) {
+    log.warn('deleting liveness images failed; the sweeper will remove them', { requestId, error: describeFailure(error) });
+  }
+}
 
 export async function activation(input: ActivationInput): Promise<ActivationStatus> {
   checkActivationInput(input);
@@ -345,6 +362,7 @@ export async function activation(input: ActivationInput): Promise<ActivationStat
       requireRunningIn('awaiting_liveness');
       rec.absorb(payload);
       const images: LivenessImages = { image: payload.image, ...(payload.faces ? { faces: payload.faces } : {}) };
+      rec.imagesSubmitted = true;
       let result;
       try {
         result = await userFacingVlens.revalidateLiveness({ ...rec.ctx }, images);
@@ -500,6 +518,10 @@ export async function activation(input: ActivationInput): Promise<ActivationStat
 
   await CancellationScope.nonCancellable(async () => {
     await condition(allHandlersFinished);
+    // Introduced after the first histories were recorded: patched() keeps those replaying unchanged.
+    if (patched('delete-liveness-images-at-end') && rec.imagesSubmitted) {
+      await deleteImages(rec.ctx.requestId);
+    }
     if (rec.state !== 'activated' && rec.paymentStageReached) {
       // A payment may still be in flight at the gateway: stay reachable for its notification.
       await condition(() => false, rec.policy.latePaymentWindowMs, { summary: 'late payment window' });

@@ -1,11 +1,16 @@
 // The real thing, wired for tests: the Vlens sandbox over HTTP, the real activities and worker on a
 // fresh task queue, and a client of the real Temporal dev server that the global setup started.
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { Client, Connection, WorkflowHandle } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { createActivities } from '../../activities';
 import { makeVlensConfig, type VlensApiFlavor } from '../../activities/config';
+import { createImageActivities } from '../../activities/image-activities';
+import { createDataConverter, imageStoreResolver, LocalEncryptedImageStore, parseCodecKeys, type CodecKeys } from '../../codec';
 import { startSandbox } from '../../sandbox/server';
 import type { SandboxOptions } from '../../sandbox/config';
 import { createActivationWorker } from '../../worker/create-worker';
@@ -37,8 +42,22 @@ export interface SandboxCall {
   requestId?: string;
 }
 
+/**
+ * The fixed key the scenario tests encrypt with, so recorded histories stay decodable by the replay
+ * test. A test fixture, not a secret: production keys come from CODEC_KEYS.
+ */
+export const FIXTURE_CODEC_KEYS = parseCodecKeys(`fixture-1:${Buffer.alloc(32, 7).toString('base64')}`);
+
+/** A fresh AES-256 key set, as CODEC_KEYS would give it. */
+export function testCodecKeys(...ids: string[]): { spec: string; keys: CodecKeys } {
+  const spec = (ids.length ? ids : ['test-key']).map((id) => `${id}:${randomBytes(32).toString('base64')}`).join(',');
+  return { spec, keys: parseCodecKeys(spec) };
+}
+
 export interface HarnessOptions {
   flavor?: VlensApiFlavor;
+  /** Encryption keys for the worker and client; a fresh key when absent. */
+  keys?: CodecKeys;
   sandbox?: Partial<SandboxOptions>;
 }
 
@@ -47,6 +66,8 @@ export interface Harness {
   taskQueue: string;
   sandboxUrl: string;
   worker: Worker;
+  keys: CodecKeys;
+  imageStore: LocalEncryptedImageStore;
   seed(body?: Record<string, unknown>): Promise<SeededRequest>;
   start(seeded: SeededRequest, overrides?: Partial<ActivationInput>): Promise<WorkflowHandle<typeof activation>>;
   status(handle: WorkflowHandle): Promise<ActivationStatus>;
@@ -71,17 +92,26 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const namespace = inject('temporalNamespace');
   const nativeConnection = await NativeConnection.connect({ address });
   const connection = await Connection.connect({ address });
-  const client = new Client({ connection, namespace });
+  // The real data path: every payload encrypted, selfies through the claim-check store.
+  const keys = options.keys ?? FIXTURE_CODEC_KEYS;
+  const dataConverter = createDataConverter(keys);
+  const client = new Client({ connection, namespace, dataConverter });
   const taskQueue = `test-${randomUUID()}`;
-  const activities = createActivities({
-    config: makeVlensConfig({ baseUrl: sandbox.url, flavor: options.flavor ?? 'customer-sign', httpTimeoutMs: 3_000 }),
-  });
+  const imageStore = new LocalEncryptedImageStore({ keys, dir: path.join(mkdtempSync(path.join(os.tmpdir(), 'vlens-images-')), 'images') });
+  const activities = {
+    ...createActivities({
+      config: makeVlensConfig({ baseUrl: sandbox.url, flavor: options.flavor ?? 'customer-sign', httpTimeoutMs: 3_000 }),
+      resolveImage: imageStoreResolver(imageStore),
+    }),
+    ...createImageActivities(imageStore),
+  };
   const worker = await createActivationWorker({
     connection: nativeConnection,
     namespace,
     taskQueue,
     activities,
     workflowBundle: { codePath: inject('workflowBundlePath') },
+    dataConverter,
     shutdownGraceSeconds: 2,
   });
   const running = worker.run();
@@ -107,6 +137,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     taskQueue,
     sandboxUrl: sandbox.url,
     worker,
+    keys,
+    imageStore,
     sandbox: sandboxCall,
     async seed(body = {}) {
       const response = await sandboxCall('POST', '/sandbox/requests', { lastLocation: CAIRO, ...body });

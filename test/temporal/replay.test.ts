@@ -5,6 +5,8 @@ import path from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import { expect, inject, test } from 'vitest';
+import { createDataConverter } from '../../codec';
+import { FIXTURE_CODEC_KEYS } from './harness';
 import { HISTORIES_DIR } from './history-recorder';
 
 test('every recorded history replays without non-determinism', async () => {
@@ -16,7 +18,10 @@ test('every recorded history replays without non-determinism', async () => {
     history: historyFromJSON(JSON.parse(readFileSync(path.join(HISTORIES_DIR, file), 'utf8'))),
   }));
   const failures: string[] = [];
-  for await (const result of Worker.runReplayHistories({ workflowBundle: { codePath: inject('workflowBundlePath') } }, histories)) {
+  for await (const result of Worker.runReplayHistories(
+    { workflowBundle: { codePath: inject('workflowBundlePath') }, dataConverter: createDataConverter(FIXTURE_CODEC_KEYS) },
+    histories,
+  )) {
     if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
   }
   expect(failures).toEqual([]);
