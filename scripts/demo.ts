@@ -2,6 +2,7 @@
 // activation to the end — OTP from the sandbox's SMS inbox, payment on its payment page — printing
 // each step. Pass `--far` to start 180 km away and go through liveness re-validation first.
 import { Client, Connection } from '@temporalio/client';
+import { codecMode, createDataConverter, loadCodecKeys } from '../codec';
 import { activation } from '../workflows';
 import { paymentCompletedSignal, statusQuery, submitLivenessUpdate, submitOtpUpdate } from '../workflows/messages';
 import { ActivationStateKey, VlensRequestIdKey } from '../workflows/search-attributes';
@@ -31,7 +32,9 @@ async function sandbox<T>(method: string, path: string, body?: unknown): Promise
 
 async function main(): Promise<void> {
   const connection = await Connection.connect({ address });
-  const client = new Client({ connection });
+  // The same encryption key as the stack (./.data/codec-dev-key, or CODEC_KEYS).
+  const keys = loadCodecKeys(env, { dataDir: env.DATA_DIR ?? '.data', mode: codecMode(env) });
+  const client = new Client({ connection, dataConverter: createDataConverter(keys) });
   try {
     const seeded = await sandbox<{ requestId: string; transactionId: string; accessToken: string }>('POST', '/sandbox/requests', {
       lastLocation: CAIRO,

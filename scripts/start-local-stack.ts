@@ -3,6 +3,7 @@
 // HTTP gateway — with the URLs printed and everything stopped cleanly on Ctrl-C.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { codecMode, loadCodecKeys } from '../codec';
 import { resolveTemporalCli } from './temporal-cli';
 import {
   ROOT,
@@ -21,6 +22,8 @@ const TEMPORAL_PORT = Number(env.TEMPORAL_PORT ?? 7233);
 const UI_PORT = Number(env.TEMPORAL_UI_PORT ?? 8233);
 const SANDBOX_PORT = Number(env.SANDBOX_PORT ?? 4010);
 const GATEWAY_PORT = Number(env.GATEWAY_PORT ?? 3000);
+const CODEC_PORT = Number(env.CODEC_SERVER_PORT ?? 8888);
+const codecUrl = `http://127.0.0.1:${CODEC_PORT}`;
 const temporalAddress = `127.0.0.1:${TEMPORAL_PORT}`;
 const sandboxUrl = `http://127.0.0.1:${SANDBOX_PORT}`;
 const gatewayUrl = `http://127.0.0.1:${GATEWAY_PORT}`;
@@ -61,10 +64,35 @@ async function main(): Promise<void> {
   }
   console.log(`Temporal CLI: ${cli.path} (${cli.foundVia})`);
 
-  supervise(startDevServer({ cliPath: cli.path, dataDir: DATA_DIR, port: TEMPORAL_PORT, uiPort: UI_PORT }));
+  // Create (or load) the encryption key once, before any child starts, so all of them share it.
+  const keys = loadCodecKeys(env, { dataDir: DATA_DIR, mode: codecMode(env), log: (line) => console.log(line) });
+  console.log(`payload encryption: key ${keys.primary.id} encrypts; ${keys.ids.length} key(s) decrypt`);
+
+  supervise(
+    startDevServer({
+      cliPath: cli.path,
+      dataDir: DATA_DIR,
+      port: TEMPORAL_PORT,
+      uiPort: UI_PORT,
+      // The UI asks the codec server to decrypt payloads for display.
+      extraArgs: ['--ui-codec-endpoint', codecUrl],
+    }),
+  );
   await waitForTemporal(temporalAddress);
 
   const common = { TEMPORAL_ADDRESS: temporalAddress, DATA_DIR };
+  supervise(
+    startProcess('codec', TSX, ['codec/codec-server-main.ts'], {
+      ...common,
+      CODEC_SERVER_PORT: String(CODEC_PORT),
+      CODEC_SERVER_CORS_ORIGINS: `http://localhost:${UI_PORT},http://127.0.0.1:${UI_PORT}`,
+      // The local UI has no login and cannot send a bearer token; the server listens on 127.0.0.1 only.
+      // Production (docker-compose.yml) keeps auth on.
+      CODEC_SERVER_AUTH: env.CODEC_SERVER_AUTH ?? 'off',
+    }),
+  );
+  await waitForHttp(`${codecUrl}/healthz`);
+
   supervise(
     startProcess('sandbox', TSX, ['sandbox/main.ts'], {
       ...common,
@@ -84,7 +112,8 @@ async function main(): Promise<void> {
   console.log(`
 Local stack is up:
   Temporal        ${temporalAddress}   (namespace default, task queue vlens-activation)
-  Temporal UI     http://127.0.0.1:${UI_PORT}
+  Temporal UI     http://127.0.0.1:${UI_PORT}   (payloads decoded through the codec server)
+  Codec server    ${codecUrl}
   Vlens sandbox   ${sandboxUrl}     (ApiKey sandbox-key)${hasGateway ? `\n  HTTP gateway    ${gatewayUrl}     (Authorization: Bearer dev-key)` : ''}
   Data            ${DATA_DIR}
 
