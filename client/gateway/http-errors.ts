@@ -116,6 +116,17 @@ export async function handleError(error: unknown, request: FastifyRequest, reply
   await reply.code(statusCode).headers(headers).send(body);
 }
 
+/**
+ * Errors Fastify raises before routing (a URL that is not valid percent-encoding, a path parameter over
+ * the router's length limit): answered in the same shape as everything else.
+ */
+export function handleFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const statusCode = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
+  const message = statusCode === 414 ? 'the URL is too long' : 'the URL is malformed';
+  request.log.info({ statusCode, fastifyCode: error.code }, 'request refused before routing');
+  void reply.code(statusCode).send(answer(statusCode, 'bad_request', message).body);
+}
+
 export function sendNotFoundRoute(request: FastifyRequest, reply: FastifyReply): FastifyReply {
   return reply.code(404).send(answer(404, 'not_found', `no route ${request.method} ${(request.url.split('?')[0] ?? '').slice(0, 200)}`).body);
 }

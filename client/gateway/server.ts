@@ -7,7 +7,7 @@ import type { ActivationClient } from '../activation-client';
 import { createApiKeyChecker } from './auth';
 import { DEFAULT_BODY_LIMITS, DEFAULT_RATE_LIMITS, type BodyLimits, type RateLimits } from './config';
 import { openDedupStore, type EventDedupStore } from './dedup/store';
-import { handleError, sendNotFoundRoute } from './http-errors';
+import { handleError, handleFrameworkError, sendNotFoundRoute } from './http-errors';
 import { activationRoutes } from './routes/activations';
 import { healthRoutes } from './routes/health';
 import { webhookRoutes } from './routes/webhooks';
@@ -86,6 +86,7 @@ export async function buildGateway(options: GatewayOptions, dedup: EventDedupSto
     bodyLimit: bodyLimits.small,
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
+    frameworkErrors: handleFrameworkError,
   });
 
   app.addHook('onRequest', async (request, reply) => {
