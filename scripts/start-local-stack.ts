@@ -103,7 +103,13 @@ async function main(): Promise<void> {
   );
   await waitForHttp(`${sandboxUrl}/sandbox/calls`);
 
-  supervise(startProcess('worker', TSX, ['worker/main.ts'], { ...common, VLENS_BASE_URL: sandboxUrl }));
+  supervise(
+    startProcess('worker', TSX, ['worker/main.ts'], {
+      ...common,
+      VLENS_BASE_URL: sandboxUrl,
+      WORKER_METRICS_ADDRESS: env.WORKER_METRICS_ADDRESS ?? '127.0.0.1:9464',
+    }),
+  );
   if (hasGateway) {
     supervise(startProcess('gateway', TSX, ['client/gateway/main.ts'], { ...common, GATEWAY_PORT: String(GATEWAY_PORT) }));
     await waitForHttp(`${gatewayUrl}/healthz`);
@@ -114,6 +120,7 @@ Local stack is up:
   Temporal        ${temporalAddress}   (namespace default, task queue vlens-activation)
   Temporal UI     http://127.0.0.1:${UI_PORT}   (payloads decoded through the codec server)
   Codec server    ${codecUrl}
+  Worker metrics  http://${env.WORKER_METRICS_ADDRESS ?? '127.0.0.1:9464'}/metrics
   Vlens sandbox   ${sandboxUrl}     (ApiKey sandbox-key)${hasGateway ? `\n  HTTP gateway    ${gatewayUrl}     (Authorization: Bearer dev-key)` : ''}
   Data            ${DATA_DIR}
 

@@ -14,6 +14,8 @@ const WorkerEnv = z.object({
   WORKER_MAX_CONCURRENT_ACTIVITIES: intFromEnv(100, 1, 10_000),
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: intFromEnv(40, 2, 10_000),
   WORKER_SHUTDOWN_GRACE_SECONDS: intFromEnv(30, 0, 3600),
+  /** host:port for Prometheus `/metrics` (SDK metrics and the workflow's business metrics); unset = off. */
+  WORKER_METRICS_ADDRESS: z.string().optional(),
   /** A prebuilt workflow bundle (production images); without it the worker bundles at start-up. */
   WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
 });
@@ -26,6 +28,7 @@ export interface WorkerConfig {
   maxConcurrentActivities: number;
   maxConcurrentWorkflowTasks: number;
   shutdownGraceSeconds: number;
+  metricsAddress?: string;
   workflowBundlePath?: string;
 }
 
@@ -57,6 +60,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     maxConcurrentActivities: e.WORKER_MAX_CONCURRENT_ACTIVITIES,
     maxConcurrentWorkflowTasks: e.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
     shutdownGraceSeconds: e.WORKER_SHUTDOWN_GRACE_SECONDS,
+    ...(e.WORKER_METRICS_ADDRESS ? { metricsAddress: e.WORKER_METRICS_ADDRESS } : {}),
     ...(e.WORKFLOW_BUNDLE_PATH ? { workflowBundlePath: e.WORKFLOW_BUNDLE_PATH } : {}),
   };
 }

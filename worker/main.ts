@@ -1,6 +1,6 @@
 // The worker process: reads its configuration, connects to Temporal, runs the activation workflow and
 // the Vlens activities until SIGINT/SIGTERM, then lets in-flight activities finish and exits 0.
-import { NativeConnection } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { loadVlensConfig, VlensConfigError } from '../activities/config';
 import { createImageActivities } from '../activities/image-activities';
@@ -13,6 +13,13 @@ async function main(): Promise<void> {
   const config = loadWorkerConfig();
   const vlens = loadVlensConfig();
   const safety = loadDataSafety();
+  Runtime.install({
+    logger: new DefaultLogger((process.env.LOG_LEVEL?.toUpperCase() as 'INFO' | undefined) ?? 'INFO'),
+    telemetryOptions: {
+      metrics: config.metricsAddress ? { prometheus: { bindAddress: config.metricsAddress } } : undefined,
+    },
+  });
+  if (config.metricsAddress) console.log(`worker metrics on http://${config.metricsAddress}/metrics`);
   const connection = await NativeConnection.connect(config.connection);
   // Orphaned selfies (an activation that never cleaned up) are removed once past the overall deadline.
   const sweeper = setInterval(() => {

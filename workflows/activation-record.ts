@@ -3,6 +3,7 @@
 // apart from the state itself.
 import { upsertMemo, upsertSearchAttributes } from '@temporalio/workflow';
 import type { LivenessImages, VlensCallContext } from '../activities/contract';
+import { businessMetrics } from './business-metrics';
 import type { ResolvedPolicy } from './policy';
 import { ActivationStateKey } from './search-attributes';
 import {
@@ -34,7 +35,9 @@ export class ActivationRecord {
   scheduleVersion = 0;
 
   readonly ctx: VlensCallContext;
-  readonly deadlineAt: number;
+  /** Operators may extend it when they extend a step's deadline past it. */
+  deadlineAt: number;
+  private stateEnteredAt: number;
 
   otp?: { otpRequestId: string; sentAt: number; expiresAt: number; expiryNoted: boolean };
   otpSends = 0;
@@ -77,6 +80,7 @@ export class ActivationRecord {
       accessToken: input.accessToken,
     };
     this.deadlineAt = startedAt + policy.deadlineMs;
+    this.stateEnteredAt = startedAt;
     this.reconcileIntervalMs = policy.paymentReconcileInitialMs;
   }
 
@@ -100,10 +104,14 @@ export class ActivationRecord {
 
   moveTo(state: ActivationState, detail?: string): void {
     if (this.isTerminal() || this.state === state) return;
+    const now = Date.now();
+    businessMetrics.timeInState(this.state, now - this.stateEnteredAt);
+    this.stateEnteredAt = now;
     this.state = state;
     this.scheduleVersion++;
     this.note(`state:${state}`, detail);
     upsertSearchAttributes([{ key: ActivationStateKey, value: state }]);
+    if (this.isTerminal()) businessMetrics.finished(state, this.failureReason);
   }
 
   fail(reason: FailureReason, message: string): void {

@@ -22,9 +22,12 @@ import type { LivenessImages, VlensActivities } from '../activities/contract';
 import type { ImageActivities } from '../activities/image-activities';
 import { VLENS_FAILURE_TYPES } from '../activities/contract';
 import { ActivationRecord } from './activation-record';
+import { businessMetrics } from './business-metrics';
 import {
   checkActivationInput,
   checkCancel,
+  checkExtendDeadline,
+  checkOperatorAction,
   checkPaymentCompleted,
   checkResendOtp,
   checkSubmitLiveness,
@@ -33,6 +36,10 @@ import {
 import {
   cancelSignal,
   livenessImageSignal,
+  operatorCancelUpdate,
+  operatorExtendDeadlineUpdate,
+  operatorForceNewOtpUpdate,
+  operatorVerifyPaymentUpdate,
   otpCodeSignal,
   paymentCompletedSignal,
   resendOtpRequestedSignal,
@@ -41,6 +48,7 @@ import {
   submitLivenessUpdate,
   submitOtpUpdate,
 } from './messages';
+import { msToNumber } from '@temporalio/common/lib/time';
 import { resolvePolicy } from './policy';
 import { ActivationStateKey, VlensRequestIdKey } from './search-attributes';
 import {
@@ -48,6 +56,8 @@ import {
   type ActivationInput,
   type ActivationState,
   type ActivationStatus,
+  type ExtendDeadlineInput,
+  type OperatorAction,
   type PaymentCompletedInput,
   type ResendOtpInput,
   type ResendOtpResult,
@@ -87,6 +97,7 @@ export async function activation(input: ActivationInput): Promise<ActivationStat
     ]);
   }
   rec.note('started');
+  businessMetrics.started();
 
   // ---- rejections -------------------------------------------------------------------------------
 
@@ -147,6 +158,7 @@ export async function activation(input: ActivationInput): Promise<ActivationStat
       rec.note('otp_sent', `send ${rec.otpSends} of ${rec.policy.maxOtpSends}`);
     }
     if (result.livenessRequired) {
+      businessMetrics.livenessRequired();
       rec.livenessRequired = true;
       rec.otpSentWithLivenessDemand = Boolean(result.otpRequestId);
       rec.livenessDeadlineAt = now + rec.policy.livenessTimeoutMs;
@@ -173,6 +185,7 @@ export async function activation(input: ActivationInput): Promise<ActivationStat
   }
 
   function startPaymentWait(paymentLink: string | undefined): void {
+    if (paymentLink) businessMetrics.paymentLinkIssued();
     rec.paymentLink = paymentLink;
     rec.paymentStageReached = true;
     rec.paymentDeadlineAt = Date.now() + rec.policy.paymentTimeoutMs;
@@ -322,6 +335,7 @@ export async function activation(input: ActivationInput): Promise<ActivationStat
           startPaymentWait(result.paymentLink);
           return answer('accepted');
         case 'wrong_code':
+          businessMetrics.wrongOtp();
           rec.wrongOtpAttempts++;
           rec.note('otp_wrong', `${rec.otpAttemptsLeft()} attempts left`);
           if (rec.otpAttemptsLeft() === 0) {
@@ -427,6 +441,101 @@ export async function activation(input: ActivationInput): Promise<ActivationStat
       requireResendAllowed();
     },
   });
+
+  // ---- operator repairs: each one names the operator and the reason in the audit trail ------------
+
+  const byOperator = (action: OperatorAction) => `by ${action.operator}: ${action.reason}`;
+
+  function extensionMs(input: ExtendDeadlineInput): number {
+    let ms = NaN;
+    try {
+      ms = msToNumber(input.extendBy);
+    } catch {
+      // reported below
+    }
+    if (!Number.isFinite(ms) || ms <= 0 || ms > 7 * 24 * 3_600_000) {
+      throw reject(REJECTION_TYPES.invalidInput, 'extendBy must be a positive duration of at most 7 days', { field: 'extendBy' });
+    }
+    return ms;
+  }
+
+  setHandler(
+    operatorExtendDeadlineUpdate,
+    (input) =>
+      lock.runExclusive(async () => {
+        requireRunningIn(input.step === 'otp' ? 'awaiting_otp' : 'awaiting_payment');
+        const ms = extensionMs(input);
+        const now = Date.now();
+        if (input.step === 'otp' && rec.otp) {
+          rec.otp.expiresAt = Math.max(rec.otp.expiresAt, now) + ms;
+          rec.otp.expiryNoted = false;
+        } else {
+          rec.paymentDeadlineAt = Math.max(rec.paymentDeadlineAt ?? now, now) + ms;
+        }
+        const stepDeadline = input.step === 'otp' ? (rec.otp?.expiresAt ?? now) : (rec.paymentDeadlineAt ?? now);
+        rec.deadlineAt = Math.max(rec.deadlineAt, stepDeadline + rec.policy.otpTtlMs);
+        rec.scheduleVersion++;
+        rec.note(`operator_extended_${input.step}_deadline`, byOperator(input));
+        return { status: rec.status() };
+      }),
+    {
+      validator: (input) => {
+        checkExtendDeadline(input);
+        requireRunningIn(input.step === 'otp' ? 'awaiting_otp' : 'awaiting_payment');
+        extensionMs(input);
+      },
+    },
+  );
+
+  setHandler(
+    operatorForceNewOtpUpdate,
+    (input) =>
+      lock.runExclusive(async () => {
+        requireRunningIn('awaiting_otp');
+        rec.note('operator_forced_new_otp', byOperator(input));
+        try {
+          // Ignores the cooldown and the send limit: an operator decided the user needs one more.
+          await requestOtp(userFacingVlens);
+        } catch (error) {
+          throw userFacingFailure(error, 'operator_otp');
+        }
+        return { status: rec.status() };
+      }),
+    { validator: (input) => (checkOperatorAction(input), requireRunningIn('awaiting_otp')) },
+  );
+
+  setHandler(
+    operatorVerifyPaymentUpdate,
+    (input) =>
+      lock.runExclusive(async () => {
+        requireRunningIn('awaiting_payment');
+        rec.note('operator_verifying_payment', byOperator(input));
+        // Vlens decides: the operator's word alone never activates a contract.
+        const activated = await confirmPayment(`operator ${input.operator}`);
+        return { activated, status: rec.status() };
+      }),
+    { validator: (input) => (checkOperatorAction(input), requireRunningIn('awaiting_payment')) },
+  );
+
+  setHandler(
+    operatorCancelUpdate,
+    async (input) => {
+      requireRunningIn('requesting_otp', 'awaiting_liveness', 'awaiting_otp', 'awaiting_payment', 'activating');
+      if (!rec.cancelRequested) {
+        rec.cancelRequested = { reason: `${input.reason} (operator ${input.operator})` };
+        rec.note('cancel_requested', byOperator(input));
+        mainScope.cancel();
+      }
+      await condition(() => rec.isTerminal());
+      return { status: rec.status() };
+    },
+    {
+      validator: (input) => {
+        checkOperatorAction(input);
+        requireRunningIn('requesting_otp', 'awaiting_liveness', 'awaiting_otp', 'awaiting_payment', 'activating');
+      },
+    },
+  );
 
   // ---- signals: the same effects, but nothing can be rejected, so problems become events ----------
 

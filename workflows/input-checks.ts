@@ -8,6 +8,8 @@ import {
   type ActivationInput,
   type AppMessage,
   type CancelInput,
+  type ExtendDeadlineInput,
+  type OperatorAction,
   type PaymentCompletedInput,
   type SubmitLivenessInput,
   type SubmitOtpInput,
@@ -176,4 +178,27 @@ export function checkCancel(payload: unknown): asserts payload is CancelInput {
   if (!isObject(payload) || typeof payload.reason !== 'string' || payload.reason.length === 0 || payload.reason.length > 500) {
     fail([{ field: 'reason', message: 'must be a non-empty string of at most 500 characters' }], 'cancel request');
   }
+}
+
+export function checkOperatorAction(payload: unknown): asserts payload is OperatorAction {
+  const problems: FieldProblem[] = [];
+  if (!isObject(payload)) fail([{ field: '', message: 'must be an object' }], 'operator action');
+  if (typeof payload.operator !== 'string' || payload.operator.trim().length === 0 || payload.operator.length > 100) {
+    problems.push({ field: 'operator', message: 'must name the operator (at most 100 characters)' });
+  }
+  if (typeof payload.reason !== 'string' || payload.reason.trim().length === 0 || payload.reason.length > 500) {
+    problems.push({ field: 'reason', message: 'must say why (at most 500 characters)' });
+  }
+  if (problems.length) fail(problems, 'operator action');
+}
+
+export function checkExtendDeadline(payload: unknown): asserts payload is ExtendDeadlineInput {
+  checkOperatorAction(payload);
+  const p = payload as unknown as Record<string, unknown>;
+  const problems: FieldProblem[] = [];
+  if (p.step !== 'otp' && p.step !== 'payment') problems.push({ field: 'step', message: "must be 'otp' or 'payment'" });
+  if (typeof p.extendBy !== 'string' && typeof p.extendBy !== 'number') {
+    problems.push({ field: 'extendBy', message: "must be a duration such as '30m' or 1800000" });
+  }
+  if (problems.length) fail(problems, 'deadline extension');
 }

@@ -4,6 +4,8 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type {
   ActivationStatus,
   CancelInput,
+  ExtendDeadlineInput,
+  OperatorAction,
   PaymentCompletedInput,
   ResendOtpInput,
   ResendOtpResult,
@@ -11,6 +13,7 @@ import type {
   SubmitLivenessResult,
   SubmitOtpInput,
   SubmitOtpResult,
+  VerifyPaymentResult,
 } from './types';
 
 export const statusQuery = defineQuery<ActivationStatus>('status');
@@ -26,3 +29,10 @@ export const resendOtpRequestedSignal = defineSignal<[ResendOtpInput]>('resendOt
 
 export const paymentCompletedSignal = defineSignal<[PaymentCompletedInput]>('paymentCompleted');
 export const cancelSignal = defineSignal<[CancelInput]>('cancel');
+
+// Operator repairs. Updates, so the operator sees the answer and a refusal writes nothing to history.
+export const operatorExtendDeadlineUpdate = defineUpdate<ResendOtpResult, [ExtendDeadlineInput]>('operatorExtendDeadline');
+export const operatorForceNewOtpUpdate = defineUpdate<ResendOtpResult, [OperatorAction]>('operatorForceNewOtp');
+/** Asks Vlens (StepValidatePayment) whether the payment went through; never skips that check. */
+export const operatorVerifyPaymentUpdate = defineUpdate<VerifyPaymentResult, [OperatorAction]>('operatorVerifyPayment');
+export const operatorCancelUpdate = defineUpdate<ResendOtpResult, [OperatorAction]>('operatorCancel');

@@ -212,3 +212,21 @@ export const REJECTION_TYPES = {
   sendsExhausted: 'SendsExhausted',
   alreadyEnded: 'ActivationEnded',
 } as const;
+
+// ---- operator messages (repairs from the CLI `ops` commands) ------------------------------------
+
+/** Who did it and why: recorded in `status.events` for the audit trail. */
+export interface OperatorAction {
+  operator: string;
+  reason: string;
+}
+
+export interface ExtendDeadlineInput extends OperatorAction {
+  step: 'otp' | 'payment';
+  extendBy: Duration;
+}
+
+export interface VerifyPaymentResult {
+  activated: boolean;
+  status: ActivationStatus;
+}

@@ -42,6 +42,36 @@ for (const flavor of ['customer-sign', 'legacy-activate'] as const) {
   });
 }
 
+describe('liveness images through the claim-check store', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  test('four 500 KB selfies travel as references and are deleted when the activation ends', async () => {
+    const seeded = await h.seed();
+    const far = deviceAt(ALEXANDRIA);
+    const handle = await h.start(seeded, { device: far });
+    await h.waitForState(handle, 'awaiting_liveness');
+    // Distinct, incompressible-looking 500 KB images: far over Temporal's 2 MB payload limit together.
+    const big = (n: number) => Buffer.from(Array.from({ length: 500 * 1024 - 1 }, (_, i) => (i * 31 + n * 97 + (i >> 7)) % 256)).toString('base64');
+    const refs = await Promise.all([0, 1, 2, 3].map((n) => h.imageStore.put(seeded.requestId, big(n))));
+    const answer = await handle.executeUpdate(submitLivenessUpdate, {
+      args: [{ image: refs[0]!, faces: [refs[1]!, refs[2]!, refs[3]!], device: far }],
+    });
+    expect(answer.outcome).toBe('accepted');
+    const accepted = await submitInboxOtp(h, handle, seeded, far);
+    await payAndNotify(h, handle, accepted.status);
+    expect((await handle.result()).state).toBe('activated');
+    for (const ref of refs) await expect(h.imageStore.get(ref)).rejects.toMatchObject({ name: 'ImageNotFound' });
+    // A history recorded with the patched clean-up step, next to the older ones recorded without it.
+    await recordHistory('liveness-images-deleted-at-end', handle);
+  });
+});
+
 describe('liveness failures', () => {
   let h: Harness;
   beforeAll(async () => {

@@ -79,13 +79,32 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-let runtimeInstalled = false;
+let metricsUrl: string | undefined;
+
+async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** The test process's worker metrics endpoint (SDK and business metrics). */
+export function workerMetricsUrl(): string {
+  if (!metricsUrl) throw new Error('no harness started yet');
+  return metricsUrl;
+}
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
-  if (!runtimeInstalled) {
+  if (!metricsUrl) {
+    const bindAddress = `127.0.0.1:${await freePort()}`;
     // Warnings and errors only: scenario tests fail workflows on purpose, and INFO lines bury the report.
-    Runtime.install({ logger: new DefaultLogger('WARN') });
-    runtimeInstalled = true;
+    Runtime.install({ logger: new DefaultLogger('WARN'), telemetryOptions: { metrics: { prometheus: { bindAddress } } } });
+    metricsUrl = `http://${bindAddress}/metrics`;
   }
   const sandbox = await startSandbox({ port: 0, ...options.sandbox });
   const address = inject('temporalAddress');
