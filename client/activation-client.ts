@@ -31,6 +31,7 @@ import {
   type SubmitOtpInput,
   type SubmitOtpResult,
 } from '../workflows/types';
+import type { ImageStore } from '../codec';
 import { createTemporalClient, type TemporalClientOptions } from './connect';
 import { toActivationError } from './error-mapping';
 import { ActivationEnded, ActivationError, ActivationNotFound, AlreadyActivated } from './errors';
@@ -39,6 +40,7 @@ import {
   cancelSchema,
   idempotencyKeySchema,
   listQuerySchema,
+  livenessUploadSchema,
   parseInput,
   paymentCompletedSchema,
   resendOtpSchema,
@@ -46,6 +48,7 @@ import {
   submitOtpSchema,
   uuidSchema,
 } from './schemas';
+import { storeLivenessImages } from './liveness-images';
 
 export interface ActivationClientOptions {
   /** An existing Temporal client. Without it, one is created from env (see connect.ts). */
@@ -54,6 +57,11 @@ export interface ActivationClientOptions {
   temporal?: TemporalClientOptions;
   /** Only used when the client is created here; a given `client` brings its own. */
   dataConverter?: DataConverter;
+  /**
+   * The claim-check store liveness images are put in before the update is sent. Loaded from env when
+   * the client is created here; with a given `client`, images travel inline unless a store is given.
+   */
+  imageStore?: ImageStore;
   /** Task queue new activations are started on; default TEMPORAL_TASK_QUEUE or `vlens-activation`. */
   taskQueue?: string;
   /** How long a status read (query, describe, signal) may take. */
@@ -98,6 +106,7 @@ const DEFAULT_UPDATE_TIMEOUT_MS = 75_000;
 export class ActivationClient {
   readonly client: Client;
   readonly taskQueue: string;
+  private readonly imageStore?: ImageStore;
   private readonly closeOwned?: () => Promise<void>;
   private readonly callTimeoutMs: number;
   private readonly updateTimeoutMs: number;
@@ -106,13 +115,16 @@ export class ActivationClient {
     if (options.client) {
       this.client = options.client;
       this.taskQueue = options.taskQueue ?? createTaskQueueDefault(options.temporal);
+      if (options.imageStore) this.imageStore = options.imageStore;
     } else {
       const created = createTemporalClient({
         ...options.temporal,
         ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
+        ...(options.imageStore ? { imageStore: options.imageStore } : {}),
       });
       this.client = created.client;
       this.taskQueue = options.taskQueue ?? created.taskQueue;
+      this.imageStore = created.imageStore;
       this.closeOwned = created.close;
     }
     this.callTimeoutMs = options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
@@ -169,9 +181,23 @@ export class ActivationClient {
     );
   }
 
-  /** Submits the liveness selfie (and optionally three face frames), base64 or `blob:` references. */
+  /**
+   * Submits the liveness selfie (and optionally three face frames), base64 or `blob:` references. With
+   * an image store, images are stored first and only their references are sent.
+   */
   async submitLiveness(requestId: string, payload: SubmitLivenessInput, options: UpdateOptions = {}): Promise<SubmitLivenessResult> {
-    const input = parseInput(submitLivenessSchema, payload, 'liveness submission');
+    let input: SubmitLivenessInput;
+    if (this.imageStore) {
+      const upload = parseInput(livenessUploadSchema, payload, 'liveness submission');
+      checkRequestId(requestId);
+      // Store nothing for an activation that is not running (no orphans for unknown or ended ones).
+      await this.guard(requestId, async () => {
+        if ((await this.describe(workflowIdFor(requestId)))?.status.name !== 'RUNNING') throw new ActivationNotFound(requestId);
+      });
+      input = parseInput(submitLivenessSchema, await storeLivenessImages(this.imageStore, requestId, upload), 'liveness submission');
+    } else {
+      input = parseInput(submitLivenessSchema, payload, 'liveness submission');
+    }
     return this.update(requestId, () =>
       this.handle(requestId).executeUpdate(submitLivenessUpdate, { args: [input], ...this.updateId('liveness', options) }),
     );

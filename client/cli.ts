@@ -29,7 +29,8 @@ Exit codes:
   5  invalid input (the message names each bad field)
 
 Temporal connection: TEMPORAL_ADDRESS (default localhost:7233), TEMPORAL_NAMESPACE, TEMPORAL_API_KEY,
-TEMPORAL_TLS_*, or a Temporal CLI config profile; task queue TEMPORAL_TASK_QUEUE (default vlens-activation).`;
+TEMPORAL_TLS_*, or a Temporal CLI config profile; task queue TEMPORAL_TASK_QUEUE (default vlens-activation).
+VLENS_DEBUG=1 prints what Temporal answered when a command fails.`;
 
 export interface CliIo {
   stdout(text: string): void;
@@ -294,6 +295,15 @@ export function buildProgram(io: CliIo, run: <T>(command: Command, action: (clie
   return program;
 }
 
+/** The chain of causes, for VLENS_DEBUG=1: what Temporal actually answered. */
+function describeCauses(error: unknown): string {
+  const lines: string[] = [];
+  for (let cause: unknown = error; cause instanceof Error && lines.length < 6; cause = cause.cause) {
+    lines.push(`  caused by ${cause.name}: ${cause.message}`);
+  }
+  return lines.slice(1).join('\n');
+}
+
 /** Runs the CLI on `argv` (the user's arguments, without node and the script) and returns the exit code. */
 export async function runCli(argv: string[], deps: CliDeps = {}): Promise<number> {
   const io: CliIo = deps.io ?? { stdout: (text) => process.stdout.write(text), stderr: (text) => process.stderr.write(text) };
@@ -327,6 +337,7 @@ export async function runCli(argv: string[], deps: CliDeps = {}): Promise<number
       io.stderr(`error: ${error.code}: ${error.message}\n`);
       if (error instanceof InvalidInput) for (const p of error.problems) io.stderr(`  ${p.field || '(input)'}: ${p.message}\n`);
       if (error instanceof ResendCooldown) io.stderr(`  retry after ${error.resendAvailableAt}\n`);
+      if (env.VLENS_DEBUG) io.stderr(`${describeCauses(error)}\n`);
       return exitCodeFor(error);
     }
     io.stderr(`error: ${error instanceof Error ? error.message : String(error)}\n`);

@@ -1,12 +1,15 @@
 // The single place where the client side (ActivationClient, CLI, gateway) creates its Temporal
 // Connection and Client. Connection settings come from @temporalio/envconfig exactly as the Temporal
 // CLI reads them (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS_*, config-file
-// profiles), so Temporal Cloud API keys and mTLS work without code. The data converter is threaded
-// through here too: when the encryption codec lands, it is wired in `clientDataConverter` once and every
-// client-side program gets it.
+// profiles), so Temporal Cloud API keys and mTLS work without code. Data safety (design §5) is wired
+// here too, the same way the worker does it: payloads encrypted with CODEC_KEYS (a development key in
+// .data when unset), and liveness images put in the claim-check store so only `blob:` references
+// reach Temporal.
+import path from 'node:path';
 import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
+import { codecMode, createDataConverter, loadCodecKeys, LocalEncryptedImageStore, type ImageStore } from '../codec';
 import { DEFAULT_TASK_QUEUE } from '../workflows/types';
 
 export interface TemporalClientOptions {
@@ -15,7 +18,10 @@ export interface TemporalClientOptions {
   namespace?: string;
   /** Extra connection options (TLS, API key, metadata); merged over the env config. */
   connection?: Partial<ConnectionOptions>;
+  /** Overrides the converter built from CODEC_KEYS. */
   dataConverter?: DataConverter;
+  /** Overrides the claim-check image store built from env. */
+  imageStore?: ImageStore;
   /** Defaults to process.env. */
   env?: NodeJS.ProcessEnv;
 }
@@ -44,12 +50,24 @@ export function loadTemporalClientSettings(options: TemporalClientOptions = {}):
   };
 }
 
+export interface ClientDataSafety {
+  dataConverter: DataConverter;
+  imageStore: ImageStore;
+}
+
 /**
- * The data converter every client-side program uses. Today the SDK default (plain JSON); the payload
- * encryption codec of design §5 plugs in here.
+ * The encryption codec and the image store, from the same env as the worker's (worker/data-safety.ts):
+ * CODEC_KEYS, DATA_DIR (default .data), IMAGE_STORE_DIR (default <DATA_DIR>/images). Both processes must
+ * see the same keys, and the same image folder when they share a machine. Throws CodecConfigError in
+ * production without CODEC_KEYS.
  */
-export function clientDataConverter(override?: DataConverter): DataConverter | undefined {
-  return override;
+export function loadClientDataSafety(env: NodeJS.ProcessEnv = process.env): ClientDataSafety {
+  const dataDir = path.resolve(env.DATA_DIR ?? '.data');
+  const keys = loadCodecKeys(env, { dataDir, mode: codecMode(env) });
+  return {
+    dataConverter: createDataConverter(keys),
+    imageStore: new LocalEncryptedImageStore({ keys, dir: env.IMAGE_STORE_DIR ?? path.join(dataDir, 'images') }),
+  };
 }
 
 export interface TemporalClientHandle {
@@ -57,6 +75,8 @@ export interface TemporalClientHandle {
   connection: Connection;
   namespace: string;
   taskQueue: string;
+  /** Where liveness images go before an update carries their references. */
+  imageStore: ImageStore;
   close(): Promise<void>;
 }
 
@@ -66,14 +86,19 @@ export interface TemporalClientHandle {
  */
 export function createTemporalClient(options: TemporalClientOptions = {}): TemporalClientHandle {
   const settings = loadTemporalClientSettings(options);
+  // Loaded only for what the caller did not provide, so tests with their own keys touch no key file.
+  let loaded: ClientDataSafety | undefined;
+  const safety = () => (loaded ??= loadClientDataSafety(options.env ?? process.env));
+  const dataConverter = options.dataConverter ?? safety().dataConverter;
+  const imageStore = options.imageStore ?? safety().imageStore;
   const connection = Connection.lazy(settings.connection);
-  const dataConverter = clientDataConverter(options.dataConverter);
-  const client = new Client({ connection, namespace: settings.namespace, ...(dataConverter ? { dataConverter } : {}) });
+  const client = new Client({ connection, namespace: settings.namespace, dataConverter });
   return {
     client,
     connection,
     namespace: settings.namespace,
     taskQueue: settings.taskQueue,
+    imageStore,
     close: () => connection.close(),
   };
 }

@@ -90,28 +90,33 @@ export const submitOtpSchema = z.object({
   accessToken,
 });
 
-/** A base64 image small enough to travel inline, or a claim-check reference (`blob:...`). */
-const imageSchema = z
-  .string()
-  .min(1, 'must be a base64 image or an image reference (blob:...)')
-  .superRefine((value, ctx) => {
-    if (IMAGE_REF.test(value)) return;
-    if (value.length > MAX_INLINE_IMAGE_CHARS) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `inline image over ${MAX_INLINE_IMAGE_CHARS} base64 characters; upload it and send a reference`,
-      });
-    } else if (value.length % 4 !== 0 || !BASE64.test(value)) {
-      ctx.addIssue({ code: 'custom', message: 'is not valid base64' });
-    }
-  });
+/** Base64 of the image store's largest image (700 KB decoded): what may be uploaded to the claim-check store. */
+export const MAX_UPLOAD_IMAGE_CHARS = 960_000;
+
+/** A base64 image of at most `maxChars`, or a claim-check reference (`blob:...`). */
+const imageSchema = (maxChars: number, tooLarge: string) =>
+  z
+    .string()
+    .min(1, 'must be a base64 image or an image reference (blob:...)')
+    .superRefine((value, ctx) => {
+      if (IMAGE_REF.test(value)) return;
+      if (value.length > maxChars) ctx.addIssue({ code: 'custom', message: tooLarge });
+      else if (value.length % 4 !== 0 || !BASE64.test(value)) ctx.addIssue({ code: 'custom', message: 'is not valid base64' });
+    });
+
+const inlineImage = imageSchema(
+  MAX_INLINE_IMAGE_CHARS,
+  `inline image over ${MAX_INLINE_IMAGE_CHARS} base64 characters; upload it and send a reference`,
+);
+const uploadableImage = imageSchema(MAX_UPLOAD_IMAGE_CHARS, 'image over 700 KB');
 
 const inlineChars = (image: string) => (IMAGE_REF.test(image) ? 0 : image.length);
 
+/** Liveness as the workflow receives it: references, or inline images small enough for one payload. */
 export const submitLivenessSchema = z
   .object({
-    image: imageSchema,
-    faces: z.tuple([imageSchema, imageSchema, imageSchema]).optional(),
+    image: inlineImage,
+    faces: z.tuple([inlineImage, inlineImage, inlineImage]).optional(),
     device: deviceSchema,
     accessToken,
   })
@@ -125,6 +130,14 @@ export const submitLivenessSchema = z
       });
     }
   });
+
+/** Liveness as an app sends it when a claim-check store is configured: full-size images, stored before sending. */
+export const livenessUploadSchema = z.object({
+  image: uploadableImage,
+  faces: z.tuple([uploadableImage, uploadableImage, uploadableImage]).optional(),
+  device: deviceSchema,
+  accessToken,
+});
 
 export const resendOtpSchema = z.object({ device: deviceSchema, accessToken });
 

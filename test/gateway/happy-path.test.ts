@@ -3,6 +3,7 @@
 // gateway webhook into the gateway, activation. Once with Kashier, once with Fawry, and once with the
 // liveness detour (a device more than 80 km from the last location).
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { createEncryptionCodec } from '../../codec';
 import { ALEXANDRIA, deviceAt } from '../temporal/harness';
 import { startGatewayStack, workflowTaskFailures, type GatewayStack } from './stack';
 
@@ -95,6 +96,13 @@ describe('gateway happy path', () => {
     });
     expect(liveness.status).toBe(200);
     expect(liveness.body.outcome).toBe('accepted');
+
+    // The gateway put the images in the claim-check store: history holds only `blob:` references.
+    const history = await s.h.client.workflow.getHandle(`activation-${seeded.requestId}`).fetchHistory();
+    const accepted = (history.events ?? []).find((e) => e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name === 'submitLiveness');
+    const [payload] = await createEncryptionCodec(s.h.keys).decode([accepted!.workflowExecutionUpdateAcceptedEventAttributes!.acceptedRequest!.input!.args!.payloads![0]!]);
+    const sent = JSON.parse(Buffer.from(payload!.data!).toString('utf8'));
+    expect([sent.image, ...sent.faces].every((ref: string) => /^blob:/.test(ref))).toBe(true);
 
     await s.waitForState(seeded.requestId, 'awaiting_otp');
     const { code } = await s.h.latestOtp(seeded.requestId);

@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ActivationClient } from '../../client/activation-client';
 import { MemoryDedupStore } from '../../client/gateway/dedup/store';
 import { startGateway, type RunningGateway } from '../../client/gateway/server';
-import { ALEXANDRIA, deviceAt } from '../temporal/harness';
+import { createDataConverter } from '../../codec';
+import { ALEXANDRIA, deviceAt, FIXTURE_CODEC_KEYS } from '../temporal/harness';
 import { freePort, http, startGatewayStack, type GatewayStack } from './stack';
 
 const UNKNOWN = '00000000-0000-4000-8000-000000000000';
@@ -187,7 +188,11 @@ describe('gateway routes: refusals and edge cases', () => {
 
   test('/healthz is 503 when Temporal cannot be reached', async () => {
     const deadPort = await freePort();
-    const unreachable = new ActivationClient({ temporal: { address: `127.0.0.1:${deadPort}`, env: {} } });
+    const unreachable = new ActivationClient({
+      temporal: { address: `127.0.0.1:${deadPort}`, env: {} },
+      dataConverter: createDataConverter(FIXTURE_CODEC_KEYS),
+      imageStore: s.h.imageStore,
+    });
     const gateway = await startGateway({ activations: unreachable, port: 0, dedupStore: new MemoryDedupStore(), logLevel: 'silent' });
     try {
       const health = await http(`${gateway.url}/healthz`, 'GET');

@@ -96,7 +96,8 @@ export async function startGatewayStack(
       ...options.harness?.sandbox,
     },
   });
-  const activations = new ActivationClient({ client: h.client, taskQueue: h.taskQueue, updateTimeoutMs: 30_000 });
+  // The claim-check store the worker reads from: the gateway puts liveness images there, as in production.
+  const activations = new ActivationClient({ client: h.client, taskQueue: h.taskQueue, imageStore: h.imageStore, updateTimeoutMs: 30_000 });
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'gateway-test-'));
   const logs: string[] = [];
   const gatewayOptions: GatewayOptions = {

@@ -7,6 +7,7 @@ import { createHash, createHmac, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { createEncryptionCodec } from '../../codec';
 import { http, startGatewayStack, type GatewayStack } from './stack';
 
 const KASHIER_SECRET = 'kashier-dev-secret';
@@ -54,13 +55,15 @@ describe('payment webhooks', () => {
   const post = (provider: string, body: unknown, headers: Record<string, string> = {}) =>
     http(`${s.gateway.url}/v1/webhooks/${provider}`, 'POST', body, headers);
 
-  /** The paymentCompleted signals in the activation's history, decoded. */
+  /** The paymentCompleted signals in the activation's history, decrypted and decoded. */
   async function paymentSignals(): Promise<Array<{ source: string; eventId: string }>> {
     const history = await s.h.client.workflow.getHandle(`activation-${requestId}`).fetchHistory();
-    return (history.events ?? [])
+    const payloads = (history.events ?? [])
       .map((event) => event.workflowExecutionSignaledEventAttributes)
       .filter((signal) => signal?.signalName === 'paymentCompleted')
-      .map((signal) => JSON.parse(Buffer.from(signal!.input!.payloads![0]!.data!).toString('utf8')));
+      .map((signal) => signal!.input!.payloads![0]!);
+    const decoded = await createEncryptionCodec(s.h.keys).decode(payloads);
+    return decoded.map((payload) => JSON.parse(Buffer.from(payload.data!).toString('utf8')));
   }
 
   beforeAll(async () => {

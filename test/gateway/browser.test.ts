@@ -1,0 +1,53 @@
+// End to end as a user would: the activation is driven through the gateway's HTTP API, then the payment
+// link opens in headless Chromium and the Pay button is clicked; the sandbox sends its signed webhook to
+// the gateway, and the activation reaches `activated`. Uses the system Chromium (never a downloaded one).
+import { existsSync } from 'node:fs';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { deviceAt } from '../temporal/harness';
+import { startGatewayStack, type GatewayStack } from './stack';
+
+const CHROMIUM = '/usr/bin/chromium';
+
+describe('payment page in a real browser', () => {
+  let s: GatewayStack;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install it with apt-get install -y chromium`);
+    s = await startGatewayStack();
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await s?.close();
+  });
+
+  test('open the payment link, click Pay, the activation is activated', async () => {
+    const { seeded, answer } = await s.startActivation();
+    expect(answer.status).toBe(202);
+    await s.waitForState(seeded.requestId, 'awaiting_otp');
+    const { code } = await s.h.latestOtp(seeded.requestId);
+    const otp = await s.api('POST', `/v1/activations/${seeded.requestId}/otp`, { code, device: deviceAt() });
+    expect(otp.body.outcome).toBe('accepted');
+    const link: string = otp.body.status.nextAction.paymentLink;
+
+    const page = await browser.newPage();
+    try {
+      await page.goto(link);
+      expect(await page.textContent('#status')).toBe('pending');
+      await page.click('#pay');
+      await page.waitForSelector('#status:text-is("paid")', { timeout: 10_000 });
+      expect(await page.textContent('#result')).toMatch(/Payment successful/);
+    } finally {
+      await page.close();
+    }
+
+    const final = await s.waitForState(seeded.requestId, 'activated');
+    expect(final.payment?.paidAt).toBeTruthy();
+    expect(s.logs.some((line) => line.includes('payment webhook signalled') && line.includes(seeded.requestId))).toBe(true);
+  });
+});
