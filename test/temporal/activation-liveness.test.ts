@@ -14,6 +14,7 @@ for (const flavor of ['customer-sign', 'legacy-activate'] as const) {
     let h: Harness;
     beforeAll(async () => {
       h = await startHarness({ flavor });
+      for (const image of [images.image, ...images.faces]) h.trackSecret(image, 'liveness image');
     });
     afterAll(async () => {
       await h?.close();
@@ -58,7 +59,9 @@ describe('liveness images through the claim-check store', () => {
     await h.waitForState(handle, 'awaiting_liveness');
     // Distinct, incompressible-looking 500 KB images: far over Temporal's 2 MB payload limit together.
     const big = (n: number) => Buffer.from(Array.from({ length: 500 * 1024 - 1 }, (_, i) => (i * 31 + n * 97 + (i >> 7)) % 256)).toString('base64');
-    const refs = await Promise.all([0, 1, 2, 3].map((n) => h.imageStore.put(seeded.requestId, big(n))));
+    const selfies = [0, 1, 2, 3].map(big);
+    for (const selfie of selfies) h.trackSecret(selfie, 'liveness image');
+    const refs = await Promise.all(selfies.map((selfie) => h.imageStore.put(seeded.requestId, selfie)));
     const answer = await handle.executeUpdate(submitLivenessUpdate, {
       args: [{ image: refs[0]!, faces: [refs[1]!, refs[2]!, refs[3]!], device: far }],
     });

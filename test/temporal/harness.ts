@@ -5,7 +5,8 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection, WorkflowHandle } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { createActivities } from '../../activities';
 import { makeVlensConfig, type VlensApiFlavor } from '../../activities/config';
@@ -14,6 +15,7 @@ import { createDataConverter, imageStoreResolver, LocalEncryptedImageStore, pars
 import { startSandbox } from '../../sandbox/server';
 import type { SandboxOptions } from '../../sandbox/config';
 import { createActivationWorker } from '../../worker/create-worker';
+import { capturedLogText, capturingLogger, findLeaks } from './secret-guard';
 import { activation } from '../../workflows';
 import { statusQuery } from '../../workflows/messages';
 import { ActivationStateKey, VlensRequestIdKey } from '../../workflows/search-attributes';
@@ -68,6 +70,10 @@ export interface Harness {
   worker: Worker;
   keys: CodecKeys;
   imageStore: LocalEncryptedImageStore;
+  /** Marks a value the tests handled as secret: no history or log line may contain it. */
+  trackSecret(value: string, kind: string): void;
+  /** Replaces the worker and the client's data converter, e.g. to rotate encryption keys mid-activation. */
+  restartWorker(keys: CodecKeys): Promise<void>;
   seed(body?: Record<string, unknown>): Promise<SeededRequest>;
   start(seeded: SeededRequest, overrides?: Partial<ActivationInput>): Promise<WorkflowHandle<typeof activation>>;
   status(handle: WorkflowHandle): Promise<ActivationStatus>;
@@ -102,8 +108,8 @@ export function workerMetricsUrl(): string {
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   if (!metricsUrl) {
     const bindAddress = `127.0.0.1:${await freePort()}`;
-    // Warnings and errors only: scenario tests fail workflows on purpose, and INFO lines bury the report.
-    Runtime.install({ logger: new DefaultLogger('WARN'), telemetryOptions: { metrics: { prometheus: { bindAddress } } } });
+    // Every log line is kept for the secret scan; only warnings and errors are printed.
+    Runtime.install({ logger: capturingLogger(), telemetryOptions: { metrics: { prometheus: { bindAddress } } } });
     metricsUrl = `http://${bindAddress}/metrics`;
   }
   const sandbox = await startSandbox({ port: 0, ...options.sandbox });
@@ -112,28 +118,40 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const nativeConnection = await NativeConnection.connect({ address });
   const connection = await Connection.connect({ address });
   // The real data path: every payload encrypted, selfies through the claim-check store.
-  const keys = options.keys ?? FIXTURE_CODEC_KEYS;
-  const dataConverter = createDataConverter(keys);
-  const client = new Client({ connection, namespace, dataConverter });
+  let keys = options.keys ?? FIXTURE_CODEC_KEYS;
+  let client = new Client({ connection, namespace, dataConverter: createDataConverter(keys) });
   const taskQueue = `test-${randomUUID()}`;
   const imageStore = new LocalEncryptedImageStore({ keys, dir: path.join(mkdtempSync(path.join(os.tmpdir(), 'vlens-images-')), 'images') });
-  const activities = {
-    ...createActivities({
-      config: makeVlensConfig({ baseUrl: sandbox.url, flavor: options.flavor ?? 'customer-sign', httpTimeoutMs: 3_000 }),
-      resolveImage: imageStoreResolver(imageStore),
-    }),
-    ...createImageActivities(imageStore),
-  };
-  const worker = await createActivationWorker({
-    connection: nativeConnection,
-    namespace,
-    taskQueue,
-    activities,
-    workflowBundle: { codePath: inject('workflowBundlePath') },
-    dataConverter,
-    shutdownGraceSeconds: 2,
-  });
-  const running = worker.run();
+  const vlensConfig = makeVlensConfig({ baseUrl: sandbox.url, flavor: options.flavor ?? 'customer-sign', httpTimeoutMs: 3_000 });
+  const secrets = new Map<string, string>();
+  const handles: WorkflowHandle[] = [];
+
+  async function launchWorker(workerKeys: CodecKeys) {
+    const worker = await createActivationWorker({
+      connection: nativeConnection,
+      namespace,
+      taskQueue,
+      activities: {
+        ...createActivities({ config: vlensConfig, resolveImage: imageStoreResolver(imageStore) }),
+        ...createImageActivities(imageStore),
+      },
+      workflowBundle: { codePath: inject('workflowBundlePath') },
+      dataConverter: createDataConverter(workerKeys),
+      shutdownGraceSeconds: 2,
+    });
+    return { worker, running: worker.run() };
+  }
+  let current = await launchWorker(keys);
+
+  /** Every history this harness produced, and the logs so far, must be free of the secrets it saw. */
+  async function assertNoLeaks(): Promise<void> {
+    const leaks = findLeaks(capturedLogText(), secrets, 'worker logs');
+    for (const handle of handles) {
+      const history = historyToJSON(await handle.fetchHistory());
+      leaks.push(...findLeaks(history, secrets, `history of ${handle.workflowId}`));
+    }
+    if (leaks.length) throw new Error(`secrets leaked: ${JSON.stringify(leaks)}`);
+  }
 
   async function sandboxCall(method: string, path: string, body?: unknown) {
     const response = await fetch(`${sandbox.url}${path}`, {
@@ -152,16 +170,31 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   }
 
   const harness: Harness = {
-    client,
     taskQueue,
     sandboxUrl: sandbox.url,
-    worker,
-    keys,
+    get worker() {
+      return current.worker;
+    },
+    get client() {
+      return client;
+    },
+    get keys() {
+      return keys;
+    },
     imageStore,
+    trackSecret: (value, kind) => void secrets.set(value, kind),
+    async restartWorker(newKeys) {
+      current.worker.shutdown();
+      await current.running;
+      keys = newKeys;
+      client = new Client({ connection, namespace, dataConverter: createDataConverter(keys) });
+      current = await launchWorker(keys);
+    },
     sandbox: sandboxCall,
     async seed(body = {}) {
       const response = await sandboxCall('POST', '/sandbox/requests', { lastLocation: CAIRO, ...body });
       if (response.status >= 300) throw new Error(`seeding failed: ${JSON.stringify(response.body)}`);
+      secrets.set(response.body.accessToken, 'access token');
       return response.body as SeededRequest;
     },
     async start(seeded, overrides = {}) {
@@ -172,7 +205,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         accessToken: seeded.accessToken,
         ...overrides,
       };
-      return client.workflow.start(activation, {
+      const handle = await client.workflow.start(activation, {
         taskQueue,
         workflowId: workflowIdFor(seeded.requestId),
         args: [input],
@@ -181,6 +214,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
           { key: VlensRequestIdKey, value: seeded.requestId },
         ],
       });
+      handles.push(handle);
+      return handle;
     },
     status: (handle) => handle.query(statusQuery),
     async waitForState(handle, states, timeoutMs = 20_000) {
@@ -197,6 +232,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     async latestOtp(requestId) {
       const response = await sandboxCall('GET', `/sandbox/requests/${requestId}/latest-otp`);
       if (response.status !== 200) throw new Error(`no OTP in the sandbox inbox: ${JSON.stringify(response.body)}`);
+      secrets.set(response.body.code, 'OTP code');
       return response.body as { code: string; otpRequestId: string };
     },
     async calls(requestId) {
@@ -209,11 +245,15 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       if (response.status >= 300) throw new Error(`payment failed: ${JSON.stringify(response.body)}`);
     },
     async close() {
-      worker.shutdown();
-      await running;
-      await nativeConnection.close();
-      await connection.close();
-      await sandbox.close();
+      try {
+        await assertNoLeaks();
+      } finally {
+        current.worker.shutdown();
+        await current.running;
+        await nativeConnection.close();
+        await connection.close();
+        await sandbox.close();
+      }
     },
   };
   return harness;
