@@ -25,6 +25,11 @@ export interface GatewayConfig {
   apiKeys: string[];
   kashierWebhookSecret: string;
   fawrySecureKey: string;
+  /**
+   * Vlens signs nothing; when set, its webhook must carry this shared token (`?token=` in the URL
+   * registered with Vlens, or an `x-webhook-token` header).
+   */
+  vlensWebhookToken?: string;
   /** Where the webhook dedup record lives when no DATABASE_URL is set. */
   dataDir: string;
   databaseUrl?: string;
@@ -50,7 +55,9 @@ const GatewayEnv = z.object({
   GATEWAY_API_KEYS: z.string().default('dev-key'),
   KASHIER_WEBHOOK_SECRET: z.string().min(1).default('kashier-dev-secret'),
   FAWRY_SECURE_KEY: z.string().min(1).default('fawry-dev-secure-key'),
-  GATEWAY_DATA_DIR: z.string().min(1).default('.data'),
+  VLENS_WEBHOOK_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  GATEWAY_DATA_DIR: z.string().min(1).optional(),
+  DATA_DIR: z.string().min(1).default('.data'),
   DATABASE_URL: z.string().min(1).optional(),
   GATEWAY_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   GATEWAY_OTP_RATE_PER_ACTIVATION: perMinute(DEFAULT_RATE_LIMITS.otpPerActivation),
@@ -85,7 +92,8 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     apiKeys,
     kashierWebhookSecret: e.KASHIER_WEBHOOK_SECRET,
     fawrySecureKey: e.FAWRY_SECURE_KEY,
-    dataDir: e.GATEWAY_DATA_DIR,
+    // The project's one state folder unless the gateway is given its own.
+    dataDir: e.GATEWAY_DATA_DIR ?? e.DATA_DIR,
     ...(e.DATABASE_URL ? { databaseUrl: e.DATABASE_URL } : {}),
     logLevel: e.GATEWAY_LOG_LEVEL,
     rateLimits: {

@@ -2,7 +2,7 @@
 // one error handler, the authenticated activation routes, the webhook routes with their raw-body
 // parser, and /healthz. `startGateway` is what main.ts and the tests call.
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import type { ActivationClient } from '../activation-client';
 import { createApiKeyChecker } from './auth';
 import { DEFAULT_BODY_LIMITS, DEFAULT_RATE_LIMITS, type BodyLimits, type RateLimits } from './config';
@@ -22,6 +22,8 @@ export interface GatewayOptions {
   apiKeys?: string[];
   kashierWebhookSecret?: string;
   fawrySecureKey?: string;
+  /** When set, the Vlens webhook must carry it (see config.ts). */
+  vlensWebhookToken?: string;
   /** A ready dedup record; otherwise one is opened from `databaseUrl` or `dataDir` and closed with the gateway. */
   dedupStore?: EventDedupStore;
   dataDir?: string;
@@ -49,6 +51,7 @@ export const REDACTED_LOG_PATHS = [
   'req.headers.authorization',
   'req.headers["x-kashier-signature"]',
   'req.headers["idempotency-key"]',
+  'req.headers["x-webhook-token"]',
   'headers.authorization',
   'body.code',
   'body.image',
@@ -66,10 +69,20 @@ export const REDACTED_LOG_PATHS = [
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
+/** Request lines keep method and URL, with a webhook `token` query parameter masked. */
+function serializeRequest(request: FastifyRequest) {
+  return {
+    method: request.method,
+    url: request.url.replace(/([?&]token=)[^&]*/gi, '$1[redacted]'),
+    remoteAddress: request.ip,
+  };
+}
+
 function loggerOptions(options: GatewayOptions): FastifyServerOptions['logger'] {
   return {
     level: options.logLevel ?? 'info',
     redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' },
+    serializers: { req: serializeRequest },
     ...(options.logStream ? { stream: options.logStream } : {}),
   };
 }
@@ -110,6 +123,7 @@ export async function buildGateway(options: GatewayOptions, dedup: EventDedupSto
       dedup,
       kashierWebhookSecret: options.kashierWebhookSecret ?? 'kashier-dev-secret',
       fawrySecureKey: options.fawrySecureKey ?? 'fawry-dev-secure-key',
+      ...(options.vlensWebhookToken ? { vlensWebhookToken: options.vlensWebhookToken } : {}),
       bodyLimit: bodyLimits.webhooks,
     }),
   );

@@ -71,6 +71,12 @@ describe('gateway happy path', () => {
       expect(redelivered.body.webhook.httpStatus).toBe(200);
       expect(s.logs.some((line) => line.includes('duplicate payment webhook') && line.includes(seeded.requestId))).toBe(true);
 
+      // Secrets never reach the logs: not the OTP, not the user's token, not the API key.
+      const logText = s.logs.join('\n');
+      expect(logText).not.toContain(`"${code}"`);
+      expect(logText).not.toContain(seeded.accessToken);
+      expect(logText).not.toContain('dev-key');
+
       // An activated request cannot be started again.
       const restart = await s.api('POST', '/v1/activations', { requestId: seeded.requestId, device: deviceAt() });
       expect(restart.status).toBe(409);

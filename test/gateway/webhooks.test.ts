@@ -8,6 +8,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createEncryptionCodec } from '../../codec';
+import { MemoryDedupStore } from '../../client/gateway/dedup/store';
+import { startGateway } from '../../client/gateway/server';
 import { http, startGatewayStack, type GatewayStack } from './stack';
 
 const KASHIER_SECRET = 'kashier-dev-secret';
@@ -165,6 +167,29 @@ describe('payment webhooks', () => {
     expect((await post('vlens', pending)).body.ignored).toMatch(/PendingApproval/);
     expect((await post('vlens', { Id: 5 })).status).toBe(400);
     expect(await paymentSignals()).toHaveLength(before);
+  });
+
+  test('Vlens webhook token: when configured, required (query or header) and never logged', async () => {
+    const token = 'vlens-shared-token-0123456789';
+    const lines: string[] = [];
+    const gateway = await startGateway({
+      activations: s.activations,
+      port: 0,
+      vlensWebhookToken: token,
+      dedupStore: new MemoryDedupStore(),
+      logStream: { write: (line) => void lines.push(line) },
+    });
+    try {
+      const event = { Id: randomUUID(), WebhookEvent: 'App.BusinessRequestStatusChange', Data: { Id: requestId, NewStatus: 'PendingApproval' } };
+      expect((await http(`${gateway.url}/v1/webhooks/vlens`, 'POST', event)).status).toBe(401);
+      expect((await http(`${gateway.url}/v1/webhooks/vlens?token=${token.toUpperCase()}`, 'POST', event)).status).toBe(401);
+      expect((await http(`${gateway.url}/v1/webhooks/vlens?token=${token}`, 'POST', event)).status).toBe(200);
+      expect((await http(`${gateway.url}/v1/webhooks/vlens`, 'POST', event, { 'x-webhook-token': token })).status).toBe(200);
+      expect(lines.length).toBeGreaterThan(0);
+      expect(lines.join('\n')).not.toContain(token);
+    } finally {
+      await gateway.close();
+    }
   });
 
   test('the dedup record survives a gateway restart', async () => {

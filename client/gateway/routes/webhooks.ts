@@ -10,13 +10,24 @@ import { uuidSchema } from '../../schemas';
 import type { EventDedupStore } from '../dedup/store';
 import { GatewayError } from '../http-errors';
 import { readFawry, readKashier, readVlens, type WebhookVerdict } from '../webhooks/providers';
+import { secretsMatch } from '../webhooks/signatures';
 
 export interface WebhookRouteDeps {
   activations: ActivationClient;
   dedup: EventDedupStore;
   kashierWebhookSecret: string;
   fawrySecureKey: string;
+  vlensWebhookToken?: string;
   bodyLimit: number;
+}
+
+/** The optional shared token of the Vlens webhook (query `token` or header `x-webhook-token`). */
+function checkVlensToken(request: FastifyRequest, expected: string | undefined): void {
+  if (expected === undefined) return;
+  const query = (request.query as Record<string, unknown> | undefined)?.token;
+  const header = request.headers['x-webhook-token'];
+  const given = typeof query === 'string' ? query : typeof header === 'string' ? header : '';
+  if (!secretsMatch(expected, given)) throw new GatewayError(401, 'bad_signature', 'missing or wrong webhook token');
 }
 
 function rawBody(request: FastifyRequest): Buffer {
@@ -77,6 +88,9 @@ export function webhookRoutes(deps: WebhookRouteDeps) {
     app.post('/v1/webhooks/fawry', options, async (request, reply) =>
       act(readFawry(rawBody(request), deps.fawrySecureKey), deps, request.log, reply),
     );
-    app.post('/v1/webhooks/vlens', options, async (request, reply) => act(readVlens(rawBody(request)), deps, request.log, reply));
+    app.post('/v1/webhooks/vlens', options, async (request, reply) => {
+      checkVlensToken(request, deps.vlensWebhookToken);
+      return act(readVlens(rawBody(request)), deps, request.log, reply);
+    });
   };
 }

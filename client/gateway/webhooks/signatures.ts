@@ -48,3 +48,9 @@ export function signaturesMatch(expectedHex: string, receivedHex: string): boole
   const digest = (text: string) => createHash('sha256').update(text.trim().toLowerCase(), 'utf8').digest();
   return timingSafeEqual(digest(expectedHex), digest(receivedHex)) && receivedHex.trim().length === expectedHex.length;
 }
+
+/** Constant-time, exact comparison of two secrets (tokens, keys) of any length. */
+export function secretsMatch(expected: string, received: string): boolean {
+  const digest = (text: string) => createHash('sha256').update(text, 'utf8').digest();
+  return timingSafeEqual(digest(expected), digest(received));
+}
