@@ -5,13 +5,16 @@ import { z } from 'zod';
 
 const base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64');
 
+// protojson omits empty repeated fields: the CLI encodes a query without arguments as `{}`.
 export const payloadsBodySchema = z.object({
-  payloads: z.array(
-    z.object({
-      metadata: z.record(z.string(), base64).nullish(),
-      data: base64.nullish(),
-    }),
-  ),
+  payloads: z
+    .array(
+      z.object({
+        metadata: z.record(z.string(), base64).nullish(),
+        data: base64.nullish(),
+      }),
+    )
+    .default([]),
 });
 
 export type JsonPayload = { metadata: Record<string, string>; data?: string };

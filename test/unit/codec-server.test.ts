@@ -80,6 +80,12 @@ describe('codec server', () => {
     expect(evil.headers.get('access-control-allow-origin')).toBeNull();
   });
 
+  it('answers an empty list for `{}`, which is how the temporal CLI sends a query without arguments', async () => {
+    const response = await post('/encode', {});
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ payloads: [] });
+  });
+
   it('rejects a malformed body and reports decode failures with the key id', async () => {
     expect((await post('/decode', { payloads: [{ data: 'not base64!' }] })).status).toBe(400);
     const foreign = { payloads: [{ metadata: { encoding: b64('binary/encrypted'), 'encryption-key-id': b64('gone') }, data: 'AAAA' }] };
