@@ -38,17 +38,31 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Distinct free ports for every listener of the four services. */
+/** Whether a TCP port on 127.0.0.1 can be bound right now. */
+export function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/**
+ * Distinct free ports for every listener of the four services. Below 32768 on purpose: the SQL schema
+ * stores membership ports as SMALLINT, and a port above 32767 makes the server die at start-up
+ * ("value out of range for type smallint"). Random within 20000-32000 so parallel runs rarely collide.
+ */
 export async function freeServerPorts(): Promise<ServerPorts> {
   const taken = new Set<number>();
   const next = async (): Promise<number> => {
-    for (;;) {
-      const port = await freePort();
-      if (!taken.has(port)) {
+    for (let tries = 0; tries < 500; tries++) {
+      const port = 20_000 + Math.floor(Math.random() * 12_000);
+      if (!taken.has(port) && (await portIsFree(port))) {
         taken.add(port);
         return port;
       }
     }
+    throw new Error('no free port found between 20000 and 32000');
   };
   return {
     frontend: await next(),
