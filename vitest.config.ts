@@ -21,7 +21,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'temporal',
-          include: ['test/temporal/**/*.test.ts', 'test/gateway/**/*.test.ts', 'test/ui/**/*.test.ts'],
+          include: ['test/temporal/**/*.test.ts', 'test/gateway/**/*.test.ts', 'test/chaos/**/*.test.ts', 'test/ui/**/*.test.ts'],
           globalSetup: ['test/temporal/global-setup.ts'],
           // The dev server and workers share two cores; run files one after another.
           poolOptions: { forks: { singleFork: true } },
