@@ -38,7 +38,13 @@ export function buildCodecServer(options: CodecServerOptions): FastifyInstance {
   const origins = new Set(options.corsOrigins);
   const authorised = bearerTokenCheck(options.tokens);
   const requireAuth = options.requireAuth ?? true;
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit: options.bodyLimit ?? CODEC_SERVER_BODY_LIMIT });
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: options.bodyLimit ?? CODEC_SERVER_BODY_LIMIT,
+    // Browsers (an operator's open UI tab) keep idle and pre-connected sockets: close them on shutdown,
+    // or SIGTERM waits for the tab to go away.
+    forceCloseConnections: true,
+  });
 
   // CORS first, so even a 401 reaches the UI's JavaScript as a readable error instead of an opaque CORS failure.
   app.addHook('onRequest', async (request, reply) => {
