@@ -2,9 +2,8 @@
 // when no binary exists. One resolver for tests, `npm start` and the demo, so every machine gets the
 // same server the same way. The SDK's own download is only the last resort: it needs the internet,
 // which CI and many build machines do not have.
-import { spawn, spawnSync } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
+import { findOnPath, goBinary, goBinDir, goInstall, isExecutable, type Log } from './go-tools';
 
 export const TEMPORAL_CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal';
 // Later tags carry a `replace` directive in go.mod, which `go install pkg@version` refuses.
@@ -15,38 +14,6 @@ const FALLBACK_GO_TOOLCHAIN = 'go1.25.5';
 export type TemporalCliSource =
   | { kind: 'existing'; path: string; foundVia: string }
   | { kind: 'sdk-download'; why: string };
-
-type Log = (line: string) => void;
-
-function isExecutable(file: string): boolean {
-  try {
-    accessSync(file, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function findOnPath(binary: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
-    if (!dir) continue;
-    const candidate = path.join(dir, binary);
-    if (isExecutable(candidate)) return candidate;
-  }
-  return undefined;
-}
-
-function goBinary(): string | undefined {
-  return findOnPath('go') ?? (isExecutable('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : undefined);
-}
-
-function goBinDir(go: string): string | undefined {
-  const result = spawnSync(go, ['env', 'GOBIN', 'GOPATH'], { encoding: 'utf8' });
-  if (result.status !== 0) return undefined;
-  const [gobin, gopath] = result.stdout.split('\n').map((line) => line.trim());
-  if (gobin) return gobin;
-  return gopath ? path.join(gopath.split(path.delimiter)[0] ?? gopath, 'bin') : undefined;
-}
 
 /** Looks for an installed binary without building anything. */
 export function findTemporalCli(): { path: string; foundVia: string } | undefined {
@@ -67,36 +34,6 @@ export function findTemporalCli(): { path: string; foundVia: string } | undefine
   return undefined;
 }
 
-function runGoInstall(go: string, toolchain: string | undefined, log: Log): Promise<{ ok: boolean; tail: string }> {
-  return new Promise((resolve) => {
-    const env = { ...process.env, ...(toolchain ? { GOTOOLCHAIN: toolchain } : {}) };
-    const child = spawn(go, ['install', `${TEMPORAL_CLI_MODULE}@${TEMPORAL_CLI_VERSION}`], { env });
-    let tail = '';
-    let downloads = 0;
-    const onOutput = (chunk: Buffer) => {
-      const text = chunk.toString();
-      tail = (tail + text).slice(-4000);
-      // `go` prints one line per module; count them instead of flooding the terminal.
-      downloads += (text.match(/go: downloading/g) ?? []).length;
-    };
-    child.stdout.on('data', onOutput);
-    child.stderr.on('data', onOutput);
-    const started = Date.now();
-    const ticker = setInterval(() => {
-      const seconds = Math.round((Date.now() - started) / 1000);
-      log(`  still building the Temporal CLI (${seconds}s, ${downloads} modules fetched)...`);
-    }, 15_000);
-    child.on('error', (error) => {
-      clearInterval(ticker);
-      resolve({ ok: false, tail: String(error) });
-    });
-    child.on('close', (code) => {
-      clearInterval(ticker);
-      resolve({ ok: code === 0, tail });
-    });
-  });
-}
-
 /**
  * Returns where the Temporal CLI comes from: an existing binary, one built now with `go install`, or
  * (only when Go is missing or the build fails) the SDK's own download, with the reason said plainly.
@@ -115,10 +52,11 @@ export async function resolveTemporalCli(log: Log = (line) => console.error(line
   log(`[temporal-cli] no temporal binary found; building ${TEMPORAL_CLI_MODULE}@${TEMPORAL_CLI_VERSION} with ${go}.`);
   log('[temporal-cli] the first build takes a few minutes; later runs reuse the binary.');
   const started = Date.now();
-  let attempt = await runGoInstall(go, undefined, log);
+  const pkg = `${TEMPORAL_CLI_MODULE}@${TEMPORAL_CLI_VERSION}`;
+  let attempt = await goInstall(go, pkg, { log, label: '[temporal-cli]' });
   if (!attempt.ok) {
     log(`[temporal-cli] build failed; retrying with GOTOOLCHAIN=${FALLBACK_GO_TOOLCHAIN}. Last output:\n${attempt.tail}`);
-    attempt = await runGoInstall(go, FALLBACK_GO_TOOLCHAIN, log);
+    attempt = await goInstall(go, pkg, { toolchain: FALLBACK_GO_TOOLCHAIN, log, label: '[temporal-cli]' });
   }
   const built = findTemporalCli();
   if (attempt.ok && built) {

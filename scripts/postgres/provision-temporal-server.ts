@@ -9,16 +9,17 @@
 // leaves in GOPATH/bin (checked by --version and copied to the descriptive names). Otherwise
 // `go install go.temporal.io/server/cmd/server@v1.29.1` (and cmd/tools/sql) builds them: the server
 // takes ~5 minutes on two cores the first time; later runs reuse the binaries.
-import { spawn, spawnSync } from 'node:child_process';
-import { accessSync, constants, copyFileSync, existsSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { findOnPath, goBinary, goBinDir, goEnv, goInstall, isExecutable, type Log } from '../go-tools';
+
 
 export const TEMPORAL_SERVER_MODULE = 'go.temporal.io/server';
 export const TEMPORAL_SERVER_VERSION = 'v1.29.1';
 /** When the local Go cannot build the release, after trying the release's own go/toolchain version. */
 const FALLBACK_GO_TOOLCHAIN = 'go1.25.5';
 
-type Log = (line: string) => void;
 
 export interface TemporalServerInstall {
   /** The server binary (`start --root --config --env`). */
@@ -58,39 +59,6 @@ const TOOLS: Record<'server' | 'sqlTool', Tool> = {
     versionPattern: new RegExp(`^temporal-sql-tool version ${plainVersion.replace(/\./g, '\\.')}\\b`),
   },
 };
-
-function isExecutable(file: string): boolean {
-  try {
-    accessSync(file, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function findOnPath(binary: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
-    if (dir && isExecutable(path.join(dir, binary))) return path.join(dir, binary);
-  }
-  return undefined;
-}
-
-export function goBinary(): string | undefined {
-  return findOnPath('go') ?? (isExecutable('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : undefined);
-}
-
-function goEnv(go: string, name: string): string | undefined {
-  const result = spawnSync(go, ['env', name], { encoding: 'utf8' });
-  const value = result.status === 0 ? result.stdout.trim() : '';
-  return value || undefined;
-}
-
-function goBinDir(go: string): string | undefined {
-  const gobin = goEnv(go, 'GOBIN');
-  if (gobin) return gobin;
-  const gopath = goEnv(go, 'GOPATH');
-  return gopath ? path.join(gopath.split(path.delimiter)[0] ?? gopath, 'bin') : undefined;
-}
 
 function versionMatches(file: string, tool: Tool): boolean {
   const result = spawnSync(file, ['--version'], { encoding: 'utf8', timeout: 10_000 });
@@ -149,32 +117,6 @@ function releaseToolchain(moduleDir: string | undefined): string | undefined {
   }
 }
 
-function goInstall(go: string, pkg: string, toolchain: string | undefined, log: Log): Promise<{ ok: boolean; tail: string; seconds: number }> {
-  return new Promise((resolve) => {
-    const env = { ...process.env, ...(toolchain ? { GOTOOLCHAIN: toolchain } : {}) };
-    const started = Date.now();
-    const child = spawn(go, ['install', `${pkg}@${TEMPORAL_SERVER_VERSION}`], { env });
-    let tail = '';
-    let downloads = 0;
-    const onOutput = (chunk: Buffer) => {
-      const text = chunk.toString();
-      tail = (tail + text).slice(-4000);
-      downloads += (text.match(/go: downloading/g) ?? []).length;
-    };
-    child.stdout.on('data', onOutput);
-    child.stderr.on('data', onOutput);
-    const ticker = setInterval(() => {
-      log(`[temporal-server]   still building ${pkg} (${Math.round((Date.now() - started) / 1000)}s, ${downloads} modules fetched)...`);
-    }, 20_000);
-    const done = (ok: boolean, extra = '') => {
-      clearInterval(ticker);
-      resolve({ ok, tail: tail + extra, seconds: Math.round((Date.now() - started) / 1000) });
-    };
-    child.on('error', (error) => done(false, String(error)));
-    child.on('close', (code) => done(code === 0));
-  });
-}
-
 async function buildTool(go: string, tool: Tool, moduleDir: string | undefined, log: Log): Promise<void> {
   const toolchains = [undefined, releaseToolchain(moduleDir), FALLBACK_GO_TOOLCHAIN].filter(
     (t, i, all) => all.indexOf(t) === i,
@@ -182,7 +124,12 @@ async function buildTool(go: string, tool: Tool, moduleDir: string | undefined, 
   let last = '';
   for (const toolchain of toolchains) {
     log(`[temporal-server] go install ${tool.pkg}@${TEMPORAL_SERVER_VERSION}${toolchain ? ` with GOTOOLCHAIN=${toolchain}` : ''} ...`);
-    const attempt = await goInstall(go, tool.pkg, toolchain, log);
+    const attempt = await goInstall(go, `${tool.pkg}@${TEMPORAL_SERVER_VERSION}`, {
+      ...(toolchain ? { toolchain } : {}),
+      log,
+      label: '[temporal-server]',
+      tickMs: 20_000,
+    });
     if (attempt.ok) {
       log(`[temporal-server] built ${tool.pkg} in ${attempt.seconds}s`);
       return;
