@@ -7,6 +7,10 @@ import type { DataConverter } from '@temporalio/common';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import {
   cancelSignal,
+  operatorCancelUpdate,
+  operatorExtendDeadlineUpdate,
+  operatorForceNewOtpUpdate,
+  operatorVerifyPaymentUpdate,
   paymentCompletedSignal,
   resendOtpUpdate,
   statusQuery,
@@ -23,6 +27,8 @@ import {
   type ActivationState,
   type ActivationStatus,
   type CancelInput,
+  type ExtendDeadlineInput,
+  type OperatorAction,
   type PaymentCompletedInput,
   type ResendOtpInput,
   type ResendOtpResult,
@@ -30,6 +36,7 @@ import {
   type SubmitLivenessResult,
   type SubmitOtpInput,
   type SubmitOtpResult,
+  type VerifyPaymentResult,
 } from '../workflows/types';
 import type { ImageStore } from '../codec';
 import { createTemporalClient, type TemporalClientOptions } from './connect';
@@ -38,9 +45,11 @@ import { ActivationEnded, ActivationError, ActivationNotFound, AlreadyActivated 
 import {
   activationInputSchema,
   cancelSchema,
+  extendDeadlineSchema,
   idempotencyKeySchema,
   listQuerySchema,
   livenessUploadSchema,
+  operatorActionSchema,
   parseInput,
   paymentCompletedSchema,
   resendOtpSchema,
@@ -224,6 +233,45 @@ export class ActivationClient {
   async cancel(requestId: string, reason: string | CancelInput): Promise<void> {
     const input = parseInput(cancelSchema, typeof reason === 'string' ? { reason } : reason, 'cancel request');
     await this.signal(requestId, () => this.handle(requestId).signal(cancelSignal, input));
+  }
+
+  // ---- operator repairs (the CLI's `ops` commands) ------------------------------------------------
+  // Each names the operator and the reason, which the workflow records in `status.events`. Updates, so
+  // a refusal (wrong state, bad input) writes nothing to history and comes back as a typed error.
+
+  /** Gives the user more time for the OTP or the payment step (`extendBy`: '30m', '2h', or milliseconds). */
+  async extendDeadline(requestId: string, payload: ExtendDeadlineInput, options: UpdateOptions = {}): Promise<ResendOtpResult> {
+    const input = parseInput(extendDeadlineSchema, payload, 'deadline extension');
+    return this.update(requestId, () =>
+      this.handle(requestId).executeUpdate(operatorExtendDeadlineUpdate, { args: [input], ...this.updateId('ops-extend', options) }),
+    );
+  }
+
+  /** Sends a new OTP now, ignoring the resend cooldown and the send limit (awaiting_otp only). */
+  async forceNewOtp(requestId: string, action: OperatorAction, options: UpdateOptions = {}): Promise<ResendOtpResult> {
+    const input = parseInput(operatorActionSchema, action, 'operator action');
+    return this.update(requestId, () =>
+      this.handle(requestId).executeUpdate(operatorForceNewOtpUpdate, { args: [input], ...this.updateId('ops-new-otp', options) }),
+    );
+  }
+
+  /**
+   * Asks Vlens (StepValidatePayment) whether the payment went through (awaiting_payment only). Vlens
+   * decides: `activated` is true only when it confirmed the payment and the activation completed.
+   */
+  async verifyPayment(requestId: string, action: OperatorAction, options: UpdateOptions = {}): Promise<VerifyPaymentResult> {
+    const input = parseInput(operatorActionSchema, action, 'operator action');
+    return this.update(requestId, () =>
+      this.handle(requestId).executeUpdate(operatorVerifyPaymentUpdate, { args: [input], ...this.updateId('ops-verify', options) }),
+    );
+  }
+
+  /** Cancels a running activation on an operator's authority and waits until it has ended. */
+  async operatorCancel(requestId: string, action: OperatorAction, options: UpdateOptions = {}): Promise<ResendOtpResult> {
+    const input = parseInput(operatorActionSchema, action, 'operator action');
+    return this.update(requestId, () =>
+      this.handle(requestId).executeUpdate(operatorCancelUpdate, { args: [input], ...this.updateId('ops-cancel', options) }),
+    );
   }
 
   /** The status object of design §2 (also for ended activations, while Temporal keeps their history). */

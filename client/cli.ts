@@ -2,6 +2,7 @@
 // commander's; every command maps typed errors to exit codes that scripts can rely on (EXIT below).
 // `runCli` takes its output streams and client factory as arguments, so tests run it in-process.
 import { readFile } from 'node:fs/promises';
+import os from 'node:os';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { IMAGE_REF } from '../workflows/input-checks';
 import { ACTIVATION_STATES, PAYMENT_SOURCES, type DeviceContext } from '../workflows/types';
@@ -15,6 +16,7 @@ import {
   ResendCooldown,
   SendsExhausted,
 } from './errors';
+import { durationMs, MAX_EXTENSION_MS } from './schemas';
 import { formatList, formatStatus } from './status-format';
 
 export const EXIT = { ok: 0, other: 1, usage: 2, notFound: 3, invalidState: 4, invalidInput: 5 } as const;
@@ -290,9 +292,112 @@ export function buildProgram(io: CliIo, run: <T>(command: Command, action: (clie
       });
     });
 
+  const ops = addOperatorCommands(program, run, print, json, env);
+
   // Every command shows the exit codes in its own --help too.
-  for (const command of program.commands) command.addHelpText('after', EXIT_HELP);
+  for (const command of [...program.commands, ...ops.commands]) command.addHelpText('after', EXIT_HELP);
   return program;
+}
+
+// ---- operator repairs -------------------------------------------------------------------------
+
+/** The operator's name when --operator is not given: VLENS_OPERATOR, else the OS user. */
+export function defaultOperator(env: NodeJS.ProcessEnv): string | undefined {
+  if (env.VLENS_OPERATOR?.trim()) return env.VLENS_OPERATOR.trim();
+  try {
+    return os.userInfo().username || undefined;
+  } catch {
+    return undefined; // no passwd entry (some containers): --operator is then required
+  }
+}
+
+/** `--by 30m`: a Temporal duration ('30m', '2h', '90 seconds') or milliseconds, positive, at most 7 days. */
+function extension(text: string): string | number {
+  const value = /^\d+$/.test(text.trim()) ? Number(text) : text.trim();
+  const ms = durationMs(value);
+  if (ms === undefined || ms <= 0 || ms > MAX_EXTENSION_MS) {
+    throw new InvalidArgumentError("must be a positive duration of at most 7 days, such as 30m, 2h or 1800000 (ms)");
+  }
+  return value;
+}
+
+interface OperatorOptions {
+  operator?: string;
+  reason: string;
+  idempotencyKey?: string;
+  json?: boolean;
+}
+
+function addOperatorCommands(
+  program: Command,
+  run: <T>(command: Command, action: (client: ActivationClient) => Promise<T>) => Promise<void>,
+  print: (options: { json?: boolean }, value: unknown, human: string) => void,
+  json: () => Option,
+  env: NodeJS.ProcessEnv,
+): Command {
+  const fallbackOperator = defaultOperator(env);
+  const ops = program
+    .command('ops')
+    .description('operator repairs; each records who did it and why in the activation\'s events')
+    .addHelpText('after', '\nEvery ops command records --operator (default: VLENS_OPERATOR or your OS user name) and --reason.');
+
+  const operatorCommand = (name: string, description: string) => {
+    const command = ops.command(name).argument('<requestId>', 'the business request').description(description);
+    const operator = new Option('--operator <name>', 'who does this (kept in the audit trail)');
+    if (fallbackOperator) operator.default(fallbackOperator, `VLENS_OPERATOR or the OS user: ${fallbackOperator}`);
+    else operator.makeOptionMandatory();
+    return command
+      .addOption(operator)
+      .requiredOption('--reason <text>', 'why (kept in the audit trail)')
+      .option('--idempotency-key <key>', 'retrying with the same key returns the first answer instead of repeating the repair')
+      .addOption(json());
+  };
+  const action = (options: OperatorOptions): { operator: string; reason: string } => ({
+    operator: options.operator ?? fallbackOperator ?? '',
+    reason: options.reason,
+  });
+  const keyOf = (options: OperatorOptions) => (options.idempotencyKey ? { idempotencyKey: options.idempotencyKey } : {});
+  const by = (options: OperatorOptions) => `by ${action(options).operator}: ${options.reason}`;
+
+  operatorCommand('extend-deadline', 'give the user more time for the OTP or the payment step')
+    .addOption(new Option('--step <step>', 'the step whose deadline moves').choices(['otp', 'payment']).makeOptionMandatory())
+    .requiredOption('--by <duration>', 'how much longer, e.g. 30m, 2h (at most 7 days)', extension)
+    .addHelpText('after', '\nExample:\n  vlens-activation ops extend-deadline 81f404b3-d7dc-4f08-b4fe-934853c86282 --step payment --by 30m --reason "bank outage"')
+    .action(async (requestId: string, options: OperatorOptions & { step: 'otp' | 'payment'; by: string | number }, command: Command) => {
+      await run(command, async (client) => {
+        const { status } = await client.extendDeadline(requestId, { ...action(options), step: options.step, extendBy: options.by }, keyOf(options));
+        print(options, status, `${options.step} deadline extended by ${options.by} (${by(options)})\n${formatStatus(status)}`);
+      });
+    });
+
+  operatorCommand('new-otp', 'send the user a new OTP now, ignoring the resend cooldown and the send limit').action(
+    async (requestId: string, options: OperatorOptions, command: Command) => {
+      await run(command, async (client) => {
+        const { status } = await client.forceNewOtp(requestId, action(options), keyOf(options));
+        print(options, status, `new OTP sent (${by(options)})\n${formatStatus(status)}`);
+      });
+    },
+  );
+
+  operatorCommand('verify-payment', 'ask Vlens whether the payment went through; only Vlens\'s answer activates').action(
+    async (requestId: string, options: OperatorOptions, command: Command) => {
+      await run(command, async (client) => {
+        const answer = await client.verifyPayment(requestId, action(options), keyOf(options));
+        const verdict = answer.activated ? 'Vlens confirmed the payment' : 'Vlens has not confirmed the payment';
+        print(options, answer, `${verdict}; state ${answer.status.state} (${by(options)})\n${formatStatus(answer.status)}`);
+      });
+    },
+  );
+
+  operatorCommand('cancel', 'cancel a running activation on an operator\'s authority and wait until it has ended').action(
+    async (requestId: string, options: OperatorOptions, command: Command) => {
+      await run(command, async (client) => {
+        const { status } = await client.operatorCancel(requestId, action(options), keyOf(options));
+        print(options, status, `cancelled: state ${status.state} (${by(options)})\n${formatStatus(status)}`);
+      });
+    },
+  );
+  return ops;
 }
 
 /** The chain of causes, for VLENS_DEBUG=1: what Temporal actually answered. */

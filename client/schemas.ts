@@ -11,6 +11,8 @@ import {
   PAYMENT_SOURCES,
   type ActivationInput,
   type CancelInput,
+  type ExtendDeadlineInput,
+  type OperatorAction,
   type PaymentCompletedInput,
   type ResendOtpInput,
   type SubmitLivenessInput,
@@ -157,6 +159,35 @@ export const paymentCompletedBodySchema = paymentCompletedSchema.extend({
 
 export const cancelSchema = z.object({ reason: boundedString(500) });
 
+/** Who does an operator repair and why; both end up in the activation's audit trail (`status.events`). */
+export const operatorActionSchema = z.object({
+  operator: z.string().trim().min(1, 'must name the operator').max(100, 'must be at most 100 characters'),
+  reason: z.string().trim().min(1, 'must say why').max(500, 'must be at most 500 characters'),
+});
+
+/** The longest extension the workflow accepts for one step. */
+export const MAX_EXTENSION_MS = 7 * 24 * 3_600_000;
+
+export const extendDeadlineSchema = operatorActionSchema.extend({
+  step: z.enum(['otp', 'payment']),
+  extendBy: z
+    .union([z.number(), z.string().min(1).max(50)])
+    .refine((value) => {
+      const ms = durationMs(value);
+      return ms !== undefined && ms > 0 && ms <= MAX_EXTENSION_MS;
+    }, "must be a positive duration of at most 7 days, such as '30m' or 1800000"),
+});
+
+/** A Temporal duration in milliseconds, or undefined when it is not one. */
+export function durationMs(value: number | string): number | undefined {
+  try {
+    const ms = msToNumber(value as Parameters<typeof msToNumber>[0]);
+    return Number.isFinite(ms) ? ms : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export const listQuerySchema = z.object({
   state: z.enum(ACTIVATION_STATES).optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
@@ -174,7 +205,9 @@ const contractChecks: [
   Exact<z.output<typeof resendOtpSchema>, ResendOtpInput>,
   Exact<z.output<typeof paymentCompletedSchema>, PaymentCompletedInput>,
   Exact<z.output<typeof cancelSchema>, CancelInput>,
-] = [true, true, true, true, true, true];
+  Exact<z.output<typeof operatorActionSchema>, OperatorAction>,
+  Exact<z.output<typeof extendDeadlineSchema>, ExtendDeadlineInput>,
+] = [true, true, true, true, true, true, true, true];
 void contractChecks;
 
 function fieldName(path: readonly PropertyKey[]): string {
