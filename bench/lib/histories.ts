@@ -190,3 +190,77 @@ export function activityTypes(events: HistoryEvent[]): string[] {
     .map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name)
     .filter((name): name is string => typeof name === 'string');
 }
+
+export interface BillableItem {
+  eventId: number;
+  action: string;
+  detail: string;
+  /** Milliseconds since the workflow started. */
+  atMs: number;
+}
+
+async function decodeText(codec: PayloadCodec, payload: proto.temporal.api.common.v1.IPayload | null | undefined): Promise<string> {
+  if (!payload) return '';
+  try {
+    const [decoded] = await codec.decode([payload]);
+    const value = defaultPayloadConverter.fromPayload(decoded!);
+    return typeof value === 'string' ? value : JSON.stringify(value);
+  } catch {
+    return '';
+  }
+}
+
+/** Each billable event of a history, in order, with where it comes from (for the cost tables). */
+export async function billableTimeline(events: HistoryEvent[], codec: PayloadCodec): Promise<BillableItem[]> {
+  const items: BillableItem[] = [];
+  const t0 = Number(events[0]?.eventTime?.seconds ?? 0) * 1000 + Math.floor((events[0]?.eventTime?.nanos ?? 0) / 1e6);
+  const activityOf = new Map<string, string>();
+  for (const event of events) {
+    const type = eventTypeName(event.eventType);
+    const atMs = Number(event.eventTime?.seconds ?? 0) * 1000 + Math.floor((event.eventTime?.nanos ?? 0) / 1e6) - t0;
+    const push = (action: string, detail: string) => items.push({ eventId: Number(event.eventId), action, detail, atMs });
+    const scheduled = event.activityTaskScheduledEventAttributes;
+    if (scheduled) activityOf.set(String(event.eventId), scheduled.activityType?.name ?? '?');
+    switch (type) {
+      case 'WORKFLOW_EXECUTION_STARTED':
+        push('workflow start', 'client start (search attributes set in the request: no upsert needed)');
+        break;
+      case 'ACTIVITY_TASK_STARTED': {
+        const attempt = event.activityTaskStartedEventAttributes?.attempt ?? 1;
+        const name = activityOf.get(String(event.activityTaskStartedEventAttributes?.scheduledEventId)) ?? '?';
+        for (let i = 1; i <= attempt; i++) push('activity attempt', `${name}${attempt > 1 ? ` (attempt ${i})` : ''}`);
+        break;
+      }
+      case 'TIMER_STARTED': {
+        const summary = await decodeText(codec, event.userMetadata?.summary);
+        const fire = event.timerStartedEventAttributes?.startToFireTimeout;
+        const ms = Number(fire?.seconds ?? 0) * 1000 + (fire?.nanos ?? 0) / 1e6;
+        push('timer', `${summary || 'condition timeout'} (${ms >= 60_000 ? `${Math.round(ms / 60_000)} min` : `${(ms / 1000).toFixed(1)} s`})`);
+        break;
+      }
+      case 'WORKFLOW_EXECUTION_SIGNALED':
+        push('signal', event.workflowExecutionSignaledEventAttributes?.signalName ?? '?');
+        break;
+      case 'WORKFLOW_EXECUTION_UPDATE_ACCEPTED':
+        push('update', event.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name ?? '?');
+        break;
+      case 'UPSERT_WORKFLOW_SEARCH_ATTRIBUTES': {
+        const fields = event.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields ?? {};
+        const detail = Object.entries(fields)
+          .map(([key, payload]) => {
+            try {
+              return `${key}=${String(defaultPayloadConverter.fromPayload(payload))}`;
+            } catch {
+              return key;
+            }
+          })
+          .join(', ');
+        push(Object.keys(fields).length === 1 && fields.TemporalChangeVersion ? 'not billed: TemporalChangeVersion' : 'search-attribute upsert', detail);
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  return items;
+}

@@ -1,0 +1,62 @@
+// `npm run bench` — the benchmarks, each on its own local stack (Temporal dev server, sandbox, worker as
+// separate processes on free ports), driving the workflow directly with the Temporal client. Prints
+// progress while it runs; writes bench/results/<name>[-quick].json and the latency chart
+// bench/results/latency[-quick].svg.
+//
+//   npm run bench                      everything, full size (about 25 minutes on 2 cores)
+//   npm run bench -- --quick           a short run of everything (a few minutes)
+//   npm run bench -- --only=cost,overhead
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { runCostBenchmark } from './cost';
+import { closeBenchContext, startBenchContext } from './lib/bench-context';
+import { machineInfo } from './lib/machine';
+import { LocalStack } from './lib/stack';
+
+const BENCHES = ['cost', 'overhead', 'throughput', 'parked'] as const;
+type BenchName = (typeof BENCHES)[number];
+
+function flag(name: string): string | undefined {
+  const prefix = `--${name}=`;
+  return process.argv.find((a) => a.startsWith(prefix))?.slice(prefix.length);
+}
+
+const log = (line: string) => console.log(`${new Date().toISOString().slice(11, 19)} ${line}`);
+
+async function main(): Promise<void> {
+  LocalStack.exitOnSignals();
+  const quick = process.argv.includes('--quick');
+  const only = (flag('only')?.split(',') ?? [...BENCHES]) as BenchName[];
+  const unknown = only.filter((b) => !BENCHES.includes(b));
+  if (unknown.length) throw new Error(`unknown benchmark(s) ${unknown.join(', ')}; known: ${BENCHES.join(', ')}`);
+  const resultsDir = path.join(path.dirname(new URL(import.meta.url).pathname), 'results');
+  mkdirSync(resultsDir, { recursive: true });
+  const runRoot = path.join(os.tmpdir(), 'vlens-bench', new Date().toISOString().replace(/[:.]/g, '-'));
+  const suffix = quick ? '-quick' : '';
+  const command = `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim();
+  log(`benchmarks (${quick ? 'quick' : 'full'}): ${only.join(', ')}; process logs under ${runRoot}`);
+
+  const save = (name: string, result: unknown) => {
+    const file = path.join(resultsDir, `${name}${suffix}.json`);
+    writeFileSync(file, `${JSON.stringify({ benchmark: name, command, quick, machine: machineInfo(), result }, null, 2)}\n`);
+    log(`wrote ${path.relative(process.cwd(), file)}`);
+  };
+
+  if (only.includes('cost')) {
+    const ctx = await startBenchContext({ runDir: path.join(runRoot, 'cost'), log });
+    try {
+      save('cost', await runCostBenchmark(ctx, { runs: quick ? 2 : 5 }));
+    } finally {
+      await closeBenchContext(ctx);
+    }
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(`benchmark failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    process.exit(1);
+  },
+);
