@@ -1,6 +1,7 @@
 // The gateway's settings, read once from env and checked, with the local defaults of design §4a
 // (127.0.0.1:3000, API key `dev-key`, state under ./.data). A typo fails start-up naming the variable.
 import { z } from 'zod';
+import { METRICS_MODES, type MetricsMode } from './metrics';
 
 export interface RateLimits {
   /** OTP submissions per activation per minute (each call, retries included). */
@@ -36,6 +37,8 @@ export interface GatewayConfig {
   logLevel: string;
   rateLimits: RateLimits;
   bodyLimits: BodyLimits;
+  /** GET /metrics on the gateway's listener: on (no API key), api-key, or off. */
+  metrics: MetricsMode;
 }
 
 export const DEFAULT_RATE_LIMITS: RateLimits = { otpPerActivation: 10, resendPerActivation: 5, perApiKey: 600 };
@@ -63,6 +66,7 @@ const GatewayEnv = z.object({
   GATEWAY_OTP_RATE_PER_ACTIVATION: perMinute(DEFAULT_RATE_LIMITS.otpPerActivation),
   GATEWAY_RESEND_RATE_PER_ACTIVATION: perMinute(DEFAULT_RATE_LIMITS.resendPerActivation),
   GATEWAY_RATE_PER_API_KEY: perMinute(DEFAULT_RATE_LIMITS.perApiKey),
+  GATEWAY_METRICS: z.enum(METRICS_MODES as [MetricsMode, ...MetricsMode[]]).default('on'),
 });
 
 export class GatewayConfigError extends Error {
@@ -102,5 +106,6 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
       perApiKey: e.GATEWAY_RATE_PER_API_KEY,
     },
     bodyLimits: DEFAULT_BODY_LIMITS,
+    metrics: e.GATEWAY_METRICS,
   };
 }

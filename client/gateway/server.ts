@@ -8,6 +8,7 @@ import { createApiKeyChecker } from './auth';
 import { DEFAULT_BODY_LIMITS, DEFAULT_RATE_LIMITS, type BodyLimits, type RateLimits } from './config';
 import { openDedupStore, type EventDedupStore } from './dedup/store';
 import { handleError, handleFrameworkError, sendNotFoundRoute } from './http-errors';
+import { createGatewayMetrics, metricsRoutes, registerRequestMetrics, type GatewayMetrics, type MetricsMode } from './metrics';
 import { activationRoutes } from './routes/activations';
 import { healthRoutes } from './routes/health';
 import { webhookRoutes } from './routes/webhooks';
@@ -34,12 +35,16 @@ export interface GatewayOptions {
   logLevel?: string;
   /** Where log lines go (default stdout); tests capture them here. */
   logStream?: { write(line: string): void };
+  /** GET /metrics: 'on' (default, no API key), 'api-key' (behind the API keys) or 'off'. */
+  metrics?: MetricsMode;
 }
 
 export interface RunningGateway {
   url: string;
   port: number;
   app: FastifyInstance;
+  /** The gateway's Prometheus registry (also when /metrics is off). */
+  metrics: GatewayMetrics;
   close(): Promise<void>;
 }
 
@@ -87,8 +92,13 @@ function loggerOptions(options: GatewayOptions): FastifyServerOptions['logger'] 
   };
 }
 
-export async function buildGateway(options: GatewayOptions, dedup: EventDedupStore): Promise<FastifyInstance> {
+export async function buildGateway(
+  options: GatewayOptions,
+  dedup: EventDedupStore,
+  metrics: GatewayMetrics = createGatewayMetrics(),
+): Promise<FastifyInstance> {
   const bodyLimits = { ...DEFAULT_BODY_LIMITS, ...options.bodyLimits };
+  const apiKeys = createApiKeyChecker(options.apiKeys ?? ['dev-key']);
   const app = Fastify({
     logger: loggerOptions(options),
     // A caller's X-Request-Id is kept when it is plain and short, so logs can be joined across services.
@@ -107,12 +117,15 @@ export async function buildGateway(options: GatewayOptions, dedup: EventDedupSto
   });
   app.setErrorHandler(handleError);
   app.setNotFoundHandler(sendNotFoundRoute);
+  registerRequestMetrics(app, metrics);
 
   await app.register(healthRoutes(options.activations));
+  const metricsMode = options.metrics ?? 'on';
+  if (metricsMode !== 'off') await app.register(metricsRoutes(metrics, metricsMode, apiKeys));
   await app.register(
     activationRoutes({
       activations: options.activations,
-      apiKeys: createApiKeyChecker(options.apiKeys ?? ['dev-key']),
+      apiKeys,
       rateLimits: { ...DEFAULT_RATE_LIMITS, ...options.rateLimits },
       bodyLimits,
     }),
@@ -125,6 +138,7 @@ export async function buildGateway(options: GatewayOptions, dedup: EventDedupSto
       fawrySecureKey: options.fawrySecureKey ?? 'fawry-dev-secure-key',
       ...(options.vlensWebhookToken ? { vlensWebhookToken: options.vlensWebhookToken } : {}),
       bodyLimit: bodyLimits.webhooks,
+      onOutcome: (provider, outcome) => metrics.webhook(provider, outcome),
     }),
   );
   return app;
@@ -138,9 +152,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       dataDir: options.dataDir ?? '.data',
       ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}),
     }));
+  const metrics = createGatewayMetrics();
   let app: FastifyInstance;
   try {
-    app = await buildGateway(options, dedup);
+    app = await buildGateway(options, dedup, metrics);
     await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 3000 });
   } catch (error) {
     if (ownsDedup) await dedup.close();
@@ -153,6 +168,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     port,
     app,
+    metrics,
     async close() {
       // Stops accepting, lets requests in flight finish, then releases the dedup record.
       await app.close();

@@ -9,7 +9,8 @@ import { ActivationEnded, ActivationNotFound } from '../../errors';
 import { uuidSchema } from '../../schemas';
 import type { EventDedupStore } from '../dedup/store';
 import { GatewayError } from '../http-errors';
-import { readFawry, readKashier, readVlens, type WebhookVerdict } from '../webhooks/providers';
+import type { WebhookOutcome } from '../metrics';
+import { readFawry, readKashier, readVlens, type WebhookProvider, type WebhookVerdict } from '../webhooks/providers';
 import { secretsMatch } from '../webhooks/signatures';
 
 export interface WebhookRouteDeps {
@@ -19,6 +20,8 @@ export interface WebhookRouteDeps {
   fawrySecureKey: string;
   vlensWebhookToken?: string;
   bodyLimit: number;
+  /** Told what became of every delivery (the gateway counts them for /metrics). */
+  onOutcome?: (provider: WebhookProvider, outcome: WebhookOutcome) => void;
 }
 
 /** The optional shared token of the Vlens webhook (query `token` or header `x-webhook-token`). */
@@ -37,17 +40,20 @@ function rawBody(request: FastifyRequest): Buffer {
   return request.body;
 }
 
-async function act(verdict: WebhookVerdict, deps: WebhookRouteDeps, log: FastifyBaseLogger, reply: FastifyReply) {
+/** Answers one verified webhook and says what became of it. */
+async function act(verdict: WebhookVerdict, deps: WebhookRouteDeps, log: FastifyBaseLogger, reply: FastifyReply): Promise<WebhookOutcome> {
   if (verdict.kind === 'ignored') {
     log.info({ provider: verdict.provider, reason: verdict.reason }, 'webhook acknowledged and ignored');
-    return reply.code(200).send({ received: true, ignored: verdict.reason });
+    await reply.code(200).send({ received: true, ignored: verdict.reason });
+    return 'ignored';
   }
   const { provider, providerEventId, requestId, kind: _kind, ...details } = verdict;
   const eventId = `${provider}:${providerEventId}`;
   const about = { provider, eventId, requestId };
   if (await deps.dedup.has(eventId)) {
     log.info(about, 'duplicate payment webhook acknowledged; nothing signalled');
-    return reply.code(200).send({ received: true, duplicate: true });
+    await reply.code(200).send({ received: true, duplicate: true });
+    return 'duplicate';
   }
   try {
     if (!uuidSchema.safeParse(requestId).success) throw new ActivationNotFound(requestId);
@@ -56,23 +62,36 @@ async function act(verdict: WebhookVerdict, deps: WebhookRouteDeps, log: Fastify
     if (error instanceof ActivationNotFound) {
       // Providers retry non-2xx for days; an unknown activation will not appear by waiting.
       log.warn(about, 'verified payment webhook for an unknown activation; acknowledged with 202');
-      return reply.code(202).send({ received: true, unknownActivation: true });
+      await reply.code(202).send({ received: true, unknownActivation: true });
+      return 'unknown_activation';
     }
     if (error instanceof ActivationEnded && error.state === 'activated') {
       // Typical for Vlens's CustomerSigned webhook: it follows the activation it reports.
       log.info(about, 'payment webhook for an activation that is already activated');
       await deps.dedup.add({ eventId, requestId });
-      return reply.code(200).send({ received: true, alreadyActivated: true });
+      await reply.code(200).send({ received: true, alreadyActivated: true });
+      return 'activation_ended';
     }
     if (error instanceof ActivationEnded) {
       log.error(about, 'payment webhook for an ended activation: needs a refund or a manual activation');
-      return reply.code(202).send({ received: true, activationEnded: true });
+      await reply.code(202).send({ received: true, activationEnded: true });
+      return 'activation_ended';
     }
     throw error;
   }
   await deps.dedup.add({ eventId, requestId });
   log.info(about, 'payment webhook signalled');
-  return reply.code(200).send({ received: true });
+  await reply.code(200).send({ received: true });
+  return 'verified';
+}
+
+/** What a refused or failed delivery counts as. */
+function outcomeOfError(error: unknown): WebhookOutcome {
+  if (error instanceof GatewayError && error.code === 'bad_signature') return 'bad_signature';
+  if (error instanceof GatewayError && error.statusCode < 500) return 'bad_request';
+  const status = (error as { statusCode?: unknown } | undefined)?.statusCode;
+  // Fastify's own refusals (body too large, bad content length) carry a 4xx statusCode.
+  return typeof status === 'number' && status >= 400 && status < 500 ? 'bad_request' : 'error';
 }
 
 export function webhookRoutes(deps: WebhookRouteDeps) {
@@ -81,16 +100,34 @@ export function webhookRoutes(deps: WebhookRouteDeps) {
     app.removeAllContentTypeParsers();
     app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: deps.bodyLimit }, (_request, body, done) => done(null, body));
     const options = { bodyLimit: deps.bodyLimit };
+    const counted = (provider: WebhookProvider, handle: (request: FastifyRequest) => WebhookVerdict) => {
+      return async (request: FastifyRequest, reply: FastifyReply) => {
+        let outcome: WebhookOutcome = 'error';
+        try {
+          outcome = await act(handle(request), deps, request.log, reply);
+          return reply;
+        } catch (error) {
+          outcome = outcomeOfError(error);
+          throw error;
+        } finally {
+          deps.onOutcome?.(provider, outcome);
+        }
+      };
+    };
 
-    app.post('/v1/webhooks/kashier', options, async (request, reply) =>
-      act(readKashier(rawBody(request), request.headers['x-kashier-signature'], deps.kashierWebhookSecret), deps, request.log, reply),
+    app.post(
+      '/v1/webhooks/kashier',
+      options,
+      counted('kashier', (request) => readKashier(rawBody(request), request.headers['x-kashier-signature'], deps.kashierWebhookSecret)),
     );
-    app.post('/v1/webhooks/fawry', options, async (request, reply) =>
-      act(readFawry(rawBody(request), deps.fawrySecureKey), deps, request.log, reply),
+    app.post('/v1/webhooks/fawry', options, counted('fawry', (request) => readFawry(rawBody(request), deps.fawrySecureKey)));
+    app.post(
+      '/v1/webhooks/vlens',
+      options,
+      counted('vlens', (request) => {
+        checkVlensToken(request, deps.vlensWebhookToken);
+        return readVlens(rawBody(request));
+      }),
     );
-    app.post('/v1/webhooks/vlens', options, async (request, reply) => {
-      checkVlensToken(request, deps.vlensWebhookToken);
-      return act(readVlens(rawBody(request)), deps, request.log, reply);
-    });
   };
 }
