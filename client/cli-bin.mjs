@@ -5,5 +5,5 @@ import process from 'node:process';
 import { register } from 'tsx/esm/api';
 
 register();
-const { runCli } = await import('./cli.ts');
-process.exitCode = await runCli(process.argv.slice(2));
+const { runCliProcess } = await import('./cli.ts');
+process.exitCode = await runCliProcess(process.argv.slice(2));

@@ -16,6 +16,7 @@ import {
   ResendCooldown,
   SendsExhausted,
 } from './errors';
+import { otlpTracesConfigured, SERVICE_NAMES } from '../telemetry/state';
 import { durationMs, MAX_EXTENSION_MS } from './schemas';
 import { formatList, formatStatus } from './status-format';
 
@@ -447,5 +448,20 @@ export async function runCli(argv: string[], deps: CliDeps = {}): Promise<number
     }
     io.stderr(`error: ${error instanceof Error ? error.message : String(error)}\n`);
     return EXIT.other;
+  }
+}
+
+/**
+ * The `vlens-activation` process (cli-bin.mjs): runCli on the real streams and env, traced as `vlens-cli`
+ * when an OTLP endpoint is configured (the SDK is loaded only then), with spans flushed before exit.
+ */
+export async function runCliProcess(argv: string[]): Promise<number> {
+  const tracing = otlpTracesConfigured(process.env)
+    ? (await import('../telemetry/tracing')).startTracing({ serviceName: SERVICE_NAMES.cli })
+    : undefined;
+  try {
+    return await runCli(argv);
+  } finally {
+    await tracing?.shutdown().catch(() => undefined);
   }
 }

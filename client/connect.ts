@@ -11,6 +11,7 @@ import type { DataConverter } from '@temporalio/common';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { codecMode, createDataConverter, loadCodecKeys, LocalEncryptedImageStore, type ImageStore } from '../codec';
 import { DEFAULT_TASK_QUEUE } from '../workflows/types';
+import { clientTracingEnabled, tracingClientInterceptors } from './tracing';
 
 export interface TemporalClientOptions {
   /** Overrides what env and config files say (tests pass the dev server's address). */
@@ -24,6 +25,11 @@ export interface TemporalClientOptions {
   imageStore?: ImageStore;
   /** Defaults to process.env. */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Trace every call (OpenTelemetry client interceptor). Default: on when this process started tracing
+   * (telemetry/tracing.ts) or an OTLP endpoint is configured; off otherwise, so it costs nothing.
+   */
+  tracing?: boolean;
 }
 
 export interface TemporalClientSettings {
@@ -92,7 +98,13 @@ export function createTemporalClient(options: TemporalClientOptions = {}): Tempo
   const dataConverter = options.dataConverter ?? safety().dataConverter;
   const imageStore = options.imageStore ?? safety().imageStore;
   const connection = Connection.lazy(settings.connection);
-  const client = new Client({ connection, namespace: settings.namespace, dataConverter });
+  const tracing = options.tracing ?? clientTracingEnabled(options.env ?? process.env);
+  const client = new Client({
+    connection,
+    namespace: settings.namespace,
+    dataConverter,
+    ...(tracing ? { interceptors: { workflow: tracingClientInterceptors() } } : {}),
+  });
   return {
     client,
     connection,

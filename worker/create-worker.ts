@@ -19,11 +19,21 @@ export interface ActivationWorkerOptions {
   maxConcurrentWorkflowTasks?: number;
   shutdownGraceSeconds?: number;
   interceptors?: WorkerOptions['interceptors'];
+  /** Sinks injected into the workflows (the tracing span exporter). */
+  sinks?: WorkerOptions['sinks'];
   dataConverter?: WorkerOptions['dataConverter'];
 }
 
-export async function bundleActivationWorkflows(): Promise<{ code: string }> {
-  return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger });
+/**
+ * Bundles the workflow code once. `workflowInterceptorModules` are bundled in too (a prebuilt bundle
+ * ignores `interceptors.workflowModules` at Worker.create, so a tracing worker's bundle must carry them).
+ */
+export async function bundleActivationWorkflows(options: { workflowInterceptorModules?: string[] } = {}): Promise<{ code: string }> {
+  return bundleWorkflowCode({
+    workflowsPath: WORKFLOWS_PATH,
+    logger: quietBundlerLogger,
+    ...(options.workflowInterceptorModules ? { workflowInterceptorModules: options.workflowInterceptorModules } : {}),
+  });
 }
 
 const quietBundlerLogger = {
@@ -48,6 +58,7 @@ export async function createActivationWorker(options: ActivationWorkerOptions): 
     // On SIGTERM: stop polling, let in-flight Vlens calls finish within this grace, then exit.
     shutdownGraceTime: `${options.shutdownGraceSeconds ?? 30}s`,
     ...(options.interceptors ? { interceptors: options.interceptors } : {}),
+    ...(options.sinks ? { sinks: options.sinks } : {}),
     ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
   });
 }

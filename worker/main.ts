@@ -1,5 +1,6 @@
 // The worker process: reads its configuration, connects to Temporal, runs the activation workflow and
 // the Vlens activities until SIGINT/SIGTERM, then lets in-flight activities finish and exits 0.
+// With OTEL_EXPORTER_OTLP_ENDPOINT set it also traces (worker/tracing.ts) and flushes spans on exit.
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { loadVlensConfig, VlensConfigError } from '../activities/config';
@@ -8,11 +9,14 @@ import { CodecConfigError, imageStoreResolver } from '../codec';
 import { ConfigError, loadWorkerConfig } from './config';
 import { createActivationWorker } from './create-worker';
 import { loadDataSafety } from './data-safety';
+import { startWorkerTracing, workerTracingOptions } from './tracing';
 
 async function main(): Promise<void> {
   const config = loadWorkerConfig();
   const vlens = loadVlensConfig();
   const safety = loadDataSafety();
+  // First, so node:http is instrumented before any Vlens call is made.
+  const tracing = startWorkerTracing();
   Runtime.install({
     logger: new DefaultLogger((process.env.LOG_LEVEL?.toUpperCase() as 'INFO' | undefined) ?? 'INFO'),
     telemetryOptions: {
@@ -26,6 +30,11 @@ async function main(): Promise<void> {
     safety.imageStore.sweep(safety.imageMaxAgeMs).catch((error: unknown) => console.error('image sweep failed:', error));
   }, 3_600_000);
   sweeper.unref();
+  // A prebuilt bundle carries no tracing interceptors: a tracing worker bundles its workflows at start-up.
+  const bundlePath = tracing ? undefined : config.workflowBundlePath;
+  if (tracing) {
+    console.log(`tracing on: spans to OTLP as "${tracing.serviceName}"${config.workflowBundlePath ? '; bundling workflows with the tracing interceptors (WORKFLOW_BUNDLE_PATH not used)' : ''}`);
+  }
   try {
     const worker = await createActivationWorker({
       connection,
@@ -36,7 +45,8 @@ async function main(): Promise<void> {
         ...createImageActivities(safety.imageStore),
       },
       dataConverter: safety.dataConverter,
-      ...(config.workflowBundlePath ? { workflowBundle: { codePath: config.workflowBundlePath } } : {}),
+      ...(bundlePath ? { workflowBundle: { codePath: bundlePath } } : {}),
+      ...(tracing ? workerTracingOptions(tracing) : {}),
       maxCachedWorkflows: config.maxCachedWorkflows,
       maxConcurrentActivities: config.maxConcurrentActivities,
       maxConcurrentWorkflowTasks: config.maxConcurrentWorkflowTasks,
@@ -51,6 +61,7 @@ async function main(): Promise<void> {
   } finally {
     clearInterval(sweeper);
     await connection.close();
+    await tracing?.shutdown().catch((error: unknown) => console.error('flushing traces failed:', error));
   }
 }
 

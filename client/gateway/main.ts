@@ -1,16 +1,26 @@
 // `npm run gateway`: the HTTP gateway as a process. Config from env (config.ts, connect.ts), graceful
 // shutdown on SIGINT/SIGTERM: stop accepting, finish requests in flight, close the dedup record and the
-// Temporal connection, exit.
+// Temporal connection, flush traces, exit. Traces go over OTLP/HTTP when OTEL_EXPORTER_OTLP_ENDPOINT is set.
+import { SERVICE_NAMES, startTracing } from '../../telemetry/tracing';
 import { ActivationClient } from '../activation-client';
 import { loadGatewayConfig } from './config';
 import { startGateway } from './server';
 
 async function main(): Promise<void> {
   const config = loadGatewayConfig();
+  // Before the client is made, so it carries the tracing interceptor (connect.ts).
+  const tracing = startTracing({ serviceName: SERVICE_NAMES.gateway });
   const activations = new ActivationClient();
   const gateway = await startGateway({ ...config, activations });
   gateway.app.log.info(
-    { url: gateway.url, taskQueue: activations.taskQueue, apiKeys: config.apiKeys.length, dedup: config.databaseUrl ? 'postgres' : config.dataDir },
+    {
+      url: gateway.url,
+      taskQueue: activations.taskQueue,
+      apiKeys: config.apiKeys.length,
+      dedup: config.databaseUrl ? 'postgres' : config.dataDir,
+      metrics: config.metrics,
+      tracing: tracing ? 'otlp' : 'off',
+    },
     'gateway listening',
   );
 
@@ -27,6 +37,7 @@ async function main(): Promise<void> {
     gateway
       .close()
       .then(() => activations.close())
+      .then(() => tracing?.shutdown())
       .then(
         () => process.exit(0),
         (error: unknown) => {

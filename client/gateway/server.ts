@@ -1,14 +1,17 @@
 // Assembles the HTTP gateway (design §3): logging with secrets redacted and a request id on every line,
 // one error handler, the authenticated activation routes, the webhook routes with their raw-body
-// parser, and /healthz. `startGateway` is what main.ts and the tests call.
+// parser, /healthz, Prometheus /metrics (metrics.ts), and a span per request while tracing (tracing.ts).
+// `startGateway` is what main.ts and the tests call.
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import { activeTracing } from '../../telemetry/state';
 import type { ActivationClient } from '../activation-client';
 import { createApiKeyChecker } from './auth';
 import { DEFAULT_BODY_LIMITS, DEFAULT_RATE_LIMITS, type BodyLimits, type RateLimits } from './config';
 import { openDedupStore, type EventDedupStore } from './dedup/store';
 import { handleError, handleFrameworkError, sendNotFoundRoute } from './http-errors';
 import { createGatewayMetrics, metricsRoutes, registerRequestMetrics, type GatewayMetrics, type MetricsMode } from './metrics';
+import { registerRequestTracing } from './tracing';
 import { activationRoutes } from './routes/activations';
 import { healthRoutes } from './routes/health';
 import { webhookRoutes } from './routes/webhooks';
@@ -37,6 +40,8 @@ export interface GatewayOptions {
   logStream?: { write(line: string): void };
   /** GET /metrics: 'on' (default, no API key), 'api-key' (behind the API keys) or 'off'. */
   metrics?: MetricsMode;
+  /** A span per request (the parent of the Temporal calls it makes). Default: when this process traces. */
+  tracing?: boolean;
 }
 
 export interface RunningGateway {
@@ -112,6 +117,8 @@ export async function buildGateway(
     frameworkErrors: handleFrameworkError,
   });
 
+  // First, so every route is wrapped and every request has its span before anything else runs.
+  if (options.tracing ?? activeTracing() !== undefined) registerRequestTracing(app);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
