@@ -117,6 +117,8 @@ export class ActivationClient {
   readonly taskQueue: string;
   private readonly imageStore?: ImageStore;
   private readonly closeOwned?: () => Promise<void>;
+  /** Health probes still in flight (they can outlive ping's answer; see close). */
+  private readonly probes = new Set<Promise<boolean>>();
   private readonly callTimeoutMs: number;
   private readonly updateTimeoutMs: number;
 
@@ -142,7 +144,11 @@ export class ActivationClient {
 
   /** Closes the connection if this client created it; a client passed in is left to its owner. */
   async close(): Promise<void> {
-    await this.closeOwned?.();
+    if (!this.closeOwned) return;
+    // A probe that ping stopped waiting for may still be retrying inside the gRPC client; closing the
+    // channel under its retry timer throws an uncaught "Channel has been shut down". Its deadline ends it soon.
+    if (this.probes.size) await Promise.race([Promise.allSettled([...this.probes]), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
+    await this.closeOwned();
   }
 
   /**
@@ -315,6 +321,8 @@ export class ActivationClient {
       () => true,
       () => false,
     );
+    this.probes.add(probe);
+    void probe.finally(() => this.probes.delete(probe));
     try {
       // The race also covers a first connection attempt that ignores the call deadline.
       return await Promise.race([probe, timeout]);
