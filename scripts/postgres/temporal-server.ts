@@ -10,6 +10,7 @@ import { ALL_SEARCH_ATTRIBUTE_KEYS } from '../../workflows/search-attributes';
 import type { ManagedProcess } from '../local-stack';
 import type { TemporalServerInstall } from './provision-temporal-server';
 import type { PostgresTarget, TemporalDatabases } from './temporal-db';
+import { freePort } from '../local-stack';
 
 export const SERVER_CONFIG_TEMPLATE = fileURLToPath(new URL('./temporal-server.yaml', import.meta.url));
 export const SERVER_CONFIG_ENV = 'postgres-ci';
@@ -26,17 +27,6 @@ export interface ServerPorts {
   workerMembership: number;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Whether a TCP port on 127.0.0.1 can be bound right now. */
 export function portIsFree(port: number): Promise<boolean> {
@@ -175,3 +165,5 @@ export async function prepareNamespace(cliPath: string, address: string, namespa
     return { ok: listed.ok && missing.length === 0, output: listed.ok ? `missing ${missing.map((k) => k.name).join(', ')}` : listed.output };
   });
 }
+
+export { freePort };

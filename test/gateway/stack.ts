@@ -2,7 +2,6 @@
 // wired so the sandbox's payment webhooks reach this gateway. The gateway's port is chosen first,
 // because the sandbox needs the webhook URL when it starts and the gateway needs the harness's task queue.
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
@@ -11,6 +10,7 @@ import { ActivationClient } from '../../client/activation-client';
 import { startGateway, type GatewayOptions, type RunningGateway } from '../../client/gateway/server';
 import { CAIRO, deviceAt, startHarness, type Harness, type HarnessOptions, type SeededRequest } from '../temporal/harness';
 import type { ActivationStatus, ActivationState } from '../../workflows/types';
+import { freePort } from '../../scripts/local-stack';
 
 export const API_KEY = 'dev-key';
 
@@ -50,17 +50,6 @@ export async function workflowTaskFailures(handle: WorkflowHandle): Promise<stri
     .map((failed) => failed?.failure?.message ?? 'workflow task failed');
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export async function http(url: string, method: string, body?: unknown, headers: Record<string, string> = {}): Promise<HttpAnswer> {
   const init: RequestInit = { method, headers: { ...headers } };
@@ -151,3 +140,5 @@ export async function startGatewayStack(
   };
   return stack;
 }
+
+export { freePort };

@@ -11,6 +11,7 @@ import { inject } from 'vitest';
 import { createActivities } from '../../activities';
 import { makeVlensConfig, type VlensApiFlavor } from '../../activities/config';
 import { createImageActivities } from '../../activities/image-activities';
+import { freePort } from '../../scripts/local-stack';
 import { createDataConverter, imageStoreResolver, LocalEncryptedImageStore, parseCodecKeys, type CodecKeys } from '../../codec';
 import { startSandbox } from '../../sandbox/server';
 import type { SandboxOptions } from '../../sandbox/config';
@@ -86,18 +87,6 @@ export interface Harness {
 }
 
 let metricsUrl: string | undefined;
-
-async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** The test process's worker metrics endpoint (SDK and business metrics). */
 export function workerMetricsUrl(): string {

@@ -2,7 +2,6 @@
 // (the shared test server has none) pointed at an in-process codec server, plus the in-process Vlens
 // sandbox and the real worker with payload encryption. Everything on free ports and temp folders.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
@@ -27,20 +26,10 @@ import { paymentCompletedSignal, statusQuery, submitOtpUpdate } from '../../work
 import { ActivationStateKey, VlensRequestIdKey } from '../../workflows/search-attributes';
 import { workflowIdFor, type ActivationInput, type ActivationState, type ActivationStatus } from '../../workflows/types';
 import { CAIRO, deviceAt } from '../temporal/harness';
+import { freePort } from '../../scripts/local-stack';
 
 const NAMESPACE = 'default';
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export interface StartedActivation {
   requestId: string;
