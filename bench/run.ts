@@ -10,16 +10,28 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runCostBenchmark } from './cost';
+import { runOverheadBenchmark } from './overhead';
+import { runParkedBenchmark } from './parked';
+import { latencyChartSvg } from './lib/svg';
+import { runThroughputBenchmark } from './throughput';
+import { runTuningBenchmark } from './tuning';
 import { closeBenchContext, startBenchContext } from './lib/bench-context';
 import { machineInfo } from './lib/machine';
 import { LocalStack } from './lib/stack';
 
-const BENCHES = ['cost', 'overhead', 'throughput', 'parked'] as const;
+const BENCHES = ['cost', 'overhead', 'throughput', 'tuning', 'parked'] as const;
 type BenchName = (typeof BENCHES)[number];
 
 function flag(name: string): string | undefined {
   const prefix = `--${name}=`;
   return process.argv.find((a) => a.startsWith(prefix))?.slice(prefix.length);
+}
+
+/** `--worker-env=WORKER_MAX_CACHED_WORKFLOWS=1000,WORKER_MAX_CONCURRENT_WORKFLOW_TASKS=80` (for tuning runs). */
+function workerEnvFromFlags(): Record<string, string> {
+  const spec = flag('worker-env');
+  if (!spec) return {};
+  return Object.fromEntries(spec.split(',').map((pair) => pair.split('=') as [string, string]));
 }
 
 const log = (line: string) => console.log(`${new Date().toISOString().slice(11, 19)} ${line}`);
@@ -47,6 +59,58 @@ async function main(): Promise<void> {
     const ctx = await startBenchContext({ runDir: path.join(runRoot, 'cost'), log });
     try {
       save('cost', await runCostBenchmark(ctx, { runs: quick ? 2 : 5 }));
+    } finally {
+      await closeBenchContext(ctx);
+    }
+  }
+
+  if (only.includes('overhead')) {
+    const ctx = await startBenchContext({ runDir: path.join(runRoot, 'overhead'), log });
+    try {
+      save('overhead', await runOverheadBenchmark(ctx, { iterations: quick ? 10 : 50 }));
+    } finally {
+      await closeBenchContext(ctx);
+    }
+  }
+
+  if (only.includes('throughput')) {
+    const workerEnv = workerEnvFromFlags();
+    const ctx = await startBenchContext({ runDir: path.join(runRoot, 'throughput'), log, workerEnv });
+    try {
+      const levels = quick
+        ? [1, 10, 50, 200].map((concurrency) => ({ concurrency, windowS: 10 }))
+        : [
+            { concurrency: 1, windowS: 20 },
+            { concurrency: 10, windowS: 20 },
+            { concurrency: 50, windowS: 60 },
+            { concurrency: 200, windowS: 60 },
+          ];
+      const result = await runThroughputBenchmark(ctx, { levels, reps: quick ? 1 : 3, warmupS: quick ? 3 : 8, workerEnv });
+      const tag = flag('tag') ? `-${flag('tag')}` : '';
+      save(`throughput${tag}`, result);
+      const machine = machineInfo();
+      const svg = latencyChartSvg(
+        result.levels,
+        `${machine.cpus} x ${machine.cpuModel}, ${machine.date.slice(0, 10)}; medians of ${quick ? 1 : 3} run(s) per level; ` +
+          `worker env ${JSON.stringify(workerEnv)}; dev server SQLite file; ${quick ? 'quick run' : 'full run'}`,
+      );
+      const svgFile = path.join(resultsDir, `latency${tag}${suffix}.svg`);
+      writeFileSync(svgFile, svg);
+      log(`wrote ${path.relative(process.cwd(), svgFile)}`);
+    } finally {
+      await closeBenchContext(ctx);
+    }
+  }
+
+  if (only.includes('tuning')) {
+    save('tuning', await runTuningBenchmark({ runRoot, concurrency: 50, windowS: quick ? 15 : 30, warmupS: quick ? 3 : 8, log }));
+  }
+
+  if (only.includes('parked')) {
+    const workerEnv = workerEnvFromFlags();
+    const ctx = await startBenchContext({ runDir: path.join(runRoot, 'parked'), log, workerEnv });
+    try {
+      save('parked', await runParkedBenchmark(ctx, { count: quick ? 1_000 : 10_000, resume: quick ? 100 : 1_000, workerEnv }));
     } finally {
       await closeBenchContext(ctx);
     }

@@ -17,12 +17,20 @@ export interface BenchContext {
   log: (line: string) => void;
 }
 
-export async function startBenchContext(options: { runDir: string; workerEnv?: Record<string, string>; log: (line: string) => void }): Promise<BenchContext> {
+export async function startBenchContext(options: {
+  runDir: string;
+  workerEnv?: Record<string, string>;
+  sqlitePragmas?: Record<string, string>;
+  workerNodeArgs?: string[];
+  log: (line: string) => void;
+}): Promise<BenchContext> {
   const stack = await LocalStack.start({
     runDir: options.runDir,
     pieces: ['temporal', 'sandbox', 'worker'],
     log: options.log,
     ...(options.workerEnv ? { workerEnv: options.workerEnv } : {}),
+    ...(options.sqlitePragmas ? { sqlitePragmas: options.sqlitePragmas } : {}),
+    ...(options.workerNodeArgs ? { workerNodeArgs: options.workerNodeArgs } : {}),
   });
   const keys = parseCodecKeys(stack.codecKeys);
   const connection = await Connection.connect({ address: stack.temporalAddress });

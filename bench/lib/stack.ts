@@ -24,6 +24,13 @@ export interface StackOptions {
   pieces?: PieceName[];
   taskQueue?: string;
   log?: (line: string) => void;
+  /**
+   * SQLite pragmas for the dev server's file, e.g. { journal_mode: 'wal', synchronous: 'normal' }. Default:
+   * SQLite's own (rollback journal, synchronous=FULL), which is what `npm start` runs with.
+   */
+  sqlitePragmas?: Record<string, string>;
+  /** Extra `node` flags for the worker (e.g. --cpu-prof to profile it). */
+  workerNodeArgs?: string[];
 }
 
 export async function freePort(): Promise<number> {
@@ -125,8 +132,8 @@ export class LocalStack {
     return stream;
   }
 
-  private spawnNode(piece: PieceName, file: string, env: Record<string, string>): ManagedProcess {
-    const proc = startProcess(piece, process.execPath, ['--import', 'tsx', file], env, 'ignore');
+  private spawnNode(piece: PieceName, file: string, env: Record<string, string>, nodeArgs: string[] = []): ManagedProcess {
+    const proc = startProcess(piece, process.execPath, [...nodeArgs, '--import', 'tsx', file], env, 'ignore');
     this.capture(piece, proc);
     return proc;
   }
@@ -169,7 +176,7 @@ export class LocalStack {
           dataDir: this.dataDir,
           port: this.ports.temporal,
           uiPort: this.ports.temporal + 1000 < 65_000 ? this.ports.temporal + 1000 : this.ports.temporal - 1000,
-          extraArgs: ['--headless'],
+          extraArgs: ['--headless', ...Object.entries(this.options.sqlitePragmas ?? {}).flatMap(([k, v]) => ['--sqlite-pragma', `${k}=${v}`])],
           output: 'ignore',
         });
         this.capture('temporal', proc);
@@ -178,10 +185,13 @@ export class LocalStack {
         return;
       }
       case 'sandbox': {
+        // Webhooks only when a gateway runs to receive them (the benchmarks signal the workflow themselves).
+        const withGateway = (this.options.pieces ?? ['gateway']).includes('gateway');
         const proc = this.spawnNode('sandbox', 'sandbox/main.ts', {
           SANDBOX_PORT: String(this.ports.sandbox),
-          SANDBOX_WEBHOOK_URL: `${this.gatewayUrl}/v1/webhooks/{gateway}`,
-          SANDBOX_VLENS_WEBHOOK_URL: `${this.gatewayUrl}/v1/webhooks/vlens`,
+          ...(withGateway
+            ? { SANDBOX_WEBHOOK_URL: `${this.gatewayUrl}/v1/webhooks/{gateway}`, SANDBOX_VLENS_WEBHOOK_URL: `${this.gatewayUrl}/v1/webhooks/vlens` }
+            : {}),
           ...this.options.sandboxEnv,
         });
         this.procs.set('sandbox', proc);
@@ -195,7 +205,7 @@ export class LocalStack {
           WORKFLOW_BUNDLE_PATH: this.bundlePath,
           WORKER_SHUTDOWN_GRACE_SECONDS: '2',
           ...this.options.workerEnv,
-        });
+        }, this.options.workerNodeArgs);
         this.procs.set('worker', proc);
         await waitForLine(proc, /worker polling task queue/, 120_000);
         return;
