@@ -6,6 +6,9 @@
 //   npm run bench                      everything, full size (about 25 minutes on 2 cores)
 //   npm run bench -- --quick           a short run of everything (a few minutes)
 //   npm run bench -- --only=cost,overhead
+//   npm run bench -- --sqlite=default   the dev server's SQLite as `npm start` runs it (rollback journal,
+//                                       synchronous=FULL); the default here is WAL + synchronous=normal
+//   npm run bench -- --only=parked --worker-env=WORKER_MAX_CACHED_WORKFLOWS=100 --tag=cache100
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -45,18 +48,23 @@ async function main(): Promise<void> {
   const resultsDir = path.join(path.dirname(new URL(import.meta.url).pathname), 'results');
   mkdirSync(resultsDir, { recursive: true });
   const runRoot = path.join(os.tmpdir(), 'vlens-bench', new Date().toISOString().replace(/[:.]/g, '-'));
-  const suffix = quick ? '-quick' : '';
+  const tag = flag('tag') ? `-${flag('tag')}` : '';
+  const suffix = `${tag}${quick ? '-quick' : ''}`;
+  // WAL + synchronous=normal survives a killed process (only an OS crash can lose the last commits); the
+  // rollback journal with synchronous=FULL fsyncs several times per transaction. See the tuning benchmark.
+  const sqlitePragmas = flag('sqlite') === 'default' ? undefined : { journal_mode: 'wal', synchronous: 'normal' };
+  const server = sqlitePragmas ? 'dev server SQLite file, WAL + synchronous=normal' : 'dev server SQLite file, default pragmas';
   const command = `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim();
   log(`benchmarks (${quick ? 'quick' : 'full'}): ${only.join(', ')}; process logs under ${runRoot}`);
 
   const save = (name: string, result: unknown) => {
     const file = path.join(resultsDir, `${name}${suffix}.json`);
-    writeFileSync(file, `${JSON.stringify({ benchmark: name, command, quick, machine: machineInfo(), result }, null, 2)}\n`);
+    writeFileSync(file, `${JSON.stringify({ benchmark: name, command, quick, server, machine: machineInfo(), result }, null, 2)}\n`);
     log(`wrote ${path.relative(process.cwd(), file)}`);
   };
 
   if (only.includes('cost')) {
-    const ctx = await startBenchContext({ runDir: path.join(runRoot, 'cost'), log });
+    const ctx = await startBenchContext({ runDir: path.join(runRoot, 'cost'), log, ...(sqlitePragmas ? { sqlitePragmas } : {}) });
     try {
       save('cost', await runCostBenchmark(ctx, { runs: quick ? 2 : 5 }));
     } finally {
@@ -65,7 +73,7 @@ async function main(): Promise<void> {
   }
 
   if (only.includes('overhead')) {
-    const ctx = await startBenchContext({ runDir: path.join(runRoot, 'overhead'), log });
+    const ctx = await startBenchContext({ runDir: path.join(runRoot, 'overhead'), log, ...(sqlitePragmas ? { sqlitePragmas } : {}) });
     try {
       save('overhead', await runOverheadBenchmark(ctx, { iterations: quick ? 10 : 50 }));
     } finally {
@@ -75,7 +83,7 @@ async function main(): Promise<void> {
 
   if (only.includes('throughput')) {
     const workerEnv = workerEnvFromFlags();
-    const ctx = await startBenchContext({ runDir: path.join(runRoot, 'throughput'), log, workerEnv });
+    const ctx = await startBenchContext({ runDir: path.join(runRoot, 'throughput'), log, workerEnv, ...(sqlitePragmas ? { sqlitePragmas } : {}) });
     try {
       const levels = quick
         ? [1, 10, 50, 200].map((concurrency) => ({ concurrency, windowS: 10 }))
@@ -86,15 +94,14 @@ async function main(): Promise<void> {
             { concurrency: 200, windowS: 60 },
           ];
       const result = await runThroughputBenchmark(ctx, { levels, reps: quick ? 1 : 3, warmupS: quick ? 3 : 8, workerEnv });
-      const tag = flag('tag') ? `-${flag('tag')}` : '';
-      save(`throughput${tag}`, result);
+      save('throughput', result);
       const machine = machineInfo();
       const svg = latencyChartSvg(
         result.levels,
         `${machine.cpus} x ${machine.cpuModel}, ${machine.date.slice(0, 10)}; medians of ${quick ? 1 : 3} run(s) per level; ` +
-          `worker env ${JSON.stringify(workerEnv)}; dev server SQLite file; ${quick ? 'quick run' : 'full run'}`,
+          `worker env ${JSON.stringify(workerEnv)}; ${server}; ${quick ? 'quick run' : 'full run'}`,
       );
-      const svgFile = path.join(resultsDir, `latency${tag}${suffix}.svg`);
+      const svgFile = path.join(resultsDir, `latency${suffix}.svg`);
       writeFileSync(svgFile, svg);
       log(`wrote ${path.relative(process.cwd(), svgFile)}`);
     } finally {
@@ -108,7 +115,7 @@ async function main(): Promise<void> {
 
   if (only.includes('parked')) {
     const workerEnv = workerEnvFromFlags();
-    const ctx = await startBenchContext({ runDir: path.join(runRoot, 'parked'), log, workerEnv });
+    const ctx = await startBenchContext({ runDir: path.join(runRoot, 'parked'), log, workerEnv, ...(sqlitePragmas ? { sqlitePragmas } : {}) });
     try {
       save('parked', await runParkedBenchmark(ctx, { count: quick ? 1_000 : 10_000, resume: quick ? 100 : 1_000, workerEnv }));
     } finally {
