@@ -37,16 +37,16 @@ async function oneActivation(samples: number[]): Promise<void> {
   const started = await call(`${gateway}/v1/activations`, authed({ requestId, transactionId, device: device() }));
   if (started.status >= 300) throw new Error(`start failed: ${started.status} ${JSON.stringify(started.body)}`);
   // Like an app: submit once the activation asks for the OTP (the SMS can land a moment earlier).
-  for (let i = 0; i < 400; i++) {
+  for (let i = 0; i < 120; i++) {
     const status = await call(`${gateway}/v1/activations/${requestId}`, authed());
     if (status.body?.state === 'awaiting_otp') break;
-    await sleep(25);
+    await sleep(250);
   }
   let code: string | undefined;
   for (let i = 0; i < 200 && !code; i++) {
     const inbox = await call(`${sandbox}/sandbox/requests/${requestId}/latest-otp`);
     if (inbox.status === 200) code = inbox.body.code;
-    else await sleep(50);
+    else await sleep(100);
   }
   if (!code) throw new Error(`no OTP for ${requestId}`);
   const t0 = performance.now();
