@@ -22,6 +22,8 @@ function flag(name: string): string | undefined {
 
 async function main(): Promise<void> {
   LocalStack.exitOnSignals();
+  // A stray error from a client call abandoned while a piece was down must not lose the whole report.
+  process.on('uncaughtException', (error) => console.error(`(ignored) uncaught: ${error instanceof Error ? error.message : String(error)}`));
   const mode = process.argv.includes('--short') ? 'short' : 'full';
   const scenarios = (flag('scenarios')?.split(',') ?? [...SCENARIOS]) as ScenarioName[];
   const unknown = scenarios.filter((s) => !SCENARIOS.includes(s));

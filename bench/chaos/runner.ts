@@ -167,7 +167,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         minKills,
         seed: seed + i * 1000,
         plan: KILL_PLANS[options.mode][name],
-        deadlineMs: options.activationDeadlineMs ?? (options.mode === 'full' ? 600_000 : 240_000),
+        deadlineMs: options.activationDeadlineMs ?? (options.mode === 'full' ? 360_000 : 240_000),
         thinkMs: options.mode === 'full' ? [1_000, 6_000] : [300, 1_500],
         arrivalWindowMs: options.mode === 'full' ? 30_000 : 8_000,
         strict: options.strict ?? false,
@@ -184,6 +184,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       });
       report.scenarios.push(scenario);
       log(scenario.breaches.length ? `  FAIL ${name}: ${scenario.breaches.length} breach(es)` : `  PASS ${name}`);
+      for (const b of scenario.breaches.slice(0, 10)) log(`    breach: ${b}`);
+      for (const e of scenario.crashReexecutions.slice(0, 10)) log(`    crash re-execution: ${e}`);
     }
   } finally {
     await connection?.close().catch(() => undefined);

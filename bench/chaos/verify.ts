@@ -109,10 +109,7 @@ async function verifyOne(
   // The final status, from Temporal itself (waits for the close: cancelled runs keep a late-payment window).
   let status: ActivationStatus | undefined;
   try {
-    status = await Promise.race([
-      finalStatus(args.client, workflowId),
-      new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), args.closeWaitMs ?? 60_000)),
-    ]);
+    status = await finalStatus(args.client, workflowId, args.closeWaitMs ?? 60_000);
   } catch (error) {
     breaches.push(`could not read the result: ${error instanceof Error ? error.message : String(error)}`);
   }

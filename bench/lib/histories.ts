@@ -70,9 +70,10 @@ export async function readHistory(client: Client, codec: PayloadCodec, workflowI
 }
 
 /** The final status object: the completed result, or the status carried in the failure's details. */
-export async function finalStatus(client: Client, workflowId: string): Promise<ActivationStatus | undefined> {
+export async function finalStatus(client: Client, workflowId: string, waitMs = 60_000): Promise<ActivationStatus | undefined> {
   try {
-    return (await client.workflow.getHandle(workflowId).result()) as ActivationStatus;
+    // A deadline, not a race: an abandoned long poll would outlive the connection and crash the process.
+    return (await client.withDeadline(Date.now() + waitMs, () => client.workflow.getHandle(workflowId).result())) as ActivationStatus;
   } catch (error) {
     if (error instanceof WorkflowFailedError && error.cause instanceof ApplicationFailure) {
       return error.cause.details?.[0] as ActivationStatus | undefined;

@@ -1,0 +1,193 @@
+// `npx tsx bench/report.ts [--quick]` — turns bench/results/*.json into the markdown tables of
+// BENCHMARKS.md (printed, and written to bench/results/tables[-quick].md), so the published numbers are
+// exactly the recorded ones.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { ChaosReport } from './chaos/runner';
+import type { CostResult, PathCost } from './cost';
+import type { OverheadResult } from './overhead';
+import type { ParkedResult } from './parked';
+import type { ThroughputResult } from './throughput';
+import type { TuningResult } from './tuning';
+
+const dir = path.join(path.dirname(new URL(import.meta.url).pathname), 'results');
+const quick = process.argv.includes('--quick');
+const suffix = quick ? '-quick' : '';
+
+function load<T>(name: string): (T & { command?: string; server?: string; machine?: { date: string } }) | undefined {
+  const file = path.join(dir, `${name}.json`);
+  if (!existsSync(file)) return undefined;
+  const raw = JSON.parse(readFileSync(file, 'utf8'));
+  return raw.result ? { ...raw.result, command: raw.command, server: raw.server, machine: raw.machine } : raw;
+}
+
+const table = (header: string[], rows: Array<Array<string | number>>) =>
+  [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+
+const out: string[] = [];
+const section = (title: string) => out.push('', `### ${title}`, '');
+
+const chaos = load<ChaosReport>(`chaos-${quick ? 'short' : 'full'}`);
+if (chaos) {
+  section(`Chaos (${chaos.mode})`);
+  out.push(
+    table(
+      ['scenario', 'activations', 'peak concurrent', 'activated', 'cancelled', 'other', 'kills', 'crashes', 'SMS = 1 + resends', 'one successful StepValidatePayment', 'crash re-executions', 'payment event acted on twice', 'workflow task failures', 'p50 / max per activation', 'result'],
+      chaos.scenarios.map((s) => [
+        s.name,
+        s.activations,
+        s.peakConcurrent,
+        s.outcomes.activated ?? 0,
+        s.outcomes.cancelled ?? 0,
+        s.activations - (s.outcomes.activated ?? 0) - (s.outcomes.cancelled ?? 0),
+        s.killsRequired ? `${s.kills} (≥ ${s.killsRequired})` : '—',
+        s.unexpectedExits.length,
+        `${s.activations - s.smsBreaches}/${s.activations}`,
+        `${s.activations - s.validatePaymentBreaches}/${s.activations}`,
+        s.crashReexecutions.length,
+        s.actedTwice,
+        Object.entries(s.taskFailures).map(([c, n]) => `${n} ${c}`).join(', ') || '0',
+        `${(s.latencyMs.p50 / 1000).toFixed(0)} s / ${(s.latencyMs.max / 1000).toFixed(0)} s`,
+        s.breaches.length ? `FAIL (${s.breaches.length})` : 'PASS',
+      ]),
+    ),
+  );
+  for (const s of chaos.scenarios) {
+    if (s.injected) {
+      const p = (k: number) => `${((100 * k) / Math.max(1, s.injected!.calls)).toFixed(1)}%`;
+      out.push('', `${s.name}: ${s.injected.calls} Vlens calls; ${p(s.injected.status503)} answered 503, ${p(s.injected.dropped)} dropped, ${p(s.injected.delayed)} delayed 300 ms.`);
+    }
+    const webhooks = Object.entries(s.webhookAnswers).map(([k, n]) => `${n}× ${k}`).join(', ');
+    if (s.name === 'gateway-kill') out.push('', `gateway-kill: sandbox → gateway webhook deliveries: ${webhooks}.`);
+  }
+}
+
+const cost = load<CostResult>(`cost${suffix}`);
+if (cost) {
+  for (const p of [cost.happy, cost.liveness] as PathCost[]) {
+    section(`Cost: ${p.path === 'happy' ? 'happy path' : 'liveness branch'} — ${p.actions[0]} actions (goal ≤ ${p.goal}: ${p.met ? 'met' : 'not met'})`);
+    out.push(
+      `Runs: ${p.runs}; actions per run ${[...new Set(p.actions)].join('/')}; history ${[...new Set(p.events)].join('/')} events, ` +
+        `${Math.min(...p.historyBytes)}–${Math.max(...p.historyBytes)} bytes (encrypted payloads).`,
+      '',
+    );
+    out.push(table(['#', 'billable action', 'where it comes from', 't (ms)'], p.timeline.filter((i) => !i.action.startsWith('not billed')).map((i, n) => [n + 1, i.action, i.detail, i.atMs])));
+    out.push('', `Not billed: ${Object.entries(p.notBilled).map(([k, n]) => `${n} ${k}`).join(', ')}.`);
+  }
+  const r = cost.reconcile;
+  section('Cost: reconciliation polling while awaiting payment');
+  out.push(
+    `Measured: ${r.measuredChecks} checks, ${r.actionsPerCheck} actions per check (one timer + one StepValidatePayment attempt), ` +
+      `${Math.round(r.eventsPerCheck)} history events and ${Math.round(r.bytesPerCheck)} bytes per check.`,
+    '',
+    table(
+      ['default policy (2 min doubling to 10 min)', 'checks', 'actions'],
+      [
+        ['first hour of waiting', r.defaultPolicy.checksFirstHour, r.defaultPolicy.actionsFirstHour],
+        ['each further hour', r.defaultPolicy.checksPerHourAfter, r.defaultPolicy.actionsPerHourAfter],
+        [`the whole default payment window (${r.defaultPolicy.paymentTimeout}, ending in payment_timeout)`, '—', r.defaultPolicy.actionsInDefaultPaymentWindow],
+      ],
+    ),
+  );
+}
+
+const overhead = load<OverheadResult>(`overhead${suffix}`);
+if (overhead) {
+  section(`Overhead per step (concurrency 1, ${overhead.iterations} activations, medians)`);
+  out.push(
+    table(
+      ['step', 'direct call (ms)', 'through the workflow (ms)', 'overhead (ms)', 'trigger→scheduled', 'scheduled→started', 'activity run', 'completed→recorded', 'update round trip (ms)'],
+      overhead.steps.map((s) => [
+        s.step,
+        s.directMs,
+        s.workflowMs,
+        s.overheadMs,
+        s.parts.toScheduled,
+        s.parts.scheduledToStarted,
+        s.parts.activityRun,
+        s.parts.completedToRecorded,
+        s.clientUpdateMs ?? '—',
+      ]),
+    ),
+    '',
+    `Total: direct ${overhead.totals.directMs} ms, through the workflow ${overhead.totals.workflowMs} ms; overhead ${overhead.totals.overheadMs} ms, ` +
+      `${(overhead.totals.overheadMs / overhead.steps.length).toFixed(1)} ms per step.`,
+  );
+}
+
+const throughput = load<ThroughputResult>(`throughput${suffix}`);
+if (throughput) {
+  section('Throughput (closed loop; medians over runs, min–max in brackets)');
+  const f = (m: { median: { p50: number; p95: number; p99: number }; min: { p99: number }; max: { p99: number } }) =>
+    `${m.median.p50} / ${m.median.p95} / ${m.median.p99} [${m.min.p99}–${m.max.p99}]`;
+  out.push(
+    table(
+      ['users', 'window', 'runs', 'completed/s', 'activation p50/p95/p99 ms [p99 range]', 'submitOtp p50/p95/p99 ms [p99 range]', 'start p50/p95/p99 ms [p99 range]', 'CPU ms per activation: server / worker / sandbox / driver'],
+      throughput.levels.map((l) => [
+        l.concurrency,
+        `${l.windowS} s`,
+        l.runs,
+        `${l.perSecond.median} [${l.perSecond.min}–${l.perSecond.max}]`,
+        f(l.total),
+        f(l.submitOtp),
+        f(l.start),
+        `${l.cpuMsPerActivation.temporal} / ${l.cpuMsPerActivation.worker} / ${l.cpuMsPerActivation.sandbox} / ${l.cpuMsPerActivation.driver}`,
+      ]),
+    ),
+    '',
+    `Goal (≥ ${throughput.goal.perSecond}/s for ${throughput.goal.windowS} s with submitOtp p99 < ${throughput.goal.submitOtpP99Ms} ms): ` +
+      `${throughput.goal.evaluated ? (throughput.goal.met ? 'met' : 'not met') : 'not evaluated (windows shorter than 60 s)'}` +
+      (throughput.goal.best ? `; best 60-s level: ${throughput.goal.best.perSecond}/s at ${throughput.goal.best.concurrency} users, submitOtp p99 ${throughput.goal.best.submitOtpP99} ms.` : '.'),
+  );
+}
+
+const tuning = load<TuningResult>(`tuning${suffix}`);
+if (tuning) {
+  section(`Tuning, before/after (${tuning.concurrency} users, ${tuning.windowS} s window, one run each, fresh stack each)`);
+  out.push(
+    table(
+      ['variant', 'completed/s', 'activation p50/p99 ms', 'submitOtp p50/p99 ms', 'CPU ms/activation server / worker', 'worker RSS MB'],
+      tuning.variants.map((v) => [
+        v.name,
+        v.level.perSecond.median,
+        `${v.level.total.median.p50} / ${v.level.total.median.p99}`,
+        `${v.level.submitOtp.median.p50} / ${v.level.submitOtp.median.p99}`,
+        `${v.level.cpuMsPerActivation.temporal} / ${v.level.cpuMsPerActivation.worker}`,
+        v.workerRssMb ?? '—',
+      ]),
+    ),
+  );
+}
+
+for (const [name, label] of [
+  [`parked${suffix}`, 'worker defaults'],
+  [`parked-cache100${suffix}`, 'WORKER_MAX_CACHED_WORKFLOWS=100'],
+] as const) {
+  const parked = load<ParkedResult>(name);
+  if (!parked) continue;
+  section(`Parked activations (${label})`);
+  out.push(
+    table(
+      ['parked', 'starts/s', 'all parked after', 'worker RSS before', 'peak while parking', 'while parked', 'resumed', 'resume rate', 'submitOtp p50/p95/p99 (evicted → replayed)', 'resume to activated p50/p99', 'goal < 350 MB'],
+      [
+        [
+          parked.parked,
+          parked.startsPerSecond,
+          `${parked.parkSeconds} s`,
+          `${parked.rssMb.beforeStart} MB`,
+          `${parked.rssMb.peakWhileParking} MB`,
+          `${Math.max(...parked.rssMb.whileParked)} MB`,
+          parked.resumed,
+          `${parked.resume.perSecond}/s`,
+          `${parked.resume.submitOtp.p50} / ${parked.resume.submitOtp.p95} / ${parked.resume.submitOtp.p99} ms`,
+          `${parked.resume.total.p50} / ${parked.resume.total.p99} ms`,
+          parked.goal.met ? 'met' : 'not met',
+        ],
+      ],
+    ),
+  );
+}
+
+const text = out.join('\n').trim() + '\n';
+writeFileSync(path.join(dir, `tables${suffix}.md`), text);
+console.log(text);
