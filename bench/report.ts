@@ -7,6 +7,7 @@ import type { ChaosReport } from './chaos/runner';
 import type { CostResult, PathCost } from './cost';
 import type { OverheadResult } from './overhead';
 import type { ParkedResult } from './parked';
+import { latencyChartSvg } from './lib/svg';
 import type { ThroughputResult } from './throughput';
 import type { TuningResult } from './tuning';
 
@@ -135,9 +136,24 @@ if (throughput) {
       ]),
     ),
     '',
+    `Chart: bench/results/latency${suffix}.svg.`,
+    '',
     `Goal (≥ ${throughput.goal.perSecond}/s for ${throughput.goal.windowS} s with submitOtp p99 < ${throughput.goal.submitOtpP99Ms} ms): ` +
       `${throughput.goal.evaluated ? (throughput.goal.met ? 'met' : 'not met') : 'not evaluated (windows shorter than 60 s)'}` +
       (throughput.goal.best ? `; best 60-s level: ${throughput.goal.best.perSecond}/s at ${throughput.goal.best.concurrency} users, submitOtp p99 ${throughput.goal.best.submitOtpP99} ms.` : '.'),
+  );
+}
+
+if (throughput?.machine) {
+  // Redrawn from the raw results, so the chart always matches the JSON next to it.
+  const m = throughput.machine as unknown as { cpus: number; cpuModel: string; date: string };
+  const runs = Math.max(...throughput.levels.map((l) => l.runs));
+  writeFileSync(
+    path.join(dir, `latency${suffix}.svg`),
+    latencyChartSvg(
+      throughput.levels,
+      `${m.cpus} x ${m.cpuModel}, ${m.date.slice(0, 10)}; medians of ${runs} run(s) per level; worker env ${JSON.stringify(throughput.workerEnv)}; ${throughput.server ?? ''}`,
+    ),
   );
 }
 

@@ -115,7 +115,14 @@ async function main(): Promise<void> {
 
   if (only.includes('parked')) {
     const workerEnv = workerEnvFromFlags();
-    const ctx = await startBenchContext({ runDir: path.join(runRoot, 'parked'), log, workerEnv, ...(sqlitePragmas ? { sqlitePragmas } : {}) });
+    const ctx = await startBenchContext({
+      runDir: path.join(runRoot, 'parked'),
+      log,
+      workerEnv,
+      ...(sqlitePragmas ? { sqlitePragmas } : {}),
+      // Parking 10,000 takes minutes: the sandbox's OTPs (Vlens's 5 minutes) must outlive it.
+      sandboxEnv: { SANDBOX_OTP_TTL_SECONDS: '10800' },
+    });
     try {
       save('parked', await runParkedBenchmark(ctx, { count: quick ? 1_000 : 10_000, resume: quick ? 100 : 1_000, workerEnv }));
     } finally {

@@ -300,11 +300,13 @@ async function runScenario(stack: LocalStack, name: ScenarioName, args: Scenario
   const killer = (async () => {
     const plan = args.plan;
     if (!plan?.piece) return;
+    // Besides the random schedule, the required kills are spread over the run's progress: kill k is due
+    // once k/(minKills+1) of the activations have finished, so a fast run still gets all its kills while
+    // most activations are in flight.
+    const due = () => kills < args.minKills && finished >= Math.ceil((n * (kills + 1)) / (args.minKills + 1));
     while (!allDone()) {
-      // Catching up: the run is nearly over and the required kills have not all happened.
-      const catchUp = kills < args.minKills && n - finished <= Math.ceil(n * 0.3);
-      const gapUntil = Date.now() + between(catchUp ? [500, 1_500] : plan.gapMs);
-      while (Date.now() < gapUntil && !allDone() && burstsPending === 0) await sleep(50);
+      const gapUntil = Date.now() + between(plan.gapMs);
+      while (Date.now() < gapUntil && !allDone() && burstsPending === 0 && !due()) await sleep(50);
       if (allDone()) break;
       if (burstsPending > 0) {
         // Inside a burst of payment webhooks: a short random moment after it starts.

@@ -22,6 +22,7 @@ export async function startBenchContext(options: {
   workerEnv?: Record<string, string>;
   sqlitePragmas?: Record<string, string>;
   workerNodeArgs?: string[];
+  sandboxEnv?: Record<string, string>;
   log: (line: string) => void;
 }): Promise<BenchContext> {
   const stack = await LocalStack.start({
@@ -31,6 +32,7 @@ export async function startBenchContext(options: {
     ...(options.workerEnv ? { workerEnv: options.workerEnv } : {}),
     ...(options.sqlitePragmas ? { sqlitePragmas: options.sqlitePragmas } : {}),
     ...(options.workerNodeArgs ? { workerNodeArgs: options.workerNodeArgs } : {}),
+    ...(options.sandboxEnv ? { sandboxEnv: options.sandboxEnv } : {}),
   });
   const keys = parseCodecKeys(stack.codecKeys);
   const connection = await Connection.connect({ address: stack.temporalAddress });

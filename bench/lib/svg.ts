@@ -99,7 +99,8 @@ export function latencyChartSvg(levels: ThroughputLevel[], subtitle: string): st
   const rMax = Math.max(...rates) * 1.15;
   const ry = (v: number) => top2 + BOTTOM_H - (v / rMax) * BOTTOM_H;
   out.push(`<rect x="${M.left}" y="${top2}" width="${plotW}" height="${BOTTOM_H}" fill="none" stroke="#333"/>`);
-  for (const v of [0, rMax / 4, rMax / 2, (3 * rMax) / 4]) {
+  const step = rMax <= 60 ? 10 : rMax <= 150 ? 25 : 50;
+  for (let v = 0; v < rMax; v += step) {
     out.push(`<line x1="${M.left}" x2="${M.left + plotW}" y1="${ry(v)}" y2="${ry(v)}" stroke="#eee"/>`);
     out.push(`<text x="${M.left - 6}" y="${ry(v) + 4}" text-anchor="end">${v.toFixed(0)}/s</text>`);
   }

@@ -1,19 +1,23 @@
-// Reproduction of the stuck activation the server-kill chaos run found: a `submitOtp` update that reaches
-// the workflow in the same workflow task as the requestOtp activity's result is accepted (the result is
-// applied first, so the validator sees awaiting_otp), but that history does not replay: on replay the
-// update is applied before the activity result, its acceptance comes before the search-attribute upsert
-// and the OTP timer, and the replay fails with
-//   [TMPRL1100] Nondeterminism error: Update machine does not handle this event: HistoryEvent(id: N, UpsertWorkflowSearchAttributes)
-// Any cache eviction (worker restart, a full cache, an UNHANDLED_COMMAND retry) then leaves the activation
-// stuck with a failing workflow task, retried forever.
+// Reproduction of what the worker-kill and server-kill chaos runs found: a `submitOtp` update that reaches
+// the workflow in the same workflow task as the requestOtp activity's result.
+//
+// Here (a fresh worker, nothing cached): the SDK applies the update before the activity result, so the
+// validator still sees `requesting_otp` and refuses the update (the gateway answers 409 invalid_state),
+// although the SMS is out and a status query answered with the pending result applied says `awaiting_otp`.
+// The user's correct code is refused; the chaos runs saw exactly this (3 of 200 in worker-kill).
+//
+// The recorded history bench/repro/stuck-activation-history.json is the other order: the same situation,
+// but the worker had applied the activity result first (it still had the run in its cache after a lost
+// task completion, as far as the logs show), accepted the update, and wrote a history that the same code
+// cannot replay ("[TMPRL1100] Nondeterminism error: Update machine does not handle this event"): on replay
+// the update comes first. That activation is stuck until an operator resets it
+// (`npx tsx bench/repro/replay-history.ts` shows the replay failure).
 //
 //   npx tsx bench/repro/update-with-activity-result.ts
 //
 // Steps: a workflow-only worker runs the first task (schedules requestOtp) and stops; an activity-only
 // worker completes requestOtp while no workflow worker polls; the update is sent then (the server holds it
-// for the next workflow task); a fresh workflow worker picks up the task with both; the history is then
-// replayed with Worker.runReplayHistory, and the live workflow is nudged (a signal) on a third, cache-less
-// worker to show the stuck task.
+// for the next workflow task); a fresh workflow worker picks up the task holding both.
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -75,16 +79,16 @@ async function main(): Promise<void> {
     const w2 = await workflowWorker();
     const answer = await w2.runUntil(async () => {
       const activityWorker2 = await activityWorker();
-      return activityWorker2.runUntil(update.then((a) => a, (e: unknown) => ({ error: String(e) })));
+      return activityWorker2.runUntil(update.then((a) => ({ outcome: a.outcome, state: a.status.state }), (e: unknown) => ({ error: String(e), cause: (e as { cause?: Error }).cause?.message })));
     });
-    log(`3. update answered: ${JSON.stringify(answer).slice(0, 160)}`);
+    log(`3. update answered: ${JSON.stringify(answer).slice(0, 300)}`);
     const events = await history(handle.workflowId);
     log(`   history: ${events.map((e) => `${e.eventId}:${eventTypeName(e.eventType)}`).join(' ')}`);
 
     // 5. Replay the recorded history with the same code.
     try {
       await Worker.runReplayHistory({ workflowBundle: bundle, dataConverter }, { events }, handle.workflowId);
-      log('4. replay: OK (not reproduced)');
+      log('4. replay of this history: OK (the update was refused, so there is no acceptance to misplace; see stuck-activation-history.json for the accepted case)');
     } catch (error) {
       log(`4. replay: FAILED: ${(error instanceof Error ? error.message : String(error)).slice(0, 400)}`);
     }
@@ -97,7 +101,7 @@ async function main(): Promise<void> {
     });
     const failed = (await history(handle.workflowId)).filter((e) => e.workflowTaskFailedEventAttributes);
     for (const e of failed) log(`5. live workflow: WORKFLOW_TASK_FAILED: ${e.workflowTaskFailedEventAttributes?.failure?.message}`);
-    if (failed.length === 0) log('5. live workflow: no workflow task failure');
+    if (failed.length === 0) log('5. live workflow: no workflow task failure; the user got a 409 for the right code');
   } finally {
     await native.close();
     await connection.close();
