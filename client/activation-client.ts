@@ -41,7 +41,7 @@ import {
 import type { ImageStore } from '../codec';
 import { createTemporalClient, type TemporalClientOptions } from './connect';
 import { toActivationError } from './error-mapping';
-import { ActivationEnded, ActivationError, ActivationNotFound, AlreadyActivated } from './errors';
+import { ActivationEnded, ActivationError, ActivationNotFound, AlreadyActivated, VlensUnavailable } from './errors';
 import {
   activationInputSchema,
   cancelSchema,
@@ -111,6 +111,9 @@ export interface ActivationSummary {
 
 const DEFAULT_CALL_TIMEOUT_MS = 10_000;
 const DEFAULT_UPDATE_TIMEOUT_MS = 75_000;
+
+/** After this many Vlens-unavailable answers for one idempotency key, the last one is final. */
+const MAX_UPDATE_GENERATIONS = 20;
 
 export class ActivationClient {
   readonly client: Client;
@@ -191,8 +194,8 @@ export class ActivationClient {
   /** Submits the OTP the user received; the answer says whether it was accepted. */
   async submitOtp(requestId: string, payload: SubmitOtpInput, options: UpdateOptions = {}): Promise<SubmitOtpResult> {
     const input = parseInput(submitOtpSchema, payload, 'OTP submission');
-    return this.update(requestId, () =>
-      this.handle(requestId).executeUpdate(submitOtpUpdate, { args: [input], ...this.updateId('otp', options) }),
+    return this.update(requestId, 'otp', options, (id) =>
+      this.handle(requestId).executeUpdate(submitOtpUpdate, { args: [input], ...id }),
     );
   }
 
@@ -213,16 +216,16 @@ export class ActivationClient {
     } else {
       input = parseInput(submitLivenessSchema, payload, 'liveness submission');
     }
-    return this.update(requestId, () =>
-      this.handle(requestId).executeUpdate(submitLivenessUpdate, { args: [input], ...this.updateId('liveness', options) }),
+    return this.update(requestId, 'liveness', options, (id) =>
+      this.handle(requestId).executeUpdate(submitLivenessUpdate, { args: [input], ...id }),
     );
   }
 
   /** Asks for a new OTP. Throws ResendCooldown (with resendAvailableAt) or SendsExhausted when not allowed. */
   async resendOtp(requestId: string, payload: ResendOtpInput, options: UpdateOptions = {}): Promise<ResendOtpResult> {
     const input = parseInput(resendOtpSchema, payload, 'resend request');
-    return this.update(requestId, () =>
-      this.handle(requestId).executeUpdate(resendOtpUpdate, { args: [input], ...this.updateId('resend', options) }),
+    return this.update(requestId, 'resend', options, (id) =>
+      this.handle(requestId).executeUpdate(resendOtpUpdate, { args: [input], ...id }),
     );
   }
 
@@ -248,16 +251,16 @@ export class ActivationClient {
   /** Gives the user more time for the OTP or the payment step (`extendBy`: '30m', '2h', or milliseconds). */
   async extendDeadline(requestId: string, payload: ExtendDeadlineInput, options: UpdateOptions = {}): Promise<ResendOtpResult> {
     const input = parseInput(extendDeadlineSchema, payload, 'deadline extension');
-    return this.update(requestId, () =>
-      this.handle(requestId).executeUpdate(operatorExtendDeadlineUpdate, { args: [input], ...this.updateId('ops-extend', options) }),
+    return this.update(requestId, 'ops-extend', options, (id) =>
+      this.handle(requestId).executeUpdate(operatorExtendDeadlineUpdate, { args: [input], ...id }),
     );
   }
 
   /** Sends a new OTP now, ignoring the resend cooldown and the send limit (awaiting_otp only). */
   async forceNewOtp(requestId: string, action: OperatorAction, options: UpdateOptions = {}): Promise<ResendOtpResult> {
     const input = parseInput(operatorActionSchema, action, 'operator action');
-    return this.update(requestId, () =>
-      this.handle(requestId).executeUpdate(operatorForceNewOtpUpdate, { args: [input], ...this.updateId('ops-new-otp', options) }),
+    return this.update(requestId, 'ops-new-otp', options, (id) =>
+      this.handle(requestId).executeUpdate(operatorForceNewOtpUpdate, { args: [input], ...id }),
     );
   }
 
@@ -267,16 +270,16 @@ export class ActivationClient {
    */
   async verifyPayment(requestId: string, action: OperatorAction, options: UpdateOptions = {}): Promise<VerifyPaymentResult> {
     const input = parseInput(operatorActionSchema, action, 'operator action');
-    return this.update(requestId, () =>
-      this.handle(requestId).executeUpdate(operatorVerifyPaymentUpdate, { args: [input], ...this.updateId('ops-verify', options) }),
+    return this.update(requestId, 'ops-verify', options, (id) =>
+      this.handle(requestId).executeUpdate(operatorVerifyPaymentUpdate, { args: [input], ...id }),
     );
   }
 
   /** Cancels a running activation on an operator's authority and waits until it has ended. */
   async operatorCancel(requestId: string, action: OperatorAction, options: UpdateOptions = {}): Promise<ResendOtpResult> {
     const input = parseInput(operatorActionSchema, action, 'operator action');
-    return this.update(requestId, () =>
-      this.handle(requestId).executeUpdate(operatorCancelUpdate, { args: [input], ...this.updateId('ops-cancel', options) }),
+    return this.update(requestId, 'ops-cancel', options, (id) =>
+      this.handle(requestId).executeUpdate(operatorCancelUpdate, { args: [input], ...id }),
     );
   }
 
@@ -337,9 +340,9 @@ export class ActivationClient {
     return this.client.workflow.getHandle(workflowIdFor(requestId));
   }
 
-  private updateId(step: string, options: UpdateOptions): { updateId?: string } {
-    if (options.idempotencyKey === undefined) return {};
-    return { updateId: `${step}-${parseInput(idempotencyKeySchema, options.idempotencyKey, 'idempotency key')}` };
+  private updateId(step: string, options: UpdateOptions): string | undefined {
+    if (options.idempotencyKey === undefined) return undefined;
+    return `${step}-${parseInput(idempotencyKeySchema, options.idempotencyKey, 'idempotency key')}`;
   }
 
   private withDeadline<T>(ms: number, fn: () => Promise<T>): Promise<T> {
@@ -375,9 +378,41 @@ export class ActivationClient {
     }
   }
 
-  private async update<T>(requestId: string, send: () => Promise<T>): Promise<T> {
+  /**
+   * Sends an update. With an idempotency key the update id is derived from it, so a retried HTTP call
+   * gets the first call's answer instead of being a second OTP attempt. One answer is not worth
+   * repeating: VlensUnavailable means Vlens never answered, and retrying is what the caller was told to
+   * do. Temporal would repeat that failure for the same id forever, so an id whose update failed that
+   * way is skipped for the next generation of the same key (`otp-K`, `otp-K~1`, ...).
+   */
+  private async update<T>(
+    requestId: string,
+    step: string,
+    options: UpdateOptions,
+    send: (id: { updateId?: string }) => Promise<T>,
+  ): Promise<T> {
     checkRequestId(requestId);
-    return this.guard(requestId, () => this.withDeadline(this.updateTimeoutMs, send));
+    const baseId = this.updateId(step, options);
+    return this.guard(requestId, () =>
+      this.withDeadline(this.updateTimeoutMs, async () => {
+        if (baseId === undefined) return send({});
+        for (let generation = 0; ; generation++) {
+          const updateId = generation === 0 ? baseId : `${baseId}~${generation}`;
+          if (generation === MAX_UPDATE_GENERATIONS || !(await this.failedOnVlens(requestId, updateId))) return send({ updateId });
+        }
+      }),
+    );
+  }
+
+  /** True when the update `updateId` exists and failed because Vlens did not answer. */
+  private async failedOnVlens(requestId: string, updateId: string): Promise<boolean> {
+    try {
+      await this.handle(requestId).getUpdateHandle(updateId).result();
+      return false;
+    } catch (error) {
+      // Not found (a fresh id, or no such activation, which sending reports properly) or any other answer.
+      return toActivationError(error, requestId) instanceof VlensUnavailable;
+    }
   }
 
   private async signal(requestId: string, send: () => Promise<void>): Promise<void> {

@@ -28,7 +28,7 @@ import {
 export const VLENS_UNAVAILABLE_TYPE = 'VlensUnavailable';
 
 // gRPC status codes (stable numbers of the gRPC spec), spelled out to avoid a direct grpc dependency.
-const grpcStatus = { CANCELLED: 1, DEADLINE_EXCEEDED: 4, NOT_FOUND: 5, RESOURCE_EXHAUSTED: 8, UNAVAILABLE: 14 } as const;
+const grpcStatus = { CANCELLED: 1, DEADLINE_EXCEEDED: 4, NOT_FOUND: 5, RESOURCE_EXHAUSTED: 8, FAILED_PRECONDITION: 9, UNAVAILABLE: 14 } as const;
 
 const UNAVAILABLE_GRPC_CODES = new Set<number>([
   grpcStatus.UNAVAILABLE,
@@ -115,6 +115,13 @@ export function toActivationError(error: unknown, requestId: string): Activation
   }
   const code = grpcCodeOf(error);
   if (code === grpcStatus.NOT_FOUND) return new ActivationNotFound(requestId, { cause: error });
+  if (code === grpcStatus.FAILED_PRECONDITION) {
+    // Temporal refuses updates while the activation's workflow task keeps failing (a worker mid-deploy,
+    // or a bug an operator must repair). Nothing was done; the caller can retry, like any outage.
+    return new TemporalUnavailable('the activation cannot take requests right now (its workflow task is failing); retry later', undefined, {
+      cause: error,
+    });
+  }
   if (code !== undefined && UNAVAILABLE_GRPC_CODES.has(code)) {
     return new TemporalUnavailable('Temporal is unreachable or did not answer in time', undefined, { cause: error });
   }

@@ -113,8 +113,17 @@ export async function activation(input: ActivationInput): Promise<ActivationStat
     }
   }
 
-  function requireResendAllowed(): void {
-    requireRunningIn('awaiting_otp');
+  /**
+   * Where the validators of the OTP messages let a message through. `requesting_otp` is included because
+   * the SDK may hand a workflow task the user's code and the requestOtp result together, and it runs the
+   * update's validator before it applies the activity result: the SMS is out, but the state still says
+   * requesting. Refusing there would refuse a correct code. The handler waits for the main loop's lock
+   * (held while the OTP is requested) and checks the state again, strictly, before doing anything.
+   */
+  const OTP_MESSAGE_STATES: ActivationState[] = ['awaiting_otp', 'requesting_otp'];
+
+  function requireResendAllowed(states: ActivationState[] = ['awaiting_otp']): void {
+    requireRunningIn(...states);
     if (rec.otpSendsLeft() === 0) {
       throw reject(REJECTION_TYPES.sendsExhausted, `all ${rec.policy.maxOtpSends} OTP sends are used`, { sendsLeft: 0 });
     }
@@ -426,7 +435,7 @@ export async function activation(input: ActivationInput): Promise<ActivationStat
   setHandler(submitOtpUpdate, submitOtp, {
     validator: (payload) => {
       checkSubmitOtp(payload);
-      requireRunningIn('awaiting_otp');
+      requireRunningIn(...OTP_MESSAGE_STATES);
     },
   });
   setHandler(submitLivenessUpdate, submitLiveness, {
@@ -438,7 +447,7 @@ export async function activation(input: ActivationInput): Promise<ActivationStat
   setHandler(resendOtpUpdate, resendOtp, {
     validator: (payload) => {
       checkResendOtp(payload);
-      requireResendAllowed();
+      requireResendAllowed(OTP_MESSAGE_STATES);
     },
   });
 
@@ -557,7 +566,7 @@ export async function activation(input: ActivationInput): Promise<ActivationStat
 
   setHandler(
     otpCodeSignal,
-    signalTwin('otp_signal', (p: SubmitOtpInput) => (checkSubmitOtp(p), requireRunningIn('awaiting_otp')), submitOtp),
+    signalTwin('otp_signal', (p: SubmitOtpInput) => (checkSubmitOtp(p), requireRunningIn(...OTP_MESSAGE_STATES)), submitOtp),
   );
   setHandler(
     livenessImageSignal,
@@ -565,7 +574,7 @@ export async function activation(input: ActivationInput): Promise<ActivationStat
   );
   setHandler(
     resendOtpRequestedSignal,
-    signalTwin('resend_signal', (p: ResendOtpInput) => (checkResendOtp(p), requireResendAllowed()), resendOtp),
+    signalTwin('resend_signal', (p: ResendOtpInput) => (checkResendOtp(p), requireResendAllowed(OTP_MESSAGE_STATES)), resendOtp),
   );
 
   setHandler(paymentCompletedSignal, (payload: PaymentCompletedInput) => {

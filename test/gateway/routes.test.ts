@@ -186,6 +186,37 @@ describe('gateway routes: refusals and edge cases', () => {
     }
   });
 
+  test('a retried OTP with the same Idempotency-Key works once Vlens answers again after a 503 vlens_unavailable', async () => {
+    // Vlens down for the whole user-facing budget (60 s): the app is told 503, retry later.
+    const { seeded } = await s.startActivation();
+    await s.waitForState(seeded.requestId, 'awaiting_otp');
+    const { code } = await s.h.latestOtp(seeded.requestId);
+    const fault = await s.h.sandbox('POST', '/sandbox/faults', { path: '/api/BusinessRequest/CustomerSign/StepValidateOtp', status: 503 });
+    // The production update timeout (75 s), longer than the workflow's Vlens budget, unlike the shared stack's.
+    const activations = new ActivationClient({ client: s.h.client, taskQueue: s.h.taskQueue, imageStore: s.h.imageStore });
+    const gateway = await startGateway({ activations, port: 0, apiKeys: ['key-a'], dedupStore: new MemoryDedupStore(), logLevel: 'silent' });
+    try {
+      const url = `${gateway.url}/v1/activations/${seeded.requestId}/otp`;
+      const headers = { authorization: 'Bearer key-a', 'idempotency-key': 'otp-retry-after-outage' };
+      const submit = () => http(url, 'POST', { code, device: deviceAt() }, headers);
+      const unavailable = await submit();
+      expectError(unavailable, 503, 'vlens_unavailable');
+      expect(Number(unavailable.headers.get('retry-after'))).toBeGreaterThan(0);
+
+      // Vlens is back: the same key is a real second try, not a replay of the outage.
+      await s.h.sandbox('DELETE', `/sandbox/faults/${fault.body.id}`);
+      const accepted = await submit();
+      expect({ status: accepted.status, outcome: accepted.body.outcome }).toEqual({ status: 200, outcome: 'accepted' });
+      // ...and from now on the key answers with that success, without a second validation at Vlens.
+      const replayed = await submit();
+      expect({ status: replayed.status, outcome: replayed.body.outcome }).toEqual({ status: 200, outcome: 'accepted' });
+      const validations = (await s.h.calls(seeded.requestId)).filter((c) => c.path.endsWith('StepValidateOtp') && c.httpStatus === 200);
+      expect(validations).toHaveLength(1);
+    } finally {
+      await gateway.close();
+    }
+  }, 150_000);
+
   test('/healthz is 503 when Temporal cannot be reached', async () => {
     const deadPort = await freePort();
     const unreachable = new ActivationClient({

@@ -54,6 +54,10 @@ describe('Temporal -> typed errors', () => {
     const grpc = (code: number) => Object.assign(new Error('grpc'), { code, details: 'x', metadata: {} });
     expect(toActivationError(grpc(14), REQUEST)).toBeInstanceOf(TemporalUnavailable);
     expect(toActivationError(grpc(4), REQUEST)).toBeInstanceOf(TemporalUnavailable);
+    // An update refused because the activation's workflow task is failing: retryable, not a 500.
+    const failing = toActivationError(Object.assign(grpc(9), { details: 'Workflow Task in failed state.' }), REQUEST);
+    expect(failing).toBeInstanceOf(TemporalUnavailable);
+    expect(failing.message).toMatch(/workflow task is failing/);
     expect(toActivationError(new Error('boom'), REQUEST)).toBeInstanceOf(UnexpectedActivationError);
     const typed = new AlreadyActivated(REQUEST);
     expect(toActivationError(typed, REQUEST)).toBe(typed);
