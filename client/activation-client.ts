@@ -41,7 +41,7 @@ import {
 import type { ImageStore } from '../codec';
 import { createTemporalClient, type TemporalClientOptions } from './connect';
 import { toActivationError } from './error-mapping';
-import { ActivationEnded, ActivationError, ActivationNotFound, AlreadyActivated, VlensUnavailable } from './errors';
+import { ActivationEnded, ActivationError, ActivationNotFound, AlreadyActivated, ResendCooldown, VlensUnavailable } from './errors';
 import {
   activationInputSchema,
   cancelSchema,
@@ -112,7 +112,7 @@ export interface ActivationSummary {
 const DEFAULT_CALL_TIMEOUT_MS = 10_000;
 const DEFAULT_UPDATE_TIMEOUT_MS = 75_000;
 
-/** After this many Vlens-unavailable answers for one idempotency key, the last one is final. */
+/** After this many come-back-later answers for one idempotency key, the last one is final. */
 const MAX_UPDATE_GENERATIONS = 20;
 
 export class ActivationClient {
@@ -380,10 +380,11 @@ export class ActivationClient {
 
   /**
    * Sends an update. With an idempotency key the update id is derived from it, so a retried HTTP call
-   * gets the first call's answer instead of being a second OTP attempt. One answer is not worth
-   * repeating: VlensUnavailable means Vlens never answered, and retrying is what the caller was told to
-   * do. Temporal would repeat that failure for the same id forever, so an id whose update failed that
-   * way is skipped for the next generation of the same key (`otp-K`, `otp-K~1`, ...).
+   * gets the first call's answer instead of being a second OTP attempt. Two answers are not worth
+   * repeating, because they told the caller to come back later and used nothing up: VlensUnavailable
+   * (Vlens never answered) and ResendCooldown. Temporal would repeat such an answer for the same id
+   * forever, so an id whose update ended that way is skipped for the next generation of the same key
+   * (`otp-K`, `otp-K~1`, ...).
    */
   private async update<T>(
     requestId: string,
@@ -398,20 +399,23 @@ export class ActivationClient {
         if (baseId === undefined) return send({});
         for (let generation = 0; ; generation++) {
           const updateId = generation === 0 ? baseId : `${baseId}~${generation}`;
-          if (generation === MAX_UPDATE_GENERATIONS || !(await this.failedOnVlens(requestId, updateId))) return send({ updateId });
+          if (generation === MAX_UPDATE_GENERATIONS || !(await this.endedWithComeBackLater(requestId, updateId))) {
+            return send({ updateId });
+          }
         }
       }),
     );
   }
 
-  /** True when the update `updateId` exists and failed because Vlens did not answer. */
-  private async failedOnVlens(requestId: string, updateId: string): Promise<boolean> {
+  /** True when the update `updateId` exists and its answer was "try again later". */
+  private async endedWithComeBackLater(requestId: string, updateId: string): Promise<boolean> {
     try {
       await this.handle(requestId).getUpdateHandle(updateId).result();
       return false;
     } catch (error) {
       // Not found (a fresh id, or no such activation, which sending reports properly) or any other answer.
-      return toActivationError(error, requestId) instanceof VlensUnavailable;
+      const answer = toActivationError(error, requestId);
+      return answer instanceof VlensUnavailable || answer instanceof ResendCooldown;
     }
   }
 

@@ -114,16 +114,18 @@ export async function activation(input: ActivationInput): Promise<ActivationStat
   }
 
   /**
-   * Where the validators of the OTP messages let a message through. `requesting_otp` is included because
-   * the SDK may hand a workflow task the user's code and the requestOtp result together, and it runs the
-   * update's validator before it applies the activity result: the SMS is out, but the state still says
-   * requesting. Refusing there would refuse a correct code. The handler waits for the main loop's lock
-   * (held while the OTP is requested) and checks the state again, strictly, before doing anything.
+   * Where the validators of the messages that answer the OTP request let them through. `requesting_otp`
+   * is included because the SDK may hand a workflow task the user's message and the requestOtp result
+   * together, and it runs the update's validator before it applies the activity result: the SMS (or the
+   * liveness demand) is out, but the state still says requesting. Refusing there would refuse a correct
+   * code. The handler waits for the main loop's lock (held while the OTP is requested) and checks the
+   * state again, strictly, before doing anything. Resend is not among them: a resend while an OTP is
+   * being requested has nothing to add, and passing it would only turn into a cooldown refusal.
    */
-  const OTP_MESSAGE_STATES: ActivationState[] = ['awaiting_otp', 'requesting_otp'];
+  const answeringTheOtpRequest = (state: ActivationState): ActivationState[] => [state, 'requesting_otp'];
 
-  function requireResendAllowed(states: ActivationState[] = ['awaiting_otp']): void {
-    requireRunningIn(...states);
+  function requireResendAllowed(): void {
+    requireRunningIn('awaiting_otp');
     if (rec.otpSendsLeft() === 0) {
       throw reject(REJECTION_TYPES.sendsExhausted, `all ${rec.policy.maxOtpSends} OTP sends are used`, { sendsLeft: 0 });
     }
@@ -435,19 +437,19 @@ export async function activation(input: ActivationInput): Promise<ActivationStat
   setHandler(submitOtpUpdate, submitOtp, {
     validator: (payload) => {
       checkSubmitOtp(payload);
-      requireRunningIn(...OTP_MESSAGE_STATES);
+      requireRunningIn(...answeringTheOtpRequest('awaiting_otp'));
     },
   });
   setHandler(submitLivenessUpdate, submitLiveness, {
     validator: (payload) => {
       checkSubmitLiveness(payload);
-      requireRunningIn('awaiting_liveness');
+      requireRunningIn(...answeringTheOtpRequest('awaiting_liveness'));
     },
   });
   setHandler(resendOtpUpdate, resendOtp, {
     validator: (payload) => {
       checkResendOtp(payload);
-      requireResendAllowed(OTP_MESSAGE_STATES);
+      requireResendAllowed();
     },
   });
 
@@ -566,15 +568,15 @@ export async function activation(input: ActivationInput): Promise<ActivationStat
 
   setHandler(
     otpCodeSignal,
-    signalTwin('otp_signal', (p: SubmitOtpInput) => (checkSubmitOtp(p), requireRunningIn(...OTP_MESSAGE_STATES)), submitOtp),
+    signalTwin('otp_signal', (p: SubmitOtpInput) => (checkSubmitOtp(p), requireRunningIn(...answeringTheOtpRequest('awaiting_otp'))), submitOtp),
   );
   setHandler(
     livenessImageSignal,
-    signalTwin('liveness_signal', (p: SubmitLivenessInput) => (checkSubmitLiveness(p), requireRunningIn('awaiting_liveness')), submitLiveness),
+    signalTwin('liveness_signal', (p: SubmitLivenessInput) => (checkSubmitLiveness(p), requireRunningIn(...answeringTheOtpRequest('awaiting_liveness'))), submitLiveness),
   );
   setHandler(
     resendOtpRequestedSignal,
-    signalTwin('resend_signal', (p: ResendOtpInput) => (checkResendOtp(p), requireResendAllowed(OTP_MESSAGE_STATES)), resendOtp),
+    signalTwin('resend_signal', (p: ResendOtpInput) => (checkResendOtp(p), requireResendAllowed()), resendOtp),
   );
 
   setHandler(paymentCompletedSignal, (payload: PaymentCompletedInput) => {

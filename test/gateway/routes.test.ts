@@ -217,6 +217,28 @@ describe('gateway routes: refusals and edge cases', () => {
     }
   }, 150_000);
 
+  test('a resend refused for the cooldown can be retried with the same Idempotency-Key once the cooldown is over', async () => {
+    const { seeded } = await s.startActivation({}, { policy: { resendCooldown: '2s' } });
+    await s.waitForState(seeded.requestId, 'awaiting_otp');
+    await new Promise((resolve) => setTimeout(resolve, 2_100));
+    // Two resends at once: both pass the validator; the second one, run after the first under the lock,
+    // meets the cooldown the first one started. That refusal is recorded for its key in Temporal.
+    const route = `/v1/activations/${seeded.requestId}/otp/resend`;
+    const resend = (key: string) => s.api('POST', route, { device: deviceAt() }, { 'idempotency-key': key });
+    const answers = await Promise.all([resend('resend-a'), resend('resend-b')]);
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 429]);
+    const refusedKey = answers[0]!.status === 429 ? 'resend-a' : 'resend-b';
+    const refused = answers.find((a) => a.status === 429)!;
+    expectError(refused, 429, 'resend_cooldown');
+
+    const waitMs = Date.parse(refused.body.error.details.resendAvailableAt) - Date.now() + 200;
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, waitMs)));
+    const retried = await resend(refusedKey);
+    expect(retried.status).toBe(200);
+    const smsSent = (await s.h.calls(seeded.requestId)).filter((c) => c.path.endsWith('StepRequestOtp') && c.httpStatus === 200);
+    expect(smsSent).toHaveLength(3);
+  });
+
   test('/healthz is 503 when Temporal cannot be reached', async () => {
     const deadPort = await freePort();
     const unreachable = new ActivationClient({

@@ -1,7 +1,8 @@
-// The race the worker-kill chaos run found: the user's OTP code (an update) reaches the workflow in the
-// same workflow task as the requestOtp activity's result. The SDK runs the update's validator before it
-// applies the activity result, so the workflow still says `requesting_otp` although the SMS is out. The
-// correct code must be accepted, and the history this writes must replay with the same code.
+// The race the worker-kill chaos runs found: the user's answer to the OTP request (the code, or the
+// selfies when Vlens demanded liveness) reaches the workflow in the same workflow task as the requestOtp
+// activity's result. The SDK runs the update's validator before it applies the activity result, so the
+// workflow still says `requesting_otp` although the SMS (or the liveness demand) is out. The answer must
+// be accepted, and the history this writes must replay with the same code.
 //
 // The task is built deliberately: a workflow-only worker schedules requestOtp and stops; an activity-only
 // worker completes it while no workflow worker polls; the update is sent then, so the server holds it for
@@ -16,10 +17,10 @@ import { createImageActivities } from '../../activities/image-activities';
 import { createDataConverter, imageStoreResolver } from '../../codec';
 import { createActivationWorker } from '../../worker/create-worker';
 import { activation } from '../../workflows';
-import { submitOtpUpdate } from '../../workflows/messages';
+import { submitLivenessUpdate, submitOtpUpdate } from '../../workflows/messages';
 import { ActivationStateKey, VlensRequestIdKey } from '../../workflows/search-attributes';
 import { workflowIdFor } from '../../workflows/types';
-import { deviceAt, startHarness, type Harness } from './harness';
+import { ALEXANDRIA, deviceAt, startHarness, type Harness } from './harness';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
@@ -38,7 +39,16 @@ afterAll(async () => {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-test('a correct OTP that arrives with the requestOtp result is accepted, and the history replays', async () => {
+// Distinct small "images" (valid base64); the sandbox rejects identical faces.
+const selfie = (n: number) => Buffer.from(`race-selfie-${n}-${'x'.repeat(64)}`).toString('base64');
+
+const cases = [
+  { answer: 'a correct OTP', device: deviceAt(), expectedState: 'awaiting_payment' },
+  // Accepted liveness sends the user on to a new OTP: the answer says the request for it is under way.
+  { answer: 'liveness images', device: deviceAt(ALEXANDRIA), expectedState: 'requesting_otp' },
+] as const;
+
+test.each(cases)('$answer arriving with the requestOtp result is accepted, and the history replays', async ({ answer: what, device, expectedState }) => {
   const taskQueue = `race-${randomUUID()}`;
   const namespace = inject('temporalNamespace');
   const dataConverter = createDataConverter(h.keys);
@@ -49,7 +59,7 @@ test('a correct OTP that arrives with the requestOtp result is accepted, and the
   const handle = await h.client.workflow.start(activation, {
     taskQueue,
     workflowId: workflowIdFor(seeded.requestId),
-    args: [{ requestId: seeded.requestId, transactionId: seeded.transactionId, device: deviceAt(), accessToken: seeded.accessToken }],
+    args: [{ requestId: seeded.requestId, transactionId: seeded.transactionId, device, accessToken: seeded.accessToken }],
     typedSearchAttributes: [
       { key: ActivationStateKey, value: 'requesting_otp' },
       { key: VlensRequestIdKey, value: seeded.requestId },
@@ -72,9 +82,17 @@ test('a correct OTP that arrives with the requestOtp result is accepted, and the
   const activitiesOnly = await Worker.create({ connection, namespace, taskQueue, dataConverter, activities: createActivities({ config: vlensConfig }) });
   await activitiesOnly.runUntil(waitForEvent((e) => !!e.activityTaskCompletedEventAttributes));
 
-  // 3. The user types the code now: the server holds the update for the same workflow task.
-  const { code } = await h.latestOtp(seeded.requestId);
-  const answer = handle.executeUpdate(submitOtpUpdate, { args: [{ code, device: deviceAt() }], updateId: `otp-${randomUUID()}` });
+  // 3. The user answers now: the server holds the update for the same workflow task.
+  let answer: Promise<{ outcome: string; status: { state: string } }>;
+  if (what === 'a correct OTP') {
+    const { code } = await h.latestOtp(seeded.requestId);
+    answer = handle.executeUpdate(submitOtpUpdate, { args: [{ code, device }], updateId: `otp-${randomUUID()}` });
+  } else {
+    const images = [0, 1, 2, 3].map(selfie);
+    for (const image of images) h.trackSecret(image, 'liveness image');
+    const faces = [images[1]!, images[2]!, images[3]!] as [string, string, string];
+    answer = handle.executeUpdate(submitLivenessUpdate, { args: [{ image: images[0]!, faces, device }], updateId: `liveness-${randomUUID()}` });
+  }
   answer.catch(() => undefined);
   await sleep(1_000);
 
@@ -94,7 +112,7 @@ test('a correct OTP that arrives with the requestOtp result is accepted, and the
   await worker.runUntil(async () => {
     const result = await answer;
     expect(result.outcome).toBe('accepted');
-    expect(result.status.state).toBe('awaiting_payment');
+    expect(result.status.state).toBe(expectedState);
   });
 
   const history = await events();
