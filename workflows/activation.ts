@@ -7,6 +7,7 @@
 import {
   ApplicationFailure,
   CancellationScope,
+  CancelledFailure,
   allHandlersFinished,
   condition,
   isCancellation,
@@ -299,6 +300,13 @@ export async function activation(input: ActivationInput): Promise<ActivationStat
 
   async function runMainLoop(): Promise<void> {
     while (!rec.isTerminal()) {
+      // A cancel that arrives while a payment check runs (not cancellable, on purpose) is seen only at
+      // the next cancellable await; without this the loop could decide on a further Vlens call by the
+      // clock first, a decision a replay made differently once (chaos worker-kill, 2026-11-30). Stop
+      // at once instead. patched(): older histories took the longer way and must replay unchanged.
+      if (mainScope.consideredCancelled && patched('stop-main-loop-once-cancelled')) {
+        throw new CancelledFailure('the activation was cancelled');
+      }
       const wakeAt = await lock.runExclusive(advance);
       if (rec.isTerminal()) return;
       const version = rec.scheduleVersion;

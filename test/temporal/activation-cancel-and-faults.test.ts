@@ -1,7 +1,7 @@
 // Cancellation at every waiting state, requests Vlens refuses, the overall deadline, and a flaky Vlens
 // that is retried to success without sending a second SMS.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { cancelSignal } from '../../workflows/messages';
+import { cancelSignal, paymentCompletedSignal } from '../../workflows/messages';
 import { ALEXANDRIA, deviceAt, startHarness, successfulCalls, type Harness } from './harness';
 import { recordHistory } from './history-recorder';
 import { failureOf, submitInboxOtp } from './scenario-helpers';
@@ -43,6 +43,21 @@ describe('cancellation', () => {
     const failure = await failureOf(handle);
     expect(failure.type).toBe('cancelled');
     await recordHistory('cancel-awaiting-payment', handle);
+  });
+
+  test('cancel while a payment check is running: the check finishes, nothing more is asked of Vlens', async () => {
+    const seeded = await h.seed();
+    const handle = await h.start(seeded, { policy: { latePaymentWindow: '500ms', paymentReconcileInitial: '1s' } });
+    await submitInboxOtp(h, handle, seeded);
+    // A payment hint starts a StepValidatePayment that Vlens takes 2.5 s to answer ("not paid").
+    await h.sandbox('POST', '/sandbox/faults', { path: '/api/BusinessRequest/CustomerSign/StepValidatePayment', delayMs: 2_500, times: 1 });
+    await handle.signal(paymentCompletedSignal, { source: 'app', eventId: 'hint-before-cancel' });
+    await h.waitForState(handle, 'activating');
+    await handle.signal(cancelSignal, { reason: 'user gave up while paying' });
+    expect((await failureOf(handle)).type).toBe('cancelled');
+    // The running check is not cut off (Vlens may have activated), but no reconciliation follows the cancel.
+    expect((await h.calls(seeded.requestId)).filter((c) => c.path.endsWith('StepValidatePayment'))).toHaveLength(1);
+    await recordHistory('cancel-during-payment-check', handle);
   });
 });
 
