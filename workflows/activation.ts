@@ -118,15 +118,16 @@ export async function activation(input: ActivationInput): Promise<ActivationStat
    * Where the validators of the messages that answer the OTP request let them through. `requesting_otp`
    * is included because the SDK may hand a workflow task the user's message and the requestOtp result
    * together, and it runs the update's validator before it applies the activity result: the SMS (or the
-   * liveness demand) is out, but the state still says requesting. Refusing there would refuse a correct
-   * code. The handler waits for the main loop's lock (held while the OTP is requested) and checks the
-   * state again, strictly, before doing anything. Resend is not among them: a resend while an OTP is
-   * being requested has nothing to add, and passing it would only turn into a cooldown refusal.
+   * liveness demand) is out and the status the app saw says so, but the state here still says
+   * requesting. Refusing there would refuse a correct code. The handler waits for the main loop's lock
+   * (held while the OTP is requested) and checks the state again, strictly, before doing anything; a
+   * resend may then meet the cooldown of the OTP just sent (429, which the client lets the caller retry
+   * with the same Idempotency-Key once it is over).
    */
   const answeringTheOtpRequest = (state: ActivationState): ActivationState[] => [state, 'requesting_otp'];
 
-  function requireResendAllowed(): void {
-    requireRunningIn('awaiting_otp');
+  function requireResendAllowed(states: ActivationState[] = ['awaiting_otp']): void {
+    requireRunningIn(...states);
     if (rec.otpSendsLeft() === 0) {
       throw reject(REJECTION_TYPES.sendsExhausted, `all ${rec.policy.maxOtpSends} OTP sends are used`, { sendsLeft: 0 });
     }
@@ -457,7 +458,7 @@ export async function activation(input: ActivationInput): Promise<ActivationStat
   setHandler(resendOtpUpdate, resendOtp, {
     validator: (payload) => {
       checkResendOtp(payload);
-      requireResendAllowed();
+      requireResendAllowed(answeringTheOtpRequest('awaiting_otp'));
     },
   });
 
@@ -584,7 +585,7 @@ export async function activation(input: ActivationInput): Promise<ActivationStat
   );
   setHandler(
     resendOtpRequestedSignal,
-    signalTwin('resend_signal', (p: ResendOtpInput) => (checkResendOtp(p), requireResendAllowed()), resendOtp),
+    signalTwin('resend_signal', (p: ResendOtpInput) => (checkResendOtp(p), requireResendAllowed(answeringTheOtpRequest('awaiting_otp'))), resendOtp),
   );
 
   setHandler(paymentCompletedSignal, (payload: PaymentCompletedInput) => {
