@@ -1,5 +1,5 @@
 // One table from Temporal's errors to the client's typed errors, and from those to HTTP answers.
-import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { QueryNotRegisteredError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
 import type { FastifyRequest } from 'fastify';
 import { describe, expect, test } from 'vitest';
@@ -58,6 +58,8 @@ describe('Temporal -> typed errors', () => {
     const failing = toActivationError(Object.assign(grpc(9), { details: 'Workflow Task in failed state.' }), REQUEST);
     expect(failing).toBeInstanceOf(TemporalUnavailable);
     expect(failing.message).toMatch(/workflow task is failing/);
+    const unanswerable = new QueryNotRegisteredError('[TMPRL1100] Nondeterminism error: Update machine does not handle this event', 3);
+    expect(toActivationError(unanswerable, REQUEST)).toBeInstanceOf(TemporalUnavailable);
     expect(toActivationError(new Error('boom'), REQUEST)).toBeInstanceOf(UnexpectedActivationError);
     const typed = new AlreadyActivated(REQUEST);
     expect(toActivationError(typed, REQUEST)).toBe(typed);
