@@ -178,6 +178,7 @@ if (tuning) {
 for (const [name, label] of [
   [`parked${suffix}`, 'worker defaults'],
   [`parked-cache100${suffix}`, 'WORKER_MAX_CACHED_WORKFLOWS=100'],
+  [`parked-cache100-prebuilt${suffix}`, 'WORKER_MAX_CACHED_WORKFLOWS=100 and a prebuilt workflow bundle, as in the Docker image'],
 ] as const) {
   const parked = load<ParkedResult>(name);
   if (!parked) continue;
