@@ -116,11 +116,10 @@ export function toActivationError(error: unknown, requestId: string): Activation
   }
   const code = grpcCodeOf(error);
   if (code === grpcStatus.NOT_FOUND) return new ActivationNotFound(requestId, { cause: error });
-  // The status query is always registered, so "not registered" means the workflow code could not run
-  // to answer it: its workflow task is failing (the query's message carries the task's error).
+  // The activation's workflow task keeps failing (a worker mid-deploy, or a bug an operator must repair):
+  // Temporal refuses updates with FAILED_PRECONDITION, and queries come back "not registered" (the status
+  // query always is; the message carries the task's error). Nothing was done; retry, like any outage.
   if (code === grpcStatus.FAILED_PRECONDITION || error instanceof QueryNotRegisteredError) {
-    // Temporal refuses updates while the activation's workflow task keeps failing (a worker mid-deploy,
-    // or a bug an operator must repair). Nothing was done; the caller can retry, like any outage.
     return new TemporalUnavailable('the activation cannot take requests right now (its workflow task is failing); retry later', undefined, {
       cause: error,
     });

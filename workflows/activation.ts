@@ -114,18 +114,6 @@ export async function activation(input: ActivationInput): Promise<ActivationStat
     }
   }
 
-  /**
-   * Where the validators of the messages that answer the OTP request let them through. `requesting_otp`
-   * is included because the SDK may hand a workflow task the user's message and the requestOtp result
-   * together, and it runs the update's validator before it applies the activity result: the SMS (or the
-   * liveness demand) is out and the status the app saw says so, but the state here still says
-   * requesting. Refusing there would refuse a correct code. The handler waits for the main loop's lock
-   * (held while the OTP is requested) and checks the state again, strictly, before doing anything; a
-   * resend may then meet the cooldown of the OTP just sent (429, which the client lets the caller retry
-   * with the same Idempotency-Key once it is over).
-   */
-  const answeringTheOtpRequest = (state: ActivationState): ActivationState[] => [state, 'requesting_otp'];
-
   function requireResendAllowed(states: ActivationState[] = ['awaiting_otp']): void {
     requireRunningIn(...states);
     if (rec.otpSendsLeft() === 0) {
@@ -443,24 +431,30 @@ export async function activation(input: ActivationInput): Promise<ActivationStat
 
   setHandler(statusQuery, () => rec.status());
 
-  setHandler(submitOtpUpdate, submitOtp, {
-    validator: (payload) => {
-      checkSubmitOtp(payload);
-      requireRunningIn(...answeringTheOtpRequest('awaiting_otp'));
-    },
-  });
-  setHandler(submitLivenessUpdate, submitLiveness, {
-    validator: (payload) => {
-      checkSubmitLiveness(payload);
-      requireRunningIn(...answeringTheOtpRequest('awaiting_liveness'));
-    },
-  });
-  setHandler(resendOtpUpdate, resendOtp, {
-    validator: (payload) => {
-      checkResendOtp(payload);
-      requireResendAllowed(answeringTheOtpRequest('awaiting_otp'));
-    },
-  });
+  // What lets the user's messages in, shared by the updates' validators and their signal twins.
+  // `requesting_otp` is accepted because the SDK may hand a workflow task the user's message and the
+  // requestOtp result together, and it runs the validator before it applies the activity result: the
+  // SMS (or the liveness demand) is out and the status the app saw says so, but the state here still
+  // says requesting. Refusing there would refuse a correct code. The handler waits for the main loop's
+  // lock (held while the OTP is requested) and checks the state again, strictly, before doing anything;
+  // a resend may then meet the cooldown of the OTP just sent (429, which the client lets the caller
+  // retry with the same Idempotency-Key once it is over).
+  function admitOtp(payload: SubmitOtpInput): void {
+    checkSubmitOtp(payload);
+    requireRunningIn('awaiting_otp', 'requesting_otp');
+  }
+  function admitLiveness(payload: SubmitLivenessInput): void {
+    checkSubmitLiveness(payload);
+    requireRunningIn('awaiting_liveness', 'requesting_otp');
+  }
+  function admitResend(payload: ResendOtpInput): void {
+    checkResendOtp(payload);
+    requireResendAllowed(['awaiting_otp', 'requesting_otp']);
+  }
+
+  setHandler(submitOtpUpdate, submitOtp, { validator: admitOtp });
+  setHandler(submitLivenessUpdate, submitLiveness, { validator: admitLiveness });
+  setHandler(resendOtpUpdate, resendOtp, { validator: admitResend });
 
   // ---- operator repairs: each one names the operator and the reason in the audit trail ------------
 
@@ -575,18 +569,9 @@ export async function activation(input: ActivationInput): Promise<ActivationStat
     };
   }
 
-  setHandler(
-    otpCodeSignal,
-    signalTwin('otp_signal', (p: SubmitOtpInput) => (checkSubmitOtp(p), requireRunningIn(...answeringTheOtpRequest('awaiting_otp'))), submitOtp),
-  );
-  setHandler(
-    livenessImageSignal,
-    signalTwin('liveness_signal', (p: SubmitLivenessInput) => (checkSubmitLiveness(p), requireRunningIn(...answeringTheOtpRequest('awaiting_liveness'))), submitLiveness),
-  );
-  setHandler(
-    resendOtpRequestedSignal,
-    signalTwin('resend_signal', (p: ResendOtpInput) => (checkResendOtp(p), requireResendAllowed(answeringTheOtpRequest('awaiting_otp'))), resendOtp),
-  );
+  setHandler(otpCodeSignal, signalTwin('otp_signal', admitOtp, submitOtp));
+  setHandler(livenessImageSignal, signalTwin('liveness_signal', admitLiveness, submitLiveness));
+  setHandler(resendOtpRequestedSignal, signalTwin('resend_signal', admitResend, resendOtp));
 
   setHandler(paymentCompletedSignal, (payload: PaymentCompletedInput) => {
     try {
