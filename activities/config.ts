@@ -1,6 +1,7 @@
-// Typed Vlens configuration, read once from env (design.md §6: "typed config read once from env").
-// Everything vlens-api.md Part B *guesses* (error-code numbers, the re-validation message) is here, so an
-// operator can match the real Vlens server without a code change.
+// Typed Vlens configuration, read once from env. Everything the client guesses about how Vlens answers
+// (error-code numbers, messages, the success set, how often an unreadable answer is retried) is in this
+// one table, so an operator can match the real Vlens server without a code change
+// (docs/vlens-answers.md says where each guess comes from).
 import { z } from 'zod';
 
 export type VlensApiFlavor = 'customer-sign' | 'legacy-activate';
@@ -8,23 +9,40 @@ export type VlensApiFlavor = 'customer-sign' | 'legacy-activate';
 /** How the worker authenticates calls that carry no user token. */
 export type VlensServiceAuth = 'login' | 'none';
 
-/** Our numbering of Vlens error codes (vlens-api.md Part B); the real numbers are unknown. */
-export interface VlensCodes {
-  /** "Location changed, liveness revalidation required." (several codes may mean it). */
-  revalidationRequired: number[];
-  wrongOtp: number;
-  otpExpired: number;
-  otpAttemptsExceeded: number;
-  livenessFailed: number;
-  livenessRequired: number;
-  otpNotValidated: number;
-  paymentNotCompleted: number;
-  notApproved: number;
-  rejected: number;
-  alreadySigned: number;
-  unknownRequest: number;
-  validation: number;
-}
+/**
+ * The conditions the client recognises in a Vlens answer besides success. Each has configured codes
+ * (our numbering where Vlens documents none) and message patterns; both live in this one table.
+ */
+export const READING_CONDITIONS = [
+  'notApproved',
+  'otpAttemptsExceeded',
+  'otpExpired',
+  'wrongOtp',
+  'livenessFailed',
+  'livenessRequired',
+  'revalidationRequired',
+  'otpNotValidated',
+  'paymentNotCompleted',
+  'rejected',
+  'alreadySigned',
+  'unknownRequest',
+  'validation',
+] as const;
+export type ReadingCondition = (typeof READING_CONDITIONS)[number];
+
+/** error_code values per condition; several codes may mean the same thing. */
+export type VlensCodes = { [C in ReadingCondition]: number[] };
+
+/**
+ * Message patterns per condition: a message (envelope `error_message`, legacy `data.errorMessage`)
+ * means the condition when it matches ALL patterns. Checked in READING_CONDITIONS order, so the more
+ * specific "re-validation failed" is read before "re-validation required".
+ */
+export type VlensMessagePatterns = { [C in ReadingCondition]?: RegExp[] };
+
+/** The Vlens steps that can meet an unrecognised answer, and how often each may be tried before an operator decides. */
+export type VlensStep = 'requestOtp' | 'revalidateLiveness' | 'validateOtp' | 'validatePayment';
+export type UnrecognisedAttempts = { [S in VlensStep]: number };
 
 export interface VlensConfig {
   /** Without a trailing slash. */
@@ -41,25 +59,57 @@ export interface VlensConfig {
   tokenRefreshRatio: number;
   /** Upper bound on a server's Retry-After, so a bogus header cannot park an activity for hours. */
   maxRetryAfterMs: number;
+  /** `error_code` values that mean success (a numeric string is read as its number). */
+  successCodes: Array<number | null>;
   codes: VlensCodes;
-  /** Re-validation is also recognised when the message matches ALL of these (for an unmapped code). */
-  revalidationMessagePatterns: RegExp[];
+  messagePatterns: VlensMessagePatterns;
+  /** A 401 whose envelope message matches this names the ApiKey; any other 401 is a token problem. */
+  apiKeyMessagePattern: RegExp;
+  /** GetBusinessRequestById `requeststatus` of a Customer Signed request: the proof of activation. */
+  customerSignedStatus: number;
+  /** Attempts per step for an answer the client cannot read; then the activation waits for an operator. */
+  unrecognisedMaxAttempts: UnrecognisedAttempts;
 }
 
 export const DEFAULT_VLENS_CODES: Readonly<VlensCodes> = Object.freeze({
+  // The legacy seed prints pending approval as error_code 403; 4030 was our earlier guess.
+  notApproved: [403, 4030],
+  otpAttemptsExceeded: [4003],
+  otpExpired: [4002],
+  wrongOtp: [4001],
+  livenessFailed: [4011],
+  livenessRequired: [4012],
   revalidationRequired: [4010],
-  wrongOtp: 4001,
-  otpExpired: 4002,
-  otpAttemptsExceeded: 4003,
-  livenessFailed: 4011,
-  livenessRequired: 4012,
-  otpNotValidated: 4013,
-  paymentNotCompleted: 4020,
-  notApproved: 4030,
-  rejected: 4031,
-  alreadySigned: 4032,
-  unknownRequest: 4040,
-  validation: 4000,
+  otpNotValidated: [4013],
+  paymentNotCompleted: [4020],
+  rejected: [4031],
+  alreadySigned: [4032],
+  unknownRequest: [4040],
+  validation: [4000],
+});
+
+/** Regex sources, compiled case-insensitive. */
+export const DEFAULT_MESSAGE_PATTERNS: Readonly<{ [C in ReadingCondition]?: readonly string[] }> = Object.freeze({
+  notApproved: ['pending approval'],
+  otpAttemptsExceeded: ['attempt', 'exceed|too many|maximum'],
+  otpExpired: ['otp|code', 'expired'],
+  wrongOtp: ['otp|code', 'invalid|wrong|incorrect'],
+  livenessFailed: ['liveness', 'fail|not match|mismatch'],
+  // A demand, not the "re-validation successful" of a liveness success.
+  revalidationRequired: ['liveness', 're-?validat', 'requir|need|must'],
+  paymentNotCompleted: ['payment', 'not (completed|paid|valid)|unpaid|incomplete'],
+  rejected: ['request', 'rejected'],
+  alreadySigned: ['already signed'],
+});
+
+/** validateOtp may spend an OTP attempt: never more than one automatic retry, whatever the configuration says. */
+export const MAX_OTP_VALIDATION_ATTEMPTS = 2;
+
+export const DEFAULT_UNRECOGNISED_ATTEMPTS: Readonly<UnrecognisedAttempts> = Object.freeze({
+  requestOtp: 3,
+  revalidateLiveness: 2,
+  validateOtp: MAX_OTP_VALIDATION_ATTEMPTS,
+  validatePayment: 5,
 });
 
 const DEFAULTS = {
@@ -73,26 +123,21 @@ const DEFAULTS = {
   httpTimeoutMs: 15_000,
   tokenRefreshRatio: 0.8,
   maxRetryAfterMs: 300_000,
-  revalidationMessagePatterns: ['liveness', 'revalidat'],
+  apiKeyMessagePattern: 'api ?key',
+  customerSignedStatus: 4,
 } as const;
 
 const code = z.number().int();
-const codesOverride = z
+const codeList = z.union([code.transform((c) => [c]), z.array(code).min(1)]);
+const codesOverride = z.object(Object.fromEntries(READING_CONDITIONS.map((c) => [c, codeList]))).partial().strict();
+const patternList = z.array(z.string().min(1)).min(1);
+const patternsOverride = z.object(Object.fromEntries(READING_CONDITIONS.map((c) => [c, patternList]))).partial().strict();
+const attemptsOverride = z
   .object({
-    // A single number is accepted for convenience.
-    revalidationRequired: z.union([code.transform((c) => [c]), z.array(code).min(1)]),
-    wrongOtp: code,
-    otpExpired: code,
-    otpAttemptsExceeded: code,
-    livenessFailed: code,
-    livenessRequired: code,
-    otpNotValidated: code,
-    paymentNotCompleted: code,
-    notApproved: code,
-    rejected: code,
-    alreadySigned: code,
-    unknownRequest: code,
-    validation: code,
+    requestOtp: z.number().int().min(1).max(20),
+    revalidateLiveness: z.number().int().min(1).max(20),
+    validateOtp: z.number().int().min(1).max(MAX_OTP_VALIDATION_ATTEMPTS),
+    validatePayment: z.number().int().min(1).max(50),
   })
   .partial()
   .strict();
@@ -129,27 +174,57 @@ const envSchema = z.object({
   VLENS_PASSWORD: z.string().min(1, 'must not be empty').default(DEFAULTS.password),
   VLENS_HTTP_TIMEOUT_MS: positiveInt('the timeout').default(DEFAULTS.httpTimeoutMs),
   VLENS_MAX_RETRY_AFTER_MS: positiveInt('the cap').default(DEFAULTS.maxRetryAfterMs),
+  VLENS_SUCCESS_CODES: json(z.array(z.union([code, z.null()])).min(1)).optional(),
   VLENS_CODES: json(codesOverride).optional(),
-  VLENS_REVALIDATION_MESSAGE_PATTERNS: json(z.array(z.string().min(1)).min(1)).optional(),
+  VLENS_MESSAGE_PATTERNS: json(patternsOverride).optional(),
+  /** Kept from the first version: the same as VLENS_MESSAGE_PATTERNS' `revalidationRequired`. */
+  VLENS_REVALIDATION_MESSAGE_PATTERNS: json(patternList).optional(),
+  VLENS_API_KEY_MESSAGE_PATTERN: z.string().min(1).optional(),
+  VLENS_CUSTOMER_SIGNED_STATUS: z.coerce.number().int().min(0).default(DEFAULTS.customerSignedStatus),
+  VLENS_UNRECOGNISED_MAX_ATTEMPTS: json(attemptsOverride).optional(),
 });
 
 export class VlensConfigError extends Error {
   override name = 'VlensConfigError';
 }
 
-function compilePatterns(sources: readonly string[]): RegExp[] {
-  return sources.map((source) => {
-    try {
-      return new RegExp(source, 'i');
-    } catch {
-      throw new VlensConfigError(`Invalid Vlens configuration: VLENS_REVALIDATION_MESSAGE_PATTERNS: bad regex ${JSON.stringify(source)}`);
-    }
-  });
+function compile(variable: string, source: string): RegExp {
+  try {
+    return new RegExp(source, 'i');
+  } catch {
+    throw new VlensConfigError(`Invalid Vlens configuration: ${variable}: bad regex ${JSON.stringify(source)}`);
+  }
+}
+
+function compilePatterns(
+  overrides: { [C in ReadingCondition]?: string[] } | undefined,
+  revalidation: string[] | undefined,
+): VlensMessagePatterns {
+  const sources: { [C in ReadingCondition]?: readonly string[] } = { ...DEFAULT_MESSAGE_PATTERNS, ...overrides };
+  if (revalidation) sources.revalidationRequired = revalidation;
+  return Object.fromEntries(
+    Object.entries(sources).map(([condition, list]) => [condition, (list ?? []).map((source) => compile('VLENS_MESSAGE_PATTERNS', source))]),
+  ) as VlensMessagePatterns;
+}
+
+/** What production must set explicitly: the defaults point at the sandbox and carry its public secrets. */
+function productionProblems(present: Record<string, string>, serviceAuth: VlensServiceAuth): string[] {
+  const required = ['VLENS_BASE_URL', 'VLENS_API_KEY', ...(serviceAuth === 'login' ? ['VLENS_TENANCY', 'VLENS_USERNAME', 'VLENS_PASSWORD'] : [])];
+  const problems = required.filter((name) => present[name] === undefined).map((name) => `  ${name}: is required when NODE_ENV=production`);
+  const sandboxValues: Record<string, string> = {
+    VLENS_API_KEY: DEFAULTS.apiKey,
+    VLENS_PASSWORD: DEFAULTS.password,
+  };
+  for (const [name, value] of Object.entries(sandboxValues)) {
+    if (present[name] === value) problems.push(`  ${name}: is the sandbox's public default, refused when NODE_ENV=production`);
+  }
+  return problems;
 }
 
 /**
  * Reads the Vlens configuration from the environment. Unset or empty variables take the sandbox defaults
- * (design.md §4a). Throws a VlensConfigError naming every bad variable, never echoing a value (some are secrets).
+ * in development; with NODE_ENV=production the connection and credentials must be set explicitly.
+ * Throws a VlensConfigError naming every bad or missing variable, never echoing a value (some are secrets).
  */
 export function loadVlensConfig(env: Record<string, string | undefined> = process.env): VlensConfig {
   // An empty variable (`VLENS_TENANCY=`) means "unset", as in most .env tooling.
@@ -160,8 +235,11 @@ export function loadVlensConfig(env: Record<string, string | undefined> = proces
     }),
   );
   const parsed = envSchema.safeParse(present);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.') || '(env)'}: ${issue.message}`);
+  const lines = parsed.success ? [] : parsed.error.issues.map((issue) => `  ${issue.path.join('.') || '(env)'}: ${issue.message}`);
+  if (env.NODE_ENV === 'production') {
+    lines.push(...productionProblems(present, parsed.success ? parsed.data.VLENS_SERVICE_AUTH : 'login'));
+  }
+  if (!parsed.success || lines.length) {
     throw new VlensConfigError(`Invalid Vlens configuration:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
@@ -176,9 +254,17 @@ export function loadVlensConfig(env: Record<string, string | undefined> = proces
     httpTimeoutMs: e.VLENS_HTTP_TIMEOUT_MS,
     tokenRefreshRatio: DEFAULTS.tokenRefreshRatio,
     maxRetryAfterMs: e.VLENS_MAX_RETRY_AFTER_MS,
-    codes: { ...DEFAULT_VLENS_CODES, revalidationRequired: [...DEFAULT_VLENS_CODES.revalidationRequired], ...e.VLENS_CODES },
-    revalidationMessagePatterns: compilePatterns(e.VLENS_REVALIDATION_MESSAGE_PATTERNS ?? DEFAULTS.revalidationMessagePatterns),
+    successCodes: e.VLENS_SUCCESS_CODES ?? [null, 0],
+    codes: { ...cloneCodes(DEFAULT_VLENS_CODES), ...(e.VLENS_CODES as Partial<VlensCodes> | undefined) },
+    messagePatterns: compilePatterns(e.VLENS_MESSAGE_PATTERNS as { [C in ReadingCondition]?: string[] } | undefined, e.VLENS_REVALIDATION_MESSAGE_PATTERNS),
+    apiKeyMessagePattern: compile('VLENS_API_KEY_MESSAGE_PATTERN', e.VLENS_API_KEY_MESSAGE_PATTERN ?? DEFAULTS.apiKeyMessagePattern),
+    customerSignedStatus: e.VLENS_CUSTOMER_SIGNED_STATUS,
+    unrecognisedMaxAttempts: { ...DEFAULT_UNRECOGNISED_ATTEMPTS, ...e.VLENS_UNRECOGNISED_MAX_ATTEMPTS },
   };
+}
+
+function cloneCodes(codes: Readonly<VlensCodes>): VlensCodes {
+  return Object.fromEntries(Object.entries(codes).map(([k, v]) => [k, [...v]])) as VlensCodes;
 }
 
 export type VlensConfigOverrides = Partial<Omit<VlensConfig, 'codes'>> & { codes?: Partial<VlensCodes> };

@@ -10,6 +10,11 @@ export interface VlensCallContext {
   paymentGateway?: string;
   smsProvider?: SmsProvider;
   device: DeviceContext;
+  /**
+   * Background calls (no app waiting) send the time of the call as `userDeviceUtcTime`, so a payment check
+   * hours later does not carry a stale clock; the last known position stays.
+   */
+  deviceTimeNow?: boolean;
   /** The user's bearer token; when absent the worker's service token is used. */
   accessToken?: string;
 }
@@ -50,6 +55,7 @@ export type ValidateOtpResult =
   | { outcome: 'liveness_required' };
 
 export interface ValidatePaymentResult {
+  /** True only when Vlens proved it: the payment answer's flags, or the request's Customer Signed status. */
   activated: boolean;
 }
 
@@ -65,7 +71,7 @@ export interface VlensActivities {
  * workflow maps them to failure reasons; everything else is retried by the activity retry policy.
  */
 export const VLENS_FAILURE_TYPES = {
-  /** 4030: the business request is still pending approval. */
+  /** Pending approval (the seed prints error_code 403 with "pending approval"). */
   requestNotApproved: 'VlensRequestNotApproved',
   /** 4031 rejected, 4040 unknown request. */
   requestRejected: 'VlensRequestRejected',
@@ -73,7 +79,7 @@ export const VLENS_FAILURE_TYPES = {
   alreadySigned: 'VlensAlreadySigned',
   /** 4013 and similar: Vlens says a step came out of order; retrying the same call cannot help. */
   outOfOrder: 'VlensStepOutOfOrder',
-  /** 403 on the user's own bearer token: it is expired or invalid; a fresh one is needed. */
+  /** 401 on the user's own bearer token: it is expired, invalid or another request's; a fresh one is needed. */
   userTokenRejected: 'VlensUserTokenRejected',
   /** 400 validation error: our request is malformed; retrying the same body cannot help. */
   invalidRequest: 'VlensInvalidRequest',
@@ -90,12 +96,13 @@ export const VLENS_TRANSIENT_FAILURE_TYPES = {
   rateLimited: 'VlensRateLimited',
   /** No answer within VLENS_HTTP_TIMEOUT_MS (or a 408). */
   timeout: 'VlensTimeout',
-  /** Not JSON, not an envelope, or `data` not of the endpoint's shape. */
-  malformedResponse: 'VlensMalformedResponse',
-  /** 401: the ApiKey is wrong; an operator fixes VLENS_API_KEY and the retries carry on. */
+  /**
+   * An answer no rule reads (not an envelope, no error_code, an unmapped code, a success without the data
+   * the step needs): retried a bounded number of times, then the activation waits for an operator.
+   */
+  unrecognised: 'VlensUnrecognisedAnswer',
+  /** 401 naming the ApiKey: an operator fixes VLENS_API_KEY and the retries carry on. */
   apiKeyRejected: 'VlensApiKeyRejected',
   /** The service login failed, or its fresh token was rejected too. */
   serviceAuthFailed: 'VlensServiceAuthFailed',
-  /** An answer no table row covers (unknown error_code, 404 without a code): check VLENS_CODES. */
-  unexpected: 'VlensUnexpectedResponse',
 } as const;

@@ -27,7 +27,7 @@ export interface FetchResponseLike {
 /** The slice of fetch the client uses; node-fetch by default, injectable for tests. */
 export type FetchLike = (
   url: string,
-  init: { method: 'POST'; headers: Record<string, string>; body: string; signal: AbortSignal },
+  init: { method: 'POST' | 'GET'; headers: Record<string, string>; body?: string; signal: AbortSignal },
 ) => Promise<FetchResponseLike>;
 
 type LogMeta = Record<string, unknown>;
@@ -70,6 +70,18 @@ export interface VlensHttpClientOptions {
   now?: () => number;
   /** The caller's cancellation; defaults to the current activity's, when there is one. */
   cancellationSignal?: () => AbortSignal | undefined;
+}
+
+type Method = 'POST' | 'GET';
+
+interface Exchange {
+  op: VlensOp;
+  method: Method;
+  path: string;
+  body: string | undefined;
+  headers: Record<string, string>;
+  tokenSource: TokenSource;
+  signal: AbortSignal | undefined;
 }
 
 interface ServiceToken {
@@ -116,23 +128,34 @@ export class VlensHttpClient {
     this.cancellationSignal = options.cancellationSignal ?? currentActivityCancellation;
   }
 
+  /** POSTs a BusinessRequest call (see `call`). */
+  post(op: VlensOp, path: string, body: unknown, auth: { userToken?: string } = {}): Promise<VlensReply> {
+    return this.call(op, 'POST', path, JSON.stringify(body), auth);
+  }
+
+  /** GETs a BusinessRequest resource (see `call`). */
+  get(op: VlensOp, path: string, auth: { userToken?: string } = {}): Promise<VlensReply> {
+    return this.call(op, 'GET', path, undefined, auth);
+  }
+
   /**
-   * POSTs a BusinessRequest call. Uses the user's token when given (a 403 then means the app must
-   * supply a fresh one); otherwise the service token, logging in again once if Vlens rejects it.
+   * One BusinessRequest call. Uses the user's token when given (a 401 then means the app must supply a
+   * fresh one); otherwise the service token, logging in again once if Vlens answers 401.
    */
-  async post(op: VlensOp, path: string, body: unknown, auth: { userToken?: string } = {}): Promise<VlensReply> {
+  private async call(op: VlensOp, method: Method, path: string, body: string | undefined, auth: { userToken?: string }): Promise<VlensReply> {
     const signal = this.cancellationSignal();
-    const json = JSON.stringify(body);
-    if (auth.userToken) return this.send(op, path, json, this.headers(auth.userToken), 'user', signal);
-    if (this.config.serviceAuth === 'none') return this.send(op, path, json, this.headers(), 'none', signal);
+    const exchange = (headers: Record<string, string>, source: TokenSource) =>
+      this.send({ op, method, path, body, headers, tokenSource: source, signal });
+    if (auth.userToken) return exchange(this.headers(auth.userToken), 'user');
+    if (this.config.serviceAuth === 'none') return exchange(this.headers(), 'none');
 
     const token = await withCancellation(this.serviceToken(), signal);
-    const reply = await this.send(op, path, json, this.headers(token), 'service', signal);
+    const reply = await exchange(this.headers(token), 'service');
     if (!isServiceTokenRejection(reply, this.config)) return reply;
     this.log.warn('Vlens rejected the service token; logging in again', { op, path });
     this.invalidate(token);
     const fresh = await withCancellation(this.serviceToken(), signal);
-    return this.send(op, path, json, this.headers(fresh), 'service', signal);
+    return exchange(this.headers(fresh), 'service');
   }
 
   /** The current service token, logging in or refreshing first when needed. */
@@ -174,10 +197,10 @@ export class VlensHttpClient {
     const path = kind === 'login' ? PATHS.login : PATHS.refresh;
     const headers = { ...this.headers(), TenancyName: this.config.tenancy };
     // No caller's cancellation: the login is shared by every waiting call.
-    const reply = await this.send('serviceLogin', path, JSON.stringify(body), headers, 'none', undefined);
+    const reply = await this.send({ op: 'serviceLogin', method: 'POST', path, body: JSON.stringify(body), headers, tokenSource: 'none', signal: undefined });
     const settled = settle('serviceLogin', reply, kind === 'login' ? loginDataSchema : refreshDataSchema, this.config);
     // serviceLogin has no business outcomes; settle either succeeds or throws.
-    if (settled.kind !== 'success') throw new Error('unreachable: service login outcome');
+    if (settled.kind !== 'success') throw new Error(`unreachable: service login outcome ${settled.kind}`);
     const token = this.toToken(settled.data, previous);
     this.token = token;
     return token;
@@ -208,14 +231,7 @@ export class VlensHttpClient {
   }
 
   /** One HTTP exchange with an explicit timeout, honouring the caller's cancellation. */
-  private async send(
-    op: VlensOp,
-    path: string,
-    body: string,
-    headers: Record<string, string>,
-    tokenSource: TokenSource,
-    signal: AbortSignal | undefined,
-  ): Promise<VlensReply> {
+  private async send({ op, method, path, body, headers, tokenSource, signal }: Exchange): Promise<VlensReply> {
     if (signal?.aborted) throw cancelled(signal);
     const controller = new AbortController();
     let timedOut = false;
@@ -227,7 +243,12 @@ export class VlensHttpClient {
     signal?.addEventListener('abort', onCancel, { once: true });
     const started = this.now();
     try {
-      const response = await this.fetch(`${this.config.baseUrl}${path}`, { method: 'POST', headers, body, signal: controller.signal });
+      const response = await this.fetch(`${this.config.baseUrl}${path}`, {
+        method,
+        headers,
+        ...(body !== undefined ? { body } : {}),
+        signal: controller.signal,
+      });
       const text = await response.text(); // inside the timeout: a stalled body is a timeout too
       const reply: VlensReply = {
         path,
@@ -240,7 +261,7 @@ export class VlensHttpClient {
         op,
         path,
         httpStatus: reply.httpStatus,
-        errorCode: reply.body.ok ? reply.body.envelope.error_code : 'invalid-body',
+        errorCode: reply.body.ok ? (reply.body.envelope.error_code ?? null) : reply.body.empty ? 'empty-body' : 'invalid-body',
         tokenSource,
         ms: this.now() - started,
       });
@@ -259,13 +280,14 @@ export class VlensHttpClient {
 
 /** Parses a body as the Vlens envelope; describes (never quotes) what was wrong with it. */
 export function parseEnvelope(text: string, contentType: string | null): VlensReply['body'] {
+  if (text.trim() === '') return { ok: false, reason: 'empty body', empty: true };
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch {
-    return { ok: false, reason: `non-JSON body (content-type ${contentType ?? 'none'}, ${text.length} chars)` };
+    return { ok: false, reason: `non-JSON body (content-type ${contentType ?? 'none'}, ${text.length} chars)`, empty: false };
   }
   const parsed = envelopeSchema.safeParse(json);
-  if (!parsed.success) return { ok: false, reason: `body is not an envelope (${describeIssues(parsed.error)})` };
+  if (!parsed.success) return { ok: false, reason: `body is not an envelope (${describeIssues(parsed.error)})`, empty: false };
   return { ok: true, envelope: parsed.data };
 }

@@ -1,7 +1,9 @@
-// The activity factory the worker registers (design.md §6: activity factories with injected clients).
-// The flavour is chosen here, once, from config; the workflow sees only VlensActivities.
-import type { VlensConfig } from './config';
-import type { VlensActivities } from './contract';
+// The activity factory the worker registers (activity factories with injected clients). The flavour is
+// chosen here, once, from config; the workflow sees only VlensActivities.
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import type { VlensConfig, VlensStep } from './config';
+import { VLENS_TRANSIENT_FAILURE_TYPES, type VlensActivities } from './contract';
 import { createCustomerSign } from './flavors/customer-sign';
 import { createLegacyActivate } from './flavors/legacy-activate';
 import { activityLogger, VlensHttpClient, type FetchLike, type VlensLogger } from './http';
@@ -22,13 +24,45 @@ export function createActivities(deps: ActivityDeps): VlensActivities {
   const http = deps.http ?? new VlensHttpClient({ config: deps.config, fetch: deps.fetch, logger });
   const flavorDeps = { config: deps.config, http, resolveImage: deps.resolveImage ?? noImageStore, logger };
   const flavor = deps.config.flavor === 'legacy-activate' ? createLegacyActivate(flavorDeps) : createCustomerSign(flavorDeps);
+  const bounded = <A extends unknown[], R>(step: VlensStep, run: (...args: A) => Promise<R>) =>
+    boundUnrecognised(step, deps.config.unrecognisedMaxAttempts[step], run);
   // Plain functions, so the worker can register the object as is (activity names = keys).
   return {
-    requestOtp: (ctx) => flavor.requestOtp(ctx),
-    revalidateLiveness: (ctx, images) => flavor.revalidateLiveness(ctx, images),
-    validateOtp: (ctx, args) => flavor.validateOtp(ctx, args),
-    validatePayment: (ctx) => flavor.validatePayment(ctx),
+    requestOtp: bounded('requestOtp', (ctx) => flavor.requestOtp(ctx)),
+    revalidateLiveness: bounded('revalidateLiveness', (ctx, images) => flavor.revalidateLiveness(ctx, images)),
+    validateOtp: bounded('validateOtp', (ctx, args) => flavor.validateOtp(ctx, args)),
+    validatePayment: bounded('validatePayment', (ctx) => flavor.validatePayment(ctx)),
   };
+}
+
+/**
+ * An unrecognised answer is retried by the activity's retry policy, but only `maxAttempts` times in all:
+ * the last one is thrown non-retryable, and the workflow then hands the activation to an operator. The
+ * bound lives here, not in the workflow's retry policies, because only this failure type is bounded.
+ */
+function boundUnrecognised<A extends unknown[], R>(step: VlensStep, maxAttempts: number, run: (...args: A) => Promise<R>) {
+  return async (...args: A): Promise<R> => {
+    try {
+      return await run(...args);
+    } catch (error) {
+      if (!(error instanceof ApplicationFailure) || error.type !== VLENS_TRANSIENT_FAILURE_TYPES.unrecognised || error.nonRetryable) throw error;
+      if (currentAttempt() < maxAttempts) throw error;
+      throw ApplicationFailure.create({
+        type: error.type,
+        message: `${error.message} (attempt ${currentAttempt()} of ${maxAttempts} for ${step}; an operator decides now)`,
+        nonRetryable: true,
+        details: error.details ?? [],
+      });
+    }
+  };
+}
+
+function currentAttempt(): number {
+  try {
+    return Context.current().info.attempt;
+  } catch {
+    return 1; // called outside an activity (scripts, unit tests): one call is one attempt
+  }
 }
 
 export type * from './contract';

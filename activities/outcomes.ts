@@ -1,10 +1,15 @@
-// THE one place that maps what Vlens answers to what the workflow sees (design.md §6, after dust-tt's
-// connectors): a Vlens reply (HTTP status + envelope) is first classified into a condition, using the
-// configured code table; the condition and the operation then pick either a typed business result or an
+// THE one place that maps what Vlens answers to what the workflow sees (after dust-tt's connectors): a
+// Vlens reply (HTTP status + envelope) is first classified into a condition, using the configured table
+// (activities/config.ts); the condition and the operation then pick either a typed business result or an
 // ApplicationFailure. Transport problems (timeouts, dropped connections) are mapped here too.
 //
-// Failure messages and details carry the path, HTTP status, error_code and Vlens's message (scrubbed);
-// never request or response bodies, which may hold OTP codes, images, tokens or positions.
+// Reading rules (fail closed; docs/vlens-answers.md): success is positive, never assumed — a 2xx, an
+// error_code in the success set, and no error carried inside `data`; an answer that fits no rule is
+// `unrecognised`, which is retried a bounded number of times and then handed to an operator.
+//
+// Failure messages and details carry the path, HTTP status, error_code, Vlens's message (scrubbed) and the
+// answer's shape (redactAnswer); never request or response values, which may hold OTP codes, images,
+// tokens or positions.
 import { ApplicationFailure } from '@temporalio/common';
 import type { z } from 'zod';
 import {
@@ -15,12 +20,12 @@ import {
   type ValidateOtpResult,
   type ValidatePaymentResult,
 } from './contract';
-import type { VlensCodes, VlensConfig } from './config';
+import { READING_CONDITIONS, type ReadingCondition, type VlensConfig } from './config';
 import { describeIssues, type VlensEnvelope } from './schemas';
 
-export type VlensOp = 'requestOtp' | 'revalidateLiveness' | 'validateOtp' | 'validatePayment' | 'serviceLogin';
+export type VlensOp = 'requestOtp' | 'revalidateLiveness' | 'validateOtp' | 'validatePayment' | 'requestStatus' | 'serviceLogin';
 
-/** Whose bearer token a call carried; a 403 means different things for each. */
+/** Whose bearer token a call carried; a 401 means different things for each. */
 export type TokenSource = 'user' | 'service' | 'none';
 
 /** One HTTP exchange with Vlens, as the client saw it (no request body, no raw response body). */
@@ -30,99 +35,101 @@ export interface VlensReply {
   /** The Retry-After header, raw. */
   retryAfter: string | null;
   tokenSource: TokenSource;
-  body: { ok: true; envelope: VlensEnvelope } | { ok: false; reason: string };
+  body: { ok: true; envelope: VlensEnvelope } | { ok: false; reason: string; empty: boolean };
 }
 
 export type VlensCondition =
   | 'success'
-  | 'revalidationRequired'
-  | 'wrongOtp'
-  | 'otpExpired'
-  | 'otpAttemptsExceeded'
-  | 'livenessFailed'
-  | 'livenessRequired'
-  | 'otpNotValidated'
-  | 'paymentNotCompleted'
-  | 'notApproved'
-  | 'rejected'
-  | 'unknownRequest'
-  | 'alreadySigned'
-  | 'validation'
+  | ReadingCondition
   | 'apiKeyRejected'
   | 'userTokenRejected'
   | 'serviceTokenRejected'
   | 'rateLimited'
   | 'unavailable'
   | 'requestTimeout'
-  | 'malformed'
-  | 'unexpected';
+  | 'unrecognised';
 
-type CodeName = Exclude<keyof VlensCodes, 'revalidationRequired'>;
+export type ClassifyConfig = Pick<VlensConfig, 'codes' | 'messagePatterns' | 'successCodes' | 'apiKeyMessagePattern'>;
 
-/** The configured code names are condition names too. */
-const CODE_CONDITIONS: readonly CodeName[] = [
-  'wrongOtp',
-  'otpExpired',
-  'otpAttemptsExceeded',
-  'livenessFailed',
-  'livenessRequired',
-  'otpNotValidated',
-  'paymentNotCompleted',
-  'notApproved',
-  'rejected',
-  'unknownRequest',
-  'alreadySigned',
-  'validation',
-];
+const matchesAll = (text: string, patterns: readonly RegExp[] | undefined) =>
+  patterns !== undefined && patterns.length > 0 && patterns.every((p) => p.test(text));
 
-type ClassifyConfig = Pick<VlensConfig, 'codes' | 'revalidationMessagePatterns'>;
-
-function codeCondition(code: number | string | null, codes: VlensCodes): VlensCondition | undefined {
-  if (typeof code !== 'number') return undefined;
-  if (codes.revalidationRequired.includes(code)) return 'revalidationRequired';
-  return CODE_CONDITIONS.find((name) => codes[name] === code);
-}
-
-function saysRevalidation(text: unknown, patterns: readonly RegExp[]): boolean {
-  return typeof text === 'string' && patterns.length > 0 && patterns.every((p) => p.test(text));
+/** The condition a message names, checked in table order (specific before general); undefined if none. */
+export function messageCondition(text: string, config: Pick<VlensConfig, 'messagePatterns'>): ReadingCondition | undefined {
+  return READING_CONDITIONS.find((condition) => matchesAll(text, config.messagePatterns[condition]));
 }
 
 /**
- * What a reply means, independent of the operation. A configured error_code wins over the HTTP status
- * (a 403 with the "not approved" code is a business answer, not a token problem); the re-validation
- * message is a fallback for servers whose code we do not know.
+ * The condition a configured code names. Pending approval is the one code that needs its message too:
+ * the seed prints it as error_code 403, which alone is as ambiguous as an HTTP 403.
+ */
+function codeCondition(code: number | string | null | undefined, message: string | null | undefined, config: ClassifyConfig) {
+  if (typeof code !== 'number') return undefined;
+  return READING_CONDITIONS.find(
+    (condition) =>
+      config.codes[condition].includes(code) &&
+      (condition !== 'notApproved' || matchesAll(message ?? '', config.messagePatterns.notApproved)),
+  );
+}
+
+/** A legacy-model error carried inside a success envelope (`data.errorMessage`), if any. */
+export function dataErrorMessage(data: unknown): string | undefined {
+  if (!data || typeof data !== 'object' || Array.isArray(data)) return undefined;
+  const message = (data as Record<string, unknown>).errorMessage;
+  return typeof message === 'string' && message.trim().length > 0 ? message : undefined;
+}
+
+export function isSuccessCode(code: number | string | null | undefined, config: Pick<VlensConfig, 'successCodes'>): boolean {
+  return code !== undefined && typeof code !== 'string' && config.successCodes.includes(code);
+}
+
+/**
+ * A 401 is an authentication problem. It names the ApiKey only when its envelope says so; anything
+ * else (ASP.NET's JwtBearer answers an expired token with an empty 401) is the bearer token's.
+ */
+function authRejection(reply: VlensReply, config: ClassifyConfig): VlensCondition {
+  const message = reply.body.ok ? reply.body.envelope.error_message : undefined;
+  if (message && config.apiKeyMessagePattern.test(message)) return 'apiKeyRejected';
+  return reply.tokenSource === 'user' ? 'userTokenRejected' : 'serviceTokenRejected';
+}
+
+/**
+ * What a reply means, independent of the operation. Positive success only: a 2xx, an error_code in the
+ * success set, and no error inside `data`. Configured codes win over the HTTP status; messages are read
+ * where no code says anything; whatever fits no rule is `unrecognised`.
  */
 export function classify(reply: VlensReply, config: ClassifyConfig): VlensCondition {
   const status = reply.httpStatus;
+  if (status === 401) return authRejection(reply, config);
   if (!reply.body.ok) {
     // An HTML 502 from a proxy is an outage, not a contract change.
     if (status === 429) return 'rateLimited';
     if (status >= 500) return 'unavailable';
     if (status === 408) return 'requestTimeout';
-    return 'malformed';
+    return 'unrecognised';
   }
   const { error_code: code, error_message: message, data } = reply.body.envelope;
-  const byCode = codeCondition(code, config.codes);
+  const byCode = codeCondition(code, message, config);
   if (byCode) return byCode;
-  const successCode = code === null || code === 0;
-  if (successCode && status >= 200 && status < 300) {
-    return saysRevalidation(message, config.revalidationMessagePatterns) ? 'revalidationRequired' : 'success';
+  if (isSuccessCode(code, config) && status >= 200 && status < 300) {
+    const inData = dataErrorMessage(data);
+    if (inData !== undefined) return messageCondition(inData, config) ?? 'unrecognised';
+    // "Location changed, liveness re-validation is required." may come as a message beside a success code.
+    if (message && matchesAll(message, config.messagePatterns.revalidationRequired)) return 'revalidationRequired';
+    return 'success';
   }
   if (status === 429 || code === 429) return 'rateLimited';
   if (status >= 500) return 'unavailable';
   if (status === 408) return 'requestTimeout';
-  if (status === 401) return 'apiKeyRejected';
-  if (status === 403) return reply.tokenSource === 'user' ? 'userTokenRejected' : 'serviceTokenRejected';
-  if (status === 400 || status === 415) return 'validation';
-  if (saysRevalidation(message, config.revalidationMessagePatterns) || saysRevalidation(data, config.revalidationMessagePatterns)) {
-    return 'revalidationRequired';
-  }
-  return 'unexpected';
+  const byMessage = message ? messageCondition(message, config) : undefined;
+  if (byMessage) return byMessage;
+  if ((status === 400 || status === 415) && code !== undefined) return 'validation';
+  return 'unrecognised';
 }
 
-/** A 403 that the client answers by logging in again (once) before giving up. */
+/** A 401 on the service token, which the client answers by logging in again (once) before giving up. */
 export function isServiceTokenRejection(reply: VlensReply, config: ClassifyConfig): boolean {
-  return reply.tokenSource !== 'user' && classify(reply, config) === 'serviceTokenRejected';
+  return reply.tokenSource === 'service' && classify(reply, config) === 'serviceTokenRejected';
 }
 
 // ---- the table -----------------------------------------------------------------------------------
@@ -132,6 +139,7 @@ export interface OpResults {
   revalidateLiveness: RevalidateLivenessResult;
   validateOtp: ValidateOtpResult;
   validatePayment: ValidatePaymentResult;
+  requestStatus: never;
   serviceLogin: never;
 }
 
@@ -142,7 +150,12 @@ export interface FailureRule {
   what: string;
 }
 
-type Rule<O extends VlensOp> = { result: OpResults[O] } | FailureRule;
+/** The answer claims the work is done, which only GetBusinessRequestById can prove. */
+export interface ConfirmRule {
+  confirm: true;
+}
+
+type Rule<O extends VlensOp> = { result: OpResults[O] } | ConfirmRule | FailureRule;
 type Row = { [O in VlensOp]?: Rule<O> } & { otherwise: FailureRule };
 
 const T = { ...VLENS_FAILURE_TYPES, ...VLENS_TRANSIENT_FAILURE_TYPES };
@@ -184,8 +197,8 @@ export const OUTCOME_TABLE: { readonly [C in Exclude<VlensCondition, 'success'>]
   rejected: { otherwise: fatal(T.requestRejected, 'business request rejected') },
   unknownRequest: { otherwise: fatal(T.requestRejected, 'business request unknown') },
   alreadySigned: {
-    // Activation is idempotent from the workflow's side: already signed is what it wanted.
-    validatePayment: { result: { activated: true } },
+    // What the workflow wanted, if true: the request's status decides.
+    validatePayment: { confirm: true },
     otherwise: fatal(T.alreadySigned, 'business request already signed'),
   },
   validation: { otherwise: fatal(T.invalidRequest, 'request rejected as invalid') },
@@ -194,14 +207,14 @@ export const OUTCOME_TABLE: { readonly [C in Exclude<VlensCondition, 'success'>]
   // The workflow needs a fresh token from the app; retrying the same token cannot help.
   userTokenRejected: { otherwise: fatal(T.userTokenRejected, "the user's bearer token was rejected") },
   serviceTokenRejected: {
-    otherwise: transient(T.serviceAuthFailed, 'service token rejected (check VLENS_TENANCY/VLENS_USERNAME/VLENS_PASSWORD)'),
+    otherwise: transient(T.serviceAuthFailed, 'service token rejected (check VLENS_SERVICE_AUTH, VLENS_TENANCY/VLENS_USERNAME/VLENS_PASSWORD)'),
   },
   rateLimited: { otherwise: transient(T.rateLimited, 'rate limited') },
   unavailable: { otherwise: transient(T.unavailable, 'server error') },
   requestTimeout: { otherwise: transient(T.timeout, 'request timed out at the server') },
-  malformed: { otherwise: transient(T.malformedResponse, 'response is not a Vlens envelope') },
-  unexpected: {
-    otherwise: transient(T.unexpected, 'unmapped answer (check VLENS_CODES, VLENS_BASE_URL and VLENS_API_FLAVOR)'),
+  // Retried a bounded number of times (activities/index.ts), then an operator decides.
+  unrecognised: {
+    otherwise: transient(T.unrecognised, 'answer the client cannot read (check VLENS_CODES, VLENS_MESSAGE_PATTERNS, VLENS_API_FLAVOR)'),
   },
 };
 
@@ -266,12 +279,58 @@ export interface FailureDetails {
   httpStatus?: number;
   errorCode?: number | string | null;
   fields?: string[];
+  /** The answer's shape, never its values (redactAnswer): what an operator needs to classify it. */
+  answer?: RedactedAnswer;
+}
+
+/** An answer as an operator may see it: statuses, codes, a scrubbed message, and the shape of `data`. */
+export interface RedactedAnswer {
+  httpStatus: number;
+  body: string | { error_code: unknown; error_message: string | null; data: unknown };
+}
+
+/** The shape of a value: booleans and null as they are, numbers and strings as their kind and size. */
+export function shapeOf(value: unknown, depth = 0): unknown {
+  if (value === null || typeof value === 'boolean') return value;
+  if (typeof value === 'number') return 'number';
+  if (typeof value === 'string') return `string(${value.length})`;
+  if (value === undefined) return 'undefined';
+  if (Array.isArray(value)) return depth >= 2 ? `array(${value.length})` : value.slice(0, 5).map((v) => shapeOf(v, depth + 1));
+  if (typeof value === 'object') {
+    if (depth >= 2) return 'object';
+    return Object.fromEntries(
+      Object.entries(value as Record<string, unknown>)
+        .slice(0, 20)
+        .map(([key, v]) => [key.slice(0, 40), shapeOf(v, depth + 1)]),
+    );
+  }
+  return typeof value;
+}
+
+export function redactAnswer(reply: VlensReply): RedactedAnswer {
+  if (!reply.body.ok) return { httpStatus: reply.httpStatus, body: reply.body.empty ? 'empty' : reply.body.reason };
+  const { error_code, error_message, data } = reply.body.envelope;
+  return {
+    httpStatus: reply.httpStatus,
+    body: {
+      error_code: error_code === undefined ? 'absent' : typeof error_code === 'string' ? shapeOf(error_code) : error_code,
+      error_message: error_message ? scrub(error_message) : null,
+      data: shapeOf(data),
+    },
+  };
 }
 
 function replyFailure(op: VlensOp, condition: VlensCondition, rule: FailureRule, reply: VlensReply, config: Pick<VlensConfig, 'maxRetryAfterMs'>) {
   const envelope = reply.body.ok ? reply.body.envelope : undefined;
-  const details: FailureDetails = { condition, op, path: reply.path, httpStatus: reply.httpStatus, errorCode: envelope?.error_code ?? null };
-  let message = `Vlens ${rule.what} during ${op} (POST ${reply.path}: HTTP ${reply.httpStatus}, error_code ${String(details.errorCode)})`;
+  const details: FailureDetails = {
+    condition,
+    op,
+    path: reply.path,
+    httpStatus: reply.httpStatus,
+    errorCode: envelope?.error_code ?? null,
+    ...(condition === 'unrecognised' ? { answer: redactAnswer(reply) } : {}),
+  };
+  let message = `Vlens ${rule.what} during ${op} (${reply.path}: HTTP ${reply.httpStatus}, error_code ${String(envelope?.error_code)})`;
   if (!reply.body.ok) {
     message += `: ${reply.body.reason}`;
   } else if (condition === 'validation') {
@@ -291,11 +350,15 @@ function replyFailure(op: VlensOp, condition: VlensCondition, rule: FailureRule,
   });
 }
 
-export type Settled<O extends VlensOp, D> = { kind: 'success'; data: D } | { kind: 'outcome'; value: OpResults[O] };
+export type Settled<O extends VlensOp, D> =
+  | { kind: 'success'; data: D }
+  | { kind: 'outcome'; value: OpResults[O] }
+  // Only StepValidatePayment has a confirm rule (OUTCOME_TABLE.alreadySigned).
+  | (O extends 'validatePayment' ? { kind: 'confirm' } : never);
 
 /**
- * Decides what a reply means for `op`: success with parsed `data`, a business outcome from the table,
- * or a thrown ApplicationFailure. Every flavour goes through here.
+ * Decides what a reply means for `op`: success with parsed `data`, a business outcome from the table, a
+ * claim to confirm, or a thrown ApplicationFailure. Every flavour goes through here.
  */
 export function settle<O extends VlensOp, S extends z.ZodType>(
   op: O,
@@ -307,28 +370,27 @@ export function settle<O extends VlensOp, S extends z.ZodType>(
   if (condition === 'success') {
     const envelope = reply.body.ok ? reply.body.envelope : undefined;
     const parsed = dataSchema.safeParse(envelope?.data ?? null);
-    if (!parsed.success) {
-      throw malformedData(op, reply.path, reply.httpStatus, describeIssues(parsed.error));
-    }
+    if (!parsed.success) throw unrecognisedData(op, reply, describeIssues(parsed.error));
     return { kind: 'success', data: parsed.data };
   }
   const rule = ruleFor(op, condition);
   if ('result' in rule) return { kind: 'outcome', value: rule.result };
+  if ('confirm' in rule) return { kind: 'confirm' } as Settled<O, z.output<S>>;
   throw replyFailure(op, condition, rule, reply, config);
 }
 
-// ---- transport failures (no usable reply) ---------------------------------------------------------
-
-/** A success envelope whose `data` does not fit the endpoint's schema: the contract changed under us. */
-export function malformedData(op: VlensOp, path: string, httpStatus: number, issues: string): ApplicationFailure {
-  const details: FailureDetails = { condition: 'malformed', op, path, httpStatus };
+/** A success envelope whose `data` is not what the step's success needs: unrecognised, never success. */
+export function unrecognisedData(op: VlensOp, reply: VlensReply, issues: string): ApplicationFailure {
+  const details: FailureDetails = { condition: 'unrecognised', op, path: reply.path, httpStatus: reply.httpStatus, answer: redactAnswer(reply) };
   return ApplicationFailure.create({
-    type: T.malformedResponse,
-    message: `Vlens answered ${op} (POST ${path}: HTTP ${httpStatus}) with unexpected data: ${issues}`,
+    type: T.unrecognised,
+    message: `Vlens answered ${op} (${reply.path}: HTTP ${reply.httpStatus}) with a success the client cannot read: ${issues}`,
     nonRetryable: false,
     details: [details],
   });
 }
+
+// ---- transport failures (no usable reply) ---------------------------------------------------------
 
 export function timeoutFailure(op: VlensOp, path: string, timeoutMs: number): ApplicationFailure {
   const details: FailureDetails = { condition: 'timeout', op, path };

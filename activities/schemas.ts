@@ -1,14 +1,17 @@
-// zod schemas for every Vlens response (vlens-api.md Part A). The envelope is tolerant (keys may be
-// missing, error_code may be a numeric string); the per-endpoint `data` schemas are checked only on success,
-// because error responses carry `data: null`.
+// zod schemas for every Vlens response. The envelope is tolerant in what it parses (keys may be missing,
+// error_code may be a numeric string) and keeps what is missing visible, so outcomes.ts can refuse to read
+// it as success; the per-endpoint `data` schemas are checked only on success (errors carry `data: null`).
 import { z } from 'zod';
 
-/** `error_code` as sent: a number, a numeric string, some other string, or nothing. */
+/**
+ * `error_code` as sent: a number, a numeric string (read as its number: the legacy model types it as a
+ * string), some other string, null, or absent. Absent stays `undefined`: an answer without an error_code
+ * is not a success (fail closed), so it must not look like `null`.
+ */
 const errorCode = z
   .union([z.number(), z.string(), z.null()])
   .optional()
-  .transform((v): number | string | null => {
-    if (v === undefined || v === null) return null;
+  .transform((v): number | string | null | undefined => {
     if (typeof v === 'string' && /^-?\d+$/.test(v.trim())) return Number(v.trim());
     return v;
   });
@@ -48,11 +51,33 @@ export const stepRequestOtpDataSchema = z.object({
 /** Documented as a message string; its content is not used. */
 export const stepReValidateLivenessDataSchema = z.unknown();
 
-/** The payment URL when the request type needs payment, else null (Part B). */
-export const stepValidateOtpDataSchema = z.string().nullish();
+/**
+ * StepValidateOtp's success `data`: the payment URL as a string, an object carrying `paymentLink` (the
+ * legacy model's shape), or null when the request type needs no payment. Anything else is unrecognised.
+ */
+export const stepValidateOtpDataSchema = z.union([
+  z.string(),
+  z.null(),
+  z.looseObject({ paymentLink: z.string().nullish() }),
+]);
 
-/** Success is the envelope; the data is not used. */
+/**
+ * StepValidatePayment's success `data`: whatever it is, only its flags can prove activation; without
+ * them the client asks GetBusinessRequestById.
+ */
 export const stepValidatePaymentDataSchema = z.unknown();
+
+/** The two flags that prove (or deny) a payment, wherever an answer carries them. */
+export const paymentFlagsSchema = z.looseObject({
+  isActive: z.boolean().nullish(),
+  isValidPayment: z.boolean().nullish(),
+});
+
+/** `GET /api/BusinessRequest/GetBusinessRequestById/{id}`: only the status is read. */
+export const businessRequestDataSchema = z.looseObject({
+  requeststatus: z.union([z.number().int(), z.string().regex(/^\d+$/).transform(Number)]),
+  requestStatusName: z.string().nullish(),
+});
 
 // ---- legacy flavour ------------------------------------------------------------------------------
 

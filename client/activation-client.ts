@@ -10,6 +10,7 @@ import {
   operatorCancelUpdate,
   operatorExtendDeadlineUpdate,
   operatorForceNewOtpUpdate,
+  operatorRetryStepUpdate,
   operatorVerifyPaymentUpdate,
   paymentCompletedSignal,
   resendOtpUpdate,
@@ -272,6 +273,17 @@ export class ActivationClient {
     const input = parseInput(operatorActionSchema, action, 'operator action');
     return this.update(requestId, 'ops-verify', options, (id) =>
       this.handle(requestId).executeUpdate(operatorVerifyPaymentUpdate, { args: [input], ...id }),
+    );
+  }
+
+  /**
+   * Lets the step that an unrecognised Vlens answer held (`status.attention`) run again: a background step
+   * (OTP request, payment check) is retried at once; a user step accepts the app's next message.
+   */
+  async retryStep(requestId: string, action: OperatorAction, options: UpdateOptions = {}): Promise<ResendOtpResult> {
+    const input = parseInput(operatorActionSchema, action, 'operator action');
+    return this.update(requestId, 'ops-retry-step', options, (id) =>
+      this.handle(requestId).executeUpdate(operatorRetryStepUpdate, { args: [input], ...id }),
     );
   }
 

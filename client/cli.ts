@@ -390,6 +390,15 @@ function addOperatorCommands(
     },
   );
 
+  operatorCommand('retry-step', 'run again the step that an unreadable Vlens answer held (status "attention"); cancel is the other way out').action(
+    async (requestId: string, options: OperatorOptions, command: Command) => {
+      await run(command, async (client) => {
+        const { status } = await client.retryStep(requestId, action(options), keyOf(options));
+        print(options, status, `step released: state ${status.state} (${by(options)})\n${formatStatus(status)}`);
+      });
+    },
+  );
+
   operatorCommand('cancel', 'cancel a running activation on an operator\'s authority and wait until it has ended').action(
     async (requestId: string, options: OperatorOptions, command: Command) => {
       await run(command, async (client) => {

@@ -12,6 +12,13 @@ function describeNextAction(next: NextAction): string {
   return parts.length ? `${next.type} (${parts.join(', ')})` : next.type;
 }
 
+function needsAttentionText(status: ActivationStatus): string {
+  if (status.attention) {
+    return `YES: Vlens gave an answer the service cannot read during ${status.attention.step} (since ${status.attention.since}); \`ops retry-step\` or \`ops cancel\``;
+  }
+  return 'YES (a payment arrived for an activation that did not complete)';
+}
+
 export function formatStatus(status: ActivationStatus): string {
   const rows: Array<[string, string | undefined]> = [
     ['Request', status.requestId],
@@ -22,7 +29,7 @@ export function formatStatus(status: ActivationStatus): string {
     ['Payment deadline', status.payment?.deadline],
     ['Paid at', status.payment?.paidAt],
     ['Liveness', status.liveness ? `${status.liveness.required ? 'required' : 'not required'}, ${status.liveness.attemptsLeft} attempts left` : undefined],
-    ['Needs attention', status.needsAttention ? 'YES (a payment arrived for an activation that did not complete)' : undefined],
+    ['Needs attention', status.needsAttention ? needsAttentionText(status) : undefined],
   ];
   const width = Math.max(...rows.map(([label]) => label.length)) + 2;
   const lines = rows.filter(([, value]) => value !== undefined).map(([label, value]) => `${`${label}:`.padEnd(width)}${value}`);

@@ -7,7 +7,9 @@ import { businessMetrics } from './business-metrics';
 import type { ResolvedPolicy } from './policy';
 import { ActivationStateKey } from './search-attributes';
 import {
+  ATTENTION_REASONS,
   TERMINAL_STATES,
+  type HeldStep,
   type ActivationInput,
   type ActivationState,
   type ActivationStatus,
@@ -63,6 +65,11 @@ export class ActivationRecord {
   paymentStageReached = false;
 
   cancelRequested?: { reason: string };
+
+  /** Set while an unrecognised Vlens answer holds a step for an operator. */
+  hold?: { step: HeldStep; since: number };
+  /** A late payment flagged the activation; unlike a hold, this stays. */
+  private flagged = false;
 
   constructor(
     input: ActivationInput,
@@ -123,9 +130,32 @@ export class ActivationRecord {
 
   flagNeedsAttention(why: string): void {
     this.note('needs_attention', why);
-    if (this.needsAttention) return;
+    if (this.flagged) return;
+    this.flagged = true;
     this.needsAttention = true;
     upsertMemo({ needsAttention: true, needsAttentionReason: why });
+  }
+
+  /**
+   * Vlens answered `step` in a way the client cannot read (after its bounded retries): nothing is taken
+   * as done, nothing is retried, and an operator decides. `answer` is already redacted (shape only).
+   */
+  holdForOperator(step: HeldStep, answer: string): void {
+    this.hold = { step, since: Date.now() };
+    this.needsAttention = true;
+    this.scheduleVersion++;
+    this.note(ATTENTION_REASONS.unrecognisedAnswer, `${step}: ${answer}`);
+    upsertMemo({ needsAttention: true, needsAttentionReason: `${ATTENTION_REASONS.unrecognisedAnswer} (${step})` });
+  }
+
+  /** An operator let the held step run again. */
+  releaseHold(by: string): void {
+    if (!this.hold) return;
+    this.note('operator_retry_step', `${this.hold.step} ${by}`);
+    this.hold = undefined;
+    this.needsAttention = this.flagged;
+    this.scheduleVersion++;
+    if (!this.flagged) upsertMemo({ needsAttention: false, needsAttentionReason: undefined });
   }
 
   otpAttemptsLeft(): number {
@@ -151,6 +181,9 @@ export class ActivationRecord {
       state: this.state,
       ...(this.failureReason ? { failureReason: this.failureReason } : {}),
       needsAttention: this.needsAttention,
+      ...(this.hold
+        ? { attention: { reason: ATTENTION_REASONS.unrecognisedAnswer, step: this.hold.step, since: iso(this.hold.since) } }
+        : {}),
       nextAction: this.nextAction(),
       ...(this.otp
         ? {
@@ -182,6 +215,7 @@ export class ActivationRecord {
   }
 
   private nextAction(): NextAction {
+    if (this.hold && !this.isTerminal()) return { type: 'wait' };
     switch (this.state) {
       case 'awaiting_liveness':
         return {

@@ -1,4 +1,4 @@
-// The activation workflow (design.md §2): one durable run per Vlens business request.
+// The activation workflow: one durable run per Vlens business request.
 //
 // Shape: a main loop advances the state machine (requesting an OTP, noticing expiry and timeouts,
 // confirming payment) and sleeps until something it waits for changes; update and signal handlers
@@ -40,6 +40,7 @@ import {
   operatorCancelUpdate,
   operatorExtendDeadlineUpdate,
   operatorForceNewOtpUpdate,
+  operatorRetryStepUpdate,
   operatorVerifyPaymentUpdate,
   otpCodeSignal,
   paymentCompletedSignal,
@@ -53,6 +54,7 @@ import { msToNumber } from '@temporalio/common/lib/time';
 import { resolvePolicy } from './policy';
 import { ActivationStateKey, VlensRequestIdKey } from './search-attributes';
 import {
+  ATTENTION_REASONS,
   REJECTION_TYPES,
   type ActivationInput,
   type ActivationState,
@@ -67,7 +69,14 @@ import {
   type SubmitOtpInput,
   type SubmitOtpResult,
 } from './types';
-import { backgroundVlens, describeFailure, terminalReasonFor, userFacingVlens, vlensFailureType } from './vlens-steps';
+import {
+  backgroundVlens,
+  describeFailure,
+  terminalReasonFor,
+  unrecognisedAnswer,
+  userFacingVlens,
+  vlensFailureType,
+} from './vlens-steps';
 
 const { deleteActivationImages } = proxyActivities<ImageActivities>({
   startToCloseTimeout: '30s',
@@ -114,8 +123,21 @@ export async function activation(input: ActivationInput): Promise<ActivationStat
     }
   }
 
+  /** While an unrecognised Vlens answer holds a step, the user's steps wait for the operator. */
+  const heldRejection = () =>
+    reject(REJECTION_TYPES.invalidState, `waiting for an operator: Vlens gave an answer the service cannot read (${rec.hold?.step})`, {
+      state: rec.state,
+      needsAttention: true,
+      attention: ATTENTION_REASONS.unrecognisedAnswer,
+    });
+
+  function requireNotHeld(): void {
+    if (rec.hold && !rec.isTerminal()) throw heldRejection();
+  }
+
   function requireResendAllowed(states: ActivationState[] = ['awaiting_otp']): void {
     requireRunningIn(...states);
+    requireNotHeld();
     if (rec.otpSendsLeft() === 0) {
       throw reject(REJECTION_TYPES.sendsExhausted, `all ${rec.policy.maxOtpSends} OTP sends are used`, { sendsLeft: 0 });
     }
@@ -140,6 +162,11 @@ export async function activation(input: ActivationInput): Promise<ActivationStat
       rec.fail(reason, `Vlens answered ${describeFailure(error)} during ${step}`);
       return reject(REJECTION_TYPES.alreadyEnded, `the activation failed: ${reason}`, { state: rec.state, failureReason: reason });
     }
+    const held = unrecognisedAnswer(error);
+    if (held) {
+      rec.holdForOperator(held.step, held.answer);
+      return heldRejection();
+    }
     rec.note(`${step}_unavailable`, describeFailure(error));
     // Not terminal: nothing was used up, the caller may simply try again.
     return ApplicationFailure.create({ type: 'VlensUnavailable', message: 'Vlens did not answer in time; try again' });
@@ -148,8 +175,8 @@ export async function activation(input: ActivationInput): Promise<ActivationStat
   // ---- Vlens steps shared by the main loop and the handlers --------------------------------------
 
   /** Requests an OTP; Vlens may answer that the user moved and liveness must be re-validated first. */
-  async function requestOtp(vlens: VlensActivities): Promise<void> {
-    const result = await vlens.requestOtp({ ...rec.ctx });
+  async function requestOtp(vlens: VlensActivities, background = false): Promise<void> {
+    const result = await vlens.requestOtp({ ...rec.ctx, ...(background ? { deviceTimeNow: true } : {}) });
     if (result.transactionId) rec.ctx.transactionId = result.transactionId;
     const now = Date.now();
     if (result.otpRequestId) {
@@ -169,12 +196,23 @@ export async function activation(input: ActivationInput): Promise<ActivationStat
     }
   }
 
-  /** Asks Vlens whether the payment went through; on success the contract is activated. */
+  /**
+   * Asks Vlens whether the payment went through; on proof the contract is activated. An answer the client
+   * cannot read holds the step for an operator and counts as "not confirmed".
+   */
   async function confirmPayment(trigger: string): Promise<boolean> {
-    // Never cancelled half-way: once Vlens may have activated, we must learn the answer.
-    const { activated } = await CancellationScope.nonCancellable(() =>
-      backgroundVlens(rec.deadlineAt - Date.now()).validatePayment({ ...rec.ctx }),
-    );
+    let activated: boolean;
+    try {
+      // Never cancelled half-way: once Vlens may have activated, we must learn the answer.
+      ({ activated } = await CancellationScope.nonCancellable(() =>
+        backgroundVlens(rec.deadlineAt - Date.now()).validatePayment({ ...rec.ctx, deviceTimeNow: true }),
+      ));
+    } catch (error) {
+      const held = unrecognisedAnswer(error);
+      if (!held) throw error;
+      rec.holdForOperator(held.step, held.answer);
+      return false;
+    }
     if (activated) {
       rec.paidAt ??= new Date().toISOString();
       rec.note('payment_confirmed', trigger);
@@ -200,6 +238,12 @@ export async function activation(input: ActivationInput): Promise<ActivationStat
   /** Does what is due now and returns when it next needs to look again. */
   async function advance(): Promise<number> {
     const now = Date.now();
+    if (rec.hold) {
+      // Nothing runs while an operator decides; the overall deadline still ends it (needsAttention stays).
+      if (now < rec.deadlineAt) return rec.deadlineAt;
+      rec.fail('deadline_exceeded', `the overall deadline passed while ${rec.hold.step} waited for an operator`);
+      return now;
+    }
     if (now >= rec.deadlineAt && rec.state !== 'activating') {
       if (rec.state === 'awaiting_payment' && (await confirmPayment('final check at deadline'))) return now;
       rec.fail('deadline_exceeded', 'the overall activation deadline passed');
@@ -211,7 +255,13 @@ export async function activation(input: ActivationInput): Promise<ActivationStat
           rec.fail('otp_sends_exhausted', 'no OTP sends left after liveness re-validation');
           return now;
         }
-        await requestOtp(backgroundVlens(rec.deadlineAt - now));
+        try {
+          await requestOtp(backgroundVlens(rec.deadlineAt - now), true);
+        } catch (error) {
+          const held = unrecognisedAnswer(error);
+          if (!held) throw error;
+          rec.holdForOperator(held.step, held.answer);
+        }
         return now;
 
       case 'awaiting_liveness': {
@@ -261,7 +311,7 @@ export async function activation(input: ActivationInput): Promise<ActivationStat
         const paymentDeadline = rec.paymentDeadlineAt ?? rec.deadlineAt;
         if (now >= paymentDeadline) {
           // One last look before giving up: a payment made in time must not be refunded for our delay.
-          if (!(await confirmPayment('final check at payment timeout'))) {
+          if (!(await confirmPayment('final check at payment timeout')) && !rec.hold) {
             rec.fail('payment_timeout', 'no confirmed payment before the payment deadline');
           }
           return now;
@@ -276,7 +326,7 @@ export async function activation(input: ActivationInput): Promise<ActivationStat
 
       case 'activating':
         // Reached without a payment link: the request type needs no payment, so confirm right away.
-        if (!(await confirmPayment('no payment required'))) {
+        if (!(await confirmPayment('no payment required')) && !rec.hold) {
           rec.paymentLink = undefined;
           rec.moveTo('awaiting_payment', 'Vlens still expects a payment');
         }
@@ -313,6 +363,7 @@ export async function activation(input: ActivationInput): Promise<ActivationStat
   async function submitOtp(payload: SubmitOtpInput): Promise<SubmitOtpResult> {
     return lock.runExclusive(async () => {
       requireRunningIn('awaiting_otp');
+      requireNotHeld();
       rec.absorb(payload);
       const otp = rec.otp;
       const answer = (outcome: SubmitOtpResult['outcome']): SubmitOtpResult => ({
@@ -382,6 +433,7 @@ export async function activation(input: ActivationInput): Promise<ActivationStat
   async function submitLiveness(payload: SubmitLivenessInput): Promise<SubmitLivenessResult> {
     return lock.runExclusive(async () => {
       requireRunningIn('awaiting_liveness');
+      requireNotHeld();
       rec.absorb(payload);
       const images: LivenessImages = { image: payload.image, ...(payload.faces ? { faces: payload.faces } : {}) };
       rec.imagesSubmitted = true;
@@ -442,10 +494,12 @@ export async function activation(input: ActivationInput): Promise<ActivationStat
   function admitOtp(payload: SubmitOtpInput): void {
     checkSubmitOtp(payload);
     requireRunningIn('awaiting_otp', 'requesting_otp');
+    requireNotHeld();
   }
   function admitLiveness(payload: SubmitLivenessInput): void {
     checkSubmitLiveness(payload);
     requireRunningIn('awaiting_liveness', 'requesting_otp');
+    requireNotHeld();
   }
   function admitResend(payload: ResendOtpInput): void {
     checkResendOtp(payload);
@@ -529,6 +583,23 @@ export async function activation(input: ActivationInput): Promise<ActivationStat
         return { activated, status: rec.status() };
       }),
     { validator: (input) => (checkOperatorAction(input), requireRunningIn('awaiting_payment')) },
+  );
+
+  const requireHeld = () => {
+    requireRunningIn('requesting_otp', 'awaiting_liveness', 'awaiting_otp', 'awaiting_payment', 'activating');
+    if (!rec.hold) throw reject(REJECTION_TYPES.invalidState, 'no step is waiting for an operator', { state: rec.state });
+  };
+
+  setHandler(
+    operatorRetryStepUpdate,
+    (input) =>
+      lock.runExclusive(async () => {
+        requireHeld();
+        // Background steps run again from the main loop; user steps accept the app's next message.
+        rec.releaseHold(byOperator(input));
+        return { status: rec.status() };
+      }),
+    { validator: (input) => (checkOperatorAction(input), requireHeld()) },
   );
 
   setHandler(

@@ -35,4 +35,6 @@ export const operatorExtendDeadlineUpdate = defineUpdate<ResendOtpResult, [Exten
 export const operatorForceNewOtpUpdate = defineUpdate<ResendOtpResult, [OperatorAction]>('operatorForceNewOtp');
 /** Asks Vlens (StepValidatePayment) whether the payment went through; never skips that check. */
 export const operatorVerifyPaymentUpdate = defineUpdate<VerifyPaymentResult, [OperatorAction]>('operatorVerifyPayment');
+/** Lets a step that an unrecognised Vlens answer held run again (the status's `attention`). */
+export const operatorRetryStepUpdate = defineUpdate<ResendOtpResult, [OperatorAction]>('operatorRetryStep');
 export const operatorCancelUpdate = defineUpdate<ResendOtpResult, [OperatorAction]>('operatorCancel');

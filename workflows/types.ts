@@ -113,12 +113,24 @@ export interface StatusEvent {
   detail?: string;
 }
 
+/**
+ * Why an activation waits for an operator: Vlens gave an answer the client cannot read, so the step it
+ * answered is neither retried nor taken as done until an operator retries it or cancels.
+ */
+export const ATTENTION_REASONS = { unrecognisedAnswer: 'vlens_unrecognised_answer' } as const;
+export type AttentionReason = (typeof ATTENTION_REASONS)[keyof typeof ATTENTION_REASONS];
+
+/** The Vlens steps an unrecognised answer can hold. */
+export type HeldStep = 'requestOtp' | 'revalidateLiveness' | 'validateOtp' | 'validatePayment';
+
 export interface ActivationStatus {
   requestId: string;
   workflowId: string;
   state: ActivationState;
   failureReason?: FailureReason;
   needsAttention: boolean;
+  /** Present while the activation waits for an operator (`ops retry-step` or `ops cancel`). */
+  attention?: { reason: AttentionReason; step: HeldStep; since: string };
   nextAction: NextAction;
   otp?: { expiresAt: string; attemptsLeft: number; sendsLeft: number; resendAvailableAt: string };
   liveness?: { required: boolean; attemptsLeft: number };

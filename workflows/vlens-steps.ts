@@ -7,8 +7,8 @@
 //   so the app can tell its user to try again, and no OTP attempt is used up.
 import { ActivityFailure, ApplicationFailure, TimeoutFailure, proxyActivities } from '@temporalio/workflow';
 import type { VlensActivities } from '../activities/contract';
-import { VLENS_FAILURE_TYPES } from '../activities/contract';
-import type { FailureReason } from './types';
+import { VLENS_FAILURE_TYPES, VLENS_TRANSIENT_FAILURE_TYPES } from '../activities/contract';
+import type { FailureReason, HeldStep } from './types';
 
 const USER_FACING_BUDGET_MS = 60_000;
 
@@ -52,6 +52,20 @@ export function terminalReasonFor(error: unknown): FailureReason | undefined {
       return undefined;
   }
 }
+
+/**
+ * An answer the activity could not read, after its bounded retries: the step it held and the answer's
+ * redacted shape (the activity built it; it holds no values), for the audit trail.
+ */
+export function unrecognisedAnswer(error: unknown): { step: HeldStep; answer: string } | undefined {
+  if (!(error instanceof ActivityFailure) || !(error.cause instanceof ApplicationFailure)) return undefined;
+  if (error.cause.type !== VLENS_TRANSIENT_FAILURE_TYPES.unrecognised) return undefined;
+  const step = HELD_STEPS.find((s) => s === error.activityType) ?? 'validatePayment';
+  const details = error.cause.details?.[0] as { answer?: unknown } | undefined;
+  return { step, answer: JSON.stringify(details?.answer ?? 'no details').slice(0, 400) };
+}
+
+const HELD_STEPS: readonly HeldStep[] = ['requestOtp', 'revalidateLiveness', 'validateOtp', 'validatePayment'];
 
 /** A short, secret-free description of a Vlens failure for the audit trail. */
 export function describeFailure(error: unknown): string {

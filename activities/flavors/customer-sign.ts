@@ -1,4 +1,5 @@
-// The current Vlens flow: four `CustomerSign/Step*` endpoints (vlens-api.md Part A, "four endpoints").
+// The current Vlens flow: four `CustomerSign/Step*` endpoints. Each success is read positively: the data
+// the step needs must be there (an OTP request id, a link or nothing), or the answer is unrecognised.
 import type {
   LivenessImages,
   RequestOtpResult,
@@ -9,15 +10,17 @@ import type {
   VlensActivities,
   VlensCallContext,
 } from '../contract';
+import { z } from 'zod';
 import { resolveLivenessImages } from '../images';
-import { settle } from '../outcomes';
+import { settle, unrecognisedData } from '../outcomes';
 import {
   stepReValidateLivenessDataSchema,
   stepRequestOtpDataSchema,
   stepValidateOtpDataSchema,
   stepValidatePaymentDataSchema,
 } from '../schemas';
-import { authOf, baseBody, paymentLinkFrom, type FlavorDeps } from './common';
+import { authOf, baseBody, paymentLinkFrom, provePayment, type FlavorDeps } from './common';
+import { asksForRevalidation } from './revalidation';
 
 export const CUSTOMER_SIGN_PATHS = {
   requestOtp: '/api/BusinessRequest/CustomerSign/StepRequestOtp',
@@ -26,16 +29,23 @@ export const CUSTOMER_SIGN_PATHS = {
   validatePayment: '/api/BusinessRequest/CustomerSign/StepValidatePayment',
 } as const;
 
-export function createCustomerSign({ config, http, resolveImage, logger }: FlavorDeps): VlensActivities {
+export function createCustomerSign(deps: FlavorDeps): VlensActivities {
+  const { config, http, resolveImage, logger } = deps;
   const P = CUSTOMER_SIGN_PATHS;
   return {
     async requestOtp(ctx: VlensCallContext): Promise<RequestOtpResult> {
       const body = { ...baseBody(ctx), smsProviders: ctx.smsProvider ?? null };
       const reply = await http.post('requestOtp', P.requestOtp, body, authOf(ctx));
-      const settled = settle('requestOtp', reply, stepRequestOtpDataSchema, config);
+      const settled = settle('requestOtp', reply, z.unknown(), config);
       // Re-validation: no OTP was sent; the workflow collects liveness, then asks again.
       if (settled.kind === 'outcome') return settled.value;
-      const { otpRequestId, transactionId } = settled.data;
+      const sent = stepRequestOtpDataSchema.safeParse(settled.data);
+      if (!sent.success) {
+        // A "success" without an otpRequestId is a re-validation demand only if it says so.
+        if (asksForRevalidation(settled.data, config)) return { livenessRequired: true };
+        throw unrecognisedData('requestOtp', reply, 'data.otpRequestId missing and no re-validation demand');
+      }
+      const { otpRequestId, transactionId } = sent.data;
       return { otpRequestId, ...(transactionId ? { transactionId } : {}), livenessRequired: false };
     },
 
@@ -62,14 +72,14 @@ export function createCustomerSign({ config, http, resolveImage, logger }: Flavo
       const reply = await http.post('validateOtp', P.validateOtp, body, authOf(ctx));
       const settled = settle('validateOtp', reply, stepValidateOtpDataSchema, config);
       if (settled.kind === 'outcome') return settled.value;
+      if (asksForRevalidation(settled.data, config)) return { outcome: 'liveness_required' };
       const paymentLink = paymentLinkFrom(settled.data);
       return paymentLink ? { outcome: 'accepted', paymentLink } : { outcome: 'accepted' };
     },
 
     async validatePayment(ctx: VlensCallContext): Promise<ValidatePaymentResult> {
       const reply = await http.post('validatePayment', P.validatePayment, baseBody(ctx), authOf(ctx));
-      const settled = settle('validatePayment', reply, stepValidatePaymentDataSchema, config);
-      return settled.kind === 'outcome' ? settled.value : { activated: true };
+      return provePayment(deps, ctx, reply, stepValidatePaymentDataSchema);
     },
   };
 }

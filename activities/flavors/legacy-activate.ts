@@ -1,6 +1,8 @@
 // The legacy Vlens flow: one endpoint, `/api/BusinessRequest/Activate`, whose step is chosen by the body
-// (vlens-api.md Part B: otpCode present -> validate OTP; transactionId without otpCode after a validated
-// OTP -> validate payment; otherwise request OTP). Bodies carry only the documented legacy fields.
+// (otpCode present -> validate OTP; transactionId without otpCode after a validated OTP -> validate
+// payment; otherwise request OTP). Bodies carry only the documented legacy fields. Errors may come inside
+// a success envelope as `data.errorMessage` (outcomes.ts reads them), and `data.needsReValidate` is the
+// re-validation demand.
 import { ApplicationFailure } from '@temporalio/common';
 import {
   VLENS_FAILURE_TYPES,
@@ -14,9 +16,9 @@ import {
   type VlensCallContext,
 } from '../contract';
 import { resolveImage as resolveOne } from '../images';
-import { malformedData, settle } from '../outcomes';
-import { activateDataSchema } from '../schemas';
-import { authOf, geoAndTime, paymentLinkFrom, type FlavorDeps } from './common';
+import { settle, unrecognisedData } from '../outcomes';
+import { activateDataSchema, stepValidatePaymentDataSchema } from '../schemas';
+import { authOf, geoAndTime, paymentLinkFrom, provePayment, type FlavorDeps } from './common';
 
 export const LEGACY_ACTIVATE_PATH = '/api/BusinessRequest/Activate';
 
@@ -24,7 +26,8 @@ function legacyBase(ctx: VlensCallContext) {
   return { ...geoAndTime(ctx), requestId: ctx.requestId };
 }
 
-export function createLegacyActivate({ config, http, resolveImage }: FlavorDeps): VlensActivities {
+export function createLegacyActivate(deps: FlavorDeps): VlensActivities {
+  const { config, http, resolveImage } = deps;
   const path = LEGACY_ACTIVATE_PATH;
   return {
     async requestOtp(ctx: VlensCallContext): Promise<RequestOtpResult> {
@@ -35,7 +38,7 @@ export function createLegacyActivate({ config, http, resolveImage }: FlavorDeps)
       // Unlike customer-sign, the legacy API sends the OTP even when re-validation is needed; the image
       // then travels with validateOtp. So the otpRequestId is returned in both cases.
       if (!otpRequestId && !needsReValidate) {
-        throw malformedData('requestOtp', path, reply.httpStatus, 'data.otpRequestId: missing');
+        throw unrecognisedData('requestOtp', reply, 'data.otpRequestId missing and needsReValidate not true');
       }
       return {
         ...(otpRequestId ? { otpRequestId } : {}),
@@ -64,8 +67,9 @@ export function createLegacyActivate({ config, http, resolveImage }: FlavorDeps)
       const reply = await http.post('validateOtp', path, body, authOf(ctx));
       const settled = settle('validateOtp', reply, activateDataSchema, config);
       if (settled.kind === 'outcome') return settled.value;
-      // A success that still asks for re-validation means the image was missing.
-      if (settled.data.needsReValidate === true && image === undefined) return { outcome: 'liveness_required' };
+      // A success that still asks for re-validation is not an accepted OTP: without an image the image is
+      // missing; with one, it did not pass.
+      if (settled.data.needsReValidate === true) return { outcome: image === undefined ? 'liveness_required' : 'liveness_rejected' };
       const paymentLink = paymentLinkFrom(settled.data.paymentLink);
       return paymentLink ? { outcome: 'accepted', paymentLink } : { outcome: 'accepted' };
     },
@@ -81,9 +85,8 @@ export function createLegacyActivate({ config, http, resolveImage }: FlavorDeps)
       }
       const body = { ...legacyBase(ctx), transactionId: ctx.transactionId };
       const reply = await http.post('validatePayment', path, body, authOf(ctx));
-      const settled = settle('validatePayment', reply, activateDataSchema, config);
-      if (settled.kind === 'outcome') return settled.value;
-      return { activated: settled.data.isActive === true };
+      // Any data: only its flags (or the request's status) can prove the payment.
+      return provePayment(deps, ctx, reply, stepValidatePaymentDataSchema);
     },
   };
 }
