@@ -80,12 +80,37 @@ export function parseApiKeys(text: string): string[] {
     .filter((key) => key.length > 0);
 }
 
+/** The public development defaults: anyone can read them here, so production refuses them. */
+const DEVELOPMENT_SECRETS: Record<string, string> = {
+  GATEWAY_API_KEYS: 'dev-key',
+  KASHIER_WEBHOOK_SECRET: 'kashier-dev-secret',
+  FAWRY_SECURE_KEY: 'fawry-dev-secure-key',
+};
+
+/**
+ * With NODE_ENV=production every secret must be set explicitly and none may be a development default;
+ * the Vlens webhook, which Vlens does not sign, must carry a token.
+ */
+function productionProblems(present: Record<string, string | undefined>): string[] {
+  const problems: string[] = [];
+  for (const [name, devValue] of Object.entries(DEVELOPMENT_SECRETS)) {
+    const value = present[name];
+    if (value === undefined) problems.push(`${name}: is required when NODE_ENV=production`);
+    else if (value === devValue || (name === 'GATEWAY_API_KEYS' && parseApiKeys(value).includes(devValue))) {
+      problems.push(`${name}: is a public development default, refused when NODE_ENV=production`);
+    }
+  }
+  if (present.VLENS_WEBHOOK_TOKEN === undefined) problems.push('VLENS_WEBHOOK_TOKEN: is required when NODE_ENV=production');
+  return problems;
+}
+
 export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
   const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
   const parsed = GatewayEnv.safeParse(present);
-  if (!parsed.success) {
-    const detail = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
-    throw new GatewayConfigError(`invalid gateway configuration: ${detail}`);
+  const problems = parsed.success ? [] : parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+  if (env.NODE_ENV === 'production') problems.push(...productionProblems(present));
+  if (!parsed.success || problems.length) {
+    throw new GatewayConfigError(`invalid gateway configuration: ${problems.join('; ')}`);
   }
   const e = parsed.data;
   const apiKeys = parseApiKeys(e.GATEWAY_API_KEYS);

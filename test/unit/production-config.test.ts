@@ -1,0 +1,85 @@
+// Production refuses development defaults: a worker or gateway started with NODE_ENV=production and
+// nothing else configured must not quietly talk to the sandbox or accept the public dev secrets.
+import { describe, expect, it } from 'vitest';
+import { loadVlensConfig, VlensConfigError } from '../../activities/config';
+import { GatewayConfigError, loadGatewayConfig } from '../../client/gateway/config';
+
+const message = (run: () => unknown): string => {
+  try {
+    run();
+  } catch (error) {
+    return (error as Error).message;
+  }
+  throw new Error('expected a configuration error');
+};
+
+describe('worker Vlens configuration in production', () => {
+  it('names every missing variable instead of falling back to the sandbox', () => {
+    const text = message(() => loadVlensConfig({ NODE_ENV: 'production' }));
+    for (const name of ['VLENS_BASE_URL', 'VLENS_API_KEY', 'VLENS_TENANCY', 'VLENS_USERNAME', 'VLENS_PASSWORD']) {
+      expect(text).toContain(`${name}: is required when NODE_ENV=production`);
+    }
+    expect(() => loadVlensConfig({ NODE_ENV: 'production' })).toThrow(VlensConfigError);
+  });
+
+  it('needs no service credentials when service auth is off', () => {
+    const config = loadVlensConfig({
+      NODE_ENV: 'production',
+      VLENS_BASE_URL: 'https://api.vlenseg.com',
+      VLENS_API_KEY: 'tenant-key-1',
+      VLENS_SERVICE_AUTH: 'none',
+    });
+    expect(config).toMatchObject({ baseUrl: 'https://api.vlenseg.com', apiKey: 'tenant-key-1', serviceAuth: 'none' });
+  });
+
+  it("refuses the sandbox's public key and password even when set explicitly, without echoing other values", () => {
+    const text = message(() =>
+      loadVlensConfig({
+        NODE_ENV: 'production',
+        VLENS_BASE_URL: 'https://api.vlenseg.com',
+        VLENS_API_KEY: 'sandbox-key',
+        VLENS_TENANCY: 'acme',
+        VLENS_USERNAME: 'svc',
+        VLENS_PASSWORD: 'sandbox-password',
+      }),
+    );
+    expect(text).toContain("VLENS_API_KEY: is the sandbox's public default");
+    expect(text).toContain("VLENS_PASSWORD: is the sandbox's public default");
+    expect(text).not.toContain('acme');
+  });
+
+  it('keeps the sandbox defaults in development', () => {
+    expect(loadVlensConfig({}).baseUrl).toBe('http://127.0.0.1:4010');
+  });
+});
+
+describe('gateway configuration in production', () => {
+  const complete = {
+    NODE_ENV: 'production',
+    GATEWAY_API_KEYS: 'k-live-1,k-live-2',
+    KASHIER_WEBHOOK_SECRET: 'kashier-live',
+    FAWRY_SECURE_KEY: 'fawry-live',
+    VLENS_WEBHOOK_TOKEN: 'a-token-of-16-chars-or-more',
+  };
+
+  it('starts with explicit secrets', () => {
+    expect(loadGatewayConfig(complete).apiKeys).toEqual(['k-live-1', 'k-live-2']);
+  });
+
+  it('names every missing secret', () => {
+    const text = message(() => loadGatewayConfig({ NODE_ENV: 'production' }));
+    for (const name of ['GATEWAY_API_KEYS', 'KASHIER_WEBHOOK_SECRET', 'FAWRY_SECURE_KEY', 'VLENS_WEBHOOK_TOKEN']) {
+      expect(text).toContain(`${name}: is required when NODE_ENV=production`);
+    }
+    expect(() => loadGatewayConfig({ NODE_ENV: 'production' })).toThrow(GatewayConfigError);
+  });
+
+  it('refuses the public development values, including dev-key among other keys', () => {
+    const text = message(() =>
+      loadGatewayConfig({ ...complete, GATEWAY_API_KEYS: 'k-live-1,dev-key', KASHIER_WEBHOOK_SECRET: 'kashier-dev-secret', FAWRY_SECURE_KEY: 'fawry-dev-secure-key' }),
+    );
+    expect(text).toContain('GATEWAY_API_KEYS: is a public development default');
+    expect(text).toContain('KASHIER_WEBHOOK_SECRET: is a public development default');
+    expect(text).toContain('FAWRY_SECURE_KEY: is a public development default');
+  });
+});
