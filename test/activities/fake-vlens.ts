@@ -7,7 +7,7 @@ export interface Recorded {
   method: string;
   path: string;
   headers: IncomingHttpHeaders;
-  /** Parsed JSON, or the raw text when it is not JSON. */
+  /** Parsed JSON, the raw text when it is not JSON, or undefined when there was no body (a GET). */
   body: unknown;
 }
 
@@ -22,8 +22,21 @@ export function envelope(data: unknown, errorCode: number | string | null = null
   return { data, error_code: errorCode, error_message: errorMessage, error_descriptions: descriptions ?? null };
 }
 
+/** An answer without any `error_code` key (which the client must never read as success). */
+export function withoutCode(data: unknown, errorMessage: string | null = null) {
+  return { data, error_message: errorMessage };
+}
+
 export const LOGIN_PATH = '/api/credentials/Login';
 export const REFRESH_PATH = '/api/credentials/RefreshToken';
+/** `GET {prefix}{requestId}`: where StepValidatePayment's claims are proven. */
+export const REQUEST_STATUS_PREFIX = '/api/BusinessRequest/GetBusinessRequestById/';
+export const isRequestStatus = (req: Recorded) => req.method === 'GET' && req.path.startsWith(REQUEST_STATUS_PREFIX);
+
+/** GetBusinessRequestById's answer for a request in `status` (4 = Customer Signed, 2 = Approved). */
+export function requestStatus(status: number | string): FakeReply {
+  return { json: envelope({ id: 'r', requeststatus: status, requestStatusName: status === 4 ? 'Customer Signed' : 'Other' }) };
+}
 
 /** Logins hand out token-1, token-2, ...; refreshes hand out refreshed-1, ... */
 export function tokenIssuer(expireInSeconds = 86_400) {
@@ -58,9 +71,9 @@ export async function startFakeVlens(initial: Handler): Promise<FakeVlens> {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const text = Buffer.concat(chunks).toString('utf8');
-      let body: unknown = text;
+      let body: unknown = text === '' ? undefined : text;
       try {
-        body = JSON.parse(text);
+        if (text !== '') body = JSON.parse(text);
       } catch {
         // keep the raw text
       }
