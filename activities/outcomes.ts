@@ -51,7 +51,8 @@ export type VlensCondition =
 
 export type ClassifyConfig = Pick<VlensConfig, 'codes' | 'messagePatterns' | 'successCodes' | 'apiKeyMessagePattern'>;
 
-const matchesAll = (text: string, patterns: readonly RegExp[] | undefined) =>
+/** True when `text` matches every pattern of a (non-empty) configured list. */
+export const matchesAll = (text: string, patterns: readonly RegExp[] | undefined) =>
   patterns !== undefined && patterns.length > 0 && patterns.every((p) => p.test(text));
 
 /** The condition a message names, checked in table order (specific before general); undefined if none. */
@@ -114,9 +115,9 @@ export function classify(reply: VlensReply, config: ClassifyConfig): VlensCondit
   if (isSuccessCode(code, config) && status >= 200 && status < 300) {
     const inData = dataErrorMessage(data);
     if (inData !== undefined) return messageCondition(inData, config) ?? 'unrecognised';
-    // "Location changed, liveness re-validation is required." may come as a message beside a success code.
-    if (message && matchesAll(message, config.messagePatterns.revalidationRequired)) return 'revalidationRequired';
-    return 'success';
+    // "Location changed, liveness re-validation is required." (or "Invalid OTP code") may come as a
+    // message beside a success code: a message that names a condition wins over the code.
+    return (message ? messageCondition(message, config) : undefined) ?? 'success';
   }
   if (status === 429 || code === 429) return 'rateLimited';
   if (status >= 500) return 'unavailable';
@@ -224,7 +225,8 @@ const SERVICE_LOGIN_FAILED = transient(T.serviceAuthFailed, 'service login faile
 export function ruleFor<O extends VlensOp>(op: O, condition: Exclude<VlensCondition, 'success'>): Rule<O> {
   const row = OUTCOME_TABLE[condition];
   const rule = (row[op] as Rule<O> | undefined) ?? row.otherwise;
-  if (op === 'serviceLogin' && 'type' in rule && rule.nonRetryable) return SERVICE_LOGIN_FAILED;
+  // A refused login is the operator's to fix whatever its shape; only outages stay what they are.
+  if (op === 'serviceLogin' && 'type' in rule && (rule.nonRetryable || condition === 'unrecognised')) return SERVICE_LOGIN_FAILED;
   return rule;
 }
 
@@ -396,7 +398,7 @@ export function timeoutFailure(op: VlensOp, path: string, timeoutMs: number): Ap
   const details: FailureDetails = { condition: 'timeout', op, path };
   return ApplicationFailure.create({
     type: T.timeout,
-    message: `Vlens did not answer ${op} (POST ${path}) within ${timeoutMs} ms`,
+    message: `Vlens did not answer ${op} (${path}) within ${timeoutMs} ms`,
     nonRetryable: false,
     details: [details],
   });
@@ -409,7 +411,7 @@ export function networkFailure(op: VlensOp, path: string, error: unknown): Appli
   const details: FailureDetails = { condition: 'network', op, path };
   return ApplicationFailure.create({
     type: T.unavailable,
-    message: `Vlens connection failed during ${op} (POST ${path}): ${code}`,
+    message: `Vlens connection failed during ${op} (${path}): ${code}`,
     nonRetryable: false,
     details: [details],
   });
