@@ -595,7 +595,9 @@ export async function activation(input: ActivationInput): Promise<ActivationStat
     (input) =>
       lock.runExclusive(async () => {
         requireHeld();
-        // Background steps run again from the main loop; user steps accept the app's next message.
+        // Background steps run again from the main loop (a payment check at once); user steps accept the
+        // app's next message.
+        if (rec.hold?.step === 'validatePayment') rec.nextReconcileAt = Date.now();
         rec.releaseHold(byOperator(input));
         return { status: rec.status() };
       }),

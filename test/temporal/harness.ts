@@ -9,7 +9,7 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { createActivities } from '../../activities';
-import { makeVlensConfig, type VlensApiFlavor } from '../../activities/config';
+import { makeVlensConfig, type VlensApiFlavor, type VlensConfigOverrides } from '../../activities/config';
 import { createImageActivities } from '../../activities/image-activities';
 import { freePort } from '../../scripts/local-stack';
 import { createDataConverter, imageStoreResolver, LocalEncryptedImageStore, parseCodecKeys, type CodecKeys } from '../../codec';
@@ -62,6 +62,8 @@ export interface HarnessOptions {
   /** Encryption keys for the worker and client; a fresh key when absent. */
   keys?: CodecKeys;
   sandbox?: Partial<SandboxOptions>;
+  /** Client settings beyond the sandbox's address and the flavour. */
+  vlens?: VlensConfigOverrides;
 }
 
 export interface Harness {
@@ -111,7 +113,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   let client = new Client({ connection, namespace, dataConverter: createDataConverter(keys) });
   const taskQueue = `test-${randomUUID()}`;
   const imageStore = new LocalEncryptedImageStore({ keys, dir: path.join(mkdtempSync(path.join(os.tmpdir(), 'vlens-images-')), 'images') });
-  const vlensConfig = makeVlensConfig({ baseUrl: sandbox.url, flavor: options.flavor ?? 'customer-sign', httpTimeoutMs: 3_000 });
+  const vlensConfig = makeVlensConfig({ httpTimeoutMs: 3_000, ...options.vlens, baseUrl: sandbox.url, flavor: options.flavor ?? 'customer-sign' });
   const secrets = new Map<string, string>();
   const handles: WorkflowHandle[] = [];
 
