@@ -22,17 +22,16 @@ export function kashierPaidEvent(payment: PaymentRecord, secret: string, paidAt:
     kashierOrderId: randomBytes(12).toString('hex'),
     orderReference: `ORD-${payment.paymentId.slice(0, 8).toUpperCase()}`,
     transactionId,
-    paymentStatus: 'SUCCESS',
-    // A string with 2 decimals, so `key=value` reads the same to the sender and any receiver.
+    status: 'SUCCESS',
     amount: payment.amount.toFixed(2),
     currency: payment.currency,
     method: 'card',
+    cardBrand: 'Master Card',
+    // An ISO timestamp: its colons are percent-encoded in the signed text, as Kashier's are.
     creationDate: paidAt,
   };
-  // Only fields whose text is plain (no characters URL-encoding would change) are signed.
-  const signatureKeys = Object.keys(data)
-    .filter((k) => k !== 'creationDate')
-    .sort();
+  // Kashier signs every field it sends in `data`, named in sorted order.
+  const signatureKeys = Object.keys(data).sort();
   const signature = kashierSignature(data, signatureKeys, secret);
   return {
     body: { event: 'pay', data: { ...data, signatureKeys } },

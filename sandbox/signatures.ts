@@ -1,14 +1,16 @@
 // Payment-gateway webhook signatures (design.md §3), in one place. The gateway's receiver implements the
 // same formulas independently; the sandbox tests check them with their own code, not with this module.
 import { createHash, createHmac } from 'node:crypto';
+import queryString from 'query-string';
 
-/** Kashier: hex HMAC-SHA256 (key = webhook secret) over `key=value` for each sorted signature key, joined by `&`. */
+/**
+ * Kashier, as Kashier's own reference code signs: sort `signatureKeys`, pick those keys from `data`,
+ * serialise them with query-string's `stringify` (keys sorted, values percent-encoded strictly per
+ * RFC 3986), then hex HMAC-SHA256 keyed with the merchant's Payment API key.
+ */
 export function kashierSignature(data: Record<string, unknown>, signatureKeys: readonly string[], secret: string): string {
-  const canonical = [...signatureKeys]
-    .sort()
-    .map((key) => `${key}=${String(data[key])}`)
-    .join('&');
-  return createHmac('sha256', secret).update(canonical).digest('hex');
+  const picked = Object.fromEntries([...signatureKeys].sort().map((key) => [key, data[key]]));
+  return createHmac('sha256', secret).update(queryString.stringify(picked)).digest('hex');
 }
 
 export interface FawrySignedFields {

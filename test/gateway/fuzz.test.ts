@@ -107,8 +107,8 @@ describe('gateway fuzz', () => {
       {
         route: '/v1/webhooks/kashier',
         // A signature that never matches: no case can become a signal.
-        valid: { event: 'pay', data: { merchantOrderId: target, transactionId: 'TX-1', paymentStatus: 'SUCCESS', amount: '1.00', signatureKeys: ['amount', 'merchantOrderId', 'paymentStatus', 'transactionId'] } },
-        required: ['data', 'data.merchantOrderId', 'data.transactionId', 'data.paymentStatus', 'data.signatureKeys', 'event'],
+        valid: { event: 'pay', data: { merchantOrderId: target, transactionId: 'TX-1', status: 'SUCCESS', amount: '1.00', creationDate: '2026-01-01T10:00:00.000Z', signatureKeys: ['amount', 'creationDate', 'merchantOrderId', 'status', 'transactionId'] } },
+        required: ['data', 'data.merchantOrderId', 'data.transactionId', 'data.status', 'data.signatureKeys', 'event'],
         headers: { 'x-kashier-signature': 'deadbeef'.repeat(8) },
         count: 200,
       },

@@ -2,6 +2,7 @@
 // raw URL or a requestId), method and status; webhook outcomes by provider; /metrics needs no API key by
 // default and can be put behind one or switched off.
 import { createHmac, randomUUID } from 'node:crypto';
+import queryString from 'query-string';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { MemoryDedupStore } from '../../client/gateway/dedup/store';
 import { startGateway } from '../../client/gateway/server';
@@ -20,17 +21,18 @@ function sampleSum(text: string, name: string, labels: Record<string, string> = 
   return sum;
 }
 
+/** A Kashier webhook signed as Kashier's reference code does: sorted signatureKeys, query-string's stringify. */
 function kashierEvent(requestId: string, secret = 'kashier-dev-secret') {
   const data: Record<string, string> = {
     merchantOrderId: requestId,
     transactionId: `TX-${randomUUID().slice(0, 12)}`,
-    paymentStatus: 'SUCCESS',
+    status: 'SUCCESS',
     amount: '250.00',
     currency: 'EGP',
   };
   const signatureKeys = Object.keys(data).sort();
   const signature = createHmac('sha256', secret)
-    .update(signatureKeys.map((key) => `${key}=${data[key]}`).join('&'))
+    .update(queryString.stringify(Object.fromEntries(signatureKeys.map((key) => [key, data[key]]))))
     .digest('hex');
   return { body: { event: 'pay', data: { ...data, signatureKeys } }, signature };
 }

@@ -1,33 +1,49 @@
 // Payment webhooks over real HTTP into a real activation. Signatures are computed here with the test's
 // own code (not the gateway's or the sandbox's signature modules), so a formula bug on both sides
-// cannot hide. Covers: valid events signal once; replays are acknowledged and signal nothing, also
-// after a gateway restart; tampered bodies, wrong keys and missing signatures are 401; non-success
+// cannot hide; for Kashier that is Kashier's reference construction (sort signatureKeys, pick them from
+// data, query-string's stringify, HMAC-SHA256). Covers: a Kashier webhook built that way activates an
+// activation end to end, while one built the old way (unencoded `key=value`) or in the old shape
+// (`paymentStatus`) is refused; valid events signal once; replays are acknowledged and signal nothing,
+// also after a gateway restart; tampered bodies, wrong keys and missing signatures are 401; non-success
 // statuses are acknowledged and ignored; unknown activations get 202 and a log line.
 import { createHash, createHmac, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import queryString from 'query-string';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createEncryptionCodec } from '../../codec';
 import { MemoryDedupStore } from '../../client/gateway/dedup/store';
 import { startGateway } from '../../client/gateway/server';
+import { deviceAt } from '../temporal/harness';
 import { http, startGatewayStack, type GatewayStack } from './stack';
 
 const KASHIER_SECRET = 'kashier-dev-secret';
 const FAWRY_KEY = 'fawry-dev-secure-key';
 
-function kashierEvent(requestId: string, overrides: Record<string, string> = {}, secret = KASHIER_SECRET) {
-  const data: Record<string, string> = {
+type KashierData = Record<string, string>;
+
+/** Kashier's reference code: sort signatureKeys, pick them from data, query-string's stringify. */
+const kashierText = (data: KashierData, keys: string[]) =>
+  queryString.stringify(Object.fromEntries([...keys].sort().map((key) => [key, data[key]])));
+/** The old, wrong construction: `key=value` joined by `&`, nothing encoded. */
+const oldKashierText = (data: KashierData, keys: string[]) => [...keys].sort().map((key) => `${key}=${data[key]}`).join('&');
+
+function kashierEvent(requestId: string, overrides: KashierData = {}, secret = KASHIER_SECRET, text = kashierText) {
+  const data: KashierData = {
     merchantOrderId: requestId,
+    kashierOrderId: randomUUID().replaceAll('-', '').slice(0, 24),
+    orderReference: "ORD-TEST (e2e)*!'",
     transactionId: `TX-${randomUUID().slice(0, 12)}`,
-    orderReference: 'ORD-TEST',
-    paymentStatus: 'SUCCESS',
+    status: 'SUCCESS',
     amount: '250.00',
     currency: 'EGP',
+    method: 'card',
+    cardBrand: 'Master Card',
+    creationDate: new Date().toISOString(),
     ...overrides,
   };
   const signatureKeys = Object.keys(data).sort();
-  const canonical = signatureKeys.map((key) => `${key}=${data[key]}`).join('&');
-  const signature = createHmac('sha256', secret).update(canonical).digest('hex');
+  const signature = createHmac('sha256', secret).update(text(data, signatureKeys)).digest('hex');
   const body: { event: string; data: Record<string, string | string[]> } = { event: 'pay', data: { ...data, signatureKeys } };
   return { body, signature, transactionId: data.transactionId! };
 }
@@ -58,8 +74,8 @@ describe('payment webhooks', () => {
     http(`${s.gateway.url}/v1/webhooks/${provider}`, 'POST', body, headers);
 
   /** The paymentCompleted signals in the activation's history, decrypted and decoded. */
-  async function paymentSignals(): Promise<Array<{ source: string; eventId: string }>> {
-    const history = await s.h.client.workflow.getHandle(`activation-${requestId}`).fetchHistory();
+  async function paymentSignals(id = requestId): Promise<Array<{ source: string; eventId: string }>> {
+    const history = await s.h.client.workflow.getHandle(`activation-${id}`).fetchHistory();
     const payloads = (history.events ?? [])
       .map((event) => event.workflowExecutionSignaledEventAttributes)
       .filter((signal) => signal?.signalName === 'paymentCompleted')
@@ -69,13 +85,66 @@ describe('payment webhooks', () => {
   }
 
   beforeAll(async () => {
-    s = await startGatewayStack();
+    // The sandbox's payment page sends no gateway webhook of its own here: every payment webhook in this
+    // file is built by the test, so only those can move an activation.
+    s = await startGatewayStack({ harness: { sandbox: { webhookUrl: null } } });
     const { seeded } = await s.startActivation();
     requestId = seeded.requestId;
     await s.waitForState(requestId, 'awaiting_otp');
   });
   afterAll(async () => {
     await s?.close();
+  });
+
+  test("Kashier: a webhook built with Kashier's reference construction activates end to end; the old construction and shape are refused", async () => {
+    const { seeded, answer } = await s.startActivation({ paymentGateway: 'kashier', amount: 250 });
+    expect(answer.status).toBe(202);
+    const id = seeded.requestId;
+    await s.waitForState(id, 'awaiting_otp');
+    const { code } = await s.h.latestOtp(id);
+    const otp = await s.api('POST', `/v1/activations/${id}/otp`, { code, device: deviceAt() });
+    expect(otp.body.status.state).toBe('awaiting_payment');
+    // The user pays on the (sandbox) gateway; the notification is ours to send.
+    const paymentId = new URL(otp.body.status.nextAction.paymentLink as string).pathname.split('/').pop();
+    const paid = await s.h.sandbox('POST', `/sandbox/payments/${paymentId}`, { outcome: 'paid' });
+    expect(paid.body).toMatchObject({ status: 'paid', webhook: { delivered: false } });
+
+    // Built the old way: same body, `key=value` unencoded. The colons, spaces and `!'()*` make it differ.
+    const old = kashierEvent(id, {}, KASHIER_SECRET, oldKashierText);
+    const refused = await post('kashier', old.body, { 'x-kashier-signature': old.signature });
+    expect(refused.status).toBe(401);
+    expect(refused.body.error.code).toBe('bad_signature');
+    // The old shape (data.paymentStatus, no data.status), however it is signed, is 400 naming data.status.
+    for (const text of [oldKashierText, kashierText]) {
+      const data: KashierData = {
+        merchantOrderId: id,
+        transactionId: `TX-${randomUUID().slice(0, 12)}`,
+        paymentStatus: 'SUCCESS',
+        amount: '250.00',
+        currency: 'EGP',
+        cardBrand: 'Master Card',
+        creationDate: new Date().toISOString(),
+      };
+      const keys = Object.keys(data).sort();
+      const signature = createHmac('sha256', KASHIER_SECRET).update(text(data, keys)).digest('hex');
+      const answer400 = await post('kashier', { event: 'pay', data: { ...data, signatureKeys: keys } }, { 'x-kashier-signature': signature });
+      expect(answer400.status).toBe(400);
+      expect(answer400.body.error.code).toBe('bad_request');
+      expect(answer400.body.error.message).toMatch(/data\.status/);
+    }
+    expect(await paymentSignals(id)).toEqual([]);
+    expect((await s.api('GET', `/v1/activations/${id}`)).body.state).toBe('awaiting_payment');
+
+    // Kashier's reference construction: accepted, signalled, and the activation completes.
+    const event = kashierEvent(id);
+    const accepted = await post('kashier', event.body, { 'x-kashier-signature': event.signature });
+    expect(accepted.status).toBe(200);
+    expect(accepted.body).toEqual({ received: true });
+    const final = await s.waitForState(id, 'activated');
+    expect(final.nextAction.type).toBe('none');
+    expect(await paymentSignals(id)).toContainEqual(
+      expect.objectContaining({ source: 'kashier', eventId: `kashier:${event.transactionId}`, amount: 250, currency: 'EGP' }),
+    );
   });
 
   test('Kashier: a signed event signals once; a replay is 200 and signals nothing', async () => {
@@ -113,7 +182,7 @@ describe('payment webhooks', () => {
     // Signed, but the fields the gateway acts on are not covered by the signature.
     const partial = structuredClone(event.body);
     partial.data.signatureKeys = ['amount', 'currency'];
-    const sig = createHmac('sha256', KASHIER_SECRET).update(`amount=250.00&currency=EGP`).digest('hex');
+    const sig = createHmac('sha256', KASHIER_SECRET).update('amount=250.00&currency=EGP').digest('hex');
     expect((await post('kashier', partial, { 'x-kashier-signature': sig })).status).toBe(400);
 
     expect((await post('kashier', '{"event":', { 'x-kashier-signature': event.signature, 'content-type': 'application/json' })).status).toBe(400);
@@ -122,7 +191,7 @@ describe('payment webhooks', () => {
 
   test('Kashier: a failed payment is acknowledged and ignored; an unknown activation gets 202 and a log line', async () => {
     const before = (await paymentSignals()).length;
-    const failed = kashierEvent(requestId, { paymentStatus: 'FAILED' });
+    const failed = kashierEvent(requestId, { status: 'FAILED' });
     const ignored = await post('kashier', failed.body, { 'x-kashier-signature': failed.signature });
     expect(ignored.status).toBe(200);
     expect(ignored.body.ignored).toMatch(/FAILED/);

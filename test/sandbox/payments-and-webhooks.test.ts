@@ -1,16 +1,27 @@
 // The payment page, the signed gateway webhooks (verified here with our own implementation of the
-// formulas in design.md §3, deliberately not importing sandbox/signatures.ts), and Vlens's status webhook.
+// formulas in design.md §3, deliberately not importing sandbox/signatures.ts: for Kashier, Kashier's
+// reference construction with the query-string package), and Vlens's status webhook.
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import queryString from 'query-string';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { base, CS, startReceiver, startTestSandbox, type HttpClient } from './helpers';
 
 const KASHIER_SECRET = 'test-kashier-secret';
 const FAWRY_KEY = 'test-fawry-key';
 
-function verifyKashier(rawBody: string, signature: string, secret: string): boolean {
+/** Kashier's reference check: sort signatureKeys, pick them from data, query-string's stringify, HMAC-SHA256. */
+function kashierText(data: Record<string, unknown> & { signatureKeys: string[] }): string {
+  const keys = [...data.signatureKeys].sort();
+  return queryString.stringify(Object.fromEntries(keys.filter((k) => k in data).map((k) => [k, data[k]])));
+}
+
+/** The old, wrong construction: `key=value` joined by `&`, nothing encoded. */
+const oldKashierText = (data: Record<string, unknown> & { signatureKeys: string[] }) =>
+  [...data.signatureKeys].sort().map((k) => `${k}=${String(data[k])}`).join('&');
+
+function verifyKashier(rawBody: string, signature: string, secret: string, text = kashierText): boolean {
   const { data } = JSON.parse(rawBody) as { data: Record<string, unknown> & { signatureKeys: string[] } };
-  const text = [...data.signatureKeys].sort().map((k) => `${k}=${String(data[k])}`).join('&');
-  const expected = Buffer.from(createHmac('sha256', secret).update(text).digest('hex'));
+  const expected = Buffer.from(createHmac('sha256', secret).update(text(data)).digest('hex'));
   const given = Buffer.from(signature);
   return expected.length === given.length && timingSafeEqual(expected, given);
 }
@@ -84,18 +95,28 @@ describe('payments and webhooks', () => {
     expect(signature).toMatch(/^[0-9a-f]{64}$/);
     expect(verifyKashier(raw, signature, KASHIER_SECRET)).toBe(true);
     expect(verifyKashier(raw, signature, 'another-secret')).toBe(false);
+    // Not the old construction: the signed values include some that percent-encoding changes.
+    expect(verifyKashier(raw, signature, KASHIER_SECRET, oldKashierText)).toBe(false);
 
     const body = JSON.parse(raw) as { event: string; data: Record<string, unknown> & { signatureKeys: string[] } };
     expect(body.event).toBe('pay');
     expect(body.data).toMatchObject({
       merchantOrderId: p.requestId,
-      paymentStatus: 'SUCCESS',
+      kashierOrderId: expect.stringMatching(/^\w+$/),
+      orderReference: expect.any(String),
+      transactionId: res.body.eventId,
+      status: 'SUCCESS',
       amount: '1500.00',
       currency: 'EGP',
       method: 'card',
-      transactionId: res.body.eventId,
+      cardBrand: 'Master Card',
+      creationDate: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
     });
-    expect(body.data.signatureKeys).toEqual([...body.data.signatureKeys].sort());
+    expect(body.data).not.toHaveProperty('paymentStatus');
+    // Every field sent in data is signed, the keys named in sorted order.
+    expect(body.data.signatureKeys).toEqual(Object.keys(body.data).filter((k) => k !== 'signatureKeys').sort());
+    expect(kashierText(body.data)).toContain('cardBrand=Master%20Card');
+    expect(kashierText(body.data)).toMatch(/creationDate=\d{4}-\d\d-\d\dT\d\d%3A\d\d%3A/);
     // Tampering breaks the signature.
     const tampered = raw.replace('"1500.00"', '"1.00"');
     expect(verifyKashier(tampered, signature, KASHIER_SECRET)).toBe(false);

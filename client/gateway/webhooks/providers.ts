@@ -83,7 +83,9 @@ function headerText(value: string | string[] | undefined): string | undefined {
 
 const SIGNATURE_KEY = /^[A-Za-z0-9_.-]{1,100}$/;
 /** The fields the gateway acts on must be covered by the signature, or a captured event could be re-aimed. */
-const KASHIER_MUST_BE_SIGNED = ['merchantOrderId', 'transactionId', 'paymentStatus'] as const;
+const KASHIER_MUST_BE_SIGNED = ['merchantOrderId', 'transactionId', 'status'] as const;
+/** Kashier's successful payment (`data.status`). */
+export const KASHIER_SUCCESS = 'SUCCESS';
 
 const kashierSchema = z.object({
   event: z.string().max(100).optional(),
@@ -92,17 +94,31 @@ const kashierSchema = z.object({
     merchantOrderId: z.string().min(1).max(200),
     // Short enough that `kashier:<id>` stays within the signal's 200-character eventId.
     transactionId: z.string().min(1).max(180),
-    paymentStatus: z.string().min(1).max(50),
+    status: z.string().min(1).max(50),
   }),
 });
 
 const isSignable = (value: unknown) =>
   (typeof value === 'string' && value.length <= 2000) || (typeof value === 'number' && Number.isFinite(value)) || typeof value === 'boolean';
 
+/**
+ * The shape an earlier version of design.md described (`data.paymentStatus`, no `data.status`). Kashier
+ * does not send it; it is refused by name rather than read, so nothing built that way is ever accepted.
+ */
+function refuseOldShape(json: unknown): void {
+  const data = typeof json === 'object' && json !== null ? (json as Record<string, unknown>).data : undefined;
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) return;
+  if (Object.hasOwn(data, 'paymentStatus') && !Object.hasOwn(data, 'status')) {
+    throw badRequest('not a Kashier webhook: data.status is missing (data.paymentStatus is not the Kashier payment outcome)');
+  }
+}
+
 export function readKashier(raw: Buffer, signatureHeader: string | string[] | undefined, secret: string): WebhookVerdict {
   const signature = headerText(signatureHeader);
   if (!signature) throw badSignature('missing x-kashier-signature header');
-  const body = parseWith(kashierSchema, parseRawJson(raw), 'Kashier webhook');
+  const json = parseRawJson(raw);
+  refuseOldShape(json);
+  const body = parseWith(kashierSchema, json, 'Kashier webhook');
   const data = body.data as Record<string, unknown>;
   const keys = body.data.signatureKeys;
   for (const key of keys) {
@@ -113,8 +129,8 @@ export function readKashier(raw: Buffer, signatureHeader: string | string[] | un
   if (!signaturesMatch(kashierSignature(data, keys, secret), signature)) throw badSignature('x-kashier-signature does not match');
 
   if (body.event !== undefined && body.event !== 'pay') return { kind: 'ignored', provider: 'kashier', reason: `event ${body.event}` };
-  if (body.data.paymentStatus !== 'SUCCESS') {
-    return { kind: 'ignored', provider: 'kashier', reason: `payment status ${body.data.paymentStatus}` };
+  if (body.data.status !== KASHIER_SUCCESS) {
+    return { kind: 'ignored', provider: 'kashier', reason: `status ${body.data.status}` };
   }
   return compact({
     kind: 'payment',

@@ -2,17 +2,29 @@
 // body as received, and compared in constant time. Neither signs a timestamp, so replays are caught by
 // the dedup record, not here.
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import queryString from 'query-string';
 
-/** Kashier: the `key=value` pairs named by the sorted signatureKeys, values from `data`, joined by `&`. */
-export function kashierCanonical(data: Record<string, unknown>, signatureKeys: readonly string[]): string {
-  return [...signatureKeys]
-    .sort()
-    .map((key) => `${key}=${String(data[key])}`)
-    .join('&');
+/** A value Kashier signs: text, a finite number or a boolean, serialised as query-string does. */
+export type KashierSignedValue = string | number | boolean;
+
+/**
+ * Kashier's canonical text, as Kashier's own reference code builds it: sort `signatureKeys`, pick
+ * those keys from `data`, and serialise them with query-string's `stringify` (keys sorted, values
+ * percent-encoded strictly per RFC 3986: space `%20`, `:` `%3A`, `!'()*` escaped). The real package,
+ * not a re-implementation: `encodeURIComponent` alone leaves `!'()*` as they are. Values are kept as
+ * received (a number signs as its JavaScript text, a boolean as `true`/`false`). The caller checks
+ * that every key names a plain value in `data`.
+ */
+export function kashierCanonical(data: Readonly<Record<string, unknown>>, signatureKeys: readonly string[]): string {
+  // Object.fromEntries defines own properties only: a key such as `__proto__` can never reach a prototype.
+  const picked = Object.fromEntries(
+    [...signatureKeys].sort().filter((key) => Object.hasOwn(data, key)).map((key) => [key, data[key] as KashierSignedValue]),
+  );
+  return queryString.stringify(picked);
 }
 
-/** Kashier: hex HMAC-SHA256 keyed with the merchant's webhook secret. */
-export function kashierSignature(data: Record<string, unknown>, signatureKeys: readonly string[], secret: string): string {
+/** Kashier: hex HMAC-SHA256 of the canonical text, keyed with the merchant's Payment API key. */
+export function kashierSignature(data: Readonly<Record<string, unknown>>, signatureKeys: readonly string[], secret: string): string {
   return createHmac('sha256', secret).update(kashierCanonical(data, signatureKeys), 'utf8').digest('hex');
 }
 
