@@ -14,7 +14,7 @@ export function loadRequest(ctx: SandboxContext, requestId: string): BusinessReq
   return request;
 }
 
-/** Approval gate for every step: pending 4030 (HTTP 403), rejected 4031, signed 4032. */
+/** Approval gate for every step: pending approval (code 403, as the legacy seed prints it), rejected 4031, signed 4032. */
 function assertActionable(request: BusinessRequestRecord): void {
   if (request.status === 'pending_approval') throw errors.notApproved();
   if (request.status === 'rejected') throw errors.rejected();

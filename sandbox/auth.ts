@@ -1,7 +1,10 @@
-// Vlens-surface authentication (part B): ApiKey on every call (401), Bearer on BusinessRequest calls
-// (present but unknown/expired -> 403; missing -> accepted unless requireBearer).
+// Vlens-surface authentication. ApiKey on every call: missing or wrong is 401 with the envelope, whose
+// message names the ApiKey. Bearer on BusinessRequest calls, refused as ASP.NET's JwtBearer refuses it:
+// 401 with no body (a missing Bearer is accepted unless requireBearer). A user token serves only the
+// request it was issued for, which is known once the body is parsed, hence the second check.
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
+import { callContext } from './call-context';
 import type { SandboxContext } from './context';
 import { errors } from './envelope';
 import { findToken } from './tokens';
@@ -12,6 +15,7 @@ function sameSecret(given: string, expected: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
+/** Before the body is read: the ApiKey, and that a Bearer, if sent, is a live access token. */
 export function authenticate(ctx: SandboxContext, request: FastifyRequest, path: string): void {
   const apiKey = request.headers['apikey'];
   if (typeof apiKey !== 'string' || !sameSecret(apiKey, ctx.opts.apiKey)) throw errors.badApiKey();
@@ -19,9 +23,20 @@ export function authenticate(ctx: SandboxContext, request: FastifyRequest, path:
 
   const authorization = request.headers.authorization;
   if (authorization === undefined) {
-    if (ctx.opts.requireBearer) throw errors.badToken('Missing bearer token');
+    if (ctx.opts.requireBearer) throw errors.bearerMissing();
     return;
   }
   const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
-  if (!match?.[1] || !findToken(ctx.state, ctx.opts, match[1], 'access')) throw errors.badToken();
+  const token = match?.[1] ? findToken(ctx.state, ctx.opts, match[1], 'access') : null;
+  if (!token) throw errors.badToken();
+  if (token.requestId !== null) callContext(request).boundRequestId = token.requestId;
+}
+
+/**
+ * Once the call names its request (body `requestId` or the `:id` in the path): a user token issued for
+ * another request is refused like an invalid one. A call naming no request fails validation instead.
+ */
+export function authorize(request: FastifyRequest, requestId: string | undefined): void {
+  const bound = callContext(request).boundRequestId;
+  if (bound !== undefined && requestId !== undefined && requestId !== bound) throw errors.badToken();
 }

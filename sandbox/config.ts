@@ -1,5 +1,6 @@
 // Sandbox configuration: one typed object, read once from env, overridable per call (tests pass options).
 import { z } from 'zod';
+import { DIALECTS, type DialectName } from './dialect';
 
 export interface SandboxOptions {
   /** Interface to bind; 127.0.0.1 so the sandbox is never reachable from the network by accident. */
@@ -8,9 +9,11 @@ export interface SandboxOptions {
   port: number;
   /** The tenant `ApiKey` every Vlens-surface call must carry. */
   apiKey: string;
+  /** How answers are worded: `ours` (Part B's codes) or `seed` (the shapes the Vlens seeds print); dialect.ts. */
+  dialect: DialectName;
   tokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
-  /** When true, a missing `Authorization: Bearer` on BusinessRequest calls is a 403 (Vlens docs send ApiKey only). */
+  /** When true, a missing `Authorization: Bearer` on BusinessRequest calls is an empty 401 (Vlens docs send ApiKey only). */
   requireBearer: boolean;
   /** Target of the payment-gateway webhook (Kashier or Fawry). `{gateway}` in the URL is replaced by the gateway name. null = do not send. */
   webhookUrl: string | null;
@@ -42,6 +45,7 @@ export const DEFAULT_OPTIONS: SandboxOptions = {
   host: '127.0.0.1',
   port: 4010,
   apiKey: 'sandbox-key',
+  dialect: 'ours',
   tokenTtlSeconds: 86_400,
   refreshTokenTtlSeconds: 604_800,
   requireBearer: false,
@@ -71,6 +75,7 @@ const envSchema = z.object({
   SANDBOX_HOST: z.string().min(1).optional(),
   SANDBOX_PORT: z.coerce.number().int().min(0).max(65_535).optional(),
   SANDBOX_API_KEY: z.string().min(1).optional(),
+  SANDBOX_DIALECT: z.enum(DIALECTS).optional(),
   SANDBOX_TOKEN_TTL_SECONDS: positiveNumber.optional(),
   SANDBOX_REFRESH_TOKEN_TTL_SECONDS: positiveNumber.optional(),
   SANDBOX_REQUIRE_BEARER: bool.optional(),
@@ -99,6 +104,7 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): Partial<Sa
     host: e.SANDBOX_HOST,
     port: e.SANDBOX_PORT,
     apiKey: e.SANDBOX_API_KEY,
+    dialect: e.SANDBOX_DIALECT,
     tokenTtlSeconds: e.SANDBOX_TOKEN_TTL_SECONDS,
     refreshTokenTtlSeconds: e.SANDBOX_REFRESH_TOKEN_TTL_SECONDS,
     requireBearer: e.SANDBOX_REQUIRE_BEARER,

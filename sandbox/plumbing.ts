@@ -1,8 +1,9 @@
 // Cross-cutting request handling: auth, fault injection, the call log, request logging, and the error
-// handlers that guarantee every failure (ours, Fastify's, or a bug) leaves as an envelope.
+// handlers that guarantee every failure (ours, Fastify's, or a bug) leaves as an envelope; the one
+// exception is a refused Bearer, an empty 401 as ASP.NET's JwtBearer answers it.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { authenticate } from './auth';
-import { callContext, isVlensSurface, pathOf, sendEnvelope } from './call-context';
+import { authenticate, authorize } from './auth';
+import { callContext, isVlensSurface, pathOf, sendAnswer, sendEnvelope } from './call-context';
 import type { SandboxContext } from './context';
 import { fail, VlensError } from './envelope';
 import type { Fault } from './faults';
@@ -20,12 +21,14 @@ export function registerPlumbing(app: FastifyInstance, ctx: SandboxContext): voi
     if (isVlensSurface(path)) authenticate(ctx, request, path);
   });
 
-  // Faults run after parsing, so the call log can name the requestId of a faulted call.
+  // Faults run after parsing, so the call log can name the requestId of a faulted call. A user token's
+  // binding to its request is checked first, once the request is known.
   app.addHook('preValidation', async (request, reply) => {
     const path = pathOf(request);
     if (!isVlensSurface(path)) return;
     const call = callContext(request);
     call.requestId = requestIdOf(request);
+    authorize(request, call.requestId);
     for (const fault of ctx.state.faults.fire(path)) {
       call.faultId = fault.id;
       if (fault.delayMs) await sleep(fault.delayMs);
@@ -56,10 +59,7 @@ export function registerPlumbing(app: FastifyInstance, ctx: SandboxContext): voi
   });
 
   app.setErrorHandler((error: FastifyError | VlensError, request, reply) => {
-    if (error instanceof VlensError) {
-      reply.headers(error.headers);
-      return sendEnvelope(reply, error.httpStatus, error.toEnvelope());
-    }
+    if (error instanceof VlensError) return sendAnswer(reply, error.toAnswer());
     return sendEnvelope(reply, ...fastifyErrorToEnvelope(error, ctx));
   });
 

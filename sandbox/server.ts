@@ -3,6 +3,7 @@
 import Fastify, { LogController, type FastifyInstance, type FastifyReply } from 'fastify';
 import { resolveOptions, type SandboxOptions } from './config';
 import type { SandboxContext } from './context';
+import { dialectFor } from './dialect';
 import { fail } from './envelope';
 import { registerPlumbing } from './plumbing';
 import { businessRequestRoutes } from './routes/business-request';
@@ -32,6 +33,8 @@ export interface RunningSandbox {
 const BODY_LIMIT_BYTES = 8 * 1024 * 1024;
 
 export function buildSandboxApp(opts: SandboxOptions, state: SandboxState, publicUrl: () => string) {
+  // First, so an unknown dialect fails start-up before anything listens.
+  const dialect = dialectFor(opts.dialect);
   const app: FastifyInstance = Fastify({
     logger: opts.log ? { level: 'info' } : false,
     // Our own onResponse line logs method, path and status only; Fastify's would log URLs with queries.
@@ -46,7 +49,7 @@ export function buildSandboxApp(opts: SandboxOptions, state: SandboxState, publi
   });
   const log: Logger = (level, message) => (level === 'warn' ? app.log.warn(message) : app.log.info(message));
   const webhooks = new WebhookSender(state, opts, log);
-  const ctx: SandboxContext = { state, opts, webhooks, publicUrl, log };
+  const ctx: SandboxContext = { state, opts, dialect, webhooks, publicUrl, log };
 
   // JSON only: a text/plain body is a 415, as on Vlens. `application/*+json` is JSON too (ASP.NET accepts it).
   app.removeContentTypeParser('text/plain');

@@ -6,12 +6,15 @@ import type { GeoPoint } from './geo';
 export type RequestStatus = 'pending_approval' | 'approved' | 'rejected' | 'customer_signed';
 export type Gateway = 'kashier' | 'fawry';
 
-/** `requeststatus` numbers. 2 and 4 are Vlens's documented values; 1 and 3 are our choice. */
+/**
+ * `requeststatus` numbers and names. 2 and 4 are Vlens's documented values, named as the seeds print them
+ * ("Customer Signed", with a space); 1 and 3 are our choice, named as the documented lifecycle does.
+ */
 export const REQUEST_STATUS: Record<RequestStatus, { code: number; name: string }> = {
-  pending_approval: { code: 1, name: 'PendingApproval' },
+  pending_approval: { code: 1, name: 'Pending Approval' },
   approved: { code: 2, name: 'Approved' },
   rejected: { code: 3, name: 'Rejected' },
-  customer_signed: { code: 4, name: 'CustomerSigned' },
+  customer_signed: { code: 4, name: 'Customer Signed' },
 };
 
 export interface BusinessRequestRecord {
@@ -74,6 +77,8 @@ export interface TokenRecord {
   kind: 'access' | 'refresh';
   audience: 'service' | 'user';
   subject: string;
+  /** A user token's request: it is refused on any other. null for service tokens (valid for every request). */
+  requestId: string | null;
   expiresAt: number;
 }
 
@@ -83,7 +88,11 @@ export interface CallRecord {
   path: string;
   /** 0 when a fault dropped the connection without any response. */
   httpStatus: number;
-  /** The envelope's error_code (null on success); null too for dropped calls. */
+  /**
+   * The error_code `ours` sends for this outcome (null or 0 on success), in either dialect: a seed answer that
+   * carries its error elsewhere (a string code, `data`, a message) is logged with our code. null for empty
+   * bodies (a refused Bearer) and dropped calls.
+   */
   errorCode: number | null;
   requestId?: string;
   /** Id of the injected fault that answered or dropped this call, if any. */

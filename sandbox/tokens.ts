@@ -11,34 +11,34 @@ export interface IssuedTokens {
   refreshTokenExpireInSeconds: number;
 }
 
+/** Who a token is for: a service (requestId null: any request), or an end user on one request. */
+export type TokenHolder = Pick<TokenRecord, 'audience' | 'subject' | 'requestId'>;
+
 const newToken = () => randomBytes(32).toString('base64url');
 
 export function issueAccessToken(
   state: SandboxState,
   opts: SandboxOptions,
-  audience: TokenRecord['audience'],
-  subject: string,
+  holder: TokenHolder,
 ): string {
   const token = newToken();
-  state.tokens.set(token, { kind: 'access', audience, subject, expiresAt: opts.now() + opts.tokenTtlSeconds * 1000 });
+  const { audience, subject, requestId } = holder;
+  state.tokens.set(token, { kind: 'access', audience, subject, requestId, expiresAt: opts.now() + opts.tokenTtlSeconds * 1000 });
   return token;
 }
 
-export function issueTokenPair(
-  state: SandboxState,
-  opts: SandboxOptions,
-  audience: TokenRecord['audience'],
-  subject: string,
-): IssuedTokens {
+export function issueTokenPair(state: SandboxState, opts: SandboxOptions, holder: TokenHolder): IssuedTokens {
   const refreshToken = newToken();
+  const { audience, subject, requestId } = holder;
   state.tokens.set(refreshToken, {
     kind: 'refresh',
     audience,
     subject,
+    requestId,
     expiresAt: opts.now() + opts.refreshTokenTtlSeconds * 1000,
   });
   return {
-    accessToken: issueAccessToken(state, opts, audience, subject),
+    accessToken: issueAccessToken(state, opts, holder),
     expireInSeconds: opts.tokenTtlSeconds,
     refreshToken,
     refreshTokenExpireInSeconds: opts.refreshTokenTtlSeconds,

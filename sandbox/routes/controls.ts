@@ -38,7 +38,12 @@ export function controlRoutes(app: FastifyInstance, ctx: SandboxContext): void {
       customerSignedAt: null,
     };
     state.requests.set(record.requestId, record);
-    const accessToken = issueAccessToken(state, ctx.opts, 'user', record.transactionId);
+    // Bound to this request: refused (401) on any other.
+    const accessToken = issueAccessToken(state, ctx.opts, {
+      audience: 'user',
+      subject: record.transactionId,
+      requestId: record.requestId,
+    });
     return reply.code(201).send({ requestId: record.requestId, transactionId: record.transactionId, accessToken });
   });
 

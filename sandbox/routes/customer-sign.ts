@@ -1,5 +1,6 @@
-// The current activation flavour: the four CustomerSign/Step* endpoints (part A, rules of part B).
-import type { FastifyInstance } from 'fastify';
+// The current activation flavour: the four CustomerSign/Step* endpoints (part A, rules of part B). Each
+// step's answer, and the answer for any rule it breaks, is worded by the dialect.
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import {
   loadRequest,
   requestOtpStrict,
@@ -7,9 +8,9 @@ import {
   validateOtp,
   validatePayment,
 } from '../activation';
-import { sendEnvelope } from '../call-context';
+import { answerStep } from '../call-context';
 import type { SandboxContext } from '../context';
-import { ok } from '../envelope';
+import type { Answer } from '../envelope';
 import { decodeImages } from '../liveness';
 import {
   parseBody,
@@ -20,13 +21,15 @@ import {
 } from '../schemas';
 
 const BASE = '/api/BusinessRequest/CustomerSign';
-export const LIVENESS_OK = 'Liveness re-validation successful. Proceed to OTP request.';
 
 export function customerSignRoutes(app: FastifyInstance, ctx: SandboxContext): void {
+  const say = ctx.dialect.customerSign;
+  const step = (reply: FastifyReply, run: () => Answer) => answerStep(reply, run, say.refused);
+
   app.post(`${BASE}/StepRequestOtp`, async (request, reply) => {
     const body = parseBody(requestOtpSchema, request.body);
-    const otp = requestOtpStrict(ctx, loadRequest(ctx, body.requestId), body.geoLocation);
-    return sendEnvelope(reply, 200, ok({ otpRequestId: otp.otpRequestId }));
+    const record = loadRequest(ctx, body.requestId);
+    return step(reply, () => say.otpSent(requestOtpStrict(ctx, record, body.geoLocation).otpRequestId));
   });
 
   // One Vlens doc spells the path `StepRevalidteLiveness`; both spellings are served.
@@ -34,22 +37,26 @@ export function customerSignRoutes(app: FastifyInstance, ctx: SandboxContext): v
     app.post(`${BASE}/${name}`, async (request, reply) => {
       const body = parseBody(revalidateLivenessSchema, request.body);
       const decoded = decodeImages(body.scanTransaction, ctx.opts.maxImageBytes);
-      revalidateLiveness(ctx, loadRequest(ctx, body.requestId), decoded, body.geoLocation);
-      // The documented success uses error_code 0, not null.
-      return sendEnvelope(reply, 200, ok(LIVENESS_OK, 0));
+      const record = loadRequest(ctx, body.requestId);
+      return step(reply, () => {
+        revalidateLiveness(ctx, record, decoded, body.geoLocation);
+        return say.livenessPassed();
+      });
     });
   }
 
   app.post(`${BASE}/StepValidateOtp`, async (request, reply) => {
     const body = parseBody(validateOtpSchema, request.body);
-    const link = validateOtp(ctx, loadRequest(ctx, body.requestId), body.otpRequestId, body.otpCode);
-    return sendEnvelope(reply, 200, ok(link));
+    const record = loadRequest(ctx, body.requestId);
+    return step(reply, () => say.otpValidated(validateOtp(ctx, record, body.otpRequestId, body.otpCode)));
   });
 
   app.post(`${BASE}/StepValidatePayment`, async (request, reply) => {
     const body = parseBody(validatePaymentSchema, request.body);
     const record = loadRequest(ctx, body.requestId);
-    validatePayment(ctx, record);
-    return sendEnvelope(reply, 200, ok({ isActive: true, isValidPayment: true, requestId: record.requestId }));
+    return step(reply, () => {
+      validatePayment(ctx, record);
+      return say.paymentValidated(record.requestId);
+    });
   });
 }

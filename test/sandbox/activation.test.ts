@@ -76,7 +76,7 @@ describe.each(drivers)('activation rules, %s flavour', (_name, makeDriver) => {
     }
 
     const byId = await http.get(`/api/BusinessRequest/GetBusinessRequestById/${s.requestId}`);
-    expect(byId.body.data).toMatchObject({ requeststatus: 4, requestStatusName: 'CustomerSigned', hasPaymentCheckPerRequestFeature: true });
+    expect(byId.body.data).toMatchObject({ requeststatus: 4, requestStatusName: 'Customer Signed', hasPaymentCheckPerRequestFeature: true });
 
     // StepValidatePayment after success: success again, no change.
     const again = await driver.validatePayment(s.requestId, s.transactionId);
@@ -267,14 +267,17 @@ describe.each(drivers)('activation rules, %s flavour', (_name, makeDriver) => {
     expect(ok.status).toBe(200);
   });
 
-  it('request not approved: HTTP 403 / 4030; rejected 4031; unknown 404 / 4040', async () => {
+  it('request not approved: HTTP 403 with the legacy seed\'s envelope (code 403); rejected 4031; unknown 404 / 4040', async () => {
     const pending = await http.seed({ status: 'pending_approval' });
-    expect(errorOf(await driver.requestOtp(pending.requestId))).toEqual({
-      status: 403,
-      code: 4030,
-      message: 'This request is pending approval form admin',
+    const notApproved = await driver.requestOtp(pending.requestId);
+    expect(notApproved.status).toBe(403);
+    expect(notApproved.body).toEqual({
+      data: null,
+      error_code: 403,
+      error_message: 'This request is pending approval form admin',
+      error_descriptions: null,
     });
-    expect(errorOf(await driver.validatePayment(pending.requestId, pending.transactionId))).toMatchObject({ status: 403, code: 4030 });
+    expect(errorOf(await driver.validatePayment(pending.requestId, pending.transactionId))).toMatchObject({ status: 403, code: 403 });
     const rejected = await http.seed({ status: 'rejected' });
     expect(errorOf(await driver.requestOtp(rejected.requestId))).toEqual({ status: 200, code: 4031, message: 'Request is rejected' });
     const unknown = await driver.requestOtp('0f0f0f0f-0000-4000-8000-000000000000');
@@ -351,9 +354,15 @@ describe('current flavour specifics', () => {
       },
     });
     const pending = await http.seed({ status: 'pending_approval' });
-    expect((await http.get(`/api/BusinessRequest/GetBusinessRequestById/${pending.requestId}`)).body.data).toMatchObject({ requeststatus: 1 });
+    expect((await http.get(`/api/BusinessRequest/GetBusinessRequestById/${pending.requestId}`)).body.data).toMatchObject({
+      requeststatus: 1,
+      requestStatusName: 'Pending Approval',
+    });
     const rejected = await http.seed({ status: 'rejected' });
-    expect((await http.get(`/api/BusinessRequest/GetBusinessRequestById/${rejected.requestId}`)).body.data).toMatchObject({ requeststatus: 3 });
+    expect((await http.get(`/api/BusinessRequest/GetBusinessRequestById/${rejected.requestId}`)).body.data).toMatchObject({
+      requeststatus: 3,
+      requestStatusName: 'Rejected',
+    });
     expect((await http.get('/api/BusinessRequest/GetBusinessRequestById/0f0f0f0f-0000-4000-8000-000000000000')).status).toBe(404);
   });
 });

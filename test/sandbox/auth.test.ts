@@ -1,6 +1,17 @@
-// Authentication rules of part B: ApiKey (401), Bearer (403), requireBearer mode, token life, login and refresh.
+// Authentication rules of part B: ApiKey (401 envelope naming it), Bearer (401, empty body), user tokens
+// bound to their request, requireBearer mode, token life, login and refresh.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { API_KEY, base, CS, errorOf, fakeClock, startTestSandbox, type HttpClient } from './helpers';
+import {
+  API_KEY,
+  base,
+  bearerRefusal,
+  CS,
+  errorOf,
+  fakeClock,
+  INVALID_TOKEN,
+  startTestSandbox,
+  type HttpClient,
+} from './helpers';
 
 const LOGIN = { tenancyName: 'sandbox', userNameOrEmailAddress: 'admin', password: 'sandbox-password' };
 type Tokens = { accessToken: string; expireInSeconds: number; refreshToken: string; refreshTokenExpireInSeconds: number };
@@ -27,30 +38,62 @@ describe('auth (default mode: Bearer optional)', () => {
       ] as const) {
         const res = await http.request(method, path, method === 'POST' ? base(s.requestId) : undefined, headers);
         expect(res.status).toBe(401);
-        expect(res.body).toEqual({ data: null, error_code: 401, error_message: expect.any(String), error_descriptions: null });
+        expect(res.body).toEqual({ data: null, error_code: 401, error_message: 'Invalid or missing ApiKey', error_descriptions: null });
       }
     }
   });
 
-  it('ApiKey alone is accepted; a valid Bearer is accepted; an unknown Bearer is 403', async () => {
+  it('ApiKey alone is accepted; a valid Bearer is accepted; an unknown or malformed Bearer is an empty 401', async () => {
     const s = await http.seed();
     expect((await http.post(`${CS}/StepRequestOtp`, base(s.requestId))).body.error_code).toBeNull();
     const withToken = await http.post(`${CS}/StepRequestOtp`, base(s.requestId), { ApiKey: API_KEY, Authorization: `Bearer ${s.accessToken}` });
     expect(withToken.body.error_code).toBeNull();
     for (const authorization of ['Bearer not-a-token', 'Bearer ', 'Basic abc', s.accessToken]) {
       const res = await http.post(`${CS}/StepRequestOtp`, base(s.requestId), { ApiKey: API_KEY, Authorization: authorization });
-      expect(errorOf(res)).toMatchObject({ status: 403, code: 403 });
-      expect(res.body.data).toBeNull();
+      expect(bearerRefusal(res), authorization).toEqual(INVALID_TOKEN);
+      expect(res.headers.get('content-length')).toBe('0');
     }
+    // A wrong ApiKey is still the envelope, even beside a bad Bearer: the ApiKey is checked first.
+    const both = await http.post(`${CS}/StepRequestOtp`, base(s.requestId), { ApiKey: 'wrong', Authorization: 'Bearer nope' });
+    expect(both.status).toBe(401);
+    expect(both.body).toMatchObject({ error_code: 401, error_message: 'Invalid or missing ApiKey' });
   });
 
-  it('an expired Bearer is 403', async () => {
+  it('an expired Bearer is an empty 401, logged without an error code', async () => {
     const s = await http.seed();
     const headers = { ApiKey: API_KEY, Authorization: `Bearer ${s.accessToken}` };
     clock.advance(59_999);
     expect((await http.post(`${CS}/StepRequestOtp`, base(s.requestId), headers)).status).toBe(200);
     clock.advance(1);
-    expect(errorOf(await http.post(`${CS}/StepRequestOtp`, base(s.requestId), headers))).toMatchObject({ status: 403, code: 403 });
+    expect(bearerRefusal(await http.post(`${CS}/StepRequestOtp`, base(s.requestId), headers))).toEqual(INVALID_TOKEN);
+    // Refused before the body is read, so the log cannot name the request.
+    const calls = await http.get<{ httpStatus: number; errorCode: number | null; requestId?: string }[]>('/sandbox/calls', {});
+    expect(calls.body.at(-1)).toEqual(expect.objectContaining({ httpStatus: 401, errorCode: null }));
+    expect(calls.body.at(-1)?.requestId).toBeUndefined();
+  });
+
+  it("a user token is bound to its request: user A's token on request B is an empty 401, on every BusinessRequest route", async () => {
+    const a = await http.seed();
+    const b = await http.seed();
+    const asA = { ApiKey: API_KEY, Authorization: `Bearer ${a.accessToken}` };
+    expect((await http.post(`${CS}/StepRequestOtp`, base(a.requestId), asA)).body.error_code).toBeNull();
+    expect((await http.get(`/api/BusinessRequest/GetBusinessRequestById/${a.requestId}`, asA)).status).toBe(200);
+    for (const res of [
+      await http.post(`${CS}/StepRequestOtp`, base(b.requestId), asA),
+      await http.post(`${CS}/StepValidatePayment`, base(b.requestId), asA),
+      await http.post('/api/BusinessRequest/Activate', base(b.requestId), asA),
+      await http.get(`/api/BusinessRequest/GetBusinessRequestById/${b.requestId}`, asA),
+      await http.get(`/api/BusinessRequest/GetBusinessRequestById/${b.requestId.toUpperCase()}`, asA),
+      // An unknown request is not A's either.
+      await http.post(`${CS}/StepRequestOtp`, base('0f0f0f0f-0000-4000-8000-000000000000'), asA),
+    ]) {
+      expect(bearerRefusal(res)).toEqual(INVALID_TOKEN);
+    }
+    // Nothing happened to B: no OTP was sent.
+    expect((await http.get<{ smsSent: number }>(`/sandbox/requests/${b.requestId}`, {})).body.smsSent).toBe(0);
+    // The refused call is logged under B, without an error code.
+    const calls = await http.get<{ httpStatus: number; errorCode: number | null }[]>(`/sandbox/calls?requestId=${b.requestId}`, {});
+    expect(calls.body[0]).toMatchObject({ httpStatus: 401, errorCode: null });
   });
 
   it('credentials Login issues tokens; RefreshToken issues a new access token; both expire', async () => {
@@ -68,8 +111,12 @@ describe('auth (default mode: Bearer optional)', () => {
     const asService = { ApiKey: API_KEY, Authorization: `Bearer ${tokens.accessToken}` };
     expect((await http.get(`/api/BusinessRequest/GetBusinessRequestById/${s.requestId}`, asService)).status).toBe(200);
 
+    // A service token serves every request.
+    const other = await http.seed();
+    expect((await http.post(`${CS}/StepRequestOtp`, base(other.requestId), asService)).body.error_code).toBeNull();
+
     clock.advance(60_000);
-    expect((await http.get(`/api/BusinessRequest/GetBusinessRequestById/${s.requestId}`, asService)).status).toBe(403);
+    expect(bearerRefusal(await http.get(`/api/BusinessRequest/GetBusinessRequestById/${s.requestId}`, asService))).toEqual(INVALID_TOKEN);
     const refreshed = await http.post('/api/credentials/RefreshToken', { refreshToken: tokens.refreshToken });
     expect(refreshed.body.error_code).toBeNull();
     const next = refreshed.body.data as { accessToken: string; expireInSeconds: number };
@@ -96,14 +143,20 @@ describe('auth (default mode: Bearer optional)', () => {
     expect(errorOf(await http.post('/api/credentials/Login', { tenancyName: 'sandbox' }))).toMatchObject({ status: 400, code: 4000 });
   });
 
-  it('DigitalIdentity Login issues a user token for a seeded transactionId or requestId', async () => {
+  it('DigitalIdentity Login issues a user token for a seeded transactionId or requestId, bound to that request (refreshed too)', async () => {
     const s = await http.seed();
+    const other = await http.seed();
     for (const body of [{ transactionId: s.transactionId }, { requestId: s.requestId }]) {
       const res = await http.post('/api/DigitalIdentity/Login', body);
       expect(res.body.error_code).toBeNull();
-      const { accessToken } = res.body.data as Tokens;
+      const { accessToken, refreshToken } = res.body.data as Tokens;
       const call = await http.post(`${CS}/StepRequestOtp`, base(s.requestId), { ApiKey: API_KEY, Authorization: `Bearer ${accessToken}` });
       expect(call.body.error_code).toBeNull();
+      const refreshed = (await http.post('/api/credentials/RefreshToken', { refreshToken })).body.data as Tokens;
+      for (const token of [accessToken, refreshed.accessToken]) {
+        const elsewhere = await http.post(`${CS}/StepRequestOtp`, base(other.requestId), { ApiKey: API_KEY, Authorization: `Bearer ${token}` });
+        expect(bearerRefusal(elsewhere)).toEqual(INVALID_TOKEN);
+      }
     }
     expect(errorOf(await http.post('/api/DigitalIdentity/Login', { transactionId: '0f0f0f0f-0000-4000-8000-000000000000' }))).toMatchObject({ status: 401 });
     expect(errorOf(await http.post('/api/DigitalIdentity/Login', {}))).toMatchObject({ status: 400, code: 4000 });
@@ -120,9 +173,10 @@ describe('auth in requireBearer mode', () => {
   });
   afterAll(async () => close());
 
-  it('a missing Bearer is 403; the seeded user token works; credentials routes need only ApiKey', async () => {
+  it('a missing Bearer is an empty 401 (challenge without an error); the seeded user token works; credentials routes need only ApiKey', async () => {
     const s = await http.seed();
-    expect(errorOf(await http.post(`${CS}/StepRequestOtp`, base(s.requestId)))).toMatchObject({ status: 403, code: 403 });
+    expect(bearerRefusal(await http.post(`${CS}/StepRequestOtp`, base(s.requestId)))).toEqual({ status: 401, body: '', challenge: 'Bearer' });
+    expect(bearerRefusal(await http.get(`/api/BusinessRequest/GetBusinessRequestById/${s.requestId}`))).toMatchObject({ status: 401, body: '' });
     const ok = await http.post(`${CS}/StepRequestOtp`, base(s.requestId), { ApiKey: API_KEY, Authorization: `Bearer ${s.accessToken}` });
     expect(ok.body.error_code).toBeNull();
     expect((await http.post('/api/credentials/Login', LOGIN)).status).toBe(200);

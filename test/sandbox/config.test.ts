@@ -10,6 +10,7 @@ describe('sandbox config', () => {
       host: '127.0.0.1',
       port: 4010,
       apiKey: 'sandbox-key',
+      dialect: 'ours',
       tokenTtlSeconds: 86_400,
       requireBearer: false,
       webhookUrl: null,
@@ -29,6 +30,7 @@ describe('sandbox config', () => {
     const env = {
       SANDBOX_PORT: '4999',
       SANDBOX_API_KEY: 'k',
+      SANDBOX_DIALECT: 'seed',
       SANDBOX_REQUIRE_BEARER: 'true',
       SANDBOX_TOKEN_TTL_SECONDS: '30',
       SANDBOX_WEBHOOK_URL: 'http://127.0.0.1:3000/v1/webhooks/{gateway}',
@@ -42,6 +44,7 @@ describe('sandbox config', () => {
     expect(optionsFromEnv(env)).toEqual({
       port: 4999,
       apiKey: 'k',
+      dialect: 'seed',
       requireBearer: true,
       tokenTtlSeconds: 30,
       webhookUrl: 'http://127.0.0.1:3000/v1/webhooks/{gateway}',
@@ -51,12 +54,20 @@ describe('sandbox config', () => {
       otpTtlSeconds: 2,
     });
     expect(resolveOptions({ port: 0, apiKey: undefined, webhookUrl: null }, env)).toMatchObject({ port: 0, apiKey: 'k', webhookUrl: null });
+    expect(resolveOptions({ dialect: 'ours' }, env).dialect).toBe('ours');
   });
 
   it('rejects invalid env values by name', () => {
     expect(() => optionsFromEnv({ SANDBOX_PORT: 'abc' })).toThrow(/SANDBOX_PORT/);
     expect(() => optionsFromEnv({ SANDBOX_REQUIRE_BEARER: 'maybe' })).toThrow(/SANDBOX_REQUIRE_BEARER/);
     expect(() => optionsFromEnv({ SANDBOX_WEBHOOK_URL: 'not a url' })).toThrow(/SANDBOX_WEBHOOK_URL/);
+    for (const bad of ['Seed', 'theirs', 'toString', '__proto__']) {
+      expect(() => optionsFromEnv({ SANDBOX_DIALECT: bad })).toThrow(/SANDBOX_DIALECT/);
+    }
+  });
+
+  it('an unknown dialect given as an option fails start-up, naming it, before anything listens', async () => {
+    await expect(startTestSandbox({ dialect: 'theirs' as 'ours' })).rejects.toThrow(/SANDBOX_DIALECT/);
   });
 
   it('binds to 127.0.0.1, picks a free port with port 0, and uses SANDBOX_PUBLIC_URL for payment links', async () => {

@@ -163,6 +163,12 @@ export const drivers = [
   ['legacy-activate', legacyDriver],
 ] as const;
 
+/** A Bearer refused as ASP.NET's JwtBearer refuses it: HTTP 401, no body at all, a Bearer challenge. */
+export function bearerRefusal(res: Res<unknown>): { status: number; body: unknown; challenge: string | null } {
+  return { status: res.status, body: res.body, challenge: res.headers.get('www-authenticate') };
+}
+export const INVALID_TOKEN = { status: 401, body: '', challenge: 'Bearer error="invalid_token"' };
+
 /** Expect a well-formed error envelope. */
 export function errorOf(res: Res): { status: number; code: number | null; message: string | null } {
   return { status: res.status, code: res.body.error_code, message: res.body.error_message };

@@ -1,11 +1,12 @@
-// The CLI entry (`npm run sandbox`): prints its URL, serves, and exits 0 on SIGTERM / SIGINT.
+// The CLI entry (`npm run sandbox`): prints its URL, serves, and exits 0 on SIGTERM / SIGINT; a bad
+// environment fails start-up with exit code 1, naming the variable.
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 
 function runSandboxProcess(signal: NodeJS.Signals) {
   return new Promise<{ url: string; code: number | null; status: number }>((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'sandbox/main.ts'], {
-      env: { ...process.env, SANDBOX_PORT: '0', SANDBOX_WEBHOOK_URL: '', SANDBOX_VLENS_WEBHOOK_URL: '' },
+      env: { ...process.env, SANDBOX_PORT: '0', SANDBOX_WEBHOOK_URL: '', SANDBOX_VLENS_WEBHOOK_URL: '', SANDBOX_DIALECT: '' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
@@ -45,5 +46,19 @@ describe('sandbox/main.ts', () => {
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(status).toBe(200);
     expect(code).toBe(0);
+  });
+
+  it('refuses to start with an unknown SANDBOX_DIALECT, naming the variable', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'sandbox/main.ts'], {
+      env: { ...process.env, SANDBOX_PORT: '0', SANDBOX_DIALECT: 'theirs' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(code).toBe(1);
+    expect(out).toMatch(/SANDBOX_DIALECT/);
+    expect(out).not.toMatch(/listening on/);
   });
 });

@@ -1,17 +1,17 @@
 // "What the seed examples must keep working" (vlens-api.md): the documented StepRequestOtp example,
-// byte for byte, with the ApiKey header alone.
+// byte for byte, with the ApiKey header alone, in both dialects.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestSandbox, type HttpClient } from './helpers';
 
 const EXAMPLE_BODY =
   '{"geoLocation":{"latitude":30.0444,"longitude":31.2357},"userDeviceUtcTime":"2025-01-15T10:30:00Z","requestId":"81f404b3-d7dc-4f08-b4fe-934853c86282"}';
 
-describe('the documented seed example', () => {
+describe.each(['ours', 'seed'] as const)('the documented seed example, %s dialect', (dialect) => {
   let http: HttpClient;
   let url: string;
   let close: () => Promise<void>;
   beforeAll(async () => {
-    const started = await startTestSandbox();
+    const started = await startTestSandbox({ dialect });
     http = started.http;
     url = started.url;
     close = () => started.sandbox.close();
