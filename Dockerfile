@@ -1,69 +1,53 @@
-# syntax=docker/dockerfile:1.7
 # One image for the app processes of docker-compose.yml: the worker (default command), the HTTP gateway,
-# the codec server and the Vlens sandbox (each service picks its command). Node 20, as package.json says.
+# the codec server and the Vlens sandbox (each service picks its command), all plain `node dist/...`.
+# Node 20, as package.json says.
 #
 #   docker build -t vlens-activation .
+#   docker build --build-arg NODE_IMAGE=registry.example/node:20-bookworm-slim -t vlens-activation .
 #
-# Stages: deps (npm ci from the lock file) -> build (the workflow bundle, written once at build time so
-# a worker starts without webpack) -> runtime (non-root `node` user, NODE_ENV=production).
+# Works on Docker's classic builder and on BuildKit alike: no `# syntax=` line (no frontend image to pull),
+# no heredocs, no --link/--chmod; every file it adds lives in the repository (scripts/docker/).
+# Stages: build (npm ci with dev dependencies, `npm run build`: type-check, esbuild to dist/, the
+# prebuilt workflow bundles) -> runtime (production dependencies only, dist/, non-root `node` user).
+# scripts/docker/ci.sh builds it in CI, offline, against a NODE_IMAGE made from Debian packages.
 ARG NODE_IMAGE=node:20-bookworm-slim
 
-FROM ${NODE_IMAGE} AS deps
+FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-# tsx runs the TypeScript entry points at runtime, and it is a devDependency: install the whole lock file.
-RUN npm ci --no-audit --no-fund && npm cache clean --force
-
-FROM deps AS build
+RUN npm ci --no-audit --no-fund
 COPY . .
-# The prebuilt workflow bundle (WORKFLOW_BUNDLE_PATH): bundleActivationWorkflows() from worker/create-worker.ts.
-RUN npx tsx scripts/build-workflow-bundle.ts dist/workflow-bundle.js
+# tsc -p tsconfig.build.json (type-check) + scripts/build.ts: dist/{worker,client,codec,sandbox}/*.js with
+# source maps, dist/workflow-bundle.js and dist/workflow-bundle-tracing.js (scripts/build-workflow-bundle.ts).
+RUN npm run build
 
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production \
+    NODE_OPTIONS=--enable-source-maps \
     WORKFLOW_BUNDLE_PATH=/app/dist/workflow-bundle.js \
     DATA_DIR=/data \
     GATEWAY_DATA_DIR=/data
 WORKDIR /app
-COPY --from=deps --chown=node:node /app/node_modules ./node_modules
-COPY --from=build --chown=node:node /app/package.json /app/package-lock.json /app/tsconfig.json ./
-COPY --from=build --chown=node:node /app/workflows ./workflows
-COPY --from=build --chown=node:node /app/activities ./activities
-COPY --from=build --chown=node:node /app/worker ./worker
-COPY --from=build --chown=node:node /app/client ./client
-COPY --from=build --chown=node:node /app/codec ./codec
-COPY --from=build --chown=node:node /app/sandbox ./sandbox
-COPY --from=build --chown=node:node /app/dist/workflow-bundle.js ./dist/workflow-bundle.js
-
-# Worker health: Temporal answers and this container's worker (SDK identity "<pid>@<hostname>") is
-# among the task queue's pollers. Plain JS, so the check does not pay for a TypeScript compile.
-COPY --chown=node:node <<'EOF' /app/docker/worker-healthcheck.mjs
-import os from 'node:os';
-import { Connection } from '@temporalio/client';
-import { loadClientConnectConfig } from '@temporalio/envconfig';
-
-const { connectionOptions, namespace } = loadClientConnectConfig({ overrideEnvVars: process.env });
-const connection = await Connection.connect({ address: 'localhost:7233', ...connectionOptions, connectTimeout: 3000 });
-try {
-  const answer = await connection.workflowService.describeTaskQueue({
-    namespace: namespace ?? 'default',
-    taskQueue: { name: process.env.TEMPORAL_TASK_QUEUE || 'vlens-activation' },
-    taskQueueType: 1, // TASK_QUEUE_TYPE_WORKFLOW
-  });
-  const mine = (answer.pollers ?? []).some((p) => (p.identity ?? '').endsWith(`@${os.hostname()}`));
-  if (!mine) {
-    console.error('this worker is not polling its task queue yet');
-    process.exit(1);
-  }
-} finally {
-  await connection.close();
-}
-EOF
+COPY package.json package-lock.json ./
+COPY scripts/docker/prune-node-modules.sh /tmp/prune-node-modules.sh
+# Production dependencies only, exactly as locked; no install scripts (nothing in the production tree needs
+# one: Temporal's native module ships prebuilt). Pruned and the npm cache dropped in the same layer.
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
+    && sh /tmp/prune-node-modules.sh node_modules \
+    && npm cache clean --force \
+    && rm -rf /tmp/prune-node-modules.sh /root/.npm /tmp/node-compile-cache
+COPY --from=build /app/dist ./dist
+COPY scripts/docker/healthcheck.mjs ./docker/healthcheck.mjs
 
 # State lives on volumes: /data (development codec key, the gateway's file dedup record) and /images (the
 # claim-check store the gateway and the worker share). Created here, owned by `node`, because a new named
-# volume copies the ownership of the directory it is mounted on.
-RUN mkdir -p /data /images && chown node:node /data /images
+# volume copies the ownership of the directory it is mounted on. The application files stay root-owned,
+# read-only to the process. `vlens-activation` (the CLI, package.json bin) is on PATH for `docker exec`.
+RUN mkdir -p /data /images && chown node:node /data /images \
+    && ln -s /app/dist/client/cli.js /usr/local/bin/vlens-activation
 VOLUME ["/data", "/images"]
 USER node
-CMD ["npx", "tsx", "worker/main.ts"]
+# Which process this container runs decides what healthy means (docker/healthcheck.mjs): the worker polls
+# its task queue; the gateway, codec server and sandbox answer their health URL.
+HEALTHCHECK --interval=30s --timeout=10s --start-period=60s --retries=3 CMD ["node", "/app/docker/healthcheck.mjs"]
+CMD ["node", "dist/worker/main.js"]

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
-// Entry of the `vlens-activation` bin (package.json). The CLI is TypeScript; tsx's loader is registered
-// in-process so no build step is needed, then the exit code of the command becomes the process's.
+// The CLI from the TypeScript sources, for development and the tests (`node client/cli-bin.mjs ...`):
+// tsx's loader is registered in-process so no build step is needed, then the exit code of the command
+// becomes the process's. The package's `vlens-activation` bin is the compiled dist/client/cli.js
+// (`npm run build`, scripts/build.ts), which runs the same runCliProcess with plain node, as the image does.
 import process from 'node:process';
 import { register } from 'tsx/esm/api';
 

@@ -1,16 +1,24 @@
-// Writes the prebuilt workflow bundle a production worker loads through WORKFLOW_BUNDLE_PATH, so the
-// container starts without running webpack (seconds of CPU and a few hundred MB of memory per start).
-// The Dockerfile runs it at image build time: `tsx scripts/build-workflow-bundle.ts [out-file]`
-// (default dist/workflow-bundle.js). It bundles exactly what the worker would bundle at start-up.
+// Writes the prebuilt workflow bundle a production worker loads (WORKFLOW_BUNDLE_PATH, or the one beside a
+// compiled worker in dist/), so the worker starts without running webpack (seconds of CPU and a few hundred
+// MB of memory per start). `npm run build` (scripts/build.ts) writes both bundles; by hand:
+// `tsx scripts/build-workflow-bundle.ts [out-file] [--tracing]` (default dist/workflow-bundle.js, or
+// dist/workflow-bundle-tracing.js with --tracing). It bundles exactly what the worker would bundle at
+// start-up; the tracing bundle also carries the OpenTelemetry workflow interceptors (workflows/tracing-interceptors.ts),
+// which a prebuilt bundle must include itself (Worker.create ignores interceptors.workflowModules then).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { bundleActivationWorkflows } from '../worker/create-worker';
+import { WORKFLOW_TRACING_MODULE } from '../worker/tracing';
 
 const ROOT = path.resolve(new URL('..', import.meta.url).pathname);
 export const DEFAULT_BUNDLE_PATH = path.join(ROOT, 'dist', 'workflow-bundle.js');
+export const DEFAULT_TRACING_BUNDLE_PATH = path.join(ROOT, 'dist', 'workflow-bundle-tracing.js');
 
-export async function buildWorkflowBundle(outFile = DEFAULT_BUNDLE_PATH): Promise<{ path: string; bytes: number }> {
-  const { code } = await bundleActivationWorkflows();
+export async function buildWorkflowBundle(
+  outFile = DEFAULT_BUNDLE_PATH,
+  options: { tracing?: boolean } = {},
+): Promise<{ path: string; bytes: number }> {
+  const { code } = await bundleActivationWorkflows(options.tracing ? { workflowInterceptorModules: [WORKFLOW_TRACING_MODULE] } : {});
   mkdirSync(path.dirname(outFile), { recursive: true });
   writeFileSync(outFile, code);
   return { path: outFile, bytes: Buffer.byteLength(code) };
@@ -18,11 +26,14 @@ export async function buildWorkflowBundle(outFile = DEFAULT_BUNDLE_PATH): Promis
 
 async function main(): Promise<void> {
   const started = Date.now();
-  const outFile = path.resolve(process.argv[2] ?? DEFAULT_BUNDLE_PATH);
-  const result = await buildWorkflowBundle(outFile);
+  const args = process.argv.slice(2);
+  const tracing = args.includes('--tracing');
+  const file = args.find((a) => !a.startsWith('--'));
+  const outFile = path.resolve(file ?? (tracing ? DEFAULT_TRACING_BUNDLE_PATH : DEFAULT_BUNDLE_PATH));
+  const result = await buildWorkflowBundle(outFile, { tracing });
   console.log(
-    `workflow bundle written to ${result.path} (${(result.bytes / 1024).toFixed(0)} KiB, ${Date.now() - started} ms); ` +
-      `run the worker with WORKFLOW_BUNDLE_PATH=${result.path}`,
+    `workflow bundle${tracing ? ' (with tracing interceptors)' : ''} written to ${result.path} (${(result.bytes / 1024).toFixed(0)} KiB, ${Date.now() - started} ms); ` +
+      `run the worker with WORKFLOW_BUNDLE_PATH=${tracing ? result.path.replace(/-tracing\.js$/, '.js') : result.path}`,
   );
 }
 

@@ -1,6 +1,8 @@
 // The worker process: reads its configuration, connects to Temporal, runs the activation workflow and
 // the Vlens activities until SIGINT/SIGTERM, then lets in-flight activities finish and exits 0.
 // With OTEL_EXPORTER_OTLP_ENDPOINT set it also traces (worker/tracing.ts) and flushes spans on exit.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { loadVlensConfig, VlensConfigError } from '../activities/config';
@@ -17,6 +19,7 @@ async function main(): Promise<void> {
   const safety = loadDataSafety();
   // First, so node:http is instrumented before any Vlens call is made.
   const tracing = startWorkerTracing();
+  const { bundlePath, prebuiltTracing } = chooseWorkflowBundle(config.workflowBundlePath, Boolean(tracing));
   Runtime.install({
     logger: new DefaultLogger((process.env.LOG_LEVEL?.toUpperCase() as 'INFO' | undefined) ?? 'INFO'),
     telemetryOptions: {
@@ -30,11 +33,13 @@ async function main(): Promise<void> {
     safety.imageStore.sweep(safety.imageMaxAgeMs).catch((error: unknown) => console.error('image sweep failed:', error));
   }, 3_600_000);
   sweeper.unref();
-  // A prebuilt bundle carries no tracing interceptors: a tracing worker bundles its workflows at start-up.
-  const bundlePath = tracing ? undefined : config.workflowBundlePath;
   if (tracing) {
-    console.log(`tracing on: spans to OTLP as "${tracing.serviceName}"${config.workflowBundlePath ? '; bundling workflows with the tracing interceptors (WORKFLOW_BUNDLE_PATH not used)' : ''}`);
+    console.log(
+      `tracing on: spans to OTLP as "${tracing.serviceName}"; ` +
+        (prebuiltTracing ? `workflow bundle with the tracing interceptors ${bundlePath}` : 'bundling workflows with the tracing interceptors at start-up'),
+    );
   }
+  if (bundlePath && !tracing) console.log(`prebuilt workflow bundle ${bundlePath}`);
   try {
     const worker = await createActivationWorker({
       connection,
@@ -46,7 +51,7 @@ async function main(): Promise<void> {
       },
       dataConverter: safety.dataConverter,
       ...(bundlePath ? { workflowBundle: { codePath: bundlePath } } : {}),
-      ...(tracing ? workerTracingOptions(tracing) : {}),
+      ...(tracing ? workerTracingOptions(tracing, { prebuiltBundle: prebuiltTracing }) : {}),
       maxCachedWorkflows: config.maxCachedWorkflows,
       maxConcurrentActivities: config.maxConcurrentActivities,
       maxConcurrentWorkflowTasks: config.maxConcurrentWorkflowTasks,
@@ -63,6 +68,31 @@ async function main(): Promise<void> {
     await connection.close();
     await tracing?.shutdown().catch((error: unknown) => console.error('flushing traces failed:', error));
   }
+}
+
+/**
+ * Which prebuilt workflow bundle to load, if any. WORKFLOW_BUNDLE_PATH names the plain bundle; a compiled
+ * worker (dist/worker/main.js, `npm run build`) defaults to dist/workflow-bundle.js beside it. A tracing
+ * worker needs the bundle that carries the OpenTelemetry workflow interceptors, <bundle>-tracing.js next to
+ * the plain one (the build writes both); under tsx, without it, it bundles at start-up with the interceptors.
+ * A compiled worker cannot bundle at start-up (dist/ has no workflow sources), so a missing bundle is a
+ * configuration error there.
+ */
+function chooseWorkflowBundle(configured: string | undefined, tracing: boolean): { bundlePath?: string; prebuiltTracing: boolean } {
+  const compiled = import.meta.url.endsWith('.js');
+  const plain = configured ?? (compiled ? fileURLToPath(new URL('../workflow-bundle.js', import.meta.url)) : undefined);
+  if (!plain) return { prebuiltTracing: false };
+  // An explicitly configured plain bundle is used as given (a missing file fails in Worker.create, naming it).
+  if (!tracing && (configured || existsSync(plain))) return { bundlePath: plain, prebuiltTracing: false };
+  const wanted = tracing ? (plain.endsWith('.js') ? `${plain.slice(0, -3)}-tracing.js` : `${plain}-tracing`) : plain;
+  if (tracing && existsSync(wanted)) return { bundlePath: wanted, prebuiltTracing: true };
+  if (compiled) {
+    throw new ConfigError(
+      `no prebuilt workflow bundle at ${wanted}: run \`npm run build\` (it writes dist/workflow-bundle.js and dist/workflow-bundle-tracing.js)` +
+        (configured ? ', or point WORKFLOW_BUNDLE_PATH at one' : ''),
+    );
+  }
+  return { prebuiltTracing: false };
 }
 
 main().catch((error: unknown) => {

@@ -1,6 +1,7 @@
-// No Docker engine runs in CI, so the deployment files are checked for structure: docker-compose.yml
-// parsed as YAML (with `<<` merge keys, as compose reads it), the Dockerfile read line by line, and
-// .env.example compared with every variable compose interpolates. The checks are plain functions that
+// The deployment files checked for structure, without a Docker engine (scripts/docker/ci.sh builds the
+// image for real where one can run): docker-compose.yml parsed as YAML (with `<<` merge keys, as compose
+// reads it), the Dockerfile read line by line, and .env.example compared with every variable compose
+// interpolates. The checks are plain functions that
 // return a list of problems; the second half of this file feeds them broken variants to prove each
 // check can fail.
 import { existsSync, readFileSync } from 'node:fs';
@@ -33,13 +34,23 @@ const IMAGE_STORE_SHARERS = ['worker', 'gateway'];
 const REQUIRED_SERVICES = ['postgresql', 'temporal', 'temporal-setup', 'temporal-ui', 'worker', 'gateway', 'codec-server', 'sandbox'];
 /** Long-running services: a health check and `restart: unless-stopped` each. */
 const LONG_RUNNING = REQUIRED_SERVICES.filter((s) => s !== 'temporal-setup');
-/** Built from our Dockerfile and run with NODE_ENV=production; value = the entry file the command runs. */
+/** Built from our Dockerfile and run with NODE_ENV=production; value = the compiled entry its command runs. */
 const APP_SERVICES: Record<string, string> = {
-  worker: 'worker/main.ts',
-  gateway: 'client/gateway/main.ts',
-  'codec-server': 'codec/codec-server-main.ts',
-  sandbox: 'sandbox/main.ts',
+  worker: 'dist/worker/main.js',
+  gateway: 'dist/client/gateway/main.js',
+  'codec-server': 'dist/codec/codec-server-main.js',
+  sandbox: 'dist/sandbox/main.js',
 };
+
+/**
+ * `npm run build` (scripts/build.ts) compiles each dist entry from a source file: 'dist/worker/main.js' is
+ * built from 'worker/main.ts' when ENTRY_POINTS maps 'worker/main' to it. Read from the script's text, so
+ * this test needs neither a build nor esbuild.
+ */
+function buildEntryPoints(buildScript: string): Record<string, string> {
+  const block = /ENTRY_POINTS[^=]*=\s*\{([^}]*)\}/.exec(buildScript)?.[1] ?? '';
+  return Object.fromEntries([...block.matchAll(/'([^']+)':\s*'([^']+)'/g)].map((m) => [`dist/${m[1]}.js`, m[2]!]));
+}
 /** depends_on edges that must wait for a condition, not just for the container to start. */
 const REQUIRED_DEPENDENCIES: Array<[service: string, on: string, condition: string]> = [
   ['temporal', 'postgresql', 'service_healthy'],
@@ -173,8 +184,10 @@ function checkCompose(text: string): string[] {
     }
     if (envOf(s).NODE_ENV !== 'production') problems.push(`${name}: NODE_ENV must be production`);
     const cmd = commandText(s);
-    if (!cmd.includes(entry)) problems.push(`${name}: command "${cmd}" does not run ${entry}`);
-    else if (!existsSync(path.join(ROOT, entry))) problems.push(`${name}: ${entry} does not exist in the repository`);
+    const source = buildEntryPoints(read('scripts/build.ts'))[entry];
+    if (!/^node\s/.test(cmd) || !cmd.includes(entry)) problems.push(`${name}: command "${cmd}" does not run node ${entry}`);
+    else if (!source) problems.push(`${name}: npm run build (scripts/build.ts) does not build ${entry}`);
+    else if (!existsSync(path.join(ROOT, source))) problems.push(`${name}: ${source} (built into ${entry}) does not exist in the repository`);
   }
   const worker = services.worker;
   if (worker && !envOf(worker).WORKFLOW_BUNDLE_PATH) problems.push('worker: WORKFLOW_BUNDLE_PATH is not set (prebuilt bundle)');
@@ -276,18 +289,35 @@ function checkDockerfile(text: string): string[] {
   if (!lastUser) problems.push('the final stage has no USER (it would run as root)');
   else if (lastUser === 'root' || lastUser === '0') problems.push(`the final stage runs as ${lastUser}`);
   const runs = instructions.filter((i) => i.keyword === 'RUN').map((i) => i.args);
+  const finalRuns = finalStage.filter((i) => i.keyword === 'RUN').map((i) => i.args);
   if (!runs.some((r) => /\bnpm ci\b/.test(r))) problems.push('dependencies must be installed with npm ci');
   if (runs.some((r) => /\bnpm (install|i)\b/.test(r))) problems.push('npm install in the Dockerfile ignores the lock file; use npm ci');
-  const bundleRun = runs.find((r) => r.includes('scripts/build-workflow-bundle.ts'));
-  if (!bundleRun) problems.push('the workflow bundle is not built (scripts/build-workflow-bundle.ts)');
-  const bundleOut = /build-workflow-bundle\.ts\s+(\S+)/.exec(bundleRun ?? '')?.[1] ?? 'dist/workflow-bundle.js';
+  // Docker's own builder, offline: no frontend image to pull, no heredocs (BuildKit-only syntax).
+  if (/^\s*#\s*syntax\s*=/im.test(text)) problems.push('a `# syntax=` directive makes the build pull a frontend image');
+  if (lines.some((l) => /<<-?\s*['"]?[A-Za-z_]+['"]?(\s|$)/.test(l))) {
+    problems.push('heredocs need BuildKit; keep the files in the repository and COPY them');
+  }
+  if (!/^\s*ARG\s+NODE_IMAGE=\S+/m.test(text) || !froms.every((f) => f.args.startsWith('${NODE_IMAGE}'))) {
+    problems.push('every stage must start FROM ${NODE_IMAGE} (ARG NODE_IMAGE=...)');
+  }
+  // The build: `npm run build` writes dist/ and the prebuilt workflow bundle (dist/workflow-bundle.js).
+  const buildRun = runs.find((r) => /\bnpm run build\b/.test(r));
+  if (!buildRun) problems.push('the image does not run `npm run build` (dist/ and the workflow bundle)');
+  const bundleOut = 'dist/workflow-bundle.js';
+  // The runtime: production dependencies only, compiled code only, plain node.
+  if (!finalRuns.some((r) => /\bnpm ci\b.*--omit=dev/.test(r))) problems.push('the final stage must install production dependencies only (npm ci --omit=dev)');
+  if (finalRuns.some((r) => /\bnpm run build\b/.test(r))) problems.push('the final stage builds; copy dist/ from the build stage');
+  if (!finalStage.some((i) => i.keyword === 'COPY' && /--from=\S+/.test(i.args) && /\/app\/dist\s/.test(`${i.args} `))) {
+    problems.push('the final stage does not copy dist/ from the build stage');
+  }
+  const cmd = finalStage.filter((i) => i.keyword === 'CMD').at(-1)?.args ?? '';
+  if (!/"node"\s*,\s*"dist\/worker\/main\.js"/.test(cmd)) problems.push(`the default command ${cmd || '(none)'} is not node dist/worker/main.js`);
+  if (/\btsx\b|\.ts"/.test(finalStage.map((i) => i.args).join(' '))) problems.push('the final stage runs TypeScript (tsx); production runs node dist/');
+  if (!finalStage.some((i) => i.keyword === 'HEALTHCHECK' && /CMD/.test(i.args))) problems.push('the final stage has no HEALTHCHECK');
   const envText = finalStage.filter((i) => i.keyword === 'ENV').map((i) => i.args).join(' ');
   const bundlePath = /WORKFLOW_BUNDLE_PATH[= ](\S+)/.exec(envText)?.[1];
   if (!bundlePath) problems.push('WORKFLOW_BUNDLE_PATH is not set in the final stage');
   else if (!bundlePath.endsWith(bundleOut.replace(/^\.?\//, ''))) problems.push(`WORKFLOW_BUNDLE_PATH ${bundlePath} is not the built bundle ${bundleOut}`);
-  if (!finalStage.some((i) => i.keyword === 'COPY' && i.args.includes(bundleOut.replace(/^\.?\//, '')))) {
-    problems.push('the final stage does not copy the workflow bundle');
-  }
   if (!/NODE_ENV[= ]production/.test(envText)) problems.push('NODE_ENV=production is not set in the final stage');
   return problems;
 }
@@ -334,7 +364,7 @@ describe('docker-compose.yml', () => {
 });
 
 describe('Dockerfile', () => {
-  it('is multi-stage, installs with npm ci, builds the bundle and runs as a non-root user', () => {
+  it('is multi-stage, builds on the classic builder, installs with npm ci, runs node dist/ as a non-root user', () => {
     expect(checkDockerfile(dockerfile)).toEqual([]);
   });
   it('prepares every mounted volume directory for the node user', () => {
@@ -344,10 +374,18 @@ describe('Dockerfile', () => {
       'gateway: /images is not created and chowned to node in the Dockerfile',
     ]);
   });
-  it('has the bundle script and a .dockerignore that keeps local state out', () => {
-    expect(existsSync(path.join(ROOT, 'scripts/build-workflow-bundle.ts'))).toBe(true);
+  it('has the build scripts, the files it copies, and a .dockerignore that keeps local state out', () => {
+    for (const file of ['scripts/build.ts', 'scripts/build-workflow-bundle.ts', 'tsconfig.build.json']) expect(existsSync(path.join(ROOT, file))).toBe(true);
+    const copied = [...dockerfile.matchAll(/^COPY\s+(?!--from)(.*)\s+\S+$/gm)].flatMap((m) => m[1]!.split(/\s+/)).filter((f) => f && !f.startsWith('--') && f !== '.');
+    for (const file of copied) expect(existsSync(path.join(ROOT, file)), file).toBe(true);
     const ignore = read('.dockerignore').split('\n').map((l) => l.trim());
-    for (const entry of ['node_modules', '.data', '.env', '.git']) expect(ignore).toContain(entry);
+    for (const entry of ['node_modules', '.data', '.env', '.git', 'dist']) expect(ignore).toContain(entry);
+    for (const needed of ['scripts', 'package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json']) expect(ignore).not.toContain(needed);
+  });
+  it('builds every app service command from a source entry point', () => {
+    const entries = buildEntryPoints(read('scripts/build.ts'));
+    for (const entry of Object.values(APP_SERVICES)) expect(entries[entry], entry).toBeDefined();
+    expect(read('Dockerfile')).toMatch(/CMD \["node", "dist\/worker\/main\.js"\]/);
   });
 });
 
@@ -384,10 +422,31 @@ describe('the checks fail on broken files', () => {
     expect(mutate(/\n {2}gateway-data:\n/, '\n').join('\n')).toMatch(/volume gateway-data is not declared/);
     expect(mutate('dockerfile: Dockerfile', 'dockerfile: Dockerfile.dev').join('\n')).toMatch(/must be built from/);
   });
-  it('a Dockerfile running as root, without npm ci or without the bundle', () => {
+  it('a Dockerfile running as root, without npm ci or without the build', () => {
+    const broken = (from: string | RegExp, to: string) => {
+      const next = dockerfile.replace(from, to);
+      expect(next).not.toBe(dockerfile); // the mutation must hit something
+      return checkDockerfile(next).join('\n');
+    };
     expect(checkDockerfile(dockerfile.replace(/^USER node$/m, 'USER root'))).toContain('the final stage runs as root');
-    expect(checkDockerfile(dockerfile.replace(/npm ci/g, 'npm install')).join('\n')).toMatch(/npm ci/);
-    expect(checkDockerfile(dockerfile.replace(/^RUN npx tsx scripts\/build-workflow-bundle\.ts.*$/m, '')).join('\n')).toMatch(/bundle is not built/);
+    expect(broken(/npm ci/g, 'npm install')).toMatch(/npm ci/);
+    expect(broken(/^RUN npm run build$/m, '')).toMatch(/does not run `npm run build`/);
+  });
+  it('a Dockerfile that needs BuildKit or a registry frontend, or ships dev tools', () => {
+    const broken = (from: string | RegExp, to: string) => {
+      const next = dockerfile.replace(from, to);
+      expect(next).not.toBe(dockerfile);
+      return checkDockerfile(next).join('\n');
+    };
+    expect(broken(/^/, '# syntax=docker/dockerfile:1.7\n')).toMatch(/frontend image/);
+    expect(broken(/^USER node$/m, "COPY <<'EOF' /app/x.mjs\nconsole.log(1)\nEOF\nUSER node")).toMatch(/heredocs/);
+    expect(broken(/npm ci --omit=dev/, 'npm ci')).toMatch(/production dependencies only/);
+    expect(broken(/^CMD \[.*\]$/m, 'CMD ["npx", "tsx", "worker/main.ts"]')).toMatch(/TypeScript|not node dist/);
+    expect(broken(/^HEALTHCHECK .*$/m, '')).toMatch(/no HEALTHCHECK/);
+    expect(broken(/^FROM \$\{NODE_IMAGE\} AS runtime$/m, 'FROM node:20 AS runtime')).toMatch(/NODE_IMAGE/);
+  });
+  it('a compose service still running TypeScript', () => {
+    expect(checkCompose(compose.replace('["node", "dist/worker/main.js"]', '["npx", "tsx", "worker/main.ts"]')).join('\n')).toMatch(/worker: command .* does not run node dist\/worker\/main\.js/);
   });
   it('a Temporal SQL user that makes auto-setup skip creating its database', () => {
     const next = compose.replace(/POSTGRES_USER: postgres\n/, 'POSTGRES_USER: temporal\n').replace(/SQL_USER: postgres\n/, 'SQL_USER: temporal\n');

@@ -1,0 +1,181 @@
+#!/usr/bin/env bash
+# CI's Docker step (.ci/run, before npm test): the production image, built as it ships, offline, with
+# nothing on the network but loopback.
+#
+#   1. docker.io, docker-compose and debootstrap from Debian's packages when missing (apt-get);
+#   2. its own dockerd in the background: no bridge, no iptables, no IP forwarding, its own data-root,
+#      exec-root, pidfile and socket under $VLENS_DOCKER_DIR (default /var/tmp/vlens-activation-docker),
+#      so it neither touches nor needs a system Docker; every container runs with --network host;
+#   3. the Dockerfile's FROM (node:20-bookworm-slim) made from Debian packages and this machine's Node
+#      (scripts/docker/base-image.sh; cached), because no image registry is reachable;
+#   4. `docker build --network host` of the project image (classic builder), then checks on it: size,
+#      non-root user, healthcheck, the CLI, the sandbox answering on a free loopback port with a healthy
+#      healthcheck, the worker loading its native module and refusing a missing configuration (exit 78);
+#   5. docker-compose.yml validated with `docker-compose config` (dummy values for its required variables);
+#   6. with --topology (npm run docker:prod-topology), scripts/docker/prod-topology.ts: the image run as
+#      production runs it, against the native Temporal server on PostgreSQL.
+#
+# When the engine cannot run here (not root, no package, dockerd does not come up) it says so loudly and
+# exits 0: that is this machine's limit, not the code's. A failed build or check exits 1.
+# dockerd is stopped at the end; its data-root (base image, build cache) stays for the next run.
+#
+# Env: VLENS_DOCKER_DIR, VLENS_IMAGE_TAG (default vlens-activation:ci), VLENS_DOCKER_KEEP=1 (leave dockerd
+# running; print the DOCKER_HOST to use), VLENS_DOCKER_SKIP=1 (skip on purpose).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+TOPOLOGY=0
+for arg in "$@"; do
+  case "$arg" in
+    --topology) TOPOLOGY=1 ;;
+    *) echo "usage: ci.sh [--topology]" >&2; exit 2 ;;
+  esac
+done
+T0=$(date +%s)
+STATE=${VLENS_DOCKER_DIR:-/var/tmp/vlens-activation-docker}
+IMAGE=${VLENS_IMAGE_TAG:-vlens-activation:ci}
+NODE_IMAGE=$(sed -n 's/^ARG NODE_IMAGE=//p' Dockerfile | head -1)
+DOCKER=/usr/bin/docker # Debian's client, whatever else is on PATH
+log() { echo "[docker-ci +$(($(date +%s) - T0))s] $*"; }
+skip() {
+  echo "################################################################################"
+  echo "## docker-ci: SKIPPED: $*"
+  echo "## The production image was NOT built or checked on this machine."
+  echo "################################################################################"
+  exit 0
+}
+fail() { echo "docker-ci: FAILED: $*" >&2; exit 1; }
+
+[ "${VLENS_DOCKER_SKIP:-}" = 1 ] && skip "VLENS_DOCKER_SKIP=1"
+[ "$(id -u)" = 0 ] || skip "needs root to install packages and run dockerd (running as $(id -un))"
+[ -n "$NODE_IMAGE" ] || fail "no 'ARG NODE_IMAGE=' in the Dockerfile"
+
+# --- 1. packages ------------------------------------------------------------------------------------
+missing=()
+[ -x /usr/sbin/dockerd ] && [ -x "$DOCKER" ] || missing+=(docker.io)
+command -v docker-compose >/dev/null || missing+=(docker-compose)
+command -v debootstrap >/dev/null || missing+=(debootstrap)
+if [ ${#missing[@]} -gt 0 ]; then
+  log "installing ${missing[*]} from Debian's packages"
+  export DEBIAN_FRONTEND=noninteractive
+  if ! { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}"; } >"/tmp/docker-ci-apt.log" 2>&1; then
+    tail -20 /tmp/docker-ci-apt.log
+    skip "could not install ${missing[*]} (apt-get failed; log above)"
+  fi
+fi
+
+# --- 2. dockerd ---------------------------------------------------------------------------------------
+mkdir -p "$STATE/data" "$STATE/exec"
+SOCK="$STATE/docker.sock"
+PIDFILE="$STATE/dockerd.pid"
+export DOCKER_HOST="unix://$SOCK"
+export DOCKER_BUILDKIT=0 COMPOSE_DOCKER_CLI_BUILD=0
+if [ -f "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; then
+  log "stopping a dockerd left running by an earlier run (pid $(cat "$PIDFILE"))"
+  kill "$(cat "$PIDFILE")" || true
+  for _ in $(seq 1 40); do kill -0 "$(cat "$PIDFILE")" 2>/dev/null || break; sleep 0.5; done
+fi
+rm -f "$PIDFILE" "$SOCK"
+log "starting dockerd (no bridge, no iptables; data-root $STATE/data)"
+/usr/sbin/dockerd \
+  --host "$DOCKER_HOST" --data-root "$STATE/data" --exec-root "$STATE/exec" --pidfile "$PIDFILE" \
+  --bridge=none --iptables=false --ip6tables=false --ip-forward=false --ip-masq=false --userland-proxy=false \
+  --log-level warn >"$STATE/dockerd.log" 2>&1 &
+DOCKERD=$!
+stop_dockerd() {
+  if [ "${VLENS_DOCKER_KEEP:-}" = 1 ]; then
+    log "dockerd left running (pid $DOCKERD): export DOCKER_HOST=$DOCKER_HOST"
+    return
+  fi
+  "$DOCKER" ps -q 2>/dev/null | xargs -r "$DOCKER" rm -f >/dev/null 2>&1 || true
+  kill "$DOCKERD" 2>/dev/null || true
+  for _ in $(seq 1 60); do kill -0 "$DOCKERD" 2>/dev/null || break; sleep 0.5; done
+  kill -9 "$DOCKERD" 2>/dev/null || true
+  # dockerd leaves its network namespace (exec-root/netns/default) mounted, and a daemon that failed to start
+  # its data-root; release whatever is left under $STATE, so the directory can be removed.
+  awk -v d="$STATE/" 'index($2, d) == 1 { print $2 }' /proc/mounts | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
+}
+trap stop_dockerd EXIT
+for _ in $(seq 1 60); do
+  "$DOCKER" version >/dev/null 2>&1 && break
+  kill -0 "$DOCKERD" 2>/dev/null || break
+  sleep 0.5
+done
+if ! "$DOCKER" version >/dev/null 2>&1; then
+  tail -20 "$STATE/dockerd.log"
+  skip "dockerd did not start (log above, full log in $STATE/dockerd.log)"
+fi
+log "dockerd $("$DOCKER" version --format '{{.Server.Version}}') up, storage driver $("$DOCKER" info --format '{{.Driver}}')"
+
+# --- 3. the base image ----------------------------------------------------------------------------------
+DOCKER="$DOCKER" bash scripts/docker/base-image.sh "$STATE" "$NODE_IMAGE"
+
+# --- 4. the project image -------------------------------------------------------------------------------
+log "docker build --network host -t $IMAGE ."
+build_started=$(date +%s)
+if ! "$DOCKER" build --network host --build-arg NODE_IMAGE="$NODE_IMAGE" -t "$IMAGE" . >"$STATE/build.log" 2>&1; then
+  tail -40 "$STATE/build.log"
+  fail "docker build failed (log above, full log in $STATE/build.log)"
+fi
+grep -E '^(Step [0-9]+/[0-9]+|prune-node-modules|build done|Successfully built)' "$STATE/build.log" | sed 's/^/    /'
+size=$("$DOCKER" image inspect --format '{{.Size}}' "$IMAGE")
+base_size=$("$DOCKER" image inspect --format '{{.Size}}' "$NODE_IMAGE")
+log "built $IMAGE in $(($(date +%s) - build_started)) s: $((size / 1000000)) MB ($(((size - base_size) / 1000000)) MB on top of the $((base_size / 1000000)) MB $NODE_IMAGE)"
+
+# Checks on the image as it would run.
+user=$("$DOCKER" image inspect --format '{{.Config.User}}' "$IMAGE")
+[ -n "$user" ] && [ "$user" != root ] && [ "$user" != 0 ] || fail "the image runs as '${user:-root}'"
+grep -q healthcheck.mjs <<<"$("$DOCKER" image inspect --format '{{json .Config.Healthcheck}}' "$IMAGE")" || fail "the image has no HEALTHCHECK"
+run() { "$DOCKER" run --rm --network host "$@"; }
+run "$IMAGE" sh -c 'test ! -e node_modules/tsx && test ! -e node_modules/typescript && test ! -d workflows' \
+  || fail "the image carries development dependencies or TypeScript sources"
+help=$(run "$IMAGE" vlens-activation --help 2>&1) || fail "vlens-activation --help failed: $help"
+grep -q 'Usage: vlens-activation' <<<"$help" || fail "vlens-activation --help did not print its usage: $help"
+log "CLI ok (vlens-activation --help)"
+set +e
+out=$(run -e NODE_ENV=production "$IMAGE" 2>&1)
+code=$?
+set -e
+[ "$code" = 78 ] && grep -q 'configuration error' <<<"$out" || fail "the worker without configuration exited $code, not 78: $out"
+log "worker ok (loads, refuses a missing production configuration with exit 78)"
+
+port=$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
+sandbox=$("$DOCKER" run -d --network host -e SANDBOX_HOST=127.0.0.1 -e SANDBOX_PORT="$port" \
+  --health-interval 2s --health-start-period 30s "$IMAGE" node dist/sandbox/main.js)
+healthy=
+for _ in $(seq 1 60); do
+  status=$("$DOCKER" inspect --format '{{.State.Health.Status}}' "$sandbox" 2>/dev/null || echo gone)
+  [ "$status" = healthy ] && healthy=1 && break
+  [ "$status" = gone ] && break
+  sleep 0.5
+done
+answer=$(curl -fsS "http://127.0.0.1:$port/sandbox/health" 2>&1 || true)
+if [ -z "$healthy" ] || ! grep -q '"ok":true' <<<"$answer"; then
+  "$DOCKER" logs "$sandbox" 2>&1 | tail -20
+  "$DOCKER" rm -f "$sandbox" >/dev/null
+  fail "the sandbox container did not become healthy on 127.0.0.1:$port (health: ${status:-?}, answer: $answer)"
+fi
+"$DOCKER" rm -f "$sandbox" >/dev/null
+log "sandbox ok (answers on 127.0.0.1:$port, healthcheck healthy)"
+
+# --- 5. docker-compose.yml ------------------------------------------------------------------------------
+# Every required variable (${NAME:?...}) gets a throwaway value: this checks the file, not a deployment.
+compose_env=()
+for name in $(grep -oE '\$\{[A-Z_][A-Z0-9_]*:\?' docker-compose.yml | sed -E 's/^\$\{//; s/:\?$//' | sort -u); do
+  compose_env+=("$name=ci-placeholder-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')")
+done
+# Debian's docker-compose is v1 (1.29), which predates the top-level `name:` (Compose v2 reads it; it names
+# the project, hence the volumes, so it stays). v1 checks the file without that one line.
+compose_file="$STATE/docker-compose.v1.yml"
+sed '/^name:/d' docker-compose.yml >"$compose_file"
+if ! env "${compose_env[@]}" docker-compose -f "$compose_file" --project-directory . --profile sandbox config -q; then
+  fail "docker-compose config rejected docker-compose.yml"
+fi
+log "docker-compose.yml ok (docker-compose $(docker-compose version --short) config, every profile)"
+
+# --- 6. (--topology) the image as production runs it -----------------------------------------------------
+if [ "$TOPOLOGY" = 1 ]; then
+  log "production topology: Temporal on PostgreSQL + 2 workers, gateway, codec server, sandbox as containers"
+  VLENS_IMAGE="$IMAGE" DOCKER_CLI="$DOCKER" node_modules/.bin/tsx scripts/docker/prod-topology.ts || fail "the production topology failed"
+fi
+
+log "done in $(($(date +%s) - T0)) s; image $IMAGE $((size / 1000000)) MB"
