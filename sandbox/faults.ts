@@ -1,10 +1,18 @@
-// Injected faults for the Vlens surface: status answers, delays and dropped connections, limited by count
+// Injected faults for the Vlens surface: status answers, literal answers, delays and dropped connections, limited by count
 // and probability. Probability uses a seeded PRNG per fault so a chaos run replays identically.
 import { randomUUID } from 'node:crypto';
+
+/** A literal answer (any status, any raw body): how tests meet answers the client must not recognise. */
+export interface FaultAnswer {
+  status: number;
+  body: string;
+  contentType?: string;
+}
 
 export interface FaultSpec {
   path: string;
   status?: 500 | 503 | 429;
+  answer?: FaultAnswer;
   delayMs?: number;
   drop?: true;
   times?: number;
@@ -90,7 +98,7 @@ export class FaultRegistry {
       fault.hits += 1;
       fired.push({ ...fault });
       // A fault that answers or drops ends the request; later faults never see it.
-      if (fault.status !== undefined || fault.drop) break;
+      if (fault.status !== undefined || fault.answer !== undefined || fault.drop) break;
     }
     return fired;
   }

@@ -34,6 +34,13 @@ export function registerPlumbing(app: FastifyInstance, ctx: SandboxContext): voi
       if (fault.delayMs) await sleep(fault.delayMs);
       if (fault.drop) return drop(request, reply, ctx, path);
       if (fault.status !== undefined) throw faultError(fault);
+      if (fault.answer) {
+        call.errorCode = null;
+        return reply
+          .code(fault.answer.status)
+          .header('content-type', fault.answer.contentType ?? 'application/json; charset=utf-8')
+          .send(fault.answer.body);
+      }
     }
   });
 

@@ -86,18 +86,26 @@ export const faultSchema = z
   .object({
     path: z.string().min(1).max(512),
     status: z.union([z.literal(500), z.literal(503), z.literal(429)]).optional(),
+    answer: z
+      .object({
+        status: z.number().int().min(200).max(599),
+        body: z.string().max(64 * 1024),
+        contentType: z.string().min(1).max(100).optional(),
+      })
+      .strict()
+      .optional(),
     delayMs: z.number().int().min(0).max(120_000).optional(),
     drop: z.literal(true).optional(),
     times: z.number().int().positive().optional(),
     probability: z.number().min(0).max(1).optional(),
     seed: z.number().int().optional(),
   })
-  .refine((f) => f.status !== undefined || f.delayMs !== undefined || f.drop === true, {
-    message: 'a fault needs status, delayMs or drop',
+  .refine((f) => f.status !== undefined || f.answer !== undefined || f.delayMs !== undefined || f.drop === true, {
+    message: 'a fault needs status, answer, delayMs or drop',
     path: ['status'],
   })
-  .refine((f) => !(f.drop === true && f.status !== undefined), {
-    message: 'drop and status are mutually exclusive',
+  .refine((f) => [f.drop === true, f.status !== undefined, f.answer !== undefined].filter(Boolean).length <= 1, {
+    message: 'drop, status and answer are mutually exclusive',
     path: ['drop'],
   });
 

@@ -43,6 +43,8 @@ export interface SandboxCall {
   httpStatus: number;
   errorCode: number | null;
   requestId?: string;
+  /** Set when an injected fault answered (or delayed) the call. */
+  faultId?: string;
 }
 
 /**
@@ -250,7 +252,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   return harness;
 }
 
-/** Counts the calls to one Vlens step that succeeded (HTTP 200 and no error code). */
+/** Counts the calls to one Vlens step that succeeded (HTTP 200, no error code, not a fault's answer). */
 export function successfulCalls(calls: SandboxCall[], step: string): number {
-  return calls.filter((c) => c.path.endsWith(step) && c.httpStatus === 200 && (c.errorCode === null || c.errorCode === 0)).length;
+  return calls.filter((c) => c.path.endsWith(step) && c.httpStatus === 200 && (c.errorCode === null || c.errorCode === 0) && !c.faultId).length;
 }
