@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { operatorCancelUpdate, operatorRetryStepUpdate, paymentCompletedSignal, submitOtpUpdate } from '../../workflows/messages';
 import { deviceAt, startHarness, successfulCalls, type Harness } from './harness';
+import { recordHistory } from './history-recorder';
 import { failureOf, submitInboxOtp, updateRejection } from './scenario-helpers';
 
 const ops = { operator: 'ops@example.com', reason: 'Vlens support confirmed the answer' };
@@ -48,6 +49,7 @@ describe('unrecognised Vlens answers', () => {
     const done = await handle.result();
     expect(done).toMatchObject({ state: 'activated', needsAttention: false });
     expect(successfulCalls(await h.calls(seeded.requestId), 'StepValidatePayment')).toBe(1);
+    await recordHistory('unrecognised-payment-answer-held', handle);
   });
 
   test('an OTP answer nobody can read is retried once at most, then the user waits for the operator', async () => {
