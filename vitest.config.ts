@@ -14,7 +14,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
-          include: ['test/unit/**/*.test.ts', 'test/sandbox/**/*.test.ts', 'test/activities/**/*.test.ts'],
+          include: ['test/unit/**/*.test.ts', 'test/client/**/*.test.ts', 'test/sandbox/**/*.test.ts', 'test/activities/**/*.test.ts'],
         },
       },
       {

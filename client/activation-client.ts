@@ -2,6 +2,7 @@
 // method validates its input with the shared zod schemas before anything is sent, talks to the
 // workflow only through the message definitions in workflows/messages.ts, and throws the typed errors
 // of errors.ts (mapped in one place, error-mapping.ts).
+import { createHash } from 'node:crypto';
 import { Client, WorkflowExecutionAlreadyStartedError, type WorkflowExecutionDescription } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
@@ -20,6 +21,7 @@ import {
 } from '../workflows/messages';
 import { ActivationStateKey, VlensRequestIdKey } from '../workflows/search-attributes';
 import {
+  DEFAULT_POLICY,
   DEFAULT_TASK_QUEUE,
   SEARCH_ATTRIBUTES,
   WORKFLOW_TYPE,
@@ -31,6 +33,7 @@ import {
   type ExtendDeadlineInput,
   type OperatorAction,
   type PaymentCompletedInput,
+  type Policy,
   type ResendOtpInput,
   type ResendOtpResult,
   type SubmitLivenessInput,
@@ -42,7 +45,7 @@ import {
 import type { ImageStore } from '../codec';
 import { createTemporalClient, type TemporalClientOptions } from './connect';
 import { toActivationError } from './error-mapping';
-import { ActivationEnded, ActivationError, ActivationNotFound, AlreadyActivated, ResendCooldown, VlensUnavailable } from './errors';
+import { ActivationEnded, ActivationError, ActivationNotFound, AlreadyActivated, InvalidState, ResendCooldown, VlensUnavailable } from './errors';
 import {
   activationInputSchema,
   cancelSchema,
@@ -50,15 +53,17 @@ import {
   idempotencyKeySchema,
   listQuerySchema,
   livenessUploadSchema,
+  normaliseRequestId,
   operatorActionSchema,
   parseInput,
   paymentCompletedSchema,
   resendOtpSchema,
   submitLivenessSchema,
   submitOtpSchema,
-  uuidSchema,
 } from './schemas';
 import { storeLivenessImages } from './liveness-images';
+import { applyServerPolicy, maxLifeMs } from './server-policy';
+import { ActivationTenantKey, DEFAULT_TENANT, isTenantName, tenantOfAttributes, tenantQueryClause } from './tenancy';
 
 export interface ActivationClientOptions {
   /** An existing Temporal client. Without it, one is created from env (see connect.ts). */
@@ -72,6 +77,12 @@ export interface ActivationClientOptions {
    * the client is created here; with a given `client`, images travel inline unless a store is given.
    */
   imageStore?: ImageStore;
+  /**
+   * How many liveness images one activation may store (issue 12: a per-activation upload quota, so one
+   * activation cannot fill the disk). Default: IMAGE_QUOTA_PER_ACTIVATION or 16 (four full attempts of a
+   * selfie and three face frames).
+   */
+  maxImagesPerActivation?: number;
   /** Task queue new activations are started on; default TEMPORAL_TASK_QUEUE or `vlens-activation`. */
   taskQueue?: string;
   /** How long a status read (query, describe, signal) may take. */
@@ -90,13 +101,40 @@ export interface UpdateOptions {
    * returns the first call's answer instead of being a second OTP attempt.
    */
   idempotencyKey?: string;
+  /**
+   * Who uses the key (the gateway passes the caller and route): the update id then becomes
+   * `otp-<hash of scope>-<key>`, so two callers choosing the same key never share an answer.
+   */
+  idempotencyScope?: string;
+}
+
+export interface StartOptions {
+  /**
+   * The tenant the activation belongs to (recorded in the `ActivationTenant` search attribute at start).
+   * Default `default`. A requestId whose activation belongs to another tenant cannot be started (or
+   * restarted): ActivationNotFound, as if it did not exist.
+   */
+  tenant?: string;
+  /**
+   * The server's policy (client/server-policy.ts): the request's `policy` may only tighten it
+   * (PolicyNotAllowed otherwise), and the activation starts with the complete result. Without it the
+   * request's policy is taken as it is (trusted callers: the CLI, tests).
+   */
+  serverPolicy?: Policy;
 }
 
 export interface StartResult {
   status: ActivationStatus;
   /** false when the activation was already running (the start was a no-op). */
   created: boolean;
+  /** The tenant the activation belongs to. */
+  tenant: string;
+  /** How long the activation can live at most (its deadline plus the late-payment window). */
+  maxLifeMs: number;
 }
+
+/** States in which the workflow admits a liveness submission (its validator: workflows/activation.ts). */
+const LIVENESS_STATES: readonly ActivationState[] = ['awaiting_liveness', 'requesting_otp'];
 
 export interface ActivationSummary {
   requestId: string;
@@ -104,6 +142,8 @@ export interface ActivationSummary {
   runId: string;
   /** The `ActivationState` search attribute (kept current by the workflow). */
   state?: ActivationState;
+  /** The `ActivationTenant` search attribute (`default` when absent). */
+  tenant: string;
   /** Temporal's execution status: RUNNING, COMPLETED (activated), FAILED, TERMINATED, ... */
   executionStatus: string;
   startTime: string;
@@ -120,6 +160,7 @@ export class ActivationClient {
   readonly client: Client;
   readonly taskQueue: string;
   private readonly imageStore?: ImageStore;
+  private readonly maxImagesPerActivation: number;
   private readonly closeOwned?: () => Promise<void>;
   /** Health probes still in flight (they can outlive ping's answer; see close). */
   private readonly probes = new Set<Promise<boolean>>();
@@ -142,6 +183,7 @@ export class ActivationClient {
       this.imageStore = created.imageStore;
       this.closeOwned = created.close;
     }
+    this.maxImagesPerActivation = options.maxImagesPerActivation ?? imageQuotaFromEnv(options.temporal?.env ?? process.env);
     this.callTimeoutMs = options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
     this.updateTimeoutMs = options.updateTimeoutMs ?? DEFAULT_UPDATE_TIMEOUT_MS;
   }
@@ -160,13 +202,22 @@ export class ActivationClient {
    * requestId, a running activation is reused, and a failed or cancelled one may be started again.
    * Throws AlreadyActivated for a request that was activated.
    */
-  async start(input: ActivationInput): Promise<StartResult> {
+  async start(input: ActivationInput, options: StartOptions = {}): Promise<StartResult> {
     const parsed = parseInput(activationInputSchema, input, 'activation input');
+    const tenant = options.tenant ?? DEFAULT_TENANT;
+    if (!isTenantName(tenant)) throw new Error(`not a tenant name: ${JSON.stringify(tenant)}`);
+    // Bounded before anything reaches Temporal: a refused policy starts nothing and sends no SMS.
+    const policy = options.serverPolicy ? applyServerPolicy(parsed.policy, options.serverPolicy) : parsed.policy;
+    if (policy) parsed.policy = policy;
     const { requestId } = parsed;
     const workflowId = workflowIdFor(requestId);
+    const about = { tenant, maxLifeMs: maxLifeMs(policy ?? DEFAULT_POLICY) };
     return this.guard(requestId, async () => {
       const existing = await this.describe(workflowId);
-      if (existing?.status.name === 'RUNNING') return { created: false, status: await this.queryStatus(requestId) };
+      // Another tenant's activation (running or ended) does not exist for this caller: it can neither
+      // read it through a no-op start nor take the workflow id over with a new run.
+      if (existing && tenantOfAttributes(existing.typedSearchAttributes) !== tenant) throw new ActivationNotFound(requestId);
+      if (existing?.status.name === 'RUNNING') return { created: false, status: await this.queryStatus(requestId), ...about };
       if (existing?.status.name === 'COMPLETED') throw new AlreadyActivated(requestId);
       try {
         await this.withDeadline(this.callTimeoutMs, () =>
@@ -180,6 +231,7 @@ export class ActivationClient {
             typedSearchAttributes: [
               { key: ActivationStateKey, value: 'requesting_otp' },
               { key: VlensRequestIdKey, value: requestId },
+              { key: ActivationTenantKey, value: tenant },
             ],
           }),
         );
@@ -188,12 +240,13 @@ export class ActivationClient {
         if (error instanceof WorkflowExecutionAlreadyStartedError) throw new AlreadyActivated(requestId, { cause: error });
         throw error;
       }
-      return { created: true, status: await this.statusAfterStart(parsed) };
+      return { created: true, status: await this.statusAfterStart(parsed), ...about };
     });
   }
 
   /** Submits the OTP the user received; the answer says whether it was accepted. */
   async submitOtp(requestId: string, payload: SubmitOtpInput, options: UpdateOptions = {}): Promise<SubmitOtpResult> {
+    requestId = normaliseRequestId(requestId);
     const input = parseInput(submitOtpSchema, payload, 'OTP submission');
     return this.update(requestId, 'otp', options, (id) =>
       this.handle(requestId).executeUpdate(submitOtpUpdate, { args: [input], ...id }),
@@ -205,15 +258,28 @@ export class ActivationClient {
    * an image store, images are stored first and only their references are sent.
    */
   async submitLiveness(requestId: string, payload: SubmitLivenessInput, options: UpdateOptions = {}): Promise<SubmitLivenessResult> {
+    requestId = normaliseRequestId(requestId);
     let input: SubmitLivenessInput;
     if (this.imageStore) {
       const upload = parseInput(livenessUploadSchema, payload, 'liveness submission');
-      checkRequestId(requestId);
-      // Store nothing for an activation that is not running (no orphans for unknown or ended ones).
+      // Store nothing unless the workflow would take the images now (issue 12: selfies posted against an
+      // activation awaiting its OTP used to be written to disk first and refused after). The workflow's
+      // validator still decides; this is the same rule read from its status, before a byte is written.
       await this.guard(requestId, async () => {
         if ((await this.describe(workflowIdFor(requestId)))?.status.name !== 'RUNNING') throw new ActivationNotFound(requestId);
+        const status = await this.queryStatus(requestId);
+        if (!LIVENESS_STATES.includes(status.state) || status.attention) {
+          throw new InvalidState(
+            status.attention ? 'the activation waits for an operator' : `liveness is not expected in state ${status.state}`,
+            { state: status.state, expected: [...LIVENESS_STATES] },
+          );
+        }
       });
-      input = parseInput(submitLivenessSchema, await storeLivenessImages(this.imageStore, requestId, upload), 'liveness submission');
+      input = parseInput(
+        submitLivenessSchema,
+        await storeLivenessImages(this.imageStore, requestId, upload, this.maxImagesPerActivation),
+        'liveness submission',
+      );
     } else {
       input = parseInput(submitLivenessSchema, payload, 'liveness submission');
     }
@@ -224,6 +290,7 @@ export class ActivationClient {
 
   /** Asks for a new OTP. Throws ResendCooldown (with resendAvailableAt) or SendsExhausted when not allowed. */
   async resendOtp(requestId: string, payload: ResendOtpInput, options: UpdateOptions = {}): Promise<ResendOtpResult> {
+    requestId = normaliseRequestId(requestId);
     const input = parseInput(resendOtpSchema, payload, 'resend request');
     return this.update(requestId, 'resend', options, (id) =>
       this.handle(requestId).executeUpdate(resendOtpUpdate, { args: [input], ...id }),
@@ -235,12 +302,14 @@ export class ActivationClient {
    * are ignored by the workflow, so providers' redeliveries are harmless.
    */
   async paymentCompleted(requestId: string, payload: PaymentCompletedInput): Promise<void> {
+    requestId = normaliseRequestId(requestId);
     const input = parseInput(paymentCompletedSchema, payload, 'payment notification');
     await this.signal(requestId, () => this.handle(requestId).signal(paymentCompletedSignal, input));
   }
 
   /** Cancels a running activation. */
   async cancel(requestId: string, reason: string | CancelInput): Promise<void> {
+    requestId = normaliseRequestId(requestId);
     const input = parseInput(cancelSchema, typeof reason === 'string' ? { reason } : reason, 'cancel request');
     await this.signal(requestId, () => this.handle(requestId).signal(cancelSignal, input));
   }
@@ -251,6 +320,7 @@ export class ActivationClient {
 
   /** Gives the user more time for the OTP or the payment step (`extendBy`: '30m', '2h', or milliseconds). */
   async extendDeadline(requestId: string, payload: ExtendDeadlineInput, options: UpdateOptions = {}): Promise<ResendOtpResult> {
+    requestId = normaliseRequestId(requestId);
     const input = parseInput(extendDeadlineSchema, payload, 'deadline extension');
     return this.update(requestId, 'ops-extend', options, (id) =>
       this.handle(requestId).executeUpdate(operatorExtendDeadlineUpdate, { args: [input], ...id }),
@@ -259,6 +329,7 @@ export class ActivationClient {
 
   /** Sends a new OTP now, ignoring the resend cooldown and the send limit (awaiting_otp only). */
   async forceNewOtp(requestId: string, action: OperatorAction, options: UpdateOptions = {}): Promise<ResendOtpResult> {
+    requestId = normaliseRequestId(requestId);
     const input = parseInput(operatorActionSchema, action, 'operator action');
     return this.update(requestId, 'ops-new-otp', options, (id) =>
       this.handle(requestId).executeUpdate(operatorForceNewOtpUpdate, { args: [input], ...id }),
@@ -270,6 +341,7 @@ export class ActivationClient {
    * decides: `activated` is true only when it confirmed the payment and the activation completed.
    */
   async verifyPayment(requestId: string, action: OperatorAction, options: UpdateOptions = {}): Promise<VerifyPaymentResult> {
+    requestId = normaliseRequestId(requestId);
     const input = parseInput(operatorActionSchema, action, 'operator action');
     return this.update(requestId, 'ops-verify', options, (id) =>
       this.handle(requestId).executeUpdate(operatorVerifyPaymentUpdate, { args: [input], ...id }),
@@ -281,6 +353,7 @@ export class ActivationClient {
    * (OTP request, payment check) is retried at once; a user step accepts the app's next message.
    */
   async retryStep(requestId: string, action: OperatorAction, options: UpdateOptions = {}): Promise<ResendOtpResult> {
+    requestId = normaliseRequestId(requestId);
     const input = parseInput(operatorActionSchema, action, 'operator action');
     return this.update(requestId, 'ops-retry-step', options, (id) =>
       this.handle(requestId).executeUpdate(operatorRetryStepUpdate, { args: [input], ...id }),
@@ -289,6 +362,7 @@ export class ActivationClient {
 
   /** Cancels a running activation on an operator's authority and waits until it has ended. */
   async operatorCancel(requestId: string, action: OperatorAction, options: UpdateOptions = {}): Promise<ResendOtpResult> {
+    requestId = normaliseRequestId(requestId);
     const input = parseInput(operatorActionSchema, action, 'operator action');
     return this.update(requestId, 'ops-cancel', options, (id) =>
       this.handle(requestId).executeUpdate(operatorCancelUpdate, { args: [input], ...id }),
@@ -297,15 +371,32 @@ export class ActivationClient {
 
   /** The status object of design §2 (also for ended activations, while Temporal keeps their history). */
   async status(requestId: string): Promise<ActivationStatus> {
-    checkRequestId(requestId);
+    requestId = normaliseRequestId(requestId);
     return this.guard(requestId, () => this.queryStatus(requestId));
   }
 
-  /** Activations, newest first, optionally only those in one state (a visibility query on ActivationState). */
-  async list(options: { state?: ActivationState; limit?: number } = {}): Promise<ActivationSummary[]> {
+  /**
+   * The tenant an activation belongs to (`default` for one started before tenants), or undefined when
+   * Temporal has no such activation.
+   */
+  async tenantOf(requestId: string): Promise<string | undefined> {
+    requestId = normaliseRequestId(requestId);
+    const description = await this.guard('', () => this.describe(workflowIdFor(requestId)));
+    return description ? tenantOfAttributes(description.typedSearchAttributes) : undefined;
+  }
+
+  /**
+   * Activations, newest first, optionally only those in one state (a visibility query on ActivationState)
+   * and of one tenant (`tenant`; without it, every tenant's).
+   */
+  async list(options: { state?: ActivationState; limit?: number; tenant?: string } = {}): Promise<ActivationSummary[]> {
     const { state, limit } = parseInput(listQuerySchema, options, 'list filter');
-    // `state` is one of ACTIVATION_STATES (checked above), so it is safe inside the query text.
-    const query = `WorkflowType = '${WORKFLOW_TYPE}'${state ? ` AND ${SEARCH_ATTRIBUTES.state} = '${state}'` : ''}`;
+    // `state` is one of ACTIVATION_STATES (checked above) and a tenant matches TENANT_NAME (checked by
+    // tenantQueryClause), so both are safe inside the query text.
+    const query =
+      `WorkflowType = '${WORKFLOW_TYPE}'` +
+      (state ? ` AND ${SEARCH_ATTRIBUTES.state} = '${state}'` : '') +
+      (options.tenant !== undefined ? ` AND ${tenantQueryClause(options.tenant)}` : '');
     return this.guard('', () =>
       this.withDeadline(this.callTimeoutMs, async () => {
         const found: ActivationSummary[] = [];
@@ -317,6 +408,7 @@ export class ActivationClient {
             workflowId: execution.workflowId,
             runId: execution.runId,
             ...(current ? { state: current } : {}),
+            tenant: tenantOfAttributes(execution.typedSearchAttributes),
             executionStatus: execution.status.name,
             startTime: execution.startTime.toISOString(),
             ...(execution.closeTime ? { closeTime: execution.closeTime.toISOString() } : {}),
@@ -354,7 +446,9 @@ export class ActivationClient {
 
   private updateId(step: string, options: UpdateOptions): string | undefined {
     if (options.idempotencyKey === undefined) return undefined;
-    return `${step}-${parseInput(idempotencyKeySchema, options.idempotencyKey, 'idempotency key')}`;
+    const key = parseInput(idempotencyKeySchema, options.idempotencyKey, 'idempotency key');
+    if (options.idempotencyScope === undefined) return `${step}-${key}`;
+    return `${step}-${createHash('sha256').update(options.idempotencyScope, 'utf8').digest('base64url').slice(0, 16)}-${key}`;
   }
 
   private withDeadline<T>(ms: number, fn: () => Promise<T>): Promise<T> {
@@ -404,7 +498,6 @@ export class ActivationClient {
     options: UpdateOptions,
     send: (id: { updateId?: string }) => Promise<T>,
   ): Promise<T> {
-    checkRequestId(requestId);
     const baseId = this.updateId(step, options);
     return this.guard(requestId, () =>
       this.withDeadline(this.updateTimeoutMs, async () => {
@@ -432,7 +525,6 @@ export class ActivationClient {
   }
 
   private async signal(requestId: string, send: () => Promise<void>): Promise<void> {
-    checkRequestId(requestId);
     await this.guard(requestId, () => this.withDeadline(this.callTimeoutMs, send));
   }
 
@@ -468,8 +560,16 @@ export class ActivationClient {
   }
 }
 
-function checkRequestId(requestId: string): void {
-  parseInput(uuidSchema, requestId, 'requestId');
+export const DEFAULT_IMAGES_PER_ACTIVATION = 16;
+
+function imageQuotaFromEnv(env: NodeJS.ProcessEnv): number {
+  const raw = env.IMAGE_QUOTA_PER_ACTIVATION?.trim();
+  if (!raw) return DEFAULT_IMAGES_PER_ACTIVATION;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 4 || value > 400) {
+    throw new Error(`IMAGE_QUOTA_PER_ACTIVATION must be a whole number from 4 to 400, got "${raw}"`);
+  }
+  return value;
 }
 
 function createTaskQueueDefault(temporal: TemporalClientOptions | undefined): string {

@@ -11,6 +11,7 @@ export type ActivationErrorCode =
   | 'sends_exhausted'
   | 'already_activated'
   | 'invalid_request'
+  | 'upload_quota_exceeded'
   | 'vlens_unavailable'
   | 'temporal_unavailable'
   | 'internal';
@@ -95,6 +96,17 @@ export class InvalidInput extends ActivationError {
     super(message, problems, options);
     this.problems = problems;
   }
+}
+
+/**
+ * The request's `policy` tries to loosen the server's (client/server-policy.ts): a kind of InvalidInput,
+ * so it is a 422 naming each field (`policy.maxOtpSends`), refused before any workflow starts.
+ */
+export class PolicyNotAllowed extends InvalidInput {}
+
+/** The activation already stored as many liveness images as it may (client/liveness-images.ts). */
+export class UploadQuotaExceeded extends ActivationError {
+  readonly code = 'upload_quota_exceeded';
 }
 
 /** Vlens did not answer in time; nothing was used up, so the same call can simply be retried. */

@@ -2,13 +2,17 @@
 // and only their `blob:` references travel in the update, so no image ever enters workflow history (and
 // four 500 KB selfies fit under Temporal's 2 MB payload limit). The workflow deletes an activation's
 // images when it ends; images of a refused update are left to the worker's orphan sweep.
+//
+// Issue 12: each activation may store at most `maxImages` images (checked before the first byte of a
+// submission is written, so a submission is stored whole or not at all), and a reference a caller sends
+// must be one stored for this activation.
 import { ImageRejected, type ImageStore } from '../codec';
 import { IMAGE_REF } from '../workflows/input-checks';
 import type { SubmitLivenessInput } from '../workflows/types';
-import { InvalidInput } from './errors';
+import { InvalidInput, UploadQuotaExceeded } from './errors';
 
 async function store(images: ImageStore, requestId: string, image: string, field: string): Promise<string> {
-  if (IMAGE_REF.test(image)) return image;
+  if (IMAGE_REF.test(image)) return image; // checked to belong to this activation above
   try {
     return await images.put(requestId, image);
   } catch (error) {
@@ -17,8 +21,37 @@ async function store(images: ImageStore, requestId: string, image: string, field
   }
 }
 
+/** How many images of a submission would be newly stored (references are not). */
+export function countNewImages(input: Pick<SubmitLivenessInput, 'image' | 'faces'>): number {
+  return [input.image, ...(input.faces ?? [])].filter((image) => !IMAGE_REF.test(image)).length;
+}
+
 /** The same submission with every inline image replaced by its reference in the store. */
-export async function storeLivenessImages(images: ImageStore, requestId: string, input: SubmitLivenessInput): Promise<SubmitLivenessInput> {
+export async function storeLivenessImages(
+  images: ImageStore,
+  requestId: string,
+  input: SubmitLivenessInput,
+  maxImages = Number.POSITIVE_INFINITY,
+): Promise<SubmitLivenessInput> {
+  // References first, so a foreign one refuses the submission before anything is written.
+  [input.image, ...(input.faces ?? [])].forEach((image, i) => {
+    const field = i === 0 ? 'image' : `faces[${i - 1}]`;
+    if (IMAGE_REF.test(image) && !images.belongsTo(image, requestId)) {
+      throw new InvalidInput(`invalid liveness submission: ${field} is not an image of this activation`, [
+        { field, message: 'is not an image reference of this activation' },
+      ]);
+    }
+  });
+  const adding = countNewImages(input);
+  if (adding > 0) {
+    const stored = await images.countForActivation(requestId);
+    if (stored + adding > maxImages) {
+      throw new UploadQuotaExceeded(`this activation may store at most ${maxImages} liveness images; ${stored} are stored`, {
+        maxImages,
+        stored,
+      });
+    }
+  }
   const image = await store(images, requestId, input.image, 'image');
   if (!input.faces) return { ...input, image };
   const faces = await Promise.all(input.faces.map((face, i) => store(images, requestId, face, `faces[${i}]`)));

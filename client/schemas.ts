@@ -29,6 +29,18 @@ const MAX_TOKEN_CHARS = 8192;
 
 export const uuidSchema = z.string().regex(UUID, 'must be a UUID');
 
+/**
+ * A requestId names a workflow (`activation-<requestId>`), webhook lookups and rate-limit windows, so it
+ * is lowercased at the boundary: `81F4…` and `81f4…` are one activation, not two with fresh counters
+ * (issue 12). Vlens treats its ids case-insensitively; providers send them lowercase.
+ */
+export const requestIdSchema = uuidSchema.transform((id) => id.toLowerCase());
+
+/** The canonical (lowercase) form of a requestId; throws InvalidInput for anything that is not a UUID. */
+export function normaliseRequestId(requestId: string): string {
+  return parseInput(requestIdSchema, requestId, 'requestId');
+}
+
 const isoDateTime = z
   .string()
   .max(64)
@@ -76,7 +88,7 @@ export const policySchema = z
   .partial();
 
 export const activationInputSchema = z.object({
-  requestId: uuidSchema,
+  requestId: requestIdSchema,
   transactionId: uuidSchema.optional(),
   contractStorageId: uuidSchema.optional(),
   device: deviceSchema,

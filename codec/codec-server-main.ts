@@ -18,7 +18,7 @@ async function main(): Promise<void> {
   });
   console.log(
     `codec server listening on ${server.url} (keys: ${keys.ids.join(', ')}; encrypting with ${keys.primary.id}; ` +
-      `auth ${config.requireAuth ? 'on' : 'OFF (development only)'})`,
+      `auth ${config.requireAuth ? `on: ${config.tokens.length} static token(s)${config.jwt ? ', OIDC tokens' : ''}` : 'OFF (development only)'})`,
   );
   let stopping = false;
   const stop = (signal: string) => {

@@ -7,7 +7,8 @@ import { createEncryptionCodec } from './encryption-codec';
 import { CodecDecodeError } from './errors';
 import type { CodecKeys } from './keys';
 import { payloadsBodySchema, payloadsFromJson, payloadsToJson } from './payload-json';
-import { bearerTokenCheck } from './tokens';
+import { createCodecAuthorizer, type CodecAuthorizer } from './codec-auth';
+import type { JwtSettings } from './codec-auth';
 
 export const CODEC_SERVER_BODY_LIMIT = 8 * 1024 * 1024;
 const ALLOWED_HEADERS = 'content-type, x-namespace, authorization';
@@ -17,6 +18,10 @@ export interface CodecServerOptions {
   host?: string;
   keys: CodecKeys;
   tokens: readonly string[];
+  /** OIDC bearer tokens (codec-auth.ts); static tokens keep working beside them. */
+  jwt?: JwtSettings;
+  /** Replaces the authorizer built from `tokens` and `jwt` (tests pass one with a local key set). */
+  authorizer?: CodecAuthorizer;
   corsOrigins: readonly string[];
   /** Default true; see CODEC_SERVER_AUTH in codec-server-config.ts. */
   requireAuth?: boolean;
@@ -36,7 +41,7 @@ const sendError = (reply: FastifyReply, status: number, code: string, message: s
 export function buildCodecServer(options: CodecServerOptions): FastifyInstance {
   const codec: PayloadCodec = createEncryptionCodec(options.keys);
   const origins = new Set(options.corsOrigins);
-  const authorised = bearerTokenCheck(options.tokens);
+  const authorize = options.authorizer ?? createCodecAuthorizer({ tokens: options.tokens, ...(options.jwt ? { jwt: options.jwt } : {}) });
   const requireAuth = options.requireAuth ?? true;
   const app = Fastify({
     logger: options.logger ?? false,
@@ -62,12 +67,25 @@ export function buildCodecServer(options: CodecServerOptions): FastifyInstance {
       reply.header('access-control-max-age', '600');
       return reply.code(204).send();
     }
-    if (request.url === '/healthz') return;
-    if (requireAuth && !authorised(request.headers.authorization)) {
-      reply.header('www-authenticate', 'Bearer');
-      return sendError(reply, 401, 'unauthorized', 'a valid Authorization: Bearer <token> header is required');
-    }
   });
+
+  // Route-level onRequest (after CORS, before the body is read): an unauthenticated caller costs no parsing.
+  const authorized = (direction: 'encode' | 'decode') => async (request: FastifyRequest, reply: FastifyReply) => {
+    if (requireAuth) {
+      // The namespace from the path (`/{namespace}/decode`), else the UI's X-Namespace header.
+      const fromPath = (request.params as { namespace?: string }).namespace;
+      const header = request.headers['x-namespace'];
+      const namespace = fromPath ?? (typeof header === 'string' && header ? header : undefined);
+      const verdict = await authorize(request.headers.authorization, direction, namespace);
+      if (verdict === 'unauthenticated') {
+        reply.header('www-authenticate', 'Bearer');
+        return sendError(reply, 401, 'unauthorized', 'a valid Authorization: Bearer <token> header is required');
+      }
+      if (verdict === 'forbidden') {
+        return sendError(reply, 403, 'forbidden', `the token does not grant ${direction}${namespace ? ` in namespace ${namespace}` : ''}`);
+      }
+    }
+  };
 
   const handle = (direction: 'encode' | 'decode') => async (request: FastifyRequest, reply: FastifyReply) => {
     const parsed = payloadsBodySchema.safeParse(request.body);
@@ -88,8 +106,8 @@ export function buildCodecServer(options: CodecServerOptions): FastifyInstance {
   // The OPTIONS route exists so Fastify routes preflights to the hook above instead of answering 404 first.
   app.options('/*', async (_request, reply) => reply.code(204).send());
   for (const direction of ['encode', 'decode'] as const) {
-    app.post(`/${direction}`, handle(direction));
-    app.post(`/:namespace/${direction}`, handle(direction));
+    app.post(`/${direction}`, { onRequest: authorized(direction) }, handle(direction));
+    app.post(`/:namespace/${direction}`, { onRequest: authorized(direction) }, handle(direction));
   }
   return app;
 }

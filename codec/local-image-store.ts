@@ -67,10 +67,16 @@ export class LocalEncryptedImageStore implements ImageStore {
     return `blob:${group}_${id}`;
   }
 
-  async get(ref: string): Promise<string> {
+  async get(ref: string, activationId?: string): Promise<string> {
     const match = REF.exec(ref);
     if (!match) throw new ImageNotFound('malformed_ref', 'not an image reference of this store');
     const [, group = '', id = ''] = match;
+    // The reference names its activation (the group is the hash of its id): one activation's worker
+    // never reads another's selfie, whatever reference it was handed. Said as "not found", like any
+    // reference this activation does not own.
+    if (activationId !== undefined && group !== groupOf(activationId)) {
+      throw new ImageNotFound('other_activation', `image ${ref} does not exist for this activation`);
+    }
     let file: Buffer;
     try {
       file = await readFile(path.join(this.dir, group, `${id}.img`));
@@ -88,6 +94,15 @@ export class LocalEncryptedImageStore implements ImageStore {
     if (!key) throw new UnknownKeyError(keyId, this.keys.ids);
     const header = file.subarray(0, headerLength);
     return open(key, file.subarray(headerLength), aad(header, group, id), `image ${ref}`).toString('base64');
+  }
+
+  belongsTo(ref: string, activationId: string): boolean {
+    const match = REF.exec(ref);
+    return match !== null && match[1] === groupOf(activationId);
+  }
+
+  async countForActivation(activationId: string): Promise<number> {
+    return (await listDir(path.join(this.dir, groupOf(activationId)))).filter((f) => FILE.test(f)).length;
   }
 
   async deleteForActivation(activationId: string): Promise<number> {

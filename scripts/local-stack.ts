@@ -6,7 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
-import { ALL_SEARCH_ATTRIBUTE_KEYS } from '../workflows/search-attributes';
+import { REGISTERED_SEARCH_ATTRIBUTE_KEYS } from '../client/tenancy';
 
 export const ROOT = path.resolve(new URL('..', import.meta.url).pathname);
 export const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
@@ -81,7 +81,7 @@ export function startDevServer(options: DevServerOptions): ManagedProcess {
     path.join(options.dataDir, 'temporal.sqlite'),
     '--log-level',
     'warn',
-    ...ALL_SEARCH_ATTRIBUTE_KEYS.flatMap((key) => ['--search-attribute', `${key.name}=Keyword`]),
+    ...REGISTERED_SEARCH_ATTRIBUTE_KEYS.flatMap((key) => ['--search-attribute', `${key.name}=Keyword`]),
     ...(options.extraArgs ?? []),
   ];
   return startProcess('temporal', options.cliPath, args, {}, options.output ?? 'prefix');

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import type { VlensActivities } from '../activities/contract';
 import type { ImageActivities } from '../activities/image-activities';
+import type { WebhookActivities } from '../activities/webhook-activities';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -11,7 +12,8 @@ export interface ActivationWorkerOptions {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
-  activities: VlensActivities & ImageActivities;
+  // Webhook delivery is optional here: worker/main.ts always registers it; tests that start no notifier leave it out.
+  activities: VlensActivities & ImageActivities & Partial<WebhookActivities>;
   /** Prebuilt bundle code (tests bundle once; production ships a bundle file). */
   workflowBundle?: WorkerOptions['workflowBundle'];
   maxCachedWorkflows?: number;

@@ -7,6 +7,7 @@ import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { loadVlensConfig, VlensConfigError } from '../activities/config';
 import { createImageActivities } from '../activities/image-activities';
+import { createWebhookActivities, loadWebhookEndpoints, WebhookConfigError } from '../activities/webhook-activities';
 import { CodecConfigError, imageStoreResolver } from '../codec';
 import { ConfigError, loadWorkerConfig } from './config';
 import { createActivationWorker } from './create-worker';
@@ -17,6 +18,7 @@ async function main(): Promise<void> {
   const config = loadWorkerConfig();
   const vlens = loadVlensConfig();
   const safety = loadDataSafety();
+  const webhookEndpoints = loadWebhookEndpoints();
   // First, so node:http is instrumented before any Vlens call is made.
   const tracing = startWorkerTracing();
   const { bundlePath, prebuiltTracing } = chooseWorkflowBundle(config.workflowBundlePath, Boolean(tracing));
@@ -48,6 +50,7 @@ async function main(): Promise<void> {
       activities: {
         ...createActivities({ config: vlens, resolveImage: imageStoreResolver(safety.imageStore) }),
         ...createImageActivities(safety.imageStore),
+        ...createWebhookActivities({ endpoints: webhookEndpoints }),
       },
       dataConverter: safety.dataConverter,
       ...(bundlePath ? { workflowBundle: { codePath: bundlePath } } : {}),
@@ -96,7 +99,7 @@ function chooseWorkflowBundle(configured: string | undefined, tracing: boolean):
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof ConfigError || error instanceof VlensConfigError || error instanceof CodecConfigError) {
+  if (error instanceof ConfigError || error instanceof VlensConfigError || error instanceof CodecConfigError || error instanceof WebhookConfigError) {
     console.error(`configuration error: ${(error as Error).message}`);
     process.exit(78); // EX_CONFIG: a supervisor should not restart-loop on a bad config
   }

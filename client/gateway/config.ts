@@ -1,6 +1,10 @@
 // The gateway's settings, read once from env and checked, with the local defaults of design §4a
 // (127.0.0.1:3000, API key `dev-key`, state under ./.data). A typo fails start-up naming the variable.
+// With NODE_ENV=production every development default is refused by name (productionProblems).
 import { z } from 'zod';
+import { loadServerPolicy, ServerPolicyConfigError, type ServerPolicySettings } from '../server-policy';
+import { DEV_CLIENT_SECRET_KEY, MIN_CLIENT_SECRET_KEY_CHARS } from './client-secret';
+import { parseApiKeys as parseApiKeyEntries, splitApiKeys } from './keys';
 import { METRICS_MODES, type MetricsMode } from './metrics';
 
 export interface RateLimits {
@@ -10,6 +14,17 @@ export interface RateLimits {
   resendPerActivation: number;
   /** OTP and resend calls per API key per minute, all activations together. */
   perApiKey: number;
+  /**
+   * Every other mutating call (liveness, payment-completed, cancel, operator repairs) per activation per
+   * minute, each route counted on its own.
+   */
+  mutationsPerActivation: number;
+  /** Starts (and restarts) of one requestId per hour: each start of a new run sends an SMS. */
+  startsPerActivationPerHour: number;
+  /** Verified webhook deliveries per activation per minute (each one is a signal, an event in history). */
+  webhooksPerActivation: number;
+  /** Webhook requests per source address per minute, before any signature is checked. */
+  webhooksPerSource: number;
 }
 
 export interface BodyLimits {
@@ -23,7 +38,12 @@ export interface BodyLimits {
 export interface GatewayConfig {
   host: string;
   port: number;
+  /** GATEWAY_API_KEYS entries as written: `key` (development) or `tenant:role:key` (see keys.ts). */
   apiKeys: string[];
+  /** HMAC keys of the apps' client secrets (client-secret.ts); the first signs, all verify. */
+  clientSecretKeys: string[];
+  /** The server's policy a request may only tighten (client/server-policy.ts). */
+  serverPolicy: ServerPolicySettings;
   kashierWebhookSecret: string;
   fawrySecureKey: string;
   /**
@@ -41,7 +61,15 @@ export interface GatewayConfig {
   metrics: MetricsMode;
 }
 
-export const DEFAULT_RATE_LIMITS: RateLimits = { otpPerActivation: 10, resendPerActivation: 5, perApiKey: 600 };
+export const DEFAULT_RATE_LIMITS: RateLimits = {
+  otpPerActivation: 10,
+  resendPerActivation: 5,
+  perApiKey: 600,
+  mutationsPerActivation: 20,
+  startsPerActivationPerHour: 6,
+  webhooksPerActivation: 20,
+  webhooksPerSource: 600,
+};
 
 export const DEFAULT_BODY_LIMITS: BodyLimits = {
   small: 16 * 1024,
@@ -56,6 +84,7 @@ const GatewayEnv = z.object({
   GATEWAY_HOST: z.string().min(1).default('127.0.0.1'),
   GATEWAY_PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
   GATEWAY_API_KEYS: z.string().default('dev-key'),
+  GATEWAY_CLIENT_SECRET_KEYS: z.string().default(DEV_CLIENT_SECRET_KEY),
   KASHIER_WEBHOOK_SECRET: z.string().min(1).default('kashier-dev-secret'),
   FAWRY_SECURE_KEY: z.string().min(1).default('fawry-dev-secure-key'),
   VLENS_WEBHOOK_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
@@ -66,6 +95,10 @@ const GatewayEnv = z.object({
   GATEWAY_OTP_RATE_PER_ACTIVATION: perMinute(DEFAULT_RATE_LIMITS.otpPerActivation),
   GATEWAY_RESEND_RATE_PER_ACTIVATION: perMinute(DEFAULT_RATE_LIMITS.resendPerActivation),
   GATEWAY_RATE_PER_API_KEY: perMinute(DEFAULT_RATE_LIMITS.perApiKey),
+  GATEWAY_MUTATION_RATE_PER_ACTIVATION: perMinute(DEFAULT_RATE_LIMITS.mutationsPerActivation),
+  GATEWAY_START_RATE_PER_ACTIVATION_PER_HOUR: perMinute(DEFAULT_RATE_LIMITS.startsPerActivationPerHour),
+  GATEWAY_WEBHOOK_RATE_PER_ACTIVATION: perMinute(DEFAULT_RATE_LIMITS.webhooksPerActivation),
+  GATEWAY_WEBHOOK_RATE_PER_SOURCE: perMinute(DEFAULT_RATE_LIMITS.webhooksPerSource),
   GATEWAY_METRICS: z.enum(METRICS_MODES as [MetricsMode, ...MetricsMode[]]).default('on'),
 });
 
@@ -73,33 +106,46 @@ export class GatewayConfigError extends Error {
   override name = 'GatewayConfigError';
 }
 
+/** The GATEWAY_API_KEYS entries as written (`key` or `tenant:role:key`). */
 export function parseApiKeys(text: string): string[] {
-  return text
-    .split(',')
-    .map((key) => key.trim())
-    .filter((key) => key.length > 0);
+  return splitApiKeys(text);
 }
 
 /** The public development defaults: anyone can read them here, so production refuses them. */
 const DEVELOPMENT_SECRETS: Record<string, string> = {
   GATEWAY_API_KEYS: 'dev-key',
+  GATEWAY_CLIENT_SECRET_KEYS: DEV_CLIENT_SECRET_KEY,
   KASHIER_WEBHOOK_SECRET: 'kashier-dev-secret',
   FAWRY_SECURE_KEY: 'fawry-dev-secure-key',
 };
 
+/** Long enough that guessing is hopeless even without rate limiting (as codec/codec-server-config.ts). */
+const MIN_PRODUCTION_API_KEY_CHARS = 16;
+
 /**
  * With NODE_ENV=production every secret must be set explicitly and none may be a development default;
- * the Vlens webhook, which Vlens does not sign, must carry a token.
+ * every API key names its tenant and role and is long enough; the Vlens webhook, which Vlens does not
+ * sign, must carry a token. Problems name the variable and the entry, never a secret's value.
  */
 function productionProblems(present: Record<string, string | undefined>): string[] {
   const problems: string[] = [];
   for (const [name, devValue] of Object.entries(DEVELOPMENT_SECRETS)) {
     const value = present[name];
     if (value === undefined) problems.push(`${name}: is required when NODE_ENV=production`);
-    else if (value === devValue || (name === 'GATEWAY_API_KEYS' && parseApiKeys(value).includes(devValue))) {
+    else if (value === devValue || splitApiKeys(value).some((entry) => entry === devValue || entry.endsWith(`:${devValue}`))) {
       problems.push(`${name}: is a public development default, refused when NODE_ENV=production`);
     }
   }
+  const keys = parseApiKeyEntries(splitApiKeys(present.GATEWAY_API_KEYS ?? '')).keys;
+  keys.forEach((key, i) => {
+    if (!key.explicit) problems.push(`GATEWAY_API_KEYS: entry ${i + 1} names no tenant and role; write tenant:role:key (role backend, operator or read-only)`);
+    else if (key.key.length < MIN_PRODUCTION_API_KEY_CHARS) problems.push(`GATEWAY_API_KEYS: entry ${i + 1} is shorter than ${MIN_PRODUCTION_API_KEY_CHARS} characters`);
+  });
+  splitApiKeys(present.GATEWAY_CLIENT_SECRET_KEYS ?? '').forEach((key, i) => {
+    if (key !== DEV_CLIENT_SECRET_KEY && key.length < MIN_CLIENT_SECRET_KEY_CHARS) {
+      problems.push(`GATEWAY_CLIENT_SECRET_KEYS: key ${i + 1} is shorter than ${MIN_CLIENT_SECRET_KEY_CHARS} characters (e.g. openssl rand -base64 48)`);
+    }
+  });
   if (present.VLENS_WEBHOOK_TOKEN === undefined) problems.push('VLENS_WEBHOOK_TOKEN: is required when NODE_ENV=production');
   return problems;
 }
@@ -109,16 +155,28 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
   const parsed = GatewayEnv.safeParse(present);
   const problems = parsed.success ? [] : parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
   if (env.NODE_ENV === 'production') problems.push(...productionProblems(present));
-  if (!parsed.success || problems.length) {
+  problems.push(...parseApiKeyEntries(splitApiKeys(present.GATEWAY_API_KEYS ?? '')).problems.map((p) => `GATEWAY_API_KEYS: ${p}`));
+  let serverPolicy: ServerPolicySettings | undefined;
+  try {
+    serverPolicy = loadServerPolicy(env);
+  } catch (error) {
+    if (!(error instanceof ServerPolicyConfigError)) throw error;
+    problems.push(error.message);
+  }
+  if (!parsed.success || problems.length || !serverPolicy) {
     throw new GatewayConfigError(`invalid gateway configuration: ${problems.join('; ')}`);
   }
   const e = parsed.data;
   const apiKeys = parseApiKeys(e.GATEWAY_API_KEYS);
   if (apiKeys.length === 0) throw new GatewayConfigError('GATEWAY_API_KEYS: at least one API key is required');
+  const clientSecretKeys = splitApiKeys(e.GATEWAY_CLIENT_SECRET_KEYS);
+  if (clientSecretKeys.length === 0) throw new GatewayConfigError('GATEWAY_CLIENT_SECRET_KEYS: at least one key is required');
   return {
     host: e.GATEWAY_HOST,
     port: e.GATEWAY_PORT,
     apiKeys,
+    clientSecretKeys,
+    serverPolicy,
     kashierWebhookSecret: e.KASHIER_WEBHOOK_SECRET,
     fawrySecureKey: e.FAWRY_SECURE_KEY,
     // The project's one state folder unless the gateway is given its own.
@@ -129,6 +187,10 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
       otpPerActivation: e.GATEWAY_OTP_RATE_PER_ACTIVATION,
       resendPerActivation: e.GATEWAY_RESEND_RATE_PER_ACTIVATION,
       perApiKey: e.GATEWAY_RATE_PER_API_KEY,
+      mutationsPerActivation: e.GATEWAY_MUTATION_RATE_PER_ACTIVATION,
+      startsPerActivationPerHour: e.GATEWAY_START_RATE_PER_ACTIVATION_PER_HOUR,
+      webhooksPerActivation: e.GATEWAY_WEBHOOK_RATE_PER_ACTIVATION,
+      webhooksPerSource: e.GATEWAY_WEBHOOK_RATE_PER_SOURCE,
     },
     bodyLimits: DEFAULT_BODY_LIMITS,
     metrics: e.GATEWAY_METRICS,

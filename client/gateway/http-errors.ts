@@ -8,6 +8,8 @@ import { ActivationError, ResendCooldown, type ActivationErrorCode } from '../er
 export type GatewayErrorCode =
   | ActivationErrorCode
   | 'unauthorized'
+  | 'forbidden'
+  | 'idempotency_key_reused'
   | 'bad_signature'
   | 'bad_request'
   | 'payload_too_large'
@@ -39,6 +41,7 @@ const ACTIVATION_STATUS: Record<ActivationErrorCode, number> = {
   sends_exhausted: 409,
   resend_cooldown: 429,
   invalid_request: 422,
+  upload_quota_exceeded: 409,
   vlens_unavailable: 503,
   temporal_unavailable: 503,
   internal: 500,

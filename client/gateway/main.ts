@@ -11,12 +11,17 @@ async function main(): Promise<void> {
   // Before the client is made, so it carries the tracing interceptor (connect.ts).
   const tracing = startTracing({ serviceName: SERVICE_NAMES.gateway });
   const activations = new ActivationClient();
-  const gateway = await startGateway({ ...config, activations });
+  const { serverPolicy, ...settings } = config;
+  const gateway = await startGateway({ ...settings, activations, serverPolicy: serverPolicy.enforce ? serverPolicy.policy : 'unbounded' });
+  if (!serverPolicy.enforce) {
+    gateway.app.log.warn('ACTIVATION_POLICY_BOUNDS=off (development): callers may loosen the activation policy; production enforces it');
+  }
   gateway.app.log.info(
     {
       url: gateway.url,
       taskQueue: activations.taskQueue,
       apiKeys: config.apiKeys.length,
+      policyBounds: serverPolicy.enforce ? 'enforce' : 'off',
       dedup: config.databaseUrl ? 'postgres' : config.dataDir,
       metrics: config.metrics,
       tracing: tracing ? 'otlp' : 'off',

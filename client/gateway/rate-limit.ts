@@ -1,57 +1,58 @@
-// Fixed-window rate limits for the routes that cost an SMS or an OTP attempt. In memory and per
-// process: enough to stop a runaway app or a brute-force loop at one gateway; the workflow's own
-// limits (attempts, sends, cooldown) remain the real guard across gateways.
-import type { FastifyRequest } from 'fastify';
+// Rate limits on every mutating route and on the webhooks (issue 12), with @fastify/rate-limit's store
+// (a bounded LRU per limit; its Redis store can be passed in for several gateways, see registerRateLimits)
+// instead of the hand-written fixed window this file held before.
+//
+// Each limit is made with `createRateLimit`, not the plugin's route hook: the plugin runs at most one of
+// its hooks per request, and the OTP route needs two (per activation and per API key). The keys include
+// the caller's tenant, so one tenant's traffic (or an attacker's requests that only earn 404s) never uses
+// up another tenant's activation's budget.
+//
+// These limits are per process unless a shared store is configured; the workflow's own limits (attempts,
+// sends, cooldown) remain the real guard across gateways.
+import rateLimit from '@fastify/rate-limit';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { GatewayError } from './http-errors';
 
-export interface LimitVerdict {
-  allowed: boolean;
-  retryAfterSeconds: number;
+/** Distinct keys each limit remembers: invented keys (random requestIds) push out the oldest. */
+const KEYS_PER_LIMIT = 50_000;
+
+export async function registerRateLimits(app: FastifyInstance): Promise<void> {
+  // global: false: only the limits made below apply, each where a route asks for it.
+  await app.register(rateLimit, { global: false, cache: KEYS_PER_LIMIT });
 }
 
-export class FixedWindowLimiter {
-  private readonly windows = new Map<string, { count: number; resetAt: number }>();
-
-  constructor(
-    private readonly max: number,
-    private readonly windowMs: number,
-    /** Bounds memory when callers invent keys (e.g. random requestIds). */
-    private readonly maxKeys = 50_000,
-  ) {}
-
-  hit(key: string, now = Date.now()): LimitVerdict {
-    let window = this.windows.get(key);
-    if (!window || now >= window.resetAt) {
-      this.windows.delete(key);
-      window = { count: 0, resetAt: now + this.windowMs };
-      this.windows.set(key, window);
-      this.prune(now);
-    }
-    window.count++;
-    return { allowed: window.count <= this.max, retryAfterSeconds: Math.max(1, Math.ceil((window.resetAt - now) / 1000)) };
-  }
-
-  private prune(now: number): void {
-    if (this.windows.size <= this.maxKeys) return;
-    for (const [key, window] of this.windows) {
-      if (now >= window.resetAt || this.windows.size > this.maxKeys) this.windows.delete(key);
-      if (this.windows.size <= this.maxKeys / 2) break;
-    }
-  }
+export interface LimitSpec {
+  max: number;
+  timeWindowMs: number;
+  /** What is limited, for the 429 message ("OTP submissions for this activation"). */
+  what: string;
+  /** The counter's key; undefined skips the limit for this request. */
+  keyOf: (request: FastifyRequest) => string | undefined;
 }
 
-/** onRequest hook: refuses with 429 and Retry-After once `keyOf(request)` used up its window. */
-export function rateLimitHook(limiter: FixedWindowLimiter, what: string, keyOf: (request: FastifyRequest) => string) {
-  return async (request: FastifyRequest): Promise<void> => {
-    const verdict = limiter.hit(keyOf(request));
-    if (!verdict.allowed) {
-      throw new GatewayError(
-        429,
-        'rate_limited',
-        `too many ${what}; retry in ${verdict.retryAfterSeconds} s`,
-        { 'retry-after': String(verdict.retryAfterSeconds) },
-        { retryAfterSeconds: verdict.retryAfterSeconds },
-      );
-    }
+export type Limit = (request: FastifyRequest) => Promise<void>;
+
+/**
+ * A limit usable as an onRequest/preHandler hook or called from a handler: counts the request and
+ * throws 429 rate_limited with Retry-After once the window is used up.
+ */
+export function createLimit(app: FastifyInstance, spec: LimitSpec): Limit {
+  const check = app.createRateLimit({
+    max: spec.max,
+    timeWindow: spec.timeWindowMs,
+    keyGenerator: (request) => spec.keyOf(request) ?? '',
+  });
+  return async (request) => {
+    if (spec.keyOf(request) === undefined) return;
+    const verdict = await check(request);
+    if (verdict.isAllowed || !verdict.isExceeded) return;
+    const retryAfterSeconds = Math.max(1, verdict.ttlInSeconds);
+    throw new GatewayError(
+      429,
+      'rate_limited',
+      `too many ${spec.what}; retry in ${retryAfterSeconds} s`,
+      { 'retry-after': String(retryAfterSeconds) },
+      { retryAfterSeconds },
+    );
   };
 }

@@ -5,12 +5,15 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import { activeTracing } from '../../telemetry/state';
+import { DEFAULT_POLICY, type Policy } from '../../workflows/types';
 import type { ActivationClient } from '../activation-client';
 import { createApiKeyChecker } from './auth';
+import { createClientSecrets, DEV_CLIENT_SECRET_KEY } from './client-secret';
 import { DEFAULT_BODY_LIMITS, DEFAULT_RATE_LIMITS, type BodyLimits, type RateLimits } from './config';
 import { openDedupStore, type EventDedupStore } from './dedup/store';
 import { handleError, handleFrameworkError, sendNotFoundRoute } from './http-errors';
 import { createGatewayMetrics, metricsRoutes, registerRequestMetrics, type GatewayMetrics, type MetricsMode } from './metrics';
+import { registerRateLimits } from './rate-limit';
 import { registerRequestTracing } from './tracing';
 import { activationRoutes } from './routes/activations';
 import { healthRoutes } from './routes/health';
@@ -22,8 +25,16 @@ export interface GatewayOptions {
   host?: string;
   /** Default 3000; 0 picks a free port (tests). */
   port?: number;
-  /** Default ['dev-key']. */
+  /** GATEWAY_API_KEYS entries: `key` (tenant `default`, role backend) or `tenant:role:key`. Default ['dev-key']. */
   apiKeys?: string[];
+  /** HMAC keys of the apps' client secrets (client-secret.ts); default the development key. */
+  clientSecretKeys?: string[];
+  /**
+   * The policy a request may only tighten (client/server-policy.ts). Default: the workflow's
+   * DEFAULT_POLICY, enforced. 'unbounded' takes requests' policies as they are (development only;
+   * config.ts refuses it in production).
+   */
+  serverPolicy?: Policy | 'unbounded';
   kashierWebhookSecret?: string;
   fawrySecureKey?: string;
   /** When set, the Vlens webhook must carry it (see config.ts). */
@@ -104,6 +115,9 @@ export async function buildGateway(
 ): Promise<FastifyInstance> {
   const bodyLimits = { ...DEFAULT_BODY_LIMITS, ...options.bodyLimits };
   const apiKeys = createApiKeyChecker(options.apiKeys ?? ['dev-key']);
+  const clientSecrets = createClientSecrets(options.clientSecretKeys ?? [DEV_CLIENT_SECRET_KEY]);
+  const serverPolicy = options.serverPolicy ?? DEFAULT_POLICY;
+  const rateLimits = { ...DEFAULT_RATE_LIMITS, ...options.rateLimits };
   const app = Fastify({
     logger: loggerOptions(options),
     // A caller's X-Request-Id is kept when it is plain and short, so logs can be joined across services.
@@ -125,6 +139,7 @@ export async function buildGateway(
   app.setErrorHandler(handleError);
   app.setNotFoundHandler(sendNotFoundRoute);
   registerRequestMetrics(app, metrics);
+  await registerRateLimits(app);
 
   await app.register(healthRoutes(options.activations));
   const metricsMode = options.metrics ?? 'on';
@@ -133,7 +148,10 @@ export async function buildGateway(
     activationRoutes({
       activations: options.activations,
       apiKeys,
-      rateLimits: { ...DEFAULT_RATE_LIMITS, ...options.rateLimits },
+      clientSecrets,
+      ...(serverPolicy === 'unbounded' ? {} : { serverPolicy }),
+      dedup,
+      rateLimits,
       bodyLimits,
     }),
   );
@@ -145,6 +163,7 @@ export async function buildGateway(
       fawrySecureKey: options.fawrySecureKey ?? 'fawry-dev-secure-key',
       ...(options.vlensWebhookToken ? { vlensWebhookToken: options.vlensWebhookToken } : {}),
       bodyLimit: bodyLimits.webhooks,
+      limits: { perSource: rateLimits.webhooksPerSource, perActivation: rateLimits.webhooksPerActivation },
       onOutcome: (provider, outcome) => metrics.webhook(provider, outcome),
     }),
   );

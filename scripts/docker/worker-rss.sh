@@ -17,7 +17,7 @@ free_port() { node -e "const s=require('net').createServer().listen(0,'127.0.0.1
 WORK=$(mktemp -d /tmp/vlens-worker-rss.XXXXXX)
 PORT=$(free_port); UI_PORT=$(free_port)
 "$TEMPORAL" server start-dev --ip 127.0.0.1 --port "$PORT" --ui-port "$UI_PORT" --headless --log-level error \
-  --search-attribute ActivationState=Keyword --search-attribute VlensRequestId=Keyword >"$WORK/temporal.log" 2>&1 &
+  --search-attribute ActivationState=Keyword --search-attribute VlensRequestId=Keyword --search-attribute ActivationTenant=Keyword >"$WORK/temporal.log" 2>&1 &
 SERVER=$!
 trap 'kill "$SERVER" 2>/dev/null; wait "$SERVER" 2>/dev/null; rm -rf "$WORK"' EXIT
 for _ in $(seq 1 60); do "$TEMPORAL" operator cluster health --address "127.0.0.1:$PORT" 2>/dev/null | grep SERVING >/dev/null && break; sleep 0.5; done

@@ -214,7 +214,7 @@ async function main(): Promise<void> {
   await timed('server-start', () => readyOrExit(server, waitForTemporal(address, 60_000), logs('temporal-server')));
   log(`Temporal server ${install.version} on ${address} (PostgreSQL), ready`);
   await timed('namespace', () => prepareNamespace(cli.path, address));
-  log('namespace default created; search attributes ActivationState, VlensRequestId registered');
+  log('namespace default created; search attributes ActivationState, VlensRequestId, ActivationTenant registered');
 
   // 2. App processes.
   const bundlePath = path.join(workDir, 'workflow-bundle.js');

@@ -6,7 +6,7 @@ import { mkdirSync, openSync, readFileSync, writeFileSync, closeSync } from 'nod
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ALL_SEARCH_ATTRIBUTE_KEYS } from '../../workflows/search-attributes';
+import { REGISTERED_SEARCH_ATTRIBUTE_KEYS } from '../../client/tenancy';
 import type { ManagedProcess } from '../local-stack';
 import type { TemporalServerInstall } from './provision-temporal-server';
 import type { PostgresTarget, TemporalDatabases } from './temporal-db';
@@ -157,11 +157,11 @@ export async function prepareNamespace(cliPath: string, address: string, namespa
     });
   }
   await retry(`namespace ${namespace} to be served`, timeoutMs, describe);
-  const attributeArgs = ALL_SEARCH_ATTRIBUTE_KEYS.flatMap((key) => ['--name', key.name, '--type', 'Keyword']);
+  const attributeArgs = REGISTERED_SEARCH_ATTRIBUTE_KEYS.flatMap((key) => ['--name', key.name, '--type', 'Keyword']);
   await retry('registering search attributes', timeoutMs, () => cli(cliPath, ['operator', 'search-attribute', 'create', ...common, ...attributeArgs]));
   await retry('search attributes to be listed', timeoutMs, () => {
     const listed = cli(cliPath, ['operator', 'search-attribute', 'list', ...common]);
-    const missing = ALL_SEARCH_ATTRIBUTE_KEYS.filter((key) => !listed.output.includes(key.name));
+    const missing = REGISTERED_SEARCH_ATTRIBUTE_KEYS.filter((key) => !listed.output.includes(key.name));
     return { ok: listed.ok && missing.length === 0, output: listed.ok ? `missing ${missing.map((k) => k.name).join(', ')}` : listed.output };
   });
 }

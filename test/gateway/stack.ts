@@ -9,10 +9,17 @@ import { temporal } from '@temporalio/proto';
 import { ActivationClient } from '../../client/activation-client';
 import { startGateway, type GatewayOptions, type RunningGateway } from '../../client/gateway/server';
 import { CAIRO, deviceAt, startHarness, type Harness, type HarnessOptions, type SeededRequest } from '../temporal/harness';
-import type { ActivationStatus, ActivationState } from '../../workflows/types';
+import { DEFAULT_POLICY, type ActivationStatus, type ActivationState, type Policy } from '../../workflows/types';
 import { freePort } from '../../scripts/local-stack';
 
 export const API_KEY = 'dev-key';
+
+/**
+ * The server policy of the shared test gateway: the workflow's defaults, except that callers may shorten
+ * the resend cooldown (the route tests drive cooldowns of 0-2 s). The bounds are still enforced for every
+ * other field; test/security/ checks them against production-like settings.
+ */
+export const TEST_SERVER_POLICY: Policy = { ...DEFAULT_POLICY, resendCooldown: 0 };
 
 export interface HttpAnswer {
   status: number;
@@ -95,6 +102,7 @@ export async function startGatewayStack(
     dataDir,
     logLevel: 'info',
     logStream: { write: (line) => void logs.push(line) },
+    serverPolicy: TEST_SERVER_POLICY,
     ...options.gateway,
   };
   let gateway = await startGateway(gatewayOptions);

@@ -7,7 +7,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { TestProject } from 'vitest/node';
 import { devServerExecutable, resolveTemporalCli } from '../../scripts/temporal-cli';
 import { bundleActivationWorkflows } from '../../worker/create-worker';
-import { ALL_SEARCH_ATTRIBUTE_KEYS } from '../../workflows/search-attributes';
+import { REGISTERED_SEARCH_ATTRIBUTE_KEYS } from '../../client/tenancy';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -25,7 +25,7 @@ export async function setup(project: TestProject): Promise<void> {
   env = await TestWorkflowEnvironment.createLocal({
     server: {
       executable: devServerExecutable(cli),
-      searchAttributes: ALL_SEARCH_ATTRIBUTE_KEYS,
+      searchAttributes: REGISTERED_SEARCH_ATTRIBUTE_KEYS,
       log: { format: 'pretty', level: 'warn' },
     },
   });

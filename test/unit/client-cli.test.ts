@@ -63,7 +63,7 @@ test('formatStatus and formatList are readable and carry no secrets', () => {
   expect(text).toMatch(/Next action:\s+submit_otp \(expires 2030-01-01T00:05:00.000Z, 5 attempts left, 4 sends left\)/);
   expect(text).toMatch(/otp_sent\s+send 1 of 5/);
   expect(formatList([])).toBe('no activations');
-  expect(formatList([{ requestId: REQUEST, workflowId: 'w', runId: 'r', state: 'failed', executionStatus: 'FAILED', startTime: '2030-01-01T00:00:00.000Z' }])).toMatch(
+  expect(formatList([{ requestId: REQUEST, workflowId: 'w', runId: 'r', state: 'failed', tenant: 'default', executionStatus: 'FAILED', startTime: '2030-01-01T00:00:00.000Z' }])).toMatch(
     /REQUEST\s+STATE\s+EXECUTION\s+STARTED\n81f404b3.*failed\s+FAILED/,
   );
 });

@@ -17,6 +17,7 @@ const SECRETS = [
   'CODEC_KEYS',
   'CODEC_SERVER_TOKENS',
   'GATEWAY_API_KEYS',
+  'GATEWAY_CLIENT_SECRET_KEYS',
   'KASHIER_WEBHOOK_SECRET',
   'FAWRY_SECURE_KEY',
   'VLENS_WEBHOOK_TOKEN',
@@ -25,7 +26,7 @@ const SECRETS = [
   'POSTGRES_PASSWORD',
 ] as const;
 /** The development defaults of the code (design §4a); none may appear in the production stack. */
-const DEV_SECRET_VALUES = ['dev-key', 'kashier-dev-secret', 'fawry-dev-secure-key', 'sandbox-key', 'sandbox-password', 'dev-codec-token'];
+const DEV_SECRET_VALUES = ['dev-key', 'kashier-dev-secret', 'fawry-dev-secure-key', 'sandbox-key', 'sandbox-password', 'dev-codec-token', 'dev-client-secret-key-not-for-production'];
 /** Environment keys that hold a secret, whatever service they are in. */
 const SECRET_KEY = /(SECRET|PASSWORD|PASSWD|_PWD|(?<!PASS_ACCESS_)TOKENS?|API_KEYS?|SECURE_KEY|CODEC_KEYS)$/;
 /** Services that must see the same claim-check image folder (the gateway writes, the worker reads). */
@@ -130,7 +131,7 @@ function checkCompose(text: string): string[] {
     if (setup.restart === 'always' || setup.restart === 'unless-stopped') problems.push('temporal-setup is a one-shot and must not restart forever');
     const cmd = commandText(setup);
     if (!/temporalio\/admin-tools:/.test(String(setup.image))) problems.push('temporal-setup must use temporalio/admin-tools');
-    for (const needle of ['search-attribute create', 'ActivationState', 'VlensRequestId', 'Keyword']) {
+    for (const needle of ['search-attribute create', 'ActivationState', 'VlensRequestId', 'ActivationTenant', 'Keyword']) {
       if (!cmd.includes(needle)) problems.push(`temporal-setup command lacks "${needle}"`);
     }
   }

@@ -56,19 +56,22 @@ describe('worker Vlens configuration in production', () => {
 describe('gateway configuration in production', () => {
   const complete = {
     NODE_ENV: 'production',
-    GATEWAY_API_KEYS: 'k-live-1,k-live-2',
+    GATEWAY_API_KEYS: 'acme:backend:k-live-1-0123456789,acme:operator:k-live-2-0123456789',
+    GATEWAY_CLIENT_SECRET_KEYS: 'client-secret-key-live-0123456789abcdef',
     KASHIER_WEBHOOK_SECRET: 'kashier-live',
     FAWRY_SECURE_KEY: 'fawry-live',
     VLENS_WEBHOOK_TOKEN: 'a-token-of-16-chars-or-more',
   };
 
-  it('starts with explicit secrets', () => {
-    expect(loadGatewayConfig(complete).apiKeys).toEqual(['k-live-1', 'k-live-2']);
+  it('starts with explicit secrets, and enforces the server policy', () => {
+    const config = loadGatewayConfig(complete);
+    expect(config.apiKeys).toEqual(['acme:backend:k-live-1-0123456789', 'acme:operator:k-live-2-0123456789']);
+    expect(config.serverPolicy.enforce).toBe(true);
   });
 
   it('names every missing secret', () => {
     const text = message(() => loadGatewayConfig({ NODE_ENV: 'production' }));
-    for (const name of ['GATEWAY_API_KEYS', 'KASHIER_WEBHOOK_SECRET', 'FAWRY_SECURE_KEY', 'VLENS_WEBHOOK_TOKEN']) {
+    for (const name of ['GATEWAY_API_KEYS', 'GATEWAY_CLIENT_SECRET_KEYS', 'KASHIER_WEBHOOK_SECRET', 'FAWRY_SECURE_KEY', 'VLENS_WEBHOOK_TOKEN']) {
       expect(text).toContain(`${name}: is required when NODE_ENV=production`);
     }
     expect(() => loadGatewayConfig({ NODE_ENV: 'production' })).toThrow(GatewayConfigError);
@@ -81,5 +84,23 @@ describe('gateway configuration in production', () => {
     expect(text).toContain('GATEWAY_API_KEYS: is a public development default');
     expect(text).toContain('KASHIER_WEBHOOK_SECRET: is a public development default');
     expect(text).toContain('FAWRY_SECURE_KEY: is a public development default');
+    const devSecret = message(() => loadGatewayConfig({ ...complete, GATEWAY_CLIENT_SECRET_KEYS: 'dev-client-secret-key-not-for-production' }));
+    expect(devSecret).toContain('GATEWAY_CLIENT_SECRET_KEYS: is a public development default');
+  });
+
+  it('refuses keys without a tenant and role, short keys, short client-secret keys and unbounded policies', () => {
+    const text = message(() =>
+      loadGatewayConfig({
+        ...complete,
+        GATEWAY_API_KEYS: 'a-bare-key-of-enough-length,acme:backend:short',
+        GATEWAY_CLIENT_SECRET_KEYS: 'too-short',
+        ACTIVATION_POLICY_BOUNDS: 'off',
+      }),
+    );
+    expect(text).toContain('GATEWAY_API_KEYS: entry 1 names no tenant and role');
+    expect(text).toContain('GATEWAY_API_KEYS: entry 2 is shorter than 16 characters');
+    expect(text).toContain('GATEWAY_CLIENT_SECRET_KEYS: key 1 is shorter than 32 characters');
+    expect(text).toContain('ACTIVATION_POLICY_BOUNDS: "off" is refused when NODE_ENV=production');
+    expect(text).not.toContain('a-bare-key-of-enough-length');
   });
 });

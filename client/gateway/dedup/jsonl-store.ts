@@ -1,9 +1,10 @@
 // The default dedup record: one JSON line per event, appended and fsynced before the webhook is
 // acknowledged, read back whole at start-up. Entries older than the retention (providers stop
-// retrying long before) are dropped when the file is compacted at start-up.
+// retrying long before) are dropped when the file is compacted at start-up. Idempotency-Key bindings
+// live beside it in idempotency-keys.jsonl, the same way (one line per first use of a key).
 import { mkdir, open, readFile, rename, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import type { DedupEntry, EventDedupStore } from './store';
+import { claimInMap, IDEMPOTENCY_RETENTION_MS, type DedupEntry, type EventDedupStore, type IdempotencyClaim } from './store';
 
 interface Line {
   id: string;
@@ -18,14 +19,19 @@ export interface JsonlStoreOptions {
   now?: () => number;
 }
 
+export const IDEMPOTENCY_FILE_NAME = 'idempotency-keys.jsonl';
+
 export class JsonlDedupStore implements EventDedupStore {
   /** Serialises appends, so lines never interleave and each add waits for its own fsync. */
   private writes: Promise<unknown> = Promise.resolve();
+  private keyWrites: Promise<unknown> = Promise.resolve();
 
   private constructor(
     private readonly handle: FileHandle,
     private readonly seen: Map<string, Line>,
     private readonly now: () => number,
+    private readonly keyHandle: FileHandle,
+    private readonly bodies: Map<string, { bodyHash: string; at: number }>,
   ) {}
 
   static async open(file: string, options: JsonlStoreOptions = {}): Promise<JsonlDedupStore> {
@@ -41,7 +47,39 @@ export class JsonlDedupStore implements EventDedupStore {
     }
     // A torn last line (crash mid-write) or expired entries: rewrite the file with what is kept.
     if (unreadable > 0 || expired > 0) await rewrite(file, [...seen.values()]);
-    return new JsonlDedupStore(await open(file, 'a'), seen, now);
+
+    const keyFile = path.join(path.dirname(file), IDEMPOTENCY_FILE_NAME);
+    const bodies = new Map<string, { bodyHash: string; at: number }>();
+    const keyLines = await readLines(keyFile);
+    let keysDropped = keyLines.unreadable;
+    for (const line of keyLines.lines) {
+      const at = Date.parse(line.at);
+      if (now() - at >= IDEMPOTENCY_RETENTION_MS) keysDropped++;
+      else if (!bodies.has(line.id)) bodies.set(line.id, { bodyHash: line.requestId, at });
+    }
+    if (keysDropped > 0) {
+      await rewrite(keyFile, [...bodies].map(([id, b]) => ({ id, requestId: b.bodyHash, at: new Date(b.at).toISOString() })));
+    }
+    return new JsonlDedupStore(await open(file, 'a'), seen, now, await open(keyFile, 'a'), bodies);
+  }
+
+  async claimIdempotencyKey(scope: string, bodyHash: string): Promise<IdempotencyClaim> {
+    const claim = claimInMap(this.bodies, scope, bodyHash, this.now());
+    if (claim !== 'new') return claim;
+    // Same line shape as the events (`requestId` holds the body hash), so one reader serves both files.
+    const line: Line = { id: scope, requestId: bodyHash, at: new Date(this.now()).toISOString() };
+    const write = this.keyWrites.then(async () => {
+      await this.keyHandle.appendFile(`${JSON.stringify(line)}\n`, 'utf8');
+      await this.keyHandle.sync();
+    });
+    this.keyWrites = write.catch(() => undefined);
+    try {
+      await write;
+    } catch (error) {
+      this.bodies.delete(scope); // not on disk: do not remember it either
+      throw error;
+    }
+    return 'new';
   }
 
   async has(eventId: string): Promise<boolean> {
@@ -63,7 +101,9 @@ export class JsonlDedupStore implements EventDedupStore {
 
   async close(): Promise<void> {
     await this.writes;
+    await this.keyWrites;
     await this.handle.close();
+    await this.keyHandle.close();
   }
 }
 

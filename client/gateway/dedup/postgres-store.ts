@@ -1,13 +1,14 @@
 // The dedup record in PostgreSQL (DATABASE_URL), for several gateways behind a load balancer: the
 // primary key makes concurrent recording of the same event safe.
 import pg from 'pg';
-import type { DedupEntry, EventDedupStore } from './store';
+import { IDEMPOTENCY_RETENTION_MS, type DedupEntry, type EventDedupStore, type IdempotencyClaim } from './store';
 
 export const DEDUP_TABLE = 'gateway_webhook_events';
+export const IDEMPOTENCY_TABLE = 'gateway_idempotency_keys';
 
 /** The part of pg.Pool the store uses (tests pass a fake). */
 export interface Queryable {
-  query(text: string, values?: unknown[]): Promise<{ rowCount: number | null }>;
+  query(text: string, values?: unknown[]): Promise<{ rowCount: number | null; rows?: Array<Record<string, unknown>> }>;
   end(): Promise<void>;
 }
 
@@ -29,6 +30,30 @@ export class PostgresDedupStore implements EventDedupStore {
          received_at timestamptz NOT NULL DEFAULT now()
        )`,
     );
+    await this.db.query(
+      `CREATE TABLE IF NOT EXISTS ${IDEMPOTENCY_TABLE} (
+         scope text PRIMARY KEY,
+         body_hash text NOT NULL,
+         first_used_at timestamptz NOT NULL DEFAULT now()
+       )`,
+    );
+  }
+
+  /**
+   * The primary key makes the first use win when several gateways see the same key at once; an expired
+   * binding is replaced by the new body in the same statement.
+   */
+  async claimIdempotencyKey(scope: string, bodyHash: string): Promise<IdempotencyClaim> {
+    const inserted = await this.db.query(
+      `INSERT INTO ${IDEMPOTENCY_TABLE} (scope, body_hash) VALUES ($1, $2)
+       ON CONFLICT (scope) DO UPDATE SET body_hash = EXCLUDED.body_hash, first_used_at = now()
+         WHERE ${IDEMPOTENCY_TABLE}.first_used_at < now() - ($3::bigint * interval '1 millisecond')
+       RETURNING scope`,
+      [scope, bodyHash, IDEMPOTENCY_RETENTION_MS],
+    );
+    if ((inserted.rowCount ?? 0) > 0) return 'new';
+    const existing = await this.db.query(`SELECT body_hash FROM ${IDEMPOTENCY_TABLE} WHERE scope = $1`, [scope]);
+    return existing.rows?.[0]?.body_hash === bodyHash ? 'same' : 'different';
   }
 
   async has(eventId: string): Promise<boolean> {

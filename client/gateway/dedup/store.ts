@@ -10,23 +10,67 @@ export interface DedupEntry {
   requestId: string;
 }
 
+/**
+ * What an Idempotency-Key was used with before (issue 12): `new` the first time (now recorded), `same`
+ * for a retry with the same body, `different` for a reuse with another body (refused with 422
+ * idempotency_key_reused, as Stripe does, instead of silently answering the first body's result).
+ */
+export type IdempotencyClaim = 'new' | 'same' | 'different';
+
+/**
+ * How long a key stays bound to its body: longer than any activation can live (client/server-policy.ts
+ * caps the deadline at 7 days), so a key cannot be reused while its update's answer still exists.
+ */
+export const IDEMPOTENCY_RETENTION_MS = 8 * 86_400_000;
+
 export interface EventDedupStore {
   has(eventId: string): Promise<boolean>;
   /** Records the event durably before resolving; recording it twice is harmless. */
   add(entry: DedupEntry): Promise<void>;
+  /**
+   * Binds `scope` (a digest of caller, route and key, see routes/idempotency.ts) to `bodyHash` the first
+   * time; later calls say whether the body is the same. Atomic per scope.
+   */
+  claimIdempotencyKey(scope: string, bodyHash: string): Promise<IdempotencyClaim>;
   close(): Promise<void>;
 }
+
+/** Most idempotency bindings the in-memory record keeps (oldest dropped first). */
+const MEMORY_IDEMPOTENCY_LIMIT = 100_000;
 
 /** For tests and throwaway runs: forgets everything on restart. */
 export class MemoryDedupStore implements EventDedupStore {
   private readonly seen = new Set<string>();
+  private readonly bodies = new Map<string, { bodyHash: string; at: number }>();
   async has(eventId: string): Promise<boolean> {
     return this.seen.has(eventId);
   }
   async add(entry: DedupEntry): Promise<void> {
     this.seen.add(entry.eventId);
   }
+  async claimIdempotencyKey(scope: string, bodyHash: string): Promise<IdempotencyClaim> {
+    return claimInMap(this.bodies, scope, bodyHash, Date.now(), MEMORY_IDEMPOTENCY_LIMIT);
+  }
   async close(): Promise<void> {}
+}
+
+/** The in-memory decision shared by the memory and JSON-lines records (synchronous, so atomic). */
+export function claimInMap(
+  bodies: Map<string, { bodyHash: string; at: number }>,
+  scope: string,
+  bodyHash: string,
+  now: number,
+  limit = Number.POSITIVE_INFINITY,
+): IdempotencyClaim {
+  const known = bodies.get(scope);
+  if (known && now - known.at < IDEMPOTENCY_RETENTION_MS) return known.bodyHash === bodyHash ? 'same' : 'different';
+  bodies.delete(scope);
+  bodies.set(scope, { bodyHash, at: now });
+  for (const oldest of bodies.keys()) {
+    if (bodies.size <= limit) break;
+    bodies.delete(oldest);
+  }
+  return 'new';
 }
 
 export interface DedupStoreConfig {

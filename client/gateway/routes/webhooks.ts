@@ -2,7 +2,9 @@
 // signature is the authentication. Bodies are taken raw, so the signature is checked over exactly what
 // arrived, then parsed strictly (webhooks/providers.ts). Answers follow what providers need: 2xx for
 // anything that must not be redelivered (verified duplicates, unknown activations, ignored statuses),
-// non-2xx only when a redelivery could help (bad body 400, bad signature 401, Temporal down 503).
+// non-2xx only when a redelivery could help (bad body 400, bad signature 401, Temporal down 503, too
+// many deliveries 429). Limits (issue 12): per source address before any signature is checked, and per
+// activation once a delivery is verified, because each signal is an event in the activation's history.
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ActivationClient } from '../../activation-client';
 import { ActivationEnded, ActivationNotFound } from '../../errors';
@@ -10,6 +12,8 @@ import { uuidSchema } from '../../schemas';
 import type { EventDedupStore } from '../dedup/store';
 import { GatewayError } from '../http-errors';
 import type { WebhookOutcome } from '../metrics';
+import type { Limit } from '../rate-limit';
+import { createLimit } from '../rate-limit';
 import { readFawry, readKashier, readVlens, type WebhookProvider, type WebhookVerdict } from '../webhooks/providers';
 import { secretsMatch } from '../webhooks/signatures';
 
@@ -20,6 +24,8 @@ export interface WebhookRouteDeps {
   fawrySecureKey: string;
   vlensWebhookToken?: string;
   bodyLimit: number;
+  /** Deliveries per source address and per activation, per minute (config.ts RateLimits). */
+  limits: { perSource: number; perActivation: number };
   /** Told what became of every delivery (the gateway counts them for /metrics). */
   onOutcome?: (provider: WebhookProvider, outcome: WebhookOutcome) => void;
 }
@@ -41,13 +47,21 @@ function rawBody(request: FastifyRequest): Buffer {
 }
 
 /** Answers one verified webhook and says what became of it. */
-async function act(verdict: WebhookVerdict, deps: WebhookRouteDeps, log: FastifyBaseLogger, reply: FastifyReply): Promise<WebhookOutcome> {
+async function act(
+  verdict: WebhookVerdict,
+  deps: WebhookRouteDeps,
+  log: FastifyBaseLogger,
+  reply: FastifyReply,
+  perActivation: () => Promise<void>,
+): Promise<WebhookOutcome> {
   if (verdict.kind === 'ignored') {
     log.info({ provider: verdict.provider, reason: verdict.reason }, 'webhook acknowledged and ignored');
     await reply.code(200).send({ received: true, ignored: verdict.reason });
     return 'ignored';
   }
-  const { provider, providerEventId, requestId, kind: _kind, ...details } = verdict;
+  const { provider, providerEventId, requestId: sentRequestId, kind: _kind, ...details } = verdict;
+  // Providers echo the requestId as our app sent it; lowercased, it names the same workflow as the start.
+  const requestId = sentRequestId.toLowerCase();
   const eventId = `${provider}:${providerEventId}`;
   const about = { provider, eventId, requestId };
   if (await deps.dedup.has(eventId)) {
@@ -55,6 +69,8 @@ async function act(verdict: WebhookVerdict, deps: WebhookRouteDeps, log: Fastify
     await reply.code(200).send({ received: true, duplicate: true });
     return 'duplicate';
   }
+  // Only deliveries that would signal count: redeliveries of a known event cost the activation nothing.
+  await perActivation();
   try {
     if (!uuidSchema.safeParse(requestId).success) throw new ActivationNotFound(requestId);
     await deps.activations.paymentCompleted(requestId, { source: provider, eventId, ...details });
@@ -99,12 +115,30 @@ export function webhookRoutes(deps: WebhookRouteDeps) {
     // Raw bytes for every content type: the signature covers what was sent, not a re-serialisation.
     app.removeAllContentTypeParsers();
     app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: deps.bodyLimit }, (_request, body, done) => done(null, body));
-    const options = { bodyLimit: deps.bodyLimit };
+    const perSource = createLimit(app, {
+      max: deps.limits.perSource,
+      timeWindowMs: 60_000,
+      what: 'webhook deliveries from this address',
+      keyOf: (request) => request.ip,
+    });
+    const perActivationLimit: Limit = createLimit(app, {
+      max: deps.limits.perActivation,
+      timeWindowMs: 60_000,
+      what: 'webhook deliveries for this activation',
+      keyOf: (request) => (request as FastifyRequest & { webhookActivation?: string }).webhookActivation,
+    });
+    const options = { bodyLimit: deps.bodyLimit, onRequest: [perSource] };
     const counted = (provider: WebhookProvider, handle: (request: FastifyRequest) => WebhookVerdict) => {
       return async (request: FastifyRequest, reply: FastifyReply) => {
         let outcome: WebhookOutcome = 'error';
         try {
-          outcome = await act(handle(request), deps, request.log, reply);
+          const verdict = handle(request);
+          const limitActivation = async () => {
+            if (verdict.kind !== 'payment') return;
+            (request as FastifyRequest & { webhookActivation?: string }).webhookActivation = verdict.requestId.toLowerCase();
+            await perActivationLimit(request);
+          };
+          outcome = await act(verdict, deps, request.log, reply, limitActivation);
           return reply;
         } catch (error) {
           outcome = outcomeOfError(error);

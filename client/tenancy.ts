@@ -1,0 +1,52 @@
+// Tenants and roles (issue 12): every activation belongs to the tenant whose key started it, recorded in
+// the `ActivationTenant` search attribute at start, so ownership is visible to every gateway and to the
+// list query without a database of our own. The key is defined here, not in workflows/, because only the
+// client side writes and reads it (the workflow never upserts it, so it keeps the value set at start).
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { ALL_SEARCH_ATTRIBUTE_KEYS } from '../workflows/search-attributes';
+
+export const TENANT_SEARCH_ATTRIBUTE = 'ActivationTenant';
+export const ActivationTenantKey = defineSearchAttributeKey(TENANT_SEARCH_ATTRIBUTE, SearchAttributeType.KEYWORD);
+
+/**
+ * Every custom search attribute the server must know: the workflow's own two and the tenant. The dev
+ * server start (scripts/local-stack.ts), the test server (test/temporal/global-setup.ts) and the
+ * PostgreSQL setup (scripts/postgres/temporal-server.ts) register exactly this list.
+ */
+export const REGISTERED_SEARCH_ATTRIBUTE_KEYS = [...ALL_SEARCH_ATTRIBUTE_KEYS, ActivationTenantKey];
+
+/**
+ * The tenant of keys configured without one (development only: production refuses such keys, see
+ * client/gateway/config.ts) and of activations started before tenants existed (no attribute).
+ */
+export const DEFAULT_TENANT = 'default';
+
+/**
+ * A tenant name. Plain lowercase, so it can be placed inside a visibility query without quoting
+ * problems and compared byte for byte.
+ */
+export const TENANT_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+
+export const ROLES = ['backend', 'operator', 'read-only'] as const;
+export type Role = (typeof ROLES)[number];
+
+export function isTenantName(value: string): boolean {
+  return TENANT_NAME.test(value);
+}
+
+/** The tenant recorded on an execution; one without the attribute predates tenants and is the default's. */
+export function tenantOfAttributes(attributes: { get(key: typeof ActivationTenantKey): string | undefined }): string {
+  return attributes.get(ActivationTenantKey) ?? DEFAULT_TENANT;
+}
+
+/**
+ * The visibility-query clause that keeps a list to one tenant. `tenant` must pass TENANT_NAME (checked
+ * by the caller's configuration), which also makes it safe to place inside quotes.
+ */
+export function tenantQueryClause(tenant: string): string {
+  if (!isTenantName(tenant)) throw new Error(`not a tenant name: ${JSON.stringify(tenant)}`);
+  // Executions started before tenants existed carry no attribute; they belong to the default tenant.
+  return tenant === DEFAULT_TENANT
+    ? `(${TENANT_SEARCH_ATTRIBUTE} = '${tenant}' OR ${TENANT_SEARCH_ATTRIBUTE} IS NULL)`
+    : `${TENANT_SEARCH_ATTRIBUTE} = '${tenant}'`;
+}
