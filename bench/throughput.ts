@@ -4,9 +4,30 @@
 // CPU seconds per process. Each level is repeated; the report gives medians and the spread.
 import type { BenchContext } from './lib/bench-context';
 import { median, percentile, round, rssMb } from './lib/bench-context';
+import { spreadSample } from './lib/compare';
 import { cpuDelta, cpuSnapshot, type CpuSnapshot } from './lib/cpu';
 import type { StepTimes } from './lib/temporal-driver';
 import { TemporalDriver } from './lib/temporal-driver';
+import { workflowIdFor } from '../workflows/types';
+
+/** One virtual user's way of running an activation start to finish: the project's or the skeleton's. */
+export interface ActivationDriver {
+  readonly counters: { rejectedUpdates: number };
+  runOne(): Promise<{ workflowId: string; times: StepTimes }>;
+}
+
+/** The project's driver (bench/lib/temporal-driver.ts), polling the SMS inbox less often as users grow. */
+export function projectDriver(ctx: BenchContext, concurrency: number): ActivationDriver {
+  // Poll the SMS inbox less often when many users wait at once, so the driver does not load the sandbox.
+  const driver = new TemporalDriver(ctx.client, ctx.stack.sandboxUrl, ctx.stack.taskQueue, concurrency >= 50 ? 50 : concurrency >= 10 ? 25 : 10);
+  return {
+    counters: driver.counters,
+    async runOne() {
+      const { requestId, times } = await driver.run();
+      return { workflowId: workflowIdFor(requestId), times };
+    },
+  };
+}
 
 export interface Percentiles {
   p50: number;
@@ -32,6 +53,8 @@ export interface ThroughputRun {
   rejectedUpdates: number;
   /** How long the activations still in flight at the window's end took to finish. */
   drainS: number;
+  /** A few activations completed in the window, for reading their histories back. */
+  sampleWorkflowIds?: string[];
 }
 
 export interface ThroughputLevel {
@@ -73,14 +96,13 @@ function spread(list: Percentiles[]) {
  * window count (whenever they started), so the rate is the steady-state rate; then in-flight ones drain.
  */
 async function closedLoop(
-  ctx: BenchContext,
+  ctx: ThroughputContext,
+  driver: ActivationDriver,
   concurrency: number,
   warmupS: number,
   windowS: number,
   progress: (elapsedS: number, done: number) => void,
-): Promise<{ times: StepTimes[]; errors: number; windowMs: number; drainMs: number }> {
-  // Poll the SMS inbox less often when many users wait at once, so the driver does not load the sandbox.
-  const driver = new TemporalDriver(ctx.client, ctx.stack.sandboxUrl, ctx.stack.taskQueue, concurrency >= 50 ? 50 : concurrency >= 10 ? 25 : 10);
+): Promise<{ times: StepTimes[]; workflowIds: string[]; errors: number; windowMs: number; drainMs: number }> {
   const begin = performance.now() + warmupS * 1000;
   const end = begin + windowS * 1000;
   const times: StepTimes[] = [];
@@ -89,12 +111,16 @@ async function closedLoop(
     const elapsed = (performance.now() - begin) / 1000;
     if (elapsed > 0 && elapsed < windowS) progress(elapsed, times.length);
   }, 10_000);
+  const workflowIds: string[] = [];
   const users = Array.from({ length: concurrency }, async () => {
     while (performance.now() < end) {
       try {
-        const { times: t } = await driver.run();
+        const { workflowId, times: t } = await driver.runOne();
         const now = performance.now();
-        if (now >= begin && now <= end) times.push(t);
+        if (now >= begin && now <= end) {
+          times.push(t);
+          workflowIds.push(workflowId);
+        }
       } catch (error) {
         errors++;
         if (errors <= 5) ctx.log(`    activation failed: ${error instanceof Error ? error.message : String(error)}`);
@@ -103,29 +129,42 @@ async function closedLoop(
   });
   await Promise.all(users);
   clearInterval(ticker);
-  ctx.driver.counters.rejectedUpdates += driver.counters.rejectedUpdates;
-  return { times, errors, windowMs: windowS * 1000, drainMs: Math.max(0, performance.now() - end) };
+  return { times, workflowIds, errors, windowMs: windowS * 1000, drainMs: Math.max(0, performance.now() - end) };
 }
 
+/** What a throughput run needs of its stack: the processes to measure, a log, and a driver per level. */
+export type ThroughputContext = Pick<BenchContext, 'stack' | 'log'>;
+
 export async function runThroughputBenchmark(
-  ctx: BenchContext,
-  options: { levels: Array<{ concurrency: number; windowS: number }>; reps: number; warmupS: number; workerEnv: Record<string, string> },
+  ctx: ThroughputContext,
+  options: {
+    levels: Array<{ concurrency: number; windowS: number }>;
+    reps: number;
+    warmupS: number;
+    workerEnv: Record<string, string>;
+    /** The users' driver; default the project's (needs a BenchContext). */
+    makeDriver?: (concurrency: number) => ActivationDriver;
+  },
 ): Promise<ThroughputResult> {
+  const makeDriver = options.makeDriver ?? ((concurrency: number) => projectDriver(ctx as BenchContext, concurrency));
   ctx.log(`throughput: concurrency ${options.levels.map((l) => `${l.concurrency} (${l.windowS}s)`).join(', ')}; ${options.reps} run(s) each`);
   const runs: ThroughputRun[] = [];
   for (const level of options.levels) {
     for (let rep = 1; rep <= options.reps; rep++) {
-      const rejectedBefore = ctx.driver.counters.rejectedUpdates;
+      const driver = makeDriver(level.concurrency);
       let before: CpuSnapshot | undefined;
       // CPU is measured over the window only: snapshot when it opens.
       const snap = setTimeout(() => (before = cpuSnapshot(ctx.stack)), options.warmupS * 1000);
       let after: CpuSnapshot | undefined;
       const snapEnd = setTimeout(() => (after = cpuSnapshot(ctx.stack)), (options.warmupS + level.windowS) * 1000);
-      const { times, errors, windowMs, drainMs } = await closedLoop(ctx, level.concurrency, options.warmupS, level.windowS, (s, done) =>
+      const { times, workflowIds, errors, windowMs, drainMs } = await closedLoop(ctx, driver, level.concurrency, options.warmupS, level.windowS, (s, done) =>
         ctx.log(`  c=${level.concurrency} run ${rep}/${options.reps}: ${s.toFixed(0)}s into the window, ${done} completed (${(done / s).toFixed(1)}/s)`),
       );
       clearTimeout(snap);
       clearTimeout(snapEnd);
+      // On a loaded machine the window's last activation can end before the late timer has fired: the
+      // snapshot is then taken now, a few milliseconds late, rather than leaving the CPU figures out.
+      after ??= before ? cpuSnapshot(ctx.stack) : undefined;
       const cpu = before && after ? cpuDelta(before, after) : {};
       const run: ThroughputRun = {
         concurrency: level.concurrency,
@@ -141,8 +180,9 @@ export async function runThroughputBenchmark(
         paymentToDone: pct(times.map((t) => t.paymentToDone)),
         cpuSeconds: cpu,
         ...(rssMb(ctx.stack.pid('worker')) !== undefined ? { workerRssMb: rssMb(ctx.stack.pid('worker')) } : {}),
-        rejectedUpdates: ctx.driver.counters.rejectedUpdates - rejectedBefore,
+        rejectedUpdates: driver.counters.rejectedUpdates,
         drainS: round(drainMs / 1000),
+        sampleWorkflowIds: spreadSample(workflowIds, 10),
       };
       runs.push(run);
       ctx.log(

@@ -34,6 +34,7 @@ export async function runTuningBenchmark(options: {
   concurrency: number;
   windowS: number;
   warmupS: number;
+  dynamicConfig?: Readonly<Record<string, unknown>>;
   log: (line: string) => void;
 }): Promise<TuningResult> {
   const result: TuningResult = { concurrency: options.concurrency, windowS: options.windowS, variants: [] };
@@ -44,6 +45,7 @@ export async function runTuningBenchmark(options: {
       log: options.log,
       workerEnv: variant.workerEnv,
       ...(variant.sqlitePragmas ? { sqlitePragmas: variant.sqlitePragmas } : {}),
+      ...(options.dynamicConfig ? { dynamicConfig: options.dynamicConfig } : {}),
     });
     try {
       const run = await runThroughputBenchmark(ctx, {

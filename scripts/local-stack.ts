@@ -56,6 +56,23 @@ export async function stopProcess(proc: ManagedProcess, graceMs = 15_000): Promi
   clearTimeout(timer);
 }
 
+/**
+ * Dynamic config for the dev servers the project starts itself (`npm start`, the benchmarks). The history
+ * service reads each shard's transfer queue, where the tasks that hand a workflow or activity task to
+ * matching wait, at most `history.transferProcessorMaxPollRPS` times a second (default 20). The dev server
+ * has one shard, so every workflow step can wait up to 50 ms for the next read, twice per activity (the
+ * activity task, then the workflow task that records its result); at 1000 the wait is gone. The same
+ * setting for a self-hosted cluster: docs/performance.md, docker-compose.yml.
+ */
+export const DEV_SERVER_DYNAMIC_CONFIG: Readonly<Record<string, number>> = {
+  'history.transferProcessorMaxPollRPS': 1000,
+};
+
+/** `temporal server start-dev` flags for dynamic config: one `--dynamic-config-value KEY=<JSON value>` each. */
+export function dynamicConfigArgs(config: Readonly<Record<string, unknown>>): string[] {
+  return Object.entries(config).flatMap(([key, value]) => ['--dynamic-config-value', `${key}=${JSON.stringify(value)}`]);
+}
+
 export interface DevServerOptions {
   cliPath: string;
   dataDir: string;

@@ -6,8 +6,10 @@ import path from 'node:path';
 import { codecMode, loadCodecKeys } from '../codec';
 import { resolveTemporalCli } from './temporal-cli';
 import {
+  DEV_SERVER_DYNAMIC_CONFIG,
   ROOT,
   TSX,
+  dynamicConfigArgs,
   startDevServer,
   startProcess,
   stopProcess,
@@ -74,8 +76,9 @@ async function main(): Promise<void> {
       dataDir: DATA_DIR,
       port: TEMPORAL_PORT,
       uiPort: UI_PORT,
-      // The UI asks the codec server to decrypt payloads for display.
-      extraArgs: ['--ui-codec-endpoint', codecUrl],
+      // The UI asks the codec server to decrypt payloads for display. The dynamic config removes the dev
+      // server's wait before dispatching each task (DEV_SERVER_DYNAMIC_CONFIG).
+      extraArgs: ['--ui-codec-endpoint', codecUrl, ...dynamicConfigArgs(DEV_SERVER_DYNAMIC_CONFIG)],
     }),
   );
   await waitForTemporal(temporalAddress);

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
 import { createDataConverter, createEncryptionCodec, parseCodecKeys } from '../../codec';
-import { LocalStack } from './stack';
+import { LocalStack, type StackOptions } from './stack';
 import { TemporalDriver } from './temporal-driver';
 
 export interface BenchContext {
@@ -23,6 +23,8 @@ export async function startBenchContext(options: {
   sqlitePragmas?: Record<string, string>;
   workerNodeArgs?: string[];
   sandboxEnv?: Record<string, string>;
+  dynamicConfig?: StackOptions['dynamicConfig'];
+  worker?: StackOptions['worker'];
   log: (line: string) => void;
 }): Promise<BenchContext> {
   const stack = await LocalStack.start({
@@ -33,6 +35,8 @@ export async function startBenchContext(options: {
     ...(options.sqlitePragmas ? { sqlitePragmas: options.sqlitePragmas } : {}),
     ...(options.workerNodeArgs ? { workerNodeArgs: options.workerNodeArgs } : {}),
     ...(options.sandboxEnv ? { sandboxEnv: options.sandboxEnv } : {}),
+    ...(options.dynamicConfig ? { dynamicConfig: options.dynamicConfig } : {}),
+    ...(options.worker ? { worker: options.worker } : {}),
   });
   const keys = parseCodecKeys(stack.codecKeys);
   const connection = await Connection.connect({ address: stack.temporalAddress });

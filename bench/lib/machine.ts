@@ -31,3 +31,24 @@ export function machineInfo(): MachineInfo {
     date: new Date().toISOString(),
   };
 }
+
+export interface CodeState {
+  commit?: string;
+  /** Files of the measured code that differed from the commit when the run started (git status). */
+  uncommitted: string[];
+}
+
+/**
+ * Which code was measured: the commit, and any uncommitted change in the code a benchmark runs (the tree
+ * may be shared with people editing it; a run on a dirty tree says so).
+ */
+export function codeState(): CodeState {
+  const git = (...args: string[]) => execFileSync('git', args, { encoding: 'utf8', timeout: 10_000 }).trim();
+  try {
+    const commit = git('rev-parse', 'HEAD');
+    const status = git('status', '--porcelain', '--', 'workflows', 'activities', 'worker', 'codec', 'sandbox', 'bench', 'scripts', 'package.json');
+    return { commit, uncommitted: status ? status.split('\n').map((line) => line.trim()) : [] };
+  } catch {
+    return { uncommitted: [] };
+  }
+}

@@ -4,11 +4,11 @@
 // as `node --import tsx <file>` (one process each), because the `tsx` launcher forks a second Node and a
 // SIGKILL to the launcher would leave the real worker running.
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, mkdirSync, writeFileSync, type WriteStream } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, writeFileSync, type WriteStream } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { bundleActivationWorkflows } from '../../worker/create-worker';
-import { startDevServer, startProcess, stopProcess, waitForHttp, waitForTemporal, type ManagedProcess } from '../../scripts/local-stack';
+import { ROOT, dynamicConfigArgs, startDevServer, startProcess, stopProcess, waitForHttp, waitForTemporal, type ManagedProcess } from '../../scripts/local-stack';
 import { resolveTemporalCli } from '../../scripts/temporal-cli';
 
 export type PieceName = 'temporal' | 'sandbox' | 'worker' | 'gateway';
@@ -31,6 +31,17 @@ export interface StackOptions {
   sqlitePragmas?: Record<string, string>;
   /** Extra `node` flags for the worker (e.g. --cpu-prof to profile it). */
   workerNodeArgs?: string[];
+  /**
+   * `temporal server start-dev --dynamic-config-value` settings, e.g. scripts/local-stack.ts's
+   * DEV_SERVER_DYNAMIC_CONFIG. Default: none (the dev server's defaults; the chaos suite runs with those).
+   */
+  dynamicConfig?: Readonly<Record<string, unknown>>;
+  /**
+   * Which worker process runs. Default: worker/main.ts under tsx with a bundle of workflows/ made at boot.
+   * `compiled`: `node dist/worker/main.js` with dist/workflow-bundle.js, as the Docker image runs it (needs
+   * `npm run build`). An object: another worker program (the skeleton of bench/skeleton/) and its bundle.
+   */
+  worker?: 'tsx' | 'compiled' | { entry: string; bundle: () => Promise<{ code: string }> };
 }
 
 export async function freePort(): Promise<number> {
@@ -114,9 +125,15 @@ export class LocalStack {
     this.ports.sandbox = await freePort();
     this.ports.gateway = await freePort();
     // Bundle the workflow code once: restarted workers then start in a second or two instead of bundling again.
-    const bundle = await bundleActivationWorkflows();
-    this.bundlePath = path.join(this.options.runDir, 'workflow-bundle.js');
-    writeFileSync(this.bundlePath, bundle.code);
+    // A compiled worker loads the bundle `npm run build` wrote beside it.
+    const worker = this.options.worker ?? 'tsx';
+    if (worker !== 'compiled') {
+      const bundle = worker === 'tsx' ? await bundleActivationWorkflows() : await worker.bundle();
+      this.bundlePath = path.join(this.options.runDir, 'workflow-bundle.js');
+      writeFileSync(this.bundlePath, bundle.code);
+    } else if (!existsSync(path.join(ROOT, 'dist/worker/main.js')) || !existsSync(path.join(ROOT, 'dist/workflow-bundle.js'))) {
+      throw new Error('a compiled worker needs dist/worker/main.js and dist/workflow-bundle.js: run `npm run build` first');
+    }
     const pieces = this.options.pieces ?? ['temporal', 'sandbox', 'worker', 'gateway'];
     for (const piece of ['temporal', 'sandbox', 'worker', 'gateway'] as PieceName[]) {
       if (pieces.includes(piece)) await this.startPiece(piece);
@@ -134,6 +151,13 @@ export class LocalStack {
 
   private spawnNode(piece: PieceName, file: string, env: Record<string, string>, nodeArgs: string[] = []): ManagedProcess {
     const proc = startProcess(piece, process.execPath, [...nodeArgs, '--import', 'tsx', file], env, 'ignore');
+    this.capture(piece, proc);
+    return proc;
+  }
+
+  /** A file of dist/ under plain node, as the Docker image runs it (scripts/build.ts). */
+  private spawnCompiled(piece: PieceName, file: string, env: Record<string, string>, nodeArgs: string[] = []): ManagedProcess {
+    const proc = startProcess(piece, process.execPath, ['--enable-source-maps', ...nodeArgs, file], env, 'ignore');
     this.capture(piece, proc);
     return proc;
   }
@@ -176,7 +200,11 @@ export class LocalStack {
           dataDir: this.dataDir,
           port: this.ports.temporal,
           uiPort: this.ports.temporal + 1000 < 65_000 ? this.ports.temporal + 1000 : this.ports.temporal - 1000,
-          extraArgs: ['--headless', ...Object.entries(this.options.sqlitePragmas ?? {}).flatMap(([k, v]) => ['--sqlite-pragma', `${k}=${v}`])],
+          extraArgs: [
+            '--headless',
+            ...Object.entries(this.options.sqlitePragmas ?? {}).flatMap(([k, v]) => ['--sqlite-pragma', `${k}=${v}`]),
+            ...dynamicConfigArgs(this.options.dynamicConfig ?? {}),
+          ],
           output: 'ignore',
         });
         this.capture('temporal', proc);
@@ -199,13 +227,18 @@ export class LocalStack {
         return;
       }
       case 'worker': {
-        const proc = this.spawnNode('worker', 'worker/main.ts', {
+        const worker = this.options.worker ?? 'tsx';
+        const env = {
           ...this.commonEnv(),
           VLENS_BASE_URL: this.sandboxUrl,
-          WORKFLOW_BUNDLE_PATH: this.bundlePath,
           WORKER_SHUTDOWN_GRACE_SECONDS: '2',
+          ...(worker === 'compiled' ? {} : { WORKFLOW_BUNDLE_PATH: this.bundlePath }),
           ...this.options.workerEnv,
-        }, this.options.workerNodeArgs);
+        };
+        const proc =
+          worker === 'compiled'
+            ? this.spawnCompiled('worker', 'dist/worker/main.js', env, this.options.workerNodeArgs)
+            : this.spawnNode('worker', worker === 'tsx' ? 'worker/main.ts' : worker.entry, env, this.options.workerNodeArgs);
         this.procs.set('worker', proc);
         await waitForLine(proc, /worker polling task queue/, 120_000);
         return;

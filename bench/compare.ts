@@ -1,0 +1,145 @@
+// The skeleton against the project, level by level on the same machine and the same dev server settings:
+// two stacks (each its own dev server, SQLite file and worker process) up side by side, and at each load
+// level the skeleton's closed loop, then the project's, back to back (so a change in the machine's other
+// load hits both alike). Both run bench/throughput.ts's closed loop; the skeleton with its own driver
+// (bench/skeleton/driver.ts), the project with the one every other benchmark uses. After each level a few
+// completed workflows' histories are read back and their events counted. Published numbers are the
+// ratios project / skeleton of one run, with the absolute figures alongside (bench/lib/compare.ts).
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { bundleSkeletonWorkflows } from './skeleton/bundle';
+import { SkeletonDriver } from './skeleton/driver';
+import { closeBenchContext, startBenchContext, type BenchContext } from './lib/bench-context';
+import { compareFigures, compareTables, checkGoals, systemFigures, type CompareLevel, type GoalCheck } from './lib/compare';
+import { LocalStack, type StackOptions } from './lib/stack';
+import { runThroughputBenchmark, type ThroughputResult } from './throughput';
+
+export interface CompareOptions {
+  runRoot: string;
+  levels: Array<{ concurrency: number; windowS: number }>;
+  warmupS: number;
+  reps: number;
+  /** Dev server and worker settings, the same for both stacks. */
+  sqlitePragmas?: Record<string, string>;
+  dynamicConfig: Readonly<Record<string, unknown>>;
+  workerEnv: Record<string, string>;
+  /** Extra node flags for both workers, e.g. --cpu-prof. */
+  workerNodeArgs?: (system: 'skeleton' | 'project') => string[];
+  /** How many completed workflows per level and system have their history read back. */
+  historySample: number;
+  log: (line: string) => void;
+}
+
+export interface CompareResult {
+  levels: CompareLevel[];
+  goals: GoalCheck[];
+  settings: { sqlitePragmas?: Record<string, string>; dynamicConfig: Readonly<Record<string, unknown>>; workerEnv: Record<string, string>; warmupS: number; reps: number };
+  /** The raw closed-loop results, per system. */
+  raw: { skeleton: ThroughputResult[]; project: ThroughputResult[] };
+  tables: string;
+}
+
+interface SkeletonContext {
+  stack: LocalStack;
+  connection: Connection;
+  client: Client;
+  log: (line: string) => void;
+}
+
+async function startSkeleton(options: CompareOptions): Promise<SkeletonContext> {
+  const stackOptions: StackOptions = {
+    runDir: path.join(options.runRoot, 'skeleton'),
+    pieces: ['temporal', 'worker'],
+    taskQueue: 'skeleton',
+    log: options.log,
+    workerEnv: options.workerEnv,
+    dynamicConfig: options.dynamicConfig,
+    worker: { entry: 'bench/skeleton/worker.ts', bundle: bundleSkeletonWorkflows },
+    ...(options.sqlitePragmas ? { sqlitePragmas: options.sqlitePragmas } : {}),
+    ...(options.workerNodeArgs ? { workerNodeArgs: options.workerNodeArgs('skeleton') } : {}),
+  };
+  const stack = await LocalStack.start(stackOptions);
+  const connection = await Connection.connect({ address: stack.temporalAddress });
+  // Plain JSON: the SDK's default data converter, no codec.
+  return { stack, connection, client: new Client({ connection }), log: options.log };
+}
+
+/** Events in each workflow's history (the skeleton's are plain JSON, the project's encrypted: counts only). */
+async function historyEvents(client: Client, workflowIds: string[]): Promise<number[]> {
+  const counts: number[] = [];
+  for (const id of workflowIds) {
+    const history = await client.workflow.getHandle(id).fetchHistory();
+    counts.push(history.events?.length ?? 0);
+  }
+  return counts;
+}
+
+export async function runCompareBenchmark(options: CompareOptions): Promise<CompareResult> {
+  const { log } = options;
+  log(
+    `compare: skeleton and project at ${options.levels.map((l) => `${l.concurrency} users (${l.windowS}s)`).join(', ')}; ` +
+      `dev server dynamic config ${JSON.stringify(options.dynamicConfig)}, SQLite pragmas ${JSON.stringify(options.sqlitePragmas ?? 'default')}, ` +
+      `worker env ${JSON.stringify(options.workerEnv)}`,
+  );
+  const skeleton = await startSkeleton(options);
+  let project: BenchContext | undefined;
+  const raw: CompareResult['raw'] = { skeleton: [], project: [] };
+  const levels: CompareLevel[] = [];
+  try {
+    project = await startBenchContext({
+      runDir: path.join(options.runRoot, 'project'),
+      log,
+      workerEnv: options.workerEnv,
+      dynamicConfig: options.dynamicConfig,
+      ...(options.sqlitePragmas ? { sqlitePragmas: options.sqlitePragmas } : {}),
+      ...(options.workerNodeArgs ? { workerNodeArgs: options.workerNodeArgs('project') } : {}),
+    });
+    for (const level of options.levels) {
+      const common = { levels: [level], reps: options.reps, warmupS: options.warmupS, workerEnv: options.workerEnv };
+      log(`compare: ${level.concurrency} users, skeleton`);
+      const s = await runThroughputBenchmark(skeleton, { ...common, makeDriver: () => new SkeletonDriver(skeleton.client, skeleton.stack.taskQueue) });
+      log(`compare: ${level.concurrency} users, project`);
+      const p = await runThroughputBenchmark(project, common);
+      raw.skeleton.push(s);
+      raw.project.push(p);
+      const sample = (r: ThroughputResult) => r.runs.flatMap((run) => run.sampleWorkflowIds ?? []).slice(0, options.historySample);
+      const skeletonFigures = systemFigures(s.levels[0]!, s.runs, await historyEvents(skeleton.client, sample(s)));
+      const projectFigures = systemFigures(p.levels[0]!, p.runs, await historyEvents(project.client, sample(p)));
+      const compared: CompareLevel = {
+        concurrency: level.concurrency,
+        windowS: level.windowS,
+        skeleton: skeletonFigures,
+        project: projectFigures,
+        ratios: compareFigures(skeletonFigures, projectFigures),
+        loadAverage1m: Math.round(os.loadavg()[0]! * 100) / 100,
+      };
+      levels.push(compared);
+      log(
+        `compare: ${level.concurrency} users: completed/s ${skeletonFigures.perSecond} / ${projectFigures.perSecond} (×${compared.ratios.perSecond}); ` +
+          `submitOtp p50 ${skeletonFigures.submitOtp.p50} / ${projectFigures.submitOtp.p50} ms (×${compared.ratios.submitOtpP50}); ` +
+          `CPU ms server+worker ${skeletonFigures.cpuMsServerAndWorker} / ${projectFigures.cpuMsServerAndWorker} (×${compared.ratios.cpuServerAndWorker}); ` +
+          `history events ${skeletonFigures.historyEvents} / ${projectFigures.historyEvents}; load average ${compared.loadAverage1m}`,
+      );
+    }
+  } finally {
+    if (project) await closeBenchContext(project);
+    await skeleton.connection.close().catch(() => undefined);
+    await skeleton.stack.stop();
+  }
+  const tables = compareTables(levels);
+  log(`compare:\n${tables}`);
+  return {
+    levels,
+    goals: checkGoals(levels),
+    settings: {
+      ...(options.sqlitePragmas ? { sqlitePragmas: options.sqlitePragmas } : {}),
+      dynamicConfig: options.dynamicConfig,
+      workerEnv: options.workerEnv,
+      warmupS: options.warmupS,
+      reps: options.reps,
+    },
+    raw,
+    tables,
+  };
+}

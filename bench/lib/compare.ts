@@ -1,0 +1,188 @@
+// Pure helpers of the skeleton comparison (bench/compare.ts): the figures of one system at one load level,
+// the ratios project / skeleton, the goals of the performance issue checked against them, and the markdown
+// tables that bench/compare.ts prints and bench/report.ts puts in BENCHMARKS.md. No I/O here, so
+// test/unit/bench-compare.test.ts can check every number.
+import type { Percentiles, ThroughputLevel } from '../throughput';
+
+/** The processes whose CPU is counted per workflow. `sandbox` (the Vlens stand-in) exists for the project only. */
+export const CPU_PROCESSES = ['temporal', 'worker', 'sandbox', 'driver'] as const;
+export type CpuProcess = (typeof CPU_PROCESSES)[number];
+
+export interface SystemFigures {
+  completed: number;
+  errors: number;
+  perSecond: number;
+  submitOtp: Percentiles;
+  total: Percentiles;
+  /** CPU milliseconds per completed workflow, per process. */
+  cpuMsPerWorkflow: Partial<Record<CpuProcess, number>>;
+  /** Server + worker: the orchestration itself, without the Vlens stand-in and the load generator. */
+  cpuMsServerAndWorker: number;
+  /** Median number of history events of the sampled workflows. */
+  historyEvents: number;
+  rejectedUpdates: number;
+}
+
+export interface Ratios {
+  perSecond: number;
+  submitOtpP50: number;
+  submitOtpP99: number;
+  cpuTemporal: number;
+  cpuWorker: number;
+  cpuDriver: number;
+  cpuServerAndWorker: number;
+  historyEvents: number;
+}
+
+export interface CompareLevel {
+  concurrency: number;
+  windowS: number;
+  skeleton: SystemFigures;
+  project: SystemFigures;
+  /** project / skeleton, each. */
+  ratios: Ratios;
+  /** The machine's 1-minute load average when the level ended (others share it; see BENCHMARKS.md). */
+  loadAverage1m?: number;
+}
+
+const round = (value: number, digits: number) => Math.round(value * 10 ** digits) / 10 ** digits;
+
+/**
+ * project / skeleton to two decimals. NaN when either side is missing or the skeleton's is 0, so a table
+ * shows "—" rather than a ratio of nothing.
+ */
+export function ratio(project: number | undefined, skeleton: number | undefined): number {
+  if (project === undefined || skeleton === undefined || !Number.isFinite(project) || !Number.isFinite(skeleton) || skeleton === 0) return NaN;
+  return round(project / skeleton, 2);
+}
+
+export function median(values: number[]): number {
+  const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
+  if (sorted.length === 0) return NaN;
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** Up to `n` items spread evenly over the list (early, middle and late activations of a window). */
+export function spreadSample<T>(items: T[], n: number): T[] {
+  if (items.length <= n) return [...items];
+  return Array.from({ length: n }, (_, i) => items[Math.floor((i * items.length) / n)]!);
+}
+
+/** One system's figures at one level, from its throughput level (medians over runs) and sampled histories. */
+export function systemFigures(
+  level: ThroughputLevel,
+  runs: Array<{ completed: number; errors: number; rejectedUpdates: number }>,
+  historyEventCounts: number[],
+): SystemFigures {
+  const cpu = level.cpuMsPerActivation as Partial<Record<CpuProcess, number>>;
+  return {
+    completed: runs.reduce((n, r) => n + r.completed, 0),
+    errors: runs.reduce((n, r) => n + r.errors, 0),
+    perSecond: level.perSecond.median,
+    submitOtp: level.submitOtp.median,
+    total: level.total.median,
+    cpuMsPerWorkflow: Object.fromEntries(CPU_PROCESSES.filter((p) => cpu[p] !== undefined).map((p) => [p, cpu[p]])),
+    cpuMsServerAndWorker: round((cpu.temporal ?? NaN) + (cpu.worker ?? NaN), 1),
+    historyEvents: median(historyEventCounts),
+    rejectedUpdates: runs.reduce((n, r) => n + r.rejectedUpdates, 0),
+  };
+}
+
+export function compareFigures(skeleton: SystemFigures, project: SystemFigures): Ratios {
+  return {
+    perSecond: ratio(project.perSecond, skeleton.perSecond),
+    submitOtpP50: ratio(project.submitOtp.p50, skeleton.submitOtp.p50),
+    submitOtpP99: ratio(project.submitOtp.p99, skeleton.submitOtp.p99),
+    cpuTemporal: ratio(project.cpuMsPerWorkflow.temporal, skeleton.cpuMsPerWorkflow.temporal),
+    cpuWorker: ratio(project.cpuMsPerWorkflow.worker, skeleton.cpuMsPerWorkflow.worker),
+    cpuDriver: ratio(project.cpuMsPerWorkflow.driver, skeleton.cpuMsPerWorkflow.driver),
+    cpuServerAndWorker: ratio(project.cpuMsServerAndWorker, skeleton.cpuMsServerAndWorker),
+    historyEvents: ratio(project.historyEvents, skeleton.historyEvents),
+  };
+}
+
+export interface GoalCheck {
+  goal: string;
+  measured: string;
+  met: boolean | undefined;
+}
+
+/**
+ * The goals of the performance issue that this benchmark measures. A level that was not run leaves its
+ * goal unevaluated (met: undefined), never met.
+ */
+export function checkGoals(levels: CompareLevel[]): GoalCheck[] {
+  const at = (users: number) => levels.find((l) => l.concurrency === users);
+  const l50 = at(50);
+  const l1 = at(1);
+  const l10 = at(10);
+  const fmt = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '—' : String(v));
+  const cpuWorst = levels.length ? Math.max(...levels.map((l) => l.ratios.cpuServerAndWorker).filter(Number.isFinite)) : NaN;
+  return [
+    {
+      goal: 'throughput at 50 users ≥ 0.9 × the skeleton',
+      measured: l50 ? `${fmt(l50.ratios.perSecond)} × (${l50.project.perSecond}/s against ${l50.skeleton.perSecond}/s)` : 'not run',
+      met: l50 && Number.isFinite(l50.ratios.perSecond) ? l50.ratios.perSecond >= 0.9 : undefined,
+    },
+    {
+      goal: 'CPU per activation (server + worker) ≤ 1.2 × the skeleton, every level',
+      measured: Number.isFinite(cpuWorst)
+        ? levels.map((l) => `${l.concurrency} users ${fmt(l.ratios.cpuServerAndWorker)} ×`).join(', ')
+        : 'not measured',
+      met: Number.isFinite(cpuWorst) ? cpuWorst <= 1.2 : undefined,
+    },
+    {
+      goal: 'submitOtp p50 ≤ 30 ms at 1 user',
+      measured: l1 ? `${fmt(l1.project.submitOtp.p50)} ms (skeleton ${fmt(l1.skeleton.submitOtp.p50)} ms)` : 'not run',
+      met: l1 && Number.isFinite(l1.project.submitOtp.p50) ? l1.project.submitOtp.p50 <= 30 : undefined,
+    },
+    {
+      goal: 'submitOtp p99 ≤ 150 ms at 10 users',
+      measured: l10 ? `${fmt(l10.project.submitOtp.p99)} ms (skeleton ${fmt(l10.skeleton.submitOtp.p99)} ms)` : 'not run',
+      met: l10 && Number.isFinite(l10.project.submitOtp.p99) ? l10.project.submitOtp.p99 <= 150 : undefined,
+    },
+  ];
+}
+
+const cell = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '—' : String(v));
+const table = (header: string[], rows: Array<Array<string | number>>) =>
+  [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+
+/** Three markdown tables: the ratios, the absolute figures of both systems, and the goals. */
+export function compareTables(levels: CompareLevel[]): string {
+  const ratios = table(
+    ['users', 'completed/s', 'submitOtp p50', 'submitOtp p99', 'CPU/workflow server', 'CPU/workflow worker', 'CPU/workflow server + worker', 'CPU/workflow driver', 'history events'],
+    levels.map((l) => [
+      l.concurrency,
+      cell(l.ratios.perSecond),
+      cell(l.ratios.submitOtpP50),
+      cell(l.ratios.submitOtpP99),
+      cell(l.ratios.cpuTemporal),
+      cell(l.ratios.cpuWorker),
+      cell(l.ratios.cpuServerAndWorker),
+      cell(l.ratios.cpuDriver),
+      cell(l.ratios.historyEvents),
+    ]),
+  );
+  const abs = (s: SystemFigures) => [
+    cell(s.perSecond),
+    `${cell(s.submitOtp.p50)} / ${cell(s.submitOtp.p99)}`,
+    `${cell(s.total.p50)} / ${cell(s.total.p99)}`,
+    `${cell(s.cpuMsPerWorkflow.temporal)} / ${cell(s.cpuMsPerWorkflow.worker)} / ${cell(s.cpuMsPerWorkflow.sandbox)} / ${cell(s.cpuMsPerWorkflow.driver)}`,
+    cell(s.historyEvents),
+    `${s.completed}${s.errors ? ` (${s.errors} failed)` : ''}`,
+  ];
+  const absolute = table(
+    ['users', 'system', 'completed/s', 'submitOtp p50 / p99 ms', 'activation p50 / p99 ms', 'CPU ms per workflow: server / worker / sandbox / driver', 'history events', 'completed in window'],
+    levels.flatMap((l) => [
+      [l.concurrency, 'skeleton', ...abs(l.skeleton)],
+      [l.concurrency, 'project', ...abs(l.project)],
+    ]),
+  );
+  const goals = table(
+    ['goal', 'measured', 'met?'],
+    checkGoals(levels).map((g) => [g.goal, g.measured, g.met === undefined ? 'not evaluated' : g.met ? 'yes' : 'no']),
+  );
+  return [`Ratios, project / skeleton (throughput: higher is better; the rest: lower is better):`, '', ratios, '', 'Absolute figures:', '', absolute, '', goals].join('\n');
+}

@@ -1,0 +1,157 @@
+// The arithmetic of the skeleton comparison (bench/lib/compare.ts) and of the CPU profile summary
+// (bench/lib/cpu-profile.ts): the published ratios and goal verdicts come from these functions alone.
+import { describe, expect, it } from 'vitest';
+import { checkGoals, compareFigures, compareTables, median, ratio, spreadSample, systemFigures, type CompareLevel, type SystemFigures } from '../../bench/lib/compare';
+import { topSelfTime, type CpuProfile } from '../../bench/lib/cpu-profile';
+import type { ThroughputLevel } from '../../bench/throughput';
+
+const p = (p50: number, p99 = p50 * 2) => ({ p50, p95: p99, p99 });
+
+function figures(overrides: Partial<SystemFigures> = {}): SystemFigures {
+  return {
+    completed: 100,
+    errors: 0,
+    perSecond: 20,
+    submitOtp: p(10, 40),
+    total: p(50, 120),
+    cpuMsPerWorkflow: { temporal: 30, worker: 20, driver: 5 },
+    cpuMsServerAndWorker: 50,
+    historyEvents: 30,
+    rejectedUpdates: 0,
+    ...overrides,
+  };
+}
+
+function level(concurrency: number, skeleton: SystemFigures, project: SystemFigures): CompareLevel {
+  return { concurrency, windowS: 20, skeleton, project, ratios: compareFigures(skeleton, project) };
+}
+
+describe('ratio', () => {
+  it('is project / skeleton to two decimals', () => {
+    expect(ratio(15, 20)).toBe(0.75);
+    expect(ratio(134, 82)).toBe(1.63);
+    expect(ratio(10, 10)).toBe(1);
+  });
+
+  it('is NaN when a side is missing, not finite, or the skeleton is 0', () => {
+    expect(ratio(undefined, 10)).toBeNaN();
+    expect(ratio(10, undefined)).toBeNaN();
+    expect(ratio(NaN, 10)).toBeNaN();
+    expect(ratio(10, 0)).toBeNaN();
+  });
+});
+
+describe('compareFigures', () => {
+  it('divides every figure of the project by the skeleton', () => {
+    const r = compareFigures(
+      figures(),
+      figures({ perSecond: 18, submitOtp: p(22, 100), cpuMsPerWorkflow: { temporal: 45, worker: 40, sandbox: 8, driver: 5 }, cpuMsServerAndWorker: 85, historyEvents: 45 }),
+    );
+    expect(r).toEqual({
+      perSecond: 0.9,
+      submitOtpP50: 2.2,
+      submitOtpP99: 2.5,
+      cpuTemporal: 1.5,
+      cpuWorker: 2,
+      cpuDriver: 1,
+      cpuServerAndWorker: 1.7,
+      historyEvents: 1.5,
+    });
+  });
+});
+
+describe('systemFigures', () => {
+  it('takes the medians of the level, sums the runs, and adds server and worker CPU', () => {
+    const lvl = {
+      concurrency: 10,
+      runs: 2,
+      windowS: 20,
+      perSecond: { median: 12.5, min: 12, max: 13 },
+      total: { median: p(400), min: p(300), max: p(500) },
+      submitOtp: { median: p(100), min: p(90), max: p(110) },
+      start: { median: p(5), min: p(4), max: p(6) },
+      cpuMsPerActivation: { temporal: 40.2, worker: 30.1, sandbox: 5, driver: 9 },
+    } as ThroughputLevel;
+    const f = systemFigures(
+      lvl,
+      [
+        { completed: 250, errors: 1, rejectedUpdates: 3 },
+        { completed: 260, errors: 0, rejectedUpdates: 1 },
+      ],
+      [44, 42, 44, 43],
+    );
+    expect(f.completed).toBe(510);
+    expect(f.errors).toBe(1);
+    expect(f.rejectedUpdates).toBe(4);
+    expect(f.perSecond).toBe(12.5);
+    expect(f.cpuMsServerAndWorker).toBe(70.3);
+    expect(f.cpuMsPerWorkflow).toEqual({ temporal: 40.2, worker: 30.1, sandbox: 5, driver: 9 });
+    expect(f.historyEvents).toBe(43.5);
+  });
+});
+
+describe('median and spreadSample', () => {
+  it('median of odd and even lists, NaN of nothing', () => {
+    expect(median([3, 1, 2])).toBe(2);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+    expect(median([])).toBeNaN();
+  });
+
+  it('spreadSample picks evenly over the list, all of a short one', () => {
+    expect(spreadSample([1, 2, 3], 5)).toEqual([1, 2, 3]);
+    expect(spreadSample([0, 1, 2, 3, 4, 5, 6, 7, 8, 9], 5)).toEqual([0, 2, 4, 6, 8]);
+  });
+});
+
+describe('checkGoals', () => {
+  it('judges each goal from its level, and leaves goals of levels not run unevaluated', () => {
+    const goals = checkGoals([
+      level(1, figures({ submitOtp: p(12) }), figures({ submitOtp: p(25) })),
+      level(50, figures({ perSecond: 40 }), figures({ perSecond: 35, cpuMsServerAndWorker: 65 })),
+    ]);
+    expect(goals.map((g) => g.met)).toEqual([false, false, true, undefined]);
+    expect(goals[0]!.measured).toBe('0.88 × (35/s against 40/s)');
+    expect(goals[1]!.measured).toBe('1 users 1 ×, 50 users 1.3 ×');
+    expect(goals[3]!.measured).toBe('not run');
+  });
+
+  it('meets the throughput goal at exactly 0.9 and the CPU goal at exactly 1.2', () => {
+    const goals = checkGoals([level(50, figures({ perSecond: 40 }), figures({ perSecond: 36, cpuMsServerAndWorker: 60 }))]);
+    expect(goals[0]!.met).toBe(true);
+    expect(goals[1]!.met).toBe(true);
+  });
+});
+
+describe('compareTables', () => {
+  it('prints ratios, both systems absolute, and the goals; a missing figure as a dash', () => {
+    const text = compareTables([level(10, figures(), figures({ perSecond: 15, cpuMsPerWorkflow: { temporal: 30, worker: 20, sandbox: 4 } }))]);
+    expect(text).toContain('| 10 | 0.75 | 1 | 1 | 1 | 1 | 1 | — | 1 |');
+    expect(text).toContain('| 10 | skeleton | 20 | 10 / 40 | 50 / 120 | 30 / 20 / — / 5 | 30 | 100 |');
+    expect(text).toContain('| 10 | project | 15 | 10 / 40 | 50 / 120 | 30 / 20 / 4 / — | 30 | 100 |');
+    expect(text).toContain('| submitOtp p99 ≤ 150 ms at 10 users | 40 ms (skeleton 40 ms) | yes |');
+  });
+});
+
+describe('topSelfTime', () => {
+  it('attributes each sample the time until the next one, and sums a function over its call-tree nodes', () => {
+    const profile: CpuProfile = {
+      startTime: 0,
+      endTime: 10_000,
+      nodes: [
+        { id: 1, callFrame: { functionName: '(root)', url: '', lineNumber: -1 }, children: [2, 3] },
+        { id: 2, callFrame: { functionName: 'encode', url: 'file:///x/node_modules/pkg/a.js', lineNumber: 9 }, children: [4] },
+        { id: 3, callFrame: { functionName: 'run', url: 'file:///x/b.js', lineNumber: 0 } },
+        { id: 4, callFrame: { functionName: 'encode', url: 'file:///x/node_modules/pkg/a.js', lineNumber: 9 } },
+      ],
+      // Samples at t = 0, 1000, 3000, 6000, 10000 µs.
+      samples: [2, 4, 3, 2, 3],
+      timeDeltas: [0, 1000, 2000, 3000, 4000],
+    };
+    const { totalMs, top } = topSelfTime(profile, 5);
+    expect(totalMs).toBe(10);
+    expect(top).toEqual([
+      { functionName: 'encode', location: 'pkg/a.js:10', selfMs: 7, selfPercent: 70 },
+      { functionName: 'run', location: '/x/b.js:1', selfMs: 3, selfPercent: 30 },
+    ]);
+  });
+});
