@@ -1,75 +1,54 @@
-// The activation's state and the status object built from it. Every change goes through a method
-// here, so the search attribute, the audit trail and the wake-up signal for the main loop never drift
-// apart from the state itself.
-import { upsertMemo, upsertSearchAttributes } from '@temporalio/workflow';
+// The activation's data: the Vlens call context, the OTP, liveness and payment. Its fields are private and
+// read through read-only views; every change is a method named for what happened, which wakes the main loop
+// itself when what the loop waits for changed. The state and its transitions are StateMachine's (states.ts);
+// the status object is built in status.ts.
 import type { LivenessImages, VlensCallContext } from '../activities/contract';
 import { businessMetrics } from './business-metrics';
 import type { ResolvedPolicy } from './policy';
-import { ActivationStateKey } from './search-attributes';
-import {
-  ATTENTION_REASONS,
-  TERMINAL_STATES,
-  type HeldStep,
-  type ActivationInput,
-  type ActivationState,
-  type ActivationStatus,
-  type AppMessage,
-  type FailureReason,
-  type NextAction,
-  type PaymentCompletedInput,
-  type StatusEvent,
-} from './types';
+import { StateMachine } from './states';
+import { buildStatus } from './status';
+import type { ActivationInput, ActivationStatus, AppMessage, PaymentCompletedInput } from './types';
 
-/** The audit trail is returned by every status query; keep it bounded. */
-const MAX_EVENTS = 200;
+interface Otp {
+  otpRequestId: string;
+  sentAt: number;
+  expiresAt: number;
+  /** The expiry is noted once, though the loop looks again until the grace period ends. */
+  expiryNoted: boolean;
+}
 
-const iso = (ms: number) => new Date(ms).toISOString();
-
-export class ActivationRecord {
-  state: ActivationState = 'requesting_otp';
-  failureReason?: FailureReason;
-  failureMessage?: string;
-  needsAttention = false;
-  readonly events: StatusEvent[] = [];
-  private droppedEvents = 0;
-
-  /** Bumped on every change that alters what the main loop waits for (not on a wrong code). */
-  scheduleVersion = 0;
-
-  readonly ctx: VlensCallContext;
-  /** Operators may extend it when they extend a step's deadline past it. */
-  deadlineAt: number;
-  private stateEnteredAt: number;
-
-  otp?: { otpRequestId: string; sentAt: number; expiresAt: number; expiryNoted: boolean };
-  otpSends = 0;
-  wrongOtpAttempts = 0;
-
-  livenessRequired = false;
-  livenessAttemptsUsed = 0;
-  livenessDeadlineAt?: number;
+interface Liveness {
+  required: boolean;
+  attemptsUsed: number;
+  deadlineAt?: number;
   /** Legacy flavour: the OTP was sent with the re-validation demand, and the images travel with it. */
-  otpSentWithLivenessDemand = false;
+  otpSentWithDemand: boolean;
   /** Selfies went to the image store: they must be deleted when the activation ends. */
-  imagesSubmitted = false;
+  imagesSubmitted: boolean;
   imagesForOtpValidation?: LivenessImages;
+}
 
-  paymentLink?: string;
-  paymentDeadlineAt?: number;
+interface Payment {
+  link?: string;
+  deadlineAt?: number;
   paidAt?: string;
   nextReconcileAt?: number;
   reconcileIntervalMs: number;
-  readonly paymentHints: PaymentCompletedInput[] = [];
-  readonly seenPaymentEventIds = new Set<string>();
   /** Set once a payment link went out: from then on money may arrive even after a failure. */
-  paymentStageReached = false;
+  stageReached: boolean;
+}
 
-  cancelRequested?: { reason: string };
-
-  /** Set while an unrecognised Vlens answer holds a step for an operator. */
-  hold?: { step: HeldStep; since: number };
-  /** A late payment flagged the activation; unlike a hold, this stays. */
-  private flagged = false;
+export class ActivationRecord extends StateMachine {
+  private readonly _ctx: VlensCallContext;
+  /** Operators may extend it when they extend a step's deadline past it. */
+  private _deadlineAt: number;
+  private _otp?: Otp;
+  private otpSends = 0;
+  private wrongOtpAttempts = 0;
+  private readonly _liveness: Liveness = { required: false, attemptsUsed: 0, otpSentWithDemand: false, imagesSubmitted: false };
+  private readonly _payment: Payment;
+  private readonly paymentHints: PaymentCompletedInput[] = [];
+  private readonly seenPaymentEventIds = new Set<string>();
 
   constructor(
     input: ActivationInput,
@@ -77,86 +56,208 @@ export class ActivationRecord {
     readonly workflowId: string,
     readonly startedAt: number,
   ) {
-    this.ctx = {
-      requestId: input.requestId,
-      transactionId: input.transactionId,
-      contractStorageId: input.contractStorageId,
-      paymentGateway: input.paymentGateway,
-      smsProvider: input.smsProvider,
-      device: input.device,
-      accessToken: input.accessToken,
-    };
-    this.deadlineAt = startedAt + policy.deadlineMs;
-    this.stateEnteredAt = startedAt;
-    this.reconcileIntervalMs = policy.paymentReconcileInitialMs;
+    super(startedAt);
+    const { requestId, transactionId, contractStorageId, paymentGateway, smsProvider, device, accessToken } = input;
+    this._ctx = { requestId, transactionId, contractStorageId, paymentGateway, smsProvider, device, accessToken };
+    this._deadlineAt = startedAt + policy.deadlineMs;
+    this._payment = { reconcileIntervalMs: policy.paymentReconcileInitialMs, stageReached: false };
   }
 
-  isTerminal(): boolean {
-    return TERMINAL_STATES.includes(this.state);
+  get ctx(): Readonly<VlensCallContext> {
+    return this._ctx;
   }
-
-  note(type: string, detail?: string): void {
-    this.events.push({ at: iso(Date.now()), type, ...(detail ? { detail } : {}) });
-    if (this.events.length > MAX_EVENTS) {
-      this.events.splice(0, this.events.length - MAX_EVENTS);
-      this.droppedEvents++;
-    }
+  get deadlineAt(): number {
+    return this._deadlineAt;
+  }
+  get otp(): Readonly<Otp> | undefined {
+    return this._otp;
+  }
+  get liveness(): Readonly<Liveness> {
+    return this._liveness;
+  }
+  get payment(): Readonly<Payment> {
+    return this._payment;
   }
 
   /** The app's latest position, clock and token win: Vlens compares the current position. */
   absorb(message: AppMessage): void {
-    this.ctx.device = message.device;
-    if (message.accessToken) this.ctx.accessToken = message.accessToken;
+    this._ctx.device = message.device;
+    if (message.accessToken) this._ctx.accessToken = message.accessToken;
   }
 
-  moveTo(state: ActivationState, detail?: string): void {
-    if (this.isTerminal() || this.state === state) return;
+  // ---- OTP ----------------------------------------------------------------------------------------
+
+  /** Vlens names the transaction in its OTP answer; later calls carry it. */
+  transactionIs(transactionId: string): void {
+    this._ctx.transactionId = transactionId;
+  }
+
+  otpSent(otpRequestId: string, now: number): void {
+    this.otpSends++;
+    this._otp = { otpRequestId, sentAt: now, expiresAt: now + this.policy.otpTtlMs, expiryNoted: false };
+    this.wakeMainLoop();
+    this.note('otp_sent', `send ${this.otpSends} of ${this.policy.maxOtpSends}`);
+  }
+
+  otpExpired(): void {
+    if (!this._otp || this._otp.expiryNoted) return;
+    this._otp.expiryNoted = true;
+    this.note('otp_expired');
+  }
+
+  /** Vlens ended the OTP early: it expired there, or it is locked after too many tries on it. */
+  otpEndedAtVlens(how: 'expired_at_vlens' | 'locked_at_vlens'): void {
+    if (!this._otp) return;
+    this._otp.expiresAt = Math.min(this._otp.expiresAt, Date.now());
+    this.wakeMainLoop();
+    this.note(`otp_${how}`);
+  }
+
+  wrongOtp(): void {
+    businessMetrics.wrongOtp();
+    this.wrongOtpAttempts++;
+    this.note('otp_wrong', `${this.otpAttemptsLeft()} attempts left`);
+  }
+
+  otpAccepted(paymentLink: string | undefined): void {
+    this.note('otp_accepted');
+    if (this._liveness.imagesForOtpValidation) this.note('liveness_accepted', 'with the OTP');
+    this._liveness.imagesForOtpValidation = undefined;
+    this._liveness.required = false;
+    this.startPayment(paymentLink);
+  }
+
+  // ---- liveness -----------------------------------------------------------------------------------
+
+  /** Vlens wants liveness re-validated before (or, legacy flavour, with) the OTP. */
+  livenessDemanded(otpSentWithIt: boolean, now: number): void {
+    businessMetrics.livenessRequired();
+    this._liveness.required = true;
+    this._liveness.otpSentWithDemand = otpSentWithIt;
+    this._liveness.deadlineAt = now + this.policy.livenessTimeoutMs;
+    this.moveTo('awaiting_liveness', 'device more than 80 km from its last location');
+  }
+
+  /** From here the selfies may be in the image store, so they are deleted when the activation ends. */
+  imagesArrived(): void {
+    this._liveness.imagesSubmitted = true;
+  }
+
+  livenessRejected(): void {
+    this._liveness.attemptsUsed++;
+    this.note('liveness_rejected', `${this.livenessAttemptsLeft()} attempts left`);
+    if (this.livenessAttemptsLeft() === 0) this.fail('liveness_rejected', 'liveness re-validation failed too often');
+  }
+
+  livenessAccepted(images: LivenessImages): void {
+    if (this._liveness.otpSentWithDemand && this._otp) {
+      // Legacy flavour: the OTP already went out; the images ride along with its validation.
+      this._liveness.imagesForOtpValidation = images;
+      this.note('liveness_images_received');
+      this.moveTo('awaiting_otp');
+    } else {
+      this._liveness.required = false;
+      this.note('liveness_accepted');
+      this.moveTo('requesting_otp', 'liveness re-validated; requesting a new OTP');
+    }
+  }
+
+  /** Legacy flavour: validating the OTP sent the user back to liveness, or rejected the images it carried. */
+  livenessSentBack(outcome: 'liveness_required' | 'liveness_rejected'): void {
+    if (outcome === 'liveness_rejected') this._liveness.attemptsUsed++;
+    this.note(outcome);
+    this._liveness.imagesForOtpValidation = undefined;
+    if (this.livenessAttemptsLeft() === 0) {
+      this.fail('liveness_rejected', 'liveness re-validation failed too often');
+    } else {
+      this._liveness.required = true;
+      this._liveness.deadlineAt = Date.now() + this.policy.livenessTimeoutMs;
+      this.moveTo('awaiting_liveness');
+    }
+  }
+
+  // ---- payment ------------------------------------------------------------------------------------
+
+  /** Without a payment link the request type needs no payment: the activation goes straight to confirming. */
+  startPayment(paymentLink: string | undefined): void {
+    if (paymentLink) businessMetrics.paymentLinkIssued();
+    const p = this._payment;
+    p.link = paymentLink;
+    p.stageReached = true;
+    p.deadlineAt = Date.now() + this.policy.paymentTimeoutMs;
+    p.reconcileIntervalMs = this.policy.paymentReconcileInitialMs;
+    p.nextReconcileAt = Date.now() + p.reconcileIntervalMs;
+    this.moveTo(paymentLink ? 'awaiting_payment' : 'activating');
+  }
+
+  paymentConfirmed(trigger: string): void {
+    this._payment.paidAt ??= new Date().toISOString();
+    this.note('payment_confirmed', trigger);
+    this.moveTo('activated');
+  }
+
+  /** Vlens has not seen the payment: wait for it again (no link: the request type needs none after all). */
+  paymentStillExpected(): void {
+    this._payment.link = undefined;
+    this.moveTo('awaiting_payment', 'Vlens still expects a payment');
+  }
+
+  /** Reconciliation starts over at its first interval (a notification Vlens has not seen yet). */
+  reconcileSoon(now: number): void {
+    this._payment.reconcileIntervalMs = this.policy.paymentReconcileInitialMs;
+    this._payment.nextReconcileAt = now + this._payment.reconcileIntervalMs;
+  }
+
+  reconcileLater(now: number): void {
+    const p = this._payment;
+    p.reconcileIntervalMs = Math.min(p.reconcileIntervalMs * 2, this.policy.paymentReconcileMaxMs);
+    p.nextReconcileAt = now + p.reconcileIntervalMs;
+  }
+
+  /** False for an event seen before (gateways deliver at least once); keeps the first payment time reported. */
+  firstNotice(payment: PaymentCompletedInput): boolean {
+    if (this.seenPaymentEventIds.has(payment.eventId)) return false;
+    this.seenPaymentEventIds.add(payment.eventId);
+    if (payment.paidAt) this._payment.paidAt ??= payment.paidAt;
+    return true;
+  }
+
+  paymentHinted(payment: PaymentCompletedInput): void {
+    const early = this.state !== 'awaiting_payment' && this.state !== 'activating';
+    this.note(early ? 'payment_notification_early' : 'payment_notification', payment.source);
+    this.paymentHints.push(payment);
+    // Early hints wait for the payment state (reaching it wakes the loop); in it, act now.
+    if (this.state === 'awaiting_payment') this.wakeMainLoop();
+  }
+
+  takePaymentHints(): PaymentCompletedInput[] {
+    return this.paymentHints.splice(0);
+  }
+
+  // ---- operators ---------------------------------------------------------------------------------
+
+  /** A payment check released by an operator runs at once; other steps run when next due or asked for. */
+  override releaseHold(by: string): void {
+    if (this.hold?.step === 'validatePayment') this._payment.nextReconcileAt = Date.now();
+    super.releaseHold(by);
+  }
+
+  /** Pushes the OTP's expiry or the payment deadline back; the overall deadline follows if it would cut the step short. */
+  deadlineExtended(step: 'otp' | 'payment', ms: number, by: string): void {
     const now = Date.now();
-    businessMetrics.timeInState(this.state, now - this.stateEnteredAt);
-    this.stateEnteredAt = now;
-    this.state = state;
-    this.scheduleVersion++;
-    this.note(`state:${state}`, detail);
-    upsertSearchAttributes([{ key: ActivationStateKey, value: state }]);
-    if (this.isTerminal()) businessMetrics.finished(state, this.failureReason);
+    if (step === 'otp' && this._otp) {
+      this._otp.expiresAt = Math.max(this._otp.expiresAt, now) + ms;
+      this._otp.expiryNoted = false;
+    } else {
+      this._payment.deadlineAt = Math.max(this._payment.deadlineAt ?? now, now) + ms;
+    }
+    const stepDeadline = step === 'otp' ? (this._otp?.expiresAt ?? now) : (this._payment.deadlineAt ?? now);
+    this._deadlineAt = Math.max(this._deadlineAt, stepDeadline + this.policy.otpTtlMs);
+    this.wakeMainLoop();
+    this.note(`operator_extended_${step}_deadline`, by);
   }
 
-  fail(reason: FailureReason, message: string): void {
-    if (this.isTerminal()) return;
-    this.failureReason = reason;
-    this.failureMessage = message;
-    this.moveTo(reason === 'cancelled' ? 'cancelled' : 'failed', reason);
-  }
-
-  flagNeedsAttention(why: string): void {
-    this.note('needs_attention', why);
-    if (this.flagged) return;
-    this.flagged = true;
-    this.needsAttention = true;
-    upsertMemo({ needsAttention: true, needsAttentionReason: why });
-  }
-
-  /**
-   * Vlens answered `step` in a way the client cannot read (after its bounded retries): nothing is taken
-   * as done, nothing is retried, and an operator decides. `answer` is already redacted (shape only).
-   */
-  holdForOperator(step: HeldStep, answer: string): void {
-    this.hold = { step, since: Date.now() };
-    this.needsAttention = true;
-    this.scheduleVersion++;
-    this.note(ATTENTION_REASONS.unrecognisedAnswer, `${step}: ${answer}`);
-    upsertMemo({ needsAttention: true, needsAttentionReason: `${ATTENTION_REASONS.unrecognisedAnswer} (${step})` });
-  }
-
-  /** An operator let the held step run again. */
-  releaseHold(by: string): void {
-    if (!this.hold) return;
-    this.note('operator_retry_step', `${this.hold.step} ${by}`);
-    this.hold = undefined;
-    this.needsAttention = this.flagged;
-    this.scheduleVersion++;
-    if (!this.flagged) upsertMemo({ needsAttention: false, needsAttentionReason: undefined });
-  }
+  // ---- what is left -------------------------------------------------------------------------------
 
   otpAttemptsLeft(): number {
     return Math.max(0, this.policy.maxOtpAttempts - this.wrongOtpAttempts);
@@ -167,81 +268,14 @@ export class ActivationRecord {
   }
 
   livenessAttemptsLeft(): number {
-    return Math.max(0, this.policy.maxLivenessAttempts - this.livenessAttemptsUsed);
+    return Math.max(0, this.policy.maxLivenessAttempts - this._liveness.attemptsUsed);
   }
 
   resendAvailableAt(): number {
-    return (this.otp?.sentAt ?? this.startedAt) + this.policy.resendCooldownMs;
+    return (this._otp?.sentAt ?? this.startedAt) + this.policy.resendCooldownMs;
   }
 
   status(): ActivationStatus {
-    return {
-      requestId: this.ctx.requestId,
-      workflowId: this.workflowId,
-      state: this.state,
-      ...(this.failureReason ? { failureReason: this.failureReason } : {}),
-      needsAttention: this.needsAttention,
-      ...(this.hold
-        ? { attention: { reason: ATTENTION_REASONS.unrecognisedAnswer, step: this.hold.step, since: iso(this.hold.since) } }
-        : {}),
-      nextAction: this.nextAction(),
-      ...(this.otp
-        ? {
-            otp: {
-              expiresAt: iso(this.otp.expiresAt),
-              attemptsLeft: this.otpAttemptsLeft(),
-              sendsLeft: this.otpSendsLeft(),
-              resendAvailableAt: iso(this.resendAvailableAt()),
-            },
-          }
-        : {}),
-      ...(this.livenessRequired || this.livenessAttemptsUsed > 0
-        ? { liveness: { required: this.livenessRequired, attemptsLeft: this.livenessAttemptsLeft() } }
-        : {}),
-      ...(this.paymentDeadlineAt !== undefined
-        ? {
-            payment: {
-              ...(this.paymentLink ? { link: this.paymentLink } : {}),
-              deadline: iso(this.paymentDeadlineAt),
-              ...(this.ctx.paymentGateway ? { gateway: this.ctx.paymentGateway } : {}),
-              ...(this.paidAt ? { paidAt: this.paidAt } : {}),
-            },
-          }
-        : {}),
-      events: this.droppedEvents
-        ? [{ at: this.events[0]?.at ?? iso(this.startedAt), type: 'earlier_events_dropped' }, ...this.events]
-        : [...this.events],
-    };
-  }
-
-  private nextAction(): NextAction {
-    if (this.hold && !this.isTerminal()) return { type: 'wait' };
-    switch (this.state) {
-      case 'awaiting_liveness':
-        return {
-          type: 'submit_liveness',
-          ...(this.livenessDeadlineAt !== undefined ? { expiresAt: iso(Math.min(this.livenessDeadlineAt, this.deadlineAt)) } : {}),
-          attemptsLeft: this.livenessAttemptsLeft(),
-        };
-      case 'awaiting_otp':
-        return {
-          type: 'submit_otp',
-          ...(this.otp ? { expiresAt: iso(this.otp.expiresAt) } : {}),
-          attemptsLeft: this.otpAttemptsLeft(),
-          resendAvailableAt: iso(this.resendAvailableAt()),
-          sendsLeft: this.otpSendsLeft(),
-        };
-      case 'awaiting_payment':
-        return {
-          type: 'pay',
-          ...(this.paymentDeadlineAt !== undefined ? { expiresAt: iso(this.paymentDeadlineAt) } : {}),
-          ...(this.paymentLink ? { paymentLink: this.paymentLink } : {}),
-        };
-      case 'requesting_otp':
-      case 'activating':
-        return { type: 'wait' };
-      default:
-        return { type: 'none' };
-    }
+    return buildStatus(this);
   }
 }

@@ -1,10 +1,11 @@
 // Plain, synchronous checks of every message payload. Update validators must be synchronous, and a
-// schema library in the workflow bundle is rebuilt per cached workflow (design.md §6), so the workflow
-// validates with these small functions; the gateway validates the same shapes with zod before sending.
+// schema library in the workflow bundle is rebuilt per cached workflow (docs/design.md, "Style to follow"),
+// so the workflow validates with these small functions; the gateway validates the same shapes with zod
+// before sending. Both read their patterns and limits from rules.ts.
 import { ApplicationFailure } from '@temporalio/workflow';
+import { BASE64, CURRENCY, FAILURE_TYPES, IMAGE_REF, ISO_UTC, LIMITS, OTP_CODE, SMS_PROVIDERS, UUID } from './rules';
 import {
   PAYMENT_SOURCES,
-  REJECTION_TYPES,
   type ActivationInput,
   type AppMessage,
   type CancelInput,
@@ -15,21 +16,13 @@ import {
   type SubmitOtpInput,
 } from './types';
 
+// Until the client reads them from rules.ts.
+export { IMAGE_REF, MAX_INLINE_IMAGE_CHARS, MAX_INLINE_IMAGES_TOTAL_CHARS } from './rules';
+
 export interface FieldProblem {
   field: string;
   message: string;
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
-const OTP_CODE = /^\d{4,8}$/;
-const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
-/** A claim-check reference into the image store: images themselves never enter history. */
-export const IMAGE_REF = /^blob:[A-Za-z0-9_-]{8,200}$/;
-/** Inline images must stay small: several of them must fit one Temporal payload (2 MB limit). */
-export const MAX_INLINE_IMAGE_CHARS = 700_000;
-export const MAX_INLINE_IMAGES_TOTAL_CHARS = 1_500_000;
-const MAX_TOKEN_CHARS = 8192;
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
@@ -43,11 +36,12 @@ function checkDevice(device: unknown, problems: FieldProblem[], prefix = 'device
   if (!isObject(geo)) {
     problems.push({ field: `${prefix}.geoLocation`, message: 'must be { latitude, longitude }' });
   } else {
-    if (!isFiniteNumber(geo.latitude) || geo.latitude < -90 || geo.latitude > 90) {
-      problems.push({ field: `${prefix}.geoLocation.latitude`, message: 'must be a number between -90 and 90' });
+    const { latitude, longitude } = LIMITS;
+    if (!isFiniteNumber(geo.latitude) || geo.latitude < latitude.min || geo.latitude > latitude.max) {
+      problems.push({ field: `${prefix}.geoLocation.latitude`, message: `must be a number between ${latitude.min} and ${latitude.max}` });
     }
-    if (!isFiniteNumber(geo.longitude) || geo.longitude < -180 || geo.longitude > 180) {
-      problems.push({ field: `${prefix}.geoLocation.longitude`, message: 'must be a number between -180 and 180' });
+    if (!isFiniteNumber(geo.longitude) || geo.longitude < longitude.min || geo.longitude > longitude.max) {
+      problems.push({ field: `${prefix}.geoLocation.longitude`, message: `must be a number between ${longitude.min} and ${longitude.max}` });
     }
   }
   const time = device.userDeviceUtcTime;
@@ -68,7 +62,7 @@ function checkAppMessage(payload: unknown, problems: FieldProblem[]): payload is
     return false;
   }
   checkDevice(payload.device, problems);
-  checkOptionalString(payload.accessToken, 'accessToken', MAX_TOKEN_CHARS, problems);
+  checkOptionalString(payload.accessToken, 'accessToken', LIMITS.accessTokenChars, problems);
   return true;
 }
 
@@ -82,15 +76,15 @@ function checkImage(value: unknown, field: string, problems: FieldProblem[]): nu
     problems.push({ field, message: 'is not valid base64' });
     return 0;
   }
-  if (value.length > MAX_INLINE_IMAGE_CHARS) {
-    problems.push({ field, message: `inline image over ${MAX_INLINE_IMAGE_CHARS} base64 characters; upload it and send a reference` });
+  if (value.length > LIMITS.inlineImageChars) {
+    problems.push({ field, message: `inline image over ${LIMITS.inlineImageChars} base64 characters; upload it and send a reference` });
   }
   return value.length;
 }
 
 export function fail(problems: FieldProblem[], what: string): never {
   throw ApplicationFailure.create({
-    type: REJECTION_TYPES.invalidInput,
+    type: FAILURE_TYPES.invalidInput,
     message: `invalid ${what}: ${problems.map((p) => (p.field ? `${p.field} ${p.message}` : p.message)).join('; ')}`,
     nonRetryable: true,
     details: [problems],
@@ -109,11 +103,11 @@ export function checkActivationInput(input: unknown): asserts input is Activatio
     }
   }
   checkDevice(input.device, problems);
-  checkOptionalString(input.paymentGateway, 'paymentGateway', 50, problems);
-  if (input.smsProvider !== undefined && ![1, 2, 3, 4].includes(input.smsProvider as number)) {
+  checkOptionalString(input.paymentGateway, 'paymentGateway', LIMITS.paymentGatewayChars, problems);
+  if (input.smsProvider !== undefined && !SMS_PROVIDERS.includes(input.smsProvider as never)) {
     problems.push({ field: 'smsProvider', message: 'must be 1, 2, 3 or 4' });
   }
-  checkOptionalString(input.accessToken, 'accessToken', MAX_TOKEN_CHARS, problems);
+  checkOptionalString(input.accessToken, 'accessToken', LIMITS.accessTokenChars, problems);
   if (input.policy !== undefined && !isObject(input.policy)) {
     problems.push({ field: 'policy', message: 'must be an object' });
   }
@@ -139,7 +133,7 @@ export function checkSubmitLiveness(payload: unknown): asserts payload is Submit
         payload.faces.forEach((face, i) => (inlineChars += checkImage(face, `faces[${i}]`, problems)));
       }
     }
-    if (inlineChars > MAX_INLINE_IMAGES_TOTAL_CHARS) {
+    if (inlineChars > LIMITS.inlineImagesTotalChars) {
       problems.push({ field: 'image', message: 'inline images together are too large; upload them and send references' });
     }
   }
@@ -158,14 +152,14 @@ export function checkPaymentCompleted(payload: unknown): asserts payload is Paym
   if (!PAYMENT_SOURCES.includes(payload.source as never)) {
     problems.push({ field: 'source', message: `must be one of ${PAYMENT_SOURCES.join(', ')}` });
   }
-  if (typeof payload.eventId !== 'string' || payload.eventId.length === 0 || payload.eventId.length > 200) {
-    problems.push({ field: 'eventId', message: 'must be a non-empty string of at most 200 characters' });
+  if (typeof payload.eventId !== 'string' || payload.eventId.length === 0 || payload.eventId.length > LIMITS.eventIdChars) {
+    problems.push({ field: 'eventId', message: `must be a non-empty string of at most ${LIMITS.eventIdChars} characters` });
   }
-  checkOptionalString(payload.reference, 'reference', 200, problems);
+  checkOptionalString(payload.reference, 'reference', LIMITS.referenceChars, problems);
   if (payload.amount !== undefined && (!isFiniteNumber(payload.amount) || payload.amount < 0)) {
     problems.push({ field: 'amount', message: 'must be a non-negative number' });
   }
-  if (payload.currency !== undefined && (typeof payload.currency !== 'string' || !/^[A-Z]{3}$/.test(payload.currency))) {
+  if (payload.currency !== undefined && (typeof payload.currency !== 'string' || !CURRENCY.test(payload.currency))) {
     problems.push({ field: 'currency', message: 'must be a three-letter ISO currency code' });
   }
   if (payload.paidAt !== undefined && (typeof payload.paidAt !== 'string' || Number.isNaN(Date.parse(payload.paidAt)))) {
@@ -175,19 +169,19 @@ export function checkPaymentCompleted(payload: unknown): asserts payload is Paym
 }
 
 export function checkCancel(payload: unknown): asserts payload is CancelInput {
-  if (!isObject(payload) || typeof payload.reason !== 'string' || payload.reason.length === 0 || payload.reason.length > 500) {
-    fail([{ field: 'reason', message: 'must be a non-empty string of at most 500 characters' }], 'cancel request');
+  if (!isObject(payload) || typeof payload.reason !== 'string' || payload.reason.length === 0 || payload.reason.length > LIMITS.reasonChars) {
+    fail([{ field: 'reason', message: `must be a non-empty string of at most ${LIMITS.reasonChars} characters` }], 'cancel request');
   }
 }
 
 export function checkOperatorAction(payload: unknown): asserts payload is OperatorAction {
   const problems: FieldProblem[] = [];
   if (!isObject(payload)) fail([{ field: '', message: 'must be an object' }], 'operator action');
-  if (typeof payload.operator !== 'string' || payload.operator.trim().length === 0 || payload.operator.length > 100) {
-    problems.push({ field: 'operator', message: 'must name the operator (at most 100 characters)' });
+  if (typeof payload.operator !== 'string' || payload.operator.trim().length === 0 || payload.operator.length > LIMITS.operatorChars) {
+    problems.push({ field: 'operator', message: `must name the operator (at most ${LIMITS.operatorChars} characters)` });
   }
-  if (typeof payload.reason !== 'string' || payload.reason.trim().length === 0 || payload.reason.length > 500) {
-    problems.push({ field: 'reason', message: 'must say why (at most 500 characters)' });
+  if (typeof payload.reason !== 'string' || payload.reason.trim().length === 0 || payload.reason.length > LIMITS.reasonChars) {
+    problems.push({ field: 'reason', message: `must say why (at most ${LIMITS.reasonChars} characters)` });
   }
   if (problems.length) fail(problems, 'operator action');
 }

@@ -1,4 +1,4 @@
-// Message definitions of design.md §2, shared by the workflow, the client library, the gateway and
+// Message definitions of docs/design.md ("Messages"), shared by the workflow, the client library, the gateway and
 // the CLI, so a name can never drift between sender and receiver.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type {
@@ -6,6 +6,7 @@ import type {
   CancelInput,
   ExtendDeadlineInput,
   OperatorAction,
+  OperatorUpdateResult,
   PaymentCompletedInput,
   ResendOtpInput,
   ResendOtpResult,
@@ -31,10 +32,10 @@ export const paymentCompletedSignal = defineSignal<[PaymentCompletedInput]>('pay
 export const cancelSignal = defineSignal<[CancelInput]>('cancel');
 
 // Operator repairs. Updates, so the operator sees the answer and a refusal writes nothing to history.
-export const operatorExtendDeadlineUpdate = defineUpdate<ResendOtpResult, [ExtendDeadlineInput]>('operatorExtendDeadline');
-export const operatorForceNewOtpUpdate = defineUpdate<ResendOtpResult, [OperatorAction]>('operatorForceNewOtp');
+export const operatorExtendDeadlineUpdate = defineUpdate<OperatorUpdateResult, [ExtendDeadlineInput]>('operatorExtendDeadline');
+export const operatorForceNewOtpUpdate = defineUpdate<OperatorUpdateResult, [OperatorAction]>('operatorForceNewOtp');
 /** Asks Vlens (StepValidatePayment) whether the payment went through; never skips that check. */
 export const operatorVerifyPaymentUpdate = defineUpdate<VerifyPaymentResult, [OperatorAction]>('operatorVerifyPayment');
 /** Lets a step that an unrecognised Vlens answer held run again (the status's `attention`). */
-export const operatorRetryStepUpdate = defineUpdate<ResendOtpResult, [OperatorAction]>('operatorRetryStep');
-export const operatorCancelUpdate = defineUpdate<ResendOtpResult, [OperatorAction]>('operatorCancel');
+export const operatorRetryStepUpdate = defineUpdate<OperatorUpdateResult, [OperatorAction]>('operatorRetryStep');
+export const operatorCancelUpdate = defineUpdate<OperatorUpdateResult, [OperatorAction]>('operatorCancel');

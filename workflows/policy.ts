@@ -1,8 +1,8 @@
 // Turns the caller's partial policy into numbers the workflow can compute with, rejecting values
 // that would make the state machine meaningless (a zero TTL, a negative attempt count).
 import { ApplicationFailure } from '@temporalio/workflow';
-import { msToNumber } from '@temporalio/common/lib/time';
-import { DEFAULT_POLICY, REJECTION_TYPES, type Policy } from './types';
+import { FAILURE_TYPES, LIMITS, isPolicyCount, policyDurationMs } from './rules';
+import { DEFAULT_POLICY, type Policy } from './types';
 
 export interface ResolvedPolicy {
   otpTtlMs: number;
@@ -19,15 +19,10 @@ export interface ResolvedPolicy {
 }
 
 function durationMs(name: keyof Policy, value: unknown): number {
-  let ms: number;
-  try {
-    ms = msToNumber(value as string | number);
-  } catch {
-    ms = NaN;
-  }
-  if (!Number.isFinite(ms) || ms < 0) {
+  const ms = policyDurationMs(value);
+  if (ms === undefined) {
     throw ApplicationFailure.create({
-      type: REJECTION_TYPES.invalidInput,
+      type: FAILURE_TYPES.invalidInput,
       message: `policy.${name} must be a duration such as 300000 or '5m'`,
       nonRetryable: true,
     });
@@ -36,10 +31,11 @@ function durationMs(name: keyof Policy, value: unknown): number {
 }
 
 function positiveCount(name: keyof Policy, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 100) {
+  if (!isPolicyCount(value)) {
+    const { min, max } = LIMITS.policyCount;
     throw ApplicationFailure.create({
-      type: REJECTION_TYPES.invalidInput,
-      message: `policy.${name} must be an integer between 1 and 100`,
+      type: FAILURE_TYPES.invalidInput,
+      message: `policy.${name} must be an integer between ${min} and ${max}`,
       nonRetryable: true,
     });
   }

@@ -1,6 +1,8 @@
-// The external contract of the activation workflow (design.md §2): input, policy, messages and the
-// status object. Plain types only, so clients, the gateway and the workflow bundle share them without
-// pulling a schema library into the workflow sandbox.
+// The external contract of the activation workflow (docs/design.md, "The workflow contract"): input,
+// policy, messages and the status object. Plain types only, so clients, the gateway and the workflow
+// bundle share them without pulling a schema library into the workflow sandbox; the rules a valid value
+// follows, and the failure types, are in rules.ts.
+import type { SMS_PROVIDERS } from './rules';
 
 export interface GeoLocation {
   latitude: number;
@@ -53,7 +55,7 @@ export const DEFAULT_POLICY: Readonly<Policy> = Object.freeze({
   latePaymentWindow: '15m',
 });
 
-export type SmsProvider = 1 | 2 | 3 | 4;
+export type SmsProvider = (typeof SMS_PROVIDERS)[number];
 
 export interface ActivationInput {
   requestId: string;
@@ -216,14 +218,8 @@ export const SEARCH_ATTRIBUTES = {
   vlensRequestId: 'VlensRequestId',
 } as const;
 
-/** Error types an update validator or handler rejects with (ApplicationFailure.type). */
-export const REJECTION_TYPES = {
-  invalidInput: 'InvalidInput',
-  invalidState: 'InvalidState',
-  resendCooldown: 'ResendCooldown',
-  sendsExhausted: 'SendsExhausted',
-  alreadyEnded: 'ActivationEnded',
-} as const;
+/** Error types an update validator or handler rejects with (ApplicationFailure.type): see rules.ts. */
+export { REJECTION_TYPES } from './rules';
 
 // ---- operator messages (repairs from the CLI `ops` commands) ------------------------------------
 
@@ -238,7 +234,11 @@ export interface ExtendDeadlineInput extends OperatorAction {
   extendBy: Duration;
 }
 
-export interface VerifyPaymentResult {
-  activated: boolean;
+/** What every operator update answers (the same wire shape as a resend's answer). */
+export interface OperatorUpdateResult {
   status: ActivationStatus;
+}
+
+export interface VerifyPaymentResult extends OperatorUpdateResult {
+  activated: boolean;
 }

@@ -7,7 +7,7 @@
 //   so the app can tell its user to try again, and no OTP attempt is used up.
 import { ActivityFailure, ApplicationFailure, TimeoutFailure, proxyActivities } from '@temporalio/workflow';
 import type { VlensActivities } from '../activities/contract';
-import { VLENS_FAILURE_TYPES, VLENS_TRANSIENT_FAILURE_TYPES } from '../activities/contract';
+import { FAILURE_TYPES } from './rules';
 import type { FailureReason, HeldStep } from './types';
 
 const USER_FACING_BUDGET_MS = 60_000;
@@ -40,13 +40,13 @@ export function isVlensTimeout(error: unknown): boolean {
 /** Terminal Vlens answers and the reason the activation fails with; anything else is not terminal. */
 export function terminalReasonFor(error: unknown): FailureReason | undefined {
   switch (vlensFailureType(error)) {
-    case VLENS_FAILURE_TYPES.requestNotApproved:
+    case FAILURE_TYPES.vlensRequestNotApproved:
       return 'request_not_approved';
-    case VLENS_FAILURE_TYPES.requestRejected:
-    case VLENS_FAILURE_TYPES.alreadySigned:
-    case VLENS_FAILURE_TYPES.outOfOrder:
-    case VLENS_FAILURE_TYPES.invalidRequest:
-    case VLENS_FAILURE_TYPES.userTokenRejected:
+    case FAILURE_TYPES.vlensRequestRejected:
+    case FAILURE_TYPES.vlensAlreadySigned:
+    case FAILURE_TYPES.vlensStepOutOfOrder:
+    case FAILURE_TYPES.vlensInvalidRequest:
+    case FAILURE_TYPES.vlensUserTokenRejected:
       return 'vlens_rejected';
     default:
       return undefined;
@@ -59,7 +59,7 @@ export function terminalReasonFor(error: unknown): FailureReason | undefined {
  */
 export function unrecognisedAnswer(error: unknown): { step: HeldStep; answer: string } | undefined {
   if (!(error instanceof ActivityFailure) || !(error.cause instanceof ApplicationFailure)) return undefined;
-  if (error.cause.type !== VLENS_TRANSIENT_FAILURE_TYPES.unrecognised) return undefined;
+  if (error.cause.type !== FAILURE_TYPES.vlensUnrecognisedAnswer) return undefined;
   const step = HELD_STEPS.find((s) => s === error.activityType) ?? 'validatePayment';
   const details = error.cause.details?.[0] as { answer?: unknown } | undefined;
   return { step, answer: JSON.stringify(details?.answer ?? 'no details').slice(0, 400) };

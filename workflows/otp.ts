@@ -1,0 +1,139 @@
+// The OTP step: requesting an OTP (from the main loop, or when the user or an operator asks for a new one),
+// noticing its expiry, and the user's code.
+import type { VlensActivities } from '../activities/contract';
+import { checkResendOtp, checkSubmitOtp } from './input-checks';
+import type { ActivationRun } from './run';
+import { ACCEPTED_IN, ADMITTED_IN } from './states';
+import type { ResendOtpInput, ResendOtpResult, SubmitOtpInput, SubmitOtpResult } from './types';
+import { backgroundVlens, userFacingVlens } from './vlens-steps';
+
+/** Requests an OTP; Vlens may answer that the user moved and liveness must be re-validated first. */
+export async function requestOtp(run: ActivationRun, vlens: VlensActivities, background = false): Promise<void> {
+  const { rec } = run;
+  const result = await vlens.requestOtp({ ...rec.ctx, ...(background ? { deviceTimeNow: true } : {}) });
+  if (result.transactionId) rec.transactionIs(result.transactionId);
+  const now = Date.now();
+  if (result.otpRequestId) rec.otpSent(result.otpRequestId, now);
+  if (result.livenessRequired) {
+    rec.livenessDemanded(Boolean(result.otpRequestId), now);
+  } else {
+    rec.moveTo('awaiting_otp');
+  }
+}
+
+// ---- the main loop's part: each returns when it next needs to look -----------------------------------
+
+export async function whileRequestingOtp(run: ActivationRun, now: number): Promise<number> {
+  const { rec } = run;
+  if (rec.otpSendsLeft() === 0) {
+    rec.fail('otp_sends_exhausted', 'no OTP sends left after liveness re-validation');
+    return now;
+  }
+  try {
+    await requestOtp(run, backgroundVlens(rec.deadlineAt - now), true);
+  } catch (error) {
+    run.holdIfUnrecognised(error);
+  }
+  return now;
+}
+
+export function whileAwaitingOtp(run: ActivationRun, now: number): number {
+  const { rec } = run;
+  const otp = rec.otp;
+  if (!otp) {
+    rec.moveTo('requesting_otp');
+    return now;
+  }
+  if (now < otp.expiresAt) return Math.min(otp.expiresAt, rec.deadlineAt);
+  rec.otpExpired();
+  if (rec.otpSendsLeft() === 0) {
+    rec.fail('otp_sends_exhausted', 'the last OTP expired and no sends are left');
+    return now;
+  }
+  // The OTP expired; the user gets one more OTP lifetime to ask for a new one.
+  const graceEnd = otp.expiresAt + rec.policy.otpTtlMs;
+  if (now >= graceEnd) {
+    rec.fail('otp_expired', 'the OTP expired and no new one was requested');
+    return now;
+  }
+  return Math.min(graceEnd, rec.deadlineAt);
+}
+
+// ---- the user's messages --------------------------------------------------------------------------------
+
+export function admitOtp(run: ActivationRun, payload: SubmitOtpInput): void {
+  checkSubmitOtp(payload);
+  run.requireRunningIn(ADMITTED_IN.submitOtp);
+  run.requireNotHeld();
+}
+
+export function admitResend(run: ActivationRun, payload: ResendOtpInput): void {
+  checkResendOtp(payload);
+  run.requireResendAllowed(ADMITTED_IN.resendOtp);
+}
+
+export async function submitOtp(run: ActivationRun, payload: SubmitOtpInput): Promise<SubmitOtpResult> {
+  const { rec } = run;
+  return run.lock.runExclusive(async () => {
+    run.requireRunningIn(ACCEPTED_IN.submitOtp);
+    run.requireNotHeld();
+    rec.absorb(payload);
+    const otp = rec.otp;
+    const answer = (outcome: SubmitOtpResult['outcome']): SubmitOtpResult => ({
+      outcome,
+      attemptsLeft: rec.otpAttemptsLeft(),
+      status: rec.status(),
+    });
+    if (!otp || Date.now() >= otp.expiresAt) {
+      rec.note('otp_submitted_after_expiry');
+      return answer('expired');
+    }
+    const images = rec.liveness.imagesForOtpValidation;
+    let result;
+    try {
+      result = await userFacingVlens.validateOtp({ ...rec.ctx }, {
+        otpRequestId: otp.otpRequestId,
+        code: payload.code,
+        ...(images ? { images } : {}),
+      });
+    } catch (error) {
+      throw run.userFacingFailure(error, 'otp_validation');
+    }
+    switch (result.outcome) {
+      case 'accepted':
+        rec.otpAccepted(result.paymentLink);
+        return answer('accepted');
+      case 'wrong_code':
+        rec.wrongOtp();
+        if (rec.otpAttemptsLeft() === 0) {
+          rec.fail('otp_attempts_exhausted', 'too many wrong OTP codes');
+          return answer('locked');
+        }
+        return answer('wrong_code');
+      case 'expired':
+        rec.otpEndedAtVlens('expired_at_vlens');
+        return answer('expired');
+      case 'locked':
+        // Vlens killed this OTP (too many tries on it); a resend gets a new one.
+        rec.otpEndedAtVlens('locked_at_vlens');
+        return answer('locked');
+      case 'liveness_required':
+      case 'liveness_rejected':
+        rec.livenessSentBack(result.outcome);
+        return answer('liveness_rejected');
+    }
+  });
+}
+
+export async function resendOtp(run: ActivationRun, payload: ResendOtpInput): Promise<ResendOtpResult> {
+  return run.lock.runExclusive(async () => {
+    run.requireResendAllowed(ACCEPTED_IN.resendOtp);
+    run.rec.absorb(payload);
+    try {
+      await requestOtp(run, userFacingVlens);
+    } catch (error) {
+      throw run.userFacingFailure(error, 'otp_resend');
+    }
+    return { status: run.rec.status() };
+  });
+}

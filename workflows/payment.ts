@@ -1,0 +1,92 @@
+// The payment step. Only Vlens decides that a contract is activated (StepValidatePayment): payment
+// notifications from the app, the gateways or an operator are hints that make the workflow ask now, and
+// reconciliation asks on its own, backing off, until the payment deadline.
+import { CancellationScope } from '@temporalio/workflow';
+import { checkPaymentCompleted } from './input-checks';
+import type { ActivationRun } from './run';
+import type { PaymentCompletedInput } from './types';
+import { backgroundVlens } from './vlens-steps';
+
+/**
+ * Asks Vlens whether the payment went through; on proof the contract is activated. An answer the client
+ * cannot read holds the step for an operator and counts as "not confirmed".
+ */
+export async function confirmPayment(run: ActivationRun, trigger: string): Promise<boolean> {
+  const { rec } = run;
+  let activated: boolean;
+  try {
+    // Never cancelled half-way: once Vlens may have activated, we must learn the answer.
+    ({ activated } = await CancellationScope.nonCancellable(() =>
+      backgroundVlens(rec.deadlineAt - Date.now()).validatePayment({ ...rec.ctx, deviceTimeNow: true }),
+    ));
+  } catch (error) {
+    run.holdIfUnrecognised(error);
+    return false;
+  }
+  if (activated) {
+    rec.paymentConfirmed(trigger);
+    return true;
+  }
+  rec.note('payment_not_confirmed', trigger);
+  return false;
+}
+
+// ---- the main loop's part: each returns when it next needs to look -----------------------------------
+
+export async function whileAwaitingPayment(run: ActivationRun, now: number): Promise<number> {
+  const { rec } = run;
+  const hints = rec.takePaymentHints();
+  if (hints.length) {
+    rec.moveTo('activating', `payment notification from ${hints.map((h) => h.source).join(', ')}`);
+    if (await confirmPayment(run, `notification from ${hints[0]?.source}`)) return now;
+    rec.moveTo('awaiting_payment');
+    // The gateway said paid but Vlens has not seen it yet: look again soon.
+    rec.reconcileSoon(now);
+    return now;
+  }
+  const paymentDeadline = rec.payment.deadlineAt ?? rec.deadlineAt;
+  if (now >= paymentDeadline) {
+    // One last look before giving up: a payment made in time must not be refunded for our delay.
+    if (!(await confirmPayment(run, 'final check at payment timeout')) && !rec.hold) {
+      rec.fail('payment_timeout', 'no confirmed payment before the payment deadline');
+    }
+    return now;
+  }
+  if (rec.payment.nextReconcileAt !== undefined && now >= rec.payment.nextReconcileAt) {
+    if (await confirmPayment(run, 'reconciliation')) return now;
+    rec.reconcileLater(now);
+  }
+  return Math.min(rec.payment.nextReconcileAt ?? paymentDeadline, paymentDeadline, rec.deadlineAt);
+}
+
+/** Reached without a payment link: the request type needs no payment, so confirm right away. */
+export async function whileActivating(run: ActivationRun, now: number): Promise<number> {
+  const { rec } = run;
+  if (!(await confirmPayment(run, 'no payment required')) && !rec.hold) {
+    rec.paymentStillExpected();
+  }
+  return now;
+}
+
+/** A payment notification (signal): never refused, at most noted; money after the end flags the activation. */
+export function paymentCompleted(run: ActivationRun, payload: PaymentCompletedInput): void {
+  const { rec } = run;
+  try {
+    checkPaymentCompleted(payload);
+  } catch {
+    rec.note('payment_notification_ignored', 'invalid payload');
+    return;
+  }
+  if (!rec.firstNotice(payload)) {
+    rec.note('payment_notification_duplicate', payload.source);
+    return;
+  }
+  if (rec.state === 'activated') {
+    rec.note('payment_notification_after_activation', payload.source);
+  } else if (rec.isTerminal()) {
+    // Money arrived for an activation that is over: someone must look at it (refund or reactivate).
+    rec.flagNeedsAttention(`payment notification from ${payload.source} after ${rec.failure?.reason ?? rec.state}`);
+  } else {
+    rec.paymentHinted(payload);
+  }
+}
