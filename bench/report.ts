@@ -4,6 +4,8 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ChaosReport } from './chaos/runner';
+import type { CompareResult } from './compare';
+import { compareTables, parkedMemoryRows } from './lib/compare';
 import type { CostResult, PathCost } from './cost';
 import type { OverheadResult } from './overhead';
 import type { ParkedResult } from './parked';
@@ -61,6 +63,18 @@ if (chaos) {
     const webhooks = Object.entries(s.webhookAnswers).map(([k, n]) => `${n}× ${k}`).join(', ');
     if (s.name === 'gateway-kill') out.push('', `gateway-kill: sandbox → gateway webhook deliveries: ${webhooks}.`);
   }
+}
+
+const compare = load<CompareResult & { profiles?: Record<string, Array<{ file: string; totalMs: number; top: Array<{ functionName: string; location: string; selfMs: number; selfPercent: number }> }>> }>(`compare${suffix}`);
+if (compare) {
+  section('Skeleton against project (one run; ratios project / skeleton)');
+  out.push(
+    `Settings: ${compare.server ?? ''}; worker env ${JSON.stringify(compare.settings.workerEnv)}; warm-up ${compare.settings.warmupS} s, ` +
+      `${compare.settings.reps} run(s) per level; load average at the end of each level: ` +
+      `${compare.levels.map((l) => `${l.concurrency} users ${l.loadAverage1m ?? '—'}`).join(', ')}.`,
+    '',
+    compareTables(compare.levels),
+  );
 }
 
 const cost = load<CostResult>(`cost${suffix}`);
@@ -201,6 +215,32 @@ for (const [name, label] of [
           parked.goal.met ? 'met' : 'not met',
         ],
       ],
+    ),
+  );
+}
+
+// The parked benchmark with the compiled worker (node dist/worker/main.js), 1,000 and 10,000 parked, cache
+// 100 and 500: `npm run bench -- --only=parked --worker=compiled --parked=<n> --worker-env=WORKER_MAX_CACHED_WORKFLOWS=<c> --tag=compiled-cache<c>-<1k|10k>`.
+const compiledParked = [100, 500].flatMap((cache) =>
+  (['1k', '10k'] as const).map((size) => ({ cache, size, result: load<ParkedResult>(`parked-compiled-cache${cache}-${size}`) })),
+);
+if (compiledParked.some((p) => p.result)) {
+  section('Parked activations, compiled worker (node dist/worker/main.js with dist/workflow-bundle.js)');
+  out.push(
+    table(
+      ['cache', 'parked', 'all parked after', 'worker RSS before', 'peak while parking', 'while parked (max of 6 samples)', 'growth 1,000 → 10,000', 'resumed', 'resume submitOtp p50 / p99', 'goal'],
+      parkedMemoryRows(compiledParked.flatMap((p) => (p.result ? [{ cache: p.cache, result: p.result }] : []))).map((r) => [
+        r.cache,
+        r.parked,
+        `${r.parkSeconds} s`,
+        `${r.rssBefore} MB`,
+        `${r.peakWhileParking} MB`,
+        `${r.whileParked} MB`,
+        r.growthPercent === undefined ? '—' : `${r.growthPercent} %`,
+        r.resumed,
+        `${r.submitOtpP50} / ${r.submitOtpP99} ms`,
+        r.goal,
+      ]),
     ),
   );
 }

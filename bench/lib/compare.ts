@@ -186,3 +186,54 @@ export function compareTables(levels: CompareLevel[]): string {
   );
   return [`Ratios, project / skeleton (throughput: higher is better; the rest: lower is better):`, '', ratios, '', 'Absolute figures:', '', absolute, '', goals].join('\n');
 }
+
+/** What the memory table needs of a parked result (bench/parked.ts ParkedResult). */
+export interface ParkedLike {
+  parked: number;
+  resumed: number;
+  parkSeconds: number;
+  rssMb: { beforeStart?: number; peakWhileParking: number; whileParked: number[] };
+  resume: { submitOtp: { p50: number; p99: number } };
+}
+
+export interface ParkedMemoryRow {
+  cache: number;
+  parked: number;
+  parkSeconds: number;
+  rssBefore: number | undefined;
+  peakWhileParking: number;
+  whileParked: number;
+  /** While-parked RSS at 10,000 against 1,000 with the same cache, in percent (10,000 rows only). */
+  growthPercent?: number;
+  resumed: number;
+  submitOtpP50: number;
+  submitOtpP99: number;
+  /** The issue's goals: ≤ 350 MB with 10,000 parked at cache 100, growth 1,000 → 10,000 ≤ 15 %. */
+  goal: string;
+}
+
+/** The parked runs as memory-table rows, by cache then size, with the growth and the goals judged. */
+export function parkedMemoryRows(runs: Array<{ cache: number; result: ParkedLike }>): ParkedMemoryRow[] {
+  const sorted = [...runs].sort((a, b) => a.cache - b.cache || a.result.parked - b.result.parked);
+  const whileParked = (r: ParkedLike) => Math.max(...r.rssMb.whileParked);
+  return sorted.map(({ cache, result }) => {
+    const small = result.parked >= 10_000 ? sorted.find((o) => o.cache === cache && o.result.parked === 1_000) : undefined;
+    const growthPercent = small ? round((100 * (whileParked(result) - whileParked(small.result))) / whileParked(small.result), 1) : undefined;
+    const goals: string[] = [];
+    if (result.parked >= 10_000 && cache === 100) goals.push(`≤ 350 MB while parked: ${whileParked(result) <= 350 ? 'met' : 'not met'}`);
+    if (growthPercent !== undefined) goals.push(`growth ≤ 15 %: ${growthPercent <= 15 ? 'met' : 'not met'}`);
+    return {
+      cache,
+      parked: result.parked,
+      parkSeconds: result.parkSeconds,
+      rssBefore: result.rssMb.beforeStart,
+      peakWhileParking: result.rssMb.peakWhileParking,
+      whileParked: whileParked(result),
+      ...(growthPercent !== undefined ? { growthPercent } : {}),
+      resumed: result.resumed,
+      submitOtpP50: result.resume.submitOtp.p50,
+      submitOtpP99: result.resume.submitOtp.p99,
+      goal: goals.join('; ') || '—',
+    };
+  });
+}

@@ -1,7 +1,19 @@
 // The arithmetic of the skeleton comparison (bench/lib/compare.ts) and of the CPU profile summary
 // (bench/lib/cpu-profile.ts): the published ratios and goal verdicts come from these functions alone.
 import { describe, expect, it } from 'vitest';
-import { checkGoals, compareFigures, compareTables, median, ratio, spreadSample, systemFigures, type CompareLevel, type SystemFigures } from '../../bench/lib/compare';
+import {
+  checkGoals,
+  compareFigures,
+  compareTables,
+  median,
+  parkedMemoryRows,
+  ratio,
+  spreadSample,
+  systemFigures,
+  type CompareLevel,
+  type ParkedLike,
+  type SystemFigures,
+} from '../../bench/lib/compare';
 import { topSelfTime, type CpuProfile } from '../../bench/lib/cpu-profile';
 import type { ThroughputLevel } from '../../bench/throughput';
 
@@ -129,6 +141,38 @@ describe('compareTables', () => {
     expect(text).toContain('| 10 | skeleton | 20 | 10 / 40 | 50 / 120 | 30 / 20 / — / 5 | 30 | 100 |');
     expect(text).toContain('| 10 | project | 15 | 10 / 40 | 50 / 120 | 30 / 20 / 4 / — | 30 | 100 |');
     expect(text).toContain('| submitOtp p99 ≤ 150 ms at 10 users | 40 ms (skeleton 40 ms) | yes |');
+  });
+});
+
+describe('parkedMemoryRows', () => {
+  const parked = (n: number, whileParked: number[], peak = Math.max(...whileParked) + 20): ParkedLike => ({
+    parked: n,
+    resumed: n / 10,
+    parkSeconds: n / 30,
+    rssMb: { beforeStart: 200, peakWhileParking: peak, whileParked },
+    resume: { submitOtp: { p50: 100, p99: 300 } },
+  });
+
+  it('orders by cache then size, takes the largest while-parked sample, and judges growth and the 350 MB goal', () => {
+    const rows = parkedMemoryRows([
+      { cache: 500, result: parked(10_000, [500, 520]) },
+      { cache: 100, result: parked(10_000, [330, 345]) },
+      { cache: 100, result: parked(1_000, [300, 310]) },
+      { cache: 500, result: parked(1_000, [400]) },
+    ]);
+    expect(rows.map((r) => [r.cache, r.parked, r.whileParked, r.growthPercent])).toEqual([
+      [100, 1_000, 310, undefined],
+      [100, 10_000, 345, 11.3],
+      [500, 1_000, 400, undefined],
+      [500, 10_000, 520, 30],
+    ]);
+    expect(rows.map((r) => r.goal)).toEqual(['—', '≤ 350 MB while parked: met; growth ≤ 15 %: met', '—', 'growth ≤ 15 %: not met']);
+  });
+
+  it('leaves the growth out when the 1,000 run of that cache is missing', () => {
+    const [row] = parkedMemoryRows([{ cache: 100, result: parked(10_000, [360]) }]);
+    expect(row!.growthPercent).toBeUndefined();
+    expect(row!.goal).toBe('≤ 350 MB while parked: not met');
   });
 });
 
