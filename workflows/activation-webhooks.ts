@@ -4,6 +4,7 @@
 // the activation closes) is delivered. Started by the activation as an abandoned child, so it outlives the
 // activation it reports on.
 import { condition, continueAsNew, defineSignal, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { Duration } from '@temporalio/common';
 import type { ActivationUpdate, WebhookActivities } from '../activities/webhook-activities';
 
 export const activationChangedSignal = defineSignal<[ActivationUpdate]>('activationChanged');
@@ -13,20 +14,25 @@ export interface ActivationWebhooksInput {
   pending?: ActivationUpdate[];
   lastDelivered?: number;
   closed?: boolean;
+  /** First retry gap for a receiver that is down (default 5 s; tests shorten it). */
+  initialRetryInterval?: Duration;
 }
 
-const { deliverActivationUpdate } = proxyActivities<WebhookActivities>({
-  startToCloseTimeout: '30s',
-  heartbeatTimeout: '30s',
-  // Stripe retries for three days with growing gaps; so do we, capped at one hour between tries.
-  scheduleToCloseTimeout: '3 days',
-  retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '1h', nonRetryableErrorTypes: ['WebhookConfigError'] },
-});
+/** Stripe retries for three days with growing gaps; so do we, capped at one hour between tries. */
+function deliveryActivities(initialRetryInterval: Duration) {
+  return proxyActivities<WebhookActivities>({
+    startToCloseTimeout: '30s',
+    heartbeatTimeout: '30s',
+    scheduleToCloseTimeout: '3 days',
+    retry: { initialInterval: initialRetryInterval, backoffCoefficient: 2, maximumInterval: '1h' },
+  });
+}
 
 /** Deliveries per run before continuing as new, which keeps each run's history small. */
 const DELIVERIES_PER_RUN = 200;
 
 export async function activationWebhooks(input: ActivationWebhooksInput = {}): Promise<void> {
+  const { deliverActivationUpdate } = deliveryActivities(input.initialRetryInterval ?? '5s');
   const pending: ActivationUpdate[] = [...(input.pending ?? [])];
   let lastDelivered = input.lastDelivered ?? 0;
   let closed = input.closed ?? false;
@@ -48,7 +54,7 @@ export async function activationWebhooks(input: ActivationWebhooksInput = {}): P
     }
     lastDelivered = next.version;
     if (delivered + 1 >= DELIVERIES_PER_RUN || workflowInfo().continueAsNewSuggested) {
-      await continueAsNew<typeof activationWebhooks>({ pending, lastDelivered, closed });
+      await continueAsNew<typeof activationWebhooks>({ ...input, pending, lastDelivered, closed });
     }
   }
 }

@@ -1,1 +1,2 @@
 export { activation } from './activation';
+export { activationWebhooks } from './activation-webhooks';

@@ -11,6 +11,7 @@ import { inject } from 'vitest';
 import { createActivities } from '../../activities';
 import { makeVlensConfig, type VlensApiFlavor, type VlensConfigOverrides } from '../../activities/config';
 import { createImageActivities } from '../../activities/image-activities';
+import { createWebhookActivities, type WebhookEndpoint } from '../../activities/webhook-activities';
 import { freePort } from '../../scripts/local-stack';
 import { createDataConverter, imageStoreResolver, LocalEncryptedImageStore, parseCodecKeys, type CodecKeys } from '../../codec';
 import { startSandbox } from '../../sandbox/server';
@@ -66,6 +67,8 @@ export interface HarnessOptions {
   sandbox?: Partial<SandboxOptions>;
   /** Client settings beyond the sandbox's address and the flavour. */
   vlens?: VlensConfigOverrides;
+  /** Backends that hear about state changes (ACTIVATION_WEBHOOKS); none when absent. */
+  webhooks?: WebhookEndpoint[];
 }
 
 export interface Harness {
@@ -127,6 +130,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       activities: {
         ...createActivities({ config: vlensConfig, resolveImage: imageStoreResolver(imageStore) }),
         ...createImageActivities(imageStore),
+        ...createWebhookActivities({ endpoints: options.webhooks ?? [] }),
       },
       workflowBundle: { codePath: inject('workflowBundlePath') },
       dataConverter: createDataConverter(workerKeys),

@@ -1,0 +1,61 @@
+// The notifier on a real server: deliveries to a backend that is down for a while arrive later, all of them,
+// in version order; the notifier ends after the activation's final update; a tampered delivery is refused by
+// the client library's helper.
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { ActivationUpdate } from '../../activities/webhook-activities';
+import { signWebhookPayload, WEBHOOK_SIGNATURE_HEADER } from '../../client/webhook-signature';
+import { activationChangedSignal } from '../../workflows/activation-webhooks';
+import { activationWebhooks } from '../../workflows';
+import { startHarness, type Harness } from './harness';
+import { startWebhookReceiver, type WebhookReceiver } from './webhook-receiver';
+
+describe('outbound webhooks', () => {
+  let h: Harness;
+  let receiver: WebhookReceiver;
+  beforeAll(async () => {
+    receiver = await startWebhookReceiver();
+    h = await startHarness({ webhooks: [{ url: receiver.url, secrets: [receiver.secret] }] });
+  });
+  afterAll(async () => {
+    await h?.close();
+    await receiver?.close();
+  });
+
+  const update = (activationId: string, version: number, state: string, final = false): ActivationUpdate => ({
+    activationId,
+    version,
+    changedAt: new Date(Date.UTC(2026, 11, 2, 3, 0, version)).toISOString(),
+    status: { state, version },
+    ...(final ? { final } : {}),
+  });
+
+  test('a receiver that is down receives everything later, in version order, and the notifier ends', async () => {
+    const activationId = `activation-${randomUUID()}`;
+    receiver.goDown(3);
+    const handle = await h.client.workflow.start(activationWebhooks, {
+      taskQueue: h.taskQueue,
+      workflowId: `webhooks-${activationId}`,
+      args: [{ initialRetryInterval: '200ms' }],
+    });
+    await handle.signal(activationChangedSignal, update(activationId, 1, 'requesting_otp'));
+    // Later versions arrive while the first is still being retried, and out of order.
+    await handle.signal(activationChangedSignal, update(activationId, 3, 'awaiting_payment'));
+    await handle.signal(activationChangedSignal, update(activationId, 2, 'awaiting_otp'));
+    await handle.signal(activationChangedSignal, update(activationId, 4, 'activated', true));
+    await handle.result();
+    expect(receiver.refused.filter((r) => r.reason === 'down')).toHaveLength(3);
+    expect(receiver.versionsFor(activationId)).toEqual([1, 2, 3, 4]);
+    const last = receiver.accepted.at(-1)!;
+    expect(last).toMatchObject({ id: `evt_${activationId}_v4`, type: 'activation.updated', data: { object: { state: 'activated' } } });
+  });
+
+  test('a delivery whose body was changed after signing is refused by verifyWebhook', async () => {
+    const body = JSON.stringify({ id: 'evt_x_v1', type: 'activation.updated', data: { activationId: 'x', version: 1, object: { state: 'awaiting_otp' } } });
+    const signature = signWebhookPayload(body, [receiver.secret], Math.floor(Date.now() / 1000));
+    const tampered = body.replace('awaiting_otp', 'activated');
+    const response = await fetch(receiver.url, { method: 'POST', headers: { [WEBHOOK_SIGNATURE_HEADER]: signature }, body: tampered });
+    expect(response.status).toBe(400);
+    expect(receiver.refused.at(-1)).toMatchObject({ reason: 'signature', detail: expect.stringContaining('no v1 signature matches') });
+  });
+});
