@@ -1,8 +1,9 @@
 // The worker's data-safety parts, built once from env: the encryption codec keys (payloads are
 // encrypted before they reach Temporal) and the claim-check image store the activities read selfies from.
 import path from 'node:path';
-import { codecMode, createDataConverter, loadCodecKeys, LocalEncryptedImageStore, type CodecKeys } from '../codec';
+import { CodecConfigError, codecMode, createDataConverter, loadCodecKeys, LocalEncryptedImageStore, type CodecKeys } from '../codec';
 import type { DataConverter } from '@temporalio/common';
+import { loadServerPolicy, maxLifeMs, ServerPolicyConfigError } from '../client/server-policy';
 
 export interface DataSafety {
   keys: CodecKeys;
@@ -19,6 +20,39 @@ export function loadDataSafety(env: NodeJS.ProcessEnv = process.env): DataSafety
     keys,
     dataConverter: createDataConverter(keys),
     imageStore: new LocalEncryptedImageStore({ keys, dir: env.IMAGE_STORE_DIR ?? path.join(dataDir, 'images') }),
-    imageMaxAgeMs: Number(env.IMAGE_MAX_AGE_HOURS ?? 25) * 3_600_000,
+    imageMaxAgeMs: imageMaxAgeMs(env),
   };
+}
+
+const HOUR_MS = 3_600_000;
+
+/**
+ * IMAGE_MAX_AGE_HOURS: how old an image must be before the orphan sweep deletes it. It must be a positive
+ * number of hours and never shorter than the longest activation the server's policy allows (deadline plus
+ * late-payment window, client/server-policy.ts), or the sweep would delete selfies a live activation still
+ * needs. Before issue 12 it was `Number(...)`: "" became 0 and "25h" NaN, and both swept every image.
+ * Default: 25 h, or the longest activation when that is longer.
+ */
+export function imageMaxAgeMs(env: NodeJS.ProcessEnv): number {
+  let longestMs: number;
+  try {
+    longestMs = maxLifeMs(loadServerPolicy(env).policy);
+  } catch (error) {
+    // Reported like the other data-safety settings (worker/main.ts prints config errors without a stack).
+    if (error instanceof ServerPolicyConfigError) throw new CodecConfigError(error.message);
+    throw error;
+  }
+  const raw = env.IMAGE_MAX_AGE_HOURS;
+  if (raw === undefined) return Math.max(25 * HOUR_MS, longestMs);
+  const hours = /^\s*\d+(\.\d+)?\s*$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isFinite(hours) || hours <= 0) {
+    throw new CodecConfigError(`IMAGE_MAX_AGE_HOURS must be a positive number of hours such as 25, got ${JSON.stringify(raw)}`);
+  }
+  if (hours * HOUR_MS < longestMs) {
+    throw new CodecConfigError(
+      `IMAGE_MAX_AGE_HOURS (${hours}) is shorter than the longest possible activation (${+(longestMs / HOUR_MS).toFixed(2)} h: ` +
+        'ACTIVATION_POLICY_DEADLINE plus ACTIVATION_POLICY_LATE_PAYMENT_WINDOW); the sweep would delete images of live activations',
+    );
+  }
+  return hours * HOUR_MS;
 }
