@@ -401,7 +401,7 @@ describe('the checks fail on broken files', () => {
     expect(mutate(/\n {2}codec-server:\n/, '\n  codec-srv:\n')).toContain('service codec-server is missing');
   });
   it('a literal or defaulted secret', () => {
-    expect(mutate('${GATEWAY_API_KEYS:?set GATEWAY_API_KEYS (comma-separated)}', 'dev-key').join('\n')).toMatch(/GATEWAY_API_KEYS/);
+    expect(mutate('${GATEWAY_API_KEYS:?set GATEWAY_API_KEYS (tenant:role:key, comma-separated)}', 'dev-key').join('\n')).toMatch(/GATEWAY_API_KEYS/);
     expect(mutate('${FAWRY_SECURE_KEY:?set FAWRY_SECURE_KEY}', '${FAWRY_SECURE_KEY:-x}').join('\n')).toMatch(/FAWRY_SECURE_KEY/);
     expect(mutate(/postgres:\/\/postgres:\$\{POSTGRES_PASSWORD:\?[^}]*\}@/, 'postgres://postgres:hunter2@').join('\n')).toMatch(/DATABASE_URL embeds a password/);
   });
