@@ -8,12 +8,16 @@
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+// Default import: @temporalio/proto is CommonJS whose named exports Node's ESM loader cannot detect.
+import proto from '@temporalio/proto';
 import { bundleSkeletonWorkflows } from './skeleton/bundle';
 import { SkeletonDriver } from './skeleton/driver';
 import { closeBenchContext, startBenchContext, type BenchContext } from './lib/bench-context';
 import { compareFigures, compareTables, checkGoals, systemFigures, type CompareLevel, type GoalCheck } from './lib/compare';
 import { LocalStack, type StackOptions } from './lib/stack';
 import { runThroughputBenchmark, type ThroughputResult } from './throughput';
+
+const EventType = proto.temporal.api.enums.v1.EventType;
 
 export interface CompareOptions {
   runRoot: string;
@@ -65,14 +69,24 @@ async function startSkeleton(options: CompareOptions): Promise<SkeletonContext> 
   return { stack, connection, client: new Client({ connection }), log: options.log };
 }
 
-/** Events in each workflow's history (the skeleton's are plain JSON, the project's encrypted: counts only). */
-async function historyEvents(client: Client, workflowIds: string[]): Promise<number[]> {
+/**
+ * Events in each workflow's history (the skeleton's are plain JSON, the project's encrypted: counts only),
+ * and the event types of the first one, which say where the project's extra events come from.
+ */
+async function historyEvents(client: Client, workflowIds: string[]): Promise<{ counts: number[]; eventTypes: Record<string, number> }> {
   const counts: number[] = [];
-  for (const id of workflowIds) {
+  const eventTypes: Record<string, number> = {};
+  for (const [i, id] of workflowIds.entries()) {
     const history = await client.workflow.getHandle(id).fetchHistory();
     counts.push(history.events?.length ?? 0);
+    if (i === 0) {
+      for (const e of history.events ?? []) {
+        const name = (EventType[e.eventType ?? 0] ?? String(e.eventType)).replace(/^EVENT_TYPE_/, '');
+        eventTypes[name] = (eventTypes[name] ?? 0) + 1;
+      }
+    }
   }
-  return counts;
+  return { counts, eventTypes };
 }
 
 export async function runCompareBenchmark(options: CompareOptions): Promise<CompareResult> {
@@ -104,8 +118,10 @@ export async function runCompareBenchmark(options: CompareOptions): Promise<Comp
       raw.skeleton.push(s);
       raw.project.push(p);
       const sample = (r: ThroughputResult) => r.runs.flatMap((run) => run.sampleWorkflowIds ?? []).slice(0, options.historySample);
-      const skeletonFigures = systemFigures(s.levels[0]!, s.runs, await historyEvents(skeleton.client, sample(s)));
-      const projectFigures = systemFigures(p.levels[0]!, p.runs, await historyEvents(project.client, sample(p)));
+      const skeletonHistories = await historyEvents(skeleton.client, sample(s));
+      const projectHistories = await historyEvents(project.client, sample(p));
+      const skeletonFigures = { ...systemFigures(s.levels[0]!, s.runs, skeletonHistories.counts), eventTypes: skeletonHistories.eventTypes };
+      const projectFigures = { ...systemFigures(p.levels[0]!, p.runs, projectHistories.counts), eventTypes: projectHistories.eventTypes };
       const compared: CompareLevel = {
         concurrency: level.concurrency,
         windowS: level.windowS,

@@ -20,6 +20,8 @@ export interface SystemFigures {
   cpuMsServerAndWorker: number;
   /** Median number of history events of the sampled workflows. */
   historyEvents: number;
+  /** Event types of one sampled workflow's history, with their counts. */
+  eventTypes?: Record<string, number>;
   rejectedUpdates: number;
 }
 
@@ -145,11 +147,24 @@ export function checkGoals(levels: CompareLevel[]): GoalCheck[] {
   ];
 }
 
+const sum = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
 const cell = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '—' : String(v));
 const table = (header: string[], rows: Array<Array<string | number>>) =>
   [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 
-/** Three markdown tables: the ratios, the absolute figures of both systems, and the goals. */
+/** Event types where the two histories differ, largest difference first (project minus skeleton). */
+export function eventTypeDiff(skeleton: Record<string, number>, project: Record<string, number>): Array<{ eventType: string; skeleton: number; project: number }> {
+  const types = [...new Set([...Object.keys(skeleton), ...Object.keys(project)])];
+  return types
+    .map((eventType) => ({ eventType, skeleton: skeleton[eventType] ?? 0, project: project[eventType] ?? 0 }))
+    .filter((d) => d.skeleton !== d.project)
+    .sort((a, b) => b.project - b.skeleton - (a.project - a.skeleton) || a.eventType.localeCompare(b.eventType));
+}
+
+/**
+ * Markdown tables: the ratios, the absolute figures of both systems, the goals, and (when the histories
+ * were read) the event types in which one sampled history of each differs.
+ */
 export function compareTables(levels: CompareLevel[]): string {
   const ratios = table(
     ['users', 'completed/s', 'submitOtp p50', 'submitOtp p99', 'CPU/workflow server', 'CPU/workflow worker', 'CPU/workflow server + worker', 'CPU/workflow driver', 'history events'],
@@ -184,7 +199,19 @@ export function compareTables(levels: CompareLevel[]): string {
     ['goal', 'measured', 'met?'],
     checkGoals(levels).map((g) => [g.goal, g.measured, g.met === undefined ? 'not evaluated' : g.met ? 'yes' : 'no']),
   );
-  return [`Ratios, project / skeleton (throughput: higher is better; the rest: lower is better):`, '', ratios, '', 'Absolute figures:', '', absolute, '', goals].join('\n');
+  const parts = [`Ratios, project / skeleton (throughput: higher is better; the rest: lower is better):`, '', ratios, '', 'Absolute figures:', '', absolute, '', goals];
+  const withTypes = levels.find((l) => l.skeleton.eventTypes && l.project.eventTypes);
+  if (withTypes) {
+    const diff = eventTypeDiff(withTypes.skeleton.eventTypes!, withTypes.project.eventTypes!);
+    parts.push(
+      '',
+      `History events that differ (one sampled workflow of each at ${withTypes.concurrency} users; ` +
+        `${sum(withTypes.skeleton.eventTypes!)} events in the skeleton's, ${sum(withTypes.project.eventTypes!)} in the project's):`,
+      '',
+      table(['event type', 'skeleton', 'project'], diff.map((d) => [d.eventType, d.skeleton, d.project])),
+    );
+  }
+  return parts.join('\n');
 }
 
 /** What the memory table needs of a parked result (bench/parked.ts ParkedResult). */

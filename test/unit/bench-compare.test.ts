@@ -5,6 +5,7 @@ import {
   checkGoals,
   compareFigures,
   compareTables,
+  eventTypeDiff,
   median,
   parkedMemoryRows,
   ratio,
@@ -141,6 +142,27 @@ describe('compareTables', () => {
     expect(text).toContain('| 10 | skeleton | 20 | 10 / 40 | 50 / 120 | 30 / 20 / — / 5 | 30 | 100 |');
     expect(text).toContain('| 10 | project | 15 | 10 / 40 | 50 / 120 | 30 / 20 / 4 / — | 30 | 100 |');
     expect(text).toContain('| submitOtp p99 ≤ 150 ms at 10 users | 40 ms (skeleton 40 ms) | yes |');
+  });
+});
+
+describe('eventTypeDiff', () => {
+  it('lists only the types that differ, extras of the project first', () => {
+    expect(
+      eventTypeDiff(
+        { ACTIVITY_TASK_SCHEDULED: 3, WORKFLOW_TASK_COMPLETED: 7, TIMER_STARTED: 0 },
+        { ACTIVITY_TASK_SCHEDULED: 3, WORKFLOW_TASK_COMPLETED: 9, UPSERT_WORKFLOW_SEARCH_ATTRIBUTES: 4, MARKER_RECORDED: 1 },
+      ),
+    ).toEqual([
+      { eventType: 'UPSERT_WORKFLOW_SEARCH_ATTRIBUTES', skeleton: 0, project: 4 },
+      { eventType: 'WORKFLOW_TASK_COMPLETED', skeleton: 7, project: 9 },
+      { eventType: 'MARKER_RECORDED', skeleton: 0, project: 1 },
+    ]);
+  });
+
+  it('appears under the tables when a level has both histories', () => {
+    const l = level(10, { ...figures(), eventTypes: { A: 1 } }, { ...figures(), eventTypes: { A: 1, B: 2 } });
+    expect(compareTables([l])).toContain("1 events in the skeleton's, 3 in the project's");
+    expect(compareTables([l])).toContain('| B | 0 | 2 |');
   });
 });
 
