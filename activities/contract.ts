@@ -1,5 +1,5 @@
-// What the workflow sees of Vlens (design.md §1). Both API flavours implement this one interface, so
-// the workflow never knows which runs. Workflows import these types only (`import type`).
+// What the workflow sees of Vlens (docs/design.md, "Components and layout"). Both API flavours implement
+// this one interface, so the workflow never knows which runs. Workflows import these types only.
 import type { DeviceContext, SmsProvider } from '../workflows/types';
 
 /** Everything a Vlens activation call needs besides the step's own fields. */
@@ -67,42 +67,8 @@ export interface VlensActivities {
 }
 
 /**
- * Non-retryable ApplicationFailure types the activities throw for terminal Vlens outcomes. The
- * workflow maps them to failure reasons; everything else is retried by the activity retry policy.
+ * The ApplicationFailure types the activities throw: non-retryable for terminal Vlens outcomes (the
+ * workflow maps them to failure reasons), retryable for the rest. Defined with every other failure type
+ * of the service in workflows/rules.ts.
  */
-export const VLENS_FAILURE_TYPES = {
-  /** Pending approval (the seed prints error_code 403 with "pending approval"). */
-  requestNotApproved: 'VlensRequestNotApproved',
-  /** 4031 rejected, 4040 unknown request. */
-  requestRejected: 'VlensRequestRejected',
-  /** 4032: already Customer Signed (on StepValidatePayment this is success, not a failure). */
-  alreadySigned: 'VlensAlreadySigned',
-  /** 4013 and similar: Vlens says a step came out of order; retrying the same call cannot help. */
-  outOfOrder: 'VlensStepOutOfOrder',
-  /** 401 on the user's own bearer token: it is expired, invalid or another request's; a fresh one is needed. */
-  userTokenRejected: 'VlensUserTokenRejected',
-  /** 400 validation error: our request is malformed; retrying the same body cannot help. */
-  invalidRequest: 'VlensInvalidRequest',
-} as const;
-
-/**
- * Retryable ApplicationFailure types (the activity retry policy retries them; a worker or operator may
- * alert on them). Added next to the non-retryable ones so dashboards and tests share one spelling.
- */
-export const VLENS_TRANSIENT_FAILURE_TYPES = {
-  /** 5xx, connection refused/reset/dropped. */
-  unavailable: 'VlensUnavailable',
-  /** 429; the failure carries `nextRetryDelay` from `Retry-After`. */
-  rateLimited: 'VlensRateLimited',
-  /** No answer within VLENS_HTTP_TIMEOUT_MS (or a 408). */
-  timeout: 'VlensTimeout',
-  /**
-   * An answer no rule reads (not an envelope, no error_code, an unmapped code, a success without the data
-   * the step needs): retried a bounded number of times, then the activation waits for an operator.
-   */
-  unrecognised: 'VlensUnrecognisedAnswer',
-  /** 401 naming the ApiKey: an operator fixes VLENS_API_KEY and the retries carry on. */
-  apiKeyRejected: 'VlensApiKeyRejected',
-  /** The service login failed, or its fresh token was rejected too. */
-  serviceAuthFailed: 'VlensServiceAuthFailed',
-} as const;
+export { VLENS_FAILURE_TYPES, VLENS_TRANSIENT_FAILURE_TYPES } from '../workflows/rules';

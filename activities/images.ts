@@ -1,6 +1,7 @@
 // Liveness images arrive either inline (base64, passed through) or as claim-check references
-// (`blob:<id>`, design.md §5) that the image store resolves, so large selfies never enter history.
+// (`blob:<id>`, docs/design.md "Data safety") that the image store resolves, so large selfies never enter history.
 import { ApplicationFailure } from '@temporalio/common';
+import { IMAGE_FAILURE_TYPES } from '../workflows/rules';
 import type { LivenessImages } from './contract';
 
 export const BLOB_PREFIX = 'blob:';
@@ -8,12 +9,7 @@ export const BLOB_PREFIX = 'blob:';
 /** Returns the base64 image for a `blob:` reference (the whole reference is passed). */
 export type ResolveImage = (ref: string) => Promise<string>;
 
-export const IMAGE_FAILURE_TYPES = {
-  /** A `blob:` reference arrived but the worker has no image store: a deployment error. */
-  storeNotConfigured: 'ImageStoreNotConfigured',
-  /** The store failed with a plain error (it throws its own ApplicationFailure when it knows better). */
-  resolveFailed: 'ImageResolveFailed',
-} as const;
+export { IMAGE_FAILURE_TYPES };
 
 export const noImageStore: ResolveImage = (ref) =>
   Promise.reject(

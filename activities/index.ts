@@ -3,7 +3,8 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { VlensConfig, VlensStep } from './config';
-import { VLENS_TRANSIENT_FAILURE_TYPES, type VlensActivities } from './contract';
+import { FAILURE_TYPES } from '../workflows/rules';
+import type { VlensActivities } from './contract';
 import { createCustomerSign } from './flavors/customer-sign';
 import { createLegacyActivate } from './flavors/legacy-activate';
 import { activityLogger, VlensHttpClient, type FetchLike, type VlensLogger } from './http';
@@ -45,7 +46,7 @@ function boundUnrecognised<A extends unknown[], R>(step: VlensStep, maxAttempts:
     try {
       return await run(...args);
     } catch (error) {
-      if (!(error instanceof ApplicationFailure) || error.type !== VLENS_TRANSIENT_FAILURE_TYPES.unrecognised || error.nonRetryable) throw error;
+      if (!(error instanceof ApplicationFailure) || error.type !== FAILURE_TYPES.vlensUnrecognisedAnswer || error.nonRetryable) throw error;
       if (currentAttempt() < maxAttempts) throw error;
       throw ApplicationFailure.create({
         type: error.type,

@@ -12,14 +12,8 @@
 // tokens or positions.
 import { ApplicationFailure } from '@temporalio/common';
 import type { z } from 'zod';
-import {
-  VLENS_FAILURE_TYPES,
-  VLENS_TRANSIENT_FAILURE_TYPES,
-  type RequestOtpResult,
-  type RevalidateLivenessResult,
-  type ValidateOtpResult,
-  type ValidatePaymentResult,
-} from './contract';
+import { VLENS_FAILURE_TYPES, VLENS_TRANSIENT_FAILURE_TYPES } from '../workflows/rules';
+import type { RequestOtpResult, RevalidateLivenessResult, ValidateOtpResult, ValidatePaymentResult } from './contract';
 import { READING_CONDITIONS, type ReadingCondition, type VlensConfig } from './config';
 import { describeIssues, type VlensEnvelope } from './schemas';
 

@@ -20,6 +20,7 @@ import {
   submitOtpUpdate,
 } from '../workflows/messages';
 import { ActivationStateKey, VlensRequestIdKey } from '../workflows/search-attributes';
+import { ADMITTED_IN } from '../workflows/states';
 import {
   DEFAULT_POLICY,
   DEFAULT_TASK_QUEUE,
@@ -35,6 +36,7 @@ import {
   type PaymentCompletedInput,
   type Policy,
   type ResendOtpInput,
+  type OperatorUpdateResult,
   type ResendOtpResult,
   type SubmitLivenessInput,
   type SubmitLivenessResult,
@@ -133,8 +135,8 @@ export interface StartResult {
   maxLifeMs: number;
 }
 
-/** States in which the workflow admits a liveness submission (its validator: workflows/activation.ts). */
-const LIVENESS_STATES: readonly ActivationState[] = ['awaiting_liveness', 'requesting_otp'];
+/** States in which the workflow admits a liveness submission (its validator's list). */
+const LIVENESS_STATES: readonly ActivationState[] = ADMITTED_IN.submitLiveness;
 
 export interface ActivationSummary {
   requestId: string;
@@ -319,7 +321,7 @@ export class ActivationClient {
   // a refusal (wrong state, bad input) writes nothing to history and comes back as a typed error.
 
   /** Gives the user more time for the OTP or the payment step (`extendBy`: '30m', '2h', or milliseconds). */
-  async extendDeadline(requestId: string, payload: ExtendDeadlineInput, options: UpdateOptions = {}): Promise<ResendOtpResult> {
+  async extendDeadline(requestId: string, payload: ExtendDeadlineInput, options: UpdateOptions = {}): Promise<OperatorUpdateResult> {
     requestId = normaliseRequestId(requestId);
     const input = parseInput(extendDeadlineSchema, payload, 'deadline extension');
     return this.update(requestId, 'ops-extend', options, (id) =>
@@ -328,7 +330,7 @@ export class ActivationClient {
   }
 
   /** Sends a new OTP now, ignoring the resend cooldown and the send limit (awaiting_otp only). */
-  async forceNewOtp(requestId: string, action: OperatorAction, options: UpdateOptions = {}): Promise<ResendOtpResult> {
+  async forceNewOtp(requestId: string, action: OperatorAction, options: UpdateOptions = {}): Promise<OperatorUpdateResult> {
     requestId = normaliseRequestId(requestId);
     const input = parseInput(operatorActionSchema, action, 'operator action');
     return this.update(requestId, 'ops-new-otp', options, (id) =>
@@ -352,7 +354,7 @@ export class ActivationClient {
    * Lets the step that an unrecognised Vlens answer held (`status.attention`) run again: a background step
    * (OTP request, payment check) is retried at once; a user step accepts the app's next message.
    */
-  async retryStep(requestId: string, action: OperatorAction, options: UpdateOptions = {}): Promise<ResendOtpResult> {
+  async retryStep(requestId: string, action: OperatorAction, options: UpdateOptions = {}): Promise<OperatorUpdateResult> {
     requestId = normaliseRequestId(requestId);
     const input = parseInput(operatorActionSchema, action, 'operator action');
     return this.update(requestId, 'ops-retry-step', options, (id) =>
@@ -361,7 +363,7 @@ export class ActivationClient {
   }
 
   /** Cancels a running activation on an operator's authority and waits until it has ended. */
-  async operatorCancel(requestId: string, action: OperatorAction, options: UpdateOptions = {}): Promise<ResendOtpResult> {
+  async operatorCancel(requestId: string, action: OperatorAction, options: UpdateOptions = {}): Promise<OperatorUpdateResult> {
     requestId = normaliseRequestId(requestId);
     const input = parseInput(operatorActionSchema, action, 'operator action');
     return this.update(requestId, 'ops-cancel', options, (id) =>

@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { IMAGE_REF } from '../workflows/input-checks';
+import { IMAGE_REF, extensionMs } from '../workflows/rules';
 import { ACTIVATION_STATES, PAYMENT_SOURCES, type DeviceContext } from '../workflows/types';
 import { ActivationClient, type ActivationClientOptions } from './activation-client';
 import {
@@ -17,7 +17,6 @@ import {
   SendsExhausted,
 } from './errors';
 import { otlpTracesConfigured, SERVICE_NAMES } from '../telemetry/state';
-import { durationMs, MAX_EXTENSION_MS } from './schemas';
 import { formatList, formatStatus } from './status-format';
 
 export const EXIT = { ok: 0, other: 1, usage: 2, notFound: 3, invalidState: 4, invalidInput: 5 } as const;
@@ -315,8 +314,7 @@ export function defaultOperator(env: NodeJS.ProcessEnv): string | undefined {
 /** `--by 30m`: a Temporal duration ('30m', '2h', '90 seconds') or milliseconds, positive, at most 7 days. */
 function extension(text: string): string | number {
   const value = /^\d+$/.test(text.trim()) ? Number(text) : text.trim();
-  const ms = durationMs(value);
-  if (ms === undefined || ms <= 0 || ms > MAX_EXTENSION_MS) {
+  if (extensionMs(value) === undefined) {
     throw new InvalidArgumentError("must be a positive duration of at most 7 days, such as 30m, 2h or 1800000 (ms)");
   }
   return value;

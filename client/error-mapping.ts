@@ -1,7 +1,7 @@
 // The one place that turns what the Temporal client throws into the typed errors of errors.ts
-// (design.md §6: one table maps a third-party API's errors). The workflow's update validators and
-// handlers reject with ApplicationFailures whose `type` is one of REJECTION_TYPES; everything else is
-// Temporal itself (not found, unreachable, timed out).
+// (docs/design.md, "Style to follow": one table maps a third-party API's errors). The workflow's update
+// validators and handlers reject with ApplicationFailures whose `type` is in FAILURE_TYPES
+// (workflows/rules.ts); everything else is Temporal itself (not found, unreachable, timed out).
 import {
   isGrpcServiceError,
   QueryNotRegisteredError,
@@ -11,7 +11,8 @@ import {
 } from '@temporalio/client';
 import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
 import type { FieldProblem } from '../workflows/input-checks';
-import { REJECTION_TYPES, type ActivationState, type FailureReason } from '../workflows/types';
+import { FAILURE_TYPES } from '../workflows/rules';
+import type { ActivationState, FailureReason } from '../workflows/types';
 import {
   ActivationEnded,
   ActivationError,
@@ -24,9 +25,6 @@ import {
   UnexpectedActivationError,
   VlensUnavailable,
 } from './errors';
-
-/** The `type` the workflow uses when Vlens did not answer a user-facing call in time. */
-export const VLENS_UNAVAILABLE_TYPE = 'VlensUnavailable';
 
 // gRPC status codes (stable numbers of the gRPC spec), spelled out to avoid a direct grpc dependency.
 const grpcStatus = { CANCELLED: 1, DEADLINE_EXCEEDED: 4, NOT_FOUND: 5, RESOURCE_EXHAUSTED: 8, FAILED_PRECONDITION: 9, UNAVAILABLE: 14 } as const;
@@ -64,9 +62,9 @@ export function fromApplicationFailure(failure: ApplicationFailure, cause: unkno
   const detail: unknown = failure.details?.[0];
   const record = isRecord(detail) ? detail : {};
   switch (failure.type) {
-    case REJECTION_TYPES.invalidInput:
+    case FAILURE_TYPES.invalidInput:
       return new InvalidInput(failure.message, fieldProblemsFrom(detail, failure.message), { cause });
-    case REJECTION_TYPES.invalidState:
+    case FAILURE_TYPES.invalidState:
       return new InvalidState(
         failure.message,
         {
@@ -75,13 +73,13 @@ export function fromApplicationFailure(failure: ApplicationFailure, cause: unkno
         },
         { cause },
       );
-    case REJECTION_TYPES.resendCooldown:
+    case FAILURE_TYPES.resendCooldown:
       return new ResendCooldown(typeof record.resendAvailableAt === 'string' ? record.resendAvailableAt : new Date().toISOString(), {
         cause,
       });
-    case REJECTION_TYPES.sendsExhausted:
+    case FAILURE_TYPES.sendsExhausted:
       return new SendsExhausted(failure.message, { cause });
-    case REJECTION_TYPES.alreadyEnded:
+    case FAILURE_TYPES.activationEnded:
       return new ActivationEnded(
         failure.message,
         {
@@ -90,7 +88,8 @@ export function fromApplicationFailure(failure: ApplicationFailure, cause: unkno
         },
         { cause },
       );
-    case VLENS_UNAVAILABLE_TYPE:
+    case FAILURE_TYPES.vlensUnavailable:
+      // Vlens did not answer a user-facing call in time; nothing was used up.
       return new VlensUnavailable(failure.message, undefined, { cause });
     default:
       return new UnexpectedActivationError('the activation rejected the request unexpectedly', { type: failure.type }, { cause });

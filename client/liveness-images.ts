@@ -7,7 +7,7 @@
 // submission is written, so a submission is stored whole or not at all), and a reference a caller sends
 // must be one stored for this activation.
 import { ImageRejected, type ImageStore } from '../codec';
-import { IMAGE_REF } from '../workflows/input-checks';
+import { IMAGE_REF } from '../workflows/rules';
 import type { SubmitLivenessInput } from '../workflows/types';
 import { InvalidInput, UploadQuotaExceeded } from './errors';
 

@@ -1,11 +1,23 @@
 // zod schemas for everything a caller sends, shared by ActivationClient, the CLI and the HTTP gateway.
-// They mirror the workflow's own plain checks (workflows/input-checks.ts) so a bad payload is refused
-// here, with field-level details, before anything reaches Temporal; the workflow still checks again,
+// They mirror the workflow's own plain checks (workflows/input-checks.ts; both read their patterns and
+// limits from workflows/rules.ts) so a bad payload is refused here, with field-level details, before
+// anything reaches Temporal; the workflow still checks again,
 // because not every sender goes through this library. Unknown keys are stripped, so nothing the
 // contract does not name (prototype-pollution keys included) ever enters workflow history.
-import { msToNumber } from '@temporalio/common/lib/time';
 import { z } from 'zod';
-import { IMAGE_REF, MAX_INLINE_IMAGE_CHARS, MAX_INLINE_IMAGES_TOTAL_CHARS, type FieldProblem } from '../workflows/input-checks';
+import type { FieldProblem } from '../workflows/input-checks';
+import {
+  BASE64,
+  CURRENCY,
+  IMAGE_REF,
+  ISO_UTC,
+  LIMITS,
+  OTP_CODE,
+  SMS_PROVIDERS,
+  UUID,
+  extensionMs,
+  policyDurationMs,
+} from '../workflows/rules';
 import {
   ACTIVATION_STATES,
   PAYMENT_SOURCES,
@@ -19,13 +31,6 @@ import {
   type SubmitOtpInput,
 } from '../workflows/types';
 import { InvalidInput } from './errors';
-
-// The same patterns as workflows/input-checks.ts (kept private there; the workflow bundle must stay small).
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
-const OTP_CODE = /^\d{4,8}$/;
-const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
-const MAX_TOKEN_CHARS = 8192;
 
 export const uuidSchema = z.string().regex(UUID, 'must be a UUID');
 
@@ -50,26 +55,20 @@ const boundedString = (max: number) => z.string().min(1).max(max, `must be at mo
 
 export const deviceSchema = z.object({
   geoLocation: z.object({
-    latitude: z.number().min(-90).max(90),
-    longitude: z.number().min(-180).max(180),
+    latitude: z.number().min(LIMITS.latitude.min).max(LIMITS.latitude.max),
+    longitude: z.number().min(LIMITS.longitude.min).max(LIMITS.longitude.max),
   }),
   userDeviceUtcTime: isoDateTime,
 });
 
-const accessToken = boundedString(MAX_TOKEN_CHARS).optional();
+const accessToken = boundedString(LIMITS.accessTokenChars).optional();
 
 /** A Temporal duration: milliseconds, or text such as '5m' / '30 seconds' (what the workflow's policy accepts). */
-const duration = z.union([z.number().min(0), z.string().min(1).max(50)]).refine(isDuration, "must be a duration such as 300000 or '5m'");
+const duration = z
+  .union([z.number().min(0), z.string().min(1).max(50)])
+  .refine((value) => policyDurationMs(value) !== undefined, "must be a duration such as 300000 or '5m'");
 
-function isDuration(value: number | string): boolean {
-  try {
-    const ms = msToNumber(value as Parameters<typeof msToNumber>[0]);
-    return Number.isFinite(ms) && ms >= 0;
-  } catch {
-    return false;
-  }
-}
-const count = z.number().int().min(1).max(100);
+const count = z.number().int().min(LIMITS.policyCount.min).max(LIMITS.policyCount.max);
 
 export const policySchema = z
   .object({
@@ -92,8 +91,8 @@ export const activationInputSchema = z.object({
   transactionId: uuidSchema.optional(),
   contractStorageId: uuidSchema.optional(),
   device: deviceSchema,
-  paymentGateway: boundedString(50).optional(),
-  smsProvider: z.literal([1, 2, 3, 4]).optional(),
+  paymentGateway: boundedString(LIMITS.paymentGatewayChars).optional(),
+  smsProvider: z.literal([...SMS_PROVIDERS]).optional(),
   accessToken,
   policy: policySchema.optional(),
 });
@@ -119,8 +118,8 @@ const imageSchema = (maxChars: number, tooLarge: string) =>
     });
 
 const inlineImage = imageSchema(
-  MAX_INLINE_IMAGE_CHARS,
-  `inline image over ${MAX_INLINE_IMAGE_CHARS} base64 characters; upload it and send a reference`,
+  LIMITS.inlineImageChars,
+  `inline image over ${LIMITS.inlineImageChars} base64 characters; upload it and send a reference`,
 );
 const uploadableImage = imageSchema(MAX_UPLOAD_IMAGE_CHARS, 'image over 700 KB');
 
@@ -136,7 +135,7 @@ export const submitLivenessSchema = z
   })
   .superRefine((value, ctx) => {
     const total = [value.image, ...(value.faces ?? [])].reduce((sum, image) => sum + inlineChars(image), 0);
-    if (total > MAX_INLINE_IMAGES_TOTAL_CHARS) {
+    if (total > LIMITS.inlineImagesTotalChars) {
       ctx.addIssue({
         code: 'custom',
         path: ['image'],
@@ -157,10 +156,10 @@ export const resendOtpSchema = z.object({ device: deviceSchema, accessToken });
 
 export const paymentCompletedSchema = z.object({
   source: z.enum(PAYMENT_SOURCES),
-  eventId: boundedString(200),
-  reference: boundedString(200).optional(),
+  eventId: boundedString(LIMITS.eventIdChars),
+  reference: boundedString(LIMITS.referenceChars).optional(),
   amount: z.number().min(0).optional(),
-  currency: z.string().regex(/^[A-Z]{3}$/, 'must be a three-letter ISO currency code').optional(),
+  currency: z.string().regex(CURRENCY, 'must be a three-letter ISO currency code').optional(),
   paidAt: isoDateTime.optional(),
 });
 
@@ -169,36 +168,20 @@ export const paymentCompletedBodySchema = paymentCompletedSchema.extend({
   source: z.enum(['app', 'operator']).default('app'),
 });
 
-export const cancelSchema = z.object({ reason: boundedString(500) });
+export const cancelSchema = z.object({ reason: boundedString(LIMITS.reasonChars) });
 
 /** Who does an operator repair and why; both end up in the activation's audit trail (`status.events`). */
 export const operatorActionSchema = z.object({
-  operator: z.string().trim().min(1, 'must name the operator').max(100, 'must be at most 100 characters'),
-  reason: z.string().trim().min(1, 'must say why').max(500, 'must be at most 500 characters'),
+  operator: z.string().trim().min(1, 'must name the operator').max(LIMITS.operatorChars, `must be at most ${LIMITS.operatorChars} characters`),
+  reason: z.string().trim().min(1, 'must say why').max(LIMITS.reasonChars, `must be at most ${LIMITS.reasonChars} characters`),
 });
-
-/** The longest extension the workflow accepts for one step. */
-export const MAX_EXTENSION_MS = 7 * 24 * 3_600_000;
 
 export const extendDeadlineSchema = operatorActionSchema.extend({
   step: z.enum(['otp', 'payment']),
   extendBy: z
     .union([z.number(), z.string().min(1).max(50)])
-    .refine((value) => {
-      const ms = durationMs(value);
-      return ms !== undefined && ms > 0 && ms <= MAX_EXTENSION_MS;
-    }, "must be a positive duration of at most 7 days, such as '30m' or 1800000"),
+    .refine((value) => extensionMs(value) !== undefined, "must be a positive duration of at most 7 days, such as '30m' or 1800000"),
 });
-
-/** A Temporal duration in milliseconds, or undefined when it is not one. */
-export function durationMs(value: number | string): number | undefined {
-  try {
-    const ms = msToNumber(value as Parameters<typeof msToNumber>[0]);
-    return Number.isFinite(ms) ? ms : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 export const listQuerySchema = z.object({
   state: z.enum(ACTIVATION_STATES).optional(),

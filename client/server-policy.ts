@@ -12,19 +12,9 @@
 //   ACTIVATION_POLICY_BOUNDS=enforce|off   (off: development only; production refuses it)
 // The same variables tell the worker how long the longest activation can live (worker/data-safety.ts
 // checks IMAGE_MAX_AGE_HOURS against it).
-import { msToNumber } from '@temporalio/common/lib/time';
+import { policyDurationMs as durationMs } from '../workflows/rules';
 import { DEFAULT_POLICY, type Policy } from '../workflows/types';
 import { PolicyNotAllowed } from './errors';
-
-/** A Temporal duration (milliseconds or '5m') in milliseconds, or undefined when it is not one. */
-function durationMs(value: unknown): number | undefined {
-  try {
-    const ms = msToNumber(value as Parameters<typeof msToNumber>[0]);
-    return Number.isFinite(ms) && ms >= 0 ? ms : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 type Field = keyof Policy;
 

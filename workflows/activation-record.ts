@@ -1,11 +1,11 @@
 // The activation's data: the Vlens call context, the OTP, liveness and payment. Its fields are private and
-// read through read-only views; every change is a method named for what happened, which wakes the main loop
-// itself when what the loop waits for changed. The state and its transitions are StateMachine's (states.ts);
-// the status object is built in status.ts.
+// read through read-only views; every change is a method named for what happened, which wakes the main
+// loop itself when what the loop waits for changed. The state and its checked transitions are
+// StateMachine's (state-machine.ts); the status object is built in status.ts.
 import type { LivenessImages, VlensCallContext } from '../activities/contract';
 import { businessMetrics } from './business-metrics';
 import type { ResolvedPolicy } from './policy';
-import { StateMachine } from './states';
+import { StateMachine } from './state-machine';
 import { buildStatus } from './status';
 import type { ActivationInput, ActivationStatus, AppMessage, PaymentCompletedInput } from './types';
 

@@ -16,9 +16,6 @@ import {
   type SubmitOtpInput,
 } from './types';
 
-// Until the client reads them from rules.ts.
-export { IMAGE_REF, MAX_INLINE_IMAGE_CHARS, MAX_INLINE_IMAGES_TOTAL_CHARS } from './rules';
-
 export interface FieldProblem {
   field: string;
   message: string;

@@ -34,11 +34,6 @@ export const LIMITS = {
   extensionMs: 7 * 24 * 3_600_000,
 } as const;
 
-export const MAX_TOKEN_CHARS = LIMITS.accessTokenChars;
-export const MAX_INLINE_IMAGE_CHARS = LIMITS.inlineImageChars;
-export const MAX_INLINE_IMAGES_TOTAL_CHARS = LIMITS.inlineImagesTotalChars;
-export const MAX_EXTENSION_MS = LIMITS.extensionMs;
-
 // ---- durations ------------------------------------------------------------------------------------
 
 /** A Temporal duration ('5m', '30 seconds', or milliseconds) in milliseconds; undefined when it is not one. */
@@ -126,6 +121,8 @@ export const FAILURE_TYPES = {
 export type FailureType = (typeof FAILURE_TYPES)[keyof typeof FAILURE_TYPES];
 
 const F = FAILURE_TYPES;
+
+// The groups below are views of FAILURE_TYPES, for code that reads one kind.
 
 /** What update validators and handlers reject with. */
 export const REJECTION_TYPES = {

@@ -4,8 +4,8 @@
 // a success envelope as `data.errorMessage` (outcomes.ts reads them), and `data.needsReValidate` is the
 // re-validation demand.
 import { ApplicationFailure } from '@temporalio/common';
+import { FAILURE_TYPES } from '../../workflows/rules';
 import {
-  VLENS_FAILURE_TYPES,
   type LivenessImages,
   type RequestOtpResult,
   type RevalidateLivenessResult,
@@ -78,7 +78,7 @@ export function createLegacyActivate(deps: FlavorDeps): VlensActivities {
       if (!ctx.transactionId) {
         // Without transactionId the legacy endpoint reads the body as "request OTP" and texts the user.
         throw ApplicationFailure.create({
-          type: VLENS_FAILURE_TYPES.invalidRequest,
+          type: FAILURE_TYPES.vlensInvalidRequest,
           message: 'Legacy validatePayment needs the transactionId that requestOtp returned',
           nonRetryable: true,
         });

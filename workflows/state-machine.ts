@@ -1,0 +1,137 @@
+// The state and what changes with it: every change is checked against the transition table (states.ts),
+// noted in the audit trail, written to the ActivationState search attribute, and bumps `scheduleVersion`,
+// which wakes the main loop. ActivationRecord adds the activation's data and the events named for what
+// happened.
+import { upsertMemo, upsertSearchAttributes } from '@temporalio/workflow';
+import { businessMetrics } from './business-metrics';
+import { ActivationStateKey } from './search-attributes';
+import { TRANSITIONS } from './states';
+import {
+  ATTENTION_REASONS,
+  TERMINAL_STATES,
+  type ActivationState,
+  type FailureReason,
+  type HeldStep,
+  type StatusEvent,
+} from './types';
+
+/** The audit trail is returned by every status query; keep it bounded. */
+const MAX_EVENTS = 200;
+
+export class StateMachine {
+  private _state: ActivationState = 'requesting_otp';
+  private stateEnteredAt: number;
+  private _failure?: { reason: FailureReason; message: string };
+  private _cancelRequested?: { reason: string };
+  /** Set while an unrecognised Vlens answer holds a step for an operator. */
+  private _hold?: { step: HeldStep; since: number };
+  private _needsAttention = false;
+  /** A late payment flagged the activation; unlike a hold, this stays. */
+  private flagged = false;
+  private readonly _events: StatusEvent[] = [];
+  private _droppedEvents = 0;
+  /** Bumped on every change that alters what the main loop waits for (not on a wrong code). */
+  private _scheduleVersion = 0;
+
+  constructor(startedAt: number) {
+    this.stateEnteredAt = startedAt;
+  }
+
+  get state(): ActivationState {
+    return this._state;
+  }
+  get failure(): Readonly<{ reason: FailureReason; message: string }> | undefined {
+    return this._failure;
+  }
+  get cancelRequested(): Readonly<{ reason: string }> | undefined {
+    return this._cancelRequested;
+  }
+  get hold(): Readonly<{ step: HeldStep; since: number }> | undefined {
+    return this._hold;
+  }
+  get needsAttention(): boolean {
+    return this._needsAttention;
+  }
+  get events(): readonly StatusEvent[] {
+    return this._events;
+  }
+  get droppedEvents(): number {
+    return this._droppedEvents;
+  }
+  get scheduleVersion(): number {
+    return this._scheduleVersion;
+  }
+
+  isTerminal(): boolean {
+    return TERMINAL_STATES.includes(this._state);
+  }
+
+  /** The main loop looks again: what it waits for changed. */
+  protected wakeMainLoop(): void {
+    this._scheduleVersion++;
+  }
+
+  note(type: string, detail?: string): void {
+    this._events.push({ at: new Date(Date.now()).toISOString(), type, ...(detail ? { detail } : {}) });
+    if (this._events.length > MAX_EVENTS) {
+      this._events.splice(0, this._events.length - MAX_EVENTS);
+      this._droppedEvents++;
+    }
+  }
+
+  moveTo(state: ActivationState, detail?: string): void {
+    if (this.isTerminal() || this._state === state) return;
+    if (!TRANSITIONS[this._state].includes(state)) {
+      throw new Error(`illegal activation transition ${this._state} -> ${state} (see TRANSITIONS in workflows/states.ts)`);
+    }
+    const now = Date.now();
+    businessMetrics.timeInState(this._state, now - this.stateEnteredAt);
+    this.stateEnteredAt = now;
+    this._state = state;
+    this._scheduleVersion++;
+    this.note(`state:${state}`, detail);
+    upsertSearchAttributes([{ key: ActivationStateKey, value: state }]);
+    if (this.isTerminal()) businessMetrics.finished(state, this._failure?.reason);
+  }
+
+  fail(reason: FailureReason, message: string): void {
+    if (this.isTerminal()) return;
+    this._failure = { reason, message };
+    this.moveTo(reason === 'cancelled' ? 'cancelled' : 'failed', reason);
+  }
+
+  requestCancel(reason: string, detail?: string): void {
+    this._cancelRequested = { reason };
+    this.note('cancel_requested', detail);
+  }
+
+  flagNeedsAttention(why: string): void {
+    this.note('needs_attention', why);
+    if (this.flagged) return;
+    this.flagged = true;
+    this._needsAttention = true;
+    upsertMemo({ needsAttention: true, needsAttentionReason: why });
+  }
+
+  /**
+   * Vlens answered `step` in a way the client cannot read (after its bounded retries): nothing is taken
+   * as done, nothing is retried, and an operator decides. `answer` is already redacted (shape only).
+   */
+  holdForOperator(step: HeldStep, answer: string): void {
+    this._hold = { step, since: Date.now() };
+    this._needsAttention = true;
+    this._scheduleVersion++;
+    this.note(ATTENTION_REASONS.unrecognisedAnswer, `${step}: ${answer}`);
+    upsertMemo({ needsAttention: true, needsAttentionReason: `${ATTENTION_REASONS.unrecognisedAnswer} (${step})` });
+  }
+
+  /** An operator let the held step run again. */
+  releaseHold(by: string): void {
+    if (!this._hold) return;
+    this.note('operator_retry_step', `${this._hold.step} ${by}`);
+    this._hold = undefined;
+    this._needsAttention = this.flagged;
+    this._scheduleVersion++;
+    if (!this.flagged) upsertMemo({ needsAttention: false, needsAttentionReason: undefined });
+  }
+}
