@@ -1,7 +1,7 @@
-// ActivationClient: the typed library a backend imports to drive activations (design.md §2). Every
-// method validates its input with the shared zod schemas before anything is sent, talks to the
-// workflow only through the message definitions in workflows/messages.ts, and throws the typed errors
-// of errors.ts (mapped in one place, error-mapping.ts).
+// ActivationClient: the typed library a backend imports to drive activations (docs/design.md, "The
+// workflow contract"). Every method validates its input with the shared zod schemas before anything is
+// sent, talks to the workflow only through the message definitions in workflows/messages.ts, and throws
+// the typed errors of errors.ts (mapped in one place, error-mapping.ts).
 import { createHash } from 'node:crypto';
 import { Client, WorkflowExecutionAlreadyStartedError, type WorkflowExecutionDescription } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
@@ -371,7 +371,7 @@ export class ActivationClient {
     );
   }
 
-  /** The status object of design §2 (also for ended activations, while Temporal keeps their history). */
+  /** The status object of docs/design.md (also for ended activations, while Temporal keeps their history). */
   async status(requestId: string): Promise<ActivationStatus> {
     requestId = normaliseRequestId(requestId);
     return this.guard(requestId, () => this.queryStatus(requestId));

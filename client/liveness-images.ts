@@ -1,7 +1,7 @@
-// Claim-check for liveness selfies (design §5): full-size images are put in the encrypted image store
-// and only their `blob:` references travel in the update, so no image ever enters workflow history (and
-// four 500 KB selfies fit under Temporal's 2 MB payload limit). The workflow deletes an activation's
-// images when it ends; images of a refused update are left to the worker's orphan sweep.
+// Claim-check for liveness selfies (docs/design.md, "Data safety"): full-size images are put in the
+// encrypted image store and only their `blob:` references travel in the update, so no image ever enters
+// workflow history (and four 500 KB selfies fit under Temporal's 2 MB payload limit). The workflow deletes
+// an activation's images when it ends; images of a refused update are left to the worker's orphan sweep.
 //
 // Issue 12: each activation may store at most `maxImages` images (checked before the first byte of a
 // submission is written, so a submission is stored whole or not at all), and a reference a caller sends

@@ -242,7 +242,7 @@ export class ActivationRecord extends StateMachine {
     super.releaseHold(by);
   }
 
-  /** Pushes the OTP's expiry or the payment deadline back; the overall deadline follows if it would cut the step short. */
+  /** Pushes the OTP's expiry or the payment deadline back; the overall deadline follows if it would cut the step. */
   deadlineExtended(step: 'otp' | 'payment', ms: number, by: string): void {
     const now = Date.now();
     if (step === 'otp' && this._otp) {

@@ -12,7 +12,7 @@ export const RUNNING_STATES = [
   'activating',
 ] as const satisfies readonly ActivationState[];
 
-/** State → the states that may follow it. Once ended, later changes are ignored (an answer that lands after a cancel). */
+/** State → the states that may follow it. Once ended, later changes are ignored (an answer landing after a cancel). */
 export const TRANSITIONS: { readonly [S in ActivationState]: readonly ActivationState[] } = {
   // The OTP went out, or Vlens wants liveness re-validated first (the device moved more than 80 km).
   requesting_otp: ['awaiting_otp', 'awaiting_liveness', 'failed', 'cancelled'],
@@ -30,7 +30,10 @@ export const TRANSITIONS: { readonly [S in ActivationState]: readonly Activation
   cancelled: [],
 };
 
-/** Where each message is accepted: its update handler checks this list under the lock, and so does its validator. */
+/**
+ * Where each message is accepted: its update handler checks this list under the lock, and so does its
+ * validator (a user message's validator and signal twin read ADMITTED_IN, below).
+ */
 export const ACCEPTED_IN = {
   submitOtp: ['awaiting_otp'],
   submitLiveness: ['awaiting_liveness'],
@@ -42,7 +45,7 @@ export const ACCEPTED_IN = {
   operatorCancel: RUNNING_STATES,
 } as const satisfies Record<string, readonly ActivationState[] | Record<string, readonly ActivationState[]>>;
 
-// The user's messages are also admitted (by the update validator and the signal twin) in `requesting_otp`:
+// The user's messages are also admitted (by the update validator and the signal twin) in `requesting_otp`;
 // the SDK may hand a workflow task the user's message and the requestOtp result together, and it runs the
 // validator before it applies the activity result, so the SMS (or the liveness demand) is out and the
 // status the app saw says so while the state here still says requesting. Refusing there would refuse a
