@@ -14,6 +14,8 @@ export interface ParkedResult {
   workerEnv: Record<string, string>;
   startSeconds: number;
   startsPerSecond: number;
+  /** Starts that failed and were tried again (a loaded dev server timing out). */
+  startRetries?: number;
   /** From the first start until every activation was waiting for its OTP. */
   parkSeconds: number;
   rssMb: { beforeStart?: number; peakWhileParking: number; whileParked: number[]; peakWhileResuming: number; afterResume?: number };
@@ -50,14 +52,30 @@ export async function runParkedBenchmark(ctx: BenchContext, options: { count: nu
     const s = (performance.now() - t0) / 1000;
     ctx.log(`  ${s.toFixed(0)}s: ${started}/${count} started (${(started / s).toFixed(0)}/s), worker RSS ${rssMb(workerPid())} MB`);
   }, 10_000);
+  let startRetries = 0;
   await pool(
     Array.from({ length: count }, (_, i) => i),
     40,
     async () => {
-      const seeded = await ctx.driver.seed();
-      await ctx.driver.start(seeded, { policy });
-      seeds.push(seeded);
-      started++;
+      // A dev server on a shared, overloaded machine can time a start out (its SQLite writes queue up);
+      // one such start must not end a run that has parked thousands. Retried for the same request, then
+      // given up loudly.
+      let seeded: Seeded | undefined;
+      for (let attempt = 1; ; attempt++) {
+        try {
+          seeded ??= await ctx.driver.seed();
+          // The driver starts with USE_EXISTING: a start that did reach the server is not doubled.
+          await ctx.driver.start(seeded, { policy });
+          seeds.push(seeded);
+          started++;
+          return;
+        } catch (error) {
+          if (attempt >= 5) throw error;
+          startRetries++;
+          if (startRetries <= 5) ctx.log(`    start failed (attempt ${attempt}), retrying: ${error instanceof Error ? error.message : String(error)}`);
+          await sleep(1_000 * attempt);
+        }
+      }
     },
   );
   clearInterval(ticker);
@@ -117,6 +135,7 @@ export async function runParkedBenchmark(ctx: BenchContext, options: { count: nu
     workerEnv: options.workerEnv,
     startSeconds: round(startSeconds),
     startsPerSecond: round(count / startSeconds),
+    startRetries,
     parkSeconds: round(parkSeconds),
     rssMb: rss,
     resume: { seconds: round(resumeSeconds), perSecond: round(sample.length / resumeSeconds, 2), submitOtp: pcts(submit), total: pcts(total), errors },
