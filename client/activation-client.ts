@@ -586,6 +586,7 @@ function justStarted(input: ActivationInput): ActivationStatus {
     workflowId: workflowIdFor(input.requestId),
     state: 'requesting_otp',
     needsAttention: false,
+    version: 0,
     nextAction: { type: 'wait' },
     events: [],
   };

@@ -1,12 +1,10 @@
 // Tenants and roles (issue 12): every activation belongs to the tenant whose key started it, recorded in
 // the `ActivationTenant` search attribute at start, so ownership is visible to every gateway and to the
-// list query without a database of our own. The key is defined here, not in workflows/, because only the
-// client side writes and reads it (the workflow never upserts it, so it keeps the value set at start).
-import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import { ALL_SEARCH_ATTRIBUTE_KEYS } from '../workflows/search-attributes';
+// list query without a database of our own. The client writes it at start; the workflow only reads it
+// (to address its webhooks) and never upserts it, so it keeps the value set at start.
+import { ActivationTenantKey, ALL_SEARCH_ATTRIBUTE_KEYS, TENANT_SEARCH_ATTRIBUTE } from '../workflows/search-attributes';
 
-export const TENANT_SEARCH_ATTRIBUTE = 'ActivationTenant';
-export const ActivationTenantKey = defineSearchAttributeKey(TENANT_SEARCH_ATTRIBUTE, SearchAttributeType.KEYWORD);
+export { ActivationTenantKey, TENANT_SEARCH_ATTRIBUTE };
 
 /**
  * Every custom search attribute the server must know: the workflow's own two and the tenant. The dev

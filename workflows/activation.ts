@@ -21,6 +21,7 @@ import { businessMetrics } from './business-metrics';
 import { checkActivationInput } from './input-checks';
 import * as liveness from './liveness';
 import * as m from './messages';
+import { notifyBackends, registerWaitForChange } from './notifications';
 import * as operator from './operator';
 import * as otp from './otp';
 import * as payment from './payment';
@@ -49,6 +50,7 @@ export async function activation(input: ActivationInput): Promise<ActivationStat
   // ---- handlers (registered in this order on purpose: buffered messages are delivered in it) ----------
 
   setHandler(m.statusQuery, () => rec.status());
+  registerWaitForChange(rec);
   run.onUpdate(m.submitOtpUpdate, otp.submitOtp, otp.admitOtp);
   run.onUpdate(m.submitLivenessUpdate, liveness.submitLiveness, liveness.admitLiveness);
   run.onUpdate(m.resendOtpUpdate, otp.resendOtp, otp.admitResend);
@@ -63,6 +65,10 @@ export async function activation(input: ActivationInput): Promise<ActivationStat
   run.onSignalTwin(m.resendOtpRequestedSignal, 'resend_signal', otp.resendOtp, otp.admitResend);
   setHandler(m.paymentCompletedSignal, (p) => payment.paymentCompleted(run, p));
   setHandler(m.cancelSignal, (p) => operator.cancelSignal(run, p));
+
+  // Backends with a webhook endpoint hear about every change; the notifier never blocks this run.
+  let closing = false;
+  const notifying = input.webhooks ? CancellationScope.nonCancellable(() => notifyBackends(rec, info.workflowId, () => closing)) : undefined;
 
   // ---- the main loop ----------------------------------------------------------------------------------
 
@@ -140,6 +146,8 @@ export async function activation(input: ActivationInput): Promise<ActivationStat
       await condition(() => false, rec.policy.latePaymentWindowMs, { summary: 'late payment window' });
       await condition(allHandlersFinished);
     }
+    closing = true;
+    await notifying;
   });
 
   log.info('activation finished', { requestId: rec.ctx.requestId, state: rec.state, failureReason: rec.failure?.reason });

@@ -105,6 +105,9 @@ export function checkActivationInput(input: unknown): asserts input is Activatio
     problems.push({ field: 'smsProvider', message: 'must be 1, 2, 3 or 4' });
   }
   checkOptionalString(input.accessToken, 'accessToken', LIMITS.accessTokenChars, problems);
+  if (input.webhooks !== undefined && typeof input.webhooks !== 'boolean') {
+    problems.push({ field: 'webhooks', message: 'must be true or false' });
+  }
   if (input.policy !== undefined && !isObject(input.policy)) {
     problems.push({ field: 'policy', message: 'must be an object' });
   }

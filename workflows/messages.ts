@@ -15,9 +15,12 @@ import type {
   SubmitOtpInput,
   SubmitOtpResult,
   VerifyPaymentResult,
+  WaitForChangeInput,
 } from './types';
 
 export const statusQuery = defineQuery<ActivationStatus>('status');
+/** Long poll for apps and the event stream: the status once it changed, or as it is at the timeout. */
+export const waitForChangeUpdate = defineUpdate<ActivationStatus, [WaitForChangeInput]>('waitForChange');
 
 export const submitOtpUpdate = defineUpdate<SubmitOtpResult, [SubmitOtpInput]>('submitOtp');
 export const submitLivenessUpdate = defineUpdate<SubmitLivenessResult, [SubmitLivenessInput]>('submitLiveness');

@@ -7,3 +7,7 @@ export const ActivationStateKey = defineSearchAttributeKey(SEARCH_ATTRIBUTES.sta
 export const VlensRequestIdKey = defineSearchAttributeKey(SEARCH_ATTRIBUTES.vlensRequestId, SearchAttributeType.KEYWORD);
 
 export const ALL_SEARCH_ATTRIBUTE_KEYS = [ActivationStateKey, VlensRequestIdKey];
+
+/** Set by the client at start (client/tenancy.ts); the workflow reads it and never writes it. */
+export const TENANT_SEARCH_ATTRIBUTE = 'ActivationTenant';
+export const ActivationTenantKey = defineSearchAttributeKey(TENANT_SEARCH_ATTRIBUTE, SearchAttributeType.KEYWORD);

@@ -32,6 +32,10 @@ export class StateMachine {
   private _droppedEvents = 0;
   /** Bumped on every change that alters what the main loop waits for (not on a wrong code). */
   private _scheduleVersion = 0;
+  /** Bumped with every audit-trail entry: the status's `version`. */
+  private _version = 0;
+  /** Bumped by what a backend hears about: state changes and attention set or cleared. */
+  private _notableChanges = 0;
 
   constructor(startedAt: number) {
     this.stateEnteredAt = startedAt;
@@ -61,6 +65,12 @@ export class StateMachine {
   get scheduleVersion(): number {
     return this._scheduleVersion;
   }
+  get version(): number {
+    return this._version;
+  }
+  get notableChanges(): number {
+    return this._notableChanges;
+  }
 
   isTerminal(): boolean {
     return TERMINAL_STATES.includes(this._state);
@@ -72,6 +82,7 @@ export class StateMachine {
   }
 
   note(type: string, detail?: string): void {
+    this._version++;
     this._events.push({ at: new Date(Date.now()).toISOString(), type, ...(detail ? { detail } : {}) });
     if (this._events.length > MAX_EVENTS) {
       this._events.splice(0, this._events.length - MAX_EVENTS);
@@ -89,6 +100,7 @@ export class StateMachine {
     this.stateEnteredAt = now;
     this._state = state;
     this._scheduleVersion++;
+    this._notableChanges++;
     this.note(`state:${state}`, detail);
     upsertSearchAttributes([{ key: ActivationStateKey, value: state }]);
     if (this.isTerminal()) businessMetrics.finished(state, this._failure?.reason);
@@ -110,6 +122,7 @@ export class StateMachine {
     if (this.flagged) return;
     this.flagged = true;
     this._needsAttention = true;
+    this._notableChanges++;
     upsertMemo({ needsAttention: true, needsAttentionReason: why });
   }
 
@@ -120,6 +133,7 @@ export class StateMachine {
   holdForOperator(step: HeldStep, answer: string): void {
     this._hold = { step, since: Date.now() };
     this._needsAttention = true;
+    this._notableChanges++;
     this._scheduleVersion++;
     this.note(ATTENTION_REASONS.unrecognisedAnswer, `${step}: ${answer}`);
     upsertMemo({ needsAttention: true, needsAttentionReason: `${ATTENTION_REASONS.unrecognisedAnswer} (${step})` });
@@ -131,6 +145,7 @@ export class StateMachine {
     this.note('operator_retry_step', `${this._hold.step} ${by}`);
     this._hold = undefined;
     this._needsAttention = this.flagged;
+    this._notableChanges++;
     this._scheduleVersion++;
     if (!this.flagged) upsertMemo({ needsAttention: false, needsAttentionReason: undefined });
   }

@@ -13,6 +13,7 @@ export function buildStatus(rec: ActivationRecord): ActivationStatus {
     state: rec.state,
     ...(rec.failure ? { failureReason: rec.failure.reason } : {}),
     needsAttention: rec.needsAttention,
+    version: rec.version,
     ...(hold ? { attention: { reason: ATTENTION_REASONS.unrecognisedAnswer, step: hold.step, since: iso(hold.since) } } : {}),
     nextAction: nextAction(rec),
     ...(otp

@@ -67,6 +67,8 @@ export interface ActivationInput {
   /** The user's Vlens bearer token, when calls must be user-scoped. A secret. */
   accessToken?: string;
   policy?: Partial<Policy>;
+  /** The tenant has a webhook endpoint: every change is also sent to it (workflows/activation-webhooks.ts). */
+  webhooks?: boolean;
 }
 
 export const ACTIVATION_STATES = [
@@ -131,6 +133,8 @@ export interface ActivationStatus {
   state: ActivationState;
   failureReason?: FailureReason;
   needsAttention: boolean;
+  /** Grows with every change to this status; `waitForChange` and the event stream are keyed by it. */
+  version: number;
   /** Present while the activation waits for an operator (`ops retry-step` or `ops cancel`). */
   attention?: { reason: AttentionReason; step: HeldStep; since: string };
   nextAction: NextAction;
@@ -141,6 +145,13 @@ export interface ActivationStatus {
 }
 
 // ---- message payloads -------------------------------------------------------------------------
+
+/** Long poll: answers once the status moved past `afterVersion` (or left `whileState`), or at the timeout. */
+export interface WaitForChangeInput {
+  afterVersion?: number;
+  whileState?: ActivationState;
+  timeoutMs: number;
+}
 
 /** Fields every message from the app carries. */
 export interface AppMessage {

@@ -6,8 +6,11 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { ActivationUpdate } from '../../activities/webhook-activities';
 import { signWebhookPayload, WEBHOOK_SIGNATURE_HEADER } from '../../client/webhook-signature';
 import { activationChangedSignal } from '../../workflows/activation-webhooks';
+import { notifierIdFor } from '../../workflows/notifications';
 import { activationWebhooks } from '../../workflows';
 import { startHarness, type Harness } from './harness';
+import { recordHistory } from './history-recorder';
+import { payAndNotify, submitInboxOtp } from './scenario-helpers';
 import { startWebhookReceiver, type WebhookReceiver } from './webhook-receiver';
 
 describe('outbound webhooks', () => {
@@ -48,6 +51,27 @@ describe('outbound webhooks', () => {
     expect(receiver.versionsFor(activationId)).toEqual([1, 2, 3, 4]);
     const last = receiver.accepted.at(-1)!;
     expect(last).toMatchObject({ id: `evt_${activationId}_v4`, type: 'activation.updated', data: { object: { state: 'activated' } } });
+  });
+
+  test('an activation with webhooks tells the backend every change, in order, and never waits for it', async () => {
+    const seeded = await h.seed();
+    receiver.goDown(2);
+    const handle = await h.start(seeded, { webhooks: true });
+    const accepted = await submitInboxOtp(h, handle, seeded);
+    await payAndNotify(h, handle, accepted.status);
+    const done = await handle.result();
+    expect(done.state).toBe('activated');
+    const notifier = h.client.workflow.getHandle(notifierIdFor(seeded.requestId));
+    await notifier.result();
+    const versions = receiver.versionsFor(handle.workflowId);
+    expect(versions).toEqual([...versions].sort((a, b) => a - b));
+    const states = receiver.accepted.filter((e) => e.data.activationId === handle.workflowId).map((e) => e.data.object.state);
+    expect(states[0]).toBe('requesting_otp');
+    expect(states).toContain('awaiting_otp');
+    expect(states).toContain('awaiting_payment');
+    expect(states.at(-1)).toBe('activated');
+    expect(versions.at(-1)).toBe(done.version);
+    await recordHistory('webhooks-happy-path', handle);
   });
 
   test('a delivery whose body was changed after signing is refused by verifyWebhook', async () => {

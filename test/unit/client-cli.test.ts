@@ -56,6 +56,7 @@ test('formatStatus and formatList are readable and carry no secrets', () => {
     workflowId: `activation-${REQUEST}`,
     state: 'awaiting_otp',
     needsAttention: false,
+    version: 3,
     nextAction: { type: 'submit_otp', attemptsLeft: 5, sendsLeft: 4, expiresAt: '2030-01-01T00:05:00.000Z' },
     events: [{ at: '2030-01-01T00:00:00.000Z', type: 'otp_sent', detail: 'send 1 of 5' }],
   });

@@ -1,0 +1,86 @@
+// Telling the outside about changes without being polled: `waitForChange` answers a long poll (and the
+// gateway's event stream) when the status version moves; `notifyBackends` forwards notable changes to the
+// activation's webhook notifier (workflows/activation-webhooks.ts), which delivers them on its own time.
+import {
+  ApplicationFailure,
+  condition,
+  ParentClosePolicy,
+  setHandler,
+  startChild,
+  workflowInfo,
+  type ChildWorkflowHandle,
+} from '@temporalio/workflow';
+import type { ActivationRecord } from './activation-record';
+import { activationChangedSignal, activationWebhooks } from './activation-webhooks';
+import { waitForChangeUpdate } from './messages';
+import { ActivationTenantKey } from './search-attributes';
+import { ACTIVATION_STATES, type WaitForChangeInput } from './types';
+
+/** The notifier's workflow id: one per business request. */
+export function notifierIdFor(requestId: string): string {
+  return `activation-webhooks-${requestId}`;
+}
+
+/** A long poll never holds an update open longer than this; the gateway asks again. */
+export const MAX_WAIT_MS = 60_000;
+
+export function registerWaitForChange(rec: ActivationRecord): void {
+  setHandler(
+    waitForChangeUpdate,
+    async ({ afterVersion, whileState, timeoutMs }) => {
+      // Not under the lock: waiting must never delay a step. A closed activation answers at once.
+      await condition(
+        () =>
+          rec.isTerminal() ||
+          rec.hold !== undefined ||
+          (afterVersion !== undefined && rec.version !== afterVersion) ||
+          (whileState !== undefined && rec.state !== whileState),
+        timeoutMs,
+      );
+      return rec.status();
+    },
+    { validator: checkWaitForChange },
+  );
+}
+
+function checkWaitForChange(input: WaitForChangeInput): void {
+  const problems: string[] = [];
+  if (input.afterVersion !== undefined && (!Number.isInteger(input.afterVersion) || input.afterVersion < 0)) {
+    problems.push('afterVersion must be a whole number');
+  }
+  if (input.whileState !== undefined && !ACTIVATION_STATES.includes(input.whileState)) problems.push('whileState is not a state');
+  if (input.afterVersion === undefined && input.whileState === undefined) problems.push('give afterVersion or whileState');
+  if (!Number.isInteger(input.timeoutMs) || input.timeoutMs < 1 || input.timeoutMs > MAX_WAIT_MS) {
+    problems.push(`timeoutMs must be 1..${MAX_WAIT_MS}`);
+  }
+  if (problems.length) throw ApplicationFailure.create({ type: 'InvalidInput', message: problems.join('; '), nonRetryable: true });
+}
+
+/**
+ * Starts the activation's notifier (an abandoned child: it outlives this run to finish its deliveries) and
+ * forwards every notable change until `closing()` says the activation is done; then sends the final status.
+ */
+export async function notifyBackends(rec: ActivationRecord, workflowId: string, closing: () => boolean): Promise<void> {
+  const notifier: ChildWorkflowHandle<typeof activationWebhooks> = await startChild(activationWebhooks, {
+    // From the request, not this run's workflow id: a history replayed under another id starts the same child.
+    workflowId: notifierIdFor(rec.ctx.requestId),
+    parentClosePolicy: ParentClosePolicy.ABANDON,
+    args: [{}],
+  });
+  const tenant = workflowInfo().typedSearchAttributes.get(ActivationTenantKey);
+  let sent = -1;
+  for (;;) {
+    await condition(() => rec.notableChanges !== sent || closing());
+    const final = closing();
+    sent = rec.notableChanges;
+    await notifier.signal(activationChangedSignal, {
+      activationId: workflowId,
+      ...(tenant ? { tenant } : {}),
+      version: rec.version,
+      changedAt: new Date(Date.now()).toISOString(),
+      status: rec.status(),
+      ...(final ? { final } : {}),
+    });
+    if (final) return;
+  }
+}
