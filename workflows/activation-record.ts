@@ -38,6 +38,18 @@ interface Payment {
   stageReached: boolean;
 }
 
+/**
+ * Distinct payment-notification event ids one run acts on (issue 12, "History-limit kills"). A real payment
+ * produces a handful: one per source that can report it (the app, the gateway's webhook, the Vlens webhook,
+ * an operator; PAYMENT_SOURCES in types.ts), and a provider's redeliveries reuse their id (duplicates are
+ * noted, never acted on). 50 leaves ten times that for retried apps and several payment attempts, while
+ * bounding what a flood can cost: each acted-on hint may schedule one StepValidatePayment activity (about
+ * six history events), so the cap keeps hints well under 1% of Temporal's 51,200-event history limit and
+ * keeps `seenPaymentEventIds` small. A dropped hint loses nothing: reconciliation still asks Vlens, the only
+ * source of truth, on its own schedule (payment.ts).
+ */
+export const MAX_PAYMENT_EVENT_IDS = 50;
+
 export class ActivationRecord extends StateMachine {
   private readonly _ctx: VlensCallContext;
   /** Operators may extend it when they extend a step's deadline past it. */
@@ -49,6 +61,7 @@ export class ActivationRecord extends StateMachine {
   private readonly _payment: Payment;
   private readonly paymentHints: PaymentCompletedInput[] = [];
   private readonly seenPaymentEventIds = new Set<string>();
+  private paymentHintsDropped = 0;
 
   constructor(
     input: ActivationInput,
@@ -220,6 +233,19 @@ export class ActivationRecord extends StateMachine {
     this.seenPaymentEventIds.add(payment.eventId);
     if (payment.paidAt) this._payment.paidAt ??= payment.paidAt;
     return true;
+  }
+
+  /** A hint with an event id not seen before, when the run already acted on its cap of distinct ids. */
+  overPaymentHintCap(payment: PaymentCompletedInput): boolean {
+    return this.seenPaymentEventIds.size >= MAX_PAYMENT_EVENT_IDS && !this.seenPaymentEventIds.has(payment.eventId);
+  }
+
+  /** Acknowledged (the signal is in history) and otherwise ignored: counted, and noted once per run. */
+  paymentHintDropped(payment: PaymentCompletedInput): void {
+    businessMetrics.paymentHintDropped(payment.source);
+    if (this.paymentHintsDropped++ === 0) {
+      this.note('payment_notifications_dropped', `over ${MAX_PAYMENT_EVENT_IDS} distinct event ids; further new ones are ignored`);
+    }
   }
 
   paymentHinted(payment: PaymentCompletedInput): void {

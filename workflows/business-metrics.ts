@@ -12,6 +12,7 @@ let instruments:
       wrongOtp: ReturnType<typeof metricMeter.createCounter>;
       livenessRequired: ReturnType<typeof metricMeter.createCounter>;
       paymentLinks: ReturnType<typeof metricMeter.createCounter>;
+      hintsDropped: ReturnType<typeof metricMeter.createCounter>;
       timeInState: ReturnType<typeof metricMeter.createHistogram>;
     }
   | undefined;
@@ -27,6 +28,11 @@ function meter() {
       'Times Vlens demanded liveness re-validation (device moved > 80 km)',
     ),
     paymentLinks: metricMeter.createCounter('vlens_payment_links_issued', 'activations', 'Activations that reached the payment step'),
+    hintsDropped: metricMeter.createCounter(
+      'vlens_payment_hints_dropped',
+      'notifications',
+      'Payment notifications acknowledged and dropped because the run had seen its cap of distinct event ids',
+    ),
     timeInState: metricMeter.createHistogram('vlens_activation_state_duration', 'int', 'ms', 'Time spent in each state'),
   };
   return instruments;
@@ -39,5 +45,6 @@ export const businessMetrics = {
   wrongOtp: () => meter().wrongOtp.add(1),
   livenessRequired: () => meter().livenessRequired.add(1),
   paymentLinkIssued: () => meter().paymentLinks.add(1),
+  paymentHintDropped: (source: string) => meter().hintsDropped.add(1, { source }),
   timeInState: (state: ActivationState, ms: number) => meter().timeInState.record(Math.max(0, Math.round(ms)), { state }),
 };

@@ -1,7 +1,7 @@
 // The payment step. Only Vlens decides that a contract is activated (StepValidatePayment): payment
 // notifications from the app, the gateways or an operator are hints that make the workflow ask now, and
 // reconciliation asks on its own, backing off, until the payment deadline.
-import { CancellationScope } from '@temporalio/workflow';
+import { CancellationScope, patched } from '@temporalio/workflow';
 import { checkPaymentCompleted } from './input-checks';
 import type { ActivationRun } from './run';
 import type { PaymentCompletedInput } from './types';
@@ -75,6 +75,13 @@ export function paymentCompleted(run: ActivationRun, payload: PaymentCompletedIn
     checkPaymentCompleted(payload);
   } catch {
     rec.note('payment_notification_ignored', 'invalid payload');
+    return;
+  }
+  // Beyond the cap (activation-record.ts, MAX_PAYMENT_EVENT_IDS) a fresh event id would wake the loop into
+  // another Vlens call or flag the activation: drop it instead. patched(): a run that saw more hints before
+  // the cap existed acted on them, and its history must replay unchanged.
+  if (rec.overPaymentHintCap(payload) && patched('payment-hints-capped')) {
+    rec.paymentHintDropped(payload);
     return;
   }
   if (!rec.firstNotice(payload)) {

@@ -1,0 +1,80 @@
+// Issue 12, "History-limit kills": payment hints beyond the per-run cap are acknowledged and dropped
+// without any further effect (no Vlens call, no timer), counted in a metric and noted once.
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { MAX_PAYMENT_EVENT_IDS } from '../../workflows/activation-record';
+import { operatorVerifyPaymentUpdate, paymentCompletedSignal, statusQuery } from '../../workflows/messages';
+import { startHarness, workerMetricsUrl, type Harness } from './harness';
+import { historyEventTypes, recordHistory } from './history-recorder';
+import { sleep, submitInboxOtp } from './scenario-helpers';
+
+const ops = { operator: 'ops@example.com', reason: 'customer sent the receipt' };
+
+/** Sums a Prometheus metric's samples whose labels include every given pair. */
+async function metricSum(name: string, labels: Record<string, string> = {}): Promise<number> {
+  const text = await (await fetch(workerMetricsUrl())).text();
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    const match = /^([a-zA-Z_:][\w:]*)(\{[^}]*\})?\s+([\d.eE+-]+)$/.exec(line);
+    if (!match || match[1] !== name) continue;
+    const labelText = match[2] ?? '';
+    if (Object.entries(labels).every(([k, v]) => labelText.includes(`${k}="${v}"`))) sum += Number(match[3]);
+  }
+  return sum;
+}
+
+const count = (types: string[], type: string) => types.filter((t) => t === type).length;
+
+describe('history stays bounded', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  test('payment hints beyond the cap of distinct event ids are dropped: no Vlens call, no timer, one note', async () => {
+    const seeded = await h.seed();
+    // Reconciliation far away: every Vlens payment check in this test comes from a hint.
+    const handle = await h.start(seeded, { policy: { paymentReconcileInitial: '1h', paymentReconcileMax: '1h' } });
+    const accepted = await submitInboxOtp(h, handle, seeded);
+    expect(accepted.status.state).toBe('awaiting_payment');
+
+    for (let i = 0; i < MAX_PAYMENT_EVENT_IDS; i++) {
+      await handle.signal(paymentCompletedSignal, { source: 'kashier', eventId: `kashier:flood-${i}` });
+    }
+    // Quiet again: every hint taken, the last payment check answered "not confirmed".
+    await expect
+      .poll(async () => (await handle.describe()).raw.pendingActivities?.length ?? 0, { timeout: 15_000 })
+      .toBe(0);
+    await sleep(500);
+    const before = await historyEventTypes(handle);
+    const droppedBefore = await metricSum('vlens_payment_hints_dropped');
+    expect(count(before, 'EVENT_TYPE_ACTIVITY_TASK_SCHEDULED')).toBeGreaterThan(0);
+
+    const extra = 20;
+    for (let i = 0; i < extra; i++) {
+      await handle.signal(paymentCompletedSignal, { source: 'vlens', eventId: `vlens:flood-extra-${i}` });
+    }
+    await expect.poll(async () => (await metricSum('vlens_payment_hints_dropped')) - droppedBefore, { timeout: 10_000 }).toBe(extra);
+    await sleep(500);
+    const after = await historyEventTypes(handle);
+    // The signals themselves are in history; nothing they caused is.
+    expect(count(after, 'EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED') - count(before, 'EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED')).toBe(extra);
+    for (const type of ['EVENT_TYPE_ACTIVITY_TASK_SCHEDULED', 'EVENT_TYPE_TIMER_STARTED', 'EVENT_TYPE_MARKER_RECORDED']) {
+      // One marker: the patch of the first drop (payment.ts), recorded with it.
+      const allowed = type === 'EVENT_TYPE_MARKER_RECORDED' ? 1 : 0;
+      expect(count(after, type) - count(before, type), type).toBe(allowed);
+    }
+    const status = await handle.query(statusQuery);
+    expect(status.state).toBe('awaiting_payment');
+    expect(status.events.filter((e) => e.type === 'payment_notifications_dropped')).toHaveLength(1);
+
+    // The cap drops hints, not payments: an operator's check (or reconciliation) still completes it.
+    await h.payThroughPage(accepted.status.nextAction.paymentLink!);
+    const paid = await handle.executeUpdate(operatorVerifyPaymentUpdate, { args: [ops] });
+    expect(paid.activated).toBe(true);
+    expect((await handle.result()).state).toBe('activated');
+    await recordHistory('payment-hints-over-cap-dropped', handle);
+  });
+});
