@@ -64,6 +64,7 @@ import {
   submitOtpSchema,
 } from './schemas';
 import { storeLivenessImages } from './liveness-images';
+import { requireOtpBudgetLeft, spentBefore } from './otp-budget';
 import { applyServerPolicy, maxLifeMs } from './server-policy';
 import { ActivationTenantKey, DEFAULT_TENANT, isTenantName, tenantOfAttributes, tenantQueryClause } from './tenancy';
 
@@ -221,12 +222,15 @@ export class ActivationClient {
       if (existing && tenantOfAttributes(existing.typedSearchAttributes) !== tenant) throw new ActivationNotFound(requestId);
       if (existing?.status.name === 'RUNNING') return { created: false, status: await this.queryStatus(requestId), ...about };
       if (existing?.status.name === 'COMPLETED') throw new AlreadyActivated(requestId);
+      // A new run after a failure or cancel inherits the OTP budget its predecessors spent (otp-budget.ts).
+      const spent = existing ? await spentBefore(this.client, existing, { ...DEFAULT_POLICY, ...policy }, this.callTimeoutMs) : undefined;
+      if (spent) requireOtpBudgetLeft(requestId, spent, policy);
       try {
         await this.withDeadline(this.callTimeoutMs, () =>
           this.client.workflow.start(WORKFLOW_TYPE, {
             taskQueue: this.taskQueue,
             workflowId,
-            args: [parsed],
+            args: [spent ? { ...parsed, spent } : parsed],
             workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
             workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
             // Set at start so the activation is findable by state at once (and the workflow skips an upsert).

@@ -9,6 +9,7 @@ export type ActivationErrorCode =
   | 'invalid_state'
   | 'resend_cooldown'
   | 'sends_exhausted'
+  | 'otp_budget_exhausted'
   | 'already_activated'
   | 'invalid_request'
   | 'upload_quota_exceeded'
@@ -77,6 +78,21 @@ export class SendsExhausted extends ActivationError {
   readonly code = 'sends_exhausted';
   constructor(message = 'all OTP sends for this activation are used', options?: { cause?: unknown }) {
     super(message, { sendsLeft: 0 }, options);
+  }
+}
+
+/**
+ * Earlier runs for this requestId (failed or cancelled) used up its OTP sends or wrong-code attempts: a new
+ * run could not send or check a code, so none is started and no SMS goes out (client/otp-budget.ts).
+ */
+export class OtpBudgetExhausted extends ActivationError {
+  readonly code = 'otp_budget_exhausted';
+  constructor(
+    readonly requestId: string,
+    details: { otpSends: number; otpAttempts: number; maxOtpSends: number; maxOtpAttempts: number },
+    options?: { cause?: unknown },
+  ) {
+    super(`the OTP budget of request ${requestId} is used up by earlier activations`, details, options);
   }
 }
 

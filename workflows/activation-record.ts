@@ -7,7 +7,7 @@ import { businessMetrics } from './business-metrics';
 import type { ResolvedPolicy } from './policy';
 import { StateMachine } from './state-machine';
 import { buildStatus } from './status';
-import type { ActivationInput, ActivationStatus, AppMessage, PaymentCompletedInput } from './types';
+import type { ActivationInput, ActivationStatus, AppMessage, OtpSpent, PaymentCompletedInput } from './types';
 
 interface Otp {
   otpRequestId: string;
@@ -74,6 +74,9 @@ export class ActivationRecord extends StateMachine {
     this._ctx = { requestId, transactionId, contractStorageId, paymentGateway, smsProvider, device, accessToken };
     this._deadlineAt = startedAt + policy.deadlineMs;
     this._payment = { reconcileIntervalMs: policy.paymentReconcileInitialMs, stageReached: false };
+    // The budget is per requestId, not per run: earlier runs' sends and wrong codes count here too.
+    this.otpSends = input.spent?.otpSends ?? 0;
+    this.wrongOtpAttempts = input.spent?.otpAttempts ?? 0;
   }
 
   get ctx(): Readonly<VlensCallContext> {
@@ -284,6 +287,11 @@ export class ActivationRecord extends StateMachine {
   }
 
   // ---- what is left -------------------------------------------------------------------------------
+
+  /** Totals for the next run of this requestId (status.ts reports them; client/otp-budget.ts reads them). */
+  otpSpent(): OtpSpent {
+    return { otpSends: this.otpSends, otpAttempts: this.wrongOtpAttempts };
+  }
 
   otpAttemptsLeft(): number {
     return Math.max(0, this.policy.maxOtpAttempts - this.wrongOtpAttempts);

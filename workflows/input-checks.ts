@@ -108,6 +108,18 @@ export function checkActivationInput(input: unknown): asserts input is Activatio
   if (input.webhooks !== undefined && typeof input.webhooks !== 'boolean') {
     problems.push({ field: 'webhooks', message: 'must be true or false' });
   }
+  if (input.spent !== undefined) {
+    if (!isObject(input.spent)) {
+      problems.push({ field: 'spent', message: 'must be { otpSends, otpAttempts }' });
+    } else {
+      for (const field of ['otpSends', 'otpAttempts'] as const) {
+        const value = input.spent[field];
+        if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+          problems.push({ field: `spent.${field}`, message: 'must be a non-negative integer' });
+        }
+      }
+    }
+  }
   if (input.policy !== undefined && !isObject(input.policy)) {
     problems.push({ field: 'policy', message: 'must be an object' });
   }

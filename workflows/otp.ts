@@ -25,6 +25,14 @@ export async function requestOtp(run: ActivationRun, vlens: VlensActivities, bac
 
 export async function whileRequestingOtp(run: ActivationRun, now: number): Promise<number> {
   const { rec } = run;
+  if (!rec.otp && (rec.otpSendsLeft() === 0 || rec.otpAttemptsLeft() === 0)) {
+    // Earlier runs of this requestId used the budget up (input `spent`); the client refuses such a start,
+    // this is the workflow's own guard: no SMS. Unreachable without `spent` (every policy allows at least
+    // one send and one attempt), so histories from before it replay unchanged without a patch.
+    const sends = rec.otpSendsLeft() === 0;
+    rec.fail(sends ? 'otp_sends_exhausted' : 'otp_attempts_exhausted', 'the OTP budget of this request was used up by earlier runs');
+    return now;
+  }
   if (rec.otpSendsLeft() === 0) {
     rec.fail('otp_sends_exhausted', 'no OTP sends left after liveness re-validation');
     return now;

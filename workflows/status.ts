@@ -29,6 +29,7 @@ export function buildStatus(rec: ActivationRecord): ActivationStatus {
     ...(liveness.required || liveness.attemptsUsed > 0
       ? { liveness: { required: liveness.required, attemptsLeft: rec.livenessAttemptsLeft() } }
       : {}),
+    spent: rec.otpSpent(),
     ...(payment.deadlineAt !== undefined
       ? {
           payment: {

@@ -57,6 +57,16 @@ export const DEFAULT_POLICY: Readonly<Policy> = Object.freeze({
 
 export type SmsProvider = (typeof SMS_PROVIDERS)[number];
 
+/**
+ * What earlier runs for the same requestId used of the OTP budget (issue 12: a start -> cancel -> start loop
+ * must not reset it). Totals: a run's own status reports what it inherited plus what it spent itself.
+ */
+export interface OtpSpent {
+  otpSends: number;
+  /** Wrong codes submitted. */
+  otpAttempts: number;
+}
+
 export interface ActivationInput {
   requestId: string;
   transactionId?: string;
@@ -69,6 +79,11 @@ export interface ActivationInput {
   policy?: Partial<Policy>;
   /** The tenant has a webhook endpoint: every change is also sent to it (workflows/activation-webhooks.ts). */
   webhooks?: boolean;
+  /**
+   * Set by the client library's start (client/otp-budget.ts) from the previous closed run of this requestId,
+   * never by the caller (the gateway's schema has no such field): this run's OTP counters start there.
+   */
+  spent?: OtpSpent;
 }
 
 export const ACTIVATION_STATES = [
@@ -140,6 +155,8 @@ export interface ActivationStatus {
   nextAction: NextAction;
   otp?: { expiresAt: string; attemptsLeft: number; sendsLeft: number; resendAvailableAt: string };
   liveness?: { required: boolean; attemptsLeft: number };
+  /** OTP sends and wrong codes of this requestId so far, earlier runs included (absent in older runs). */
+  spent?: OtpSpent;
   payment?: { link?: string; deadline: string; gateway?: string; paidAt?: string };
   events: StatusEvent[];
 }

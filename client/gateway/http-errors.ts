@@ -39,6 +39,8 @@ const ACTIVATION_STATUS: Record<ActivationErrorCode, number> = {
   invalid_state: 409,
   already_activated: 409,
   sends_exhausted: 409,
+  // Like a refused policy (422): the start itself is not allowed for this requestId, whatever its state.
+  otp_budget_exhausted: 422,
   resend_cooldown: 429,
   invalid_request: 422,
   upload_quota_exceeded: 409,
