@@ -3,7 +3,14 @@
 // sent, talks to the workflow only through the message definitions in workflows/messages.ts, and throws
 // the typed errors of errors.ts (mapped in one place, error-mapping.ts).
 import { createHash } from 'node:crypto';
-import { Client, WorkflowExecutionAlreadyStartedError, type WorkflowExecutionDescription } from '@temporalio/client';
+import {
+  Client,
+  WithStartWorkflowOperation,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type WorkflowExecutionDescription,
+} from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import {
@@ -18,13 +25,16 @@ import {
   statusQuery,
   submitLivenessUpdate,
   submitOtpUpdate,
+  waitForChangeUpdate,
 } from '../workflows/messages';
+import { MAX_WAIT_MS } from '../workflows/notifications';
 import { ActivationStateKey, VlensRequestIdKey } from '../workflows/search-attributes';
 import { ADMITTED_IN } from '../workflows/states';
 import {
   DEFAULT_POLICY,
   DEFAULT_TASK_QUEUE,
   SEARCH_ATTRIBUTES,
+  TERMINAL_STATES,
   WORKFLOW_TYPE,
   workflowIdFor,
   type ActivationInput,
@@ -111,6 +121,9 @@ export interface UpdateOptions {
   idempotencyScope?: string;
 }
 
+/** How long a start waits for the first Vlens step by default before answering with "requesting". */
+const FIRST_STEP_WAIT_MS = 10_000;
+
 export interface StartOptions {
   /**
    * The tenant the activation belongs to (recorded in the `ActivationTenant` search attribute at start).
@@ -124,6 +137,14 @@ export interface StartOptions {
    * request's policy is taken as it is (trusted callers: the CLI, tests).
    */
   serverPolicy?: Policy;
+  /**
+   * Answer with the status after the first Vlens step (the OTP sent, or liveness demanded) instead of
+   * "requesting": the start and a `waitForChange` update go to Temporal as one update-with-start. Waits at
+   * most `timeoutMs` (default 10 s), then answers with the status as it is.
+   */
+  waitForFirstStep?: boolean | { timeoutMs: number };
+  /** The tenant has a webhook endpoint: the activation tells it every change (workflows/notifications.ts). */
+  webhooks?: boolean;
 }
 
 export interface StartResult {
@@ -212,6 +233,7 @@ export class ActivationClient {
     // Bounded before anything reaches Temporal: a refused policy starts nothing and sends no SMS.
     const policy = options.serverPolicy ? applyServerPolicy(parsed.policy, options.serverPolicy) : parsed.policy;
     if (policy) parsed.policy = policy;
+    const workflowInput: ActivationInput = options.webhooks ? { ...parsed, webhooks: true } : parsed;
     const { requestId } = parsed;
     const workflowId = workflowIdFor(requestId);
     const about = { tenant, maxLifeMs: maxLifeMs(policy ?? DEFAULT_POLICY) };
@@ -225,22 +247,32 @@ export class ActivationClient {
       // A new run after a failure or cancel inherits the OTP budget its predecessors spent (otp-budget.ts).
       const spent = existing ? await spentBefore(this.client, existing, { ...DEFAULT_POLICY, ...policy }, this.callTimeoutMs) : undefined;
       if (spent) requireOtpBudgetLeft(requestId, spent, policy);
+      const startOptions = {
+        taskQueue: this.taskQueue,
+        workflowId,
+        args: [spent ? { ...workflowInput, spent } : workflowInput] as [ActivationInput],
+        workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+        workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+        // Set at start so the activation is findable by state at once (and the workflow skips an upsert).
+        typedSearchAttributes: [
+          { key: ActivationStateKey, value: 'requesting_otp' },
+          { key: VlensRequestIdKey, value: requestId },
+          { key: ActivationTenantKey, value: tenant },
+        ],
+      };
       try {
-        await this.withDeadline(this.callTimeoutMs, () =>
-          this.client.workflow.start(WORKFLOW_TYPE, {
-            taskQueue: this.taskQueue,
-            workflowId,
-            args: [spent ? { ...parsed, spent } : parsed],
-            workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-            workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
-            // Set at start so the activation is findable by state at once (and the workflow skips an upsert).
-            typedSearchAttributes: [
-              { key: ActivationStateKey, value: 'requesting_otp' },
-              { key: VlensRequestIdKey, value: requestId },
-              { key: ActivationTenantKey, value: tenant },
-            ],
-          }),
-        );
+        if (options.waitForFirstStep) {
+          const timeoutMs = typeof options.waitForFirstStep === 'object' ? options.waitForFirstStep.timeoutMs : FIRST_STEP_WAIT_MS;
+          // One round trip: the run starts and the update waits in it until the first step changed the state.
+          const status = await this.withDeadline(timeoutMs + this.callTimeoutMs, () =>
+            this.client.workflow.executeUpdateWithStart(waitForChangeUpdate, {
+              args: [{ whileState: 'requesting_otp', timeoutMs }],
+              startWorkflowOperation: new WithStartWorkflowOperation(WORKFLOW_TYPE, startOptions),
+            }),
+          );
+          return { created: true, status, ...about };
+        }
+        await this.withDeadline(this.callTimeoutMs, () => this.client.workflow.start(WORKFLOW_TYPE, startOptions));
       } catch (error) {
         // The reuse policy refuses a new run only when the last one completed, i.e. was activated.
         if (error instanceof WorkflowExecutionAlreadyStartedError) throw new AlreadyActivated(requestId, { cause: error });
@@ -373,6 +405,28 @@ export class ActivationClient {
     return this.update(requestId, 'ops-cancel', options, (id) =>
       this.handle(requestId).executeUpdate(operatorCancelUpdate, { args: [input], ...id }),
     );
+  }
+
+  /**
+   * Long poll: the status once its `version` is no longer `afterVersion` (or at once if it already moved,
+   * or the activation ended), else the status as it is after `timeoutMs` (at most 60 s).
+   */
+  async waitForChange(requestId: string, options: { afterVersion: number; timeoutMs: number }): Promise<ActivationStatus> {
+    requestId = normaliseRequestId(requestId);
+    return this.guard(requestId, async () => {
+      const now = await this.queryStatus(requestId);
+      if (now.version !== options.afterVersion || TERMINAL_STATES.includes(now.state)) return now;
+      const timeoutMs = Math.min(Math.max(1, Math.round(options.timeoutMs)), MAX_WAIT_MS);
+      try {
+        return await this.withDeadline(timeoutMs + this.callTimeoutMs, () =>
+          this.handle(requestId).executeUpdate(waitForChangeUpdate, { args: [{ afterVersion: options.afterVersion, timeoutMs }] }),
+        );
+      } catch (error) {
+        // The run ended while we waited (an update cannot outlive it): its final status is the answer.
+        if (error instanceof WorkflowUpdateFailedError || error instanceof WorkflowNotFoundError) return this.queryStatus(requestId);
+        throw error;
+      }
+    });
   }
 
   /** The status object of docs/design.md (also for ended activations, while Temporal keeps their history). */

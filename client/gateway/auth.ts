@@ -36,6 +36,11 @@ export interface RouteAccess {
   roles: readonly Role[];
   /** The app's client secret may call it (for the activation in the URL only). */
   clientSecret?: boolean;
+  /**
+   * The credential may come as `?access_token=` when there is no Authorization header: a browser's
+   * EventSource cannot set headers. Logs redact it (server.ts).
+   */
+  queryToken?: boolean;
 }
 
 declare module 'fastify' {
@@ -106,7 +111,8 @@ function describeRoles(roles: readonly Role[]): string {
 export function requireAuth(apiKeys: ApiKeyChecker, clientSecrets?: ClientSecrets) {
   return async (request: FastifyRequest): Promise<void> => {
     const access = request.routeOptions.config.access;
-    const token = bearerToken(request.headers.authorization);
+    const authorization = request.headers.authorization ?? (access?.queryToken ? queryCredential(request) : undefined);
+    const token = bearerToken(authorization);
     if (token !== undefined && clientSecrets && looksLikeClientSecret(token)) {
       if (!access?.clientSecret) {
         throw new GatewayError(403, 'forbidden', 'a client secret can only submit the OTP, resend it, submit liveness and read its own status');
@@ -120,7 +126,7 @@ export function requireAuth(apiKeys: ApiKeyChecker, clientSecrets?: ClientSecret
       request.apiKeyId = request.principal.id;
       return;
     }
-    const principal = apiKeys.identify(request.headers.authorization);
+    const principal = apiKeys.identify(authorization);
     if (!principal) throw unauthorized('missing or invalid API key: send Authorization: Bearer <key>');
     if (access && !access.roles.includes(principal.role)) {
       throw new GatewayError(403, 'forbidden', `a ${principal.role} key cannot use this route (it needs ${describeRoles(access.roles)})`);
@@ -128,6 +134,11 @@ export function requireAuth(apiKeys: ApiKeyChecker, clientSecrets?: ClientSecret
     request.principal = principal;
     request.apiKeyId = principal.id;
   };
+}
+
+function queryCredential(request: FastifyRequest): string | undefined {
+  const token = (request.query as { access_token?: unknown } | undefined)?.access_token;
+  return typeof token === 'string' && token.length > 0 ? `Bearer ${token}` : undefined;
 }
 
 /** The API key check alone (GET /metrics in `api-key` mode): any role, never a client secret. */

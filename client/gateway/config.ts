@@ -1,6 +1,7 @@
 // The gateway's settings, read once from env and checked, with the local defaults of design §4a
 // (127.0.0.1:3000, API key `dev-key`, state under ./.data). A typo fails start-up naming the variable.
 // With NODE_ENV=production every development default is refused by name (productionProblems).
+import { loadWebhookEndpoints } from '../../activities/webhook-activities';
 import { z } from 'zod';
 import { loadServerPolicy, ServerPolicyConfigError, type ServerPolicySettings } from '../server-policy';
 import { DEV_CLIENT_SECRET_KEY, MIN_CLIENT_SECRET_KEY_CHARS } from './client-secret';
@@ -36,6 +37,8 @@ export interface BodyLimits {
 }
 
 export interface GatewayConfig {
+  /** Tenants with an ACTIVATION_WEBHOOKS endpoint ('*' for an endpoint without a tenant). */
+  webhookTenants: string[];
   host: string;
   port: number;
   /** GATEWAY_API_KEYS entries as written: `key` (development) or `tenant:role:key` (see keys.ts). */
@@ -171,7 +174,15 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
   if (apiKeys.length === 0) throw new GatewayConfigError('GATEWAY_API_KEYS: at least one API key is required');
   const clientSecretKeys = splitApiKeys(e.GATEWAY_CLIENT_SECRET_KEYS);
   if (clientSecretKeys.length === 0) throw new GatewayConfigError('GATEWAY_CLIENT_SECRET_KEYS: at least one key is required');
+  let webhookTenants: string[] = [];
+  try {
+    // The same list the worker delivers to (activities/webhook-activities.ts); the gateway only needs the tenants.
+    webhookTenants = loadWebhookEndpoints(env).map((endpoint) => endpoint.tenant ?? '*');
+  } catch (error) {
+    throw new GatewayConfigError((error as Error).message);
+  }
   return {
+    webhookTenants,
     host: e.GATEWAY_HOST,
     port: e.GATEWAY_PORT,
     apiKeys,

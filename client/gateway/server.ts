@@ -53,6 +53,12 @@ export interface GatewayOptions {
   metrics?: MetricsMode;
   /** A span per request (the parent of the Temporal calls it makes). Default: when this process traces. */
   tracing?: boolean;
+  /** Tenants whose activations tell a webhook endpoint every change (ACTIVATION_WEBHOOKS); '*' = every tenant. */
+  webhookTenants?: readonly string[];
+  /** How long POST /v1/activations waits for the first Vlens step (default 10 s; 0 answers at once). */
+  firstStepWaitMs?: number;
+  /** Long polls and event streams open at once per caller (default 10). */
+  maxWaitingPerCaller?: number;
 }
 
 export interface RunningGateway {
@@ -94,7 +100,7 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 function serializeRequest(request: FastifyRequest) {
   return {
     method: request.method,
-    url: request.url.replace(/([?&]token=)[^&]*/gi, '$1[redacted]'),
+    url: request.url.replace(/([?&](?:access_)?token=)[^&]*/gi, '$1[redacted]'),
     remoteAddress: request.ip,
   };
 }
@@ -153,6 +159,9 @@ export async function buildGateway(
       dedup,
       rateLimits,
       bodyLimits,
+      webhookTenants: options.webhookTenants ?? [],
+      firstStepWaitMs: options.firstStepWaitMs ?? 10_000,
+      maxWaitingPerCaller: options.maxWaitingPerCaller ?? 10,
     }),
   );
   await app.register(

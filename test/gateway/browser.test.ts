@@ -50,4 +50,40 @@ describe('payment page in a real browser', () => {
     expect(final.payment?.paidAt).toBeTruthy();
     expect(s.logs.some((line) => line.includes('payment webhook signalled') && line.includes(seeded.requestId))).toBe(true);
   });
+
+  test("an app's EventSource sees awaiting_otp -> awaiting_payment -> activated, with its client secret", async () => {
+    const { seeded, answer } = await s.startActivation();
+    const clientSecret: string = answer.body.clientSecret;
+    const page = await browser.newPage();
+    try {
+      // Same origin as the gateway, as an app's web view served next to it would be.
+      await page.goto(`${s.gateway.url}/healthz`);
+      await page.evaluate(
+        ([requestId, secret]) => {
+          // Runs in the page (no DOM types in this project's tsconfig).
+          const w = globalThis as any;
+          w.states = [];
+          w.source = new w.EventSource(`/v1/activations/${requestId}/events?access_token=${encodeURIComponent(secret!)}`);
+          w.source.addEventListener('status', (event: { data: string }) => w.states.push(JSON.parse(event.data).state));
+        },
+        [seeded.requestId, clientSecret],
+      );
+      const statesSeen = () => page.evaluate(() => (globalThis as any).states);
+      await page.waitForFunction(() => (globalThis as any).states.includes('awaiting_otp'), null, { timeout: 15_000 });
+      const { code } = await s.h.latestOtp(seeded.requestId);
+      const otp = await s.api('POST', `/v1/activations/${seeded.requestId}/otp`, { code, device: deviceAt() });
+      const pay = await browser.newPage();
+      await pay.goto(otp.body.status.nextAction.paymentLink);
+      await pay.click('#pay');
+      await pay.close();
+      await page.waitForFunction(() => (globalThis as any).states.includes('activated'), null, { timeout: 20_000 });
+      const states = await statesSeen();
+      expect(states.indexOf('awaiting_otp')).toBeLessThan(states.indexOf('awaiting_payment'));
+      expect(states.indexOf('awaiting_payment')).toBeLessThan(states.indexOf('activated'));
+      // The secret travelled in the URL; the gateway's log must not carry it.
+      expect(s.logs.some((line) => line.includes(clientSecret))).toBe(false);
+    } finally {
+      await page.close();
+    }
+  });
 });

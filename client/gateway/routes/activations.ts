@@ -27,7 +27,7 @@ import {
   resendOtpSchema,
   submitOtpSchema,
 } from '../../schemas';
-import type { Policy } from '../../../workflows/types';
+import type { ActivationStatus, Policy } from '../../../workflows/types';
 import { appView, TenantGuard } from '../access';
 import { requireAuth, type ApiKeyChecker, type Principal, type RouteAccess } from '../auth';
 import type { ClientSecrets } from '../client-secret';
@@ -35,6 +35,7 @@ import type { BodyLimits, RateLimits } from '../config';
 import type { EventDedupStore } from '../dedup/store';
 import { GatewayError } from '../http-errors';
 import { createLimit } from '../rate-limit';
+import { longPollOf, streamStatus, WaitingSlots } from '../waiting';
 
 export interface ActivationRouteDeps {
   activations: ActivationClient;
@@ -46,6 +47,11 @@ export interface ActivationRouteDeps {
   dedup: EventDedupStore;
   rateLimits: RateLimits;
   bodyLimits: BodyLimits;
+  /** Tenants with a webhook endpoint ('*' = all): their activations are started with webhooks on. */
+  webhookTenants: readonly string[];
+  /** How long a start waits for the first Vlens step (0: answer at once). */
+  firstStepWaitMs: number;
+  maxWaitingPerCaller: number;
 }
 
 type WithRequestId = { Params: { requestId: string } };
@@ -55,6 +61,7 @@ const HOUR_MS = 60 * MINUTE_MS;
 
 const READERS: RouteAccess = { roles: ['backend', 'operator', 'read-only'] };
 const READERS_AND_APP: RouteAccess = { ...READERS, clientSecret: true };
+const STREAM_READERS: RouteAccess = { ...READERS_AND_APP, queryToken: true };
 const BACKEND: RouteAccess = { roles: ['backend'] };
 const BACKEND_AND_APP: RouteAccess = { roles: ['backend'], clientSecret: true };
 const OPERATOR: RouteAccess = { roles: ['operator'] };
@@ -91,6 +98,8 @@ function intentOf(body: unknown): unknown {
 export function activationRoutes(deps: ActivationRouteDeps) {
   const { activations, rateLimits, bodyLimits, dedup } = deps;
   const tenants = new TenantGuard(activations);
+  const waiting = new WaitingSlots(deps.maxWaitingPerCaller);
+  const hasWebhooks = (tenant: string) => deps.webhookTenants.includes('*') || deps.webhookTenants.includes(tenant);
 
   /**
    * `Idempotency-Key` -> the update id, bound to (caller, route, activation) and to the body's hash: a
@@ -163,6 +172,9 @@ export function activationRoutes(deps: ActivationRouteDeps) {
       const started = await activations.start(input, {
         tenant: principal.tenant,
         ...(deps.serverPolicy ? { serverPolicy: deps.serverPolicy } : {}),
+        // The first answer says what the app must do next (OTP sent, or selfies first), not "wait".
+        ...(deps.firstStepWaitMs > 0 ? { waitForFirstStep: { timeoutMs: deps.firstStepWaitMs } } : {}),
+        ...(hasWebhooks(principal.tenant) ? { webhooks: true } : {}),
       });
       // The app's credential for this one activation (client-secret.ts); never written to history.
       const { clientSecret, expiresAt } = deps.clientSecrets.issue(input.requestId, started.tenant, started.maxLifeMs);
@@ -180,10 +192,25 @@ export function activationRoutes(deps: ActivationRouteDeps) {
       return { activations: await activations.list({ ...filter, ...(allTenants ? {} : { tenant: principal.tenant }) }) };
     });
 
+    const viewFor = (request: FastifyRequest) => (status: ActivationStatus) =>
+      principalOf(request).kind === 'client-secret' ? appView(status) : status;
+
     app.get<WithRequestId>('/v1/activations/:requestId', { config: { access: READERS_AND_APP } }, async (request) => {
+      const longPoll = longPollOf(request.query);
       const requestId = await tenants.check(principalOf(request), request.params.requestId);
-      const status = await activations.status(requestId);
-      return principalOf(request).kind === 'client-secret' ? appView(status) : status;
+      if (!longPoll) return viewFor(request)(await activations.status(requestId));
+      const release = waiting.take(principalOf(request).id);
+      try {
+        return viewFor(request)(await activations.waitForChange(requestId, longPoll));
+      } finally {
+        release();
+      }
+    });
+
+    app.get<WithRequestId>('/v1/activations/:requestId/events', { config: { access: STREAM_READERS } }, async (request, reply) => {
+      const requestId = await tenants.check(principalOf(request), request.params.requestId);
+      const release = waiting.take(principalOf(request).id);
+      await streamStatus(request, reply, activations, requestId, viewFor(request), release);
     });
 
     const appStep = { bodyLimit: bodyLimits.small, config: { access: BACKEND_AND_APP } };
