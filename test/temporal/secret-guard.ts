@@ -54,7 +54,21 @@ export interface Leak {
 export function findLeaks(text: string, secrets: Map<string, string>, where: string): Leak[] {
   const leaks: Leak[] = [];
   for (const [secret, kind] of secrets) {
-    if (needles(secret).some((needle) => text.includes(needle))) leaks.push({ where, secretKind: kind });
+    if (needles(secret).some((needle) => contains(text, needle))) leaks.push({ where, secretKind: kind });
   }
   return leaks;
+}
+
+/**
+ * A short all-digit secret (an OTP code) is searched as a number on its own: inside a longer number (an
+ * event time's nanoseconds, a task id) six digits match by chance, and a leak would never be spelled so.
+ */
+function contains(text: string, needle: string): boolean {
+  if (!/^\d{1,12}$/.test(needle)) return text.includes(needle);
+  for (let at = text.indexOf(needle); at >= 0; at = text.indexOf(needle, at + 1)) {
+    const before = text[at - 1];
+    const after = text[at + needle.length];
+    if (!(before && /\d/.test(before)) && !(after && /\d/.test(after))) return true;
+  }
+  return false;
 }
