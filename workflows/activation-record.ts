@@ -5,7 +5,7 @@
 import type { LivenessImages, VlensCallContext } from '../activities/contract';
 import { businessMetrics } from './business-metrics';
 import type { ResolvedPolicy } from './policy';
-import { StateMachine } from './state-machine';
+import { StateMachine, type MachineSnapshot } from './state-machine';
 import { buildStatus } from './status';
 import type { ActivationInput, ActivationStatus, AppMessage, OtpSpent, PaymentCompletedInput } from './types';
 
@@ -39,6 +39,27 @@ interface Payment {
 }
 
 /**
+ * Everything a continue-as-new carries to the next run (activation.ts): the record as it is, deadlines as
+ * absolute times. Plain JSON, so it travels as the next run's input (encrypted like any payload).
+ */
+export interface CarriedRecord {
+  machine: MachineSnapshot;
+  ctx: VlensCallContext;
+  startedAt: number;
+  deadlineAt: number;
+  otp?: Otp;
+  otpSends: number;
+  wrongOtpAttempts: number;
+  liveness: Liveness;
+  payment: Payment;
+  paymentHints: PaymentCompletedInput[];
+  seenPaymentEventIds: string[];
+  paymentHintsDropped: number;
+  /** Runs so far, this one included. */
+  runs: number;
+}
+
+/**
  * Distinct payment-notification event ids one run acts on (issue 12, "History-limit kills"). A real payment
  * produces a handful: one per source that can report it (the app, the gateway's webhook, the Vlens webhook,
  * an operator; PAYMENT_SOURCES in types.ts), and a provider's redeliveries reuse their id (duplicates are
@@ -62,6 +83,7 @@ export class ActivationRecord extends StateMachine {
   private readonly paymentHints: PaymentCompletedInput[] = [];
   private readonly seenPaymentEventIds = new Set<string>();
   private paymentHintsDropped = 0;
+  private _runs = 1;
 
   constructor(
     input: ActivationInput,
@@ -77,6 +99,46 @@ export class ActivationRecord extends StateMachine {
     // The budget is per requestId, not per run: earlier runs' sends and wrong codes count here too.
     this.otpSends = input.spent?.otpSends ?? 0;
     this.wrongOtpAttempts = input.spent?.otpAttempts ?? 0;
+    if (input.carried) this.restore(input.carried);
+  }
+
+  /** Runs of this activation so far (continue-as-new), this one included. */
+  get runs(): number {
+    return this._runs;
+  }
+
+  /** The state for the next run of a continue-as-new. */
+  carry(): CarriedRecord {
+    return {
+      machine: this.snapshotMachine(),
+      ctx: { ...this._ctx },
+      startedAt: this.startedAt,
+      deadlineAt: this._deadlineAt,
+      ...(this._otp ? { otp: { ...this._otp } } : {}),
+      otpSends: this.otpSends,
+      wrongOtpAttempts: this.wrongOtpAttempts,
+      liveness: { ...this._liveness },
+      payment: { ...this._payment },
+      paymentHints: [...this.paymentHints],
+      seenPaymentEventIds: [...this.seenPaymentEventIds],
+      paymentHintsDropped: this.paymentHintsDropped,
+      runs: this._runs + 1,
+    };
+  }
+
+  private restore(c: CarriedRecord): void {
+    this.restoreMachine(c.machine);
+    Object.assign(this._ctx, c.ctx);
+    this._deadlineAt = c.deadlineAt;
+    this._otp = c.otp;
+    this.otpSends = c.otpSends;
+    this.wrongOtpAttempts = c.wrongOtpAttempts;
+    Object.assign(this._liveness, c.liveness);
+    Object.assign(this._payment, c.payment);
+    this.paymentHints.push(...c.paymentHints);
+    for (const id of c.seenPaymentEventIds) this.seenPaymentEventIds.add(id);
+    this.paymentHintsDropped = c.paymentHintsDropped;
+    this._runs = c.runs;
   }
 
   get ctx(): Readonly<VlensCallContext> {

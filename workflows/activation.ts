@@ -9,6 +9,7 @@ import {
   CancellationScope,
   allHandlersFinished,
   condition,
+  continueAsNew,
   isCancellation,
   log,
   patched,
@@ -31,11 +32,25 @@ import { ActivationStateKey, VlensRequestIdKey } from './search-attributes';
 import type { ActivationInput, ActivationStatus } from './types';
 import { describeFailure, terminalReasonFor } from './vlens-steps';
 
+/**
+ * History length (events) at which an activation continues as new (issue 12, "History-limit kills").
+ * Temporal terminates a run at 51,200 events and warns from 10,240. An ordinary activation writes well under
+ * 1,000 events, so only a flood (signals, hints, long polls) gets here; 10,000 stays under the warning and
+ * leaves 41,000 events of room for what arrives while the run waits for its quiet point (a long poll holds
+ * it for at most a minute: notifications.ts, MAX_WAIT_MS), and a worker that lost its cache replays at most
+ * that many events. The server's own `continueAsNewSuggested` (history size) also counts, whichever is first.
+ */
+export const DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS = 10_000;
+
 export async function activation(input: ActivationInput): Promise<ActivationStatus> {
   checkActivationInput(input);
   const info = workflowInfo();
-  const run = new ActivationRun(new ActivationRecord(input, resolvePolicy(input.policy), info.workflowId, Date.now()));
+  const { carried } = input;
+  const startedAt = carried?.startedAt ?? Date.now();
+  const run = new ActivationRun(new ActivationRecord(input, resolvePolicy(input.policy), info.workflowId, startedAt));
   const { rec, lock, mainScope } = run;
+  const continueAsNewAfter = input.continueAsNewAfterEvents ?? DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS;
+  const historyIsLong = () => workflowInfo().historyLength >= continueAsNewAfter || workflowInfo().continueAsNewSuggested;
 
   // Starters that set the search attributes in the start request save an action here.
   if (info.typedSearchAttributes.get(ActivationStateKey) !== rec.state || !info.typedSearchAttributes.get(VlensRequestIdKey)) {
@@ -44,8 +59,13 @@ export async function activation(input: ActivationInput): Promise<ActivationStat
       { key: VlensRequestIdKey, value: rec.ctx.requestId },
     ]);
   }
-  rec.note('started');
-  businessMetrics.started();
+  if (carried) {
+    // The same activation, continued: not counted as a new start (search attributes and memo were copied).
+    rec.note('continued_as_new', `run ${rec.runs}`);
+  } else {
+    rec.note('started');
+    businessMetrics.started();
+  }
 
   // ---- handlers (registered in this order on purpose: buffered messages are delivered in it) ----------
 
@@ -68,7 +88,10 @@ export async function activation(input: ActivationInput): Promise<ActivationStat
 
   // Backends with a webhook endpoint hear about every change; the notifier never blocks this run.
   let closing = false;
-  const notifying = input.webhooks ? CancellationScope.nonCancellable(() => notifyBackends(rec, info.workflowId, () => closing)) : undefined;
+  // A continued run signals the notifier its first run started.
+  const notifying = input.webhooks
+    ? CancellationScope.nonCancellable(() => notifyBackends(rec, info.workflowId, () => closing, carried !== undefined))
+    : undefined;
 
   // ---- the main loop ----------------------------------------------------------------------------------
 
@@ -113,11 +136,32 @@ export async function activation(input: ActivationInput): Promise<ActivationStat
       }
       const wakeAt = await lock.runExclusive(advance);
       if (rec.isTerminal()) return;
+      // patched(): runs recorded before continue-as-new existed never got this long, but say so explicitly.
+      if (historyIsLong() && patched('continue-as-new-when-history-long')) await continueAsNewWhenQuiet();
       const version = rec.scheduleVersion;
       const waitMs = wakeAt - Date.now();
       if (waitMs > 0) {
-        await condition(() => rec.scheduleVersion !== version, waitMs, { summary: `${rec.state}: next check` });
+        // Also wakes when messages alone (which need not wake the loop) made the history long.
+        await condition(() => rec.scheduleVersion !== version || historyIsLong(), waitMs, { summary: `${rec.state}: next check` });
       }
+    }
+  }
+
+  /**
+   * Continues as new, carrying the record (activation-record.ts, `carry`), once no handler runs: an update
+   * in flight would lose its answer. Under the lock, so no step is half-way. Deadlines are absolute times and
+   * travel as they are; the search attributes and memo are copied by the server; the notifier keeps running.
+   * Returns only if the activation ended meanwhile; a cancel rejects the wait (the main loop handles it).
+   */
+  async function continueAsNewWhenQuiet(): Promise<void> {
+    for (;;) {
+      await condition(() => allHandlersFinished() || rec.isTerminal());
+      if (rec.isTerminal()) return;
+      await lock.runExclusive(async () => {
+        if (!allHandlersFinished() || rec.isTerminal() || mainScope.consideredCancelled) return;
+        await continueAsNew<typeof activation>({ ...input, carried: rec.carry() });
+      });
+      if (mainScope.consideredCancelled) return;
     }
   }
 

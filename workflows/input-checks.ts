@@ -120,6 +120,13 @@ export function checkActivationInput(input: unknown): asserts input is Activatio
       }
     }
   }
+  const { continueAsNewAfterEvents: canAfter } = input;
+  if (canAfter !== undefined && (typeof canAfter !== 'number' || !Number.isSafeInteger(canAfter) || canAfter < 20 || canAfter > 40_000)) {
+    problems.push({ field: 'continueAsNewAfterEvents', message: 'must be an integer between 20 and 40000' });
+  }
+  if (input.carried !== undefined && (!isObject(input.carried) || !isObject(input.carried.machine) || !isObject(input.carried.ctx))) {
+    problems.push({ field: 'carried', message: "must be the state a previous run carried over" });
+  }
   if (input.policy !== undefined && !isObject(input.policy)) {
     problems.push({ field: 'policy', message: 'must be an object' });
   }

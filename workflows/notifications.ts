@@ -4,6 +4,7 @@
 import {
   ApplicationFailure,
   condition,
+  getExternalWorkflowHandle,
   ParentClosePolicy,
   setHandler,
   startChild,
@@ -59,14 +60,20 @@ function checkWaitForChange(input: WaitForChangeInput): void {
 /**
  * Starts the activation's notifier (an abandoned child: it outlives this run to finish its deliveries) and
  * forwards every notable change until `closing()` says the activation is done; then sends the final status.
+ * A run continued from an earlier one (`alreadyStarted`) signals the notifier that run started; its first
+ * signal repeats the current version, which the notifier ignores if delivered already.
  */
-export async function notifyBackends(rec: ActivationRecord, workflowId: string, closing: () => boolean): Promise<void> {
-  const notifier: ChildWorkflowHandle<typeof activationWebhooks> = await startChild(activationWebhooks, {
-    // From the request, not this run's workflow id: a history replayed under another id starts the same child.
-    workflowId: notifierIdFor(rec.ctx.requestId),
-    parentClosePolicy: ParentClosePolicy.ABANDON,
-    args: [{}],
-  });
+export async function notifyBackends(
+  rec: ActivationRecord,
+  workflowId: string,
+  closing: () => boolean,
+  alreadyStarted = false,
+): Promise<void> {
+  // From the request, not this run's workflow id: a history replayed under another id starts the same child.
+  const notifierId = notifierIdFor(rec.ctx.requestId);
+  const notifier: Pick<ChildWorkflowHandle<typeof activationWebhooks>, 'signal'> = alreadyStarted
+    ? getExternalWorkflowHandle(notifierId)
+    : await startChild(activationWebhooks, { workflowId: notifierId, parentClosePolicy: ParentClosePolicy.ABANDON, args: [{}] });
   const tenant = workflowInfo().typedSearchAttributes.get(ActivationTenantKey);
   let sent = -1;
   for (;;) {

@@ -15,6 +15,20 @@ import {
   type StatusEvent,
 } from './types';
 
+/** What a continue-as-new carries of the state machine (activation.ts). */
+export interface MachineSnapshot {
+  state: ActivationState;
+  stateEnteredAt: number;
+  cancelRequested?: { reason: string };
+  hold?: { step: HeldStep; since: number };
+  needsAttention: boolean;
+  flagged: boolean;
+  events: StatusEvent[];
+  droppedEvents: number;
+  version: number;
+  notableChanges: number;
+}
+
 /** The audit trail is returned by every status query; keep it bounded. */
 const MAX_EVENTS = 200;
 
@@ -39,6 +53,35 @@ export class StateMachine {
 
   constructor(startedAt: number) {
     this.stateEnteredAt = startedAt;
+  }
+
+  protected snapshotMachine(): MachineSnapshot {
+    return {
+      state: this._state,
+      stateEnteredAt: this.stateEnteredAt,
+      ...(this._cancelRequested ? { cancelRequested: { ...this._cancelRequested } } : {}),
+      ...(this._hold ? { hold: { ...this._hold } } : {}),
+      needsAttention: this._needsAttention,
+      flagged: this.flagged,
+      events: [...this._events],
+      droppedEvents: this._droppedEvents,
+      version: this._version,
+      notableChanges: this._notableChanges,
+    };
+  }
+
+  /** Takes over the previous run's state as it was (no transition, no audit entry, no search attribute). */
+  protected restoreMachine(s: MachineSnapshot): void {
+    this._state = s.state;
+    this.stateEnteredAt = s.stateEnteredAt;
+    this._cancelRequested = s.cancelRequested;
+    this._hold = s.hold;
+    this._needsAttention = s.needsAttention;
+    this.flagged = s.flagged;
+    this._events.splice(0, this._events.length, ...s.events);
+    this._droppedEvents = s.droppedEvents;
+    this._version = s.version;
+    this._notableChanges = s.notableChanges;
   }
 
   get state(): ActivationState {

@@ -2,6 +2,7 @@
 // policy, messages and the status object. Plain types only, so clients, the gateway and the workflow
 // bundle share them without pulling a schema library into the workflow sandbox; the rules a valid value
 // follows, and the failure types, are in rules.ts.
+import type { CarriedRecord } from './activation-record';
 import type { SMS_PROVIDERS } from './rules';
 
 export interface GeoLocation {
@@ -84,6 +85,13 @@ export interface ActivationInput {
    * never by the caller (the gateway's schema has no such field): this run's OTP counters start there.
    */
   spent?: OtpSpent;
+  /**
+   * History length (events) at which the activation continues as new, carrying its state (activation.ts,
+   * DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS). For tests; the gateway's schema has no such field.
+   */
+  continueAsNewAfterEvents?: number;
+  /** Set only by the activation itself when it continues as new: the previous run's state. */
+  carried?: CarriedRecord;
 }
 
 export const ACTIVATION_STATES = [

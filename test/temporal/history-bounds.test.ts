@@ -1,9 +1,13 @@
 // Issue 12, "History-limit kills": payment hints beyond the per-run cap are acknowledged and dropped
-// without any further effect (no Vlens call, no timer), counted in a metric and noted once.
+// without any further effect (no Vlens call, no timer), counted in a metric and noted once; and an activation
+// whose history grows past its threshold continues as new, carrying its state, and still completes.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { activation } from '../../workflows';
 import { MAX_PAYMENT_EVENT_IDS } from '../../workflows/activation-record';
 import { operatorVerifyPaymentUpdate, paymentCompletedSignal, statusQuery } from '../../workflows/messages';
-import { startHarness, workerMetricsUrl, type Harness } from './harness';
+import { ActivationStateKey, ActivationTenantKey, VlensRequestIdKey } from '../../workflows/search-attributes';
+import { workflowIdFor } from '../../workflows/types';
+import { deviceAt, startHarness, workerMetricsUrl, type Harness } from './harness';
 import { historyEventTypes, recordHistory } from './history-recorder';
 import { sleep, submitInboxOtp } from './scenario-helpers';
 
@@ -76,5 +80,75 @@ describe('history stays bounded', () => {
     expect(paid.activated).toBe(true);
     expect((await handle.result()).state).toBe('activated');
     await recordHistory('payment-hints-over-cap-dropped', handle);
+  });
+
+  test('past its history threshold the activation continues as new, carrying its state, and completes', async () => {
+    const seeded = await h.seed();
+    const workflowId = workflowIdFor(seeded.requestId);
+    h.trackSecret(seeded.accessToken, 'access token');
+    const handle = await h.client.workflow.start(activation, {
+      taskQueue: h.taskQueue,
+      workflowId,
+      args: [
+        {
+          requestId: seeded.requestId,
+          transactionId: seeded.transactionId,
+          device: deviceAt(),
+          accessToken: seeded.accessToken,
+          // Small enough that a handful of messages cross it; the default is 10,000 (activation.ts).
+          continueAsNewAfterEvents: 60,
+          policy: { paymentReconcileInitial: '1h', paymentReconcileMax: '1h' },
+        },
+      ],
+      typedSearchAttributes: [
+        { key: ActivationStateKey, value: 'requesting_otp' },
+        { key: VlensRequestIdKey, value: seeded.requestId },
+        { key: ActivationTenantKey, value: 'acme' },
+      ],
+    });
+    const firstRunId = handle.firstExecutionRunId;
+    const accepted = await submitInboxOtp(h, handle, seeded);
+    const link = accepted.status.nextAction.paymentLink!;
+    await handle.signal(paymentCompletedSignal, { source: 'app', eventId: 'app:evt-A' });
+    await expect.poll(async () => (await handle.query(statusQuery)).events.some((e) => e.type === 'payment_not_confirmed')).toBe(true);
+    const before = await handle.query(statusQuery);
+
+    // Redeliveries of the same event: each only noted, but each grows the history.
+    let runId = firstRunId;
+    for (let i = 0; i < 60 && runId === firstRunId; i++) {
+      await handle.signal(paymentCompletedSignal, { source: 'app', eventId: 'app:evt-A' });
+      await sleep(100);
+      runId = (await handle.describe()).runId;
+    }
+    expect(runId).not.toBe(firstRunId);
+    const first = await h.client.workflow.getHandle(workflowId, firstRunId).describe();
+    expect(first.status.name).toBe('CONTINUED_AS_NEW');
+    expect(first.historyLength).toBeLessThan(100);
+
+    const continued = await handle.query(statusQuery);
+    expect(continued.state).toBe('awaiting_payment');
+    expect(continued.version).toBeGreaterThan(before.version);
+    expect(continued.payment?.link).toBe(link);
+    expect(continued.payment?.deadline).toBe(before.payment?.deadline);
+    expect(continued.spent).toEqual(before.spent);
+    expect(continued.events.slice(0, before.events.length)).toEqual(before.events);
+    expect(continued.events.at(-1)?.type).toBe('continued_as_new');
+    const described = await handle.describe();
+    expect(described.typedSearchAttributes.get(ActivationTenantKey)).toBe('acme');
+    expect(described.typedSearchAttributes.get(ActivationStateKey)).toBe('awaiting_payment');
+
+    // The event ids seen before are still known: a redelivery is a duplicate, not a new Vlens call.
+    await handle.signal(paymentCompletedSignal, { source: 'app', eventId: 'app:evt-A' });
+    await expect
+      .poll(async () => (await handle.query(statusQuery)).events.at(-1)?.type)
+      .toBe('payment_notification_duplicate');
+
+    await h.payThroughPage(link);
+    await handle.signal(paymentCompletedSignal, { source: 'kashier', eventId: 'kashier:evt-B' });
+    const final = await handle.result();
+    expect(final.state).toBe('activated');
+    expect(final.events.some((e) => e.type === 'continued_as_new')).toBe(true);
+    await recordHistory('continue-as-new-first-run', h.client.workflow.getHandle(workflowId, firstRunId));
+    await recordHistory('continue-as-new-completed', h.client.workflow.getHandle(workflowId, runId));
   });
 });
