@@ -1,94 +1,125 @@
 // `npm run demo` (with `npm start` running): seeds a business request in the sandbox and drives one
-// activation to the end — OTP from the sandbox's SMS inbox, payment on its payment page — printing
-// each step. Pass `--far` to start 180 km away and go through liveness re-validation first.
-import { Client, Connection } from '@temporalio/client';
-import { codecMode, createDataConverter, loadCodecKeys } from '../codec';
-import { activation } from '../workflows';
-import { paymentCompletedSignal, statusQuery, submitLivenessUpdate, submitOtpUpdate } from '../workflows/messages';
-import { ActivationStateKey, VlensRequestIdKey } from '../workflows/search-attributes';
-import { DEFAULT_TASK_QUEUE, workflowIdFor, type ActivationState, type DeviceContext } from '../workflows/types';
-
+// activation to the end through the HTTP gateway, as a backend and its app would: the backend's
+// `POST /v1/activations` answers once the first Vlens step is done (the OTP is out, or selfies are needed),
+// and the app follows the activation on its event stream (`GET /v1/activations/:id/events`, Server-Sent
+// Events) instead of polling. OTP from the sandbox's SMS inbox, payment on its payment page. Pass `--far` to
+// start 180 km away and go through liveness re-validation first.
 const env = process.env;
 const sandboxUrl = env.VLENS_BASE_URL ?? 'http://127.0.0.1:4010';
-const address = env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
-const taskQueue = env.TEMPORAL_TASK_QUEUE ?? DEFAULT_TASK_QUEUE;
+const gatewayUrl = env.GATEWAY_URL ?? 'http://127.0.0.1:3000';
+const apiKey = env.GATEWAY_API_KEY ?? 'dev-key';
 const uiUrl = env.TEMPORAL_UI_URL ?? 'http://127.0.0.1:8233';
 const far = process.argv.includes('--far');
 
 const CAIRO = { latitude: 30.0444, longitude: 31.2357 };
 const ALEXANDRIA = { latitude: 31.2001, longitude: 29.9187 };
-const device = (): DeviceContext => ({ geoLocation: far ? ALEXANDRIA : CAIRO, userDeviceUtcTime: new Date().toISOString() });
+const device = () => ({ geoLocation: far ? ALEXANDRIA : CAIRO, userDeviceUtcTime: new Date().toISOString() });
 const step = (n: number, text: string) => console.log(`${n}. ${text}`);
 
-async function sandbox<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const response = await fetch(`${sandboxUrl}${path}`, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (!response.ok) throw new Error(`sandbox ${method} ${path}: HTTP ${response.status} ${await response.text()}`);
-  return (await response.json()) as T;
+interface Status {
+  state: string;
+  version: number;
+  nextAction: { type: string; expiresAt?: string; paymentLink?: string };
+  failureReason?: string;
+  events?: { at: string; type: string; detail?: string }[];
+}
+
+async function call<T>(base: string, method: string, path: string, body?: unknown, token?: string): Promise<T> {
+  const headers: Record<string, string> = {};
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (token) headers.authorization = `Bearer ${token}`;
+  const response = await fetch(`${base}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${method} ${path}: HTTP ${response.status} ${text}`);
+  return JSON.parse(text) as T;
+}
+
+/**
+ * The activation's status changes, as a browser's `new EventSource(url)` would see them: the app's client
+ * secret rides in `access_token` because EventSource cannot set headers (client/gateway/auth.ts). The
+ * stream ends by itself once the activation has ended (client/gateway/waiting.ts).
+ */
+async function* statusEvents(requestId: string, clientSecret: string, afterVersion: number, signal: AbortSignal): AsyncGenerator<Status> {
+  const url = `${gatewayUrl}/v1/activations/${requestId}/events?access_token=${encodeURIComponent(clientSecret)}`;
+  // Last-Event-ID (what a reconnecting EventSource sends): the version already acted on is not sent again.
+  const response = await fetch(url, { headers: { accept: 'text/event-stream', 'last-event-id': String(afterVersion) }, signal });
+  if (!response.ok || !response.body) throw new Error(`event stream: HTTP ${response.status} ${await response.text()}`);
+  const decoder = new TextDecoder();
+  let buffer = '';
+  for await (const chunk of response.body) {
+    buffer += decoder.decode(chunk as Uint8Array, { stream: true });
+    let end;
+    while ((end = buffer.indexOf('\n\n')) >= 0) {
+      const block = buffer.slice(0, end).split('\n');
+      buffer = buffer.slice(end + 2);
+      const data = block.find((line) => line.startsWith('data: '))?.slice(6);
+      if (block.includes('event: error')) throw new Error(`event stream: ${data}`);
+      if (block.includes('event: status') && data) yield JSON.parse(data) as Status;
+    }
+  }
 }
 
 async function main(): Promise<void> {
-  const connection = await Connection.connect({ address });
-  // The same encryption key as the stack (./.data/codec-dev-key, or CODEC_KEYS).
-  const keys = loadCodecKeys(env, { dataDir: env.DATA_DIR ?? '.data', mode: codecMode(env) });
-  const client = new Client({ connection, dataConverter: createDataConverter(keys) });
+  const seeded = await call<{ requestId: string; transactionId: string; accessToken: string }>(sandboxUrl, 'POST', '/sandbox/requests', {
+    lastLocation: CAIRO,
+  });
+  const { requestId } = seeded;
+  step(1, `seeded an approved business request ${requestId} in the sandbox`);
+
+  // The backend starts the activation; the answer already carries the first Vlens step's outcome.
+  const t0 = performance.now();
+  const started = await call<Status & { clientSecret: string }>(gatewayUrl, 'POST', '/v1/activations', {
+    requestId,
+    transactionId: seeded.transactionId,
+    device: device(),
+    accessToken: seeded.accessToken,
+  }, apiKey);
+  step(2, `POST /v1/activations answered in ${Math.round(performance.now() - t0)} ms: ${started.state}, next ${started.nextAction.type}`);
+  console.log(`   (see ${uiUrl}/namespaces/default/workflows/activation-${requestId})`);
+
+  // From here on the app is in charge, with its client secret: it acts on each status it is told about.
+  const app = (method: string, path: string, body: unknown) => call<{ outcome: string; status: Status }>(gatewayUrl, method, path, body, started.clientSecret);
+  let n = 3;
+  // Some changes keep the state (a payment notification while awaiting payment): act once per state.
+  let actedOn = '';
+  const act = async (status: Status) => {
+    if (status.state === actedOn) return;
+    actedOn = status.state;
+    if (status.nextAction.type === 'submit_liveness') {
+      const selfie = (i: number) => Buffer.from(`demo-selfie-${i}-${Date.now()}-${'x'.repeat(40)}`).toString('base64');
+      const answer = await app('POST', `/v1/activations/${requestId}/liveness`, { image: selfie(0), faces: [selfie(1), selfie(2), selfie(3)], device: device() });
+      step(n++, `the device moved more than 80 km: selfies sent, liveness ${answer.outcome}`);
+    } else if (status.nextAction.type === 'submit_otp') {
+      const otp = await call<{ code: string }>(sandboxUrl, 'GET', `/sandbox/requests/${requestId}/latest-otp`);
+      const answer = await app('POST', `/v1/activations/${requestId}/otp`, { code: otp.code, device: device() });
+      step(n++, `OTP from the sandbox SMS inbox (expires ${status.nextAction.expiresAt}) submitted: ${answer.outcome}`);
+    } else if (status.nextAction.type === 'pay' && status.nextAction.paymentLink) {
+      const link = status.nextAction.paymentLink;
+      // The payment page's Pay button: the sandbox sends the signed payment webhook to the gateway.
+      await call(sandboxUrl, 'POST', `/sandbox/payments/${new URL(link).pathname.split('/').pop()}`, { outcome: 'paid' });
+      step(n++, `paid on the sandbox payment page ${link}`);
+    }
+  };
+
+  // The first answer is actionable; after it, every change arrives on the stream without asking.
+  await act(started);
+  const stream = new AbortController();
+  const timeout = setTimeout(() => stream.abort(), 120_000);
+  let last: Status = started;
   try {
-    const seeded = await sandbox<{ requestId: string; transactionId: string; accessToken: string }>('POST', '/sandbox/requests', {
-      lastLocation: CAIRO,
-    });
-    step(1, `seeded an approved business request ${seeded.requestId} in the sandbox`);
-
-    const handle = await client.workflow.start(activation, {
-      taskQueue,
-      workflowId: workflowIdFor(seeded.requestId),
-      args: [{ requestId: seeded.requestId, transactionId: seeded.transactionId, device: device(), accessToken: seeded.accessToken }],
-      typedSearchAttributes: [
-        { key: ActivationStateKey, value: 'requesting_otp' },
-        { key: VlensRequestIdKey, value: seeded.requestId },
-      ],
-    });
-    step(2, `started workflow ${handle.workflowId} (see ${uiUrl}/namespaces/default/workflows/${handle.workflowId})`);
-
-    const waitFor = async (states: ActivationState[]) => {
-      for (;;) {
-        const status = await handle.query(statusQuery);
-        if (states.includes(status.state)) return status;
-        if (['failed', 'cancelled'].includes(status.state)) throw new Error(`activation ${status.state}: ${status.failureReason}`);
-        await new Promise((resolve) => setTimeout(resolve, 200));
-      }
-    };
-
-    let status = await waitFor(['awaiting_otp', 'awaiting_liveness']);
-    if (status.state === 'awaiting_liveness') {
-      step(3, 'Vlens says the device moved more than 80 km: sending selfies for liveness re-validation');
-      const selfie = (n: number) => Buffer.from(`demo-selfie-${n}-${Date.now()}`).toString('base64');
-      const answer = await handle.executeUpdate(submitLivenessUpdate, {
-        args: [{ image: selfie(0), faces: [selfie(1), selfie(2), selfie(3)], device: device() }],
-      });
-      step(3, `liveness ${answer.outcome}`);
-      status = await waitFor(['awaiting_otp']);
+    for await (const status of statusEvents(requestId, started.clientSecret, started.version, stream.signal)) {
+      last = status;
+      console.log(`   event: ${status.state} (version ${status.version}), next ${status.nextAction.type}`);
+      await act(status);
     }
-    const otp = await sandbox<{ code: string }>('GET', `/sandbox/requests/${seeded.requestId}/latest-otp`);
-    step(4, `an OTP arrived in the sandbox SMS inbox (expires ${status.nextAction.expiresAt}); submitting it`);
-    const accepted = await handle.executeUpdate(submitOtpUpdate, { args: [{ code: otp.code, device: device() }] });
-    step(5, `OTP ${accepted.outcome}; state ${accepted.status.state}`);
-
-    const link = accepted.status.nextAction.paymentLink;
-    if (link) {
-      step(6, `paying on the sandbox payment page ${link}`);
-      const paymentId = new URL(link).pathname.split('/').pop();
-      await sandbox('POST', `/sandbox/payments/${paymentId}`, { outcome: 'paid' });
-      await handle.signal(paymentCompletedSignal, { source: 'app', eventId: `demo-${Date.now()}` });
-    }
-    const final = await handle.result();
-    step(7, `activation ${final.state}. Audit trail:`);
-    for (const event of final.events) console.log(`   ${event.at}  ${event.type}${event.detail ? `  (${event.detail})` : ''}`);
   } finally {
-    await connection.close();
+    clearTimeout(timeout);
   }
+  if (!['activated', 'failed', 'cancelled'].includes(last.state)) throw new Error(`the event stream ended in state ${last.state}`);
+  const final = await call<Status>(gatewayUrl, 'GET', `/v1/activations/${requestId}`, undefined, apiKey);
+  step(n, `activation ${final.state}${final.failureReason ? ` (${final.failureReason})` : ''}. Audit trail:`);
+  for (const event of final.events ?? []) console.log(`   ${event.at}  ${event.type}${event.detail ? `  (${event.detail})` : ''}`);
+  if (final.state !== 'activated') process.exit(1);
 }
 
 main().catch((error: unknown) => {
