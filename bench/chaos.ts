@@ -8,10 +8,17 @@
 //   npm run chaos -- --scenarios=worker-kill,vlens-faults --activations=50 --min-kills=5 --seed=7
 //   npm run chaos -- --strict              also fail on Vlens calls repeated because a killed worker lost
 //                                          the attempt that made them (listed with evidence either way)
+//   npm run chaos -- --prod                the production topology (bench/chaos/prod-stack.ts): the image's
+//                                          containers (two workers, gateway, sandbox) on temporal-server +
+//                                          PostgreSQL, plus the postgres-restart scenario; needs DOCKER_HOST
+//                                          and the image: run it as `npm run chaos:prod [-- --short ...]`,
+//                                          which starts the engine and builds the image first (scripts/docker/ci.sh --chaos)
+//   npm run chaos -- --out=chaos-x.json    the results file's name under bench/results/ (default chaos[-prod]-<mode>.json)
+import { spawnSync } from 'node:child_process';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { defaultRunDir, runChaos, SCENARIOS, type ScenarioName } from './chaos/runner';
+import { defaultRunDir, runChaos, SCENARIOS, type ScenarioName, type Topology } from './chaos/runner';
 import { machineInfo } from './lib/machine';
 import { LocalStack } from './lib/stack';
 
@@ -25,14 +32,16 @@ async function main(): Promise<void> {
   // A stray error from a client call abandoned while a piece was down must not lose the whole report.
   process.on('uncaughtException', (error) => console.error(`(ignored) uncaught: ${error instanceof Error ? error.message : String(error)}`));
   const mode = process.argv.includes('--short') ? 'short' : 'full';
-  const scenarios = (flag('scenarios')?.split(',') ?? [...SCENARIOS]) as ScenarioName[];
-  const unknown = scenarios.filter((s) => !SCENARIOS.includes(s));
+  const topology: Topology = process.argv.includes('--prod') ? 'prod' : 'dev';
+  const scenarios = flag('scenarios')?.split(',') as ScenarioName[] | undefined;
+  const unknown = (scenarios ?? []).filter((s) => !SCENARIOS.includes(s));
   if (unknown.length) throw new Error(`unknown scenario(s) ${unknown.join(', ')}; known: ${SCENARIOS.join(', ')}`);
-  const runDir = flag('run-dir') ?? defaultRunDir(path.join(os.tmpdir(), 'vlens-chaos'), mode);
+  const runDir = flag('run-dir') ?? defaultRunDir(path.join(os.tmpdir(), 'vlens-chaos'), topology === 'prod' ? `prod-${mode}` : mode);
   const started = Date.now();
   const report = await runChaos({
     mode,
-    scenarios,
+    topology,
+    ...(scenarios ? { scenarios } : {}),
     runDir,
     ...(flag('activations') ? { activations: Number(flag('activations')) } : {}),
     ...(flag('min-kills') ? { minKills: Number(flag('min-kills')) } : {}),
@@ -41,13 +50,21 @@ async function main(): Promise<void> {
   });
   const resultsDir = path.join(path.dirname(new URL(import.meta.url).pathname), 'results');
   mkdirSync(resultsDir, { recursive: true });
-  const file = path.join(resultsDir, `chaos-${mode}.json`);
+  const file = path.join(resultsDir, flag('out') ?? (topology === 'prod' ? `chaos-prod-${mode}.json` : `chaos-${mode}.json`));
   writeFileSync(
     file,
-    `${JSON.stringify({ command: `npm run chaos -- ${process.argv.slice(2).join(' ')}`.trim(), machine: machineInfo(), wallClockSeconds: Math.round((Date.now() - started) / 1000), ...report }, null, 2)}\n`,
+    `${JSON.stringify({ command: `npm run chaos -- ${process.argv.slice(2).join(' ')}`.trim(), ...(topology === 'prod' ? { image: imageFacts() } : {}), machine: machineInfo(), wallClockSeconds: Math.round((Date.now() - started) / 1000), ...report }, null, 2)}\n`,
   );
   console.log(`results: ${file}\nprocess logs: ${runDir}/logs`);
   process.exit(report.ok ? 0 : 1);
+}
+
+/** The image the production topology ran: tag, id and size (DOCKER_HOST is set by scripts/docker/ci.sh). */
+function imageFacts(): Record<string, string | number> {
+  const image = process.env.VLENS_IMAGE ?? 'vlens-activation:ci';
+  const result = spawnSync(process.env.DOCKER_CLI ?? '/usr/bin/docker', ['image', 'inspect', '--format', '{{.Id}} {{.Size}}', image], { encoding: 'utf8' });
+  const [id, size] = (result.stdout ?? '').trim().split(' ');
+  return { tag: image, id: id ?? '', sizeMB: Math.round(Number(size) / 1e6) };
 }
 
 main().catch((error: unknown) => {

@@ -30,9 +30,12 @@ const table = (header: string[], rows: Array<Array<string | number>>) =>
 const out: string[] = [];
 const section = (title: string) => out.push('', `### ${title}`, '');
 
-const chaos = load<ChaosReport>(`chaos-${quick ? 'short' : 'full'}`);
-if (chaos) {
-  section(`Chaos (${chaos.mode})`);
+/** The chaos table of one report: the dev stack's (chaos-<mode>.json) and the production topology's (chaos-prod-<mode>.json). */
+function chaosSection(file: string, title: string): void {
+  const chaos = load<ChaosReport>(file);
+  if (!chaos) return;
+  section(`${title} (${chaos.mode})`);
+  if (chaos.stack) out.push(`Stack: ${chaos.stack}.`, '');
   out.push(
     table(
       ['scenario', 'activations', 'peak concurrent', 'activated', 'cancelled', 'other', 'kills', 'crashes', 'SMS = 1 + resends', 'one successful StepValidatePayment', 'crash re-executions', 'payment event acted on twice', 'workflow task failures', 'p50 / max per activation', 'result'],
@@ -55,7 +58,20 @@ if (chaos) {
       ]),
     ),
   );
+  if (chaos.workerStartToPollingMs) {
+    const w = chaos.workerStartToPollingMs;
+    out.push('', `Worker container start to polling: p50 ${(w.p50 / 1000).toFixed(1)} s, max ${(w.max / 1000).toFixed(1)} s over ${w.starts} starts.`);
+  }
   for (const s of chaos.scenarios) {
+    if (s.killed && Object.keys(s.killed).length > 1) out.push('', `${s.name}: killed ${Object.entries(s.killed).map(([what, n]) => `${what} ×${n}`).join(', ')}.`);
+    if (s.unexpectedExits.length) {
+      const byPiece = new Map<string, number>();
+      for (const exit of s.unexpectedExits) {
+        const piece = exit.split(' ')[0] ?? exit; // "<piece> code <c> signal <s> at <time>"
+        byPiece.set(piece, (byPiece.get(piece) ?? 0) + 1);
+      }
+      out.push('', `${s.name}: exited on their own (restarted by the runner): ${[...byPiece].map(([piece, n]) => `${piece} ×${n}`).join(', ')}.`);
+    }
     if (s.injected) {
       const p = (k: number) => `${((100 * k) / Math.max(1, s.injected!.calls)).toFixed(1)}%`;
       out.push('', `${s.name}: ${s.injected.calls} Vlens calls; ${p(s.injected.status503)} answered 503, ${p(s.injected.dropped)} dropped, ${p(s.injected.delayed)} delayed 300 ms.`);
@@ -64,6 +80,8 @@ if (chaos) {
     if (s.name === 'gateway-kill') out.push('', `gateway-kill: sandbox → gateway webhook deliveries: ${webhooks}.`);
   }
 }
+chaosSection(`chaos-${quick ? 'short' : 'full'}`, 'Chaos');
+chaosSection(`chaos-prod-${quick ? 'short' : 'full'}`, 'Chaos on the production topology');
 
 const compare = load<CompareResult & { profiles?: Record<string, Array<{ file: string; totalMs: number; top: Array<{ functionName: string; location: string; selfMs: number; selfPercent: number }> }>> }>(`compare${suffix}`);
 if (compare) {

@@ -5,6 +5,12 @@
 //   server-kill   the Temporal dev server is SIGKILLed and restarted on the same SQLite file
 //   gateway-kill  the HTTP gateway is SIGKILLed during bursts of (triplicated) payment webhooks
 //   vlens-faults  the sandbox answers 20% 503, drops 5% of connections and delays 10% by 300 ms (seeded)
+//   postgres-restart (production topology only) PostgreSQL stopped (-m immediate, a crash, or -m fast, a
+//                 service restart) under Temporal and the gateway, then started again
+//
+// Two topologies: `dev` (bench/lib/stack.ts: the Temporal dev server on a SQLite file, one worker process;
+// what `npm test` runs) and `prod` (bench/chaos/prod-stack.ts: the production image's containers, two
+// workers, against temporal-server on PostgreSQL; `npm run chaos:prod`).
 //
 // Used by `npm run chaos` (bench/chaos.ts) and by the short test in test/chaos/.
 import { mkdirSync } from 'node:fs';
@@ -15,13 +21,76 @@ import { createDataConverter, createEncryptionCodec, parseCodecKeys } from '../.
 import { driveActivation, scriptFor, type DriveRecord } from '../lib/gateway-driver';
 import { httpJson, newRetryStats } from '../lib/http';
 import { LocalStack, sleep, type PieceName } from '../lib/stack';
+import type { Policy } from '../../workflows/types';
 import { BENIGN_TASK_FAILURES, verifyActivations, type ActivationVerdict, type SandboxCall } from './verify';
 
-export const SCENARIOS = ['worker-kill', 'server-kill', 'gateway-kill', 'vlens-faults'] as const;
+export const SCENARIOS = ['worker-kill', 'server-kill', 'gateway-kill', 'vlens-faults', 'postgres-restart'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
+export type Topology = 'dev' | 'prod';
+/** What each topology runs by default: the dev server has no PostgreSQL to restart. */
+export const TOPOLOGY_SCENARIOS: Record<Topology, readonly ScenarioName[]> = {
+  dev: ['worker-kill', 'server-kill', 'gateway-kill', 'vlens-faults'],
+  prod: SCENARIOS,
+};
+
+export type ChaosPiece = PieceName | 'postgres';
+export interface UnexpectedExit {
+  piece: string;
+  code: number | null;
+  signal: string | null;
+  at: string;
+}
+
+/** What the runner needs of a stack: where its pieces answer, and killing and starting them. */
+export interface ChaosStack {
+  readonly topology: Topology;
+  readonly description: string;
+  readonly temporalAddress: string;
+  readonly sandboxUrl: string;
+  readonly gatewayUrl: string;
+  readonly codecKeys: string;
+  /** The gateway's API key (the dev gateway accepts its development key). */
+  readonly apiKey?: string;
+  /** Policy fields the driver asks for instead of the dev chaos policy's (production's floors). */
+  readonly policy?: Partial<Policy>;
+  /** Exits nobody asked for (a crash). */
+  readonly unexpectedExits: readonly UnexpectedExit[];
+  /** Container start to the worker's first poll, per start (production topology). */
+  readonly workerStartToPollingMs?: readonly number[];
+  /** Pieces that are down without having been killed, for the supervisor to restart. */
+  downPieces(): Promise<ChaosPiece[]>;
+  /** SIGKILLs (or stops) the piece and waits until it is gone; returns what exactly was killed. */
+  kill(piece: ChaosPiece): Promise<string>;
+  /** Starts whatever of the piece is down and waits until it is ready to work. */
+  startPiece(piece: ChaosPiece): Promise<void>;
+  stop(): Promise<void>;
+}
+
+function localChaosStack(stack: LocalStack): ChaosStack {
+  return {
+    topology: 'dev',
+    description: 'Temporal dev server (SQLite file), one worker process, gateway and sandbox processes',
+    temporalAddress: stack.temporalAddress,
+    sandboxUrl: stack.sandboxUrl,
+    gatewayUrl: stack.gatewayUrl,
+    codecKeys: stack.codecKeys,
+    unexpectedExits: stack.unexpectedExits,
+    downPieces: async () => [...stack.procs.keys()].filter((piece) => !stack.isRunning(piece)),
+    kill: async (piece) => {
+      await stack.kill(piece as PieceName, 'SIGKILL');
+      return piece;
+    },
+    startPiece: (piece) => stack.startPiece(piece as PieceName),
+    stop: () => stack.stop(),
+  };
+}
 
 export interface ChaosOptions {
   mode: 'short' | 'full';
+  /** dev (default): the local dev-server stack; prod: the production image on Temporal + PostgreSQL. */
+  topology?: Topology;
+  /** prod: the image to run (default VLENS_IMAGE or vlens-activation:ci). */
+  image?: string;
   scenarios?: readonly ScenarioName[];
   /** Concurrent activations per scenario (short 20, full 200). */
   activations?: number;
@@ -42,6 +111,8 @@ export interface ChaosOptions {
 
 export interface ScenarioReport {
   name: ScenarioName;
+  /** What exactly each kill hit (e.g. worker-1, worker-1+worker-2, postgres (stop -m immediate)). */
+  killed: Record<string, number>;
   activations: number;
   /** Most activations in flight at one moment. */
   peakConcurrent: number;
@@ -69,6 +140,10 @@ export interface ScenarioReport {
 
 export interface ChaosReport {
   mode: 'short' | 'full';
+  topology: Topology;
+  stack: string;
+  /** prod: container start to the worker's first poll (every start and restart), ms. */
+  workerStartToPollingMs?: { starts: number; p50: number; max: number };
   strict: boolean;
   startedAt: string;
   runDir: string;
@@ -77,11 +152,13 @@ export interface ChaosReport {
 }
 
 interface FaultPlan {
-  piece?: PieceName;
+  piece?: ChaosPiece;
   gapMs: [number, number];
   downMs: [number, number];
   /** Hold every payment until all activations are ready to pay, then kill the piece inside that burst. */
   burst?: boolean;
+  /** Kills required, when not the mode's default (and not given on the command line). */
+  minKills?: number;
 }
 
 /** Releases everyone once `expected` have arrived, or `timeoutMs` after the first arrival. */
@@ -116,12 +193,29 @@ const KILL_PLANS: Record<'short' | 'full', Partial<Record<ScenarioName, FaultPla
     'worker-kill': { piece: 'worker', gapMs: [5_000, 9_000], downMs: [200, 1_500] },
     'server-kill': { piece: 'temporal', gapMs: [3_000, 6_000], downMs: [200, 2_000] },
     'gateway-kill': { piece: 'gateway', gapMs: [4_000, 8_000], downMs: [200, 1_500], burst: true },
+    'postgres-restart': { piece: 'postgres', gapMs: [4_000, 8_000], downMs: [500, 3_000] },
   },
   full: {
     'worker-kill': { piece: 'worker', gapMs: [3_000, 8_000], downMs: [200, 3_000] },
     'server-kill': { piece: 'temporal', gapMs: [3_000, 8_000], downMs: [200, 3_000] },
     'gateway-kill': { piece: 'gateway', gapMs: [3_000, 7_000], downMs: [200, 2_000], burst: true },
+    'postgres-restart': { piece: 'postgres', gapMs: [4_000, 10_000], downMs: [500, 5_000] },
   },
+};
+
+/**
+ * The production topology's differences. Short: a worker container takes 10-40 s to poll again after
+ * `docker start` on this shared 2-core machine (Node loading the SDK), while 20 activations are done in about
+ * a minute, so two worker kills (both workers, then one) are what fits; the full run still needs 10.
+ * Server kills: see below.
+ */
+const PROD_PLAN_OVERRIDES: Record<'short' | 'full', Partial<Record<ScenarioName, Partial<FaultPlan>>>> = {
+  short: { 'worker-kill': { minKills: 2 }, 'server-kill': { gapMs: [6_000, 10_000] } },
+  // The real server is killed less often than the dev server: with a SIGKILL every 3-8 s, temporal-server
+  // on PostgreSQL never recovered in between (0 of 200 activations done after 263 s and 32 kills; first
+  // workflow tasks started ~1 min after they were scheduled, then timed out), so the scenario measured
+  // nothing but that. 10-20 s lets a lost workflow task time out (10 s) and run between two kills.
+  full: { 'server-kill': { gapMs: [10_000, 20_000] } },
 };
 
 /** 20% 503, 5% dropped connections, 300 ms delay on 10% of calls, each drawn from its own seeded stream. */
@@ -142,34 +236,63 @@ function percentile(sorted: number[], p: number): number {
 
 export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const log = options.log ?? ((line: string) => console.log(line));
-  const scenarios = options.scenarios ?? SCENARIOS;
+  const topology = options.topology ?? 'dev';
+  const scenarios = options.scenarios ?? TOPOLOGY_SCENARIOS[topology];
+  const unsupported = scenarios.filter((s) => !TOPOLOGY_SCENARIOS[topology].includes(s));
+  if (unsupported.length) throw new Error(`scenario(s) ${unsupported.join(', ')} need the production topology (--prod)`);
   const n = options.activations ?? (options.mode === 'full' ? 200 : 20);
   const minKills = options.minKills ?? (options.mode === 'full' ? 10 : 3);
   const seed = options.seed ?? 42;
   mkdirSync(options.runDir, { recursive: true });
-  const report: ChaosReport = { mode: options.mode, strict: options.strict ?? false, startedAt: new Date().toISOString(), runDir: options.runDir, scenarios: [], ok: false };
-
-  log(`chaos (${options.mode}): ${scenarios.join(', ')}; ${n} concurrent activations each; logs in ${options.runDir}`);
-  const t0 = Date.now();
-  const stack = await LocalStack.start({
+  const report: ChaosReport = {
+    mode: options.mode,
+    topology,
+    stack: '',
+    strict: options.strict ?? false,
+    startedAt: new Date().toISOString(),
     runDir: options.runDir,
-    log,
-    // Durable retries of user-facing calls need the worker to retry quickly after a dropped connection.
-    workerEnv: { VLENS_HTTP_TIMEOUT_MS: '5000' },
-  });
-  log(`stack up in ${((Date.now() - t0) / 1000).toFixed(1)}s: Temporal ${stack.temporalAddress}, sandbox ${stack.sandboxUrl}, gateway ${stack.gatewayUrl}`);
+    scenarios: [],
+    ok: false,
+  };
+
+  log(`chaos (${options.mode}, ${topology} topology): ${scenarios.join(', ')}; ${n} concurrent activations each; logs in ${options.runDir}`);
+  const t0 = Date.now();
+  let stack: ChaosStack;
+  if (topology === 'prod') {
+    const { ProdTopologyStack } = await import('./prod-stack');
+    stack = await ProdTopologyStack.start({ runDir: options.runDir, log, image: options.image ?? process.env.VLENS_IMAGE ?? 'vlens-activation:ci' });
+  } else {
+    stack = localChaosStack(
+      await LocalStack.start({
+        runDir: options.runDir,
+        log,
+        // Durable retries of user-facing calls need the worker to retry quickly after a dropped connection.
+        workerEnv: { VLENS_HTTP_TIMEOUT_MS: '5000' },
+      }),
+    );
+  }
+  report.stack = stack.description;
+  log(`stack up in ${((Date.now() - t0) / 1000).toFixed(1)}s: ${stack.description}; Temporal ${stack.temporalAddress}, sandbox ${stack.sandboxUrl}, gateway ${stack.gatewayUrl}`);
   const keys = parseCodecKeys(stack.codecKeys);
   let connection: Connection | undefined;
+  const plans: Partial<Record<ScenarioName, FaultPlan>> = Object.fromEntries(
+    Object.entries(KILL_PLANS[options.mode]).map(([name, plan]) => [
+      name,
+      { ...plan, ...(topology === 'prod' ? PROD_PLAN_OVERRIDES[options.mode][name as ScenarioName] : {}) },
+    ]),
+  );
   try {
     for (const [i, name] of scenarios.entries()) {
       const scenario = await runScenario(stack, name, {
         n,
-        minKills,
+        minKills: options.minKills ?? plans[name]?.minKills ?? minKills,
         seed: seed + i * 1000,
-        plan: KILL_PLANS[options.mode][name],
+        plan: plans[name],
         deadlineMs: options.activationDeadlineMs ?? (options.mode === 'full' ? 360_000 : 240_000),
-        thinkMs: options.mode === 'full' ? [1_000, 6_000] : [300, 1_500],
-        arrivalWindowMs: options.mode === 'full' ? 30_000 : 8_000,
+        // The short production run lasts a little longer: a worker container takes several seconds to poll
+        // again after `docker start` (Node loading the SDK), and every required kill must fit in.
+        thinkMs: options.mode === 'full' ? [1_000, 6_000] : topology === 'prod' ? [500, 2_500] : [300, 1_500],
+        arrivalWindowMs: options.mode === 'full' ? 30_000 : topology === 'prod' ? 15_000 : 8_000,
         strict: options.strict ?? false,
         log,
         verify: async (records, kills) => {
@@ -189,6 +312,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     }
   } finally {
     await connection?.close().catch(() => undefined);
+    const starts = [...(stack.workerStartToPollingMs ?? [])].sort((a, b) => a - b);
+    if (starts.length) report.workerStartToPollingMs = { starts: starts.length, p50: percentile(starts, 50), max: starts[starts.length - 1]! };
     await stack.stop();
   }
   report.ok = report.scenarios.length === scenarios.length && report.scenarios.every((s) => s.breaches.length === 0);
@@ -210,7 +335,7 @@ interface ScenarioArgs {
   verify: (records: DriveRecord[], kills: number[]) => Promise<{ calls: SandboxCall[]; verdicts: ActivationVerdict[] }>;
 }
 
-async function runScenario(stack: LocalStack, name: ScenarioName, args: ScenarioArgs): Promise<ScenarioReport> {
+async function runScenario(stack: ChaosStack, name: ScenarioName, args: ScenarioArgs): Promise<ScenarioReport> {
   const { log, n } = args;
   const random = mulberry32(args.seed);
   const between = ([lo, hi]: [number, number]) => lo + random() * (hi - lo);
@@ -238,6 +363,8 @@ async function runScenario(stack: LocalStack, name: ScenarioName, args: Scenario
   for (const b of barriers) void b.released.then(() => burstsPending++);
   const targetFor = (i: number) => ({
     gatewayUrl: stack.gatewayUrl,
+    ...(stack.apiKey ? { apiKey: stack.apiKey } : {}),
+    ...(stack.policy ? { policy: stack.policy } : {}),
     sandboxUrl: stack.sandboxUrl,
     stats,
     deadlineMs: args.deadlineMs,
@@ -266,29 +393,37 @@ async function runScenario(stack: LocalStack, name: ScenarioName, args: Scenario
   // The fault loop, and a supervisor that restarts any piece that dies on its own.
   let kills = 0;
   const killTimes: number[] = [];
+  const killed: Record<string, number> = {};
   let inDowntime = false;
+  let checking = false;
   const supervisor = setInterval(() => {
-    if (inDowntime) return;
-    for (const piece of stack.procs.keys()) {
-      if (!stack.isRunning(piece)) {
+    if (inDowntime || checking) return;
+    checking = true;
+    void stack
+      .downPieces()
+      .then(async (down) => {
+        const piece = down[0];
+        if (!piece || inDowntime) return;
         inDowntime = true;
         log(`  supervisor: restarting ${piece}, which exited on its own`);
-        stack
+        await stack
           .startPiece(piece)
           .catch((error: unknown) => log(`  supervisor: restart of ${piece} failed: ${String(error)}`))
           .finally(() => (inDowntime = false));
-        return;
-      }
-    }
+      })
+      .catch((error: unknown) => log(`  supervisor: ${String(error)}`))
+      .finally(() => (checking = false));
   }, 1_000);
-  const killOnce = async (piece: PieceName, why: string) => {
+  const killOnce = async (piece: ChaosPiece, why: string) => {
+    while (checking) await sleep(20);
     inDowntime = true;
     try {
       killTimes.push(Date.now());
-      await stack.kill(piece, 'SIGKILL');
+      const what = await stack.kill(piece);
       kills++;
+      killed[what] = (killed[what] ?? 0) + 1;
       const down = between(args.plan?.downMs ?? [200, 1_000]);
-      log(`  ${((Date.now() - started) / 1000).toFixed(0)}s: SIGKILL ${piece} #${kills}${why} (${finished}/${n} done); down ${Math.round(down)} ms`);
+      log(`  ${((Date.now() - started) / 1000).toFixed(0)}s: ${piece === 'postgres' ? 'stop' : 'SIGKILL'} ${what} #${kills}${why} (${finished}/${n} done); down ${Math.round(down)} ms`);
       await sleep(down);
       const t = Date.now();
       await stack.startPiece(piece);
@@ -336,7 +471,8 @@ async function runScenario(stack: LocalStack, name: ScenarioName, args: Scenario
   log(`  all ${n} drivers returned after ${(durationMs / 1000).toFixed(0)}s; verifying...`);
 
   // Kills of the worker or the server can lose an activity's result after its Vlens call succeeded.
-  const activityKills = args.plan?.piece === 'worker' || args.plan?.piece === 'temporal' ? killTimes : [];
+  // PostgreSQL down under the server can lose one the same way (the completion cannot be recorded).
+  const activityKills = args.plan?.piece === 'worker' || args.plan?.piece === 'temporal' || args.plan?.piece === 'postgres' ? killTimes : [];
   const { calls, verdicts } = await args.verify(records, activityKills);
   const breaches: string[] = [];
   for (const v of verdicts) for (const b of v.breaches) breaches.push(`${v.requestId} (${v.script}): ${b}`);
@@ -370,6 +506,7 @@ async function runScenario(stack: LocalStack, name: ScenarioName, args: Scenario
     peakConcurrent: peakInFlight,
     durationMs,
     kills,
+    killed,
     killsRequired: args.plan?.piece ? args.minKills : 0,
     unexpectedExits: stack.unexpectedExits.slice(exitsBefore).map((e) => `${e.piece} code ${e.code} signal ${e.signal} at ${e.at}`),
     outcomes,
@@ -418,7 +555,12 @@ export function summaryTable(report: ChaosReport): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;
   const out = [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)];
-  out.push('', 'peak: most activations in flight at once. kills: done/required. crashes: pieces that exited without being killed.');
+  out.push('', `stack (${report.topology}): ${report.stack}`);
+  if (report.workerStartToPollingMs) {
+    const w = report.workerStartToPollingMs;
+    out.push(`worker container start to polling: p50 ${(w.p50 / 1000).toFixed(1)} s, max ${(w.max / 1000).toFixed(1)} s over ${w.starts} starts`);
+  }
+  out.push('peak: most activations in flight at once. kills: done/required. crashes: pieces that exited without being killed.');
   out.push(
     'crash re-exec: extra Vlens calls proven (from the history) to be an activity attempt lost with a killed process and retried: ' +
       'at-least-once execution of a call Vlens gives no idempotency key for; listed below with the evidence, not counted as breaches.',
@@ -426,6 +568,7 @@ export function summaryTable(report: ChaosReport): string {
   out.push('dup signals: activations whose history holds more than one paymentCompleted signal for one event id (the workflow must ignore the extra).');
   out.push('WFT failed: workflow task failures; * = UNHANDLED_COMMAND (server refused a completion because a new event arrived), not a code fault.');
   for (const s of report.scenarios) {
+    if (Object.keys(s.killed).length) out.push(`${s.name}: killed ${Object.entries(s.killed).map(([what, k]) => `${what} x${k}`).join(', ')}`);
     if (s.injected) {
       const pct = (k: number) => `${((100 * k) / Math.max(1, s.injected!.calls)).toFixed(1)}%`;
       out.push(`${s.name}: ${s.injected.calls} Vlens calls, ${pct(s.injected.status503)} answered 503, ${pct(s.injected.dropped)} dropped, ${pct(s.injected.delayed)} delayed 300 ms`);

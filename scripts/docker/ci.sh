@@ -13,7 +13,11 @@
 #      healthcheck, the worker loading its native module and refusing a missing configuration (exit 78);
 #   5. docker-compose.yml validated with `docker-compose config` (dummy values for its required variables);
 #   6. with --topology (npm run docker:prod-topology), scripts/docker/prod-topology.ts: the image run as
-#      production runs it, against the native Temporal server on PostgreSQL.
+#      production runs it, against the native Temporal server on PostgreSQL;
+#   7. with --chaos (npm run chaos:prod), the chaos suite on that topology (bench/chaos.ts --prod: two
+#      worker containers, gateway, sandbox, temporal-server on a PostgreSQL cluster of its own; worker,
+#      server, gateway and PostgreSQL kills, Vlens faults); every argument after --chaos goes to it
+#      (e.g. --short, --scenarios=server-kill --activations=200).
 #
 # When the engine cannot run here (not root, no package, dockerd does not come up) it says so loudly and
 # exits 0: that is this machine's limit, not the code's. A failed build or check exits 1.
@@ -24,10 +28,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 TOPOLOGY=0
+CHAOS=0
+CHAOS_ARGS=()
 for arg in "$@"; do
+  if [ "$CHAOS" = 1 ]; then CHAOS_ARGS+=("$arg"); continue; fi
   case "$arg" in
     --topology) TOPOLOGY=1 ;;
-    *) echo "usage: ci.sh [--topology]" >&2; exit 2 ;;
+    --chaos) CHAOS=1 ;;
+    *) echo "usage: ci.sh [--topology] [--chaos [bench/chaos.ts arguments...]]" >&2; exit 2 ;;
   esac
 done
 T0=$(date +%s)
@@ -69,10 +77,11 @@ SOCK="$STATE/docker.sock"
 PIDFILE="$STATE/dockerd.pid"
 export DOCKER_HOST="unix://$SOCK"
 export DOCKER_BUILDKIT=0 COMPOSE_DOCKER_CLI_BUILD=0
-if [ -f "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; then
-  log "stopping a dockerd left running by an earlier run (pid $(cat "$PIDFILE"))"
-  kill "$(cat "$PIDFILE")" || true
-  for _ in $(seq 1 40); do kill -0 "$(cat "$PIDFILE")" 2>/dev/null || break; sleep 0.5; done
+old_pid=$(cat "$PIDFILE" 2>/dev/null || true)
+if [ -n "$old_pid" ] && kill -0 "$old_pid" 2>/dev/null; then
+  log "stopping a dockerd left running by an earlier run (pid $old_pid)"
+  kill "$old_pid" || true
+  for _ in $(seq 1 40); do kill -0 "$old_pid" 2>/dev/null || break; sleep 0.5; done
 fi
 rm -f "$PIDFILE" "$SOCK"
 log "starting dockerd (no bridge, no iptables; data-root $STATE/data)"
@@ -176,6 +185,12 @@ log "docker-compose.yml ok (docker-compose $(docker-compose version --short) con
 if [ "$TOPOLOGY" = 1 ]; then
   log "production topology: Temporal on PostgreSQL + 2 workers, gateway, codec server, sandbox as containers"
   VLENS_IMAGE="$IMAGE" DOCKER_CLI="$DOCKER" node_modules/.bin/tsx scripts/docker/prod-topology.ts || fail "the production topology failed"
+fi
+
+# --- 7. (--chaos) the chaos suite on the production topology -----------------------------------------------
+if [ "$CHAOS" = 1 ]; then
+  log "chaos on the production topology: bench/chaos.ts --prod ${CHAOS_ARGS[*]}"
+  VLENS_IMAGE="$IMAGE" DOCKER_CLI="$DOCKER" node_modules/.bin/tsx bench/chaos.ts --prod "${CHAOS_ARGS[@]}" || fail "the production-topology chaos run failed"
 fi
 
 log "done in $(($(date +%s) - T0)) s; image $IMAGE $((size / 1000000)) MB"

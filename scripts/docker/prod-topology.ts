@@ -14,66 +14,27 @@
 //
 // Run through `npm run docker:prod-topology` (scripts/docker/ci.sh --topology), which starts the engine and
 // builds the image first; by hand: DOCKER_HOST=... VLENS_IMAGE=vlens-activation:ci tsx scripts/docker/prod-topology.ts
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { ROOT, stopProcess, waitForTemporal, type ManagedProcess } from '../local-stack';
-import { provisionTemporalServer } from '../postgres/provision-temporal-server';
-import { createPlainDatabase, createTemporalDatabases, dropTemporalDatabases, freshDatabaseNames, postgresTargetFromEnv } from '../postgres/temporal-db';
-import { freePort, freeServerPorts, prepareNamespace, startTemporalServer, writeServerConfig } from '../postgres/temporal-server';
-import { resolveTemporalCli } from '../temporal-cli';
+import { ROOT, stopProcess, type ManagedProcess } from '../local-stack';
+import { createPlainDatabase, dropTemporalDatabases, freshDatabaseNames, postgresTargetFromEnv } from '../postgres/temporal-db';
+import { freePort } from '../postgres/temporal-server';
+import { Docker, freshSecrets, postgresUrl, runContainer, startTemporalOnPostgres, topologyContainers, topologyUrls } from './topology';
 
 const env = process.env;
 const IMAGE = env.VLENS_IMAGE ?? 'vlens-activation:ci';
-const DOCKER = env.DOCKER_CLI ?? '/usr/bin/docker';
 const N = Number(env.TOPOLOGY_ACTIVATIONS ?? 6);
 const RUN = randomBytes(3).toString('hex');
 const TASK_QUEUE_TYPE_WORKFLOW = 1;
 
 const t0 = Date.now();
 const log = (line: string) => console.log(`[topology ${((Date.now() - t0) / 1000).toFixed(1)}s] ${line}`);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function docker(args: string[], options: { allowFailure?: boolean } = {}): string {
-  const result = spawnSync(DOCKER, args, { encoding: 'utf8', timeout: 120_000 });
-  if (result.status !== 0 && !options.allowFailure) {
-    throw new Error(`docker ${args.slice(0, 3).join(' ')} ... exited ${result.status}: ${(result.stderr || result.stdout || '').trim().slice(0, 2000)}`);
-  }
-  return (result.stdout ?? '').trim();
-}
-
+const docker = new Docker();
 const containers: string[] = [];
-const secret = (bytes = 24) => randomBytes(bytes).toString('hex');
-
-/** `docker run -d --network host` with the image's own healthcheck, polled every 2 s. */
-function runContainer(name: string, command: string[], vars: Record<string, string>, extra: string[] = []): string {
-  const full = `vlens-topology-${RUN}-${name}`;
-  const envArgs = Object.entries(vars).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
-  docker(['run', '-d', '--name', full, '--network', 'host', '--health-interval', '2s', '--health-start-period', '60s', ...extra, ...envArgs, IMAGE, ...command]);
-  containers.push(full);
-  return full;
-}
-
-function containerLogs(name: string, lines = 30): string {
-  const result = spawnSync(DOCKER, ['logs', '--tail', String(lines), name], { encoding: 'utf8' });
-  return `${result.stdout ?? ''}${result.stderr ?? ''}`.trim().split('\n').map((l) => `    ${l.slice(0, 300)}`).join('\n');
-}
-
-async function waitHealthy(name: string, timeoutMs: number): Promise<number> {
-  const started = Date.now();
-  let status = '';
-  while (Date.now() - started < timeoutMs) {
-    status = docker(['inspect', '--format', '{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{end}}', name], { allowFailure: true });
-    if (status.endsWith(' healthy')) return Date.now() - started;
-    if (!status.startsWith('running')) break;
-    await sleep(500);
-  }
-  const probes = docker(['inspect', '--format', '{{range .State.Health.Log}}{{.ExitCode}}: {{.Output}}{{end}}', name], { allowFailure: true });
-  throw new Error(`${name} is not healthy (${status}); last probes:\n${probes.slice(-800)}\n${containerLogs(name)}`);
-}
 
 function runNode(script: string, args: string[]): Promise<number | null> {
   return new Promise((resolve, reject) => {
@@ -85,7 +46,7 @@ function runNode(script: string, args: string[]): Promise<number | null> {
 
 async function main(): Promise<void> {
   if (!env.DOCKER_HOST) throw new Error('DOCKER_HOST is not set: run through `npm run docker:prod-topology` (scripts/docker/ci.sh --topology)');
-  docker(['image', 'inspect', '--format', '{{.Id}}', IMAGE]);
+  docker.run(['image', 'inspect', '--format', '{{.Id}}', IMAGE]);
   const workDir = mkdtempSync(path.join(os.tmpdir(), 'vlens-topology-'));
   const processes: ManagedProcess[] = [];
   const target = postgresTargetFromEnv();
@@ -95,8 +56,8 @@ async function main(): Promise<void> {
   let failed = false;
 
   const cleanup = async () => {
-    for (const c of containers.reverse()) docker(['rm', '-f', '-v', c], { allowFailure: true });
-    docker(['volume', 'rm', '-f', volume], { allowFailure: true });
+    for (const c of containers.reverse()) docker.run(['rm', '-f', '-v', c], { allowFailure: true });
+    docker.run(['volume', 'rm', '-f', volume], { allowFailure: true });
     for (const p of processes) await stopProcess(p, 15_000).catch(() => undefined);
     await dropTemporalDatabases(target, [databases.main, databases.visibility, gatewayDb], log);
     if (failed && env.TOPOLOGY_KEEP_LOGS === '1') log(`server log kept in ${workDir}`);
@@ -106,99 +67,39 @@ async function main(): Promise<void> {
 
   try {
     // 1. Temporal on PostgreSQL, natively (as in scripts/postgres/e2e.ts).
-    const install = await provisionTemporalServer((line) => log(line));
-    const cli = await resolveTemporalCli((line) => log(line));
-    if (cli.kind !== 'existing') throw new Error(`needs the Temporal CLI: ${cli.why}`);
-    await createTemporalDatabases(install, target, databases, (line) => log(line));
+    const server = await startTemporalOnPostgres({ target, databases, workDir, log, processes });
+    const address = server.address;
     await createPlainDatabase(target, gatewayDb);
-    const ports = await freeServerPorts();
-    const address = `127.0.0.1:${ports.frontend}`;
-    const serverRoot = path.join(workDir, 'temporal');
-    writeServerConfig(serverRoot, { databases, target, ports, logLevel: 'warn' });
-    const server = startTemporalServer(install, serverRoot, path.join(workDir, 'temporal-server.log'));
-    processes.push(server);
-    await waitForTemporal(address, 60_000);
-    await prepareNamespace(cli.path, address);
-    log(`Temporal ${install.version} on ${address} (PostgreSQL ${databases.main}), namespace and search attributes ready`);
 
-    // 2. The app containers, configured like docker-compose.yml's services.
-    const [gatewayPort, codecPort, sandboxPort] = [await freePort(), await freePort(), await freePort()];
-    const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
-    const sandboxUrl = `http://127.0.0.1:${sandboxPort}`;
+    // 2. The app containers, configured like docker-compose.yml's services (scripts/docker/topology.ts).
+    const ports = { gateway: await freePort(), codec: await freePort(), sandbox: await freePort() };
+    const codecPort = ports.codec;
+    const { gatewayUrl, sandboxUrl } = topologyUrls(ports);
     const taskQueue = `topology-${RUN}`;
-    const s = {
-      codecKeys: `topo:${randomBytes(32).toString('base64')}`,
-      codecToken: secret(),
-      apiKey: secret(),
-      kashier: secret(),
-      fawry: secret(),
-      vlensWebhook: secret(),
-      vlensApiKey: secret(),
-      vlensPassword: secret(),
+    const s = freshSecrets();
+    docker.run(['volume', 'create', volume]);
+    const specs = topologyContainers({
+      temporalAddress: address,
+      taskQueue,
+      ports,
+      secrets: s,
+      gatewayDatabaseUrl: postgresUrl(target, gatewayDb),
+      imageVolume: volume,
+      hostnameSuffix: RUN,
+      workers: 2,
+    });
+    const start = (spec: (typeof specs)['sandbox']) => {
+      const name = `vlens-topology-${RUN}-${spec.role}`;
+      containers.push(runContainer(docker, IMAGE, name, spec));
+      return name;
     };
-    const temporalEnv = { NODE_ENV: 'production', TEMPORAL_ADDRESS: address, TEMPORAL_NAMESPACE: 'default', TEMPORAL_TASK_QUEUE: taskQueue, CODEC_KEYS: s.codecKeys };
-    docker(['volume', 'create', volume]);
-
-    const sandbox = runContainer('sandbox', ['node', 'dist/sandbox/main.js'], {
-      NODE_ENV: 'production',
-      SANDBOX_HOST: '127.0.0.1',
-      SANDBOX_PORT: String(sandboxPort),
-      SANDBOX_API_KEY: s.vlensApiKey,
-      SANDBOX_LOGIN_USER: 'admin',
-      SANDBOX_LOGIN_PASSWORD: s.vlensPassword,
-      SANDBOX_TENANCY: 'sandbox',
-      KASHIER_WEBHOOK_SECRET: s.kashier,
-      FAWRY_SECURE_KEY: s.fawry,
-      SANDBOX_WEBHOOK_URL: `${gatewayUrl}/v1/webhooks/{gateway}`,
-      SANDBOX_VLENS_WEBHOOK_URL: `${gatewayUrl}/v1/webhooks/vlens?token=${s.vlensWebhook}`,
-      SANDBOX_PUBLIC_URL: sandboxUrl,
-    });
-    const workers = [1, 2].map((i) =>
-      runContainer(
-        `worker-${i}`,
-        ['node', 'dist/worker/main.js'],
-        {
-          ...temporalEnv,
-          IMAGE_STORE_DIR: '/images',
-          VLENS_BASE_URL: sandboxUrl,
-          VLENS_API_FLAVOR: 'customer-sign',
-          VLENS_SERVICE_AUTH: 'login',
-          VLENS_TENANCY: 'sandbox',
-          VLENS_USERNAME: 'admin',
-          VLENS_API_KEY: s.vlensApiKey,
-          VLENS_PASSWORD: s.vlensPassword,
-          WORKER_SHUTDOWN_GRACE_SECONDS: '10',
-        },
-        ['--hostname', `worker-${i}-${RUN}`, '-v', `${volume}:/images`],
-      ),
-    );
-    const gateway = runContainer(
-      'gateway',
-      ['node', 'dist/client/gateway/main.js'],
-      {
-        ...temporalEnv,
-        GATEWAY_HOST: '127.0.0.1',
-        GATEWAY_PORT: String(gatewayPort),
-        IMAGE_STORE_DIR: '/images',
-        GATEWAY_API_KEYS: s.apiKey,
-        KASHIER_WEBHOOK_SECRET: s.kashier,
-        FAWRY_SECURE_KEY: s.fawry,
-        VLENS_WEBHOOK_TOKEN: s.vlensWebhook,
-        DATABASE_URL: `postgres://${encodeURIComponent(target.user)}${target.password ? `:${encodeURIComponent(target.password)}` : ''}@${target.host}:${target.port}/${gatewayDb}`,
-        GATEWAY_LOG_LEVEL: 'warn',
-      },
-      ['-v', `${volume}:/images`],
-    );
-    const codec = runContainer('codec-server', ['node', 'dist/codec/codec-server-main.js'], {
-      NODE_ENV: 'production',
-      CODEC_SERVER_HOST: '127.0.0.1',
-      CODEC_SERVER_PORT: String(codecPort),
-      CODEC_KEYS: s.codecKeys,
-      CODEC_SERVER_TOKENS: s.codecToken,
-    });
+    const sandbox = start(specs.sandbox);
+    const workers = specs.workers.map(start);
+    const gateway = start(specs.gateway);
+    const codec = start(specs.codec);
 
     for (const c of [sandbox, gateway, codec, ...workers]) {
-      const ms = await waitHealthy(c, 120_000);
+      const ms = await docker.waitHealthy(c, 120_000);
       log(`${c.replace(`vlens-topology-${RUN}-`, '')}: healthy after ${(ms / 1000).toFixed(1)}s`);
     }
 
@@ -244,9 +145,9 @@ async function main(): Promise<void> {
 
     // 5. SIGTERM, as an orchestrator stops a worker: it drains and exits 0.
     for (const w of workers) {
-      docker(['stop', '--time', '30', w]);
-      const code = docker(['inspect', '--format', '{{.State.ExitCode}}', w]);
-      if (code !== '0') throw new Error(`${w} exited ${code} on SIGTERM:\n${containerLogs(w)}`);
+      docker.run(['stop', '--time', '30', w]);
+      const code = docker.run(['inspect', '--format', '{{.State.ExitCode}}', w]);
+      if (code !== '0') throw new Error(`${w} exited ${code} on SIGTERM:\n${docker.logs(w)}`);
     }
     log('both workers stopped cleanly on SIGTERM (exit 0)');
     log(`PASSED: ${N} activations through the production image (2 workers, gateway, codec server, sandbox) on Temporal + PostgreSQL`);

@@ -1,0 +1,359 @@
+// The production topology as the chaos suite's stack (`npm run chaos:prod`): the image built by
+// scripts/docker/ci.sh run as production runs it, against the real Temporal server on PostgreSQL.
+//
+//   postgres   a PostgreSQL cluster of its own (scripts/postgres/cluster.ts: initdb, its own port), holding
+//              Temporal's two databases and the gateway's webhook dedup record; stopped `-m immediate`
+//              (a crash) or `-m fast` (a service restart) and started again by the postgres-restart scenario
+//   temporal   temporal-server v1.29.1 natively on it (scripts/postgres/), SIGKILLed and restarted
+//   worker     TWO worker containers (`docker kill` = SIGKILL; `docker start` again, same hostname)
+//   gateway    the gateway container (same)
+//   sandbox    the Vlens sandbox container (never killed: it is the witness of what Vlens saw)
+//
+// Every container runs with --network host and binds 127.0.0.1. The container definitions and the
+// Temporal-on-PostgreSQL start-up are scripts/docker/topology.ts, shared with scripts/docker/prod-topology.ts.
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { stopProcess, waitForHttp, waitForTemporal, type ManagedProcess } from '../../scripts/local-stack';
+import { startDedicatedCluster, type DedicatedCluster, type StopMode } from '../../scripts/postgres/cluster';
+import { createPlainDatabase, freshDatabaseNames } from '../../scripts/postgres/temporal-db';
+import { freePort } from '../../scripts/postgres/temporal-server';
+import {
+  Docker,
+  freshSecrets,
+  postgresUrl,
+  runContainer,
+  startTemporalOnPostgres,
+  topologyContainers,
+  topologyUrls,
+  type ContainerSpec,
+  type TemporalOnPostgres,
+} from '../../scripts/docker/topology';
+import type { ChaosPiece, ChaosStack, UnexpectedExit } from './runner';
+
+export interface ProdStackOptions {
+  runDir: string;
+  image: string;
+  log?: (line: string) => void;
+  workerEnv?: Record<string, string>;
+  gatewayEnv?: Record<string, string>;
+}
+
+const WORKER_READY = /worker polling task queue/;
+
+/**
+ * The chaos policy the driver asks for on the production topology. Production enforces the server's
+ * floors (an SMS at most every 10 s, Vlens polled at most every 5 s: client/server-policy.ts), so the dev
+ * run's 1 s cooldown and 2 s first reconciliation are raised to those; the late-payment window may only be
+ * shortened, and is.
+ */
+export const PROD_CHAOS_POLICY = {
+  resendCooldown: '10s',
+  paymentReconcileInitial: '5s',
+  paymentReconcileMax: '10s',
+  latePaymentWindow: '3s',
+} as const;
+
+export class ProdTopologyStack implements ChaosStack {
+  readonly topology = 'prod' as const;
+  readonly unexpectedExits: UnexpectedExit[] = [];
+  readonly secrets = freshSecrets();
+  readonly codecKeys = this.secrets.codecKeys;
+  readonly apiKey = this.secrets.apiKey;
+  readonly policy = PROD_CHAOS_POLICY;
+  readonly run = randomBytes(3).toString('hex');
+  readonly docker = new Docker();
+  /** Container start (docker start/run) to the worker's "polling" line, per start, ms. */
+  readonly workerStartToPollingMs: number[] = [];
+  description = '';
+  private cluster?: DedicatedCluster;
+  private server?: TemporalOnPostgres;
+  private readonly processes: ManagedProcess[] = [];
+  private readonly expectedDown = new Set<string>();
+  private readonly containers = new Map<string, ContainerSpec>();
+  /** When each worker container was last started, until its "polling" line is seen. */
+  private readonly pendingStart = new Map<string, number>();
+  private workerNames: string[] = [];
+  private gatewayName = '';
+  private sandboxName = '';
+  private ports = { gateway: 0, codec: 0, sandbox: 0 };
+  private volume = '';
+  private kills = 0;
+  private pgStopped = false;
+  private readonly log: (line: string) => void;
+
+  private constructor(readonly options: ProdStackOptions) {
+    this.log = options.log ?? ((line) => console.log(line));
+  }
+
+  get temporalAddress(): string {
+    return this.server?.address ?? '';
+  }
+  get sandboxUrl(): string {
+    return topologyUrls(this.ports).sandboxUrl;
+  }
+  get gatewayUrl(): string {
+    return topologyUrls(this.ports).gatewayUrl;
+  }
+
+  static async start(options: ProdStackOptions): Promise<ProdTopologyStack> {
+    const stack = new ProdTopologyStack(options);
+    process.on('exit', () => stack.emergencyCleanup());
+    try {
+      await stack.boot();
+    } catch (error) {
+      await stack.stop();
+      throw error;
+    }
+    return stack;
+  }
+
+  private name(role: string): string {
+    return `vlens-chaos-${this.run}-${role}`;
+  }
+
+  private async boot(): Promise<void> {
+    if (!process.env.DOCKER_HOST) throw new Error('DOCKER_HOST is not set: run through `npm run chaos:prod` (scripts/docker/ci.sh --chaos)');
+    this.docker.run(['image', 'inspect', '--format', '{{.Id}}', this.options.image]);
+    mkdirSync(path.join(this.options.runDir, 'logs'), { recursive: true });
+
+    // 1. PostgreSQL of its own, so the postgres-restart scenario disturbs nobody else's tests.
+    this.cluster = await startDedicatedCluster({ dir: path.join(this.options.runDir, 'postgres'), port: await freePort(), log: this.log });
+    const target = this.cluster.target;
+    const databases = freshDatabaseNames('temporal_chaos');
+    const gatewayDb = `${databases.main}_gw`;
+
+    // 2. Temporal on it.
+    this.server = await startTemporalOnPostgres({ target, databases, workDir: this.options.runDir, log: this.log, processes: this.processes });
+    this.watchServer(this.server.process);
+    await createPlainDatabase(target, gatewayDb);
+
+    // 3. The app containers.
+    this.ports = { gateway: await freePort(), codec: await freePort(), sandbox: await freePort() };
+    this.volume = `vlens-chaos-${this.run}-images`;
+    this.docker.run(['volume', 'create', this.volume]);
+    const specs = topologyContainers({
+      temporalAddress: this.server.address,
+      taskQueue: `chaos-${this.run}`,
+      ports: this.ports,
+      secrets: this.secrets,
+      gatewayDatabaseUrl: postgresUrl(target, gatewayDb),
+      imageVolume: this.volume,
+      hostnameSuffix: this.run,
+      workers: 2,
+      extraEnv: {
+        // Durable retries of user-facing calls need the worker to retry quickly after a dropped connection.
+        worker: { VLENS_HTTP_TIMEOUT_MS: '5000', ...this.options.workerEnv },
+        // Rate limiting is not what these runs measure.
+        gateway: {
+          // The server's policy, which a request may only tighten (client/server-policy.ts): as close to
+          // the dev run's chaos policy as production's floors allow (PROD_CHAOS_POLICY, the driver's).
+          ACTIVATION_POLICY_RESEND_COOLDOWN: PROD_CHAOS_POLICY.resendCooldown,
+          ACTIVATION_POLICY_PAYMENT_RECONCILE_INITIAL: PROD_CHAOS_POLICY.paymentReconcileInitial,
+          ACTIVATION_POLICY_PAYMENT_RECONCILE_MAX: PROD_CHAOS_POLICY.paymentReconcileMax,
+          GATEWAY_OTP_RATE_PER_ACTIVATION: '100000',
+          GATEWAY_RESEND_RATE_PER_ACTIVATION: '100000',
+          GATEWAY_RATE_PER_API_KEY: '1000000',
+          ...this.options.gatewayEnv,
+        },
+      },
+    });
+    this.sandboxName = this.create(specs.sandbox);
+    await waitForHttp(`${this.sandboxUrl}/sandbox/health`, 120_000);
+    this.workerNames = specs.workers.map((w) => this.create(w));
+    this.gatewayName = this.create(specs.gateway);
+    for (const w of this.workerNames) await this.waitWorker(w, Date.now() - 60_000);
+    await waitForHttp(`${this.gatewayUrl}/healthz`, 120_000);
+    this.description =
+      `temporal-server ${this.server.install.version} on PostgreSQL 127.0.0.1:${target.port} (own cluster), ` +
+      `image ${this.options.image}: 2 worker containers, gateway and sandbox containers (--network host)`;
+  }
+
+  private create(spec: ContainerSpec): string {
+    const name = this.name(spec.role);
+    const started = Date.now();
+    // The image's healthcheck starts a Node process per probe: every 30 s (its default), not every 2 s, on a
+    // 2-core machine under load; readiness here is the worker's "polling" line and the gateway's /healthz.
+    runContainer(this.docker, this.options.image, name, spec, '30s');
+    this.containers.set(name, spec);
+    if (spec.role.startsWith('worker')) this.pendingStart.set(name, started);
+    return name;
+  }
+
+  private async waitWorker(name: string, since: number): Promise<void> {
+    const from = this.pendingStart.get(name) ?? since;
+    const ms = await this.docker.waitForLogLine(name, WORKER_READY, from, 120_000);
+    // Started again meanwhile (killed before it polled): the line may be the next start's; not counted.
+    if (this.pendingStart.get(name) !== from) return;
+    this.pendingStart.delete(name);
+    this.workerStartToPollingMs.push(ms);
+  }
+
+  private watchServer(proc: ManagedProcess): void {
+    proc.child.on('exit', (code, signal) => {
+      if (this.expectedDown.has('temporal')) return;
+      this.unexpectedExits.push({ piece: 'temporal', code, signal, at: new Date().toISOString() });
+      this.log(`  !! temporal-server exited unexpectedly (code ${code}, signal ${signal}); see ${this.server?.logFile}`);
+    });
+  }
+
+  private running(names: string[]): Map<string, boolean> {
+    const states = this.docker.states(names);
+    return new Map(names.map((n) => [n, states.get(n)?.running ?? false]));
+  }
+
+  async downPieces(): Promise<ChaosPiece[]> {
+    const down: ChaosPiece[] = [];
+    const states = this.docker.states([...this.workerNames, this.gatewayName, this.sandboxName]);
+    const note = (piece: ChaosPiece, name: string) => {
+      if (this.expectedDown.has(name)) return;
+      const s = states.get(name);
+      this.expectedDown.add(name); // reported once; the supervisor restarts it
+      this.unexpectedExits.push({ piece, code: s?.exitCode ?? null, signal: null, at: s?.finishedAt ?? new Date().toISOString() });
+      this.log(`  !! ${name} exited unexpectedly (exit ${s?.exitCode}); docker logs ${name}`);
+    };
+    for (const w of this.workerNames) {
+      if (!states.get(w)?.running) {
+        note('worker', w);
+        if (!down.includes('worker')) down.push('worker');
+      }
+    }
+    for (const [piece, name] of [['gateway', this.gatewayName], ['sandbox', this.sandboxName]] as const) {
+      if (states.get(name)?.running) continue;
+      note(piece, name);
+      down.push(piece);
+    }
+    const proc = this.server?.process;
+    if (proc && (proc.child.exitCode !== null || proc.child.signalCode !== null)) down.push('temporal');
+    if (this.cluster && !this.pgStopped && !this.postmasterAlive()) {
+      this.unexpectedExits.push({ piece: 'postgres', code: null, signal: null, at: new Date().toISOString() });
+      this.pgStopped = true;
+      down.push('postgres');
+    }
+    return down;
+  }
+
+  private postmasterAlive(): boolean {
+    const pidFile = path.join(this.cluster!.dataDir, 'postmaster.pid');
+    if (!existsSync(pidFile)) return false;
+    try {
+      process.kill(Number(readFileSync(pidFile, 'utf8').split('\n')[0]), 0);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Kills one piece. Workers: the first kill SIGKILLs both (the single-worker case), the second worker-1,
+   * the third worker-2, and so on (a lone survivor picks up the other's work after the sticky queue
+   * timeout). Postgres: odd kills `pg_ctl stop -m immediate` (a crash), even ones `-m fast` (a clean restart).
+   */
+  async kill(piece: ChaosPiece): Promise<string> {
+    this.kills++;
+    switch (piece) {
+      case 'worker': {
+        const k = this.kills % 3;
+        const victims = k === 1 ? [...this.workerNames] : k === 2 ? [this.workerNames[0]!] : [this.workerNames[1]!];
+        for (const v of victims) this.expectedDown.add(v);
+        this.docker.run(['kill', '--signal', 'KILL', ...victims]);
+        await this.waitStopped(victims);
+        return victims.map((v) => v.replace(`vlens-chaos-${this.run}-`, '')).join('+');
+      }
+      case 'gateway':
+      case 'sandbox': {
+        const name = piece === 'gateway' ? this.gatewayName : this.sandboxName;
+        this.expectedDown.add(name);
+        this.docker.run(['kill', '--signal', 'KILL', name]);
+        await this.waitStopped([name]);
+        return piece;
+      }
+      case 'temporal': {
+        const proc = this.server!.process;
+        this.expectedDown.add('temporal');
+        proc.child.kill('SIGKILL');
+        await proc.exited;
+        return 'temporal-server';
+      }
+      case 'postgres': {
+        const mode: StopMode = this.kills % 2 === 1 ? 'immediate' : 'fast';
+        this.pgStopped = true;
+        this.cluster!.stop(mode);
+        return `postgres (stop -m ${mode})`;
+      }
+    }
+  }
+
+  private async waitStopped(names: string[]): Promise<void> {
+    const until = Date.now() + 30_000;
+    while (Date.now() < until) {
+      if ([...this.running(names).values()].every((r) => !r)) return;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`${names.join(', ')} still running 30 s after docker kill`);
+  }
+
+  /** Starts whatever of the piece is down and waits until it is ready to work. */
+  async startPiece(piece: ChaosPiece): Promise<void> {
+    switch (piece) {
+      case 'worker': {
+        const down = [...this.running(this.workerNames)].filter(([, r]) => !r).map(([n]) => n);
+        const since = Date.now();
+        if (down.length) this.docker.run(['start', ...down]);
+        for (const w of down) this.pendingStart.set(w, since);
+        await Promise.all(down.map((w) => this.waitWorker(w, since)));
+        for (const w of down) this.expectedDown.delete(w);
+        return;
+      }
+      case 'gateway':
+      case 'sandbox': {
+        const name = piece === 'gateway' ? this.gatewayName : this.sandboxName;
+        this.docker.run(['start', name]);
+        await waitForHttp(piece === 'gateway' ? `${this.gatewayUrl}/healthz` : `${this.sandboxUrl}/sandbox/health`, 120_000);
+        this.expectedDown.delete(name);
+        return;
+      }
+      case 'temporal': {
+        const proc = await this.server!.restart();
+        this.expectedDown.delete('temporal');
+        this.watchServer(proc);
+        return;
+      }
+      case 'postgres': {
+        await this.cluster!.start();
+        this.pgStopped = false;
+        // Temporal reconnects by itself; ready again once its frontend answers a health check.
+        await waitForTemporal(this.temporalAddress, 120_000);
+        return;
+      }
+    }
+  }
+
+  /** Each container's output into the run's logs folder (the containers are removed at the end). */
+  private saveLogs(): void {
+    for (const name of this.containers.keys()) {
+      writeFileSync(path.join(this.options.runDir, 'logs', `${name.replace(`vlens-chaos-${this.run}-`, '')}.log`), this.docker.fullLogs(name));
+    }
+  }
+
+  async stop(): Promise<void> {
+    try {
+      this.saveLogs();
+    } catch {
+      // best effort
+    }
+    for (const name of [...this.containers.keys()].reverse()) this.docker.run(['rm', '-f', '-v', name], { allowFailure: true });
+    this.containers.clear();
+    if (this.volume) this.docker.run(['volume', 'rm', '-f', this.volume], { allowFailure: true });
+    this.expectedDown.add('temporal');
+    for (const p of this.processes) await stopProcess(p, 10_000).catch(() => undefined);
+    this.cluster?.destroy();
+    this.cluster = undefined;
+  }
+
+  private emergencyCleanup(): void {
+    for (const p of this.processes) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
+    for (const name of this.containers.keys()) this.docker.run(['rm', '-f', '-v', name], { allowFailure: true, timeoutMs: 20_000 });
+    this.cluster?.destroy();
+  }
+}
