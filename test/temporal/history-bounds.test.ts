@@ -7,9 +7,11 @@ import { MAX_PAYMENT_EVENT_IDS } from '../../workflows/activation-record';
 import { operatorVerifyPaymentUpdate, paymentCompletedSignal, statusQuery } from '../../workflows/messages';
 import { ActivationStateKey, ActivationTenantKey, VlensRequestIdKey } from '../../workflows/search-attributes';
 import { workflowIdFor } from '../../workflows/types';
+import { notifierIdFor } from '../../workflows/notifications';
 import { deviceAt, startHarness, workerMetricsUrl, type Harness } from './harness';
 import { historyEventTypes, recordHistory } from './history-recorder';
 import { sleep, submitInboxOtp } from './scenario-helpers';
+import { startWebhookReceiver, type WebhookReceiver } from './webhook-receiver';
 
 const ops = { operator: 'ops@example.com', reason: 'customer sent the receipt' };
 
@@ -150,5 +152,47 @@ describe('history stays bounded', () => {
     expect(final.events.some((e) => e.type === 'continued_as_new')).toBe(true);
     await recordHistory('continue-as-new-first-run', h.client.workflow.getHandle(workflowId, firstRunId));
     await recordHistory('continue-as-new-completed', h.client.workflow.getHandle(workflowId, runId));
+  });
+});
+
+describe('continue-as-new with outbound webhooks', () => {
+  let h: Harness;
+  let receiver: WebhookReceiver;
+  beforeAll(async () => {
+    receiver = await startWebhookReceiver();
+    h = await startHarness({ webhooks: [{ url: receiver.url, secrets: [receiver.secret] }] });
+  });
+  afterAll(async () => {
+    await h?.close();
+    await receiver?.close();
+  });
+
+  test('the notifier the first run started hears every change of the continued run, in order, to the end', async () => {
+    const seeded = await h.seed();
+    const handle = await h.start(seeded, {
+      webhooks: true,
+      continueAsNewAfterEvents: 60,
+      policy: { paymentReconcileInitial: '1h', paymentReconcileMax: '1h' },
+    });
+    const firstRunId = (await handle.describe()).runId;
+    const accepted = await submitInboxOtp(h, handle, seeded);
+    let runId = firstRunId;
+    for (let i = 0; i < 60 && runId === firstRunId; i++) {
+      await handle.signal(paymentCompletedSignal, { source: 'app', eventId: 'app:redelivered' });
+      await sleep(100);
+      runId = (await handle.describe()).runId;
+    }
+    expect(runId).not.toBe(firstRunId);
+    await h.payThroughPage(accepted.status.nextAction.paymentLink!);
+    await handle.signal(paymentCompletedSignal, { source: 'fawry', eventId: 'fawry:paid' });
+    const done = await handle.result();
+    expect(done.state).toBe('activated');
+    await h.client.workflow.getHandle(notifierIdFor(seeded.requestId)).result();
+    const versions = receiver.versionsFor(handle.workflowId);
+    expect(versions).toEqual([...new Set(versions)].sort((a, b) => a - b));
+    expect(versions.at(-1)).toBe(done.version);
+    const states = receiver.accepted.filter((e) => e.data.activationId === handle.workflowId).map((e) => e.data.object.state);
+    expect(states.at(-1)).toBe('activated');
+    await recordHistory('continue-as-new-webhooks-completed', h.client.workflow.getHandle(handle.workflowId, runId));
   });
 });
