@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { IMAGE_REF, extensionMs } from '../workflows/rules';
-import { ACTIVATION_STATES, PAYMENT_SOURCES, type DeviceContext } from '../workflows/types';
+import { ACTIVATION_STATES, PAYMENT_SOURCES, TERMINAL_STATES, type ActivationStatus, type DeviceContext } from '../workflows/types';
 import { ActivationClient, type ActivationClientOptions } from './activation-client';
 import {
   ActivationError,
@@ -151,6 +151,7 @@ export function buildProgram(io: CliIo, run: <T>(command: Command, action: (clie
     .option('--payment-gateway <name>', 'e.g. kashier or fawry')
     .addOption(new Option('--sms-provider <n>', 'SMS provider: 1 Infobip, 2 Vodafone, 3 Cequens, 4 Victory Link').choices(['1', '2', '3', '4']))
     .option('--policy <json>', 'policy overrides, e.g. \'{"otpTtl":"2m"}\'', jsonObject)
+    .option('--no-wait', 'answer at once ("requesting_otp") instead of after the first Vlens step (OTP sent, or liveness needed)')
     .addOption(json())
     .addHelpText('after', '\nExample:\n  vlens-activation start 81f404b3-d7dc-4f08-b4fe-934853c86282 --lat 30.0444 --lon 31.2357')
     .action(async (requestId: string, options, command: Command) => {
@@ -167,7 +168,8 @@ export function buildProgram(io: CliIo, run: <T>(command: Command, action: (clie
         ...(options.policy ? { policy: options.policy } : {}),
       };
       await run(command, async (client) => {
-        const result = await client.start(input as never);
+        // Waiting (at most 10 s) makes the answer say what to do next rather than "wait" (issue 16).
+        const result = await client.start(input as never, options.wait ? { waitForFirstStep: true } : {});
         print(options, result, `${result.created ? 'Started' : 'Already running'}: ${result.status.workflowId}\n${formatStatus(result.status)}`);
       });
     });
@@ -276,6 +278,25 @@ export function buildProgram(io: CliIo, run: <T>(command: Command, action: (clie
       await run(command, async (client) => {
         const status = await client.status(requestId);
         print(options, status, formatStatus(status));
+      });
+    });
+
+  program
+    .command('watch')
+    .argument('<requestId>', 'the business request')
+    .description('print the status, then each change as it happens (a long poll, no polling loop), until the activation ends')
+    .option('--json', 'print each status as one JSON line')
+    .action(async (requestId: string, options: { json?: boolean }, command: Command) => {
+      const show = (status: ActivationStatus) =>
+        io.stdout(`${options.json ? JSON.stringify(status) : `${new Date().toISOString()}  v${status.version}  ${status.state}${status.failureReason ? ` (${status.failureReason})` : ''}  next: ${status.nextAction.type}`}\n`);
+      await run(command, async (client) => {
+        let status = await client.status(requestId);
+        show(status);
+        while (!TERMINAL_STATES.includes(status.state)) {
+          const next = await client.waitForChange(requestId, { afterVersion: status.version, timeoutMs: 30_000 });
+          if (next.version !== status.version) show(next);
+          status = next;
+        }
       });
     });
 

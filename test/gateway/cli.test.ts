@@ -39,7 +39,8 @@ describe('vlens-activation CLI', () => {
   test('start (created, then joined), status human and JSON, list by state', async () => {
     const started = await cli('start', seeded.requestId, ...AT, '--transaction-id', seeded.transactionId, '--policy', '{"resendCooldown":"1h"}', '--json');
     expect(started.code).toBe(EXIT.ok);
-    expect(JSON.parse(started.stdout)).toMatchObject({ created: true, status: { requestId: seeded.requestId } });
+    // start waits for the first Vlens step: the answer already says the OTP is out.
+    expect(JSON.parse(started.stdout)).toMatchObject({ created: true, status: { requestId: seeded.requestId, state: 'awaiting_otp' } });
     const again = await cli('start', seeded.requestId, ...AT);
     expect(again.code).toBe(EXIT.ok);
     expect(again.stdout).toMatch(/^Already running: activation-/);
@@ -58,6 +59,32 @@ describe('vlens-activation CLI', () => {
     }
     expect(listed).toMatch(/REQUEST\s+STATE/);
     expect(listed).toContain(seeded.requestId);
+  });
+
+  test('start --no-wait answers at once; watch prints each change until the activation ends', async () => {
+    const quick = await h.seed();
+    const answered = await cli('start', quick.requestId, ...AT, '--transaction-id', quick.transactionId, '--no-wait', '--json');
+    expect(answered.code).toBe(EXIT.ok);
+    expect(JSON.parse(answered.stdout)).toMatchObject({ created: true, status: { requestId: quick.requestId } });
+
+    const watched = await h.seed();
+    expect((await cli('start', watched.requestId, ...AT, '--transaction-id', watched.transactionId)).stdout).toMatch(/State:\s+awaiting_otp/);
+    let lines = '';
+    const watching = runCli(['watch', watched.requestId, '--json'], {
+      io: { stdout: (t) => void (lines += t), stderr: (t) => void (lines += t) },
+      createClient: () => new ActivationClient({ client: h.client, taskQueue: h.taskQueue }),
+    });
+    for (let i = 0; i < 100 && !lines.includes('\n'); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    const { code } = await h.latestOtp(watched.requestId);
+    expect((await cli('otp', watched.requestId, code, ...AT)).code).toBe(EXIT.ok);
+    expect((await cli('cancel', watched.requestId, '--reason', 'watch test')).code).toBe(EXIT.ok);
+    expect(await watching).toBe(EXIT.ok);
+    const seen = lines.trim().split('\n').map((line) => JSON.parse(line) as { state: string; version: number });
+    expect(seen[0]!.state).toBe('awaiting_otp');
+    expect(seen.map((s) => s.state)).toContain('awaiting_payment');
+    expect(seen.at(-1)!.state).toBe('cancelled');
+    // One line per change: versions only go up.
+    expect(seen.every((s, i) => i === 0 || s.version > seen[i - 1]!.version)).toBe(true);
   });
 
   test('otp, resend, liveness, pay, cancel: outcomes and exit codes', async () => {

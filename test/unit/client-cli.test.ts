@@ -22,7 +22,7 @@ const REQUEST = '81f404b3-d7dc-4f08-b4fe-934853c86282';
 
 describe('vlens-activation without a server', () => {
   test('--help on the program and on every command exits 0 and lists the exit codes', async () => {
-    for (const argv of [['--help'], ...['start', 'otp', 'liveness', 'resend', 'pay', 'cancel', 'status', 'list'].map((c) => [c, '--help'])]) {
+    for (const argv of [['--help'], ...['start', 'otp', 'liveness', 'resend', 'pay', 'cancel', 'status', 'watch', 'list'].map((c) => [c, '--help'])]) {
       const { code, stdout } = await cli(...argv);
       expect(code).toBe(EXIT.ok);
       expect(stdout).toMatch(/Exit codes:\n\s+0 {2}success/);
@@ -36,6 +36,8 @@ describe('vlens-activation without a server', () => {
     expect((await cli('otp', REQUEST, '123456', '--lat', '100', '--lon', '0')).code).toBe(EXIT.usage);
     expect((await cli('list', '--state', 'sleeping')).code).toBe(EXIT.usage);
     expect((await cli('start', REQUEST, '--lat', '1', '--lon', '1', '--policy', '[1]')).code).toBe(EXIT.usage);
+    expect((await cli('watch')).code).toBe(EXIT.usage);
+    expect((await cli('start', '--help')).stdout).toMatch(/--no-wait/);
     const { stderr } = await cli('pay', REQUEST);
     expect(stderr).toMatch(/--event-id/);
   });
