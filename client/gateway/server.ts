@@ -1,6 +1,7 @@
 // Assembles the HTTP gateway (design §3): logging with secrets redacted and a request id on every line,
 // one error handler, the authenticated activation routes, the webhook routes with their raw-body
-// parser, /healthz, Prometheus /metrics (metrics.ts), and a span per request while tracing (tracing.ts).
+// parser, /healthz, GET /openapi.json and /docs (openapi.ts), Prometheus /metrics (metrics.ts), and a span
+// per request while tracing (tracing.ts).
 // `startGateway` is what main.ts and the tests call.
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
@@ -12,6 +13,7 @@ import { createClientSecrets, DEV_CLIENT_SECRET_KEY } from './client-secret';
 import { DEFAULT_BODY_LIMITS, DEFAULT_RATE_LIMITS, type BodyLimits, type RateLimits } from './config';
 import { openDedupStore, type EventDedupStore } from './dedup/store';
 import { handleError, handleFrameworkError, sendNotFoundRoute } from './http-errors';
+import { registerOpenApi } from './openapi';
 import { createGatewayMetrics, metricsRoutes, registerRequestMetrics, type GatewayMetrics, type MetricsMode } from './metrics';
 import { registerRateLimits } from './rate-limit';
 import { registerRequestTracing } from './tracing';
@@ -146,6 +148,8 @@ export async function buildGateway(
   app.setNotFoundHandler(sendNotFoundRoute);
   registerRequestMetrics(app, metrics);
   await registerRateLimits(app);
+  // Before the routes: the document collects each route as it is added.
+  await registerOpenApi(app);
 
   await app.register(healthRoutes(options.activations));
   const metricsMode = options.metrics ?? 'on';

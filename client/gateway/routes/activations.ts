@@ -1,7 +1,8 @@
-// The app-, backend- and operator-facing routes of design §3. Each one validates its body with the
-// shared zod schemas, checks who may call it (auth.ts: role or client secret) and that the activation
-// belongs to the caller's tenant (access.ts: 404 otherwise), calls the client library, and answers with
-// the contract's shapes; failures are answered by the error handler (http-errors.ts).
+// The app-, backend- and operator-facing routes of design §3. Each one declares its body with the
+// shared zod schemas (validated before the handler runs and described in /openapi.json, see openapi.ts),
+// checks who may call it (auth.ts: role or client secret) and that the activation belongs to the caller's
+// tenant (access.ts: 404 otherwise), calls the client library, and answers with the contract's shapes;
+// failures are answered by the error handler (http-errors.ts).
 //
 // Who may do what (issue 12):
 //   read-only   GET list, GET status
@@ -10,23 +11,10 @@
 //   client secret (an app): OTP, resend, liveness and GET status of its one activation
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { z } from 'zod';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { ActivationClient, UpdateOptions } from '../../activation-client';
 import { InvalidInput } from '../../errors';
-import {
-  activationInputSchema,
-  cancelSchema,
-  extendDeadlineSchema,
-  fieldProblems,
-  idempotencyKeySchema,
-  listQuerySchema,
-  livenessUploadSchema,
-  operatorActionSchema,
-  parseInput,
-  paymentCompletedBodySchema,
-  resendOtpSchema,
-  submitOtpSchema,
-} from '../../schemas';
+import { fieldProblems, idempotencyKeySchema } from '../../schemas';
 import type { ActivationStatus, Policy } from '../../../workflows/types';
 import { appView, TenantGuard } from '../access';
 import { requireAuth, type ApiKeyChecker, type Principal, type RouteAccess } from '../auth';
@@ -34,6 +22,7 @@ import type { ClientSecrets } from '../client-secret';
 import type { BodyLimits, RateLimits } from '../config';
 import type { EventDedupStore } from '../dedup/store';
 import { GatewayError } from '../http-errors';
+import { receivedBody, routeSchemas } from '../openapi';
 import { createLimit } from '../rate-limit';
 import { longPollOf, streamStatus, WaitingSlots } from '../waiting';
 
@@ -53,8 +42,6 @@ export interface ActivationRouteDeps {
   firstStepWaitMs: number;
   maxWaitingPerCaller: number;
 }
-
-type WithRequestId = { Params: { requestId: string } };
 
 const MINUTE_MS = 60_000;
 const HOUR_MS = 60 * MINUTE_MS;
@@ -118,7 +105,9 @@ export function activationRoutes(deps: ActivationRouteDeps) {
     }
     const principal = principalOf(request);
     const scope = `${principal.id}|${principal.tenant}|${route}|${requestId}|${result.data}`;
-    const claim = await dedup.claimIdempotencyKey(sha256(scope), sha256(canonicalJson(intentOf(request.body ?? null))));
+    // Hashed as it arrived, not as parsed, so a key bound before the schemas were declared still matches.
+    const body = receivedBody(request.body) ?? null;
+    const claim = await dedup.claimIdempotencyKey(sha256(scope), sha256(canonicalJson(intentOf(body))));
     if (claim === 'different') {
       throw new GatewayError(
         422,
@@ -129,21 +118,17 @@ export function activationRoutes(deps: ActivationRouteDeps) {
     return { idempotencyKey: result.data, idempotencyScope: scope };
   }
 
-  /** Validates the body (422 before anything else), then checks the tenant (404). */
-  async function admit<S extends z.ZodType>(
-    request: FastifyRequest<WithRequestId>,
-    schema: S,
-    what: string,
-  ): Promise<{ requestId: string; body: z.output<S> }> {
-    const body = parseInput(schema, request.body, what);
+  /** The body was validated by its route schema (422 before anything else); then the tenant (404). */
+  async function admit<B>(request: FastifyRequest & { body: B; params: { requestId: string } }): Promise<{ requestId: string; body: B }> {
     const requestId = await tenants.check(principalOf(request), request.params.requestId);
-    return { requestId, body };
+    return { requestId, body: request.body };
   }
 
   const forApp = <T extends { status: Parameters<typeof appView>[0] }>(request: FastifyRequest, result: T) =>
     principalOf(request).kind === 'client-secret' ? { ...result, status: appView(result.status) } : result;
 
-  return async function register(app: FastifyInstance): Promise<void> {
+  return async function register(untyped: FastifyInstance): Promise<void> {
+    const app = untyped.withTypeProvider<ZodTypeProvider>();
     app.addHook('onRequest', requireAuth(deps.apiKeys, deps.clientSecrets));
 
     // Limits are keyed by the caller's tenant and the activation, so one tenant never uses up another's.
@@ -154,8 +139,9 @@ export function activationRoutes(deps: ActivationRouteDeps) {
     const otpLimit = perMinute(rateLimits.otpPerActivation, 'OTP submissions for this activation');
     const resendLimit = perMinute(rateLimits.resendPerActivation, 'resend requests for this activation');
     const mutationLimit = (what: string) => perMinute(rateLimits.mutationsPerActivation, what);
-    // Starts are keyed by the requestId in the body (a preHandler: the body is parsed by then). Each new
-    // run sends an SMS, so a start -> cancel -> start loop is bounded here.
+    // Starts are keyed by the requestId in the body (preValidation: the body is parsed by then, and the limit
+    // still counts before the body is validated, as when validation ran in the handler). Each new run sends
+    // an SMS, so a start -> cancel -> start loop is bounded here.
     const startLimit = createLimit(app, {
       max: rateLimits.startsPerActivationPerHour,
       timeWindowMs: HOUR_MS,
@@ -166,9 +152,10 @@ export function activationRoutes(deps: ActivationRouteDeps) {
       },
     });
 
-    app.post('/v1/activations', { bodyLimit: bodyLimits.small, config: { access: BACKEND }, preHandler: [startLimit] }, async (request, reply) => {
+    const startOptions = { schema: routeSchemas.start, bodyLimit: bodyLimits.small, config: { access: BACKEND }, preValidation: [startLimit] };
+    app.post('/v1/activations', startOptions, async (request, reply) => {
       const principal = principalOf(request);
-      const input = parseInput(activationInputSchema, request.body, 'activation input');
+      const input = request.body;
       const started = await activations.start(input, {
         tenant: principal.tenant,
         ...(deps.serverPolicy ? { serverPolicy: deps.serverPolicy } : {}),
@@ -185,9 +172,9 @@ export function activationRoutes(deps: ActivationRouteDeps) {
         .send({ ...started.status, clientSecret, clientSecretExpiresAt: expiresAt });
     });
 
-    app.get('/v1/activations', { config: { access: READERS } }, async (request) => {
+    app.get('/v1/activations', { schema: routeSchemas.list, config: { access: READERS } }, async (request) => {
       const principal = principalOf(request);
-      const filter = parseInput(listQuerySchema, request.query, 'list filter');
+      const filter = request.query;
       const allTenants = principal.kind === 'api-key' && principal.allTenants;
       return { activations: await activations.list({ ...filter, ...(allTenants ? {} : { tenant: principal.tenant }) }) };
     });
@@ -195,7 +182,7 @@ export function activationRoutes(deps: ActivationRouteDeps) {
     const viewFor = (request: FastifyRequest) => (status: ActivationStatus) =>
       principalOf(request).kind === 'client-secret' ? appView(status) : status;
 
-    app.get<WithRequestId>('/v1/activations/:requestId', { config: { access: READERS_AND_APP } }, async (request) => {
+    app.get('/v1/activations/:requestId', { schema: routeSchemas.status, config: { access: READERS_AND_APP } }, async (request) => {
       const longPoll = longPollOf(request.query);
       const requestId = await tenants.check(principalOf(request), request.params.requestId);
       if (!longPoll) return viewFor(request)(await activations.status(requestId));
@@ -207,7 +194,7 @@ export function activationRoutes(deps: ActivationRouteDeps) {
       }
     });
 
-    app.get<WithRequestId>('/v1/activations/:requestId/events', { config: { access: STREAM_READERS } }, async (request, reply) => {
+    app.get('/v1/activations/:requestId/events', { schema: routeSchemas.events, config: { access: STREAM_READERS } }, async (request, reply) => {
       const requestId = await tenants.check(principalOf(request), request.params.requestId);
       const release = waiting.take(principalOf(request).id);
       await streamStatus(request, reply, activations, requestId, viewFor(request), release);
@@ -215,42 +202,42 @@ export function activationRoutes(deps: ActivationRouteDeps) {
 
     const appStep = { bodyLimit: bodyLimits.small, config: { access: BACKEND_AND_APP } };
 
-    app.post<WithRequestId>('/v1/activations/:requestId/otp', { ...appStep, onRequest: [keyLimit, otpLimit] }, async (request) => {
-      const { requestId, body } = await admit(request, submitOtpSchema, 'OTP submission');
+    app.post('/v1/activations/:requestId/otp', { schema: routeSchemas.otp, ...appStep, onRequest: [keyLimit, otpLimit] }, async (request) => {
+      const { requestId, body } = await admit(request);
       return forApp(request, await activations.submitOtp(requestId, body, await updateOptions(request, 'otp', requestId)));
     });
 
-    app.post<WithRequestId>('/v1/activations/:requestId/otp/resend', { ...appStep, onRequest: [keyLimit, resendLimit] }, async (request) => {
-      const { requestId, body } = await admit(request, resendOtpSchema, 'resend request');
+    app.post('/v1/activations/:requestId/otp/resend', { schema: routeSchemas.resend, ...appStep, onRequest: [keyLimit, resendLimit] }, async (request) => {
+      const { requestId, body } = await admit(request);
       const { status } = forApp(request, await activations.resendOtp(requestId, body, await updateOptions(request, 'resend', requestId)));
       return status;
     });
 
-    app.post<WithRequestId>(
+    app.post(
       '/v1/activations/:requestId/liveness',
-      { bodyLimit: bodyLimits.liveness, config: { access: BACKEND_AND_APP }, onRequest: [mutationLimit('liveness submissions for this activation')] },
+      { schema: routeSchemas.liveness, bodyLimit: bodyLimits.liveness, config: { access: BACKEND_AND_APP }, onRequest: [mutationLimit('liveness submissions for this activation')] },
       async (request) => {
         // Tenant first, then the client library checks the activation's state before storing an image.
-        const { requestId, body } = await admit(request, livenessUploadSchema, 'liveness submission');
+        const { requestId, body } = await admit(request);
         return forApp(request, await activations.submitLiveness(requestId, body, await updateOptions(request, 'liveness', requestId)));
       },
     );
 
-    app.post<WithRequestId>(
+    app.post(
       '/v1/activations/:requestId/payment-completed',
-      { bodyLimit: bodyLimits.small, config: { access: BACKEND }, onRequest: [mutationLimit('payment notifications for this activation')] },
+      { schema: routeSchemas.paymentCompleted, bodyLimit: bodyLimits.small, config: { access: BACKEND }, onRequest: [mutationLimit('payment notifications for this activation')] },
       async (request, reply) => {
-        const { requestId, body } = await admit(request, paymentCompletedBodySchema, 'payment notification');
+        const { requestId, body } = await admit(request);
         await activations.paymentCompleted(requestId, body);
         return reply.code(202).send({ accepted: true });
       },
     );
 
-    app.post<WithRequestId>(
+    app.post(
       '/v1/activations/:requestId/cancel',
-      { bodyLimit: bodyLimits.small, config: { access: BACKEND }, onRequest: [mutationLimit('cancel requests for this activation')] },
+      { schema: routeSchemas.cancel, bodyLimit: bodyLimits.small, config: { access: BACKEND }, onRequest: [mutationLimit('cancel requests for this activation')] },
       async (request, reply) => {
-        const { requestId, body } = await admit(request, cancelSchema, 'cancel request');
+        const { requestId, body } = await admit(request);
         await activations.cancel(requestId, body.reason);
         return reply.code(202).send({ accepted: true });
       },
@@ -262,28 +249,28 @@ export function activationRoutes(deps: ActivationRouteDeps) {
       options: { bodyLimit: bodyLimits.small, config: { access: OPERATOR }, onRequest: [mutationLimit(what)] },
     });
     const extend = ops('extend-deadline', 'deadline extensions for this activation');
-    app.post<WithRequestId>(extend.path, extend.options, async (request) => {
-      const { requestId, body } = await admit(request, extendDeadlineSchema, 'deadline extension');
+    app.post(extend.path, { ...extend.options, schema: routeSchemas.extendDeadline }, async (request) => {
+      const { requestId, body } = await admit(request);
       return activations.extendDeadline(requestId, body, await updateOptions(request, 'ops-extend', requestId));
     });
     const newOtp = ops('new-otp', 'forced OTPs for this activation');
-    app.post<WithRequestId>(newOtp.path, newOtp.options, async (request) => {
-      const { requestId, body } = await admit(request, operatorActionSchema, 'operator action');
+    app.post(newOtp.path, { ...newOtp.options, schema: routeSchemas.operatorAction('Operator: send a new OTP') }, async (request) => {
+      const { requestId, body } = await admit(request);
       return activations.forceNewOtp(requestId, body, await updateOptions(request, 'ops-new-otp', requestId));
     });
     const verify = ops('verify-payment', 'payment checks for this activation');
-    app.post<WithRequestId>(verify.path, verify.options, async (request) => {
-      const { requestId, body } = await admit(request, operatorActionSchema, 'operator action');
+    app.post(verify.path, { ...verify.options, schema: routeSchemas.verifyPayment }, async (request) => {
+      const { requestId, body } = await admit(request);
       return activations.verifyPayment(requestId, body, await updateOptions(request, 'ops-verify', requestId));
     });
     const retry = ops('retry-step', 'step retries for this activation');
-    app.post<WithRequestId>(retry.path, retry.options, async (request) => {
-      const { requestId, body } = await admit(request, operatorActionSchema, 'operator action');
+    app.post(retry.path, { ...retry.options, schema: routeSchemas.operatorAction('Operator: retry the held step') }, async (request) => {
+      const { requestId, body } = await admit(request);
       return activations.retryStep(requestId, body, await updateOptions(request, 'ops-retry-step', requestId));
     });
     const cancel = ops('cancel', 'operator cancels for this activation');
-    app.post<WithRequestId>(cancel.path, cancel.options, async (request) => {
-      const { requestId, body } = await admit(request, operatorActionSchema, 'operator action');
+    app.post(cancel.path, { ...cancel.options, schema: routeSchemas.operatorAction('Operator: cancel the activation') }, async (request) => {
+      const { requestId, body } = await admit(request);
       return activations.operatorCancel(requestId, body, await updateOptions(request, 'ops-cancel', requestId));
     });
   };

@@ -2,10 +2,11 @@
 // that cannot reach Temporal cannot do anything useful.
 import type { FastifyInstance } from 'fastify';
 import type { ActivationClient } from '../../activation-client';
+import { routeSchemas } from '../openapi';
 
 export function healthRoutes(activations: ActivationClient) {
   return async function register(app: FastifyInstance): Promise<void> {
-    app.get('/healthz', async (_request, reply) => {
+    app.get('/healthz', { schema: routeSchemas.health }, async (_request, reply) => {
       if (await activations.ping()) return reply.code(200).send({ status: 'ok', temporal: 'reachable' });
       return reply
         .code(503)

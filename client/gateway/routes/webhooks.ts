@@ -6,12 +6,14 @@
 // many deliveries 429). Limits (issue 12): per source address before any signature is checked, and per
 // activation once a delivery is verified, because each signal is an event in the activation's history.
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
 import type { ActivationClient } from '../../activation-client';
 import { ActivationEnded, ActivationNotFound } from '../../errors';
 import { uuidSchema } from '../../schemas';
 import type { EventDedupStore } from '../dedup/store';
 import { GatewayError } from '../http-errors';
 import type { WebhookOutcome } from '../metrics';
+import { routeSchemas } from '../openapi';
 import type { Limit } from '../rate-limit';
 import { createLimit } from '../rate-limit';
 import { readFawry, readKashier, readVlens, type WebhookProvider, type WebhookVerdict } from '../webhooks/providers';
@@ -149,15 +151,18 @@ export function webhookRoutes(deps: WebhookRouteDeps) {
       };
     };
 
+    // Headers are declared for the document only (openapi.ts validates bodies and queries alone).
+    const kashierHeaders = z.object({ 'x-kashier-signature': z.string().describe("Kashier's signature, made with the webhook secret (webhooks/providers.ts)") });
+    const vlensHeaders = z.object({ 'x-webhook-token': z.string().optional().describe('The shared token, when configured (or query `token`)') });
     app.post(
       '/v1/webhooks/kashier',
-      options,
+      { ...options, schema: routeSchemas.webhook('Kashier', kashierHeaders) },
       counted('kashier', (request) => readKashier(rawBody(request), request.headers['x-kashier-signature'], deps.kashierWebhookSecret)),
     );
-    app.post('/v1/webhooks/fawry', options, counted('fawry', (request) => readFawry(rawBody(request), deps.fawrySecureKey)));
+    app.post('/v1/webhooks/fawry', { ...options, schema: routeSchemas.webhook('Fawry') }, counted('fawry', (request) => readFawry(rawBody(request), deps.fawrySecureKey)));
     app.post(
       '/v1/webhooks/vlens',
-      options,
+      { ...options, schema: routeSchemas.webhook('Vlens', vlensHeaders) },
       counted('vlens', (request) => {
         checkVlensToken(request, deps.vlensWebhookToken);
         return readVlens(rawBody(request));
