@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { ChaosReport } from './chaos/runner';
 import type { CompareResult } from './compare';
 import { compareTables, parkedMemoryRows } from './lib/compare';
+import type { ProfileSummary } from './lib/cpu-profile';
 import type { CostResult, PathCost } from './cost';
 import type { OverheadResult } from './overhead';
 import type { ParkedResult } from './parked';
@@ -93,6 +94,27 @@ if (compare) {
     '',
     compareTables(compare.levels),
   );
+}
+
+const profiled = load<CompareResult & { profiles?: Record<string, Array<{ file: string } & ProfileSummary>> }>(`compare-profile${suffix}`);
+if (profiled?.profiles) {
+  section(`Worker CPU profiles (node --cpu-prof, ${profiled.levels.map((l) => `${l.concurrency} users`).join(', ')}; whole process lifetime, start-up included)`);
+  // node --cpu-prof names each file CPU.<date>.<time>.<pid>.<thread id>.<seq>.cpuprofile; thread 0 is the main thread.
+  const threadOf = (file: string) => {
+    const tid = /\.(\d+)\.\d+\.cpuprofile$/.exec(file)?.[1];
+    return tid === '0' ? 'main thread' : `thread ${tid}`;
+  };
+  for (const [system, threads] of Object.entries(profiled.profiles)) {
+    for (const t of threads.filter((t) => t.busyMs >= 1000)) {
+      out.push(
+        `**${system}, ${threadOf(t.file)}**: ${t.busyMs} ms busy of ${t.totalMs} ms; by origin: ` +
+          `${t.byOrigin.slice(0, 8).map((o) => `${o.origin} ${o.selfPercent}%`).join(', ')}.`,
+        '',
+        table(['self ms', '% of busy', 'function', 'where'], t.top.slice(0, 12).map((f) => [f.selfMs, f.selfPercent, f.functionName.replace(/\|/g, '\\|').slice(0, 60), f.location])),
+        '',
+      );
+    }
+  }
 }
 
 const cost = load<CostResult>(`cost${suffix}`);

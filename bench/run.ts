@@ -131,7 +131,8 @@ async function main(): Promise<void> {
     if (profiles) {
       for (const [system, threads] of Object.entries(profiles)) {
         for (const t of threads) {
-          log(`${system} worker profile ${path.basename(t.file)} (${t.totalMs} ms sampled):`);
+          log(`${system} worker profile ${path.basename(t.file)}: ${t.busyMs} ms busy of ${t.totalMs} ms sampled`);
+          log(`  by origin: ${t.byOrigin.slice(0, 10).map((o) => `${o.origin} ${o.selfPercent}%`).join(', ')}`);
           for (const f of t.top.slice(0, 15)) log(`  ${f.selfMs} ms ${f.selfPercent}%  ${f.functionName} ${f.location}`);
         }
       }

@@ -15,7 +15,7 @@ import {
   type ParkedLike,
   type SystemFigures,
 } from '../../bench/lib/compare';
-import { topSelfTime, type CpuProfile } from '../../bench/lib/cpu-profile';
+import { originOf, topSelfTime, type CpuProfile } from '../../bench/lib/cpu-profile';
 import type { ThroughputLevel } from '../../bench/throughput';
 
 const p = (p50: number, p99 = p50 * 2) => ({ p50, p95: p99, p99 });
@@ -199,25 +199,41 @@ describe('parkedMemoryRows', () => {
 });
 
 describe('topSelfTime', () => {
-  it('attributes each sample the time until the next one, and sums a function over its call-tree nodes', () => {
+  it('attributes each sample the time until the next one, sums a function over its call-tree nodes, and leaves idle out', () => {
     const profile: CpuProfile = {
       startTime: 0,
-      endTime: 10_000,
+      endTime: 12_000,
       nodes: [
-        { id: 1, callFrame: { functionName: '(root)', url: '', lineNumber: -1 }, children: [2, 3] },
+        { id: 1, callFrame: { functionName: '(root)', url: '', lineNumber: -1 }, children: [2, 3, 5] },
         { id: 2, callFrame: { functionName: 'encode', url: 'file:///x/node_modules/pkg/a.js', lineNumber: 9 }, children: [4] },
         { id: 3, callFrame: { functionName: 'run', url: 'file:///x/b.js', lineNumber: 0 } },
         { id: 4, callFrame: { functionName: 'encode', url: 'file:///x/node_modules/pkg/a.js', lineNumber: 9 } },
+        { id: 5, callFrame: { functionName: '(idle)', url: '', lineNumber: -1 } },
       ],
-      // Samples at t = 0, 1000, 3000, 6000, 10000 µs.
-      samples: [2, 4, 3, 2, 3],
-      timeDeltas: [0, 1000, 2000, 3000, 4000],
+      // Samples at t = 0, 1000, 3000, 6000, 10000, 12000 µs.
+      samples: [2, 4, 3, 2, 5, 3],
+      timeDeltas: [0, 1000, 2000, 3000, 4000, 2000],
     };
-    const { totalMs, top } = topSelfTime(profile, 5);
-    expect(totalMs).toBe(10);
+    const { totalMs, busyMs, top, byOrigin } = topSelfTime(profile, 5);
+    expect(totalMs).toBe(12);
+    expect(busyMs).toBe(10);
     expect(top).toEqual([
       { functionName: 'encode', location: 'pkg/a.js:10', selfMs: 7, selfPercent: 70 },
       { functionName: 'run', location: '/x/b.js:1', selfMs: 3, selfPercent: 30 },
     ]);
+    expect(byOrigin).toEqual([
+      { origin: 'pkg', selfMs: 7, selfPercent: 70 },
+      { origin: '/x/b.js', selfMs: 3, selfPercent: 30 },
+    ]);
+  });
+
+  it('names origins: scoped packages, Node, the workflow sandbox, V8 pseudo-frames, native code', () => {
+    expect(originOf('init', 'file:///w/node_modules/@temporalio/worker/lib/workflow/vm-shared.js')).toBe('@temporalio/worker');
+    expect(originOf('processChunk', 'node:zlib')).toBe('node:');
+    expect(originOf('__TEMPORAL_CALL_INTO_SCOPE', 'evalmachine.<anonymous>')).toBe('workflow sandbox');
+    expect(originOf('__webpack_require__', 'file:///tmp/run/compare/project/workflow-bundle.js')).toBe('workflow bundle');
+    expect(originOf('(garbage collector)', '')).toBe('(garbage collector)');
+    expect(originOf('runInContext', '')).toBe('native');
+    expect(originOf('encrypt', `file://${process.cwd()}/codec/encryption.ts`)).toBe('codec/');
   });
 });
