@@ -107,7 +107,7 @@ function withCancellation<T>(promise: Promise<T>, signal: AbortSignal | undefine
   });
 }
 
-const DEFAULT_TOKEN_LIFE_S = 86_400; // vlens-api.md: expireInSeconds 86400
+const DEFAULT_TOKEN_LIFE_S = 86_400; // docs/vlens-api.md: expireInSeconds 86400
 
 export class VlensHttpClient {
   private readonly config: VlensConfig;

@@ -1,7 +1,7 @@
 // The single place where the client side (ActivationClient, CLI, gateway) creates its Temporal
 // Connection and Client. Connection settings come from @temporalio/envconfig exactly as the Temporal
 // CLI reads them (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS_*, config-file
-// profiles), so Temporal Cloud API keys and mTLS work without code. Data safety (design §5) is wired
+// profiles), so Temporal Cloud API keys and mTLS work without code. Data safety (docs/design.md §5) is wired
 // here too, the same way the worker does it: payloads encrypted with CODEC_KEYS (a development key in
 // .data when unset), and liveness images put in the claim-check store so only `blob:` references
 // reach Temporal.
@@ -38,7 +38,7 @@ export interface TemporalClientSettings {
   taskQueue: string;
 }
 
-/** Reads connection settings from env / the Temporal config file, with the local defaults of design §4a. */
+/** Reads connection settings from env / the Temporal config file, with the local defaults of docs/design.md §4a. */
 export function loadTemporalClientSettings(options: TemporalClientOptions = {}): TemporalClientSettings {
   const env = options.env ?? process.env;
   const loaded = loadClientConnectConfig({ overrideEnvVars: definedOnly(env) });

@@ -1,4 +1,4 @@
-// The claim-check store for liveness images (design.md §5): images are too large for Temporal
+// The claim-check store for liveness images (docs/design.md §5): images are too large for Temporal
 // payloads (4 x 500 KB before base64 vs a 2 MB limit), so they live here and only a `blob:` reference
 // enters history. Files are sealed with the codec keys, so key rotation works the same way.
 export interface ImageStore {

@@ -1,4 +1,4 @@
-// Public surface of the data-safety library (design.md §5). The codec server's process entry
+// Public surface of the data-safety library (docs/design.md §5). The codec server's process entry
 // (codec-server-main.ts) is deliberately not exported: importing it would start a server.
 export { CodecConfigError, CodecDecodeError, UnknownKeyError } from './errors';
 export { codecMode, type CodecMode } from './mode';

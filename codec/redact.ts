@@ -1,4 +1,4 @@
-// Log redaction (design.md §5: logs never print codes, images, tokens or positions). Two layers:
+// Log redaction (docs/design.md §5: logs never print codes, images, tokens or positions). Two layers:
 // field names that always hold secrets are replaced whatever their value, and strings are scanned
 // for secret-looking content (Bearer tokens, JWTs, long base64, `key=value` secrets) wherever they appear.
 

@@ -1,5 +1,5 @@
 // The payment gateways' "paid" notifications, shaped like Kashier's webhook and Fawry's V2 server
-// notification, signed as design.md §3 says. Built once per payment: a repeated "paid" re-sends the same
+// notification, signed as docs/design.md §3 says. Built once per payment: a repeated "paid" re-sends the same
 // event, which is exactly a provider's duplicate delivery.
 import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import { fawrySignature, kashierSignature } from './signatures';

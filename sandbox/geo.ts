@@ -1,4 +1,4 @@
-// Great-circle distance for the 80 km rule (vlens-api.md part B).
+// Great-circle distance for the 80 km rule (docs/vlens-api.md part B).
 
 export interface GeoPoint {
   latitude: number;

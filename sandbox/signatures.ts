@@ -1,4 +1,4 @@
-// Payment-gateway webhook signatures (design.md §3), in one place. The gateway's receiver implements the
+// Payment-gateway webhook signatures (docs/design.md §3), in one place. The gateway's receiver implements the
 // same formulas independently; the sandbox tests check them with their own code, not with this module.
 import { createHash, createHmac } from 'node:crypto';
 import queryString from 'query-string';

@@ -1,4 +1,4 @@
-// The gateway's settings, read once from env and checked, with the local defaults of design §4a
+// The gateway's settings, read once from env and checked, with the local defaults of docs/design.md §4a
 // (127.0.0.1:3000, API key `dev-key`, state under ./.data). A typo fails start-up naming the variable.
 // With NODE_ENV=production every development default is refused by name (productionProblems).
 import { loadWebhookEndpoints } from '../../activities/webhook-activities';

@@ -1,4 +1,4 @@
-// One table from failures to HTTP answers, and the error shape of design §3:
+// One table from failures to HTTP answers, and the error shape of docs/design.md §3:
 // `{ "error": { "code", "message", "details"? } }`. Activation errors come typed from the client library;
 // the gateway's own refusals (auth, signatures, limits) are GatewayErrors; Fastify's parser errors are
 // translated by their codes. Anything else is a 500 with a generic message (details go to the log only).

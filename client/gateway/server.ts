@@ -1,4 +1,4 @@
-// Assembles the HTTP gateway (design §3): logging with secrets redacted and a request id on every line,
+// Assembles the HTTP gateway (docs/design.md §3): logging with secrets redacted and a request id on every line,
 // one error handler, the authenticated activation routes, the webhook routes with their raw-body
 // parser, /healthz, GET /openapi.json and /docs (openapi.ts), Prometheus /metrics (metrics.ts), and a span
 // per request while tracing (tracing.ts).

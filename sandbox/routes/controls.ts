@@ -1,4 +1,4 @@
-// Test controls under /sandbox (design.md §4): seed requests, read the "SMS inbox", faults, call log,
+// Test controls under /sandbox (docs/design.md §4): seed requests, read the "SMS inbox", faults, call log,
 // reset. Never part of the Vlens surface: no ApiKey, plain JSON on success, the envelope on errors.
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';

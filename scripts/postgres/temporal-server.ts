@@ -145,7 +145,7 @@ async function retry(what: string, timeoutMs: number, attempt: () => { ok: boole
 
 /**
  * A fresh SQL-backed server has no namespaces: create `default`, wait until it is served, then register
- * the search attributes of design §2 (Keyword) and wait until the namespace lists them.
+ * the search attributes of docs/design.md §2 (Keyword) and wait until the namespace lists them.
  */
 export async function prepareNamespace(cliPath: string, address: string, namespace = 'default', timeoutMs = 60_000): Promise<void> {
   const common = ['--address', address, '--namespace', namespace];

@@ -4,7 +4,7 @@ import { DEFAULT_OPTIONS, optionsFromEnv, resolveOptions } from '../../sandbox/c
 import { startTestSandbox } from './helpers';
 
 describe('sandbox config', () => {
-  it('has the documented defaults (design.md §4a)', () => {
+  it('has the documented defaults (docs/design.md §4a)', () => {
     const o = resolveOptions({}, {});
     expect(o).toMatchObject({
       host: '127.0.0.1',

@@ -1,5 +1,5 @@
 // The payment page, the signed gateway webhooks (verified here with our own implementation of the
-// formulas in design.md §3, deliberately not importing sandbox/signatures.ts: for Kashier, Kashier's
+// formulas in docs/design.md §3, deliberately not importing sandbox/signatures.ts: for Kashier, Kashier's
 // reference construction with the query-string package), and Vlens's status webhook.
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import queryString from 'query-string';

@@ -1,4 +1,4 @@
-// "What the seed examples must keep working" (vlens-api.md): the documented StepRequestOtp example,
+// "What the seed examples must keep working" (docs/vlens-api.md): the documented StepRequestOtp example,
 // byte for byte, with the ApiKey header alone, in both dialects.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestSandbox, type HttpClient } from './helpers';

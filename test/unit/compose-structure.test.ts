@@ -25,7 +25,7 @@ const SECRETS = [
   'VLENS_PASSWORD',
   'POSTGRES_PASSWORD',
 ] as const;
-/** The development defaults of the code (design §4a); none may appear in the production stack. */
+/** The development defaults of the code (docs/design.md §4a); none may appear in the production stack. */
 const DEV_SECRET_VALUES = ['dev-key', 'kashier-dev-secret', 'fawry-dev-secure-key', 'sandbox-key', 'sandbox-password', 'dev-codec-token', 'dev-client-secret-key-not-for-production'];
 /** Environment keys that hold a secret, whatever service they are in. */
 const SECRET_KEY = /(SECRET|PASSWORD|PASSWD|_PWD|(?<!PASS_ACCESS_)TOKENS?|API_KEYS?|SECURE_KEY|CODEC_KEYS)$/;

@@ -1,4 +1,4 @@
-// The app-, backend- and operator-facing routes of design §3. Each one declares its body with the
+// The app-, backend- and operator-facing routes of docs/design.md §3. Each one declares its body with the
 // shared zod schemas (validated before the handler runs and described in /openapi.json, see openapi.ts),
 // checks who may call it (auth.ts: role or client secret) and that the activation belongs to the caller's
 // tenant (access.ts: 404 otherwise), calls the client library, and answers with the contract's shapes;

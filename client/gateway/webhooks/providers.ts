@@ -102,7 +102,7 @@ const isSignable = (value: unknown) =>
   (typeof value === 'string' && value.length <= 2000) || (typeof value === 'number' && Number.isFinite(value)) || typeof value === 'boolean';
 
 /**
- * The shape an earlier version of design.md described (`data.paymentStatus`, no `data.status`). Kashier
+ * The shape an earlier version of docs/design.md described (`data.paymentStatus`, no `data.status`). Kashier
  * does not send it; it is refused by name rather than read, so nothing built that way is ever accepted.
  */
 function refuseOldShape(json: unknown): void {
@@ -187,7 +187,7 @@ export function readFawry(raw: Buffer, secureKey: string): WebhookVerdict {
 // ---- Vlens ---------------------------------------------------------------------------------------
 
 export const VLENS_STATUS_CHANGE = 'App.BusinessRequestStatusChange';
-/** The status Vlens reports once StepValidatePayment succeeded (vlens-api.md, part B). */
+/** The status Vlens reports once StepValidatePayment succeeded (docs/vlens-api.md, part B). */
 export const VLENS_SIGNED_STATUS = 'CustomerSigned';
 
 const vlensSchema = z.object({

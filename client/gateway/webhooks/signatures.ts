@@ -1,4 +1,4 @@
-// The two payment gateways' webhook signatures (design.md §3), computed from the fields of the raw
+// The two payment gateways' webhook signatures (docs/design.md §3), computed from the fields of the raw
 // body as received, and compared in constant time. Neither signs a timestamp, so replays are caught by
 // the dedup record, not here.
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
