@@ -14,7 +14,12 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
-          include: ['test/unit/**/*.test.ts', 'test/client/**/*.test.ts', 'test/sandbox/**/*.test.ts', 'test/activities/**/*.test.ts'],
+          include: [
+            'test/unit/**/*.test.ts',
+            'test/client/**/*.test.ts',
+            'test/sandbox/**/*.test.ts',
+            'test/activities/**/*.test.ts',
+          ],
         },
       },
       {
@@ -22,7 +27,13 @@ export default defineConfig({
         test: {
           name: 'temporal',
           // test/security/: issue 12's findings as attacks against the real stack.
-          include: ['test/temporal/**/*.test.ts', 'test/gateway/**/*.test.ts', 'test/security/**/*.test.ts', 'test/chaos/**/*.test.ts', 'test/ui/**/*.test.ts'],
+          include: [
+            'test/temporal/**/*.test.ts',
+            'test/gateway/**/*.test.ts',
+            'test/security/**/*.test.ts',
+            'test/chaos/**/*.test.ts',
+            'test/ui/**/*.test.ts',
+          ],
           globalSetup: ['test/temporal/global-setup.ts'],
           // The dev server and workers share two cores; run files one after another.
           poolOptions: { forks: { singleFork: true } },

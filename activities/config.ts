@@ -129,9 +129,15 @@ const DEFAULTS = {
 
 const code = z.number().int();
 const codeList = z.union([code.transform((c) => [c]), z.array(code).min(1)]);
-const codesOverride = z.object(Object.fromEntries(READING_CONDITIONS.map((c) => [c, codeList]))).partial().strict();
+const codesOverride = z
+  .object(Object.fromEntries(READING_CONDITIONS.map((c) => [c, codeList])))
+  .partial()
+  .strict();
 const patternList = z.array(z.string().min(1)).min(1);
-const patternsOverride = z.object(Object.fromEntries(READING_CONDITIONS.map((c) => [c, patternList]))).partial().strict();
+const patternsOverride = z
+  .object(Object.fromEntries(READING_CONDITIONS.map((c) => [c, patternList])))
+  .partial()
+  .strict();
 const attemptsOverride = z
   .object({
     requestOtp: z.number().int().min(1).max(20),
@@ -158,12 +164,13 @@ function json<T extends z.ZodType>(schema: T) {
 }
 
 const positiveInt = (what: string) =>
-  z.coerce.number({ error: `${what} must be a number` }).int(`${what} must be an integer`).positive(`${what} must be positive`);
+  z.coerce
+    .number({ error: `${what} must be a number` })
+    .int(`${what} must be an integer`)
+    .positive(`${what} must be positive`);
 
 const envSchema = z.object({
-  VLENS_BASE_URL: z
-    .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
-    .default(DEFAULTS.baseUrl),
+  VLENS_BASE_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).default(DEFAULTS.baseUrl),
   VLENS_API_KEY: z.string().min(1, 'must not be empty').default(DEFAULTS.apiKey),
   VLENS_API_FLAVOR: z
     .enum(['customer-sign', 'legacy-activate'], { error: "must be 'customer-sign' or 'legacy-activate'" })
@@ -203,20 +210,30 @@ function compilePatterns(
   const sources: { [C in ReadingCondition]?: readonly string[] } = { ...DEFAULT_MESSAGE_PATTERNS, ...overrides };
   if (revalidation) sources.revalidationRequired = revalidation;
   return Object.fromEntries(
-    Object.entries(sources).map(([condition, list]) => [condition, (list ?? []).map((source) => compile('VLENS_MESSAGE_PATTERNS', source))]),
+    Object.entries(sources).map(([condition, list]) => [
+      condition,
+      (list ?? []).map((source) => compile('VLENS_MESSAGE_PATTERNS', source)),
+    ]),
   ) as VlensMessagePatterns;
 }
 
 /** What production must set explicitly: the defaults point at the sandbox and carry its public secrets. */
 function productionProblems(present: Record<string, string>, serviceAuth: VlensServiceAuth): string[] {
-  const required = ['VLENS_BASE_URL', 'VLENS_API_KEY', ...(serviceAuth === 'login' ? ['VLENS_TENANCY', 'VLENS_USERNAME', 'VLENS_PASSWORD'] : [])];
-  const problems = required.filter((name) => present[name] === undefined).map((name) => `  ${name}: is required when NODE_ENV=production`);
+  const required = [
+    'VLENS_BASE_URL',
+    'VLENS_API_KEY',
+    ...(serviceAuth === 'login' ? ['VLENS_TENANCY', 'VLENS_USERNAME', 'VLENS_PASSWORD'] : []),
+  ];
+  const problems = required
+    .filter((name) => present[name] === undefined)
+    .map((name) => `  ${name}: is required when NODE_ENV=production`);
   const sandboxValues: Record<string, string> = {
     VLENS_API_KEY: DEFAULTS.apiKey,
     VLENS_PASSWORD: DEFAULTS.password,
   };
   for (const [name, value] of Object.entries(sandboxValues)) {
-    if (present[name] === value) problems.push(`  ${name}: is the sandbox's public default, refused when NODE_ENV=production`);
+    if (present[name] === value)
+      problems.push(`  ${name}: is the sandbox's public default, refused when NODE_ENV=production`);
   }
   return problems;
 }
@@ -235,7 +252,9 @@ export function loadVlensConfig(env: Record<string, string | undefined> = proces
     }),
   );
   const parsed = envSchema.safeParse(present);
-  const lines = parsed.success ? [] : parsed.error.issues.map((issue) => `  ${issue.path.join('.') || '(env)'}: ${issue.message}`);
+  const lines = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => `  ${issue.path.join('.') || '(env)'}: ${issue.message}`);
   if (env.NODE_ENV === 'production') {
     lines.push(...productionProblems(present, parsed.success ? parsed.data.VLENS_SERVICE_AUTH : 'login'));
   }
@@ -256,8 +275,14 @@ export function loadVlensConfig(env: Record<string, string | undefined> = proces
     maxRetryAfterMs: e.VLENS_MAX_RETRY_AFTER_MS,
     successCodes: e.VLENS_SUCCESS_CODES ?? [null, 0],
     codes: { ...cloneCodes(DEFAULT_VLENS_CODES), ...(e.VLENS_CODES as Partial<VlensCodes> | undefined) },
-    messagePatterns: compilePatterns(e.VLENS_MESSAGE_PATTERNS as { [C in ReadingCondition]?: string[] } | undefined, e.VLENS_REVALIDATION_MESSAGE_PATTERNS),
-    apiKeyMessagePattern: compile('VLENS_API_KEY_MESSAGE_PATTERN', e.VLENS_API_KEY_MESSAGE_PATTERN ?? DEFAULTS.apiKeyMessagePattern),
+    messagePatterns: compilePatterns(
+      e.VLENS_MESSAGE_PATTERNS as { [C in ReadingCondition]?: string[] } | undefined,
+      e.VLENS_REVALIDATION_MESSAGE_PATTERNS,
+    ),
+    apiKeyMessagePattern: compile(
+      'VLENS_API_KEY_MESSAGE_PATTERN',
+      e.VLENS_API_KEY_MESSAGE_PATTERN ?? DEFAULTS.apiKeyMessagePattern,
+    ),
     customerSignedStatus: e.VLENS_CUSTOMER_SIGNED_STATUS,
     unrecognisedMaxAttempts: { ...DEFAULT_UNRECOGNISED_ATTEMPTS, ...e.VLENS_UNRECOGNISED_MAX_ATTEMPTS },
   };
@@ -273,5 +298,10 @@ export type VlensConfigOverrides = Partial<Omit<VlensConfig, 'codes'>> & { codes
 export function makeVlensConfig(overrides: VlensConfigOverrides = {}): VlensConfig {
   const base = loadVlensConfig({});
   const { codes, ...rest } = overrides;
-  return { ...base, ...rest, baseUrl: (rest.baseUrl ?? base.baseUrl).replace(/\/+$/, ''), codes: { ...base.codes, ...codes } };
+  return {
+    ...base,
+    ...rest,
+    baseUrl: (rest.baseUrl ?? base.baseUrl).replace(/\/+$/, ''),
+    codes: { ...base.codes, ...codes },
+  };
 }

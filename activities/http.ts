@@ -142,7 +142,13 @@ export class VlensHttpClient {
    * One BusinessRequest call. Uses the user's token when given (a 401 then means the app must supply a
    * fresh one); otherwise the service token, logging in again once if Vlens answers 401.
    */
-  private async call(op: VlensOp, method: Method, path: string, body: string | undefined, auth: { userToken?: string }): Promise<VlensReply> {
+  private async call(
+    op: VlensOp,
+    method: Method,
+    path: string,
+    body: string | undefined,
+    auth: { userToken?: string },
+  ): Promise<VlensReply> {
     const signal = this.cancellationSignal();
     const exchange = (headers: Record<string, string>, source: TokenSource) =>
       this.send({ op, method, path, body, headers, tokenSource: source, signal });
@@ -181,23 +187,41 @@ export class VlensHttpClient {
         return refreshed;
       } catch (error) {
         // A refresh token can be revoked; a full login is the fallback.
-        this.log.warn('Vlens token refresh failed; logging in', { reason: error instanceof Error ? error.message : String(error) });
+        this.log.warn('Vlens token refresh failed; logging in', {
+          reason: error instanceof Error ? error.message : String(error),
+        });
       }
     }
     const token = await this.requestToken(
       'login',
-      { tenancyName: this.config.tenancy, userNameOrEmailAddress: this.config.username, password: this.config.password },
+      {
+        tenancyName: this.config.tenancy,
+        userNameOrEmailAddress: this.config.username,
+        password: this.config.password,
+      },
       undefined,
     );
     this.log.info('Vlens service login succeeded');
     return token;
   }
 
-  private async requestToken(kind: 'login' | 'refresh', body: unknown, previous: ServiceToken | undefined): Promise<ServiceToken> {
+  private async requestToken(
+    kind: 'login' | 'refresh',
+    body: unknown,
+    previous: ServiceToken | undefined,
+  ): Promise<ServiceToken> {
     const path = kind === 'login' ? PATHS.login : PATHS.refresh;
     const headers = { ...this.headers(), TenancyName: this.config.tenancy };
     // No caller's cancellation: the login is shared by every waiting call.
-    const reply = await this.send({ op: 'serviceLogin', method: 'POST', path, body: JSON.stringify(body), headers, tokenSource: 'none', signal: undefined });
+    const reply = await this.send({
+      op: 'serviceLogin',
+      method: 'POST',
+      path,
+      body: JSON.stringify(body),
+      headers,
+      tokenSource: 'none',
+      signal: undefined,
+    });
     const settled = settle('serviceLogin', reply, kind === 'login' ? loginDataSchema : refreshDataSchema, this.config);
     // serviceLogin has no business outcomes; settle either succeeds or throws.
     if (settled.kind !== 'success') throw new Error(`unreachable: service login outcome ${settled.kind}`);
@@ -261,7 +285,11 @@ export class VlensHttpClient {
         op,
         path,
         httpStatus: reply.httpStatus,
-        errorCode: reply.body.ok ? (reply.body.envelope.error_code ?? null) : reply.body.empty ? 'empty-body' : 'invalid-body',
+        errorCode: reply.body.ok
+          ? (reply.body.envelope.error_code ?? null)
+          : reply.body.empty
+            ? 'empty-body'
+            : 'invalid-body',
         tokenSource,
         ms: this.now() - started,
       });
@@ -285,9 +313,14 @@ export function parseEnvelope(text: string, contentType: string | null): VlensRe
   try {
     json = JSON.parse(text);
   } catch {
-    return { ok: false, reason: `non-JSON body (content-type ${contentType ?? 'none'}, ${text.length} chars)`, empty: false };
+    return {
+      ok: false,
+      reason: `non-JSON body (content-type ${contentType ?? 'none'}, ${text.length} chars)`,
+      empty: false,
+    };
   }
   const parsed = envelopeSchema.safeParse(json);
-  if (!parsed.success) return { ok: false, reason: `body is not an envelope (${describeIssues(parsed.error)})`, empty: false };
+  if (!parsed.success)
+    return { ok: false, reason: `body is not an envelope (${describeIssues(parsed.error)})`, empty: false };
   return { ok: true, envelope: parsed.data };
 }

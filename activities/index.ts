@@ -24,7 +24,8 @@ export function createActivities(deps: ActivityDeps): VlensActivities {
   const logger = deps.logger ?? activityLogger;
   const http = deps.http ?? new VlensHttpClient({ config: deps.config, fetch: deps.fetch, logger });
   const flavorDeps = { config: deps.config, http, resolveImage: deps.resolveImage ?? noImageStore, logger };
-  const flavor = deps.config.flavor === 'legacy-activate' ? createLegacyActivate(flavorDeps) : createCustomerSign(flavorDeps);
+  const flavor =
+    deps.config.flavor === 'legacy-activate' ? createLegacyActivate(flavorDeps) : createCustomerSign(flavorDeps);
   const bounded = <A extends unknown[], R>(step: VlensStep, run: (...args: A) => Promise<R>) =>
     boundUnrecognised(step, deps.config.unrecognisedMaxAttempts[step], run);
   // Plain functions, so the worker can register the object as is (activity names = keys).
@@ -41,12 +42,21 @@ export function createActivities(deps: ActivityDeps): VlensActivities {
  * the last one is thrown non-retryable, and the workflow then hands the activation to an operator. The
  * bound lives here, not in the workflow's retry policies, because only this failure type is bounded.
  */
-function boundUnrecognised<A extends unknown[], R>(step: VlensStep, maxAttempts: number, run: (...args: A) => Promise<R>) {
+function boundUnrecognised<A extends unknown[], R>(
+  step: VlensStep,
+  maxAttempts: number,
+  run: (...args: A) => Promise<R>,
+) {
   return async (...args: A): Promise<R> => {
     try {
       return await run(...args);
     } catch (error) {
-      if (!(error instanceof ApplicationFailure) || error.type !== FAILURE_TYPES.vlensUnrecognisedAnswer || error.nonRetryable) throw error;
+      if (
+        !(error instanceof ApplicationFailure) ||
+        error.type !== FAILURE_TYPES.vlensUnrecognisedAnswer ||
+        error.nonRetryable
+      )
+        throw error;
       if (currentAttempt() < maxAttempts) throw error;
       throw ApplicationFailure.create({
         type: error.type,

@@ -17,7 +17,8 @@ import type { RequestOtpResult, RevalidateLivenessResult, ValidateOtpResult, Val
 import { READING_CONDITIONS, type ReadingCondition, type VlensConfig } from './config';
 import { describeIssues, type VlensEnvelope } from './schemas';
 
-export type VlensOp = 'requestOtp' | 'revalidateLiveness' | 'validateOtp' | 'validatePayment' | 'requestStatus' | 'serviceLogin';
+export type VlensOp =
+  'requestOtp' | 'revalidateLiveness' | 'validateOtp' | 'validatePayment' | 'requestStatus' | 'serviceLogin';
 
 /** Whose bearer token a call carried; a 401 means different things for each. */
 export type TokenSource = 'user' | 'service' | 'none';
@@ -50,7 +51,10 @@ export const matchesAll = (text: string, patterns: readonly RegExp[] | undefined
   patterns !== undefined && patterns.length > 0 && patterns.every((p) => p.test(text));
 
 /** The condition a message names, checked in table order (specific before general); undefined if none. */
-export function messageCondition(text: string, config: Pick<VlensConfig, 'messagePatterns'>): ReadingCondition | undefined {
+export function messageCondition(
+  text: string,
+  config: Pick<VlensConfig, 'messagePatterns'>,
+): ReadingCondition | undefined {
   return READING_CONDITIONS.find((condition) => matchesAll(text, config.messagePatterns[condition]));
 }
 
@@ -58,7 +62,11 @@ export function messageCondition(text: string, config: Pick<VlensConfig, 'messag
  * The condition a configured code names. Pending approval is the one code that needs its message too:
  * the seed prints it as error_code 403, which alone is as ambiguous as an HTTP 403.
  */
-function codeCondition(code: number | string | null | undefined, message: string | null | undefined, config: ClassifyConfig) {
+function codeCondition(
+  code: number | string | null | undefined,
+  message: string | null | undefined,
+  config: ClassifyConfig,
+) {
   if (typeof code !== 'number') return undefined;
   return READING_CONDITIONS.find(
     (condition) =>
@@ -74,7 +82,10 @@ export function dataErrorMessage(data: unknown): string | undefined {
   return typeof message === 'string' && message.trim().length > 0 ? message : undefined;
 }
 
-export function isSuccessCode(code: number | string | null | undefined, config: Pick<VlensConfig, 'successCodes'>): boolean {
+export function isSuccessCode(
+  code: number | string | null | undefined,
+  config: Pick<VlensConfig, 'successCodes'>,
+): boolean {
   return code !== undefined && typeof code !== 'string' && config.successCodes.includes(code);
 }
 
@@ -170,8 +181,14 @@ export const OUTCOME_TABLE: { readonly [C in Exclude<VlensCondition, 'success'>]
     validateOtp: { result: { outcome: 'liveness_required' } },
     otherwise: outOfOrder('liveness re-validation pending'),
   },
-  wrongOtp: { validateOtp: { result: { outcome: 'wrong_code' } }, otherwise: outOfOrder('wrong OTP code outside OTP validation') },
-  otpExpired: { validateOtp: { result: { outcome: 'expired' } }, otherwise: outOfOrder('OTP expired outside OTP validation') },
+  wrongOtp: {
+    validateOtp: { result: { outcome: 'wrong_code' } },
+    otherwise: outOfOrder('wrong OTP code outside OTP validation'),
+  },
+  otpExpired: {
+    validateOtp: { result: { outcome: 'expired' } },
+    otherwise: outOfOrder('OTP expired outside OTP validation'),
+  },
   otpAttemptsExceeded: {
     validateOtp: { result: { outcome: 'locked' } },
     otherwise: outOfOrder('OTP attempts exceeded outside OTP validation'),
@@ -202,25 +219,35 @@ export const OUTCOME_TABLE: { readonly [C in Exclude<VlensCondition, 'success'>]
   // The workflow needs a fresh token from the app; retrying the same token cannot help.
   userTokenRejected: { otherwise: fatal(T.userTokenRejected, "the user's bearer token was rejected") },
   serviceTokenRejected: {
-    otherwise: transient(T.serviceAuthFailed, 'service token rejected (check VLENS_SERVICE_AUTH, VLENS_TENANCY/VLENS_USERNAME/VLENS_PASSWORD)'),
+    otherwise: transient(
+      T.serviceAuthFailed,
+      'service token rejected (check VLENS_SERVICE_AUTH, VLENS_TENANCY/VLENS_USERNAME/VLENS_PASSWORD)',
+    ),
   },
   rateLimited: { otherwise: transient(T.rateLimited, 'rate limited') },
   unavailable: { otherwise: transient(T.unavailable, 'server error') },
   requestTimeout: { otherwise: transient(T.timeout, 'request timed out at the server') },
   // Retried a bounded number of times (activities/index.ts), then an operator decides.
   unrecognised: {
-    otherwise: transient(T.unrecognised, 'answer the client cannot read (check VLENS_CODES, VLENS_MESSAGE_PATTERNS, VLENS_API_FLAVOR)'),
+    otherwise: transient(
+      T.unrecognised,
+      'answer the client cannot read (check VLENS_CODES, VLENS_MESSAGE_PATTERNS, VLENS_API_FLAVOR)',
+    ),
   },
 };
 
 /** Service login failures are all the operator's to fix, except the transient ones. */
-const SERVICE_LOGIN_FAILED = transient(T.serviceAuthFailed, 'service login failed (check VLENS_TENANCY/VLENS_USERNAME/VLENS_PASSWORD)');
+const SERVICE_LOGIN_FAILED = transient(
+  T.serviceAuthFailed,
+  'service login failed (check VLENS_TENANCY/VLENS_USERNAME/VLENS_PASSWORD)',
+);
 
 export function ruleFor<O extends VlensOp>(op: O, condition: Exclude<VlensCondition, 'success'>): Rule<O> {
   const row = OUTCOME_TABLE[condition];
   const rule = (row[op] as Rule<O> | undefined) ?? row.otherwise;
   // A refused login is the operator's to fix whatever its shape; only outages stay what they are.
-  if (op === 'serviceLogin' && 'type' in rule && (rule.nonRetryable || condition === 'unrecognised')) return SERVICE_LOGIN_FAILED;
+  if (op === 'serviceLogin' && 'type' in rule && (rule.nonRetryable || condition === 'unrecognised'))
+    return SERVICE_LOGIN_FAILED;
   return rule;
 }
 
@@ -291,7 +318,8 @@ export function shapeOf(value: unknown, depth = 0): unknown {
   if (typeof value === 'number') return 'number';
   if (typeof value === 'string') return `string(${value.length})`;
   if (value === undefined) return 'undefined';
-  if (Array.isArray(value)) return depth >= 2 ? `array(${value.length})` : value.slice(0, 5).map((v) => shapeOf(v, depth + 1));
+  if (Array.isArray(value))
+    return depth >= 2 ? `array(${value.length})` : value.slice(0, 5).map((v) => shapeOf(v, depth + 1));
   if (typeof value === 'object') {
     if (depth >= 2) return 'object';
     return Object.fromEntries(
@@ -309,14 +337,21 @@ export function redactAnswer(reply: VlensReply): RedactedAnswer {
   return {
     httpStatus: reply.httpStatus,
     body: {
-      error_code: error_code === undefined ? 'absent' : typeof error_code === 'string' ? shapeOf(error_code) : error_code,
+      error_code:
+        error_code === undefined ? 'absent' : typeof error_code === 'string' ? shapeOf(error_code) : error_code,
       error_message: error_message ? scrub(error_message) : null,
       data: shapeOf(data),
     },
   };
 }
 
-function replyFailure(op: VlensOp, condition: VlensCondition, rule: FailureRule, reply: VlensReply, config: Pick<VlensConfig, 'maxRetryAfterMs'>) {
+function replyFailure(
+  op: VlensOp,
+  condition: VlensCondition,
+  rule: FailureRule,
+  reply: VlensReply,
+  config: Pick<VlensConfig, 'maxRetryAfterMs'>,
+) {
   const envelope = reply.body.ok ? reply.body.envelope : undefined;
   const details: FailureDetails = {
     condition,
@@ -336,7 +371,8 @@ function replyFailure(op: VlensOp, condition: VlensCondition, rule: FailureRule,
   } else if (envelope?.error_message) {
     message += `: ${scrub(envelope.error_message)}`;
   }
-  const nextRetryDelay = condition === 'rateLimited' ? retryAfterMs(reply.retryAfter, config.maxRetryAfterMs) : undefined;
+  const nextRetryDelay =
+    condition === 'rateLimited' ? retryAfterMs(reply.retryAfter, config.maxRetryAfterMs) : undefined;
   return ApplicationFailure.create({
     type: rule.type,
     message,
@@ -377,7 +413,13 @@ export function settle<O extends VlensOp, S extends z.ZodType>(
 
 /** A success envelope whose `data` is not what the step's success needs: unrecognised, never success. */
 export function unrecognisedData(op: VlensOp, reply: VlensReply, issues: string): ApplicationFailure {
-  const details: FailureDetails = { condition: 'unrecognised', op, path: reply.path, httpStatus: reply.httpStatus, answer: redactAnswer(reply) };
+  const details: FailureDetails = {
+    condition: 'unrecognised',
+    op,
+    path: reply.path,
+    httpStatus: reply.httpStatus,
+    answer: redactAnswer(reply),
+  };
   return ApplicationFailure.create({
     type: T.unrecognised,
     message: `Vlens answered ${op} (${reply.path}: HTTP ${reply.httpStatus}) with a success the client cannot read: ${issues}`,

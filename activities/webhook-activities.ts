@@ -58,7 +58,10 @@ export function createWebhookActivities(deps: WebhookDeps): WebhookActivities {
       }
       if (failures.length > 0) {
         // Retryable: the receiver may be down for a while; the notifier's retry policy decides how long.
-        throw ApplicationFailure.retryable(`webhook delivery failed for ${failures.join('; ')}`, 'WebhookDeliveryFailed');
+        throw ApplicationFailure.retryable(
+          `webhook delivery failed for ${failures.join('; ')}`,
+          'WebhookDeliveryFailed',
+        );
       }
       return { delivered: targets.length };
     },
@@ -150,11 +153,16 @@ export function loadWebhookEndpoints(env: NodeJS.ProcessEnv = process.env): Webh
   }
   const result = endpointsSchema.safeParse(parsed);
   if (!result.success) {
-    throw new WebhookConfigError(`ACTIVATION_WEBHOOKS is invalid: ${result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    throw new WebhookConfigError(
+      `ACTIVATION_WEBHOOKS is invalid: ${result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
   }
   if (env.NODE_ENV === 'production') {
     const plain = result.data.filter((e) => new URL(e.url).protocol !== 'https:');
-    if (plain.length > 0) throw new WebhookConfigError(`ACTIVATION_WEBHOOKS: production delivers over https only (${plain.map((e) => redactUrl(e.url)).join(', ')})`);
+    if (plain.length > 0)
+      throw new WebhookConfigError(
+        `ACTIVATION_WEBHOOKS: production delivers over https only (${plain.map((e) => redactUrl(e.url)).join(', ')})`,
+      );
   }
   return result.data;
 }

@@ -30,13 +30,17 @@ function flag(name: string): string | undefined {
 async function main(): Promise<void> {
   LocalStack.exitOnSignals();
   // A stray error from a client call abandoned while a piece was down must not lose the whole report.
-  process.on('uncaughtException', (error) => console.error(`(ignored) uncaught: ${error instanceof Error ? error.message : String(error)}`));
+  process.on('uncaughtException', (error) =>
+    console.error(`(ignored) uncaught: ${error instanceof Error ? error.message : String(error)}`),
+  );
   const mode = process.argv.includes('--short') ? 'short' : 'full';
   const topology: Topology = process.argv.includes('--prod') ? 'prod' : 'dev';
   const scenarios = flag('scenarios')?.split(',') as ScenarioName[] | undefined;
   const unknown = (scenarios ?? []).filter((s) => !SCENARIOS.includes(s));
   if (unknown.length) throw new Error(`unknown scenario(s) ${unknown.join(', ')}; known: ${SCENARIOS.join(', ')}`);
-  const runDir = flag('run-dir') ?? defaultRunDir(path.join(os.tmpdir(), 'vlens-chaos'), topology === 'prod' ? `prod-${mode}` : mode);
+  const runDir =
+    flag('run-dir') ??
+    defaultRunDir(path.join(os.tmpdir(), 'vlens-chaos'), topology === 'prod' ? `prod-${mode}` : mode);
   const started = Date.now();
   const report = await runChaos({
     mode,
@@ -50,7 +54,10 @@ async function main(): Promise<void> {
   });
   const resultsDir = path.join(path.dirname(new URL(import.meta.url).pathname), 'results');
   mkdirSync(resultsDir, { recursive: true });
-  const file = path.join(resultsDir, flag('out') ?? (topology === 'prod' ? `chaos-prod-${mode}.json` : `chaos-${mode}.json`));
+  const file = path.join(
+    resultsDir,
+    flag('out') ?? (topology === 'prod' ? `chaos-prod-${mode}.json` : `chaos-${mode}.json`),
+  );
   writeFileSync(
     file,
     `${JSON.stringify({ command: `npm run chaos -- ${process.argv.slice(2).join(' ')}`.trim(), ...(topology === 'prod' ? { image: imageFacts() } : {}), machine: machineInfo(), wallClockSeconds: Math.round((Date.now() - started) / 1000), ...report }, null, 2)}\n`,
@@ -62,7 +69,11 @@ async function main(): Promise<void> {
 /** The image the production topology ran: tag, id and size (DOCKER_HOST is set by scripts/docker/ci.sh). */
 function imageFacts(): Record<string, string | number> {
   const image = process.env.VLENS_IMAGE ?? 'vlens-activation:ci';
-  const result = spawnSync(process.env.DOCKER_CLI ?? '/usr/bin/docker', ['image', 'inspect', '--format', '{{.Id}} {{.Size}}', image], { encoding: 'utf8' });
+  const result = spawnSync(
+    process.env.DOCKER_CLI ?? '/usr/bin/docker',
+    ['image', 'inspect', '--format', '{{.Id}} {{.Size}}', image],
+    { encoding: 'utf8' },
+  );
   const [id, size] = (result.stdout ?? '').trim().split(' ');
   return { tag: image, id: id ?? '', sizeMB: Math.round(Number(size) / 1e6) };
 }

@@ -13,7 +13,14 @@ import proto from '@temporalio/proto';
 import { bundleSkeletonWorkflows } from './skeleton/bundle';
 import { SkeletonDriver } from './skeleton/driver';
 import { closeBenchContext, startBenchContext, type BenchContext } from './lib/bench-context';
-import { compareFigures, compareTables, checkGoals, systemFigures, type CompareLevel, type GoalCheck } from './lib/compare';
+import {
+  compareFigures,
+  compareTables,
+  checkGoals,
+  systemFigures,
+  type CompareLevel,
+  type GoalCheck,
+} from './lib/compare';
 import { LocalStack, type StackOptions } from './lib/stack';
 import { runThroughputBenchmark, type ThroughputResult } from './throughput';
 
@@ -38,7 +45,13 @@ export interface CompareOptions {
 export interface CompareResult {
   levels: CompareLevel[];
   goals: GoalCheck[];
-  settings: { sqlitePragmas?: Record<string, string>; dynamicConfig: Readonly<Record<string, unknown>>; workerEnv: Record<string, string>; warmupS: number; reps: number };
+  settings: {
+    sqlitePragmas?: Record<string, string>;
+    dynamicConfig: Readonly<Record<string, unknown>>;
+    workerEnv: Record<string, string>;
+    warmupS: number;
+    reps: number;
+  };
   /** The raw closed-loop results, per system. */
   raw: { skeleton: ThroughputResult[]; project: ThroughputResult[] };
   tables: string;
@@ -73,7 +86,10 @@ async function startSkeleton(options: CompareOptions): Promise<SkeletonContext> 
  * Events in each workflow's history (the skeleton's are plain JSON, the project's encrypted: counts only),
  * and the event types of the first one, which say where the project's extra events come from.
  */
-async function historyEvents(client: Client, workflowIds: string[]): Promise<{ counts: number[]; eventTypes: Record<string, number> }> {
+async function historyEvents(
+  client: Client,
+  workflowIds: string[],
+): Promise<{ counts: number[]; eventTypes: Record<string, number> }> {
   const counts: number[] = [];
   const eventTypes: Record<string, number> = {};
   for (const [i, id] of workflowIds.entries()) {
@@ -112,16 +128,26 @@ export async function runCompareBenchmark(options: CompareOptions): Promise<Comp
     for (const level of options.levels) {
       const common = { levels: [level], reps: options.reps, warmupS: options.warmupS, workerEnv: options.workerEnv };
       log(`compare: ${level.concurrency} users, skeleton`);
-      const s = await runThroughputBenchmark(skeleton, { ...common, makeDriver: () => new SkeletonDriver(skeleton.client, skeleton.stack.taskQueue) });
+      const s = await runThroughputBenchmark(skeleton, {
+        ...common,
+        makeDriver: () => new SkeletonDriver(skeleton.client, skeleton.stack.taskQueue),
+      });
       log(`compare: ${level.concurrency} users, project`);
       const p = await runThroughputBenchmark(project, common);
       raw.skeleton.push(s);
       raw.project.push(p);
-      const sample = (r: ThroughputResult) => r.runs.flatMap((run) => run.sampleWorkflowIds ?? []).slice(0, options.historySample);
+      const sample = (r: ThroughputResult) =>
+        r.runs.flatMap((run) => run.sampleWorkflowIds ?? []).slice(0, options.historySample);
       const skeletonHistories = await historyEvents(skeleton.client, sample(s));
       const projectHistories = await historyEvents(project.client, sample(p));
-      const skeletonFigures = { ...systemFigures(s.levels[0]!, s.runs, skeletonHistories.counts), eventTypes: skeletonHistories.eventTypes };
-      const projectFigures = { ...systemFigures(p.levels[0]!, p.runs, projectHistories.counts), eventTypes: projectHistories.eventTypes };
+      const skeletonFigures = {
+        ...systemFigures(s.levels[0]!, s.runs, skeletonHistories.counts),
+        eventTypes: skeletonHistories.eventTypes,
+      };
+      const projectFigures = {
+        ...systemFigures(p.levels[0]!, p.runs, projectHistories.counts),
+        eventTypes: projectHistories.eventTypes,
+      };
       const compared: CompareLevel = {
         concurrency: level.concurrency,
         windowS: level.windowS,

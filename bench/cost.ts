@@ -32,7 +32,14 @@ export interface ReconcileCost {
   eventsPerCheck: number;
   bytesPerCheck: number;
   /** With the default policy (2 min doubling to 10 min). */
-  defaultPolicy: { checksFirstHour: number; checksPerHourAfter: number; actionsFirstHour: number; actionsPerHourAfter: number; actionsInDefaultPaymentWindow: number; paymentTimeout: string };
+  defaultPolicy: {
+    checksFirstHour: number;
+    checksPerHourAfter: number;
+    actionsFirstHour: number;
+    actionsPerHourAfter: number;
+    actionsInDefaultPaymentWindow: number;
+    paymentTimeout: string;
+  };
   timeline: BillableItem[];
 }
 
@@ -58,8 +65,14 @@ async function pathCost(ctx: BenchContext, path: 'happy' | 'liveness', runs: num
     actions.push(counted.total);
     events.push(facts.events);
     historyBytes.push(facts.bytes);
-    last = { byKind: counted.items, notBilled: counted.notBilled, timeline: await billableTimeline(history, ctx.codec) };
-    ctx.log(`  cost ${path} run ${i + 1}/${runs}: ${counted.total} actions, ${facts.events} events, ${facts.bytes} bytes`);
+    last = {
+      byKind: counted.items,
+      notBilled: counted.notBilled,
+      timeline: await billableTimeline(history, ctx.codec),
+    };
+    ctx.log(
+      `  cost ${path} run ${i + 1}/${runs}: ${counted.total} actions, ${facts.events} events, ${facts.bytes} bytes`,
+    );
   }
   const goal = path === 'happy' ? HAPPY_GOAL : LIVENESS_GOAL;
   return {
@@ -92,11 +105,18 @@ export function reconcileSchedule(initialMin: number, maxMin: number, horizonMin
 
 async function reconcileCost(ctx: BenchContext): Promise<ReconcileCost> {
   // Short intervals so the measurement takes seconds: 1 s doubling to 2 s, for 12 s, then a 1 s late window.
-  const policy = { paymentReconcileInitial: '1s', paymentReconcileMax: '2s', paymentTimeout: '12s', latePaymentWindow: '1s' };
+  const policy = {
+    paymentReconcileInitial: '1s',
+    paymentReconcileMax: '2s',
+    paymentTimeout: '12s',
+    latePaymentWindow: '1s',
+  };
   const seeded = await ctx.driver.seed();
   const handle = await ctx.driver.start(seeded, { policy });
   const otp = await ctx.driver.waitForOtp(seeded.requestId);
-  await ctx.driver.update(() => handle.executeUpdate(submitOtpUpdate, { args: [{ code: otp.code, device: device() }] }));
+  await ctx.driver.update(() =>
+    handle.executeUpdate(submitOtpUpdate, { args: [{ code: otp.code, device: device() }] }),
+  );
   ctx.log('  cost reconcile: an activation left unpaid for 12 s with checks every 1-2 s...');
   await handle.result().catch(() => undefined); // fails with payment_timeout, as intended
   const { events: history } = await readHistory(ctx.client, ctx.codec, handle.workflowId);
@@ -115,7 +135,9 @@ async function reconcileCost(ctx: BenchContext): Promise<ReconcileCost> {
   const span = history.filter((e) => Number(e.eventId) > firstCheck && Number(e.eventId) <= lastCheck);
   const eventsPerCheck = measuredChecks > 1 ? span.length / (measuredChecks - 1) : NaN;
   const bytesPerCheck =
-    measuredChecks > 1 ? proto.temporal.api.history.v1.History.encode({ events: span }).finish().length / (measuredChecks - 1) : NaN;
+    measuredChecks > 1
+      ? proto.temporal.api.history.v1.History.encode({ events: span }).finish().length / (measuredChecks - 1)
+      : NaN;
 
   const initialMin = msToNumber(DEFAULT_POLICY.paymentReconcileInitial) / 60_000;
   const maxMin = msToNumber(DEFAULT_POLICY.paymentReconcileMax) / 60_000;

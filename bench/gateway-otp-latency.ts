@@ -83,7 +83,12 @@ async function main(): Promise<void> {
   const result = {
     benchmark: 'gateway POST /v1/activations/:id/otp (accepted), end to end through Temporal and the sandbox',
     date: new Date().toISOString(),
-    machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version },
+    machine: {
+      cpus: os.cpus().length,
+      model: os.cpus()[0]?.model,
+      memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+      node: process.version,
+    },
     activations: samples.length,
     concurrency,
     durationS: (Date.now() - startedAt) / 1000,

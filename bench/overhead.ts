@@ -12,7 +12,13 @@ import { httpJson } from './lib/http';
 import { device } from './lib/temporal-driver';
 import { workflowIdFor } from '../workflows/types';
 
-const STEPS = ['requestOtp (re-validation demanded)', 'revalidateLiveness', 'requestOtp (OTP sent)', 'validateOtp', 'validatePayment'] as const;
+const STEPS = [
+  'requestOtp (re-validation demanded)',
+  'revalidateLiveness',
+  'requestOtp (OTP sent)',
+  'validateOtp',
+  'validatePayment',
+] as const;
 type Step = (typeof STEPS)[number];
 
 export interface StepOverhead {
@@ -55,16 +61,26 @@ function stepsFromHistory(events: HistoryEvent[]): Map<Step, StepTimes> {
       const completed = events.find((e) => Number(e.activityTaskCompletedEventAttributes?.scheduledEventId) === id);
       const index = completed ? events.indexOf(completed) : -1;
       const recorded = index >= 0 ? events.slice(index).find((e) => type(e) === 'WORKFLOW_TASK_COMPLETED') : undefined;
-      return { name: scheduled.activityTaskScheduledEventAttributes?.activityType?.name ?? '?', scheduled, started, completed, recorded };
+      return {
+        name: scheduled.activityTaskScheduledEventAttributes?.activityType?.name ?? '?',
+        scheduled,
+        started,
+        completed,
+        recorded,
+      };
     });
   const updates = events
     .filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes)
-    .map((accepted) => ({ name: accepted.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name ?? '?', accepted }));
+    .map((accepted) => ({
+      name: accepted.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name ?? '?',
+      accepted,
+    }));
   const signal = events.find((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'paymentCompleted');
   const livenessUpdateDone = events.find(
     (e) =>
       e.workflowExecutionUpdateCompletedEventAttributes &&
-      Number(e.workflowExecutionUpdateCompletedEventAttributes.acceptedEventId) === Number(updates.find((u) => u.name === 'submitLiveness')?.accepted.eventId),
+      Number(e.workflowExecutionUpdateCompletedEventAttributes.acceptedEventId) ===
+        Number(updates.find((u) => u.name === 'submitLiveness')?.accepted.eventId),
   );
   const requestOtps = activities.filter((a) => a.name === 'requestOtp');
   const plan: Array<[Step, string, HistoryEvent | undefined]> = [
@@ -76,7 +92,9 @@ function stepsFromHistory(events: HistoryEvent[]): Map<Step, StepTimes> {
   ];
   const out = new Map<Step, StepTimes>();
   for (const [step, which, trigger] of plan) {
-    const activity = which.startsWith('requestOtp#') ? requestOtps[Number(which.slice(-1))] : activities.find((a) => a.name === which);
+    const activity = which.startsWith('requestOtp#')
+      ? requestOtps[Number(which.slice(-1))]
+      : activities.find((a) => a.name === which);
     if (!activity || !trigger) continue;
     out.set(step, {
       workflow: timeOf(activity.recorded) - timeOf(trigger),
@@ -89,9 +107,14 @@ function stepsFromHistory(events: HistoryEvent[]): Map<Step, StepTimes> {
   return out;
 }
 
-export async function runOverheadBenchmark(ctx: BenchContext, options: { iterations: number }): Promise<OverheadResult> {
+export async function runOverheadBenchmark(
+  ctx: BenchContext,
+  options: { iterations: number },
+): Promise<OverheadResult> {
   const { iterations } = options;
-  ctx.log(`overhead: ${iterations} liveness-branch activations, first as direct Vlens calls, then through the workflow (concurrency 1)`);
+  ctx.log(
+    `overhead: ${iterations} liveness-branch activations, first as direct Vlens calls, then through the workflow (concurrency 1)`,
+  );
   const sandboxUrl = ctx.stack.sandboxUrl;
 
   // Direct: the worker's own Vlens client, outside Temporal.
@@ -112,13 +135,20 @@ export async function runOverheadBenchmark(ctx: BenchContext, options: { iterati
       paymentGateway: 'kashier',
       device: device(true),
     };
-    const demand = await timed('requestOtp (re-validation demanded)', () => vlens.requestOtp({ ...call, device: device(true) }));
+    const demand = await timed('requestOtp (re-validation demanded)', () =>
+      vlens.requestOtp({ ...call, device: device(true) }),
+    );
     if (!demand.livenessRequired) throw new Error('the direct loop expected a re-validation demand');
-    await timed('revalidateLiveness', () => vlens.revalidateLiveness({ ...call, device: device(true) }, fakeSelfies(seeded.requestId)));
+    await timed('revalidateLiveness', () =>
+      vlens.revalidateLiveness({ ...call, device: device(true) }, fakeSelfies(seeded.requestId)),
+    );
     const sent = await timed('requestOtp (OTP sent)', () => vlens.requestOtp({ ...call, device: device(true) }));
     const otp = (await httpJson(`${sandboxUrl}/sandbox/otps/${sent.otpRequestId}`, 'GET')).body;
-    const validated = await timed('validateOtp', () => vlens.validateOtp({ ...call, device: device(true) }, { otpRequestId: sent.otpRequestId!, code: otp.code }));
-    if (validated.outcome !== 'accepted' || !validated.paymentLink) throw new Error('the direct loop expected a payment link');
+    const validated = await timed('validateOtp', () =>
+      vlens.validateOtp({ ...call, device: device(true) }, { otpRequestId: sent.otpRequestId!, code: otp.code }),
+    );
+    if (validated.outcome !== 'accepted' || !validated.paymentLink)
+      throw new Error('the direct loop expected a payment link');
     await ctx.driver.pay(validated.paymentLink);
     const paid = await timed('validatePayment', () => vlens.validatePayment({ ...call, device: device(true) }));
     if (!paid.activated) throw new Error('the direct loop expected an activation');
@@ -166,8 +196,12 @@ export async function runOverheadBenchmark(ctx: BenchContext, options: { iterati
     overheadMs: round(steps.reduce((a, s) => a + s.overheadMs, 0)),
   };
   for (const s of steps) {
-    ctx.log(`  ${s.step}: direct ${s.directMs} ms, workflow ${s.workflowMs} ms, overhead ${s.overheadMs} ms${s.clientUpdateMs !== undefined ? ` (update round trip ${s.clientUpdateMs} ms)` : ''}`);
+    ctx.log(
+      `  ${s.step}: direct ${s.directMs} ms, workflow ${s.workflowMs} ms, overhead ${s.overheadMs} ms${s.clientUpdateMs !== undefined ? ` (update round trip ${s.clientUpdateMs} ms)` : ''}`,
+    );
   }
-  ctx.log(`overhead: ${totals.overheadMs} ms over ${STEPS.length} steps (${round(totals.overheadMs / STEPS.length)} ms per step)`);
+  ctx.log(
+    `overhead: ${totals.overheadMs} ms over ${STEPS.length} steps (${round(totals.overheadMs / STEPS.length)} ms per step)`,
+  );
   return { iterations, steps, totals };
 }

@@ -18,7 +18,13 @@ export interface ParkedResult {
   startRetries?: number;
   /** From the first start until every activation was waiting for its OTP. */
   parkSeconds: number;
-  rssMb: { beforeStart?: number; peakWhileParking: number; whileParked: number[]; peakWhileResuming: number; afterResume?: number };
+  rssMb: {
+    beforeStart?: number;
+    peakWhileParking: number;
+    whileParked: number[];
+    peakWhileResuming: number;
+    afterResume?: number;
+  };
   resume: {
     seconds: number;
     perSecond: number;
@@ -31,11 +37,20 @@ export interface ParkedResult {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-export async function runParkedBenchmark(ctx: BenchContext, options: { count: number; resume: number; workerEnv: Record<string, string> }): Promise<ParkedResult> {
+export async function runParkedBenchmark(
+  ctx: BenchContext,
+  options: { count: number; resume: number; workerEnv: Record<string, string> },
+): Promise<ParkedResult> {
   const { count } = options;
   const workerPid = () => ctx.stack.pid('worker');
   ctx.log(`parked: starting ${count} activations and leaving them at awaiting_otp; then resuming ${options.resume}`);
-  const rss = { beforeStart: rssMb(workerPid()), peakWhileParking: 0, whileParked: [] as number[], peakWhileResuming: 0, afterResume: undefined as number | undefined };
+  const rss = {
+    beforeStart: rssMb(workerPid()),
+    peakWhileParking: 0,
+    whileParked: [] as number[],
+    peakWhileResuming: 0,
+    afterResume: undefined as number | undefined,
+  };
   let sampling: 'parking' | 'resuming' | 'off' = 'parking';
   const sampler = setInterval(() => {
     const mb = rssMb(workerPid()) ?? 0;
@@ -50,7 +65,9 @@ export async function runParkedBenchmark(ctx: BenchContext, options: { count: nu
   let started = 0;
   const ticker = setInterval(() => {
     const s = (performance.now() - t0) / 1000;
-    ctx.log(`  ${s.toFixed(0)}s: ${started}/${count} started (${(started / s).toFixed(0)}/s), worker RSS ${rssMb(workerPid())} MB`);
+    ctx.log(
+      `  ${s.toFixed(0)}s: ${started}/${count} started (${(started / s).toFixed(0)}/s), worker RSS ${rssMb(workerPid())} MB`,
+    );
   }, 10_000);
   let startRetries = 0;
   await pool(
@@ -72,7 +89,10 @@ export async function runParkedBenchmark(ctx: BenchContext, options: { count: nu
         } catch (error) {
           if (attempt >= 5) throw error;
           startRetries++;
-          if (startRetries <= 5) ctx.log(`    start failed (attempt ${attempt}), retrying: ${error instanceof Error ? error.message : String(error)}`);
+          if (startRetries <= 5)
+            ctx.log(
+              `    start failed (attempt ${attempt}), retrying: ${error instanceof Error ? error.message : String(error)}`,
+            );
           await sleep(1_000 * attempt);
         }
       }
@@ -80,7 +100,9 @@ export async function runParkedBenchmark(ctx: BenchContext, options: { count: nu
   );
   clearInterval(ticker);
   const startSeconds = (performance.now() - t0) / 1000;
-  ctx.log(`  all ${count} started in ${startSeconds.toFixed(0)}s (${(count / startSeconds).toFixed(1)}/s); waiting until every one has sent its OTP...`);
+  ctx.log(
+    `  all ${count} started in ${startSeconds.toFixed(0)}s (${(count / startSeconds).toFixed(1)}/s); waiting until every one has sent its OTP...`,
+  );
 
   // Parked = the OTP went out (the workflow moves to awaiting_otp in the task that records it). Counted on
   // the server's visibility store, not by querying workflows (which would pull them into the worker's cache).
@@ -99,7 +121,9 @@ export async function runParkedBenchmark(ctx: BenchContext, options: { count: nu
     const mb = rssMb(workerPid());
     if (mb !== undefined) rss.whileParked.push(mb);
   }
-  ctx.log(`  worker RSS while parked: ${rss.whileParked.join(', ')} MB (peak while parking ${rss.peakWhileParking} MB)`);
+  ctx.log(
+    `  worker RSS while parked: ${rss.whileParked.join(', ')} MB (peak while parking ${rss.peakWhileParking} MB)`,
+  );
 
   // Resume a random sample: the user finally types the code.
   sampling = 'resuming';
@@ -109,7 +133,10 @@ export async function runParkedBenchmark(ctx: BenchContext, options: { count: nu
   let errors = 0;
   let done = 0;
   const r0 = performance.now();
-  const resumeTicker = setInterval(() => ctx.log(`  resuming: ${done}/${sample.length} completed, worker RSS ${rssMb(workerPid())} MB`), 10_000);
+  const resumeTicker = setInterval(
+    () => ctx.log(`  resuming: ${done}/${sample.length} completed, worker RSS ${rssMb(workerPid())} MB`),
+    10_000,
+  );
   await pool(sample, 20, async (seeded) => {
     try {
       const t = performance.now();
@@ -128,7 +155,11 @@ export async function runParkedBenchmark(ctx: BenchContext, options: { count: nu
   clearInterval(sampler);
   const resumeSeconds = (performance.now() - r0) / 1000;
   rss.afterResume = rssMb(workerPid());
-  const pcts = (values: number[]) => ({ p50: round(percentile(values, 50)), p95: round(percentile(values, 95)), p99: round(percentile(values, 99)) });
+  const pcts = (values: number[]) => ({
+    p50: round(percentile(values, 50)),
+    p95: round(percentile(values, 95)),
+    p99: round(percentile(values, 99)),
+  });
   const result: ParkedResult = {
     parked: count,
     resumed: sample.length - errors,
@@ -138,7 +169,13 @@ export async function runParkedBenchmark(ctx: BenchContext, options: { count: nu
     startRetries,
     parkSeconds: round(parkSeconds),
     rssMb: rss,
-    resume: { seconds: round(resumeSeconds), perSecond: round(sample.length / resumeSeconds, 2), submitOtp: pcts(submit), total: pcts(total), errors },
+    resume: {
+      seconds: round(resumeSeconds),
+      perSecond: round(sample.length / resumeSeconds, 2),
+      submitOtp: pcts(submit),
+      total: pcts(total),
+      errors,
+    },
     goal: { rssMb: 350, met: Math.max(rss.peakWhileParking, ...rss.whileParked) < 350 },
   };
   ctx.log(

@@ -43,10 +43,22 @@ let slowFirstSteps = 0;
 /** Webhook run: starts answered 503 (Temporal too slow under load) and sent again. */
 let retriedStarts = 0;
 
-async function untilOtpSent(base: string, requestId: string, version: number): Promise<{ state: string; version: number }> {
+async function untilOtpSent(
+  base: string,
+  requestId: string,
+  version: number,
+): Promise<{ state: string; version: number }> {
   let status = { state: 'requesting_otp', version };
   for (let i = 0; i < 10 && status.state === 'requesting_otp'; i++) {
-    status = (await httpJson(`${base}/v1/activations/${requestId}?waitForChange=${status.version}&timeout=30s`, 'GET', undefined, auth, 45_000)).body;
+    status = (
+      await httpJson(
+        `${base}/v1/activations/${requestId}?waitForChange=${status.version}&timeout=30s`,
+        'GET',
+        undefined,
+        auth,
+        45_000,
+      )
+    ).body;
   }
   return status;
 }
@@ -55,7 +67,12 @@ async function untilOtpSent(base: string, requestId: string, version: number): P
 async function timeToOtpKnown(base: string, poll: boolean): Promise<number> {
   const { requestId, transactionId, accessToken } = await seed();
   const t0 = performance.now();
-  const started = await httpJson(`${base}/v1/activations`, 'POST', { requestId, transactionId, accessToken, device: device() }, auth);
+  const started = await httpJson(
+    `${base}/v1/activations`,
+    'POST',
+    { requestId, transactionId, accessToken, device: device() },
+    auth,
+  );
   if (started.status >= 300) throw new Error(`start failed: ${started.status} ${JSON.stringify(started.body)}`);
   let state: string = started.body.state;
   // Before: the answer says "requesting", so the app polls (every 100 ms, like a responsive app would).
@@ -71,13 +88,16 @@ async function timeToOtpKnown(base: string, poll: boolean): Promise<number> {
   }
   const ms = performance.now() - t0;
   if (state !== 'awaiting_otp') throw new Error(`${requestId}: reached ${state}, not awaiting_otp`);
-  await httpJson(`${base}/v1/activations/${requestId}/cancel`, 'POST', { reason: 'benchmark' }, auth).catch(() => undefined);
+  await httpJson(`${base}/v1/activations/${requestId}/cancel`, 'POST', { reason: 'benchmark' }, auth).catch(
+    () => undefined,
+  );
   return ms;
 }
 
 function stats(samples: number[]) {
   const sorted = [...samples].sort((a, b) => a - b);
-  const at = (p: number) => +(sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN).toFixed(1);
+  const at = (p: number) =>
+    +(sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN).toFixed(1);
   return { n: sorted.length, p50: at(50), p99: at(99), max: at(100) };
 }
 
@@ -147,10 +167,22 @@ async function webhookLatency(): Promise<ReturnType<typeof stats> & { deliveries
           const { requestId, transactionId, accessToken } = await seed();
           ours.add(`activation-${requestId}`);
           // A start the loaded dev server answers late is 503; starting again joins the same activation.
-          let started = await httpJson(`${gateway}/v1/activations`, 'POST', { requestId, transactionId, accessToken, device: device() }, auth, 90_000);
+          let started = await httpJson(
+            `${gateway}/v1/activations`,
+            'POST',
+            { requestId, transactionId, accessToken, device: device() },
+            auth,
+            90_000,
+          );
           for (let retry = 0; retry < 3 && started.status === 503; retry++) {
             retriedStarts++;
-            started = await httpJson(`${gateway}/v1/activations`, 'POST', { requestId, transactionId, accessToken, device: device() }, auth, 90_000);
+            started = await httpJson(
+              `${gateway}/v1/activations`,
+              'POST',
+              { requestId, transactionId, accessToken, device: device() },
+              auth,
+              90_000,
+            );
           }
           if (started.status >= 300) throw new Error(`start failed: ${started.status} ${JSON.stringify(started.body)}`);
           if (started.body.state !== 'awaiting_otp') {
@@ -158,12 +190,36 @@ async function webhookLatency(): Promise<ReturnType<typeof stats> & { deliveries
             const sent = await untilOtpSent(gateway, requestId, started.body.version);
             if (sent.state !== 'awaiting_otp') throw new Error(`${requestId}: reached ${sent.state}, not awaiting_otp`);
           }
-          const otp = await httpJson(`${sandbox}/sandbox/requests/${requestId}/latest-otp`, 'GET', undefined, {}, 90_000);
-          const accepted = await httpJson(`${gateway}/v1/activations/${requestId}/otp`, 'POST', { code: otp.body.code, device: device() }, auth, 90_000);
+          const otp = await httpJson(
+            `${sandbox}/sandbox/requests/${requestId}/latest-otp`,
+            'GET',
+            undefined,
+            {},
+            90_000,
+          );
+          const accepted = await httpJson(
+            `${gateway}/v1/activations/${requestId}/otp`,
+            'POST',
+            { code: otp.body.code, device: device() },
+            auth,
+            90_000,
+          );
           const link: string | undefined = accepted.body?.status?.nextAction?.paymentLink;
           if (!link) throw new Error(`${requestId}: no payment link after the OTP (${JSON.stringify(accepted.body)})`);
-          await httpJson(`${sandbox}/sandbox/payments/${new URL(link).pathname.split('/').pop()}`, 'POST', { outcome: 'paid' }, {}, 90_000);
-          const done = await httpJson(`${gateway}/v1/activations/${requestId}?waitForChange=${accepted.body.status.version}&timeout=30s`, 'GET', undefined, auth, 90_000);
+          await httpJson(
+            `${sandbox}/sandbox/payments/${new URL(link).pathname.split('/').pop()}`,
+            'POST',
+            { outcome: 'paid' },
+            {},
+            90_000,
+          );
+          const done = await httpJson(
+            `${gateway}/v1/activations/${requestId}?waitForChange=${accepted.body.status.version}&timeout=30s`,
+            'GET',
+            undefined,
+            auth,
+            90_000,
+          );
           finished.push(done.body.state);
         }
       }),
@@ -190,7 +246,13 @@ async function main(): Promise<void> {
     const machine = machineInfo();
     const otpKnownMs = await firstAnswer();
     console.log(JSON.stringify({ ...otpKnownMs, slowFirstSteps }));
-    result.otpKnownMs = { ...otpKnownMs, slowFirstSteps, machine, beforeMethod: 'firstStepWaitMs 0 + GET every 100 ms', afterMethod: 'first answer (update-with-start)' };
+    result.otpKnownMs = {
+      ...otpKnownMs,
+      slowFirstSteps,
+      machine,
+      beforeMethod: 'firstStepWaitMs 0 + GET every 100 ms',
+      afterMethod: 'first answer (update-with-start)',
+    };
   }
   if (only !== 'otp') {
     console.log(`(b) webhook delivery: ${webhookActivations} activations to the end, concurrency ${concurrency}`);
@@ -198,7 +260,15 @@ async function main(): Promise<void> {
     slowFirstSteps = 0;
     const webhookMs = await webhookLatency();
     console.log(JSON.stringify({ ...webhookMs, slowFirstSteps, retriedStarts }));
-    result.webhookMs = { ...webhookMs, slowFirstSteps, retriedStarts, machine, concurrency, activations: webhookActivations, from: 'newest status event `at` (workflow time)' };
+    result.webhookMs = {
+      ...webhookMs,
+      slowFirstSteps,
+      retriedStarts,
+      machine,
+      concurrency,
+      activations: webhookActivations,
+      from: 'newest status event `at` (workflow time)',
+    };
   }
   mkdirSync(dir, { recursive: true });
   writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);

@@ -74,7 +74,8 @@ const log = (line: string) => console.log(`${new Date().toISOString().slice(11, 
 async function main(): Promise<void> {
   LocalStack.exitOnSignals();
   const quick = process.argv.includes('--quick');
-  const only = (flag('only')?.split(',') ?? (process.argv.includes('--all') ? [...BENCHES] : ['compare'])) as BenchName[];
+  const only = (flag('only')?.split(',') ??
+    (process.argv.includes('--all') ? [...BENCHES] : ['compare'])) as BenchName[];
   const unknown = only.filter((b) => !BENCHES.includes(b));
   if (unknown.length) throw new Error(`unknown benchmark(s) ${unknown.join(', ')}; known: ${BENCHES.join(', ')}`);
   const resultsDir = path.join(path.dirname(new URL(import.meta.url).pathname), 'results');
@@ -90,20 +91,32 @@ async function main(): Promise<void> {
   const workerMode = flag('worker') === 'compiled' ? 'compiled' : 'tsx';
   const server =
     `dev server SQLite file, ${sqlitePragmas ? 'WAL + synchronous=normal' : 'default pragmas'}; dynamic config ` +
-    (Object.keys(dynamicConfig).length ? Object.entries(dynamicConfig).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ') : 'the dev server defaults');
+    (Object.keys(dynamicConfig).length
+      ? Object.entries(dynamicConfig)
+          .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+          .join(', ')
+      : 'the dev server defaults');
   const settings = {
     devServer: { sqlitePragmas: sqlitePragmas ?? 'SQLite defaults', dynamicConfig },
-    worker: workerMode === 'compiled' ? 'node dist/worker/main.js (npm run build), dist/workflow-bundle.js' : 'node --import tsx worker/main.ts, bundle made at start',
+    worker:
+      workerMode === 'compiled'
+        ? 'node dist/worker/main.js (npm run build), dist/workflow-bundle.js'
+        : 'node --import tsx worker/main.ts, bundle made at start',
   };
   const command = `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim();
   const code = codeState();
   log(`benchmarks (${quick ? 'quick' : 'full'}): ${only.join(', ')}; process logs under ${runRoot}`);
   log(`settings: ${server}; worker ${settings.worker}`);
-  log(`code: ${code.commit ?? 'unknown commit'}${code.uncommitted.length ? `, uncommitted: ${code.uncommitted.join('; ')}` : ', clean'}`);
+  log(
+    `code: ${code.commit ?? 'unknown commit'}${code.uncommitted.length ? `, uncommitted: ${code.uncommitted.join('; ')}` : ', clean'}`,
+  );
 
   const save = (name: string, result: unknown) => {
     const file = path.join(resultsDir, `${name}${suffix}.json`);
-    writeFileSync(file, `${JSON.stringify({ benchmark: name, command, quick, server, settings, code, machine: machineInfo(), result }, null, 2)}\n`);
+    writeFileSync(
+      file,
+      `${JSON.stringify({ benchmark: name, command, quick, server, settings, code, machine: machineInfo(), result }, null, 2)}\n`,
+    );
     log(`wrote ${path.relative(process.cwd(), file)}`);
   };
   const stackSettings = { ...(sqlitePragmas ? { sqlitePragmas } : {}), dynamicConfig, worker: workerMode } as const;
@@ -132,8 +145,14 @@ async function main(): Promise<void> {
       for (const [system, threads] of Object.entries(profiles)) {
         for (const t of threads) {
           log(`${system} worker profile ${path.basename(t.file)}: ${t.busyMs} ms busy of ${t.totalMs} ms sampled`);
-          log(`  by origin: ${t.byOrigin.slice(0, 10).map((o) => `${o.origin} ${o.selfPercent}%`).join(', ')}`);
-          for (const f of t.top.slice(0, 15)) log(`  ${f.selfMs} ms ${f.selfPercent}%  ${f.functionName} ${f.location}`);
+          log(
+            `  by origin: ${t.byOrigin
+              .slice(0, 10)
+              .map((o) => `${o.origin} ${o.selfPercent}%`)
+              .join(', ')}`,
+          );
+          for (const f of t.top.slice(0, 15))
+            log(`  ${f.selfMs} ms ${f.selfPercent}%  ${f.functionName} ${f.location}`);
         }
       }
     }
@@ -170,7 +189,12 @@ async function main(): Promise<void> {
             { concurrency: 50, windowS: 60 },
             { concurrency: 200, windowS: 60 },
           ];
-      const result = await runThroughputBenchmark(ctx, { levels, reps: quick ? 1 : 3, warmupS: quick ? 3 : 8, workerEnv });
+      const result = await runThroughputBenchmark(ctx, {
+        levels,
+        reps: quick ? 1 : 3,
+        warmupS: quick ? 3 : 8,
+        workerEnv,
+      });
       save('throughput', result);
       const machine = machineInfo();
       const svg = latencyChartSvg(
@@ -187,7 +211,17 @@ async function main(): Promise<void> {
   }
 
   if (only.includes('tuning')) {
-    save('tuning', await runTuningBenchmark({ runRoot, concurrency: 50, windowS: quick ? 15 : 30, warmupS: quick ? 3 : 8, dynamicConfig, log }));
+    save(
+      'tuning',
+      await runTuningBenchmark({
+        runRoot,
+        concurrency: 50,
+        windowS: quick ? 15 : 30,
+        warmupS: quick ? 3 : 8,
+        dynamicConfig,
+        log,
+      }),
+    );
   }
 
   if (only.includes('parked')) {

@@ -19,7 +19,12 @@ export interface ActivationDriver {
 /** The project's driver (bench/lib/temporal-driver.ts), polling the SMS inbox less often as users grow. */
 export function projectDriver(ctx: BenchContext, concurrency: number): ActivationDriver {
   // Poll the SMS inbox less often when many users wait at once, so the driver does not load the sandbox.
-  const driver = new TemporalDriver(ctx.client, ctx.stack.sandboxUrl, ctx.stack.taskQueue, concurrency >= 50 ? 50 : concurrency >= 10 ? 25 : 10);
+  const driver = new TemporalDriver(
+    ctx.client,
+    ctx.stack.sandboxUrl,
+    ctx.stack.taskQueue,
+    concurrency >= 50 ? 50 : concurrency >= 10 ? 25 : 10,
+  );
   return {
     counters: driver.counters,
     async runOne() {
@@ -72,7 +77,14 @@ export interface ThroughputLevel {
 export interface ThroughputResult {
   levels: ThroughputLevel[];
   runs: ThroughputRun[];
-  goal: { perSecond: number; submitOtpP99Ms: number; windowS: number; evaluated: boolean; met: boolean; best?: { concurrency: number; perSecond: number; submitOtpP99: number } };
+  goal: {
+    perSecond: number;
+    submitOtpP99Ms: number;
+    windowS: number;
+    evaluated: boolean;
+    met: boolean;
+    best?: { concurrency: number; perSecond: number; submitOtpP99: number };
+  };
   workerEnv: Record<string, string>;
 }
 
@@ -147,7 +159,9 @@ export async function runThroughputBenchmark(
   },
 ): Promise<ThroughputResult> {
   const makeDriver = options.makeDriver ?? ((concurrency: number) => projectDriver(ctx as BenchContext, concurrency));
-  ctx.log(`throughput: concurrency ${options.levels.map((l) => `${l.concurrency} (${l.windowS}s)`).join(', ')}; ${options.reps} run(s) each`);
+  ctx.log(
+    `throughput: concurrency ${options.levels.map((l) => `${l.concurrency} (${l.windowS}s)`).join(', ')}; ${options.reps} run(s) each`,
+  );
   const runs: ThroughputRun[] = [];
   for (const level of options.levels) {
     for (let rep = 1; rep <= options.reps; rep++) {
@@ -157,8 +171,16 @@ export async function runThroughputBenchmark(
       const snap = setTimeout(() => (before = cpuSnapshot(ctx.stack)), options.warmupS * 1000);
       let after: CpuSnapshot | undefined;
       const snapEnd = setTimeout(() => (after = cpuSnapshot(ctx.stack)), (options.warmupS + level.windowS) * 1000);
-      const { times, workflowIds, errors, windowMs, drainMs } = await closedLoop(ctx, driver, level.concurrency, options.warmupS, level.windowS, (s, done) =>
-        ctx.log(`  c=${level.concurrency} run ${rep}/${options.reps}: ${s.toFixed(0)}s into the window, ${done} completed (${(done / s).toFixed(1)}/s)`),
+      const { times, workflowIds, errors, windowMs, drainMs } = await closedLoop(
+        ctx,
+        driver,
+        level.concurrency,
+        options.warmupS,
+        level.windowS,
+        (s, done) =>
+          ctx.log(
+            `  c=${level.concurrency} run ${rep}/${options.reps}: ${s.toFixed(0)}s into the window, ${done} completed (${(done / s).toFixed(1)}/s)`,
+          ),
       );
       clearTimeout(snap);
       clearTimeout(snapEnd);
@@ -197,7 +219,9 @@ export async function runThroughputBenchmark(
     const rates = mine.map((r) => r.perSecond);
     const cpuMsPerActivation: Partial<CpuSnapshot> = {};
     for (const key of ['temporal', 'worker', 'sandbox', 'driver'] as const) {
-      const values = mine.map((r) => ((r.cpuSeconds[key] ?? NaN) * 1000) / Math.max(1, r.completed)).filter(Number.isFinite);
+      const values = mine
+        .map((r) => ((r.cpuSeconds[key] ?? NaN) * 1000) / Math.max(1, r.completed))
+        .filter(Number.isFinite);
       if (values.length) cpuMsPerActivation[key] = round(median(values));
     }
     return {
@@ -214,7 +238,9 @@ export async function runThroughputBenchmark(
   const GOAL = { perSecond: 40, submitOtpP99Ms: 150, windowS: 60 };
   const eligible = levels.filter((l) => l.windowS >= GOAL.windowS);
   const best = [...eligible].sort((a, b) => b.perSecond.median - a.perSecond.median)[0];
-  const met = eligible.some((l) => l.perSecond.median >= GOAL.perSecond && l.submitOtp.median.p99 < GOAL.submitOtpP99Ms);
+  const met = eligible.some(
+    (l) => l.perSecond.median >= GOAL.perSecond && l.submitOtp.median.p99 < GOAL.submitOtpP99Ms,
+  );
   return {
     levels,
     runs,
@@ -222,7 +248,15 @@ export async function runThroughputBenchmark(
       ...GOAL,
       evaluated: eligible.length > 0,
       met,
-      ...(best ? { best: { concurrency: best.concurrency, perSecond: best.perSecond.median, submitOtpP99: best.submitOtp.median.p99 } } : {}),
+      ...(best
+        ? {
+            best: {
+              concurrency: best.concurrency,
+              perSecond: best.perSecond.median,
+              submitOtpP99: best.submitOtp.median.p99,
+            },
+          }
+        : {}),
     },
     workerEnv: options.workerEnv,
   };

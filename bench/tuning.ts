@@ -15,7 +15,11 @@ export interface TuningVariant {
 export const TUNING_VARIANTS: TuningVariant[] = [
   { name: 'defaults (cache 500, SQLite synchronous=FULL rollback journal)', workerEnv: {} },
   { name: 'WORKER_MAX_CACHED_WORKFLOWS=100', workerEnv: { WORKER_MAX_CACHED_WORKFLOWS: '100' } },
-  { name: 'SQLite journal_mode=wal, synchronous=normal', workerEnv: {}, sqlitePragmas: { journal_mode: 'wal', synchronous: 'normal' } },
+  {
+    name: 'SQLite journal_mode=wal, synchronous=normal',
+    workerEnv: {},
+    sqlitePragmas: { journal_mode: 'wal', synchronous: 'normal' },
+  },
   {
     name: 'both',
     workerEnv: { WORKER_MAX_CACHED_WORKFLOWS: '100' },
@@ -26,7 +30,13 @@ export const TUNING_VARIANTS: TuningVariant[] = [
 export interface TuningResult {
   concurrency: number;
   windowS: number;
-  variants: Array<{ name: string; workerEnv: Record<string, string>; sqlitePragmas?: Record<string, string>; level: ThroughputLevel; workerRssMb?: number }>;
+  variants: Array<{
+    name: string;
+    workerEnv: Record<string, string>;
+    sqlitePragmas?: Record<string, string>;
+    level: ThroughputLevel;
+    workerRssMb?: number;
+  }>;
 }
 
 export async function runTuningBenchmark(options: {
@@ -55,7 +65,11 @@ export async function runTuningBenchmark(options: {
         workerEnv: variant.workerEnv,
       });
       const workerRss = rssMb(ctx.stack.pid('worker'));
-      result.variants.push({ ...variant, level: run.levels[0]!, ...(workerRss !== undefined ? { workerRssMb: workerRss } : {}) });
+      result.variants.push({
+        ...variant,
+        level: run.levels[0]!,
+        ...(workerRss !== undefined ? { workerRssMb: workerRss } : {}),
+      });
     } finally {
       await closeBenchContext(ctx);
     }

@@ -57,7 +57,15 @@ import {
 import type { ImageStore } from '../codec';
 import { createTemporalClient, type TemporalClientOptions } from './connect';
 import { toActivationError } from './error-mapping';
-import { ActivationEnded, ActivationError, ActivationNotFound, AlreadyActivated, InvalidState, ResendCooldown, VlensUnavailable } from './errors';
+import {
+  ActivationEnded,
+  ActivationError,
+  ActivationNotFound,
+  AlreadyActivated,
+  InvalidState,
+  ResendCooldown,
+  VlensUnavailable,
+} from './errors';
 import {
   activationInputSchema,
   cancelSchema,
@@ -207,7 +215,8 @@ export class ActivationClient {
       this.imageStore = created.imageStore;
       this.closeOwned = created.close;
     }
-    this.maxImagesPerActivation = options.maxImagesPerActivation ?? imageQuotaFromEnv(options.temporal?.env ?? process.env);
+    this.maxImagesPerActivation =
+      options.maxImagesPerActivation ?? imageQuotaFromEnv(options.temporal?.env ?? process.env);
     this.callTimeoutMs = options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
     this.updateTimeoutMs = options.updateTimeoutMs ?? DEFAULT_UPDATE_TIMEOUT_MS;
   }
@@ -217,7 +226,11 @@ export class ActivationClient {
     if (!this.closeOwned) return;
     // A probe that ping stopped waiting for may still be retrying inside the gRPC client; closing the
     // channel under its retry timer throws an uncaught "Channel has been shut down". Its deadline ends it soon.
-    if (this.probes.size) await Promise.race([Promise.allSettled([...this.probes]), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
+    if (this.probes.size)
+      await Promise.race([
+        Promise.allSettled([...this.probes]),
+        new Promise((resolve) => setTimeout(resolve, 5_000).unref()),
+      ]);
     await this.closeOwned();
   }
 
@@ -241,11 +254,15 @@ export class ActivationClient {
       const existing = await this.describe(workflowId);
       // Another tenant's activation (running or ended) does not exist for this caller: it can neither
       // read it through a no-op start nor take the workflow id over with a new run.
-      if (existing && tenantOfAttributes(existing.typedSearchAttributes) !== tenant) throw new ActivationNotFound(requestId);
-      if (existing?.status.name === 'RUNNING') return { created: false, status: await this.queryStatus(requestId), ...about };
+      if (existing && tenantOfAttributes(existing.typedSearchAttributes) !== tenant)
+        throw new ActivationNotFound(requestId);
+      if (existing?.status.name === 'RUNNING')
+        return { created: false, status: await this.queryStatus(requestId), ...about };
       if (existing?.status.name === 'COMPLETED') throw new AlreadyActivated(requestId);
       // A new run after a failure or cancel inherits the OTP budget its predecessors spent (otp-budget.ts).
-      const spent = existing ? await spentBefore(this.client, existing, { ...DEFAULT_POLICY, ...policy }, this.callTimeoutMs) : undefined;
+      const spent = existing
+        ? await spentBefore(this.client, existing, { ...DEFAULT_POLICY, ...policy }, this.callTimeoutMs)
+        : undefined;
       if (spent) requireOtpBudgetLeft(requestId, spent, policy);
       const startOptions = {
         taskQueue: this.taskQueue,
@@ -262,7 +279,8 @@ export class ActivationClient {
       };
       try {
         if (options.waitForFirstStep) {
-          const timeoutMs = typeof options.waitForFirstStep === 'object' ? options.waitForFirstStep.timeoutMs : FIRST_STEP_WAIT_MS;
+          const timeoutMs =
+            typeof options.waitForFirstStep === 'object' ? options.waitForFirstStep.timeoutMs : FIRST_STEP_WAIT_MS;
           // One round trip: the run starts and the update waits in it until the first step changed the state.
           const status = await this.withDeadline(timeoutMs + this.callTimeoutMs, () =>
             this.client.workflow.executeUpdateWithStart(waitForChangeUpdate, {
@@ -275,7 +293,8 @@ export class ActivationClient {
         await this.withDeadline(this.callTimeoutMs, () => this.client.workflow.start(WORKFLOW_TYPE, startOptions));
       } catch (error) {
         // The reuse policy refuses a new run only when the last one completed, i.e. was activated.
-        if (error instanceof WorkflowExecutionAlreadyStartedError) throw new AlreadyActivated(requestId, { cause: error });
+        if (error instanceof WorkflowExecutionAlreadyStartedError)
+          throw new AlreadyActivated(requestId, { cause: error });
         throw error;
       }
       return { created: true, status: await this.statusAfterStart(parsed), ...about };
@@ -295,7 +314,11 @@ export class ActivationClient {
    * Submits the liveness selfie (and optionally three face frames), base64 or `blob:` references. With
    * an image store, images are stored first and only their references are sent.
    */
-  async submitLiveness(requestId: string, payload: SubmitLivenessInput, options: UpdateOptions = {}): Promise<SubmitLivenessResult> {
+  async submitLiveness(
+    requestId: string,
+    payload: SubmitLivenessInput,
+    options: UpdateOptions = {},
+  ): Promise<SubmitLivenessResult> {
     requestId = normaliseRequestId(requestId);
     let input: SubmitLivenessInput;
     if (this.imageStore) {
@@ -304,11 +327,14 @@ export class ActivationClient {
       // activation awaiting its OTP used to be written to disk first and refused after). The workflow's
       // validator still decides; this is the same rule read from its status, before a byte is written.
       await this.guard(requestId, async () => {
-        if ((await this.describe(workflowIdFor(requestId)))?.status.name !== 'RUNNING') throw new ActivationNotFound(requestId);
+        if ((await this.describe(workflowIdFor(requestId)))?.status.name !== 'RUNNING')
+          throw new ActivationNotFound(requestId);
         const status = await this.queryStatus(requestId);
         if (!LIVENESS_STATES.includes(status.state) || status.attention) {
           throw new InvalidState(
-            status.attention ? 'the activation waits for an operator' : `liveness is not expected in state ${status.state}`,
+            status.attention
+              ? 'the activation waits for an operator'
+              : `liveness is not expected in state ${status.state}`,
             { state: status.state, expected: [...LIVENESS_STATES] },
           );
         }
@@ -357,7 +383,11 @@ export class ActivationClient {
   // a refusal (wrong state, bad input) writes nothing to history and comes back as a typed error.
 
   /** Gives the user more time for the OTP or the payment step (`extendBy`: '30m', '2h', or milliseconds). */
-  async extendDeadline(requestId: string, payload: ExtendDeadlineInput, options: UpdateOptions = {}): Promise<OperatorUpdateResult> {
+  async extendDeadline(
+    requestId: string,
+    payload: ExtendDeadlineInput,
+    options: UpdateOptions = {},
+  ): Promise<OperatorUpdateResult> {
     requestId = normaliseRequestId(requestId);
     const input = parseInput(extendDeadlineSchema, payload, 'deadline extension');
     return this.update(requestId, 'ops-extend', options, (id) =>
@@ -366,7 +396,11 @@ export class ActivationClient {
   }
 
   /** Sends a new OTP now, ignoring the resend cooldown and the send limit (awaiting_otp only). */
-  async forceNewOtp(requestId: string, action: OperatorAction, options: UpdateOptions = {}): Promise<OperatorUpdateResult> {
+  async forceNewOtp(
+    requestId: string,
+    action: OperatorAction,
+    options: UpdateOptions = {},
+  ): Promise<OperatorUpdateResult> {
     requestId = normaliseRequestId(requestId);
     const input = parseInput(operatorActionSchema, action, 'operator action');
     return this.update(requestId, 'ops-new-otp', options, (id) =>
@@ -378,7 +412,11 @@ export class ActivationClient {
    * Asks Vlens (StepValidatePayment) whether the payment went through (awaiting_payment only). Vlens
    * decides: `activated` is true only when it confirmed the payment and the activation completed.
    */
-  async verifyPayment(requestId: string, action: OperatorAction, options: UpdateOptions = {}): Promise<VerifyPaymentResult> {
+  async verifyPayment(
+    requestId: string,
+    action: OperatorAction,
+    options: UpdateOptions = {},
+  ): Promise<VerifyPaymentResult> {
     requestId = normaliseRequestId(requestId);
     const input = parseInput(operatorActionSchema, action, 'operator action');
     return this.update(requestId, 'ops-verify', options, (id) =>
@@ -390,7 +428,11 @@ export class ActivationClient {
    * Lets the step that an unrecognised Vlens answer held (`status.attention`) run again: a background step
    * (OTP request, payment check) is retried at once; a user step accepts the app's next message.
    */
-  async retryStep(requestId: string, action: OperatorAction, options: UpdateOptions = {}): Promise<OperatorUpdateResult> {
+  async retryStep(
+    requestId: string,
+    action: OperatorAction,
+    options: UpdateOptions = {},
+  ): Promise<OperatorUpdateResult> {
     requestId = normaliseRequestId(requestId);
     const input = parseInput(operatorActionSchema, action, 'operator action');
     return this.update(requestId, 'ops-retry-step', options, (id) =>
@@ -399,7 +441,11 @@ export class ActivationClient {
   }
 
   /** Cancels a running activation on an operator's authority and waits until it has ended. */
-  async operatorCancel(requestId: string, action: OperatorAction, options: UpdateOptions = {}): Promise<OperatorUpdateResult> {
+  async operatorCancel(
+    requestId: string,
+    action: OperatorAction,
+    options: UpdateOptions = {},
+  ): Promise<OperatorUpdateResult> {
     requestId = normaliseRequestId(requestId);
     const input = parseInput(operatorActionSchema, action, 'operator action');
     return this.update(requestId, 'ops-cancel', options, (id) =>
@@ -411,7 +457,10 @@ export class ActivationClient {
    * Long poll: the status once its `version` is no longer `afterVersion` (or at once if it already moved,
    * or the activation ended), else the status as it is after `timeoutMs` (at most 60 s).
    */
-  async waitForChange(requestId: string, options: { afterVersion: number; timeoutMs: number }): Promise<ActivationStatus> {
+  async waitForChange(
+    requestId: string,
+    options: { afterVersion: number; timeoutMs: number },
+  ): Promise<ActivationStatus> {
     requestId = normaliseRequestId(requestId);
     return this.guard(requestId, async () => {
       const now = await this.queryStatus(requestId);
@@ -419,11 +468,14 @@ export class ActivationClient {
       const timeoutMs = Math.min(Math.max(1, Math.round(options.timeoutMs)), MAX_WAIT_MS);
       try {
         return await this.withDeadline(timeoutMs + this.callTimeoutMs, () =>
-          this.handle(requestId).executeUpdate(waitForChangeUpdate, { args: [{ afterVersion: options.afterVersion, timeoutMs }] }),
+          this.handle(requestId).executeUpdate(waitForChangeUpdate, {
+            args: [{ afterVersion: options.afterVersion, timeoutMs }],
+          }),
         );
       } catch (error) {
         // The run ended while we waited (an update cannot outlive it): its final status is the answer.
-        if (error instanceof WorkflowUpdateFailedError || error instanceof WorkflowNotFoundError) return this.queryStatus(requestId);
+        if (error instanceof WorkflowUpdateFailedError || error instanceof WorkflowNotFoundError)
+          return this.queryStatus(requestId);
         throw error;
       }
     });
@@ -461,7 +513,8 @@ export class ActivationClient {
       this.withDeadline(this.callTimeoutMs, async () => {
         const found: ActivationSummary[] = [];
         for await (const execution of this.client.workflow.list({ query, pageSize: Math.min(limit, 100) })) {
-          const requestId = execution.typedSearchAttributes.get(VlensRequestIdKey) ?? execution.workflowId.replace(/^activation-/, '');
+          const requestId =
+            execution.typedSearchAttributes.get(VlensRequestIdKey) ?? execution.workflowId.replace(/^activation-/, '');
           const current = execution.typedSearchAttributes.get(ActivationStateKey) as ActivationState | undefined;
           found.push({
             requestId,
@@ -527,7 +580,9 @@ export class ActivationClient {
     const until = Date.now() + Math.min(this.callTimeoutMs, 5_000);
     for (;;) {
       try {
-        return await this.withDeadline(Math.max(500, until - Date.now()), () => this.handle(input.requestId).query(statusQuery));
+        return await this.withDeadline(Math.max(500, until - Date.now()), () =>
+          this.handle(input.requestId).query(statusQuery),
+        );
       } catch {
         if (Date.now() >= until) return justStarted(input);
         await new Promise((resolve) => setTimeout(resolve, 100));

@@ -5,7 +5,13 @@ import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { IMAGE_REF, extensionMs } from '../workflows/rules';
-import { ACTIVATION_STATES, PAYMENT_SOURCES, TERMINAL_STATES, type ActivationStatus, type DeviceContext } from '../workflows/types';
+import {
+  ACTIVATION_STATES,
+  PAYMENT_SOURCES,
+  TERMINAL_STATES,
+  type ActivationStatus,
+  type DeviceContext,
+} from '../workflows/types';
 import { ActivationClient, type ActivationClientOptions } from './activation-client';
 import {
   ActivationError,
@@ -49,7 +55,12 @@ export interface CliDeps {
 export function exitCodeFor(error: unknown): number {
   if (error instanceof ActivationNotFound) return EXIT.notFound;
   if (error instanceof InvalidInput) return EXIT.invalidInput;
-  if (error instanceof InvalidState || error instanceof ResendCooldown || error instanceof SendsExhausted || error instanceof AlreadyActivated) {
+  if (
+    error instanceof InvalidState ||
+    error instanceof ResendCooldown ||
+    error instanceof SendsExhausted ||
+    error instanceof AlreadyActivated
+  ) {
     return EXIT.invalidState;
   }
   return EXIT.other;
@@ -74,7 +85,8 @@ function jsonObject(text: string): Record<string, unknown> {
   } catch {
     throw new InvalidArgumentError('must be a JSON object');
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new InvalidArgumentError('must be a JSON object');
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new InvalidArgumentError('must be a JSON object');
   return value as Record<string, unknown>;
 }
 
@@ -95,7 +107,10 @@ function withDevice(command: Command): Command {
 }
 
 function deviceFrom(options: DeviceOptions): DeviceContext {
-  return { geoLocation: { latitude: options.lat, longitude: options.lon }, userDeviceUtcTime: options.deviceTime ?? new Date().toISOString() };
+  return {
+    geoLocation: { latitude: options.lat, longitude: options.lon },
+    userDeviceUtcTime: options.deviceTime ?? new Date().toISOString(),
+  };
 }
 
 async function readImage(pathOrRef: string): Promise<string> {
@@ -126,7 +141,11 @@ async function readStdin(): Promise<string> {
 
 // ---- the program ----------------------------------------------------------------------------
 
-export function buildProgram(io: CliIo, run: <T>(command: Command, action: (client: ActivationClient) => Promise<T>) => Promise<void>, env: NodeJS.ProcessEnv): Command {
+export function buildProgram(
+  io: CliIo,
+  run: <T>(command: Command, action: (client: ActivationClient) => Promise<T>) => Promise<void>,
+  env: NodeJS.ProcessEnv,
+): Command {
   const program = new Command('vlens-activation');
   program
     .description('Start and drive Vlens contract activations running on Temporal.')
@@ -149,11 +168,24 @@ export function buildProgram(io: CliIo, run: <T>(command: Command, action: (clie
     .option('--transaction-id <uuid>', 'the KYC transaction id')
     .option('--contract-storage-id <uuid>', 'the contract storage id')
     .option('--payment-gateway <name>', 'e.g. kashier or fawry')
-    .addOption(new Option('--sms-provider <n>', 'SMS provider: 1 Infobip, 2 Vodafone, 3 Cequens, 4 Victory Link').choices(['1', '2', '3', '4']))
+    .addOption(
+      new Option('--sms-provider <n>', 'SMS provider: 1 Infobip, 2 Vodafone, 3 Cequens, 4 Victory Link').choices([
+        '1',
+        '2',
+        '3',
+        '4',
+      ]),
+    )
     .option('--policy <json>', 'policy overrides, e.g. \'{"otpTtl":"2m"}\'', jsonObject)
-    .option('--no-wait', 'answer at once ("requesting_otp") instead of after the first Vlens step (OTP sent, or liveness needed)')
+    .option(
+      '--no-wait',
+      'answer at once ("requesting_otp") instead of after the first Vlens step (OTP sent, or liveness needed)',
+    )
     .addOption(json())
-    .addHelpText('after', '\nExample:\n  vlens-activation start 81f404b3-d7dc-4f08-b4fe-934853c86282 --lat 30.0444 --lon 31.2357')
+    .addHelpText(
+      'after',
+      '\nExample:\n  vlens-activation start 81f404b3-d7dc-4f08-b4fe-934853c86282 --lat 30.0444 --lon 31.2357',
+    )
     .action(async (requestId: string, options, command: Command) => {
       const base = options.input ? await readInputFile(options.input) : {};
       const input = {
@@ -170,13 +202,22 @@ export function buildProgram(io: CliIo, run: <T>(command: Command, action: (clie
       await run(command, async (client) => {
         // Waiting (at most 10 s) makes the answer say what to do next rather than "wait" (issue 16).
         const result = await client.start(input as never, options.wait ? { waitForFirstStep: true } : {});
-        print(options, result, `${result.created ? 'Started' : 'Already running'}: ${result.status.workflowId}\n${formatStatus(result.status)}`);
+        print(
+          options,
+          result,
+          `${result.created ? 'Started' : 'Already running'}: ${result.status.workflowId}\n${formatStatus(result.status)}`,
+        );
       });
     });
 
-  withDevice(program.command('otp').argument('<requestId>', 'the business request').argument('<code>', 'the OTP from the SMS'))
+  withDevice(
+    program.command('otp').argument('<requestId>', 'the business request').argument('<code>', 'the OTP from the SMS'),
+  )
     .description('submit the OTP the user received')
-    .option('--idempotency-key <key>', 'retrying with the same key returns the first answer instead of using another attempt')
+    .option(
+      '--idempotency-key <key>',
+      'retrying with the same key returns the first answer instead of using another attempt',
+    )
     .addOption(json())
     .action(async (requestId: string, code: string, options, command: Command) => {
       await run(command, async (client) => {
@@ -185,7 +226,11 @@ export function buildProgram(io: CliIo, run: <T>(command: Command, action: (clie
           { code, device: deviceFrom(options), ...(token(options) ? { accessToken: token(options) } : {}) },
           options.idempotencyKey ? { idempotencyKey: options.idempotencyKey } : {},
         );
-        print(options, answer, `OTP ${answer.outcome} (${answer.attemptsLeft} attempts left)\n${formatStatus(answer.status)}`);
+        print(
+          options,
+          answer,
+          `OTP ${answer.outcome} (${answer.attemptsLeft} attempts left)\n${formatStatus(answer.status)}`,
+        );
       });
     });
 
@@ -200,7 +245,8 @@ export function buildProgram(io: CliIo, run: <T>(command: Command, action: (clie
     .option('--idempotency-key <key>', 'retrying with the same key returns the first answer')
     .addOption(json())
     .action(async (requestId: string, image: string, faces: string[], options, command: Command) => {
-      if (faces.length !== 0 && faces.length !== 3) command.error('error: give no face frames or exactly three', { exitCode: EXIT.usage });
+      if (faces.length !== 0 && faces.length !== 3)
+        command.error('error: give no face frames or exactly three', { exitCode: EXIT.usage });
       const images = await Promise.all([image, ...faces].map(readImage));
       const [selfie, ...faceImages] = images;
       await run(command, async (client) => {
@@ -214,7 +260,11 @@ export function buildProgram(io: CliIo, run: <T>(command: Command, action: (clie
           },
           options.idempotencyKey ? { idempotencyKey: options.idempotencyKey } : {},
         );
-        print(options, answer, `liveness ${answer.outcome} (${answer.attemptsLeft} attempts left)\n${formatStatus(answer.status)}`);
+        print(
+          options,
+          answer,
+          `liveness ${answer.outcome} (${answer.attemptsLeft} attempts left)\n${formatStatus(answer.status)}`,
+        );
       });
     });
 
@@ -238,7 +288,9 @@ export function buildProgram(io: CliIo, run: <T>(command: Command, action: (clie
     .argument('<requestId>', 'the business request')
     .description('tell the activation a payment was made (a hint: Vlens confirms it)')
     .requiredOption('--event-id <id>', 'identity of this payment notification (duplicates are ignored)')
-    .addOption(new Option('--source <source>', 'who reports the payment').choices([...PAYMENT_SOURCES]).default('operator'))
+    .addOption(
+      new Option('--source <source>', 'who reports the payment').choices([...PAYMENT_SOURCES]).default('operator'),
+    )
     .option('--reference <ref>', 'payment reference')
     .option('--amount <n>', 'amount paid', numberIn(0, Number.MAX_SAFE_INTEGER))
     .option('--currency <ISO>', 'three-letter currency code')
@@ -284,11 +336,15 @@ export function buildProgram(io: CliIo, run: <T>(command: Command, action: (clie
   program
     .command('watch')
     .argument('<requestId>', 'the business request')
-    .description('print the status, then each change as it happens (a long poll, no polling loop), until the activation ends')
+    .description(
+      'print the status, then each change as it happens (a long poll, no polling loop), until the activation ends',
+    )
     .option('--json', 'print each status as one JSON line')
     .action(async (requestId: string, options: { json?: boolean }, command: Command) => {
       const show = (status: ActivationStatus) =>
-        io.stdout(`${options.json ? JSON.stringify(status) : `${new Date().toISOString()}  v${status.version}  ${status.state}${status.failureReason ? ` (${status.failureReason})` : ''}  next: ${status.nextAction.type}`}\n`);
+        io.stdout(
+          `${options.json ? JSON.stringify(status) : `${new Date().toISOString()}  v${status.version}  ${status.state}${status.failureReason ? ` (${status.failureReason})` : ''}  next: ${status.nextAction.type}`}\n`,
+        );
       await run(command, async (client) => {
         let status = await client.status(requestId);
         show(status);
@@ -336,7 +392,7 @@ export function defaultOperator(env: NodeJS.ProcessEnv): string | undefined {
 function extension(text: string): string | number {
   const value = /^\d+$/.test(text.trim()) ? Number(text) : text.trim();
   if (extensionMs(value) === undefined) {
-    throw new InvalidArgumentError("must be a positive duration of at most 7 days, such as 30m, 2h or 1800000 (ms)");
+    throw new InvalidArgumentError('must be a positive duration of at most 7 days, such as 30m, 2h or 1800000 (ms)');
   }
   return value;
 }
@@ -358,8 +414,11 @@ function addOperatorCommands(
   const fallbackOperator = defaultOperator(env);
   const ops = program
     .command('ops')
-    .description('operator repairs; each records who did it and why in the activation\'s events')
-    .addHelpText('after', '\nEvery ops command records --operator (default: VLENS_OPERATOR or your OS user name) and --reason.');
+    .description("operator repairs; each records who did it and why in the activation's events")
+    .addHelpText(
+      'after',
+      '\nEvery ops command records --operator (default: VLENS_OPERATOR or your OS user name) and --reason.',
+    );
 
   const operatorCommand = (name: string, description: string) => {
     const command = ops.command(name).argument('<requestId>', 'the business request').description(description);
@@ -369,26 +428,49 @@ function addOperatorCommands(
     return command
       .addOption(operator)
       .requiredOption('--reason <text>', 'why (kept in the audit trail)')
-      .option('--idempotency-key <key>', 'retrying with the same key returns the first answer instead of repeating the repair')
+      .option(
+        '--idempotency-key <key>',
+        'retrying with the same key returns the first answer instead of repeating the repair',
+      )
       .addOption(json());
   };
   const action = (options: OperatorOptions): { operator: string; reason: string } => ({
     operator: options.operator ?? fallbackOperator ?? '',
     reason: options.reason,
   });
-  const keyOf = (options: OperatorOptions) => (options.idempotencyKey ? { idempotencyKey: options.idempotencyKey } : {});
+  const keyOf = (options: OperatorOptions) =>
+    options.idempotencyKey ? { idempotencyKey: options.idempotencyKey } : {};
   const by = (options: OperatorOptions) => `by ${action(options).operator}: ${options.reason}`;
 
   operatorCommand('extend-deadline', 'give the user more time for the OTP or the payment step')
-    .addOption(new Option('--step <step>', 'the step whose deadline moves').choices(['otp', 'payment']).makeOptionMandatory())
+    .addOption(
+      new Option('--step <step>', 'the step whose deadline moves').choices(['otp', 'payment']).makeOptionMandatory(),
+    )
     .requiredOption('--by <duration>', 'how much longer, e.g. 30m, 2h (at most 7 days)', extension)
-    .addHelpText('after', '\nExample:\n  vlens-activation ops extend-deadline 81f404b3-d7dc-4f08-b4fe-934853c86282 --step payment --by 30m --reason "bank outage"')
-    .action(async (requestId: string, options: OperatorOptions & { step: 'otp' | 'payment'; by: string | number }, command: Command) => {
-      await run(command, async (client) => {
-        const { status } = await client.extendDeadline(requestId, { ...action(options), step: options.step, extendBy: options.by }, keyOf(options));
-        print(options, status, `${options.step} deadline extended by ${options.by} (${by(options)})\n${formatStatus(status)}`);
-      });
-    });
+    .addHelpText(
+      'after',
+      '\nExample:\n  vlens-activation ops extend-deadline 81f404b3-d7dc-4f08-b4fe-934853c86282 --step payment --by 30m --reason "bank outage"',
+    )
+    .action(
+      async (
+        requestId: string,
+        options: OperatorOptions & { step: 'otp' | 'payment'; by: string | number },
+        command: Command,
+      ) => {
+        await run(command, async (client) => {
+          const { status } = await client.extendDeadline(
+            requestId,
+            { ...action(options), step: options.step, extendBy: options.by },
+            keyOf(options),
+          );
+          print(
+            options,
+            status,
+            `${options.step} deadline extended by ${options.by} (${by(options)})\n${formatStatus(status)}`,
+          );
+        });
+      },
+    );
 
   operatorCommand('new-otp', 'send the user a new OTP now, ignoring the resend cooldown and the send limit').action(
     async (requestId: string, options: OperatorOptions, command: Command) => {
@@ -399,33 +481,39 @@ function addOperatorCommands(
     },
   );
 
-  operatorCommand('verify-payment', 'ask Vlens whether the payment went through; only Vlens\'s answer activates').action(
+  operatorCommand('verify-payment', "ask Vlens whether the payment went through; only Vlens's answer activates").action(
     async (requestId: string, options: OperatorOptions, command: Command) => {
       await run(command, async (client) => {
         const answer = await client.verifyPayment(requestId, action(options), keyOf(options));
         const verdict = answer.activated ? 'Vlens confirmed the payment' : 'Vlens has not confirmed the payment';
-        print(options, answer, `${verdict}; state ${answer.status.state} (${by(options)})\n${formatStatus(answer.status)}`);
+        print(
+          options,
+          answer,
+          `${verdict}; state ${answer.status.state} (${by(options)})\n${formatStatus(answer.status)}`,
+        );
       });
     },
   );
 
-  operatorCommand('retry-step', 'run again the step that an unreadable Vlens answer held (status "attention"); cancel is the other way out').action(
-    async (requestId: string, options: OperatorOptions, command: Command) => {
-      await run(command, async (client) => {
-        const { status } = await client.retryStep(requestId, action(options), keyOf(options));
-        print(options, status, `step released: state ${status.state} (${by(options)})\n${formatStatus(status)}`);
-      });
-    },
-  );
+  operatorCommand(
+    'retry-step',
+    'run again the step that an unreadable Vlens answer held (status "attention"); cancel is the other way out',
+  ).action(async (requestId: string, options: OperatorOptions, command: Command) => {
+    await run(command, async (client) => {
+      const { status } = await client.retryStep(requestId, action(options), keyOf(options));
+      print(options, status, `step released: state ${status.state} (${by(options)})\n${formatStatus(status)}`);
+    });
+  });
 
-  operatorCommand('cancel', 'cancel a running activation on an operator\'s authority and wait until it has ended').action(
-    async (requestId: string, options: OperatorOptions, command: Command) => {
-      await run(command, async (client) => {
-        const { status } = await client.operatorCancel(requestId, action(options), keyOf(options));
-        print(options, status, `cancelled: state ${status.state} (${by(options)})\n${formatStatus(status)}`);
-      });
-    },
-  );
+  operatorCommand(
+    'cancel',
+    "cancel a running activation on an operator's authority and wait until it has ended",
+  ).action(async (requestId: string, options: OperatorOptions, command: Command) => {
+    await run(command, async (client) => {
+      const { status } = await client.operatorCancel(requestId, action(options), keyOf(options));
+      print(options, status, `cancelled: state ${status.state} (${by(options)})\n${formatStatus(status)}`);
+    });
+  });
   return ops;
 }
 
@@ -440,14 +528,21 @@ function describeCauses(error: unknown): string {
 
 /** Runs the CLI on `argv` (the user's arguments, without node and the script) and returns the exit code. */
 export async function runCli(argv: string[], deps: CliDeps = {}): Promise<number> {
-  const io: CliIo = deps.io ?? { stdout: (text) => process.stdout.write(text), stderr: (text) => process.stderr.write(text) };
+  const io: CliIo = deps.io ?? {
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+  };
   const env = deps.env ?? process.env;
   const createClient = deps.createClient ?? ((options) => new ActivationClient(options));
 
   const run = async <T>(command: Command, action: (client: ActivationClient) => Promise<T>): Promise<void> => {
     const globals = command.optsWithGlobals<{ address?: string; namespace?: string; taskQueue?: string }>();
     const client = createClient({
-      temporal: { env, ...(globals.address ? { address: globals.address } : {}), ...(globals.namespace ? { namespace: globals.namespace } : {}) },
+      temporal: {
+        env,
+        ...(globals.address ? { address: globals.address } : {}),
+        ...(globals.namespace ? { namespace: globals.namespace } : {}),
+      },
       ...(globals.taskQueue ? { taskQueue: globals.taskQueue } : {}),
     });
     try {
@@ -469,7 +564,8 @@ export async function runCli(argv: string[], deps: CliDeps = {}): Promise<number
     if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
     if (error instanceof ActivationError) {
       io.stderr(`error: ${error.code}: ${error.message}\n`);
-      if (error instanceof InvalidInput) for (const p of error.problems) io.stderr(`  ${p.field || '(input)'}: ${p.message}\n`);
+      if (error instanceof InvalidInput)
+        for (const p of error.problems) io.stderr(`  ${p.field || '(input)'}: ${p.message}\n`);
       if (error instanceof ResendCooldown) io.stderr(`  retry after ${error.resendAvailableAt}\n`);
       if (env.VLENS_DEBUG) io.stderr(`${describeCauses(error)}\n`);
       return exitCodeFor(error);

@@ -27,7 +27,14 @@ import {
 } from './errors';
 
 // gRPC status codes (stable numbers of the gRPC spec), spelled out to avoid a direct grpc dependency.
-const grpcStatus = { CANCELLED: 1, DEADLINE_EXCEEDED: 4, NOT_FOUND: 5, RESOURCE_EXHAUSTED: 8, FAILED_PRECONDITION: 9, UNAVAILABLE: 14 } as const;
+const grpcStatus = {
+  CANCELLED: 1,
+  DEADLINE_EXCEEDED: 4,
+  NOT_FOUND: 5,
+  RESOURCE_EXHAUSTED: 8,
+  FAILED_PRECONDITION: 9,
+  UNAVAILABLE: 14,
+} as const;
 
 const UNAVAILABLE_GRPC_CODES = new Set<number>([
   grpcStatus.UNAVAILABLE,
@@ -74,9 +81,12 @@ export function fromApplicationFailure(failure: ApplicationFailure, cause: unkno
         { cause },
       );
     case FAILURE_TYPES.resendCooldown:
-      return new ResendCooldown(typeof record.resendAvailableAt === 'string' ? record.resendAvailableAt : new Date().toISOString(), {
-        cause,
-      });
+      return new ResendCooldown(
+        typeof record.resendAvailableAt === 'string' ? record.resendAvailableAt : new Date().toISOString(),
+        {
+          cause,
+        },
+      );
     case FAILURE_TYPES.sendsExhausted:
       return new SendsExhausted(failure.message, { cause });
     case FAILURE_TYPES.activationEnded:
@@ -92,7 +102,11 @@ export function fromApplicationFailure(failure: ApplicationFailure, cause: unkno
       // Vlens did not answer a user-facing call in time; nothing was used up.
       return new VlensUnavailable(failure.message, undefined, { cause });
     default:
-      return new UnexpectedActivationError('the activation rejected the request unexpectedly', { type: failure.type }, { cause });
+      return new UnexpectedActivationError(
+        'the activation rejected the request unexpectedly',
+        { type: failure.type },
+        { cause },
+      );
   }
 }
 
@@ -109,9 +123,13 @@ export function toActivationError(error: unknown, requestId: string): Activation
   if (error instanceof ApplicationFailure) return fromApplicationFailure(error, error);
   if (error instanceof WorkflowNotFoundError) return new ActivationNotFound(requestId, { cause: error });
   if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
-    return new TemporalUnavailable('the activation did not answer in time; retry with the same Idempotency-Key', undefined, {
-      cause: error,
-    });
+    return new TemporalUnavailable(
+      'the activation did not answer in time; retry with the same Idempotency-Key',
+      undefined,
+      {
+        cause: error,
+      },
+    );
   }
   const code = grpcCodeOf(error);
   if (code === grpcStatus.NOT_FOUND) return new ActivationNotFound(requestId, { cause: error });
@@ -119,9 +137,13 @@ export function toActivationError(error: unknown, requestId: string): Activation
   // Temporal refuses updates with FAILED_PRECONDITION, and queries come back "not registered" (the status
   // query always is; the message carries the task's error). Nothing was done; retry, like any outage.
   if (code === grpcStatus.FAILED_PRECONDITION || error instanceof QueryNotRegisteredError) {
-    return new TemporalUnavailable('the activation cannot take requests right now (its workflow task is failing); retry later', undefined, {
-      cause: error,
-    });
+    return new TemporalUnavailable(
+      'the activation cannot take requests right now (its workflow task is failing); retry later',
+      undefined,
+      {
+        cause: error,
+      },
+    );
   }
   if (code !== undefined && UNAVAILABLE_GRPC_CODES.has(code)) {
     return new TemporalUnavailable('Temporal is unreachable or did not answer in time', undefined, { cause: error });

@@ -32,7 +32,10 @@ export abstract class ActivationError extends Error {
 /** No activation with that requestId (never started, or its history was deleted by retention). */
 export class ActivationNotFound extends ActivationError {
   readonly code = 'not_found';
-  constructor(readonly requestId: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly requestId: string,
+    options?: { cause?: unknown },
+  ) {
     super(`no activation for request ${requestId}`, undefined, options);
   }
 }
@@ -41,7 +44,11 @@ export class ActivationNotFound extends ActivationError {
 export class InvalidState extends ActivationError {
   readonly code = 'invalid_state' as const;
   readonly state?: ActivationState;
-  constructor(message: string, details?: { state?: ActivationState; expected?: ActivationState[] } & Record<string, unknown>, options?: { cause?: unknown }) {
+  constructor(
+    message: string,
+    details?: { state?: ActivationState; expected?: ActivationState[] } & Record<string, unknown>,
+    options?: { cause?: unknown },
+  ) {
     super(message, details, options);
     if (details?.state) this.state = details.state;
   }
@@ -53,7 +60,11 @@ export class InvalidState extends ActivationError {
  */
 export class ActivationEnded extends InvalidState {
   readonly failureReason?: FailureReason;
-  constructor(message: string, details?: { state?: ActivationState; failureReason?: FailureReason }, options?: { cause?: unknown }) {
+  constructor(
+    message: string,
+    details?: { state?: ActivationState; failureReason?: FailureReason },
+    options?: { cause?: unknown },
+  ) {
     super(message, { ...details, ended: true }, options);
     if (details?.failureReason) this.failureReason = details.failureReason;
   }
@@ -62,7 +73,10 @@ export class ActivationEnded extends InvalidState {
 /** A new OTP cannot be sent before `resendAvailableAt` (ISO-8601). */
 export class ResendCooldown extends ActivationError {
   readonly code = 'resend_cooldown';
-  constructor(readonly resendAvailableAt: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly resendAvailableAt: string,
+    options?: { cause?: unknown },
+  ) {
     super(`a new OTP can be sent from ${resendAvailableAt}`, { resendAvailableAt }, options);
   }
 
@@ -99,7 +113,10 @@ export class OtpBudgetExhausted extends ActivationError {
 /** The request was activated already; an activated request cannot be started again. */
 export class AlreadyActivated extends ActivationError {
   readonly code = 'already_activated';
-  constructor(readonly requestId: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly requestId: string,
+    options?: { cause?: unknown },
+  ) {
     super(`request ${requestId} is already activated`, undefined, options);
   }
 }

@@ -16,7 +16,10 @@ async function store(images: ImageStore, requestId: string, image: string, field
   try {
     return await images.put(requestId, image);
   } catch (error) {
-    if (error instanceof ImageRejected) throw new InvalidInput(`invalid liveness submission: ${field} ${error.message}`, [{ field, message: error.message }]);
+    if (error instanceof ImageRejected)
+      throw new InvalidInput(`invalid liveness submission: ${field} ${error.message}`, [
+        { field, message: error.message },
+      ]);
     throw error;
   }
 }
@@ -46,10 +49,13 @@ export async function storeLivenessImages(
   if (adding > 0) {
     const stored = await images.countForActivation(requestId);
     if (stored + adding > maxImages) {
-      throw new UploadQuotaExceeded(`this activation may store at most ${maxImages} liveness images; ${stored} are stored`, {
-        maxImages,
-        stored,
-      });
+      throw new UploadQuotaExceeded(
+        `this activation may store at most ${maxImages} liveness images; ${stored} are stored`,
+        {
+          maxImages,
+          stored,
+        },
+      );
     }
   }
   const image = await store(images, requestId, input.image, 'image');

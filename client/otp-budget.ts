@@ -12,7 +12,11 @@ import { OtpBudgetExhausted } from './errors';
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
 
 /** The status a failed run ended with: activation.ts throws its final failure with the status as details. */
-async function finalStatusFromFailure(client: Client, workflowId: string, runId: string): Promise<ActivationStatus | undefined> {
+async function finalStatusFromFailure(
+  client: Client,
+  workflowId: string,
+  runId: string,
+): Promise<ActivationStatus | undefined> {
   try {
     await client.workflow.getHandle(workflowId, runId, { followRuns: false }).result();
   } catch (error) {

@@ -114,7 +114,8 @@ const imageSchema = (maxChars: number, tooLarge: string) =>
     .superRefine((value, ctx) => {
       if (IMAGE_REF.test(value)) return;
       if (value.length > maxChars) ctx.addIssue({ code: 'custom', message: tooLarge });
-      else if (value.length % 4 !== 0 || !BASE64.test(value)) ctx.addIssue({ code: 'custom', message: 'is not valid base64' });
+      else if (value.length % 4 !== 0 || !BASE64.test(value))
+        ctx.addIssue({ code: 'custom', message: 'is not valid base64' });
     });
 
 const inlineImage = imageSchema(
@@ -172,15 +173,26 @@ export const cancelSchema = z.object({ reason: boundedString(LIMITS.reasonChars)
 
 /** Who does an operator repair and why; both end up in the activation's audit trail (`status.events`). */
 export const operatorActionSchema = z.object({
-  operator: z.string().trim().min(1, 'must name the operator').max(LIMITS.operatorChars, `must be at most ${LIMITS.operatorChars} characters`),
-  reason: z.string().trim().min(1, 'must say why').max(LIMITS.reasonChars, `must be at most ${LIMITS.reasonChars} characters`),
+  operator: z
+    .string()
+    .trim()
+    .min(1, 'must name the operator')
+    .max(LIMITS.operatorChars, `must be at most ${LIMITS.operatorChars} characters`),
+  reason: z
+    .string()
+    .trim()
+    .min(1, 'must say why')
+    .max(LIMITS.reasonChars, `must be at most ${LIMITS.reasonChars} characters`),
 });
 
 export const extendDeadlineSchema = operatorActionSchema.extend({
   step: z.enum(['otp', 'payment']),
   extendBy: z
     .union([z.number(), z.string().min(1).max(50)])
-    .refine((value) => extensionMs(value) !== undefined, "must be a positive duration of at most 7 days, such as '30m' or 1800000"),
+    .refine(
+      (value) => extensionMs(value) !== undefined,
+      "must be a positive duration of at most 7 days, such as '30m' or 1800000",
+    ),
 });
 
 export const listQuerySchema = z.object({
@@ -189,7 +201,9 @@ export const listQuerySchema = z.object({
 });
 
 /** An `Idempotency-Key`: becomes part of a Temporal update id, so keep it short and plain. */
-export const idempotencyKeySchema = z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'must be 1-128 characters of A-Z a-z 0-9 . _ : -');
+export const idempotencyKeySchema = z
+  .string()
+  .regex(/^[A-Za-z0-9._:-]{1,128}$/, 'must be 1-128 characters of A-Z a-z 0-9 . _ : -');
 
 // The schemas' output must be exactly the workflow contract's types; a drift fails the typecheck here.
 type Exact<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;

@@ -108,13 +108,19 @@ export function loadServerPolicy(env: NodeJS.ProcessEnv = process.env): ServerPo
     const value = COUNT_FIELDS.has(field) ? Number(raw) : /^\d+$/.test(raw) ? Number(raw) : raw;
     const ms = numeric(field, value);
     const { min, max } = POLICY_LIMITS[field];
-    if (ms === undefined) problems.push(`${name}: ${COUNT_FIELDS.has(field) ? 'must be a whole number' : "must be a duration such as 30000 or '30s'"}`);
-    else if (ms < min || ms > max) problems.push(`${name}: must be between ${describe(field, min)} and ${describe(field, max)}`);
+    if (ms === undefined)
+      problems.push(
+        `${name}: ${COUNT_FIELDS.has(field) ? 'must be a whole number' : "must be a duration such as 30000 or '30s'"}`,
+      );
+    else if (ms < min || ms > max)
+      problems.push(`${name}: must be between ${describe(field, min)} and ${describe(field, max)}`);
     else (policy as unknown as Record<string, number | string>)[field] = value;
   }
   const bounds = env.ACTIVATION_POLICY_BOUNDS?.trim() || (production ? 'enforce' : 'off');
-  if (bounds !== 'enforce' && bounds !== 'off') problems.push(`ACTIVATION_POLICY_BOUNDS: must be "enforce" or "off", got "${bounds}"`);
-  if (bounds === 'off' && production) problems.push('ACTIVATION_POLICY_BOUNDS: "off" is refused when NODE_ENV=production');
+  if (bounds !== 'enforce' && bounds !== 'off')
+    problems.push(`ACTIVATION_POLICY_BOUNDS: must be "enforce" or "off", got "${bounds}"`);
+  if (bounds === 'off' && production)
+    problems.push('ACTIVATION_POLICY_BOUNDS: "off" is refused when NODE_ENV=production');
   if (problems.length) throw new ServerPolicyConfigError(`invalid activation policy: ${problems.join('; ')}`);
   return { policy, enforce: bounds === 'enforce' };
 }
@@ -141,13 +147,22 @@ export function applyServerPolicy(requested: Partial<Policy> | undefined, server
     const allowed = numeric(field, server[field]);
     if (asked === undefined || allowed === undefined) continue; // the schema already refused malformed values
     if (POLICY_DIRECTION[field] === 'max' && asked > allowed) {
-      problems.push({ field: `policy.${field}`, message: `may only tighten the server's policy: at most ${describe(field, allowed)}` });
+      problems.push({
+        field: `policy.${field}`,
+        message: `may only tighten the server's policy: at most ${describe(field, allowed)}`,
+      });
     } else if (POLICY_DIRECTION[field] === 'min' && asked < allowed) {
-      problems.push({ field: `policy.${field}`, message: `may only tighten the server's policy: at least ${describe(field, allowed)}` });
+      problems.push({
+        field: `policy.${field}`,
+        message: `may only tighten the server's policy: at least ${describe(field, allowed)}`,
+      });
     }
   }
   if (problems.length) {
-    throw new PolicyNotAllowed(`policy not allowed: ${problems.map((p) => `${p.field} ${p.message}`).join('; ')}`, problems);
+    throw new PolicyNotAllowed(
+      `policy not allowed: ${problems.map((p) => `${p.field} ${p.message}`).join('; ')}`,
+      problems,
+    );
   }
   return { ...server, ...stripUndefined(requested ?? {}) };
 }

@@ -28,14 +28,22 @@ export function formatStatus(status: ActivationStatus): string {
     ['Payment link', status.nextAction.paymentLink ?? status.payment?.link],
     ['Payment deadline', status.payment?.deadline],
     ['Paid at', status.payment?.paidAt],
-    ['Liveness', status.liveness ? `${status.liveness.required ? 'required' : 'not required'}, ${status.liveness.attemptsLeft} attempts left` : undefined],
+    [
+      'Liveness',
+      status.liveness
+        ? `${status.liveness.required ? 'required' : 'not required'}, ${status.liveness.attemptsLeft} attempts left`
+        : undefined,
+    ],
     ['Needs attention', status.needsAttention ? needsAttentionText(status) : undefined],
   ];
   const width = Math.max(...rows.map(([label]) => label.length)) + 2;
-  const lines = rows.filter(([, value]) => value !== undefined).map(([label, value]) => `${`${label}:`.padEnd(width)}${value}`);
+  const lines = rows
+    .filter(([, value]) => value !== undefined)
+    .map(([label, value]) => `${`${label}:`.padEnd(width)}${value}`);
   if (status.events.length) {
     lines.push('Events:');
-    for (const event of status.events) lines.push(`  ${event.at}  ${event.type}${event.detail ? `  ${event.detail}` : ''}`);
+    for (const event of status.events)
+      lines.push(`  ${event.at}  ${event.type}${event.detail ? `  ${event.detail}` : ''}`);
   }
   return lines.join('\n');
 }
@@ -45,6 +53,10 @@ export function formatList(rows: ActivationSummary[]): string {
   const table = rows.map((row) => [row.requestId, row.state ?? '-', row.executionStatus, row.startTime]);
   const header = ['REQUEST', 'STATE', 'EXECUTION', 'STARTED'];
   const widths = header.map((title, i) => Math.max(title.length, ...table.map((cells) => (cells[i] ?? '').length)));
-  const render = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  const render = (cells: string[]) =>
+    cells
+      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
   return [render(header), ...table.map(render)].join('\n');
 }

@@ -33,7 +33,11 @@ export interface CodecAuthOptions {
   keySet?: JWTVerifyGetKey;
 }
 
-export type CodecAuthorizer = (authorization: string | undefined, direction: CodecDirection, namespace: string | undefined) => Promise<CodecAuthVerdict>;
+export type CodecAuthorizer = (
+  authorization: string | undefined,
+  direction: CodecDirection,
+  namespace: string | undefined,
+) => Promise<CodecAuthVerdict>;
 
 const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 /** Asymmetric algorithms only: an HS256 token would be checked with a public key as the HMAC secret. */

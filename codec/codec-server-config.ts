@@ -41,7 +41,8 @@ export function loadCodecServerConfig(env: NodeJS.ProcessEnv, mode: CodecMode = 
   }
   const host = env.CODEC_SERVER_HOST?.trim() || '127.0.0.1';
 
-  const corsOrigins = env.CODEC_SERVER_CORS_ORIGINS === undefined ? DEFAULT_CORS_ORIGINS : list(env.CODEC_SERVER_CORS_ORIGINS);
+  const corsOrigins =
+    env.CODEC_SERVER_CORS_ORIGINS === undefined ? DEFAULT_CORS_ORIGINS : list(env.CODEC_SERVER_CORS_ORIGINS);
   for (const origin of corsOrigins) {
     if (!/^https?:\/\/[^/\s]+$/.test(origin)) {
       throw new CodecConfigError(`CODEC_SERVER_CORS_ORIGINS: "${origin}" is not an origin like http://host:port`);
@@ -49,7 +50,8 @@ export function loadCodecServerConfig(env: NodeJS.ProcessEnv, mode: CodecMode = 
   }
 
   const auth = env.CODEC_SERVER_AUTH?.trim().toLowerCase() || 'on';
-  if (auth !== 'on' && auth !== 'off') throw new CodecConfigError(`CODEC_SERVER_AUTH must be "on" or "off", got "${auth}"`);
+  if (auth !== 'on' && auth !== 'off')
+    throw new CodecConfigError(`CODEC_SERVER_AUTH must be "on" or "off", got "${auth}"`);
   if (auth === 'off' && mode === 'production') {
     problems.push('CODEC_SERVER_AUTH=off is refused in production: the codec server decrypts secrets');
   }
@@ -58,7 +60,9 @@ export function loadCodecServerConfig(env: NodeJS.ProcessEnv, mode: CodecMode = 
   let tokens = list(env.CODEC_SERVER_TOKENS);
   const realKeys = Boolean(env.CODEC_KEYS?.trim());
   if (tokens.some((t) => t === DEV_CODEC_TOKEN) && (mode === 'production' || realKeys)) {
-    problems.push(`CODEC_SERVER_TOKENS: ${DEV_CODEC_TOKEN} is a public development token, refused ${mode === 'production' ? 'in production' : 'with real CODEC_KEYS'}`);
+    problems.push(
+      `CODEC_SERVER_TOKENS: ${DEV_CODEC_TOKEN} is a public development token, refused ${mode === 'production' ? 'in production' : 'with real CODEC_KEYS'}`,
+    );
   }
   if (mode === 'production') {
     if (tokens.length === 0 && !jwt) {
@@ -67,7 +71,9 @@ export function loadCodecServerConfig(env: NodeJS.ProcessEnv, mode: CodecMode = 
       );
     }
     if (tokens.some((t) => t !== DEV_CODEC_TOKEN && t.length < MIN_PRODUCTION_TOKEN_CHARS)) {
-      problems.push(`CODEC_SERVER_TOKENS: every production token must be at least ${MIN_PRODUCTION_TOKEN_CHARS} characters and not the dev token`);
+      problems.push(
+        `CODEC_SERVER_TOKENS: every production token must be at least ${MIN_PRODUCTION_TOKEN_CHARS} characters and not the dev token`,
+      );
     }
   } else if (tokens.length === 0 && !jwt && auth === 'on') {
     if (realKeys) {
@@ -99,8 +105,11 @@ function loadJwtSettings(env: NodeJS.ProcessEnv, mode: CodecMode, problems: stri
   } catch {
     problems.push(`CODEC_SERVER_JWKS_URL: "${jwksUrl}" is not a URL`);
   }
-  if (url && mode === 'production' && url.protocol !== 'https:') problems.push('CODEC_SERVER_JWKS_URL: must be https in production');
-  if (mode === 'production' && !issuer) problems.push('CODEC_SERVER_JWT_ISSUER: is required in production with CODEC_SERVER_JWKS_URL');
-  if (mode === 'production' && !audience) problems.push('CODEC_SERVER_JWT_AUDIENCE: is required in production with CODEC_SERVER_JWKS_URL');
+  if (url && mode === 'production' && url.protocol !== 'https:')
+    problems.push('CODEC_SERVER_JWKS_URL: must be https in production');
+  if (mode === 'production' && !issuer)
+    problems.push('CODEC_SERVER_JWT_ISSUER: is required in production with CODEC_SERVER_JWKS_URL');
+  if (mode === 'production' && !audience)
+    problems.push('CODEC_SERVER_JWT_AUDIENCE: is required in production with CODEC_SERVER_JWKS_URL');
   return { jwksUrl, ...(issuer ? { issuer } : {}), ...(audience ? { audience } : {}), roleClaim };
 }

@@ -41,7 +41,9 @@ const sendError = (reply: FastifyReply, status: number, code: string, message: s
 export function buildCodecServer(options: CodecServerOptions): FastifyInstance {
   const codec: PayloadCodec = createEncryptionCodec(options.keys);
   const origins = new Set(options.corsOrigins);
-  const authorize = options.authorizer ?? createCodecAuthorizer({ tokens: options.tokens, ...(options.jwt ? { jwt: options.jwt } : {}) });
+  const authorize =
+    options.authorizer ??
+    createCodecAuthorizer({ tokens: options.tokens, ...(options.jwt ? { jwt: options.jwt } : {}) });
   const requireAuth = options.requireAuth ?? true;
   const app = Fastify({
     logger: options.logger ?? false,
@@ -82,7 +84,12 @@ export function buildCodecServer(options: CodecServerOptions): FastifyInstance {
         return sendError(reply, 401, 'unauthorized', 'a valid Authorization: Bearer <token> header is required');
       }
       if (verdict === 'forbidden') {
-        return sendError(reply, 403, 'forbidden', `the token does not grant ${direction}${namespace ? ` in namespace ${namespace}` : ''}`);
+        return sendError(
+          reply,
+          403,
+          'forbidden',
+          `the token does not grant ${direction}${namespace ? ` in namespace ${namespace}` : ''}`,
+        );
       }
     }
   };
@@ -90,7 +97,12 @@ export function buildCodecServer(options: CodecServerOptions): FastifyInstance {
   const handle = (direction: 'encode' | 'decode') => async (request: FastifyRequest, reply: FastifyReply) => {
     const parsed = payloadsBodySchema.safeParse(request.body);
     if (!parsed.success) {
-      return sendError(reply, 400, 'invalid_request', 'body must be { payloads: [{ metadata: {k: base64}, data: base64 }] }');
+      return sendError(
+        reply,
+        400,
+        'invalid_request',
+        'body must be { payloads: [{ metadata: {k: base64}, data: base64 }] }',
+      );
     }
     try {
       const payloads = await codec[direction](payloadsFromJson(parsed.data));

@@ -35,7 +35,10 @@ export function isEncrypted(payload: Payload): boolean {
 async function encryptOne(keys: CodecKeys, payload: Payload): Promise<Payload> {
   // Never wrap twice: the codec server's /encode may be handed payloads that are already encrypted.
   if (isEncrypted(payload)) return payload;
-  const plain = ProtoPayload.encode({ metadata: payload.metadata ?? {}, data: payload.data ?? new Uint8Array() }).finish();
+  const plain = ProtoPayload.encode({
+    metadata: payload.metadata ?? {},
+    data: payload.data ?? new Uint8Array(),
+  }).finish();
   const { bytes, compression } = await maybeCompress(plain);
   const key = keys.primary;
   const metadata: Record<string, Uint8Array> = {

@@ -28,10 +28,15 @@ function currentActivation(): string | undefined {
     return undefined; // not inside an activity
   }
   if (workflowId === undefined) return undefined;
-  return workflowId.startsWith(ACTIVATION_WORKFLOW_PREFIX) ? workflowId.slice(ACTIVATION_WORKFLOW_PREFIX.length) : workflowId;
+  return workflowId.startsWith(ACTIVATION_WORKFLOW_PREFIX)
+    ? workflowId.slice(ACTIVATION_WORKFLOW_PREFIX.length)
+    : workflowId;
 }
 
-export function imageStoreResolver(store: ImageStore, options: ImageResolverOptions = {}): (ref: string) => Promise<string> {
+export function imageStoreResolver(
+  store: ImageStore,
+  options: ImageResolverOptions = {},
+): (ref: string) => Promise<string> {
   const activationOf = options.activationOf ?? currentActivation;
   return async (ref) => {
     try {

@@ -81,7 +81,8 @@ export class LocalEncryptedImageStore implements ImageStore {
     try {
       file = await readFile(path.join(this.dir, group, `${id}.img`));
     } catch (error) {
-      if (isErrno(error, 'ENOENT')) throw new ImageNotFound('missing', `image ${ref} does not exist (deleted or never stored)`);
+      if (isErrno(error, 'ENOENT'))
+        throw new ImageNotFound('missing', `image ${ref} does not exist (deleted or never stored)`);
       throw error;
     }
     const keyIdLength = file[MAGIC.length];
@@ -150,7 +151,8 @@ export class LocalEncryptedImageStore implements ImageStore {
 }
 
 /** Binds the ciphertext to its header and location: a file copied under another reference fails to open. */
-const aad = (header: Buffer, group: string, id: string): Buffer => Buffer.concat([header, Buffer.from(`|${group}/${id}`)]);
+const aad = (header: Buffer, group: string, id: string): Buffer =>
+  Buffer.concat([header, Buffer.from(`|${group}/${id}`)]);
 
 function groupOf(activationId: string): string {
   if (typeof activationId !== 'string' || activationId.length === 0 || activationId.length > MAX_ACTIVATION_ID_CHARS) {

@@ -10,9 +10,29 @@ export const REDACTED = '[redacted]';
  * code under another name (e.g. `errorCode`).
  */
 export const SECRET_FIELDS = [
-  'code', 'otpCode', 'image', 'images', 'faces', 'face_1', 'face_2', 'face_3', 'scanTransaction',
-  'accessToken', 'refreshToken', 'token', 'password', 'secret', 'authorization', 'cookie', 'set-cookie',
-  'apikey', 'x-api-key', 'geoLocation', 'latitude', 'longitude', 'device',
+  'code',
+  'otpCode',
+  'image',
+  'images',
+  'faces',
+  'face_1',
+  'face_2',
+  'face_3',
+  'scanTransaction',
+  'accessToken',
+  'refreshToken',
+  'token',
+  'password',
+  'secret',
+  'authorization',
+  'cookie',
+  'set-cookie',
+  'apikey',
+  'x-api-key',
+  'geoLocation',
+  'latitude',
+  'longitude',
+  'device',
 ] as const;
 
 const normalise = (name: string): string => name.toLowerCase().replace(/[-_]/g, '');
@@ -26,7 +46,10 @@ const FIELD_ALTERNATION = SECRET_FIELDS.map((f) => f.replace(/[-_]/g, '[-_]?')).
 const STRING_RULES: Array<[RegExp, string]> = [
   // `"code":"123456"`, `password=hunter2`, `latitude: 30.04`, `authorization: Bearer x` — keep the name, drop the value.
   [
-    new RegExp(`((?<![A-Za-z0-9_])["']?(?:${FIELD_ALTERNATION})["']?\\s*[:=]\\s*)("(?:[^"\\\\]|\\\\.)*"|'[^']*'|(?:Bearer\\s+)?[^\\s,&;}\\]]+)`, 'gi'),
+    new RegExp(
+      `((?<![A-Za-z0-9_])["']?(?:${FIELD_ALTERNATION})["']?\\s*[:=]\\s*)("(?:[^"\\\\]|\\\\.)*"|'[^']*'|(?:Bearer\\s+)?[^\\s,&;}\\]]+)`,
+      'gi',
+    ),
     `$1${REDACTED}`,
   ],
   [/\bBearer\s+[A-Za-z0-9._~+/=-]+/gi, `Bearer ${REDACTED}`],

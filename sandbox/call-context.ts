@@ -43,7 +43,11 @@ export function sendEnvelope(reply: FastifyReply, httpStatus: number, envelope: 
  * `refused` and the step's own answer choose (the dialect's). Anything but a `VlensError` is a bug and
  * goes on to the error handler.
  */
-export function answerStep(reply: FastifyReply, step: () => Answer, refused: (error: VlensError) => Answer): FastifyReply {
+export function answerStep(
+  reply: FastifyReply,
+  step: () => Answer,
+  refused: (error: VlensError) => Answer,
+): FastifyReply {
   let answer: Answer;
   try {
     answer = step();

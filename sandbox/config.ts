@@ -68,7 +68,9 @@ export const DEFAULT_OPTIONS: SandboxOptions = {
 };
 
 const positiveNumber = z.coerce.number().positive();
-const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
 // Every variable is optional; an invalid value fails start-up with the variable's name rather than later.
 const envSchema = z.object({

@@ -96,7 +96,8 @@ export const errors = {
   wrongOtp: () => new VlensError(200, CODES.wrongOtp, 'Invalid OTP code'),
   otpExpired: (detail = 'OTP expired') => new VlensError(200, CODES.otpExpired, detail),
   otpAttemptsExceeded: () => new VlensError(200, CODES.otpAttemptsExceeded, 'OTP attempts exceeded'),
-  locationChanged: () => new VlensError(200, CODES.locationChanged, 'Location changed, liveness revalidation required.'),
+  locationChanged: () =>
+    new VlensError(200, CODES.locationChanged, 'Location changed, liveness revalidation required.'),
   livenessFailed: () => new VlensError(200, CODES.livenessFailed, 'Liveness re-validation failed'),
   livenessRequired: () => new VlensError(200, CODES.livenessRequired, 'Liveness re-validation required'),
   otpNotValidated: () => new VlensError(200, CODES.otpNotValidated, 'OTP not validated'),

@@ -19,7 +19,8 @@ export function decodeImages(images: Record<string, string>, maxBytes: number): 
   for (const [field, value] of Object.entries(images)) {
     const bytes = decodedBase64(value);
     if (!bytes) problems.push({ field, message: 'must be a base64-encoded image' });
-    else if (bytes.length >= maxBytes) problems.push({ field, message: `decoded image must be under ${maxBytes} bytes` });
+    else if (bytes.length >= maxBytes)
+      problems.push({ field, message: `decoded image must be under ${maxBytes} bytes` });
     else decoded.set(field, bytes);
   }
   if (problems.length > 0) throw errors.validation(problems);

@@ -3,7 +3,9 @@ import { startSandbox } from './server';
 
 async function main(): Promise<void> {
   const sandbox = await startSandbox({ log: true });
-  console.log(`Vlens sandbox listening on ${sandbox.url} (dialect ${sandbox.options.dialect}; ApiKey from SANDBOX_API_KEY)`);
+  console.log(
+    `Vlens sandbox listening on ${sandbox.url} (dialect ${sandbox.options.dialect}; ApiKey from SANDBOX_API_KEY)`,
+  );
 
   let stopping = false;
   const stop = (signal: string) => {

@@ -66,6 +66,8 @@ export function paymentPageHtml(payment: PaymentRecord): string {
 }
 
 export function notFoundPageHtml(): string {
-  return '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Payment not found</title></head>' +
-    '<body><h1>Payment not found</h1><p>This sandbox payment link is unknown (was the sandbox reset?).</p></body></html>\n';
+  return (
+    '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Payment not found</title></head>' +
+    '<body><h1>Payment not found</h1><p>This sandbox payment link is unknown (was the sandbox reset?).</p></body></html>\n'
+  );
 }

@@ -83,12 +83,18 @@ function fastifyErrorToEnvelope(error: FastifyError, ctx: SandboxContext): [numb
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return [413, fail(413, 'Request body too large')];
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return [400, fail(4000, 'One or more validation errors occurred.', [{ field: 'body', message: 'must not be empty' }])];
+      return [
+        400,
+        fail(4000, 'One or more validation errors occurred.', [{ field: 'body', message: 'must not be empty' }]),
+      ];
   }
   const status = typeof error.statusCode === 'number' ? error.statusCode : 500;
   if (status >= 400 && status < 500) {
     // JSON syntax errors quote the input; answer with a fixed message instead.
-    return [400, fail(4000, 'One or more validation errors occurred.', [{ field: 'body', message: 'malformed JSON body' }])];
+    return [
+      400,
+      fail(4000, 'One or more validation errors occurred.', [{ field: 'body', message: 'malformed JSON body' }]),
+    ];
   }
   ctx.log('warn', `internal error: ${error.name}: ${error.message}`);
   return [500, fail(500, 'Internal sandbox error')];

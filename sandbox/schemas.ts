@@ -71,7 +71,10 @@ export const seedRequestSchema = z.object({
   lastLocation: geoPointSchema.default({ latitude: 30.0444, longitude: 31.2357 }),
   hasPayment: z.boolean().default(true),
   amount: z.number().finite().positive().max(1e9).default(1500),
-  currency: z.string().regex(/^[A-Z]{3}$/, 'must be a 3-letter ISO currency code').default('EGP'),
+  currency: z
+    .string()
+    .regex(/^[A-Z]{3}$/, 'must be a 3-letter ISO currency code')
+    .default('EGP'),
   livenessOutcome: z.enum(['pass', 'fail']).default('pass'),
   paymentGateway: z.enum(['kashier', 'fawry']).default('kashier'),
 });

@@ -53,7 +53,11 @@ export function buildSandboxApp(opts: SandboxOptions, state: SandboxState, publi
 
   // JSON only: a text/plain body is a 415, as on Vlens. `application/*+json` is JSON too (ASP.NET accepts it).
   app.removeContentTypeParser('text/plain');
-  app.addContentTypeParser(/^application\/[\w.-]+\+json$/, { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
+  app.addContentTypeParser(
+    /^application\/[\w.-]+\+json$/,
+    { parseAs: 'string' },
+    app.getDefaultJsonParser('error', 'error'),
+  );
 
   registerPlumbing(app, ctx);
   customerSignRoutes(app, ctx);
@@ -78,4 +82,3 @@ export async function startSandbox(options: Partial<SandboxOptions> = {}): Promi
   url = `http://${host}:${address.port}`;
   return { url, port: address.port, state, options: opts, close: () => app.close() };
 }
-

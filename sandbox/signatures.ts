@@ -8,7 +8,11 @@ import queryString from 'query-string';
  * serialise them with query-string's `stringify` (keys sorted, values percent-encoded strictly per
  * RFC 3986), then hex HMAC-SHA256 keyed with the merchant's Payment API key.
  */
-export function kashierSignature(data: Record<string, unknown>, signatureKeys: readonly string[], secret: string): string {
+export function kashierSignature(
+  data: Record<string, unknown>,
+  signatureKeys: readonly string[],
+  secret: string,
+): string {
   const picked = Object.fromEntries([...signatureKeys].sort().map((key) => [key, data[key]]));
   return createHmac('sha256', secret).update(queryString.stringify(picked)).digest('hex');
 }

@@ -16,14 +16,16 @@ export type TokenHolder = Pick<TokenRecord, 'audience' | 'subject' | 'requestId'
 
 const newToken = () => randomBytes(32).toString('base64url');
 
-export function issueAccessToken(
-  state: SandboxState,
-  opts: SandboxOptions,
-  holder: TokenHolder,
-): string {
+export function issueAccessToken(state: SandboxState, opts: SandboxOptions, holder: TokenHolder): string {
   const token = newToken();
   const { audience, subject, requestId } = holder;
-  state.tokens.set(token, { kind: 'access', audience, subject, requestId, expiresAt: opts.now() + opts.tokenTtlSeconds * 1000 });
+  state.tokens.set(token, {
+    kind: 'access',
+    audience,
+    subject,
+    requestId,
+    expiresAt: opts.now() + opts.tokenTtlSeconds * 1000,
+  });
   return token;
 }
 

@@ -48,7 +48,14 @@ export class WebhookSender {
       error = e instanceof Error ? e.message : String(e);
     }
     const delivered = httpStatus !== null && httpStatus >= 200 && httpStatus < 300;
-    this.state.webhookDeliveries.push({ at: new Date(this.opts.now()).toISOString(), kind, url, attempt, httpStatus, error });
+    this.state.webhookDeliveries.push({
+      at: new Date(this.opts.now()).toISOString(),
+      kind,
+      url,
+      attempt,
+      httpStatus,
+      error,
+    });
     if (!delivered) this.log('warn', `${kind} webhook attempt ${attempt} failed: ${httpStatus ?? error}`);
     return { url, attempt, httpStatus, error, delivered };
   }

@@ -18,7 +18,9 @@ export async function buildWorkflowBundle(
   outFile = DEFAULT_BUNDLE_PATH,
   options: { tracing?: boolean } = {},
 ): Promise<{ path: string; bytes: number }> {
-  const { code } = await bundleActivationWorkflows(options.tracing ? { workflowInterceptorModules: [WORKFLOW_TRACING_MODULE] } : {});
+  const { code } = await bundleActivationWorkflows(
+    options.tracing ? { workflowInterceptorModules: [WORKFLOW_TRACING_MODULE] } : {},
+  );
   mkdirSync(path.dirname(outFile), { recursive: true });
   writeFileSync(outFile, code);
   return { path: outFile, bytes: Buffer.byteLength(code) };

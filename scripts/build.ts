@@ -94,7 +94,12 @@ async function buildEntryPoints(): Promise<string[]> {
   written.push(...Object.keys(result.metafile.outputs).filter((f) => f.endsWith('.js')));
   const cli = await build({
     ...common,
-    stdin: { contents: CLI_ENTRY, resolveDir: path.join(ROOT, 'client'), sourcefile: 'client/cli-main.ts', loader: 'ts' },
+    stdin: {
+      contents: CLI_ENTRY,
+      resolveDir: path.join(ROOT, 'client'),
+      sourcefile: 'client/cli-main.ts',
+      loader: 'ts',
+    },
     outfile: path.join(DIST, 'client', 'cli.js'),
     banner: { js: '#!/usr/bin/env node' },
     metafile: true,
@@ -111,7 +116,8 @@ async function main(): Promise<void> {
   mkdirSync(DIST, { recursive: true });
 
   const outputs = await buildEntryPoints();
-  for (const file of outputs) console.log(`  ${file} (${(statSync(path.join(ROOT, file)).size / 1024).toFixed(0)} KiB)`);
+  for (const file of outputs)
+    console.log(`  ${file} (${(statSync(path.join(ROOT, file)).size / 1024).toFixed(0)} KiB)`);
   console.log(`entry points built in ${Date.now() - started} ms`);
 
   if (!skipBundles) {
@@ -120,10 +126,13 @@ async function main(): Promise<void> {
       await buildWorkflowBundle(DEFAULT_BUNDLE_PATH),
       await buildWorkflowBundle(DEFAULT_TRACING_BUNDLE_PATH, { tracing: true }),
     ];
-    for (const b of [plain, tracing]) console.log(`  ${path.relative(ROOT, b.path)} (${(b.bytes / 1024).toFixed(0)} KiB)`);
+    for (const b of [plain, tracing])
+      console.log(`  ${path.relative(ROOT, b.path)} (${(b.bytes / 1024).toFixed(0)} KiB)`);
     console.log(`workflow bundles built in ${Date.now() - bundlesStarted} ms`);
   }
-  console.log(`build done in ${Date.now() - started} ms: node dist/worker/main.js, node dist/client/gateway/main.js, ...`);
+  console.log(
+    `build done in ${Date.now() - started} ms: node dist/worker/main.js, node dist/client/gateway/main.js, ...`,
+  );
 }
 
 main().catch((error: unknown) => {

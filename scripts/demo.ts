@@ -28,7 +28,11 @@ async function call<T>(base: string, method: string, path: string, body?: unknow
   const headers: Record<string, string> = {};
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (token) headers.authorization = `Bearer ${token}`;
-  const response = await fetch(`${base}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   const text = await response.text();
   if (!response.ok) throw new Error(`${method} ${path}: HTTP ${response.status} ${text}`);
   return JSON.parse(text) as T;
@@ -39,10 +43,18 @@ async function call<T>(base: string, method: string, path: string, body?: unknow
  * secret rides in `access_token` because EventSource cannot set headers (client/gateway/auth.ts). The
  * stream ends by itself once the activation has ended (client/gateway/waiting.ts).
  */
-async function* statusEvents(requestId: string, clientSecret: string, afterVersion: number, signal: AbortSignal): AsyncGenerator<Status> {
+async function* statusEvents(
+  requestId: string,
+  clientSecret: string,
+  afterVersion: number,
+  signal: AbortSignal,
+): AsyncGenerator<Status> {
   const url = `${gatewayUrl}/v1/activations/${requestId}/events?access_token=${encodeURIComponent(clientSecret)}`;
   // Last-Event-ID (what a reconnecting EventSource sends): the version already acted on is not sent again.
-  const response = await fetch(url, { headers: { accept: 'text/event-stream', 'last-event-id': String(afterVersion) }, signal });
+  const response = await fetch(url, {
+    headers: { accept: 'text/event-stream', 'last-event-id': String(afterVersion) },
+    signal,
+  });
   if (!response.ok || !response.body) throw new Error(`event stream: HTTP ${response.status} ${await response.text()}`);
   const decoder = new TextDecoder();
   let buffer = '';
@@ -60,25 +72,40 @@ async function* statusEvents(requestId: string, clientSecret: string, afterVersi
 }
 
 async function main(): Promise<void> {
-  const seeded = await call<{ requestId: string; transactionId: string; accessToken: string }>(sandboxUrl, 'POST', '/sandbox/requests', {
-    lastLocation: CAIRO,
-  });
+  const seeded = await call<{ requestId: string; transactionId: string; accessToken: string }>(
+    sandboxUrl,
+    'POST',
+    '/sandbox/requests',
+    {
+      lastLocation: CAIRO,
+    },
+  );
   const { requestId } = seeded;
   step(1, `seeded an approved business request ${requestId} in the sandbox`);
 
   // The backend starts the activation; the answer already carries the first Vlens step's outcome.
   const t0 = performance.now();
-  const started = await call<Status & { clientSecret: string }>(gatewayUrl, 'POST', '/v1/activations', {
-    requestId,
-    transactionId: seeded.transactionId,
-    device: device(),
-    accessToken: seeded.accessToken,
-  }, apiKey);
-  step(2, `POST /v1/activations answered in ${Math.round(performance.now() - t0)} ms: ${started.state}, next ${started.nextAction.type}`);
+  const started = await call<Status & { clientSecret: string }>(
+    gatewayUrl,
+    'POST',
+    '/v1/activations',
+    {
+      requestId,
+      transactionId: seeded.transactionId,
+      device: device(),
+      accessToken: seeded.accessToken,
+    },
+    apiKey,
+  );
+  step(
+    2,
+    `POST /v1/activations answered in ${Math.round(performance.now() - t0)} ms: ${started.state}, next ${started.nextAction.type}`,
+  );
   console.log(`   (see ${uiUrl}/namespaces/default/workflows/activation-${requestId})`);
 
   // From here on the app is in charge, with its client secret: it acts on each status it is told about.
-  const app = (method: string, path: string, body: unknown) => call<{ outcome: string; status: Status }>(gatewayUrl, method, path, body, started.clientSecret);
+  const app = (method: string, path: string, body: unknown) =>
+    call<{ outcome: string; status: Status }>(gatewayUrl, method, path, body, started.clientSecret);
   let n = 3;
   // Some changes keep the state (a payment notification while awaiting payment): act once per state.
   let actedOn = '';
@@ -87,7 +114,11 @@ async function main(): Promise<void> {
     actedOn = status.state;
     if (status.nextAction.type === 'submit_liveness') {
       const selfie = (i: number) => Buffer.from(`demo-selfie-${i}-${Date.now()}-${'x'.repeat(40)}`).toString('base64');
-      const answer = await app('POST', `/v1/activations/${requestId}/liveness`, { image: selfie(0), faces: [selfie(1), selfie(2), selfie(3)], device: device() });
+      const answer = await app('POST', `/v1/activations/${requestId}/liveness`, {
+        image: selfie(0),
+        faces: [selfie(1), selfie(2), selfie(3)],
+        device: device(),
+      });
       step(n++, `the device moved more than 80 km: selfies sent, liveness ${answer.outcome}`);
     } else if (status.nextAction.type === 'submit_otp') {
       const otp = await call<{ code: string }>(sandboxUrl, 'GET', `/sandbox/requests/${requestId}/latest-otp`);
@@ -96,7 +127,9 @@ async function main(): Promise<void> {
     } else if (status.nextAction.type === 'pay' && status.nextAction.paymentLink) {
       const link = status.nextAction.paymentLink;
       // The payment page's Pay button: the sandbox sends the signed payment webhook to the gateway.
-      await call(sandboxUrl, 'POST', `/sandbox/payments/${new URL(link).pathname.split('/').pop()}`, { outcome: 'paid' });
+      await call(sandboxUrl, 'POST', `/sandbox/payments/${new URL(link).pathname.split('/').pop()}`, {
+        outcome: 'paid',
+      });
       step(n++, `paid on the sandbox payment page ${link}`);
     }
   };
@@ -115,10 +148,12 @@ async function main(): Promise<void> {
   } finally {
     clearTimeout(timeout);
   }
-  if (!['activated', 'failed', 'cancelled'].includes(last.state)) throw new Error(`the event stream ended in state ${last.state}`);
+  if (!['activated', 'failed', 'cancelled'].includes(last.state))
+    throw new Error(`the event stream ended in state ${last.state}`);
   const final = await call<Status>(gatewayUrl, 'GET', `/v1/activations/${requestId}`, undefined, apiKey);
   step(n, `activation ${final.state}${final.failureReason ? ` (${final.failureReason})` : ''}. Audit trail:`);
-  for (const event of final.events ?? []) console.log(`   ${event.at}  ${event.type}${event.detail ? `  (${event.detail})` : ''}`);
+  for (const event of final.events ?? [])
+    console.log(`   ${event.at}  ${event.type}${event.detail ? `  (${event.detail})` : ''}`);
   if (final.state !== 'activated') process.exit(1);
 }
 

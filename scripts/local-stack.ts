@@ -70,7 +70,10 @@ export const DEV_SERVER_DYNAMIC_CONFIG: Readonly<Record<string, number>> = {
 
 /** `temporal server start-dev` flags for dynamic config: one `--dynamic-config-value KEY=<JSON value>` each. */
 export function dynamicConfigArgs(config: Readonly<Record<string, unknown>>): string[] {
-  return Object.entries(config).flatMap(([key, value]) => ['--dynamic-config-value', `${key}=${JSON.stringify(value)}`]);
+  return Object.entries(config).flatMap(([key, value]) => [
+    '--dynamic-config-value',
+    `${key}=${JSON.stringify(value)}`,
+  ]);
 }
 
 export interface DevServerOptions {

@@ -114,7 +114,9 @@ async function main(): Promise<void> {
     }),
   );
   if (hasGateway) {
-    supervise(startProcess('gateway', TSX, ['client/gateway/main.ts'], { ...common, GATEWAY_PORT: String(GATEWAY_PORT) }));
+    supervise(
+      startProcess('gateway', TSX, ['client/gateway/main.ts'], { ...common, GATEWAY_PORT: String(GATEWAY_PORT) }),
+    );
     await waitForHttp(`${gatewayUrl}/healthz`);
   }
 

@@ -12,8 +12,7 @@ export const TEMPORAL_CLI_VERSION = 'v1.5.1';
 const FALLBACK_GO_TOOLCHAIN = 'go1.25.5';
 
 export type TemporalCliSource =
-  | { kind: 'existing'; path: string; foundVia: string }
-  | { kind: 'sdk-download'; why: string };
+  { kind: 'existing'; path: string; foundVia: string } | { kind: 'sdk-download'; why: string };
 
 /** Looks for an installed binary without building anything. */
 export function findTemporalCli(): { path: string; foundVia: string } | undefined {
@@ -55,7 +54,9 @@ export async function resolveTemporalCli(log: Log = (line) => console.error(line
   const pkg = `${TEMPORAL_CLI_MODULE}@${TEMPORAL_CLI_VERSION}`;
   let attempt = await goInstall(go, pkg, { log, label: '[temporal-cli]' });
   if (!attempt.ok) {
-    log(`[temporal-cli] build failed; retrying with GOTOOLCHAIN=${FALLBACK_GO_TOOLCHAIN}. Last output:\n${attempt.tail}`);
+    log(
+      `[temporal-cli] build failed; retrying with GOTOOLCHAIN=${FALLBACK_GO_TOOLCHAIN}. Last output:\n${attempt.tail}`,
+    );
     attempt = await goInstall(go, pkg, { toolchain: FALLBACK_GO_TOOLCHAIN, log, label: '[temporal-cli]' });
   }
   const built = findTemporalCli();

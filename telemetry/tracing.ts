@@ -44,8 +44,11 @@ export function startTracing(options: TracingOptions): Tracing | undefined {
   if (!options.spanProcessor && !otlpTracesConfigured(env)) return undefined;
 
   // OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES win over the default name.
-  const resource = Resource.default().merge(new Resource({ 'service.name': options.serviceName })).merge(envDetectorSync.detect());
-  const spanProcessor = options.spanProcessor ?? new BatchSpanProcessor(new OTLPTraceExporter({ url: otlpTracesUrl(env) }));
+  const resource = Resource.default()
+    .merge(new Resource({ 'service.name': options.serviceName }))
+    .merge(envDetectorSync.detect());
+  const spanProcessor =
+    options.spanProcessor ?? new BatchSpanProcessor(new OTLPTraceExporter({ url: otlpTracesUrl(env) }));
   const provider = new NodeTracerProvider({ resource, spanProcessors: [spanProcessor] });
   // Global provider, AsyncLocalStorage context manager, W3C trace-context and baggage propagators.
   provider.register();

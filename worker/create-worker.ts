@@ -30,7 +30,9 @@ export interface ActivationWorkerOptions {
  * Bundles the workflow code once. `workflowInterceptorModules` are bundled in too (a prebuilt bundle
  * ignores `interceptors.workflowModules` at Worker.create, so a tracing worker's bundle must carry them).
  */
-export async function bundleActivationWorkflows(options: { workflowInterceptorModules?: string[] } = {}): Promise<{ code: string }> {
+export async function bundleActivationWorkflows(
+  options: { workflowInterceptorModules?: string[] } = {},
+): Promise<{ code: string }> {
   return bundleWorkflowCode({
     workflowsPath: WORKFLOWS_PATH,
     logger: quietBundlerLogger,

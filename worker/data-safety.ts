@@ -1,7 +1,14 @@
 // The worker's data-safety parts, built once from env: the encryption codec keys (payloads are
 // encrypted before they reach Temporal) and the claim-check image store the activities read selfies from.
 import path from 'node:path';
-import { CodecConfigError, codecMode, createDataConverter, loadCodecKeys, LocalEncryptedImageStore, type CodecKeys } from '../codec';
+import {
+  CodecConfigError,
+  codecMode,
+  createDataConverter,
+  loadCodecKeys,
+  LocalEncryptedImageStore,
+  type CodecKeys,
+} from '../codec';
 import type { DataConverter } from '@temporalio/common';
 import { loadServerPolicy, maxLifeMs, ServerPolicyConfigError } from '../client/server-policy';
 
@@ -46,7 +53,9 @@ export function imageMaxAgeMs(env: NodeJS.ProcessEnv): number {
   if (raw === undefined) return Math.max(25 * HOUR_MS, longestMs);
   const hours = /^\s*\d+(\.\d+)?\s*$/.test(raw) ? Number(raw) : NaN;
   if (!Number.isFinite(hours) || hours <= 0) {
-    throw new CodecConfigError(`IMAGE_MAX_AGE_HOURS must be a positive number of hours such as 25, got ${JSON.stringify(raw)}`);
+    throw new CodecConfigError(
+      `IMAGE_MAX_AGE_HOURS must be a positive number of hours such as 25, got ${JSON.stringify(raw)}`,
+    );
   }
   if (hours * HOUR_MS < longestMs) {
     throw new CodecConfigError(

@@ -32,13 +32,17 @@ async function main(): Promise<void> {
   const connection = await NativeConnection.connect(config.connection);
   // Orphaned selfies (an activation that never cleaned up) are removed once past the overall deadline.
   const sweeper = setInterval(() => {
-    safety.imageStore.sweep(safety.imageMaxAgeMs).catch((error: unknown) => console.error('image sweep failed:', error));
+    safety.imageStore
+      .sweep(safety.imageMaxAgeMs)
+      .catch((error: unknown) => console.error('image sweep failed:', error));
   }, 3_600_000);
   sweeper.unref();
   if (tracing) {
     console.log(
       `tracing on: spans to OTLP as "${tracing.serviceName}"; ` +
-        (prebuiltTracing ? `workflow bundle with the tracing interceptors ${bundlePath}` : 'bundling workflows with the tracing interceptors at start-up'),
+        (prebuiltTracing
+          ? `workflow bundle with the tracing interceptors ${bundlePath}`
+          : 'bundling workflows with the tracing interceptors at start-up'),
     );
   }
   if (bundlePath && !tracing) console.log(`prebuilt workflow bundle ${bundlePath}`);
@@ -81,7 +85,10 @@ async function main(): Promise<void> {
  * A compiled worker cannot bundle at start-up (dist/ has no workflow sources), so a missing bundle is a
  * configuration error there.
  */
-function chooseWorkflowBundle(configured: string | undefined, tracing: boolean): { bundlePath?: string; prebuiltTracing: boolean } {
+function chooseWorkflowBundle(
+  configured: string | undefined,
+  tracing: boolean,
+): { bundlePath?: string; prebuiltTracing: boolean } {
   const compiled = import.meta.url.endsWith('.js');
   const plain = configured ?? (compiled ? fileURLToPath(new URL('../workflow-bundle.js', import.meta.url)) : undefined);
   if (!plain) return { prebuiltTracing: false };
@@ -99,7 +106,12 @@ function chooseWorkflowBundle(configured: string | undefined, tracing: boolean):
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof ConfigError || error instanceof VlensConfigError || error instanceof CodecConfigError || error instanceof WebhookConfigError) {
+  if (
+    error instanceof ConfigError ||
+    error instanceof VlensConfigError ||
+    error instanceof CodecConfigError ||
+    error instanceof WebhookConfigError
+  ) {
     console.error(`configuration error: ${(error as Error).message}`);
     process.exit(78); // EX_CONFIG: a supervisor should not restart-loop on a bad config
   }

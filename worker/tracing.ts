@@ -31,7 +31,10 @@ export interface WorkerTracingOptions {
  * (`prebuiltBundle: true`), the workflow interceptors must already be in it
  * (bundleActivationWorkflows({ workflowInterceptorModules: [WORKFLOW_TRACING_MODULE] })).
  */
-export function workerTracingOptions(tracing: Tracing, options: { prebuiltBundle?: boolean } = {}): WorkerTracingOptions {
+export function workerTracingOptions(
+  tracing: Tracing,
+  options: { prebuiltBundle?: boolean } = {},
+): WorkerTracingOptions {
   return {
     interceptors: {
       ...(options.prebuiltBundle ? {} : { workflowModules: [WORKFLOW_TRACING_MODULE] }),

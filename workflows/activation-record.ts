@@ -78,7 +78,12 @@ export class ActivationRecord extends StateMachine {
   private _otp?: Otp;
   private otpSends = 0;
   private wrongOtpAttempts = 0;
-  private readonly _liveness: Liveness = { required: false, attemptsUsed: 0, otpSentWithDemand: false, imagesSubmitted: false };
+  private readonly _liveness: Liveness = {
+    required: false,
+    attemptsUsed: 0,
+    otpSentWithDemand: false,
+    imagesSubmitted: false,
+  };
   private readonly _payment: Payment;
   private readonly paymentHints: PaymentCompletedInput[] = [];
   private readonly seenPaymentEventIds = new Set<string>();
@@ -309,7 +314,10 @@ export class ActivationRecord extends StateMachine {
   paymentHintDropped(payment: PaymentCompletedInput): void {
     businessMetrics.paymentHintDropped(payment.source);
     if (this.paymentHintsDropped++ === 0) {
-      this.note('payment_notifications_dropped', `over ${MAX_PAYMENT_EVENT_IDS} distinct event ids; further new ones are ignored`);
+      this.note(
+        'payment_notifications_dropped',
+        `over ${MAX_PAYMENT_EVENT_IDS} distinct event ids; further new ones are ignored`,
+      );
     }
   }
 

@@ -3,7 +3,14 @@
 // receiver that is down for up to three days. It ends once the update the activation marked `final` (sent as
 // the activation closes) is delivered. Started by the activation as an abandoned child, so it outlives the
 // activation it reports on.
-import { condition, continueAsNew, defineSignal, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import {
+  condition,
+  continueAsNew,
+  defineSignal,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { Duration } from '@temporalio/common';
 import type { ActivationUpdate, WebhookActivities } from '../activities/webhook-activities';
 

@@ -50,10 +50,14 @@ export async function activation(input: ActivationInput): Promise<ActivationStat
   const run = new ActivationRun(new ActivationRecord(input, resolvePolicy(input.policy), info.workflowId, startedAt));
   const { rec, lock, mainScope } = run;
   const continueAsNewAfter = input.continueAsNewAfterEvents ?? DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS;
-  const historyIsLong = () => workflowInfo().historyLength >= continueAsNewAfter || workflowInfo().continueAsNewSuggested;
+  const historyIsLong = () =>
+    workflowInfo().historyLength >= continueAsNewAfter || workflowInfo().continueAsNewSuggested;
 
   // Starters that set the search attributes in the start request save an action here.
-  if (info.typedSearchAttributes.get(ActivationStateKey) !== rec.state || !info.typedSearchAttributes.get(VlensRequestIdKey)) {
+  if (
+    info.typedSearchAttributes.get(ActivationStateKey) !== rec.state ||
+    !info.typedSearchAttributes.get(VlensRequestIdKey)
+  ) {
     upsertSearchAttributes([
       { key: ActivationStateKey, value: rec.state },
       { key: VlensRequestIdKey, value: rec.ctx.requestId },
@@ -105,7 +109,8 @@ export async function activation(input: ActivationInput): Promise<ActivationStat
       return now;
     }
     if (now >= rec.deadlineAt && rec.state !== 'activating') {
-      if (rec.state === 'awaiting_payment' && (await payment.confirmPayment(run, 'final check at deadline'))) return now;
+      if (rec.state === 'awaiting_payment' && (await payment.confirmPayment(run, 'final check at deadline')))
+        return now;
       rec.fail('deadline_exceeded', 'the overall activation deadline passed');
       return now;
     }
@@ -142,7 +147,9 @@ export async function activation(input: ActivationInput): Promise<ActivationStat
       const waitMs = wakeAt - Date.now();
       if (waitMs > 0) {
         // Also wakes when messages alone (which need not wake the loop) made the history long.
-        await condition(() => rec.scheduleVersion !== version || historyIsLong(), waitMs, { summary: `${rec.state}: next check` });
+        await condition(() => rec.scheduleVersion !== version || historyIsLong(), waitMs, {
+          summary: `${rec.state}: next check`,
+        });
       }
     }
   }
@@ -169,7 +176,10 @@ export async function activation(input: ActivationInput): Promise<ActivationStat
     await mainScope.run(runMainLoop);
   } catch (error) {
     if (isCancellation(error)) {
-      rec.fail('cancelled', rec.cancelRequested ? `cancelled: ${rec.cancelRequested.reason}` : 'the workflow was cancelled');
+      rec.fail(
+        'cancelled',
+        rec.cancelRequested ? `cancelled: ${rec.cancelRequested.reason}` : 'the workflow was cancelled',
+      );
     } else {
       const reason = terminalReasonFor(error);
       if (!reason) throw error; // a bug: let the workflow task fail visibly and be fixed, not swallowed
@@ -194,7 +204,11 @@ export async function activation(input: ActivationInput): Promise<ActivationStat
     await notifying;
   });
 
-  log.info('activation finished', { requestId: rec.ctx.requestId, state: rec.state, failureReason: rec.failure?.reason });
+  log.info('activation finished', {
+    requestId: rec.ctx.requestId,
+    state: rec.state,
+    failureReason: rec.failure?.reason,
+  });
   if (rec.state === 'activated') return rec.status();
   throw ApplicationFailure.create({
     type: rec.failure?.reason ?? 'failed',

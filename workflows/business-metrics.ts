@@ -20,20 +20,33 @@ let instruments:
 function meter() {
   instruments ??= {
     started: metricMeter.createCounter('vlens_activations_started', 'activations', 'Activations started'),
-    finished: metricMeter.createCounter('vlens_activations_finished', 'activations', 'Activations ended, by outcome and reason'),
+    finished: metricMeter.createCounter(
+      'vlens_activations_finished',
+      'activations',
+      'Activations ended, by outcome and reason',
+    ),
     wrongOtp: metricMeter.createCounter('vlens_otp_wrong_attempts', 'attempts', 'Wrong OTP codes submitted'),
     livenessRequired: metricMeter.createCounter(
       'vlens_liveness_revalidations_required',
       'activations',
       'Times Vlens demanded liveness re-validation (device moved > 80 km)',
     ),
-    paymentLinks: metricMeter.createCounter('vlens_payment_links_issued', 'activations', 'Activations that reached the payment step'),
+    paymentLinks: metricMeter.createCounter(
+      'vlens_payment_links_issued',
+      'activations',
+      'Activations that reached the payment step',
+    ),
     hintsDropped: metricMeter.createCounter(
       'vlens_payment_hints_dropped',
       'notifications',
       'Payment notifications acknowledged and dropped because the run had seen its cap of distinct event ids',
     ),
-    timeInState: metricMeter.createHistogram('vlens_activation_state_duration', 'int', 'ms', 'Time spent in each state'),
+    timeInState: metricMeter.createHistogram(
+      'vlens_activation_state_duration',
+      'int',
+      'ms',
+      'Time spent in each state',
+    ),
   };
   return instruments;
 }
@@ -46,5 +59,6 @@ export const businessMetrics = {
   livenessRequired: () => meter().livenessRequired.add(1),
   paymentLinkIssued: () => meter().paymentLinks.add(1),
   paymentHintDropped: (source: string) => meter().hintsDropped.add(1, { source }),
-  timeInState: (state: ActivationState, ms: number) => meter().timeInState.record(Math.max(0, Math.round(ms)), { state }),
+  timeInState: (state: ActivationState, ms: number) =>
+    meter().timeInState.record(Math.max(0, Math.round(ms)), { state }),
 };

@@ -35,10 +35,16 @@ function checkDevice(device: unknown, problems: FieldProblem[], prefix = 'device
   } else {
     const { latitude, longitude } = LIMITS;
     if (!isFiniteNumber(geo.latitude) || geo.latitude < latitude.min || geo.latitude > latitude.max) {
-      problems.push({ field: `${prefix}.geoLocation.latitude`, message: `must be a number between ${latitude.min} and ${latitude.max}` });
+      problems.push({
+        field: `${prefix}.geoLocation.latitude`,
+        message: `must be a number between ${latitude.min} and ${latitude.max}`,
+      });
     }
     if (!isFiniteNumber(geo.longitude) || geo.longitude < longitude.min || geo.longitude > longitude.max) {
-      problems.push({ field: `${prefix}.geoLocation.longitude`, message: `must be a number between ${longitude.min} and ${longitude.max}` });
+      problems.push({
+        field: `${prefix}.geoLocation.longitude`,
+        message: `must be a number between ${longitude.min} and ${longitude.max}`,
+      });
     }
   }
   const time = device.userDeviceUtcTime;
@@ -74,7 +80,10 @@ function checkImage(value: unknown, field: string, problems: FieldProblem[]): nu
     return 0;
   }
   if (value.length > LIMITS.inlineImageChars) {
-    problems.push({ field, message: `inline image over ${LIMITS.inlineImageChars} base64 characters; upload it and send a reference` });
+    problems.push({
+      field,
+      message: `inline image over ${LIMITS.inlineImageChars} base64 characters; upload it and send a reference`,
+    });
   }
   return value.length;
 }
@@ -121,11 +130,17 @@ export function checkActivationInput(input: unknown): asserts input is Activatio
     }
   }
   const { continueAsNewAfterEvents: canAfter } = input;
-  if (canAfter !== undefined && (typeof canAfter !== 'number' || !Number.isSafeInteger(canAfter) || canAfter < 20 || canAfter > 40_000)) {
+  if (
+    canAfter !== undefined &&
+    (typeof canAfter !== 'number' || !Number.isSafeInteger(canAfter) || canAfter < 20 || canAfter > 40_000)
+  ) {
     problems.push({ field: 'continueAsNewAfterEvents', message: 'must be an integer between 20 and 40000' });
   }
-  if (input.carried !== undefined && (!isObject(input.carried) || !isObject(input.carried.machine) || !isObject(input.carried.ctx))) {
-    problems.push({ field: 'carried', message: "must be the state a previous run carried over" });
+  if (
+    input.carried !== undefined &&
+    (!isObject(input.carried) || !isObject(input.carried.machine) || !isObject(input.carried.ctx))
+  ) {
+    problems.push({ field: 'carried', message: 'must be the state a previous run carried over' });
   }
   if (input.policy !== undefined && !isObject(input.policy)) {
     problems.push({ field: 'policy', message: 'must be an object' });
@@ -153,7 +168,10 @@ export function checkSubmitLiveness(payload: unknown): asserts payload is Submit
       }
     }
     if (inlineChars > LIMITS.inlineImagesTotalChars) {
-      problems.push({ field: 'image', message: 'inline images together are too large; upload them and send references' });
+      problems.push({
+        field: 'image',
+        message: 'inline images together are too large; upload them and send references',
+      });
     }
   }
   if (problems.length) fail(problems, 'liveness submission');
@@ -171,8 +189,15 @@ export function checkPaymentCompleted(payload: unknown): asserts payload is Paym
   if (!PAYMENT_SOURCES.includes(payload.source as never)) {
     problems.push({ field: 'source', message: `must be one of ${PAYMENT_SOURCES.join(', ')}` });
   }
-  if (typeof payload.eventId !== 'string' || payload.eventId.length === 0 || payload.eventId.length > LIMITS.eventIdChars) {
-    problems.push({ field: 'eventId', message: `must be a non-empty string of at most ${LIMITS.eventIdChars} characters` });
+  if (
+    typeof payload.eventId !== 'string' ||
+    payload.eventId.length === 0 ||
+    payload.eventId.length > LIMITS.eventIdChars
+  ) {
+    problems.push({
+      field: 'eventId',
+      message: `must be a non-empty string of at most ${LIMITS.eventIdChars} characters`,
+    });
   }
   checkOptionalString(payload.reference, 'reference', LIMITS.referenceChars, problems);
   if (payload.amount !== undefined && (!isFiniteNumber(payload.amount) || payload.amount < 0)) {
@@ -181,25 +206,47 @@ export function checkPaymentCompleted(payload: unknown): asserts payload is Paym
   if (payload.currency !== undefined && (typeof payload.currency !== 'string' || !CURRENCY.test(payload.currency))) {
     problems.push({ field: 'currency', message: 'must be a three-letter ISO currency code' });
   }
-  if (payload.paidAt !== undefined && (typeof payload.paidAt !== 'string' || Number.isNaN(Date.parse(payload.paidAt)))) {
+  if (
+    payload.paidAt !== undefined &&
+    (typeof payload.paidAt !== 'string' || Number.isNaN(Date.parse(payload.paidAt)))
+  ) {
     problems.push({ field: 'paidAt', message: 'must be an ISO-8601 date-time' });
   }
   if (problems.length) fail(problems, 'payment notification');
 }
 
 export function checkCancel(payload: unknown): asserts payload is CancelInput {
-  if (!isObject(payload) || typeof payload.reason !== 'string' || payload.reason.length === 0 || payload.reason.length > LIMITS.reasonChars) {
-    fail([{ field: 'reason', message: `must be a non-empty string of at most ${LIMITS.reasonChars} characters` }], 'cancel request');
+  if (
+    !isObject(payload) ||
+    typeof payload.reason !== 'string' ||
+    payload.reason.length === 0 ||
+    payload.reason.length > LIMITS.reasonChars
+  ) {
+    fail(
+      [{ field: 'reason', message: `must be a non-empty string of at most ${LIMITS.reasonChars} characters` }],
+      'cancel request',
+    );
   }
 }
 
 export function checkOperatorAction(payload: unknown): asserts payload is OperatorAction {
   const problems: FieldProblem[] = [];
   if (!isObject(payload)) fail([{ field: '', message: 'must be an object' }], 'operator action');
-  if (typeof payload.operator !== 'string' || payload.operator.trim().length === 0 || payload.operator.length > LIMITS.operatorChars) {
-    problems.push({ field: 'operator', message: `must name the operator (at most ${LIMITS.operatorChars} characters)` });
+  if (
+    typeof payload.operator !== 'string' ||
+    payload.operator.trim().length === 0 ||
+    payload.operator.length > LIMITS.operatorChars
+  ) {
+    problems.push({
+      field: 'operator',
+      message: `must name the operator (at most ${LIMITS.operatorChars} characters)`,
+    });
   }
-  if (typeof payload.reason !== 'string' || payload.reason.trim().length === 0 || payload.reason.length > LIMITS.reasonChars) {
+  if (
+    typeof payload.reason !== 'string' ||
+    payload.reason.trim().length === 0 ||
+    payload.reason.length > LIMITS.reasonChars
+  ) {
     problems.push({ field: 'reason', message: `must say why (at most ${LIMITS.reasonChars} characters)` });
   }
   if (problems.length) fail(problems, 'operator action');

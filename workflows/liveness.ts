@@ -19,7 +19,10 @@ export async function deleteImages(requestId: string): Promise<void> {
   try {
     await deleteActivationImages(requestId);
   } catch (error) {
-    log.warn('deleting liveness images failed; the sweeper will remove them', { requestId, error: describeFailure(error) });
+    log.warn('deleting liveness images failed; the sweeper will remove them', {
+      requestId,
+      error: describeFailure(error),
+    });
   }
 }
 

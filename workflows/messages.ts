@@ -35,7 +35,9 @@ export const paymentCompletedSignal = defineSignal<[PaymentCompletedInput]>('pay
 export const cancelSignal = defineSignal<[CancelInput]>('cancel');
 
 // Operator repairs. Updates, so the operator sees the answer and a refusal writes nothing to history.
-export const operatorExtendDeadlineUpdate = defineUpdate<OperatorUpdateResult, [ExtendDeadlineInput]>('operatorExtendDeadline');
+export const operatorExtendDeadlineUpdate = defineUpdate<OperatorUpdateResult, [ExtendDeadlineInput]>(
+  'operatorExtendDeadline',
+);
 export const operatorForceNewOtpUpdate = defineUpdate<OperatorUpdateResult, [OperatorAction]>('operatorForceNewOtp');
 /** Asks Vlens (StepValidatePayment) whether the payment went through; never skips that check. */
 export const operatorVerifyPaymentUpdate = defineUpdate<VerifyPaymentResult, [OperatorAction]>('operatorVerifyPayment');

@@ -49,12 +49,15 @@ function checkWaitForChange(input: WaitForChangeInput): void {
   if (input.afterVersion !== undefined && (!Number.isInteger(input.afterVersion) || input.afterVersion < 0)) {
     problems.push('afterVersion must be a whole number');
   }
-  if (input.whileState !== undefined && !ACTIVATION_STATES.includes(input.whileState)) problems.push('whileState is not a state');
-  if (input.afterVersion === undefined && input.whileState === undefined) problems.push('give afterVersion or whileState');
+  if (input.whileState !== undefined && !ACTIVATION_STATES.includes(input.whileState))
+    problems.push('whileState is not a state');
+  if (input.afterVersion === undefined && input.whileState === undefined)
+    problems.push('give afterVersion or whileState');
   if (!Number.isInteger(input.timeoutMs) || input.timeoutMs < 1 || input.timeoutMs > MAX_WAIT_MS) {
     problems.push(`timeoutMs must be 1..${MAX_WAIT_MS}`);
   }
-  if (problems.length) throw ApplicationFailure.create({ type: 'InvalidInput', message: problems.join('; '), nonRetryable: true });
+  if (problems.length)
+    throw ApplicationFailure.create({ type: 'InvalidInput', message: problems.join('; '), nonRetryable: true });
 }
 
 /**
@@ -73,7 +76,11 @@ export async function notifyBackends(
   const notifierId = notifierIdFor(rec.ctx.requestId);
   const notifier: Pick<ChildWorkflowHandle<typeof activationWebhooks>, 'signal'> = alreadyStarted
     ? getExternalWorkflowHandle(notifierId)
-    : await startChild(activationWebhooks, { workflowId: notifierId, parentClosePolicy: ParentClosePolicy.ABANDON, args: [{}] });
+    : await startChild(activationWebhooks, {
+        workflowId: notifierId,
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+        args: [{}],
+      });
   const tenant = workflowInfo().typedSearchAttributes.get(ActivationTenantKey);
   let sent = -1;
   for (;;) {

@@ -8,7 +8,13 @@ import { confirmPayment } from './payment';
 import { extensionMs, FAILURE_TYPES } from './rules';
 import { byOperator, reject, type ActivationRun } from './run';
 import { ACCEPTED_IN } from './states';
-import type { CancelInput, ExtendDeadlineInput, OperatorAction, OperatorUpdateResult, VerifyPaymentResult } from './types';
+import type {
+  CancelInput,
+  ExtendDeadlineInput,
+  OperatorAction,
+  OperatorUpdateResult,
+  VerifyPaymentResult,
+} from './types';
 import { userFacingVlens } from './vlens-steps';
 
 // ---- extend a step's deadline ---------------------------------------------------------------------
@@ -16,7 +22,9 @@ import { userFacingVlens } from './vlens-steps';
 function extensionOf(input: ExtendDeadlineInput): number {
   const ms = extensionMs(input.extendBy);
   if (ms === undefined) {
-    throw reject(FAILURE_TYPES.invalidInput, 'extendBy must be a positive duration of at most 7 days', { field: 'extendBy' });
+    throw reject(FAILURE_TYPES.invalidInput, 'extendBy must be a positive duration of at most 7 days', {
+      field: 'extendBy',
+    });
   }
   return ms;
 }
@@ -77,7 +85,8 @@ export function verifyPayment(run: ActivationRun, input: OperatorAction): Promis
 
 function requireHeld(run: ActivationRun): void {
   run.requireRunningIn(ACCEPTED_IN.operatorRetryStep);
-  if (!run.rec.hold) throw reject(FAILURE_TYPES.invalidState, 'no step is waiting for an operator', { state: run.rec.state });
+  if (!run.rec.hold)
+    throw reject(FAILURE_TYPES.invalidState, 'no step is waiting for an operator', { state: run.rec.state });
 }
 
 export function admitRetryStep(run: ActivationRun, input: OperatorAction): void {

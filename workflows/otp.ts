@@ -30,7 +30,10 @@ export async function whileRequestingOtp(run: ActivationRun, now: number): Promi
     // this is the workflow's own guard: no SMS. Unreachable without `spent` (every policy allows at least
     // one send and one attempt), so histories from before it replay unchanged without a patch.
     const sends = rec.otpSendsLeft() === 0;
-    rec.fail(sends ? 'otp_sends_exhausted' : 'otp_attempts_exhausted', 'the OTP budget of this request was used up by earlier runs');
+    rec.fail(
+      sends ? 'otp_sends_exhausted' : 'otp_attempts_exhausted',
+      'the OTP budget of this request was used up by earlier runs',
+    );
     return now;
   }
   if (rec.otpSendsLeft() === 0) {
@@ -99,11 +102,14 @@ export async function submitOtp(run: ActivationRun, payload: SubmitOtpInput): Pr
     const images = rec.liveness.imagesForOtpValidation;
     let result;
     try {
-      result = await userFacingVlens.validateOtp({ ...rec.ctx }, {
-        otpRequestId: otp.otpRequestId,
-        code: payload.code,
-        ...(images ? { images } : {}),
-      });
+      result = await userFacingVlens.validateOtp(
+        { ...rec.ctx },
+        {
+          otpRequestId: otp.otpRequestId,
+          code: payload.code,
+          ...(images ? { images } : {}),
+        },
+      );
     } catch (error) {
       throw run.userFacingFailure(error, 'otp_validation');
     }

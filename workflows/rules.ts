@@ -53,7 +53,12 @@ export function policyDurationMs(value: unknown): number | undefined {
 }
 
 export function isPolicyCount(value: unknown): value is number {
-  return typeof value === 'number' && Number.isInteger(value) && value >= LIMITS.policyCount.min && value <= LIMITS.policyCount.max;
+  return (
+    typeof value === 'number' &&
+    Number.isInteger(value) &&
+    value >= LIMITS.policyCount.min &&
+    value <= LIMITS.policyCount.max
+  );
 }
 
 /** An operator's deadline extension: positive and at most LIMITS.extensionMs. */

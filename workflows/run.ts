@@ -10,7 +10,12 @@ import { ATTENTION_REASONS, type ActivationState, type OperatorAction } from './
 import { describeFailure, terminalReasonFor, unrecognisedAnswer, vlensFailureType } from './vlens-steps';
 
 export const reject = (type: string, message: string, details?: unknown) =>
-  ApplicationFailure.create({ type, message, nonRetryable: true, ...(details !== undefined ? { details: [details] } : {}) });
+  ApplicationFailure.create({
+    type,
+    message,
+    nonRetryable: true,
+    ...(details !== undefined ? { details: [details] } : {}),
+  });
 
 /** Each operator repair names the operator and the reason in the audit trail. */
 export const byOperator = (action: OperatorAction) => `by ${action.operator}: ${action.reason}`;
@@ -30,18 +35,25 @@ export class ActivationRun {
       throw reject(FAILURE_TYPES.activationEnded, `the activation has ended (${rec.state})`, { state: rec.state });
     }
     if (!states.includes(rec.state)) {
-      throw reject(FAILURE_TYPES.invalidState, `not possible while ${rec.state}`, { state: rec.state, expected: states });
+      throw reject(FAILURE_TYPES.invalidState, `not possible while ${rec.state}`, {
+        state: rec.state,
+        expected: states,
+      });
     }
   }
 
   /** While an unrecognised Vlens answer holds a step, the user's steps wait for the operator. */
   heldRejection(): ApplicationFailure {
     const { rec } = this;
-    return reject(FAILURE_TYPES.invalidState, `waiting for an operator: Vlens gave an answer the service cannot read (${rec.hold?.step})`, {
-      state: rec.state,
-      needsAttention: true,
-      attention: ATTENTION_REASONS.unrecognisedAnswer,
-    });
+    return reject(
+      FAILURE_TYPES.invalidState,
+      `waiting for an operator: Vlens gave an answer the service cannot read (${rec.hold?.step})`,
+      {
+        state: rec.state,
+        needsAttention: true,
+        attention: ATTENTION_REASONS.unrecognisedAnswer,
+      },
+    );
   }
 
   requireNotHeld(): void {
@@ -58,7 +70,9 @@ export class ActivationRun {
     const availableAt = rec.resendAvailableAt();
     if (Date.now() < availableAt) {
       const resendAvailableAt = new Date(availableAt).toISOString();
-      throw reject(FAILURE_TYPES.resendCooldown, `a new OTP can be sent from ${resendAvailableAt}`, { resendAvailableAt });
+      throw reject(FAILURE_TYPES.resendCooldown, `a new OTP can be sent from ${resendAvailableAt}`, {
+        resendAvailableAt,
+      });
     }
   }
 
@@ -68,12 +82,17 @@ export class ActivationRun {
     if (isCancellation(error)) return reject(FAILURE_TYPES.activationEnded, 'the activation was cancelled');
     if (vlensFailureType(error) === FAILURE_TYPES.vlensUserTokenRejected) {
       rec.note(`${step}_token_rejected`);
-      return reject(FAILURE_TYPES.invalidInput, 'Vlens rejected the access token; send a fresh accessToken', { field: 'accessToken' });
+      return reject(FAILURE_TYPES.invalidInput, 'Vlens rejected the access token; send a fresh accessToken', {
+        field: 'accessToken',
+      });
     }
     const reason = terminalReasonFor(error);
     if (reason) {
       rec.fail(reason, `Vlens answered ${describeFailure(error)} during ${step}`);
-      return reject(FAILURE_TYPES.activationEnded, `the activation failed: ${reason}`, { state: rec.state, failureReason: reason });
+      return reject(FAILURE_TYPES.activationEnded, `the activation failed: ${reason}`, {
+        state: rec.state,
+        failureReason: reason,
+      });
     }
     const held = unrecognisedAnswer(error);
     if (held) {
@@ -82,7 +101,10 @@ export class ActivationRun {
     }
     rec.note(`${step}_unavailable`, describeFailure(error));
     // Not terminal: nothing was used up, the caller may simply try again.
-    return ApplicationFailure.create({ type: FAILURE_TYPES.vlensUnavailable, message: 'Vlens did not answer in time; try again' });
+    return ApplicationFailure.create({
+      type: FAILURE_TYPES.vlensUnavailable,
+      message: 'Vlens did not answer in time; try again',
+    });
   }
 
   /** An unrecognised answer holds the step for an operator; any other failure goes on up. */
@@ -101,7 +123,12 @@ export class ActivationRun {
    * Registers the fire-and-forget twin of an update: the same admission and effect, but a signal cannot be
    * refused, so a refusal or a failure becomes an event in the audit trail.
    */
-  onSignalTwin<A>(def: SignalDefinition<[A]>, name: string, handle: Step<A, Promise<unknown>>, admit: Step<A, void>): void {
+  onSignalTwin<A>(
+    def: SignalDefinition<[A]>,
+    name: string,
+    handle: Step<A, Promise<unknown>>,
+    admit: Step<A, void>,
+  ): void {
     setHandler(def, async (payload: A) => {
       try {
         admit(this, payload);

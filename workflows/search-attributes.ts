@@ -4,7 +4,10 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 import { SEARCH_ATTRIBUTES } from './types';
 
 export const ActivationStateKey = defineSearchAttributeKey(SEARCH_ATTRIBUTES.state, SearchAttributeType.KEYWORD);
-export const VlensRequestIdKey = defineSearchAttributeKey(SEARCH_ATTRIBUTES.vlensRequestId, SearchAttributeType.KEYWORD);
+export const VlensRequestIdKey = defineSearchAttributeKey(
+  SEARCH_ATTRIBUTES.vlensRequestId,
+  SearchAttributeType.KEYWORD,
+);
 
 export const ALL_SEARCH_ATTRIBUTE_KEYS = [ActivationStateKey, VlensRequestIdKey];
 

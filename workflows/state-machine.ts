@@ -136,7 +136,9 @@ export class StateMachine {
   moveTo(state: ActivationState, detail?: string): void {
     if (this.isTerminal() || this._state === state) return;
     if (!TRANSITIONS[this._state].includes(state)) {
-      throw new Error(`illegal activation transition ${this._state} -> ${state} (see TRANSITIONS in workflows/states.ts)`);
+      throw new Error(
+        `illegal activation transition ${this._state} -> ${state} (see TRANSITIONS in workflows/states.ts)`,
+      );
     }
     const now = Date.now();
     businessMetrics.timeInState(this._state, now - this.stateEnteredAt);

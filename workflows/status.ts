@@ -14,7 +14,9 @@ export function buildStatus(rec: ActivationRecord): ActivationStatus {
     ...(rec.failure ? { failureReason: rec.failure.reason } : {}),
     needsAttention: rec.needsAttention,
     version: rec.version,
-    ...(hold ? { attention: { reason: ATTENTION_REASONS.unrecognisedAnswer, step: hold.step, since: iso(hold.since) } } : {}),
+    ...(hold
+      ? { attention: { reason: ATTENTION_REASONS.unrecognisedAnswer, step: hold.step, since: iso(hold.since) } }
+      : {}),
     nextAction: nextAction(rec),
     ...(otp
       ? {

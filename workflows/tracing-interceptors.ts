@@ -3,7 +3,11 @@
 // headers (`RunWorkflow:activation`, `HandleUpdate:submitOtp`, `HandleSignal:paymentCompleted`), open a
 // span for each activity scheduled (`StartActivity:validateOtp`) and pass its context on to the activity.
 // Spans leave the sandbox through the `exporter` sink. Deep imports: the package root loads Node-only code.
-import { OpenTelemetryInboundInterceptor, OpenTelemetryInternalsInterceptor, OpenTelemetryOutboundInterceptor } from '@temporalio/interceptors-opentelemetry/lib/workflow';
+import {
+  OpenTelemetryInboundInterceptor,
+  OpenTelemetryInternalsInterceptor,
+  OpenTelemetryOutboundInterceptor,
+} from '@temporalio/interceptors-opentelemetry/lib/workflow';
 import type { WorkflowInterceptorsFactory } from '@temporalio/workflow';
 
 export const interceptors: WorkflowInterceptorsFactory = () => ({

@@ -29,7 +29,8 @@ export const userFacingVlens = proxyActivities<VlensActivities>({
 
 /** The ApplicationFailure type at the root of an activity failure, if any. */
 export function vlensFailureType(error: unknown): string | undefined {
-  if (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure) return error.cause.type ?? undefined;
+  if (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure)
+    return error.cause.type ?? undefined;
   return undefined;
 }
 

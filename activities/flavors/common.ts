@@ -53,7 +53,8 @@ export function authOf(ctx: VlensCallContext): { userToken?: string } {
   return ctx.accessToken ? { userToken: ctx.accessToken } : {};
 }
 
-export const REQUEST_STATUS_PATH = (requestId: string) => `/api/BusinessRequest/GetBusinessRequestById/${encodeURIComponent(requestId)}`;
+export const REQUEST_STATUS_PATH = (requestId: string) =>
+  `/api/BusinessRequest/GetBusinessRequestById/${encodeURIComponent(requestId)}`;
 
 /**
  * What a StepValidatePayment success says about the payment, from its flags alone: `isActive: true` proves
@@ -71,7 +72,10 @@ export function paymentVerdict(data: unknown): 'activated' | 'not_paid' | 'ask_s
 }
 
 /** Activation proven by the request's status: only Customer Signed counts. */
-export async function activatedByStatus({ config, http }: FlavorDeps, ctx: VlensCallContext): Promise<ValidatePaymentResult> {
+export async function activatedByStatus(
+  { config, http }: FlavorDeps,
+  ctx: VlensCallContext,
+): Promise<ValidatePaymentResult> {
   const reply = await http.get('requestStatus', REQUEST_STATUS_PATH(ctx.requestId), authOf(ctx));
   const settled = settle('requestStatus', reply, businessRequestDataSchema, config);
   if (settled.kind !== 'success') throw unrecognisedData('requestStatus', reply, 'no request status');

@@ -60,7 +60,10 @@ export function createCustomerSign(deps: FlavorDeps): VlensActivities {
       }
       const resolved = await resolveLivenessImages(images, resolveImage);
       const [face1, face2, face3] = resolved.faces ?? images.faces;
-      const body = { ...baseBody(ctx), scanTransaction: { image: resolved.image, face_1: face1, face_2: face2, face_3: face3 } };
+      const body = {
+        ...baseBody(ctx),
+        scanTransaction: { image: resolved.image, face_1: face1, face_2: face2, face_3: face3 },
+      };
       const reply = await http.post('revalidateLiveness', P.revalidateLiveness, body, authOf(ctx));
       const settled = settle('revalidateLiveness', reply, stepReValidateLivenessDataSchema, config);
       return settled.kind === 'outcome' ? settled.value : { outcome: 'accepted' };

@@ -69,7 +69,8 @@ export function createLegacyActivate(deps: FlavorDeps): VlensActivities {
       if (settled.kind === 'outcome') return settled.value;
       // A success that still asks for re-validation is not an accepted OTP: without an image the image is
       // missing; with one, it did not pass.
-      if (settled.data.needsReValidate === true) return { outcome: image === undefined ? 'liveness_required' : 'liveness_rejected' };
+      if (settled.data.needsReValidate === true)
+        return { outcome: image === undefined ? 'liveness_required' : 'liveness_rejected' };
       const paymentLink = paymentLinkFrom(settled.data.paymentLink);
       return paymentLink ? { outcome: 'accepted', paymentLink } : { outcome: 'accepted' };
     },

@@ -4,7 +4,8 @@ import type { VlensConfig } from '../config';
 import { matchesAll } from '../outcomes';
 
 export function asksForRevalidation(data: unknown, config: Pick<VlensConfig, 'messagePatterns'>): boolean {
-  const says = (text: unknown) => typeof text === 'string' && matchesAll(text, config.messagePatterns.revalidationRequired);
+  const says = (text: unknown) =>
+    typeof text === 'string' && matchesAll(text, config.messagePatterns.revalidationRequired);
   if (says(data)) return true;
   if (!data || typeof data !== 'object') return false;
   const fields = data as Record<string, unknown>;

@@ -113,18 +113,29 @@ export class ProdTopologyStack implements ChaosStack {
   }
 
   private async boot(): Promise<void> {
-    if (!process.env.DOCKER_HOST) throw new Error('DOCKER_HOST is not set: run through `npm run chaos:prod` (scripts/docker/ci.sh --chaos)');
+    if (!process.env.DOCKER_HOST)
+      throw new Error('DOCKER_HOST is not set: run through `npm run chaos:prod` (scripts/docker/ci.sh --chaos)');
     this.docker.run(['image', 'inspect', '--format', '{{.Id}}', this.options.image]);
     mkdirSync(path.join(this.options.runDir, 'logs'), { recursive: true });
 
     // 1. PostgreSQL of its own, so the postgres-restart scenario disturbs nobody else's tests.
-    this.cluster = await startDedicatedCluster({ dir: path.join(this.options.runDir, 'postgres'), port: await freePort(), log: this.log });
+    this.cluster = await startDedicatedCluster({
+      dir: path.join(this.options.runDir, 'postgres'),
+      port: await freePort(),
+      log: this.log,
+    });
     const target = this.cluster.target;
     const databases = freshDatabaseNames('temporal_chaos');
     const gatewayDb = `${databases.main}_gw`;
 
     // 2. Temporal on it.
-    this.server = await startTemporalOnPostgres({ target, databases, workDir: this.options.runDir, log: this.log, processes: this.processes });
+    this.server = await startTemporalOnPostgres({
+      target,
+      databases,
+      workDir: this.options.runDir,
+      log: this.log,
+      processes: this.processes,
+    });
     this.watchServer(this.server.process);
     await createPlainDatabase(target, gatewayDb);
 
@@ -193,7 +204,9 @@ export class ProdTopologyStack implements ChaosStack {
     proc.child.on('exit', (code, signal) => {
       if (this.expectedDown.has('temporal')) return;
       this.unexpectedExits.push({ piece: 'temporal', code, signal, at: new Date().toISOString() });
-      this.log(`  !! temporal-server exited unexpectedly (code ${code}, signal ${signal}); see ${this.server?.logFile}`);
+      this.log(
+        `  !! temporal-server exited unexpectedly (code ${code}, signal ${signal}); see ${this.server?.logFile}`,
+      );
     });
   }
 
@@ -209,7 +222,12 @@ export class ProdTopologyStack implements ChaosStack {
       if (this.expectedDown.has(name)) return;
       const s = states.get(name);
       this.expectedDown.add(name); // reported once; the supervisor restarts it
-      this.unexpectedExits.push({ piece, code: s?.exitCode ?? null, signal: null, at: s?.finishedAt ?? new Date().toISOString() });
+      this.unexpectedExits.push({
+        piece,
+        code: s?.exitCode ?? null,
+        signal: null,
+        at: s?.finishedAt ?? new Date().toISOString(),
+      });
       this.log(`  !! ${name} exited unexpectedly (exit ${s?.exitCode}); docker logs ${name}`);
     };
     for (const w of this.workerNames) {
@@ -218,7 +236,10 @@ export class ProdTopologyStack implements ChaosStack {
         if (!down.includes('worker')) down.push('worker');
       }
     }
-    for (const [piece, name] of [['gateway', this.gatewayName], ['sandbox', this.sandboxName]] as const) {
+    for (const [piece, name] of [
+      ['gateway', this.gatewayName],
+      ['sandbox', this.sandboxName],
+    ] as const) {
       if (states.get(name)?.running) continue;
       note(piece, name);
       down.push(piece);
@@ -309,7 +330,10 @@ export class ProdTopologyStack implements ChaosStack {
       case 'sandbox': {
         const name = piece === 'gateway' ? this.gatewayName : this.sandboxName;
         this.docker.run(['start', name]);
-        await waitForHttp(piece === 'gateway' ? `${this.gatewayUrl}/healthz` : `${this.sandboxUrl}/sandbox/health`, 120_000);
+        await waitForHttp(
+          piece === 'gateway' ? `${this.gatewayUrl}/healthz` : `${this.sandboxUrl}/sandbox/health`,
+          120_000,
+        );
         this.expectedDown.delete(name);
         return;
       }
@@ -332,7 +356,10 @@ export class ProdTopologyStack implements ChaosStack {
   /** Each container's output into the run's logs folder (the containers are removed at the end). */
   private saveLogs(): void {
     for (const name of this.containers.keys()) {
-      writeFileSync(path.join(this.options.runDir, 'logs', `${name.replace(`vlens-chaos-${this.run}-`, '')}.log`), this.docker.fullLogs(name));
+      writeFileSync(
+        path.join(this.options.runDir, 'logs', `${name.replace(`vlens-chaos-${this.run}-`, '')}.log`),
+        this.docker.fullLogs(name),
+      );
     }
   }
 
@@ -342,7 +369,8 @@ export class ProdTopologyStack implements ChaosStack {
     } catch {
       // best effort
     }
-    for (const name of [...this.containers.keys()].reverse()) this.docker.run(['rm', '-f', '-v', name], { allowFailure: true });
+    for (const name of [...this.containers.keys()].reverse())
+      this.docker.run(['rm', '-f', '-v', name], { allowFailure: true });
     this.containers.clear();
     if (this.volume) this.docker.run(['volume', 'rm', '-f', this.volume], { allowFailure: true });
     this.expectedDown.add('temporal');
@@ -352,8 +380,10 @@ export class ProdTopologyStack implements ChaosStack {
   }
 
   private emergencyCleanup(): void {
-    for (const p of this.processes) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
-    for (const name of this.containers.keys()) this.docker.run(['rm', '-f', '-v', name], { allowFailure: true, timeoutMs: 20_000 });
+    for (const p of this.processes)
+      if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
+    for (const name of this.containers.keys())
+      this.docker.run(['rm', '-f', '-v', name], { allowFailure: true, timeoutMs: 20_000 });
     this.cluster?.destroy();
   }
 }

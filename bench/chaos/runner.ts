@@ -239,7 +239,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const topology = options.topology ?? 'dev';
   const scenarios = options.scenarios ?? TOPOLOGY_SCENARIOS[topology];
   const unsupported = scenarios.filter((s) => !TOPOLOGY_SCENARIOS[topology].includes(s));
-  if (unsupported.length) throw new Error(`scenario(s) ${unsupported.join(', ')} need the production topology (--prod)`);
+  if (unsupported.length)
+    throw new Error(`scenario(s) ${unsupported.join(', ')} need the production topology (--prod)`);
   const n = options.activations ?? (options.mode === 'full' ? 200 : 20);
   const minKills = options.minKills ?? (options.mode === 'full' ? 10 : 3);
   const seed = options.seed ?? 42;
@@ -255,12 +256,18 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     ok: false,
   };
 
-  log(`chaos (${options.mode}, ${topology} topology): ${scenarios.join(', ')}; ${n} concurrent activations each; logs in ${options.runDir}`);
+  log(
+    `chaos (${options.mode}, ${topology} topology): ${scenarios.join(', ')}; ${n} concurrent activations each; logs in ${options.runDir}`,
+  );
   const t0 = Date.now();
   let stack: ChaosStack;
   if (topology === 'prod') {
     const { ProdTopologyStack } = await import('./prod-stack');
-    stack = await ProdTopologyStack.start({ runDir: options.runDir, log, image: options.image ?? process.env.VLENS_IMAGE ?? 'vlens-activation:ci' });
+    stack = await ProdTopologyStack.start({
+      runDir: options.runDir,
+      log,
+      image: options.image ?? process.env.VLENS_IMAGE ?? 'vlens-activation:ci',
+    });
   } else {
     stack = localChaosStack(
       await LocalStack.start({
@@ -272,7 +279,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     );
   }
   report.stack = stack.description;
-  log(`stack up in ${((Date.now() - t0) / 1000).toFixed(1)}s: ${stack.description}; Temporal ${stack.temporalAddress}, sandbox ${stack.sandboxUrl}, gateway ${stack.gatewayUrl}`);
+  log(
+    `stack up in ${((Date.now() - t0) / 1000).toFixed(1)}s: ${stack.description}; Temporal ${stack.temporalAddress}, sandbox ${stack.sandboxUrl}, gateway ${stack.gatewayUrl}`,
+  );
   const keys = parseCodecKeys(stack.codecKeys);
   let connection: Connection | undefined;
   const plans: Partial<Record<ScenarioName, FaultPlan>> = Object.fromEntries(
@@ -298,10 +307,19 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         verify: async (records, kills) => {
           connection ??= await Connection.connect({ address: stack.temporalAddress });
           const client = new Client({ connection, dataConverter: createDataConverter(keys) });
-          const calls = (await httpJson(`${stack.sandboxUrl}/sandbox/calls`, 'GET', undefined, {}, 60_000)).body as SandboxCall[];
+          const calls = (await httpJson(`${stack.sandboxUrl}/sandbox/calls`, 'GET', undefined, {}, 60_000))
+            .body as SandboxCall[];
           return {
             calls,
-            verdicts: await verifyActivations({ records, client, codec: createEncryptionCodec(keys), sandboxUrl: stack.sandboxUrl, calls, closeWaitMs: 30_000, kills }),
+            verdicts: await verifyActivations({
+              records,
+              client,
+              codec: createEncryptionCodec(keys),
+              sandboxUrl: stack.sandboxUrl,
+              calls,
+              closeWaitMs: 30_000,
+              kills,
+            }),
           };
         },
       });
@@ -313,7 +331,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   } finally {
     await connection?.close().catch(() => undefined);
     const starts = [...(stack.workerStartToPollingMs ?? [])].sort((a, b) => a - b);
-    if (starts.length) report.workerStartToPollingMs = { starts: starts.length, p50: percentile(starts, 50), max: starts[starts.length - 1]! };
+    if (starts.length)
+      report.workerStartToPollingMs = {
+        starts: starts.length,
+        p50: percentile(starts, 50),
+        max: starts[starts.length - 1]!,
+      };
     await stack.stop();
   }
   report.ok = report.scenarios.length === scenarios.length && report.scenarios.every((s) => s.breaches.length === 0);
@@ -341,7 +364,9 @@ async function runScenario(stack: ChaosStack, name: ScenarioName, args: Scenario
   const between = ([lo, hi]: [number, number]) => lo + random() * (hi - lo);
   const started = Date.now();
   const exitsBefore = stack.unexpectedExits.length;
-  log(`\n== ${name}: ${n} activations${args.plan ? `, SIGKILL ${args.plan.piece} every ${args.plan.gapMs[0] / 1000}-${args.plan.gapMs[1] / 1000}s` : ''}`);
+  log(
+    `\n== ${name}: ${n} activations${args.plan ? `, SIGKILL ${args.plan.piece} every ${args.plan.gapMs[0] / 1000}-${args.plan.gapMs[1] / 1000}s` : ''}`,
+  );
 
   const faultIds: string[] = [];
   if (name === 'vlens-faults') {
@@ -356,7 +381,9 @@ async function runScenario(stack: ChaosStack, name: ScenarioName, args: Scenario
   const waves = args.plan?.burst ? Math.max(1, Math.min(4, Math.floor(n / 10))) : 0;
   const waveOf = (i: number) => i % Math.max(1, waves);
   const barriers = Array.from({ length: waves }, (_, w) => {
-    const payers = Array.from({ length: n }, (_, i) => i).filter((i) => waveOf(i) === w && scriptFor(i) !== 'cancel').length;
+    const payers = Array.from({ length: n }, (_, i) => i).filter(
+      (i) => waveOf(i) === w && scriptFor(i) !== 'cancel',
+    ).length;
     return new Barrier(payers, 60_000);
   });
   let burstsPending = 0;
@@ -423,7 +450,9 @@ async function runScenario(stack: ChaosStack, name: ScenarioName, args: Scenario
       kills++;
       killed[what] = (killed[what] ?? 0) + 1;
       const down = between(args.plan?.downMs ?? [200, 1_000]);
-      log(`  ${((Date.now() - started) / 1000).toFixed(0)}s: ${piece === 'postgres' ? 'stop' : 'SIGKILL'} ${what} #${kills}${why} (${finished}/${n} done); down ${Math.round(down)} ms`);
+      log(
+        `  ${((Date.now() - started) / 1000).toFixed(0)}s: ${piece === 'postgres' ? 'stop' : 'SIGKILL'} ${what} #${kills}${why} (${finished}/${n} done); down ${Math.round(down)} ms`,
+      );
       await sleep(down);
       const t = Date.now();
       await stack.startPiece(piece);
@@ -455,7 +484,10 @@ async function runScenario(stack: ChaosStack, name: ScenarioName, args: Scenario
       await killOnce(plan.piece, '');
     }
   })();
-  const ticker = setInterval(() => log(`  ${((Date.now() - started) / 1000).toFixed(0)}s: ${finished}/${n} activations done, ${kills} kills`), 10_000);
+  const ticker = setInterval(
+    () => log(`  ${((Date.now() - started) / 1000).toFixed(0)}s: ${finished}/${n} activations done, ${kills} kills`),
+    10_000,
+  );
 
   let records: DriveRecord[];
   try {
@@ -465,26 +497,35 @@ async function runScenario(stack: ChaosStack, name: ScenarioName, args: Scenario
     await killer;
     clearInterval(supervisor);
     while (inDowntime) await sleep(100);
-    for (const id of faultIds) await httpJson(`${stack.sandboxUrl}/sandbox/faults/${id}`, 'DELETE').catch(() => undefined);
+    for (const id of faultIds)
+      await httpJson(`${stack.sandboxUrl}/sandbox/faults/${id}`, 'DELETE').catch(() => undefined);
   }
   const durationMs = Date.now() - started;
   log(`  all ${n} drivers returned after ${(durationMs / 1000).toFixed(0)}s; verifying...`);
 
   // Kills of the worker or the server can lose an activity's result after its Vlens call succeeded.
   // PostgreSQL down under the server can lose one the same way (the completion cannot be recorded).
-  const activityKills = args.plan?.piece === 'worker' || args.plan?.piece === 'temporal' || args.plan?.piece === 'postgres' ? killTimes : [];
+  const activityKills =
+    args.plan?.piece === 'worker' || args.plan?.piece === 'temporal' || args.plan?.piece === 'postgres'
+      ? killTimes
+      : [];
   const { calls, verdicts } = await args.verify(records, activityKills);
   const breaches: string[] = [];
   for (const v of verdicts) for (const b of v.breaches) breaches.push(`${v.requestId} (${v.script}): ${b}`);
-  if (args.strict) for (const v of verdicts) for (const e of v.crashReexecutions) breaches.push(`${v.requestId} (${v.script}): (strict) ${e}`);
-  if (args.plan?.piece && kills < args.minKills) breaches.push(`only ${kills} kills happened; the run needs at least ${args.minKills}`);
+  if (args.strict)
+    for (const v of verdicts)
+      for (const e of v.crashReexecutions) breaches.push(`${v.requestId} (${v.script}): (strict) ${e}`);
+  if (args.plan?.piece && kills < args.minKills)
+    breaches.push(`only ${kills} kills happened; the run needs at least ${args.minKills}`);
 
   const outcomes: Record<string, number> = {};
   const taskFailures: Record<string, number> = {};
   const webhookAnswers: Record<string, number> = {};
   for (const v of verdicts) outcomes[v.finalState ?? 'unknown'] = (outcomes[v.finalState ?? 'unknown'] ?? 0) + 1;
-  for (const v of verdicts) for (const [cause, k] of Object.entries(v.taskFailures)) taskFailures[cause] = (taskFailures[cause] ?? 0) + k;
-  for (const r of records) for (const [k, c] of Object.entries(r.webhookAnswers)) webhookAnswers[k] = (webhookAnswers[k] ?? 0) + c;
+  for (const v of verdicts)
+    for (const [cause, k] of Object.entries(v.taskFailures)) taskFailures[cause] = (taskFailures[cause] ?? 0) + k;
+  for (const r of records)
+    for (const [k, c] of Object.entries(r.webhookAnswers)) webhookAnswers[k] = (webhookAnswers[k] ?? 0) + c;
   const totals = records.map((r) => r.ms.total ?? 0).sort((a, b) => a - b);
 
   let injected: ScenarioReport['injected'];
@@ -508,10 +549,13 @@ async function runScenario(stack: ChaosStack, name: ScenarioName, args: Scenario
     kills,
     killed,
     killsRequired: args.plan?.piece ? args.minKills : 0,
-    unexpectedExits: stack.unexpectedExits.slice(exitsBefore).map((e) => `${e.piece} code ${e.code} signal ${e.signal} at ${e.at}`),
+    unexpectedExits: stack.unexpectedExits
+      .slice(exitsBefore)
+      .map((e) => `${e.piece} code ${e.code} signal ${e.signal} at ${e.at}`),
     outcomes,
     smsBreaches: verdicts.filter((v) => v.smsSent !== v.expectedSms).length,
-    validatePaymentBreaches: verdicts.filter((v) => v.validatePaymentOk !== (v.expected === 'activated' ? 1 : 0)).length,
+    validatePaymentBreaches: verdicts.filter((v) => v.validatePaymentOk !== (v.expected === 'activated' ? 1 : 0))
+      .length,
     crashReexecutions: verdicts.flatMap((v) => v.crashReexecutions.map((e) => `${v.requestId} (${v.script}): ${e}`)),
     duplicateSignalsReachingWorkflow: verdicts.filter((v) => v.maxSignalsPerEvent > 1).length,
     actedTwice: verdicts.filter((v) => v.actedNotifications > v.distinctEvents).length,
@@ -526,7 +570,25 @@ async function runScenario(stack: ChaosStack, name: ScenarioName, args: Scenario
 }
 
 export function summaryTable(report: ChaosReport): string {
-  const header = ['scenario', 'acts', 'peak', 'activated', 'cancelled', 'other', 'kills', 'crashes', 'SMS!=1+resends', 'ValidatePay!=1', 'of which crash re-exec', 'dup signals', 'acted twice', 'WFT failed', 'p50 s', 'max s', 'result'];
+  const header = [
+    'scenario',
+    'acts',
+    'peak',
+    'activated',
+    'cancelled',
+    'other',
+    'kills',
+    'crashes',
+    'SMS!=1+resends',
+    'ValidatePay!=1',
+    'of which crash re-exec',
+    'dup signals',
+    'acted twice',
+    'WFT failed',
+    'p50 s',
+    'max s',
+    'result',
+  ];
   const rows = report.scenarios.map((s) => {
     const other = s.activations - (s.outcomes.activated ?? 0) - (s.outcomes.cancelled ?? 0);
     const wft = Object.entries(s.taskFailures)
@@ -558,23 +620,39 @@ export function summaryTable(report: ChaosReport): string {
   out.push('', `stack (${report.topology}): ${report.stack}`);
   if (report.workerStartToPollingMs) {
     const w = report.workerStartToPollingMs;
-    out.push(`worker container start to polling: p50 ${(w.p50 / 1000).toFixed(1)} s, max ${(w.max / 1000).toFixed(1)} s over ${w.starts} starts`);
+    out.push(
+      `worker container start to polling: p50 ${(w.p50 / 1000).toFixed(1)} s, max ${(w.max / 1000).toFixed(1)} s over ${w.starts} starts`,
+    );
   }
-  out.push('peak: most activations in flight at once. kills: done/required. crashes: pieces that exited without being killed.');
+  out.push(
+    'peak: most activations in flight at once. kills: done/required. crashes: pieces that exited without being killed.',
+  );
   out.push(
     'crash re-exec: extra Vlens calls proven (from the history) to be an activity attempt lost with a killed process and retried: ' +
       'at-least-once execution of a call Vlens gives no idempotency key for; listed below with the evidence, not counted as breaches.',
   );
-  out.push('dup signals: activations whose history holds more than one paymentCompleted signal for one event id (the workflow must ignore the extra).');
-  out.push('WFT failed: workflow task failures; * = UNHANDLED_COMMAND (server refused a completion because a new event arrived), not a code fault.');
+  out.push(
+    'dup signals: activations whose history holds more than one paymentCompleted signal for one event id (the workflow must ignore the extra).',
+  );
+  out.push(
+    'WFT failed: workflow task failures; * = UNHANDLED_COMMAND (server refused a completion because a new event arrived), not a code fault.',
+  );
   for (const s of report.scenarios) {
-    if (Object.keys(s.killed).length) out.push(`${s.name}: killed ${Object.entries(s.killed).map(([what, k]) => `${what} x${k}`).join(', ')}`);
+    if (Object.keys(s.killed).length)
+      out.push(
+        `${s.name}: killed ${Object.entries(s.killed)
+          .map(([what, k]) => `${what} x${k}`)
+          .join(', ')}`,
+      );
     if (s.injected) {
       const pct = (k: number) => `${((100 * k) / Math.max(1, s.injected!.calls)).toFixed(1)}%`;
-      out.push(`${s.name}: ${s.injected.calls} Vlens calls, ${pct(s.injected.status503)} answered 503, ${pct(s.injected.dropped)} dropped, ${pct(s.injected.delayed)} delayed 300 ms`);
+      out.push(
+        `${s.name}: ${s.injected.calls} Vlens calls, ${pct(s.injected.status503)} answered 503, ${pct(s.injected.dropped)} dropped, ${pct(s.injected.delayed)} delayed 300 ms`,
+      );
     }
     for (const e of s.crashReexecutions) out.push(`  crash re-execution ${s.name}: ${e}`);
-    if (s.unexpectedExits.length) out.push(`${s.name}: pieces that exited on their own: ${s.unexpectedExits.join('; ')}`);
+    if (s.unexpectedExits.length)
+      out.push(`${s.name}: pieces that exited on their own: ${s.unexpectedExits.join('; ')}`);
     for (const b of s.breaches.slice(0, 20)) out.push(`  breach ${s.name}: ${b}`);
     if (s.breaches.length > 20) out.push(`  ... and ${s.breaches.length - 20} more breaches in ${s.name}`);
   }

@@ -147,16 +147,36 @@ async function verifyOne(
   const sandbox = await httpJson(`${args.sandboxUrl}/sandbox/requests/${record.requestId}`, 'GET');
   verdict.smsSent = typeof sandbox.body?.smsSent === 'number' ? sandbox.body.smsSent : -1;
   const smsCalls = calls.filter((c) => c.path.endsWith('StepRequestOtp') && ok(c));
-  judgeSideEffect(verdict, 'requestOtp', 'SMS sends (successful StepRequestOtp)', verdict.smsSent, verdict.expectedSms, smsCalls, runs, args.kills ?? []);
+  judgeSideEffect(
+    verdict,
+    'requestOtp',
+    'SMS sends (successful StepRequestOtp)',
+    verdict.smsSent,
+    verdict.expectedSms,
+    smsCalls,
+    runs,
+    args.kills ?? [],
+  );
   const validateCalls = calls.filter((c) => c.path.endsWith('StepValidatePayment') && ok(c));
   verdict.validatePaymentOk = validateCalls.length;
   const wantValidate = record.expected === 'activated' ? 1 : 0;
-  judgeSideEffect(verdict, 'validatePayment', 'successful StepValidatePayment calls', verdict.validatePaymentOk, wantValidate, validateCalls, runs, args.kills ?? []);
+  judgeSideEffect(
+    verdict,
+    'validatePayment',
+    'successful StepValidatePayment calls',
+    verdict.validatePaymentOk,
+    wantValidate,
+    validateCalls,
+    runs,
+    args.kills ?? [],
+  );
 
   if (status) {
     verdict.actedNotifications = status.events.filter((e) => ACTED.has(e.type)).length;
     if (verdict.actedNotifications > verdict.distinctEvents) {
-      breaches.push(`acted on ${verdict.actedNotifications} payment notifications for ${verdict.distinctEvents} distinct events`);
+      breaches.push(
+        `acted on ${verdict.actedNotifications} payment notifications for ${verdict.distinctEvents} distinct events`,
+      );
     }
   }
   return verdict;
@@ -182,7 +202,9 @@ function judgeSideEffect(
   if (seen === intended) return;
   const mine = runs.filter((r) => r.type === activityType);
   // Attempts that ended without a result because nobody reported one in time (the worker died with them).
-  const lostAttempts = mine.filter((r) => r.attempt > 1 && /timeout/i.test(r.lastFailure ?? '')).reduce((sum, r) => sum + (r.attempt - 1), 0);
+  const lostAttempts = mine
+    .filter((r) => r.attempt > 1 && /timeout/i.test(r.lastFailure ?? ''))
+    .reduce((sum, r) => sum + (r.attempt - 1), 0);
   const times = calls.map((c) => Date.parse(c.at)).sort((a, b) => a - b);
   const first = times[0] ?? 0;
   const last = times[times.length - 1] ?? 0;

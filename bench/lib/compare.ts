@@ -54,7 +54,14 @@ const round = (value: number, digits: number) => Math.round(value * 10 ** digits
  * shows "—" rather than a ratio of nothing.
  */
 export function ratio(project: number | undefined, skeleton: number | undefined): number {
-  if (project === undefined || skeleton === undefined || !Number.isFinite(project) || !Number.isFinite(skeleton) || skeleton === 0) return NaN;
+  if (
+    project === undefined ||
+    skeleton === undefined ||
+    !Number.isFinite(project) ||
+    !Number.isFinite(skeleton) ||
+    skeleton === 0
+  )
+    return NaN;
   return round(project / skeleton, 2);
 }
 
@@ -120,11 +127,15 @@ export function checkGoals(levels: CompareLevel[]): GoalCheck[] {
   const l1 = at(1);
   const l10 = at(10);
   const fmt = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '—' : String(v));
-  const cpuWorst = levels.length ? Math.max(...levels.map((l) => l.ratios.cpuServerAndWorker).filter(Number.isFinite)) : NaN;
+  const cpuWorst = levels.length
+    ? Math.max(...levels.map((l) => l.ratios.cpuServerAndWorker).filter(Number.isFinite))
+    : NaN;
   return [
     {
       goal: 'throughput at 50 users ≥ 0.9 × the skeleton',
-      measured: l50 ? `${fmt(l50.ratios.perSecond)} × (${l50.project.perSecond}/s against ${l50.skeleton.perSecond}/s)` : 'not run',
+      measured: l50
+        ? `${fmt(l50.ratios.perSecond)} × (${l50.project.perSecond}/s against ${l50.skeleton.perSecond}/s)`
+        : 'not run',
       met: l50 && Number.isFinite(l50.ratios.perSecond) ? l50.ratios.perSecond >= 0.9 : undefined,
     },
     {
@@ -141,7 +152,9 @@ export function checkGoals(levels: CompareLevel[]): GoalCheck[] {
     },
     {
       goal: 'submitOtp p99 ≤ 150 ms at 10 users',
-      measured: l10 ? `${fmt(l10.project.submitOtp.p99)} ms (skeleton ${fmt(l10.skeleton.submitOtp.p99)} ms)` : 'not run',
+      measured: l10
+        ? `${fmt(l10.project.submitOtp.p99)} ms (skeleton ${fmt(l10.skeleton.submitOtp.p99)} ms)`
+        : 'not run',
       met: l10 && Number.isFinite(l10.project.submitOtp.p99) ? l10.project.submitOtp.p99 <= 150 : undefined,
     },
   ];
@@ -150,10 +163,17 @@ export function checkGoals(levels: CompareLevel[]): GoalCheck[] {
 const sum = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
 const cell = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '—' : String(v));
 const table = (header: string[], rows: Array<Array<string | number>>) =>
-  [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+  [
+    `| ${header.join(' | ')} |`,
+    `|${header.map(() => '---').join('|')}|`,
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+  ].join('\n');
 
 /** Event types where the two histories differ, largest difference first (project minus skeleton). */
-export function eventTypeDiff(skeleton: Record<string, number>, project: Record<string, number>): Array<{ eventType: string; skeleton: number; project: number }> {
+export function eventTypeDiff(
+  skeleton: Record<string, number>,
+  project: Record<string, number>,
+): Array<{ eventType: string; skeleton: number; project: number }> {
   const types = [...new Set([...Object.keys(skeleton), ...Object.keys(project)])];
   return types
     .map((eventType) => ({ eventType, skeleton: skeleton[eventType] ?? 0, project: project[eventType] ?? 0 }))
@@ -167,7 +187,17 @@ export function eventTypeDiff(skeleton: Record<string, number>, project: Record<
  */
 export function compareTables(levels: CompareLevel[]): string {
   const ratios = table(
-    ['users', 'completed/s', 'submitOtp p50', 'submitOtp p99', 'CPU/workflow server', 'CPU/workflow worker', 'CPU/workflow server + worker', 'CPU/workflow driver', 'history events'],
+    [
+      'users',
+      'completed/s',
+      'submitOtp p50',
+      'submitOtp p99',
+      'CPU/workflow server',
+      'CPU/workflow worker',
+      'CPU/workflow server + worker',
+      'CPU/workflow driver',
+      'history events',
+    ],
     levels.map((l) => [
       l.concurrency,
       cell(l.ratios.perSecond),
@@ -189,7 +219,16 @@ export function compareTables(levels: CompareLevel[]): string {
     `${s.completed}${s.errors ? ` (${s.errors} failed)` : ''}`,
   ];
   const absolute = table(
-    ['users', 'system', 'completed/s', 'submitOtp p50 / p99 ms', 'activation p50 / p99 ms', 'CPU ms per workflow: server / worker / sandbox / driver', 'history events', 'completed in window'],
+    [
+      'users',
+      'system',
+      'completed/s',
+      'submitOtp p50 / p99 ms',
+      'activation p50 / p99 ms',
+      'CPU ms per workflow: server / worker / sandbox / driver',
+      'history events',
+      'completed in window',
+    ],
     levels.flatMap((l) => [
       [l.concurrency, 'skeleton', ...abs(l.skeleton)],
       [l.concurrency, 'project', ...abs(l.project)],
@@ -199,7 +238,17 @@ export function compareTables(levels: CompareLevel[]): string {
     ['goal', 'measured', 'met?'],
     checkGoals(levels).map((g) => [g.goal, g.measured, g.met === undefined ? 'not evaluated' : g.met ? 'yes' : 'no']),
   );
-  const parts = [`Ratios, project / skeleton (throughput: higher is better; the rest: lower is better):`, '', ratios, '', 'Absolute figures:', '', absolute, '', goals];
+  const parts = [
+    `Ratios, project / skeleton (throughput: higher is better; the rest: lower is better):`,
+    '',
+    ratios,
+    '',
+    'Absolute figures:',
+    '',
+    absolute,
+    '',
+    goals,
+  ];
   const withTypes = levels.find((l) => l.skeleton.eventTypes && l.project.eventTypes);
   if (withTypes) {
     const diff = eventTypeDiff(withTypes.skeleton.eventTypes!, withTypes.project.eventTypes!);
@@ -208,7 +257,10 @@ export function compareTables(levels: CompareLevel[]): string {
       `History events that differ (one sampled workflow of each at ${withTypes.concurrency} users; ` +
         `${sum(withTypes.skeleton.eventTypes!)} events in the skeleton's, ${sum(withTypes.project.eventTypes!)} in the project's):`,
       '',
-      table(['event type', 'skeleton', 'project'], diff.map((d) => [d.eventType, d.skeleton, d.project])),
+      table(
+        ['event type', 'skeleton', 'project'],
+        diff.map((d) => [d.eventType, d.skeleton, d.project]),
+      ),
     );
   }
   return parts.join('\n');
@@ -244,10 +296,14 @@ export function parkedMemoryRows(runs: Array<{ cache: number; result: ParkedLike
   const sorted = [...runs].sort((a, b) => a.cache - b.cache || a.result.parked - b.result.parked);
   const whileParked = (r: ParkedLike) => Math.max(...r.rssMb.whileParked);
   return sorted.map(({ cache, result }) => {
-    const small = result.parked >= 10_000 ? sorted.find((o) => o.cache === cache && o.result.parked === 1_000) : undefined;
-    const growthPercent = small ? round((100 * (whileParked(result) - whileParked(small.result))) / whileParked(small.result), 1) : undefined;
+    const small =
+      result.parked >= 10_000 ? sorted.find((o) => o.cache === cache && o.result.parked === 1_000) : undefined;
+    const growthPercent = small
+      ? round((100 * (whileParked(result) - whileParked(small.result))) / whileParked(small.result), 1)
+      : undefined;
     const goals: string[] = [];
-    if (result.parked >= 10_000 && cache === 100) goals.push(`≤ 350 MB while parked: ${whileParked(result) <= 350 ? 'met' : 'not met'}`);
+    if (result.parked >= 10_000 && cache === 100)
+      goals.push(`≤ 350 MB while parked: ${whileParked(result) <= 350 ? 'met' : 'not met'}`);
     if (growthPercent !== undefined) goals.push(`growth ≤ 15 %: ${growthPercent <= 15 ? 'met' : 'not met'}`);
     return {
       cache,

@@ -8,7 +8,11 @@ import path from 'node:path';
 
 /** The parts of the .cpuprofile format (Chrome DevTools Protocol `Profiler.Profile`) read here. */
 export interface CpuProfile {
-  nodes: Array<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number; columnNumber?: number }; children?: number[] }>;
+  nodes: Array<{
+    id: number;
+    callFrame: { functionName: string; url: string; lineNumber: number; columnNumber?: number };
+    children?: number[];
+  }>;
   samples?: number[];
   timeDeltas?: number[];
   startTime: number;
@@ -94,7 +98,12 @@ export function topSelfTime(profile: CpuProfile, n = 20): ProfileSummary {
     }
     const location = frame.url ? `${shortUrl(frame.url)}:${frame.lineNumber + 1}` : '';
     const key = `${frame.functionName}\u0000${location}`;
-    const entry = byFunction.get(key) ?? { functionName: frame.functionName || '(anonymous)', location, selfMs: 0, selfPercent: 0 };
+    const entry = byFunction.get(key) ?? {
+      functionName: frame.functionName || '(anonymous)',
+      location,
+      selfMs: 0,
+      selfPercent: 0,
+    };
     entry.selfMs += us / 1000;
     byFunction.set(key, entry);
     const origin = originOf(frame.functionName, frame.url);
@@ -140,6 +149,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   for (const p of summarizeProfiles(target, Number(process.argv[3] ?? 25))) {
     console.log(`${p.file}: ${p.busyMs} ms busy of ${p.totalMs} ms sampled`);
     console.log(`  by origin: ${p.byOrigin.map((o) => `${o.origin} ${o.selfPercent}%`).join(', ')}`);
-    for (const f of p.top) console.log(`  ${String(f.selfMs).padStart(9)} ms ${String(f.selfPercent).padStart(5)}%  ${f.functionName}  ${f.location}`);
+    for (const f of p.top)
+      console.log(
+        `  ${String(f.selfMs).padStart(9)} ms ${String(f.selfPercent).padStart(5)}%  ${f.functionName}  ${f.location}`,
+      );
   }
 }

@@ -80,7 +80,13 @@ export async function driveActivation(target: DriveTarget, index: number, script
   const remaining = () => Math.max(1_000, until - Date.now());
   const auth = { authorization: `Bearer ${target.apiKey ?? 'dev-key'}` };
   const api = (method: string, route: string, body?: unknown, headers: Record<string, string> = {}) =>
-    httpRetry(`${target.gatewayUrl}${route}`, method, body, { ...auth, ...headers }, { deadlineMs: remaining(), stats: target.stats });
+    httpRetry(
+      `${target.gatewayUrl}${route}`,
+      method,
+      body,
+      { ...auth, ...headers },
+      { deadlineMs: remaining(), stats: target.stats },
+    );
   /**
    * An update: retried with the same Idempotency-Key while the answer is unknown (connection lost, 5xx
    * from Temporal being away), so a retry is the same update. A definite "Vlens did not answer in time"
@@ -96,7 +102,10 @@ export async function driveActivation(target: DriveTarget, index: number, script
         { deadlineMs: remaining(), stats: target.stats, passThroughCodes: ['vlens_unavailable'] },
       );
       if (answer.body?.error?.code !== 'vlens_unavailable') return answer;
-      target.stats?.retries.set('vlens_unavailable (new update)', (target.stats.retries.get('vlens_unavailable (new update)') ?? 0) + 1);
+      target.stats?.retries.set(
+        'vlens_unavailable (new update)',
+        (target.stats.retries.get('vlens_unavailable (new update)') ?? 0) + 1,
+      );
       if (Date.now() > until) throw new Error(`${step}: Vlens unavailable until the deadline`);
       await sleep(1_000);
     }
@@ -106,10 +115,14 @@ export async function driveActivation(target: DriveTarget, index: number, script
   const where = script === 'liveness' ? ALEXANDRIA : CAIRO;
   const device = (): DeviceContext => ({ geoLocation: where, userDeviceUtcTime: new Date().toISOString() });
 
-  const think = () => (target.thinkMs ? sleep(target.thinkMs[0] + Math.random() * (target.thinkMs[1] - target.thinkMs[0])) : Promise.resolve());
+  const think = () =>
+    target.thinkMs
+      ? sleep(target.thinkMs[0] + Math.random() * (target.thinkMs[1] - target.thinkMs[0]))
+      : Promise.resolve();
 
   const expectOk = (answer: { status: number; body: any }, what: string) => {
-    if (answer.status >= 300) throw new Error(`${what}: HTTP ${answer.status} ${JSON.stringify(answer.body).slice(0, 300)}`);
+    if (answer.status >= 300)
+      throw new Error(`${what}: HTTP ${answer.status} ${JSON.stringify(answer.body).slice(0, 300)}`);
     return answer.body;
   };
 
@@ -121,17 +134,25 @@ export async function driveActivation(target: DriveTarget, index: number, script
         last = answer.body as ActivationStatus;
         if (states.includes(last.state)) return last;
         if (['activated', 'failed', 'cancelled'].includes(last.state)) {
-          throw new Error(`reached ${last.state}${last.failureReason ? ` (${last.failureReason})` : ''} while waiting for ${states.join('|')}`);
+          throw new Error(
+            `reached ${last.state}${last.failureReason ? ` (${last.failureReason})` : ''} while waiting for ${states.join('|')}`,
+          );
         }
       }
-      if (Date.now() > until) throw new Error(`stuck: not ${states.join('|')} after ${target.deadlineMs / 1000}s; last ${last?.state ?? answer.status}`);
+      if (Date.now() > until)
+        throw new Error(
+          `stuck: not ${states.join('|')} after ${target.deadlineMs / 1000}s; last ${last?.state ?? answer.status}`,
+        );
       const poll = target.pollMs ?? 1_000;
       await sleep(poll / 2 + Math.random() * poll);
     }
   }
 
   try {
-    const seeded = expectOk(await sandbox('POST', '/sandbox/requests', { lastLocation: CAIRO, paymentGateway }), 'seed');
+    const seeded = expectOk(
+      await sandbox('POST', '/sandbox/requests', { lastLocation: CAIRO, paymentGateway }),
+      'seed',
+    );
     record.requestId = seeded.requestId;
 
     let t = Date.now();
@@ -149,7 +170,11 @@ export async function driveActivation(target: DriveTarget, index: number, script
     let status = await waitFor(script === 'liveness' ? ['awaiting_liveness'] : ['awaiting_otp']);
     await think();
     if (script === 'liveness') {
-      const answer = await update(`/v1/activations/${record.requestId}/liveness`, { ...fakeSelfies(record.requestId), device: device() }, 'live');
+      const answer = await update(
+        `/v1/activations/${record.requestId}/liveness`,
+        { ...fakeSelfies(record.requestId), device: device() },
+        'live',
+      );
       const body = expectOk(answer, 'liveness');
       if (body.outcome !== 'accepted') throw new Error(`liveness ${body.outcome}`);
       status = await waitFor(['awaiting_otp']);
@@ -176,9 +201,12 @@ export async function driveActivation(target: DriveTarget, index: number, script
 
     await think();
     if (script === 'cancel') {
-      const cancelled = await api('POST', `/v1/activations/${record.requestId}/cancel`, { reason: 'chaos: scripted cancel' });
+      const cancelled = await api('POST', `/v1/activations/${record.requestId}/cancel`, {
+        reason: 'chaos: scripted cancel',
+      });
       // A retry after a lost answer finds the activation already cancelled: that is the outcome we asked for.
-      if (!(cancelled.status === 409 && cancelled.body?.error?.details?.state === 'cancelled')) expectOk(cancelled, 'cancel');
+      if (!(cancelled.status === 409 && cancelled.body?.error?.details?.state === 'cancelled'))
+        expectOk(cancelled, 'cancel');
       status = await waitFor(['cancelled']);
     } else {
       if (!link) throw new Error('no payment link after the OTP');
@@ -202,7 +230,13 @@ export async function driveActivation(target: DriveTarget, index: number, script
     // Best effort: what state is it in now?
     if (record.requestId) {
       try {
-        const answer = await httpJson(`${target.gatewayUrl}/v1/activations/${record.requestId}`, 'GET', undefined, auth, 10_000);
+        const answer = await httpJson(
+          `${target.gatewayUrl}/v1/activations/${record.requestId}`,
+          'GET',
+          undefined,
+          auth,
+          10_000,
+        );
         if (answer.status === 200) {
           record.finalState = answer.body.state;
           if (answer.body.failureReason) record.failureReason = answer.body.failureReason;

@@ -31,7 +31,11 @@ export interface HistoryFacts {
 
 export type { HistoryEvent };
 
-export async function readHistory(client: Client, codec: PayloadCodec, workflowId: string): Promise<{ facts: HistoryFacts; events: HistoryEvent[] }> {
+export async function readHistory(
+  client: Client,
+  codec: PayloadCodec,
+  workflowId: string,
+): Promise<{ facts: HistoryFacts; events: HistoryEvent[] }> {
   const history = await client.workflow.getHandle(workflowId).fetchHistory();
   const events = history.events ?? [];
   const facts: HistoryFacts = {
@@ -64,16 +68,23 @@ export async function readHistory(client: Client, codec: PayloadCodec, workflowI
       }
       facts.paymentSignals[eventId] = (facts.paymentSignals[eventId] ?? 0) + 1;
     }
-    if (type.startsWith('WORKFLOW_EXECUTION_') && /COMPLETED|FAILED|CANCELED|TERMINATED|TIMED_OUT|CONTINUED/.test(type)) facts.closeType = type;
+    if (type.startsWith('WORKFLOW_EXECUTION_') && /COMPLETED|FAILED|CANCELED|TERMINATED|TIMED_OUT|CONTINUED/.test(type))
+      facts.closeType = type;
   }
   return { facts, events };
 }
 
 /** The final status object: the completed result, or the status carried in the failure's details. */
-export async function finalStatus(client: Client, workflowId: string, waitMs = 60_000): Promise<ActivationStatus | undefined> {
+export async function finalStatus(
+  client: Client,
+  workflowId: string,
+  waitMs = 60_000,
+): Promise<ActivationStatus | undefined> {
   try {
     // A deadline, not a race: an abandoned long poll would outlive the connection and crash the process.
-    return (await client.withDeadline(Date.now() + waitMs, () => client.workflow.getHandle(workflowId).result())) as ActivationStatus;
+    return (await client.withDeadline(Date.now() + waitMs, () =>
+      client.workflow.getHandle(workflowId).result(),
+    )) as ActivationStatus;
   } catch (error) {
     if (error instanceof WorkflowFailedError && error.cause instanceof ApplicationFailure) {
       return error.cause.details?.[0] as ActivationStatus | undefined;
@@ -91,7 +102,11 @@ export async function finalStatus(client: Client, workflowId: string, waitMs = 6
  * too but leave no trace in history: the drivers count those separately. Markers (patch markers) and memo
  * upserts are not actions; they are listed under `notBilled`.
  */
-export function countActions(events: HistoryEvent[]): { total: number; items: Record<string, number>; notBilled: Record<string, number> } {
+export function countActions(events: HistoryEvent[]): {
+  total: number;
+  items: Record<string, number>;
+  notBilled: Record<string, number>;
+} {
   const items: Record<string, number> = {};
   const notBilled: Record<string, number> = {};
   const add = (what: string, n = 1, into = items) => {
@@ -115,10 +130,14 @@ export function countActions(events: HistoryEvent[]): { total: number; items: Re
         add(`signal ${event.workflowExecutionSignaledEventAttributes?.signalName ?? ''}`.trim());
         break;
       case 'WORKFLOW_EXECUTION_UPDATE_ACCEPTED':
-        add(`update ${event.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name ?? ''}`.trim());
+        add(
+          `update ${event.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name ?? ''}`.trim(),
+        );
         break;
       case 'UPSERT_WORKFLOW_SEARCH_ATTRIBUTES': {
-        const keys = Object.keys(event.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields ?? {});
+        const keys = Object.keys(
+          event.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields ?? {},
+        );
         if (keys.length === 1 && keys[0] === 'TemporalChangeVersion') add('TemporalChangeVersion upsert', 1, notBilled);
         else add('search-attribute upserts');
         break;
@@ -157,7 +176,12 @@ export function activityRuns(events: HistoryEvent[]): ActivityRun[] {
     const id = String(event.eventId);
     const scheduled = event.activityTaskScheduledEventAttributes;
     if (scheduled) {
-      runs.set(id, { type: scheduled.activityType?.name ?? '?', scheduledAt: isoOf(event.eventTime), attempt: 1, outcome: 'open' });
+      runs.set(id, {
+        type: scheduled.activityType?.name ?? '?',
+        scheduledAt: isoOf(event.eventTime),
+        attempt: 1,
+        outcome: 'open',
+      });
       continue;
     }
     const started = event.activityTaskStartedEventAttributes;
@@ -170,10 +194,13 @@ export function activityRuns(events: HistoryEvent[]): ActivityRun[] {
       continue;
     }
     const closed =
-      (event.activityTaskCompletedEventAttributes && (['completed', event.activityTaskCompletedEventAttributes] as const)) ||
+      (event.activityTaskCompletedEventAttributes &&
+        (['completed', event.activityTaskCompletedEventAttributes] as const)) ||
       (event.activityTaskFailedEventAttributes && (['failed', event.activityTaskFailedEventAttributes] as const)) ||
-      (event.activityTaskTimedOutEventAttributes && (['timed_out', event.activityTaskTimedOutEventAttributes] as const)) ||
-      (event.activityTaskCanceledEventAttributes && (['cancelled', event.activityTaskCanceledEventAttributes] as const));
+      (event.activityTaskTimedOutEventAttributes &&
+        (['timed_out', event.activityTaskTimedOutEventAttributes] as const)) ||
+      (event.activityTaskCanceledEventAttributes &&
+        (['cancelled', event.activityTaskCanceledEventAttributes] as const));
     if (closed) {
       const run = runs.get(String(closed[1].scheduledEventId));
       if (run) {
@@ -200,7 +227,10 @@ export interface BillableItem {
   atMs: number;
 }
 
-async function decodeText(codec: PayloadCodec, payload: proto.temporal.api.common.v1.IPayload | null | undefined): Promise<string> {
+async function decodeText(
+  codec: PayloadCodec,
+  payload: proto.temporal.api.common.v1.IPayload | null | undefined,
+): Promise<string> {
   if (!payload) return '';
   try {
     const [decoded] = await codec.decode([payload]);
@@ -219,7 +249,8 @@ export async function billableTimeline(events: HistoryEvent[], codec: PayloadCod
   for (const event of events) {
     const type = eventTypeName(event.eventType);
     const atMs = Number(event.eventTime?.seconds ?? 0) * 1000 + Math.floor((event.eventTime?.nanos ?? 0) / 1e6) - t0;
-    const push = (action: string, detail: string) => items.push({ eventId: Number(event.eventId), action, detail, atMs });
+    const push = (action: string, detail: string) =>
+      items.push({ eventId: Number(event.eventId), action, detail, atMs });
     const scheduled = event.activityTaskScheduledEventAttributes;
     if (scheduled) activityOf.set(String(event.eventId), scheduled.activityType?.name ?? '?');
     switch (type) {
@@ -236,7 +267,10 @@ export async function billableTimeline(events: HistoryEvent[], codec: PayloadCod
         const summary = await decodeText(codec, event.userMetadata?.summary);
         const fire = event.timerStartedEventAttributes?.startToFireTimeout;
         const ms = Number(fire?.seconds ?? 0) * 1000 + (fire?.nanos ?? 0) / 1e6;
-        push('timer', `${summary || 'condition timeout'} (${ms >= 60_000 ? `${Math.round(ms / 60_000)} min` : `${(ms / 1000).toFixed(1)} s`})`);
+        push(
+          'timer',
+          `${summary || 'condition timeout'} (${ms >= 60_000 ? `${Math.round(ms / 60_000)} min` : `${(ms / 1000).toFixed(1)} s`})`,
+        );
         break;
       }
       case 'WORKFLOW_EXECUTION_SIGNALED':
@@ -256,7 +290,12 @@ export async function billableTimeline(events: HistoryEvent[], codec: PayloadCod
             }
           })
           .join(', ');
-        push(Object.keys(fields).length === 1 && fields.TemporalChangeVersion ? 'not billed: TemporalChangeVersion' : 'search-attribute upsert', detail);
+        push(
+          Object.keys(fields).length === 1 && fields.TemporalChangeVersion
+            ? 'not billed: TemporalChangeVersion'
+            : 'search-attribute upsert',
+          detail,
+        );
         break;
       }
       default:

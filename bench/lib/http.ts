@@ -15,7 +15,13 @@ export function newRetryStats(): RetryStats {
   return { retries: new Map() };
 }
 
-export async function httpJson(url: string, method: string, body?: unknown, headers: Record<string, string> = {}, timeoutMs = 30_000): Promise<HttpAnswer> {
+export async function httpJson(
+  url: string,
+  method: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+  timeoutMs = 30_000,
+): Promise<HttpAnswer> {
   const init: RequestInit = { method, headers: { ...headers }, signal: AbortSignal.timeout(timeoutMs) };
   if (body !== undefined) {
     init.body = JSON.stringify(body);
@@ -51,7 +57,13 @@ export interface RetryOptions {
 }
 
 /** Calls until the answer is not a connection error, 5xx or 429, or the deadline passes. */
-export async function httpRetry(url: string, method: string, body: unknown, headers: Record<string, string>, options: RetryOptions): Promise<HttpAnswer> {
+export async function httpRetry(
+  url: string,
+  method: string,
+  body: unknown,
+  headers: Record<string, string>,
+  options: RetryOptions,
+): Promise<HttpAnswer> {
   const until = Date.now() + options.deadlineMs;
   let delay = 200;
   let last = '';
@@ -61,7 +73,8 @@ export async function httpRetry(url: string, method: string, body: unknown, head
       const answer = await httpJson(url, method, body, headers, options.perAttemptTimeoutMs ?? 30_000);
       const passThrough = (options.passThroughCodes ?? []).includes(answer.body?.error?.code);
       const retryable =
-        !passThrough && (answer.status >= 500 || answer.status === 429 || (options.retryStatuses ?? []).includes(answer.status));
+        !passThrough &&
+        (answer.status >= 500 || answer.status === 429 || (options.retryStatuses ?? []).includes(answer.status));
       if (!retryable) return answer;
       reason = `${answer.status}${answer.body?.error?.code ? ` ${answer.body.error.code}` : ''}`;
       last = `${reason}: ${JSON.stringify(answer.body).slice(0, 300)}`;
@@ -70,7 +83,8 @@ export async function httpRetry(url: string, method: string, body: unknown, head
       last = `${reason}: ${error instanceof Error ? error.message : String(error)}`;
     }
     if (options.stats) options.stats.retries.set(reason, (options.stats.retries.get(reason) ?? 0) + 1);
-    if (Date.now() + delay > until) throw new Error(`${method} ${url} gave up after ${options.deadlineMs / 1000}s; last: ${last}`);
+    if (Date.now() + delay > until)
+      throw new Error(`${method} ${url} gave up after ${options.deadlineMs / 1000}s; last: ${last}`);
     await new Promise((resolve) => setTimeout(resolve, delay + Math.random() * delay));
     delay = Math.min(delay * 2, 2_000);
   }

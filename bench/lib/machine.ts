@@ -46,7 +46,19 @@ export function codeState(): CodeState {
   const git = (...args: string[]) => execFileSync('git', args, { encoding: 'utf8', timeout: 10_000 }).trim();
   try {
     const commit = git('rev-parse', 'HEAD');
-    const status = git('status', '--porcelain', '--', 'workflows', 'activities', 'worker', 'codec', 'sandbox', 'bench', 'scripts', 'package.json');
+    const status = git(
+      'status',
+      '--porcelain',
+      '--',
+      'workflows',
+      'activities',
+      'worker',
+      'codec',
+      'sandbox',
+      'bench',
+      'scripts',
+      'package.json',
+    );
     return { commit, uncommitted: status ? status.split('\n').map((line) => line.trim()) : [] };
   } catch {
     return { uncommitted: [] };

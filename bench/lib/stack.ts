@@ -8,7 +8,16 @@ import { createWriteStream, existsSync, mkdirSync, writeFileSync, type WriteStre
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { bundleActivationWorkflows } from '../../worker/create-worker';
-import { ROOT, dynamicConfigArgs, startDevServer, startProcess, stopProcess, waitForHttp, waitForTemporal, type ManagedProcess } from '../../scripts/local-stack';
+import {
+  ROOT,
+  dynamicConfigArgs,
+  startDevServer,
+  startProcess,
+  stopProcess,
+  waitForHttp,
+  waitForTemporal,
+  type ManagedProcess,
+} from '../../scripts/local-stack';
 import { resolveTemporalCli } from '../../scripts/temporal-cli';
 
 export type PieceName = 'temporal' | 'sandbox' | 'worker' | 'gateway';
@@ -98,7 +107,8 @@ export class LocalStack {
     const stack = new LocalStack(options);
     // Whatever way this process ends, no child may outlive it (a stray dev server would hold its port).
     const killChildren = () => {
-      for (const proc of stack.procs.values()) if (proc.child.exitCode === null && proc.child.signalCode === null) proc.child.kill('SIGKILL');
+      for (const proc of stack.procs.values())
+        if (proc.child.exitCode === null && proc.child.signalCode === null) proc.child.kill('SIGKILL');
     };
     process.on('exit', killChildren);
     try {
@@ -131,8 +141,13 @@ export class LocalStack {
       const bundle = worker === 'tsx' ? await bundleActivationWorkflows() : await worker.bundle();
       this.bundlePath = path.join(this.options.runDir, 'workflow-bundle.js');
       writeFileSync(this.bundlePath, bundle.code);
-    } else if (!existsSync(path.join(ROOT, 'dist/worker/main.js')) || !existsSync(path.join(ROOT, 'dist/workflow-bundle.js'))) {
-      throw new Error('a compiled worker needs dist/worker/main.js and dist/workflow-bundle.js: run `npm run build` first');
+    } else if (
+      !existsSync(path.join(ROOT, 'dist/worker/main.js')) ||
+      !existsSync(path.join(ROOT, 'dist/workflow-bundle.js'))
+    ) {
+      throw new Error(
+        'a compiled worker needs dist/worker/main.js and dist/workflow-bundle.js: run `npm run build` first',
+      );
     }
     const pieces = this.options.pieces ?? ['temporal', 'sandbox', 'worker', 'gateway'];
     for (const piece of ['temporal', 'sandbox', 'worker', 'gateway'] as PieceName[]) {
@@ -149,14 +164,24 @@ export class LocalStack {
     return stream;
   }
 
-  private spawnNode(piece: PieceName, file: string, env: Record<string, string>, nodeArgs: string[] = []): ManagedProcess {
+  private spawnNode(
+    piece: PieceName,
+    file: string,
+    env: Record<string, string>,
+    nodeArgs: string[] = [],
+  ): ManagedProcess {
     const proc = startProcess(piece, process.execPath, [...nodeArgs, '--import', 'tsx', file], env, 'ignore');
     this.capture(piece, proc);
     return proc;
   }
 
   /** A file of dist/ under plain node, as the Docker image runs it (scripts/build.ts). */
-  private spawnCompiled(piece: PieceName, file: string, env: Record<string, string>, nodeArgs: string[] = []): ManagedProcess {
+  private spawnCompiled(
+    piece: PieceName,
+    file: string,
+    env: Record<string, string>,
+    nodeArgs: string[] = [],
+  ): ManagedProcess {
     const proc = startProcess(piece, process.execPath, ['--enable-source-maps', ...nodeArgs, file], env, 'ignore');
     this.capture(piece, proc);
     return proc;
@@ -171,7 +196,9 @@ export class LocalStack {
       stream.write(`---- ${new Date().toISOString()} exit code ${code} signal ${signal}\n`);
       if (!this.expectedExit.has(proc)) {
         this.unexpectedExits.push({ piece, code, signal, at: new Date().toISOString() });
-        this.log(`  !! ${piece} exited unexpectedly (code ${code}, signal ${signal}); see ${path.join(this.options.runDir, 'logs', `${piece}.log`)}`);
+        this.log(
+          `  !! ${piece} exited unexpectedly (code ${code}, signal ${signal}); see ${path.join(this.options.runDir, 'logs', `${piece}.log`)}`,
+        );
       }
     });
   }
@@ -218,7 +245,10 @@ export class LocalStack {
         const proc = this.spawnNode('sandbox', 'sandbox/main.ts', {
           SANDBOX_PORT: String(this.ports.sandbox),
           ...(withGateway
-            ? { SANDBOX_WEBHOOK_URL: `${this.gatewayUrl}/v1/webhooks/{gateway}`, SANDBOX_VLENS_WEBHOOK_URL: `${this.gatewayUrl}/v1/webhooks/vlens` }
+            ? {
+                SANDBOX_WEBHOOK_URL: `${this.gatewayUrl}/v1/webhooks/{gateway}`,
+                SANDBOX_VLENS_WEBHOOK_URL: `${this.gatewayUrl}/v1/webhooks/vlens`,
+              }
             : {}),
           ...this.options.sandboxEnv,
         });
@@ -238,7 +268,12 @@ export class LocalStack {
         const proc =
           worker === 'compiled'
             ? this.spawnCompiled('worker', 'dist/worker/main.js', env, this.options.workerNodeArgs)
-            : this.spawnNode('worker', worker === 'tsx' ? 'worker/main.ts' : worker.entry, env, this.options.workerNodeArgs);
+            : this.spawnNode(
+                'worker',
+                worker === 'tsx' ? 'worker/main.ts' : worker.entry,
+                env,
+                this.options.workerNodeArgs,
+              );
         this.procs.set('worker', proc);
         await waitForLine(proc, /worker polling task queue/, 120_000);
         return;
@@ -311,8 +346,12 @@ function waitForLine(proc: ManagedProcess, pattern: RegExp, timeoutMs: number): 
       seen = (seen + chunk.toString()).slice(-8_000);
       if (pattern.test(seen)) finish();
     };
-    const onExit = (code: number | null) => finish(new Error(`${proc.name} exited (code ${code}) before it was ready: ${seen.slice(-2_000)}`));
-    const timer = setTimeout(() => finish(new Error(`${proc.name} not ready after ${timeoutMs / 1000}s: ${seen.slice(-2_000)}`)), timeoutMs);
+    const onExit = (code: number | null) =>
+      finish(new Error(`${proc.name} exited (code ${code}) before it was ready: ${seen.slice(-2_000)}`));
+    const timer = setTimeout(
+      () => finish(new Error(`${proc.name} not ready after ${timeoutMs / 1000}s: ${seen.slice(-2_000)}`)),
+      timeoutMs,
+    );
     function finish(error?: Error) {
       clearTimeout(timer);
       proc.child.stdout?.off('data', onData);

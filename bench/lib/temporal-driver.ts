@@ -9,7 +9,14 @@ import { Client, WorkflowUpdateFailedError, type WorkflowHandle } from '@tempora
 import { ApplicationFailure, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import { paymentCompletedSignal, submitLivenessUpdate, submitOtpUpdate } from '../../workflows/messages';
 import { ActivationStateKey, VlensRequestIdKey } from '../../workflows/search-attributes';
-import { REJECTION_TYPES, WORKFLOW_TYPE, workflowIdFor, type ActivationInput, type DeviceContext, type Policy } from '../../workflows/types';
+import {
+  REJECTION_TYPES,
+  WORKFLOW_TYPE,
+  workflowIdFor,
+  type ActivationInput,
+  type DeviceContext,
+  type Policy,
+} from '../../workflows/types';
 import { ALEXANDRIA, CAIRO, fakeSelfies } from './gateway-driver';
 import { httpJson } from './http';
 
@@ -52,7 +59,10 @@ export class TemporalDriver {
   ) {}
 
   async seed(): Promise<Seeded> {
-    const answer = await httpJson(`${this.sandboxUrl}/sandbox/requests`, 'POST', { lastLocation: CAIRO, paymentGateway: 'kashier' });
+    const answer = await httpJson(`${this.sandboxUrl}/sandbox/requests`, 'POST', {
+      lastLocation: CAIRO,
+      paymentGateway: 'kashier',
+    });
     if (answer.status !== 201) throw new Error(`seed failed: ${answer.status} ${JSON.stringify(answer.body)}`);
     return answer.body as Seeded;
   }
@@ -80,7 +90,11 @@ export class TemporalDriver {
   }
 
   /** The code in the SMS inbox, once the workflow has asked Vlens for it (`after`: a previous otpRequestId). */
-  async waitForOtp(requestId: string, timeoutMs = 120_000, after?: string): Promise<{ code: string; otpRequestId: string }> {
+  async waitForOtp(
+    requestId: string,
+    timeoutMs = 120_000,
+    after?: string,
+  ): Promise<{ code: string; otpRequestId: string }> {
     const until = Date.now() + timeoutMs;
     for (;;) {
       const answer = await httpJson(`${this.sandboxUrl}/sandbox/requests/${requestId}/latest-otp`, 'GET');
@@ -129,7 +143,9 @@ export class TemporalDriver {
   }
 
   /** One activation from start to result. */
-  async run(options: { liveness?: boolean; policy?: Partial<Policy>; seeded?: Seeded } = {}): Promise<{ requestId: string; times: StepTimes }> {
+  async run(
+    options: { liveness?: boolean; policy?: Partial<Policy>; seeded?: Seeded } = {},
+  ): Promise<{ requestId: string; times: StepTimes }> {
     const seeded = options.seeded ?? (await this.seed());
     const t0 = performance.now();
     const handle = await this.start(seeded, options);
@@ -137,7 +153,11 @@ export class TemporalDriver {
     if (options.liveness) {
       await this.waitForLivenessDemand(seeded.requestId);
       const t = performance.now();
-      await this.update(() => handle.executeUpdate(submitLivenessUpdate, { args: [{ ...fakeSelfies(seeded.requestId), device: device(true) }] }));
+      await this.update(() =>
+        handle.executeUpdate(submitLivenessUpdate, {
+          args: [{ ...fakeSelfies(seeded.requestId), device: device(true) }],
+        }),
+      );
       times.submitLiveness = performance.now() - t;
     }
     const otp = await this.waitForOtp(seeded.requestId);
@@ -148,9 +168,17 @@ export class TemporalDriver {
   }
 
   /** From "the user has the code" to the activated result: submitOtp, pay, signal, result. */
-  async resume(handle: WorkflowHandle, requestId: string, code: string, times: Partial<StepTimes> = {}, far = false): Promise<Partial<StepTimes>> {
+  async resume(
+    handle: WorkflowHandle,
+    requestId: string,
+    code: string,
+    times: Partial<StepTimes> = {},
+    far = false,
+  ): Promise<Partial<StepTimes>> {
     let t = performance.now();
-    const answer = await this.update(() => handle.executeUpdate(submitOtpUpdate, { args: [{ code, device: device(far) }], updateId: `otp-${randomUUID()}` }));
+    const answer = await this.update(() =>
+      handle.executeUpdate(submitOtpUpdate, { args: [{ code, device: device(far) }], updateId: `otp-${randomUUID()}` }),
+    );
     times.submitOtp = performance.now() - t;
     if (answer.outcome !== 'accepted') throw new Error(`OTP ${answer.outcome} for ${requestId}`);
     const link = answer.status.nextAction.paymentLink ?? answer.status.payment?.link;

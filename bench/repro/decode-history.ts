@@ -25,7 +25,8 @@ async function decodeAll(value: unknown, codec: ReturnType<typeof createEncrypti
 
 async function main(): Promise<void> {
   const [input, spec, output, last] = process.argv.slice(2);
-  if (!input || !spec || !output) throw new Error('usage: decode-history.ts <history.json> <CODEC_KEYS spec> <out.json> [lastEventId]');
+  if (!input || !spec || !output)
+    throw new Error('usage: decode-history.ts <history.json> <CODEC_KEYS spec> <out.json> [lastEventId]');
   const json = JSON.parse(readFileSync(input, 'utf8'));
   if (last) json.events = json.events.filter((e: { eventId: string }) => Number(e.eventId) <= Number(last));
   const history = historyFromJSON(json);

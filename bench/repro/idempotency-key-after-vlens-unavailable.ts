@@ -13,26 +13,55 @@ async function main(): Promise<void> {
   LocalStack.exitOnSignals();
   const stack = await LocalStack.start({ runDir: path.join(os.tmpdir(), 'vlens-repro', `idem-${Date.now()}`) });
   const auth = { authorization: 'Bearer dev-key' };
-  const device = () => ({ geoLocation: { latitude: 30.0444, longitude: 31.2357 }, userDeviceUtcTime: new Date().toISOString() });
+  const device = () => ({
+    geoLocation: { latitude: 30.0444, longitude: 31.2357 },
+    userDeviceUtcTime: new Date().toISOString(),
+  });
   const otpRoute = (id: string) => `${stack.gatewayUrl}/v1/activations/${id}/otp`;
   try {
     const seeded = (await httpJson(`${stack.sandboxUrl}/sandbox/requests`, 'POST', {})).body;
-    await httpJson(`${stack.gatewayUrl}/v1/activations`, 'POST', { requestId: seeded.requestId, transactionId: seeded.transactionId, accessToken: seeded.accessToken, device: device() }, auth);
+    await httpJson(
+      `${stack.gatewayUrl}/v1/activations`,
+      'POST',
+      {
+        requestId: seeded.requestId,
+        transactionId: seeded.transactionId,
+        accessToken: seeded.accessToken,
+        device: device(),
+      },
+      auth,
+    );
     for (;;) {
       const status = await httpJson(`${stack.gatewayUrl}/v1/activations/${seeded.requestId}`, 'GET', undefined, auth);
       if (status.body?.state === 'awaiting_otp') break;
       await new Promise((resolve) => setTimeout(resolve, 300));
     }
     const otp = (await httpJson(`${stack.sandboxUrl}/sandbox/requests/${seeded.requestId}/latest-otp`, 'GET')).body;
-    const fault = (await httpJson(`${stack.sandboxUrl}/sandbox/faults`, 'POST', { path: '/api/BusinessRequest/CustomerSign/StepValidateOtp', status: 503 })).body;
-    const submit = (key: string) => httpJson(otpRoute(seeded.requestId), 'POST', { code: otp.code, device: device() }, { ...auth, 'idempotency-key': key }, 120_000);
+    const fault = (
+      await httpJson(`${stack.sandboxUrl}/sandbox/faults`, 'POST', {
+        path: '/api/BusinessRequest/CustomerSign/StepValidateOtp',
+        status: 503,
+      })
+    ).body;
+    const submit = (key: string) =>
+      httpJson(
+        otpRoute(seeded.requestId),
+        'POST',
+        { code: otp.code, device: device() },
+        { ...auth, 'idempotency-key': key },
+        120_000,
+      );
     let t = Date.now();
     const first = await submit('key-1');
-    console.log(`1. Vlens answers 503 to StepValidateOtp: HTTP ${first.status} ${first.body?.error?.code}, Retry-After ${first.headers.get('retry-after')} (${Date.now() - t} ms)`);
+    console.log(
+      `1. Vlens answers 503 to StepValidateOtp: HTTP ${first.status} ${first.body?.error?.code}, Retry-After ${first.headers.get('retry-after')} (${Date.now() - t} ms)`,
+    );
     await httpJson(`${stack.sandboxUrl}/sandbox/faults/${fault.id}`, 'DELETE');
     t = Date.now();
     const again = await submit('key-1');
-    console.log(`2. Vlens is back; the same Idempotency-Key: HTTP ${again.status} ${again.body?.error?.code ?? again.body?.outcome} (${Date.now() - t} ms)`);
+    console.log(
+      `2. Vlens is back; the same Idempotency-Key: HTTP ${again.status} ${again.body?.error?.code ?? again.body?.outcome} (${Date.now() - t} ms)`,
+    );
     const fresh = await submit('key-2');
     console.log(`3. a new Idempotency-Key: HTTP ${fresh.status} ${fresh.body?.error?.code ?? fresh.body?.outcome}`);
   } finally {

@@ -9,7 +9,8 @@ import { Worker } from '@temporalio/worker';
 import { bundleActivationWorkflows } from '../../worker/create-worker';
 
 async function main(): Promise<void> {
-  const file = process.argv[2] ?? path.join(path.dirname(new URL(import.meta.url).pathname), 'stuck-activation-history.json');
+  const file =
+    process.argv[2] ?? path.join(path.dirname(new URL(import.meta.url).pathname), 'stuck-activation-history.json');
   const history = historyFromJSON(JSON.parse(readFileSync(file, 'utf8')));
   // Only the part the worker wrote itself: up to the last completed workflow task before the failures.
   const firstFailure = (history.events ?? []).findIndex((e) => e.workflowTaskFailedEventAttributes);

@@ -35,7 +35,11 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 async function main(): Promise<void> {
   LocalStack.exitOnSignals();
   const log = (line: string) => console.log(line);
-  const stack = await LocalStack.start({ runDir: path.join(os.tmpdir(), 'vlens-repro', String(Date.now())), pieces: ['temporal', 'sandbox'], log });
+  const stack = await LocalStack.start({
+    runDir: path.join(os.tmpdir(), 'vlens-repro', String(Date.now())),
+    pieces: ['temporal', 'sandbox'],
+    log,
+  });
   const keys = parseCodecKeys(generateCodecKeySpec('repro'));
   const dataConverter = createDataConverter(keys);
   const connection = await Connection.connect({ address: stack.temporalAddress });
@@ -44,9 +48,15 @@ async function main(): Promise<void> {
   const taskQueue = 'repro';
   const { bundleActivationWorkflows } = await import('../../worker/create-worker');
   const bundle = await bundleActivationWorkflows();
-  const workflowWorker = () => Worker.create({ connection: native, taskQueue, workflowBundle: bundle, dataConverter, maxCachedWorkflows: 10 });
+  const workflowWorker = () =>
+    Worker.create({ connection: native, taskQueue, workflowBundle: bundle, dataConverter, maxCachedWorkflows: 10 });
   const activityWorker = () =>
-    Worker.create({ connection: native, taskQueue, activities: createActivities({ config: makeVlensConfig({ baseUrl: stack.sandboxUrl }) }), dataConverter });
+    Worker.create({
+      connection: native,
+      taskQueue,
+      activities: createActivities({ config: makeVlensConfig({ baseUrl: stack.sandboxUrl }) }),
+      dataConverter,
+    });
   const history = async (id: string) => (await client.workflow.getHandle(id).fetchHistory()).events ?? [];
   const types = async (id: string) => (await history(id)).map((e) => eventTypeName(e.eventType));
 
@@ -71,7 +81,10 @@ async function main(): Promise<void> {
 
     // 3. The user types the code now; the update waits for the same workflow task.
     const otp = (await httpJson(`${stack.sandboxUrl}/sandbox/requests/${seeded.requestId}/latest-otp`, 'GET')).body;
-    const update = handle.executeUpdate(submitOtpUpdate, { args: [{ code: otp.code, device: device() }], updateId: 'otp-repro' });
+    const update = handle.executeUpdate(submitOtpUpdate, {
+      args: [{ code: otp.code, device: device() }],
+      updateId: 'otp-repro',
+    });
     void update.catch(() => undefined);
     await sleep(1_000);
 
@@ -79,7 +92,12 @@ async function main(): Promise<void> {
     const w2 = await workflowWorker();
     const answer = await w2.runUntil(async () => {
       const activityWorker2 = await activityWorker();
-      return activityWorker2.runUntil(update.then((a) => ({ outcome: a.outcome, state: a.status.state }), (e: unknown) => ({ error: String(e), cause: (e as { cause?: Error }).cause?.message })));
+      return activityWorker2.runUntil(
+        update.then(
+          (a) => ({ outcome: a.outcome, state: a.status.state }),
+          (e: unknown) => ({ error: String(e), cause: (e as { cause?: Error }).cause?.message }),
+        ),
+      );
     });
     log(`3. update answered: ${JSON.stringify(answer).slice(0, 300)}`);
     const events = await history(handle.workflowId);
@@ -88,7 +106,9 @@ async function main(): Promise<void> {
     // 5. Replay the recorded history with the same code.
     try {
       await Worker.runReplayHistory({ workflowBundle: bundle, dataConverter }, { events }, handle.workflowId);
-      log('4. replay of this history: OK (the update was refused, so there is no acceptance to misplace; see stuck-activation-history.json for the accepted case)');
+      log(
+        '4. replay of this history: OK (the update was refused, so there is no acceptance to misplace; see stuck-activation-history.json for the accepted case)',
+      );
     } catch (error) {
       log(`4. replay: FAILED: ${(error instanceof Error ? error.message : String(error)).slice(0, 400)}`);
     }
@@ -100,7 +120,8 @@ async function main(): Promise<void> {
       await sleep(5_000);
     });
     const failed = (await history(handle.workflowId)).filter((e) => e.workflowTaskFailedEventAttributes);
-    for (const e of failed) log(`5. live workflow: WORKFLOW_TASK_FAILED: ${e.workflowTaskFailedEventAttributes?.failure?.message}`);
+    for (const e of failed)
+      log(`5. live workflow: WORKFLOW_TASK_FAILED: ${e.workflowTaskFailedEventAttributes?.failure?.message}`);
     if (failed.length === 0) log('5. live workflow: no workflow task failure; the user got a 409 for the right code');
   } finally {
     await native.close();

@@ -7,6 +7,13 @@ export const SKELETON_WORKFLOWS_PATH = fileURLToPath(new URL('./workflows.ts', i
 export async function bundleSkeletonWorkflows(): Promise<{ code: string }> {
   return bundleWorkflowCode({
     workflowsPath: SKELETON_WORKFLOWS_PATH,
-    logger: { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: console.warn, error: console.error },
+    logger: {
+      log: () => undefined,
+      trace: () => undefined,
+      debug: () => undefined,
+      info: () => undefined,
+      warn: console.warn,
+      error: console.error,
+    },
   });
 }

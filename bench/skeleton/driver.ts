@@ -8,7 +8,12 @@ import type { Client } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import type { ActivationDriver } from '../throughput';
 import type { StepTimes } from '../lib/temporal-driver';
-import { SKELETON_WORKFLOW_TYPE, skeletonPaymentCompletedSignal, skeletonSubmitOtpUpdate, type SkeletonInput } from './workflows';
+import {
+  SKELETON_WORKFLOW_TYPE,
+  skeletonPaymentCompletedSignal,
+  skeletonSubmitOtpUpdate,
+  type SkeletonInput,
+} from './workflows';
 
 const EventType = proto.temporal.api.enums.v1.EventType;
 const ACTIVITY_TASK_COMPLETED = EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED;
@@ -22,7 +27,12 @@ export class SkeletonDriver implements ActivationDriver {
   ) {}
 
   /** Resolves once the run's history holds an event of `eventType` (long poll: the server answers on each new batch). */
-  async waitForEvent(workflowId: string, runId: string, eventType: proto.temporal.api.enums.v1.EventType, timeoutMs = 120_000): Promise<void> {
+  async waitForEvent(
+    workflowId: string,
+    runId: string,
+    eventType: proto.temporal.api.enums.v1.EventType,
+    timeoutMs = 120_000,
+  ): Promise<void> {
     const until = Date.now() + timeoutMs;
     let nextPageToken: Uint8Array | undefined;
     for (;;) {
@@ -44,12 +54,19 @@ export class SkeletonDriver implements ActivationDriver {
     const workflowId = `skeleton-${requestId}`;
     const t0 = performance.now();
     const input: SkeletonInput = { requestId };
-    const handle = await this.client.workflow.start(SKELETON_WORKFLOW_TYPE, { taskQueue: this.taskQueue, workflowId, args: [input] });
+    const handle = await this.client.workflow.start(SKELETON_WORKFLOW_TYPE, {
+      taskQueue: this.taskQueue,
+      workflowId,
+      args: [input],
+    });
     const times: Partial<StepTimes> = { start: performance.now() - t0 };
     await this.waitForEvent(workflowId, handle.firstExecutionRunId, ACTIVITY_TASK_COMPLETED);
     times.otpDelivered = performance.now() - t0;
     let t = performance.now();
-    const answer = await handle.executeUpdate(skeletonSubmitOtpUpdate, { args: [{ code: '123456' }], updateId: `otp-${randomUUID()}` });
+    const answer = await handle.executeUpdate(skeletonSubmitOtpUpdate, {
+      args: [{ code: '123456' }],
+      updateId: `otp-${randomUUID()}`,
+    });
     times.submitOtp = performance.now() - t;
     if (!answer.accepted) throw new Error(`${workflowId}: OTP refused`);
     t = performance.now();

@@ -9,14 +9,18 @@ import { bundleSkeletonWorkflows } from './bundle';
 
 async function main(): Promise<void> {
   const config = loadWorkerConfig();
-  Runtime.install({ logger: new DefaultLogger((process.env.LOG_LEVEL?.toUpperCase() as 'INFO' | undefined) ?? 'INFO') });
+  Runtime.install({
+    logger: new DefaultLogger((process.env.LOG_LEVEL?.toUpperCase() as 'INFO' | undefined) ?? 'INFO'),
+  });
   const connection = await NativeConnection.connect(config.connection);
   try {
     const worker = await Worker.create({
       connection,
       namespace: config.namespace,
       taskQueue: config.taskQueue,
-      workflowBundle: config.workflowBundlePath ? { codePath: config.workflowBundlePath } : await bundleSkeletonWorkflows(),
+      workflowBundle: config.workflowBundlePath
+        ? { codePath: config.workflowBundlePath }
+        : await bundleSkeletonWorkflows(),
       activities: skeletonActivities,
       // The values worker/create-worker.ts gives the project's worker.
       maxCachedWorkflows: config.maxCachedWorkflows,
@@ -25,7 +29,9 @@ async function main(): Promise<void> {
       shutdownGraceTime: `${config.shutdownGraceSeconds}s`,
     });
     // The line the stack waits for (bench/lib/stack.ts), worded as worker/main.ts words it.
-    console.log(`worker polling task queue "${config.taskQueue}" in namespace "${config.namespace}" at ${config.connection.address} (skeleton)`);
+    console.log(
+      `worker polling task queue "${config.taskQueue}" in namespace "${config.namespace}" at ${config.connection.address} (skeleton)`,
+    );
     await worker.run();
   } finally {
     await connection.close();

@@ -17,7 +17,9 @@ export const skeletonPaymentCompletedSignal = defineSignal<[{ eventId: string }]
 
 // The same timeout as the project's background Vlens calls (workflows/vlens-steps.ts); retries left at
 // the SDK default, since a no-op never fails.
-const { requestOtp, validateOtp, validatePayment } = proxyActivities<SkeletonActivities>({ startToCloseTimeout: '30s' });
+const { requestOtp, validateOtp, validatePayment } = proxyActivities<SkeletonActivities>({
+  startToCloseTimeout: '30s',
+});
 
 export async function skeletonActivation(input: SkeletonInput): Promise<{ state: 'activated' }> {
   let otpSent = false;

@@ -115,21 +115,38 @@ export function requireAuth(apiKeys: ApiKeyChecker, clientSecrets?: ClientSecret
     const token = bearerToken(authorization);
     if (token !== undefined && clientSecrets && looksLikeClientSecret(token)) {
       if (!access?.clientSecret) {
-        throw new GatewayError(403, 'forbidden', 'a client secret can only submit the OTP, resend it, submit liveness and read its own status');
+        throw new GatewayError(
+          403,
+          'forbidden',
+          'a client secret can only submit the OTP, resend it, submit liveness and read its own status',
+        );
       }
       const requestId = String((request.params as { requestId?: unknown }).requestId ?? '');
       const verdict = clientSecrets.verify(token, requestId);
       if (!verdict.ok) {
-        throw unauthorized(verdict.reason === 'expired' ? 'the client secret has expired' : 'the client secret is not valid for this activation');
+        throw unauthorized(
+          verdict.reason === 'expired'
+            ? 'the client secret has expired'
+            : 'the client secret is not valid for this activation',
+        );
       }
-      request.principal = { kind: 'client-secret', id: `cs-${verdict.secret.requestId}`, tenant: verdict.secret.tenant, requestId: verdict.secret.requestId };
+      request.principal = {
+        kind: 'client-secret',
+        id: `cs-${verdict.secret.requestId}`,
+        tenant: verdict.secret.tenant,
+        requestId: verdict.secret.requestId,
+      };
       request.apiKeyId = request.principal.id;
       return;
     }
     const principal = apiKeys.identify(authorization);
     if (!principal) throw unauthorized('missing or invalid API key: send Authorization: Bearer <key>');
     if (access && !access.roles.includes(principal.role)) {
-      throw new GatewayError(403, 'forbidden', `a ${principal.role} key cannot use this route (it needs ${describeRoles(access.roles)})`);
+      throw new GatewayError(
+        403,
+        'forbidden',
+        `a ${principal.role} key cannot use this route (it needs ${describeRoles(access.roles)})`,
+      );
     }
     request.principal = principal;
     request.apiKeyId = principal.id;

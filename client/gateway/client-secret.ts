@@ -26,7 +26,9 @@ export const DEV_CLIENT_SECRET_KEY = 'dev-client-secret-key-not-for-production';
 /** A server key shorter than this is guessable; config.ts refuses it in production. */
 export const MIN_CLIENT_SECRET_KEY_CHARS = 32;
 
-const TOKEN = new RegExp(`^${CLIENT_SECRET_PREFIX}\\.(${TENANT_NAME.source.slice(1, -1)})\\.([0-9]{10,13})\\.([A-Za-z0-9_-]{43})$`);
+const TOKEN = new RegExp(
+  `^${CLIENT_SECRET_PREFIX}\\.(${TENANT_NAME.source.slice(1, -1)})\\.([0-9]{10,13})\\.([A-Za-z0-9_-]{43})$`,
+);
 
 export interface IssuedClientSecret {
   clientSecret: string;
@@ -39,7 +41,8 @@ export interface VerifiedClientSecret {
   expiresAt: number;
 }
 
-export type ClientSecretVerdict = { ok: true; secret: VerifiedClientSecret } | { ok: false; reason: 'malformed' | 'mismatch' | 'expired' };
+export type ClientSecretVerdict =
+  { ok: true; secret: VerifiedClientSecret } | { ok: false; reason: 'malformed' | 'mismatch' | 'expired' };
 
 export interface ClientSecrets {
   issue(requestId: string, tenant: string, lifetimeMs: number, now?: number): IssuedClientSecret;
@@ -55,7 +58,10 @@ function mac(key: string, requestId: string, tenant: string, expiresAtSeconds: s
   // The workflow id, not the raw path segment: requestIds are lowercased before they name a workflow,
   // so `81F4…` and `81f4…` are the same activation here too.
   return createHmac('sha256', key)
-    .update(`${CLIENT_SECRET_PREFIX}\n${workflowIdFor(requestId.toLowerCase())}\n${tenant}\n${expiresAtSeconds}`, 'utf8')
+    .update(
+      `${CLIENT_SECRET_PREFIX}\n${workflowIdFor(requestId.toLowerCase())}\n${tenant}\n${expiresAtSeconds}`,
+      'utf8',
+    )
     .digest();
 }
 

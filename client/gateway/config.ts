@@ -135,30 +135,44 @@ function productionProblems(present: Record<string, string | undefined>): string
   for (const [name, devValue] of Object.entries(DEVELOPMENT_SECRETS)) {
     const value = present[name];
     if (value === undefined) problems.push(`${name}: is required when NODE_ENV=production`);
-    else if (value === devValue || splitApiKeys(value).some((entry) => entry === devValue || entry.endsWith(`:${devValue}`))) {
+    else if (
+      value === devValue ||
+      splitApiKeys(value).some((entry) => entry === devValue || entry.endsWith(`:${devValue}`))
+    ) {
       problems.push(`${name}: is a public development default, refused when NODE_ENV=production`);
     }
   }
   const keys = parseApiKeyEntries(splitApiKeys(present.GATEWAY_API_KEYS ?? '')).keys;
   keys.forEach((key, i) => {
-    if (!key.explicit) problems.push(`GATEWAY_API_KEYS: entry ${i + 1} names no tenant and role; write tenant:role:key (role backend, operator or read-only)`);
-    else if (key.key.length < MIN_PRODUCTION_API_KEY_CHARS) problems.push(`GATEWAY_API_KEYS: entry ${i + 1} is shorter than ${MIN_PRODUCTION_API_KEY_CHARS} characters`);
+    if (!key.explicit)
+      problems.push(
+        `GATEWAY_API_KEYS: entry ${i + 1} names no tenant and role; write tenant:role:key (role backend, operator or read-only)`,
+      );
+    else if (key.key.length < MIN_PRODUCTION_API_KEY_CHARS)
+      problems.push(`GATEWAY_API_KEYS: entry ${i + 1} is shorter than ${MIN_PRODUCTION_API_KEY_CHARS} characters`);
   });
   splitApiKeys(present.GATEWAY_CLIENT_SECRET_KEYS ?? '').forEach((key, i) => {
     if (key !== DEV_CLIENT_SECRET_KEY && key.length < MIN_CLIENT_SECRET_KEY_CHARS) {
-      problems.push(`GATEWAY_CLIENT_SECRET_KEYS: key ${i + 1} is shorter than ${MIN_CLIENT_SECRET_KEY_CHARS} characters (e.g. openssl rand -base64 48)`);
+      problems.push(
+        `GATEWAY_CLIENT_SECRET_KEYS: key ${i + 1} is shorter than ${MIN_CLIENT_SECRET_KEY_CHARS} characters (e.g. openssl rand -base64 48)`,
+      );
     }
   });
-  if (present.VLENS_WEBHOOK_TOKEN === undefined) problems.push('VLENS_WEBHOOK_TOKEN: is required when NODE_ENV=production');
+  if (present.VLENS_WEBHOOK_TOKEN === undefined)
+    problems.push('VLENS_WEBHOOK_TOKEN: is required when NODE_ENV=production');
   return problems;
 }
 
 export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
   const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
   const parsed = GatewayEnv.safeParse(present);
-  const problems = parsed.success ? [] : parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+  const problems = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
   if (env.NODE_ENV === 'production') problems.push(...productionProblems(present));
-  problems.push(...parseApiKeyEntries(splitApiKeys(present.GATEWAY_API_KEYS ?? '')).problems.map((p) => `GATEWAY_API_KEYS: ${p}`));
+  problems.push(
+    ...parseApiKeyEntries(splitApiKeys(present.GATEWAY_API_KEYS ?? '')).problems.map((p) => `GATEWAY_API_KEYS: ${p}`),
+  );
   let serverPolicy: ServerPolicySettings | undefined;
   try {
     serverPolicy = loadServerPolicy(env);
@@ -173,7 +187,8 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
   const apiKeys = parseApiKeys(e.GATEWAY_API_KEYS);
   if (apiKeys.length === 0) throw new GatewayConfigError('GATEWAY_API_KEYS: at least one API key is required');
   const clientSecretKeys = splitApiKeys(e.GATEWAY_CLIENT_SECRET_KEYS);
-  if (clientSecretKeys.length === 0) throw new GatewayConfigError('GATEWAY_CLIENT_SECRET_KEYS: at least one key is required');
+  if (clientSecretKeys.length === 0)
+    throw new GatewayConfigError('GATEWAY_CLIENT_SECRET_KEYS: at least one key is required');
   let webhookTenants: string[] = [];
   try {
     // The same list the worker delivers to (activities/webhook-activities.ts); the gateway only needs the tenants.

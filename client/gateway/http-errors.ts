@@ -55,7 +55,13 @@ interface HttpAnswer {
   headers: Record<string, string>;
 }
 
-const answer = (statusCode: number, code: GatewayErrorCode, message: string, details?: unknown, headers: Record<string, string> = {}): HttpAnswer => ({
+const answer = (
+  statusCode: number,
+  code: GatewayErrorCode,
+  message: string,
+  details?: unknown,
+  headers: Record<string, string> = {},
+): HttpAnswer => ({
   statusCode,
   body: { error: { code, message, ...(details !== undefined ? { details } : {}) } },
   headers,
@@ -75,10 +81,13 @@ function fromFastifyError(error: FastifyError, request: FastifyRequest): HttpAns
   switch (error.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE': {
       const limit = request.routeOptions.bodyLimit;
-      const hint = request.url.endsWith('/liveness')
-        ? ' (liveness images: at most 500 KB each before base64)'
-        : '';
-      return answer(413, 'payload_too_large', `request body is larger than ${limit} bytes, the limit of this route${hint}`, { limitBytes: limit });
+      const hint = request.url.endsWith('/liveness') ? ' (liveness images: at most 500 KB each before base64)' : '';
+      return answer(
+        413,
+        'payload_too_large',
+        `request body is larger than ${limit} bytes, the limit of this route${hint}`,
+        { limitBytes: limit },
+      );
     }
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return answer(415, 'unsupported_media_type', 'send the body as application/json');
@@ -101,7 +110,8 @@ function fromFastifyError(error: FastifyError, request: FastifyRequest): HttpAns
 }
 
 export function toHttpAnswer(error: unknown, request: FastifyRequest): HttpAnswer {
-  if (error instanceof GatewayError) return answer(error.statusCode, error.code, error.message, error.details, error.headers);
+  if (error instanceof GatewayError)
+    return answer(error.statusCode, error.code, error.message, error.details, error.headers);
   if (error instanceof ActivationError) return fromActivationError(error);
   if (error instanceof Error) {
     const translated = fromFastifyError(error as FastifyError, request);
@@ -133,5 +143,9 @@ export function handleFrameworkError(error: FastifyError, request: FastifyReques
 }
 
 export function sendNotFoundRoute(request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  return reply.code(404).send(answer(404, 'not_found', `no route ${request.method} ${(request.url.split('?')[0] ?? '').slice(0, 200)}`).body);
+  return reply
+    .code(404)
+    .send(
+      answer(404, 'not_found', `no route ${request.method} ${(request.url.split('?')[0] ?? '').slice(0, 200)}`).body,
+    );
 }

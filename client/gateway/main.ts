@@ -12,9 +12,15 @@ async function main(): Promise<void> {
   const tracing = startTracing({ serviceName: SERVICE_NAMES.gateway });
   const activations = new ActivationClient();
   const { serverPolicy, ...settings } = config;
-  const gateway = await startGateway({ ...settings, activations, serverPolicy: serverPolicy.enforce ? serverPolicy.policy : 'unbounded' });
+  const gateway = await startGateway({
+    ...settings,
+    activations,
+    serverPolicy: serverPolicy.enforce ? serverPolicy.policy : 'unbounded',
+  });
   if (!serverPolicy.enforce) {
-    gateway.app.log.warn('ACTIVATION_POLICY_BOUNDS=off (development): callers may loosen the activation policy; production enforces it');
+    gateway.app.log.warn(
+      'ACTIVATION_POLICY_BOUNDS=off (development): callers may loosen the activation policy; production enforces it',
+    );
   }
   gateway.app.log.info(
     {

@@ -60,7 +60,11 @@ export function createGatewayMetrics(options: { defaultMetrics?: boolean } = {})
   return {
     registry,
     observeRequest(request, reply) {
-      const labels = { method: request.method, route: request.routeOptions.url ?? UNMATCHED_ROUTE, status_code: String(reply.statusCode) };
+      const labels = {
+        method: request.method,
+        route: request.routeOptions.url ?? UNMATCHED_ROUTE,
+        status_code: String(reply.statusCode),
+      };
       requests.inc(labels);
       duration.observe(labels, reply.elapsedTime / 1000);
     },

@@ -53,7 +53,8 @@ export function receivedBody(body: unknown): unknown {
  */
 export const validatorCompiler: FastifySchemaCompiler<z.ZodType> = ({ schema, httpPart }) => {
   // Plugins' own JSON-schema routes (/docs static files) declare nothing this gateway needs checked.
-  if (!(schema instanceof z.ZodType) || (httpPart !== 'body' && httpPart !== 'querystring')) return (data) => ({ value: data });
+  if (!(schema instanceof z.ZodType) || (httpPart !== 'body' && httpPart !== 'querystring'))
+    return (data) => ({ value: data });
   const what = INPUT_NAMES.get(schema) ?? httpPart;
   return (data) => {
     try {
@@ -102,11 +103,18 @@ export const activationStatusSchema = z.object({
   version: z.number().int(),
   attention: z.object({ reason: z.string(), step: z.string(), since: z.string() }).optional(),
   nextAction: nextActionSchema,
-  otp: z.object({ expiresAt: z.string(), attemptsLeft: z.number(), sendsLeft: z.number(), resendAvailableAt: z.string() }).optional(),
+  otp: z
+    .object({ expiresAt: z.string(), attemptsLeft: z.number(), sendsLeft: z.number(), resendAvailableAt: z.string() })
+    .optional(),
   liveness: z.object({ required: z.boolean(), attemptsLeft: z.number() }).optional(),
   spent: z.object({ otpSends: z.number(), otpAttempts: z.number() }).optional(),
   payment: z
-    .object({ link: z.string().optional(), deadline: z.string(), gateway: z.string().optional(), paidAt: z.string().optional() })
+    .object({
+      link: z.string().optional(),
+      deadline: z.string(),
+      gateway: z.string().optional(),
+      paidAt: z.string().optional(),
+    })
     .optional(),
   events: z.array(z.object({ at: z.string(), type: z.string(), detail: z.string().optional() })).optional(),
 });
@@ -183,9 +191,30 @@ export const routeSchemas = {
     tags: ['activations'],
     params: requestIdParams,
   },
-  otp: { summary: 'Submit the OTP code', tags: ['app'], params: requestIdParams, body: submitOtpSchema, response: { 200: stepResultSchema(['accepted', 'wrong_code', 'expired', 'locked', 'liveness_rejected']), ...refusals } },
-  resend: { summary: 'Send a new OTP', tags: ['app'], params: requestIdParams, body: resendOtpSchema, response: { 200: activationStatusSchema, ...refusals } },
-  liveness: { summary: 'Submit liveness images', tags: ['app'], params: requestIdParams, body: livenessUploadSchema, response: { 200: stepResultSchema(['accepted', 'rejected']), ...refusals } },
+  otp: {
+    summary: 'Submit the OTP code',
+    tags: ['app'],
+    params: requestIdParams,
+    body: submitOtpSchema,
+    response: {
+      200: stepResultSchema(['accepted', 'wrong_code', 'expired', 'locked', 'liveness_rejected']),
+      ...refusals,
+    },
+  },
+  resend: {
+    summary: 'Send a new OTP',
+    tags: ['app'],
+    params: requestIdParams,
+    body: resendOtpSchema,
+    response: { 200: activationStatusSchema, ...refusals },
+  },
+  liveness: {
+    summary: 'Submit liveness images',
+    tags: ['app'],
+    params: requestIdParams,
+    body: livenessUploadSchema,
+    response: { 200: stepResultSchema(['accepted', 'rejected']), ...refusals },
+  },
   paymentCompleted: {
     summary: 'Tell the activation its payment is done',
     tags: ['activations'],
@@ -193,9 +222,27 @@ export const routeSchemas = {
     body: paymentCompletedBodySchema,
     response: { 202: acceptedSchema, ...refusals },
   },
-  cancel: { summary: 'Cancel an activation', tags: ['activations'], params: requestIdParams, body: cancelSchema, response: { 202: acceptedSchema, ...refusals } },
-  extendDeadline: { summary: 'Operator: extend the OTP or payment deadline', tags: ['operator'], params: requestIdParams, body: extendDeadlineSchema, response: { 200: withStatusSchema, ...refusals } },
-  operatorAction: (summary: string) => ({ summary, tags: ['operator'], params: requestIdParams, body: operatorActionSchema, response: { 200: withStatusSchema, ...refusals } }),
+  cancel: {
+    summary: 'Cancel an activation',
+    tags: ['activations'],
+    params: requestIdParams,
+    body: cancelSchema,
+    response: { 202: acceptedSchema, ...refusals },
+  },
+  extendDeadline: {
+    summary: 'Operator: extend the OTP or payment deadline',
+    tags: ['operator'],
+    params: requestIdParams,
+    body: extendDeadlineSchema,
+    response: { 200: withStatusSchema, ...refusals },
+  },
+  operatorAction: (summary: string) => ({
+    summary,
+    tags: ['operator'],
+    params: requestIdParams,
+    body: operatorActionSchema,
+    response: { 200: withStatusSchema, ...refusals },
+  }),
   verifyPayment: {
     summary: 'Operator: ask the payment gateway whether the payment went through',
     tags: ['operator'],
@@ -208,7 +255,15 @@ export const routeSchemas = {
     tags: ['webhooks'],
     security: [],
     ...(headers ? { headers } : {}),
-    response: { 200: webhookAnswerSchema, 202: webhookAnswerSchema, 400: errorBodySchema, 401: errorBodySchema, 413: errorBodySchema, 429: errorBodySchema, 503: errorBodySchema },
+    response: {
+      200: webhookAnswerSchema,
+      202: webhookAnswerSchema,
+      400: errorBodySchema,
+      401: errorBodySchema,
+      413: errorBodySchema,
+      429: errorBodySchema,
+      503: errorBodySchema,
+    },
   }),
   health: {
     summary: 'Ready when Temporal answers',
@@ -228,7 +283,11 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
       info: { title: 'vlens-activation gateway', version: '0.1.0' },
       components: {
         securitySchemes: {
-          apiKey: { type: 'http', scheme: 'bearer', description: 'An API key, or an app client secret on the routes that take one' },
+          apiKey: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'An API key, or an app client secret on the routes that take one',
+          },
         },
       },
       security: [{ apiKey: [] }],

@@ -14,7 +14,13 @@ import { DEFAULT_BODY_LIMITS, DEFAULT_RATE_LIMITS, type BodyLimits, type RateLim
 import { openDedupStore, type EventDedupStore } from './dedup/store';
 import { handleError, handleFrameworkError, sendNotFoundRoute } from './http-errors';
 import { registerOpenApi } from './openapi';
-import { createGatewayMetrics, metricsRoutes, registerRequestMetrics, type GatewayMetrics, type MetricsMode } from './metrics';
+import {
+  createGatewayMetrics,
+  metricsRoutes,
+  registerRequestMetrics,
+  type GatewayMetrics,
+  type MetricsMode,
+} from './metrics';
 import { registerRateLimits } from './rate-limit';
 import { registerRequestTracing } from './tracing';
 import { activationRoutes } from './routes/activations';

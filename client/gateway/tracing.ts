@@ -19,7 +19,10 @@ import { UNMATCHED_ROUTE } from './metrics';
 
 export const GATEWAY_TRACER_NAME = 'vlens-gateway';
 
-export function registerRequestTracing(app: FastifyInstance, tracer: Tracer = trace.getTracer(GATEWAY_TRACER_NAME)): void {
+export function registerRequestTracing(
+  app: FastifyInstance,
+  tracer: Tracer = trace.getTracer(GATEWAY_TRACER_NAME),
+): void {
   const spans = new WeakMap<FastifyRequest, { span: Span; ctx: Context }>();
 
   // Every route's handler runs in its request's span context (hooks before it are the gateway's own).
@@ -27,7 +30,9 @@ export function registerRequestTracing(app: FastifyInstance, tracer: Tracer = tr
     const handler = route.handler;
     route.handler = function tracedHandler(this: FastifyInstance, request, reply) {
       const entry = spans.get(request);
-      return entry ? context.with(entry.ctx, () => handler.call(this, request, reply)) : handler.call(this, request, reply);
+      return entry
+        ? context.with(entry.ctx, () => handler.call(this, request, reply))
+        : handler.call(this, request, reply);
     };
   });
 

@@ -45,7 +45,12 @@ export class WaitingSlots {
   take(caller: string): () => void {
     const now = this.open.get(caller) ?? 0;
     if (now >= this.maxPerCaller) {
-      throw new GatewayError(429, 'rate_limited', `at most ${this.maxPerCaller} long polls or event streams may be open per caller`, { 'retry-after': '5' });
+      throw new GatewayError(
+        429,
+        'rate_limited',
+        `at most ${this.maxPerCaller} long polls or event streams may be open per caller`,
+        { 'retry-after': '5' },
+      );
     }
     this.open.set(caller, now + 1);
     let released = false;
@@ -89,7 +94,10 @@ export async function streamStatus(
   try {
     if (!(Number.isInteger(lastEventId) && lastEventId === status.version)) send(reply, status, view);
     while (!closed && !TERMINAL_STATES.includes(status.state)) {
-      const next = await activations.waitForChange(requestId, { afterVersion: status.version, timeoutMs: STREAM_WAIT_MS });
+      const next = await activations.waitForChange(requestId, {
+        afterVersion: status.version,
+        timeoutMs: STREAM_WAIT_MS,
+      });
       if (closed) break;
       if (next.version !== status.version) send(reply, next, view);
       else reply.raw.write(': still waiting\n\n');
@@ -98,7 +106,10 @@ export async function streamStatus(
   } catch (error) {
     // The reason goes to the log, not to the app; the app reconnects (EventSource does so by itself).
     request.log.warn({ err: error }, 'event stream ended early');
-    if (!closed) reply.raw.write(`event: error\ndata: ${JSON.stringify({ message: 'the status could not be read; reconnect' })}\n\n`);
+    if (!closed)
+      reply.raw.write(
+        `event: error\ndata: ${JSON.stringify({ message: 'the status could not be read; reconnect' })}\n\n`,
+      );
   } finally {
     release();
     reply.raw.end();

@@ -1,13 +1,7 @@
 // The current activation flavour: the four CustomerSign/Step* endpoints (part A, rules of part B). Each
 // step's answer, and the answer for any rule it breaks, is worded by the dialect.
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import {
-  loadRequest,
-  requestOtpStrict,
-  revalidateLiveness,
-  validateOtp,
-  validatePayment,
-} from '../activation';
+import { loadRequest, requestOtpStrict, revalidateLiveness, validateOtp, validatePayment } from '../activation';
 import { answerStep } from '../call-context';
 import type { SandboxContext } from '../context';
 import type { Answer } from '../envelope';

@@ -3,13 +3,7 @@
 // payment; otherwise -> request OTP. Every step answers with the legacy object; the dialect words it.
 import type { FastifyInstance } from 'fastify';
 import type { z } from 'zod';
-import {
-  loadRequest,
-  requestOtpLegacy,
-  revalidateLiveness,
-  validateOtp,
-  validatePayment,
-} from '../activation';
+import { loadRequest, requestOtpLegacy, revalidateLiveness, validateOtp, validatePayment } from '../activation';
 import { answerStep } from '../call-context';
 import type { SandboxContext } from '../context';
 import type { LegacyActivateData } from '../dialect';
@@ -66,7 +60,8 @@ export function legacyRoutes(app: FastifyInstance, ctx: SandboxContext): void {
   app.post('/api/BusinessRequest/Activate', async (request, reply) => {
     const body = parseBody(legacyActivateSchema, request.body);
     const image = body.scanTransaction?.image;
-    const decoded = image === undefined ? null : decodeImages({ 'scanTransaction.image': image }, ctx.opts.maxImageBytes);
+    const decoded =
+      image === undefined ? null : decodeImages({ 'scanTransaction.image': image }, ctx.opts.maxImageBytes);
     const record = loadRequest(ctx, body.requestId);
     // A refused step 2 names the OTP it was about, as its success would.
     const otpRequestId = body.otpCode === undefined ? null : (body.otpRequestId ?? null);

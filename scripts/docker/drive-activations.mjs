@@ -59,7 +59,8 @@ async function http(url, method, body, headers = {}, budgetMs = 60_000) {
   }
 }
 
-const api = (method, route, body, headers = {}) => http(`${gateway}${route}`, method, body, { authorization: `Bearer ${apiKey}`, ...headers });
+const api = (method, route, body, headers = {}) =>
+  http(`${gateway}${route}`, method, body, { authorization: `Bearer ${apiKey}`, ...headers });
 const sandboxApi = (method, route, body) => http(`${sandbox}${route}`, method, body);
 
 async function waitForState(requestId, wanted, budgetMs) {
@@ -74,20 +75,35 @@ async function waitForState(requestId, wanted, budgetMs) {
     }
     await sleep(250);
   }
-  throw new Error(`did not reach ${wanted.join('|')} in ${budgetMs / 1000}s; last ${JSON.stringify(last)?.slice(0, 400)}`);
+  throw new Error(
+    `did not reach ${wanted.join('|')} in ${budgetMs / 1000}s; last ${JSON.stringify(last)?.slice(0, 400)}`,
+  );
 }
 
 async function drive(index) {
   const paymentGateway = index % 2 === 0 ? 'kashier' : 'fawry';
   const seeded = await sandboxApi('POST', '/sandbox/requests', { lastLocation: CAIRO, paymentGateway });
-  if (seeded.status !== 201 && seeded.status !== 200) throw new Error(`seeding answered ${seeded.status}: ${JSON.stringify(seeded.body)}`);
+  if (seeded.status !== 201 && seeded.status !== 200)
+    throw new Error(`seeding answered ${seeded.status}: ${JSON.stringify(seeded.body)}`);
   const { requestId, transactionId, accessToken } = seeded.body;
-  const start = await api('POST', '/v1/activations', { requestId, transactionId, device: device(), accessToken, paymentGateway });
-  if (start.status !== 202 && start.status !== 200) throw new Error(`start answered ${start.status}: ${JSON.stringify(start.body).slice(0, 400)}`);
+  const start = await api('POST', '/v1/activations', {
+    requestId,
+    transactionId,
+    device: device(),
+    accessToken,
+    paymentGateway,
+  });
+  if (start.status !== 202 && start.status !== 200)
+    throw new Error(`start answered ${start.status}: ${JSON.stringify(start.body).slice(0, 400)}`);
   await waitForState(requestId, ['awaiting_otp'], timeoutMs);
   const otp = await sandboxApi('GET', `/sandbox/requests/${requestId}/latest-otp`);
   if (otp.status !== 200) throw new Error(`no OTP in the sandbox inbox: ${JSON.stringify(otp.body)}`);
-  const submitted = await api('POST', `/v1/activations/${requestId}/otp`, { code: otp.body.code, device: device() }, { 'idempotency-key': `otp-${requestId}` });
+  const submitted = await api(
+    'POST',
+    `/v1/activations/${requestId}/otp`,
+    { code: otp.body.code, device: device() },
+    { 'idempotency-key': `otp-${requestId}` },
+  );
   if (submitted.status !== 200 || submitted.body.outcome !== 'accepted') {
     throw new Error(`OTP answered ${submitted.status}: ${JSON.stringify(submitted.body).slice(0, 400)}`);
   }
@@ -98,9 +114,13 @@ async function drive(index) {
     const paymentId = new URL(link).pathname.split('/').pop();
     for (let attempt = 1; ; attempt++) {
       const paid = await sandboxApi('POST', `/sandbox/payments/${paymentId}`, { outcome: 'paid' });
-      if (paid.status !== 200) throw new Error(`payment answered ${paid.status}: ${JSON.stringify(paid.body).slice(0, 300)}`);
+      if (paid.status !== 200)
+        throw new Error(`payment answered ${paid.status}: ${JSON.stringify(paid.body).slice(0, 300)}`);
       if (paid.body.webhook?.httpStatus === 200) break;
-      if (attempt >= 30) throw new Error(`the gateway never accepted the ${paymentGateway} webhook: ${JSON.stringify(paid.body.webhook)}`);
+      if (attempt >= 30)
+        throw new Error(
+          `the gateway never accepted the ${paymentGateway} webhook: ${JSON.stringify(paid.body.webhook)}`,
+        );
       await sleep(1_000);
     }
   }

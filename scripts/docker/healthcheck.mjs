@@ -46,7 +46,11 @@ async function workerPolling() {
   const { Connection } = await import('@temporalio/client');
   const { loadClientConnectConfig } = await import('@temporalio/envconfig');
   const { connectionOptions, namespace } = loadClientConnectConfig({ overrideEnvVars: process.env });
-  const connection = await Connection.connect({ address: 'localhost:7233', ...connectionOptions, connectTimeout: 3000 });
+  const connection = await Connection.connect({
+    address: 'localhost:7233',
+    ...connectionOptions,
+    connectTimeout: 3000,
+  });
   try {
     const answer = await connection.workflowService.describeTaskQueue({
       namespace: namespace ?? 'default',
@@ -71,7 +75,11 @@ const CHECKS = {
 const role = process.argv[2] ?? runningRole();
 const check = role ? CHECKS[role] : undefined;
 if (!check) {
-  console.error(role ? `healthcheck: unknown role "${role}" (${Object.keys(CHECKS).join(', ')})` : 'healthcheck: no dist/ entry point runs in this container');
+  console.error(
+    role
+      ? `healthcheck: unknown role "${role}" (${Object.keys(CHECKS).join(', ')})`
+      : 'healthcheck: no dist/ entry point runs in this container',
+  );
   process.exit(1);
 }
 try {

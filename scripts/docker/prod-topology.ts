@@ -21,9 +21,22 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { ROOT, stopProcess, type ManagedProcess } from '../local-stack';
-import { createPlainDatabase, dropTemporalDatabases, freshDatabaseNames, postgresTargetFromEnv } from '../postgres/temporal-db';
+import {
+  createPlainDatabase,
+  dropTemporalDatabases,
+  freshDatabaseNames,
+  postgresTargetFromEnv,
+} from '../postgres/temporal-db';
 import { freePort } from '../postgres/temporal-server';
-import { Docker, freshSecrets, postgresUrl, runContainer, startTemporalOnPostgres, topologyContainers, topologyUrls } from './topology';
+import {
+  Docker,
+  freshSecrets,
+  postgresUrl,
+  runContainer,
+  startTemporalOnPostgres,
+  topologyContainers,
+  topologyUrls,
+} from './topology';
 
 const env = process.env;
 const IMAGE = env.VLENS_IMAGE ?? 'vlens-activation:ci';
@@ -45,7 +58,10 @@ function runNode(script: string, args: string[]): Promise<number | null> {
 }
 
 async function main(): Promise<void> {
-  if (!env.DOCKER_HOST) throw new Error('DOCKER_HOST is not set: run through `npm run docker:prod-topology` (scripts/docker/ci.sh --topology)');
+  if (!env.DOCKER_HOST)
+    throw new Error(
+      'DOCKER_HOST is not set: run through `npm run docker:prod-topology` (scripts/docker/ci.sh --topology)',
+    );
   docker.run(['image', 'inspect', '--format', '{{.Id}}', IMAGE]);
   const workDir = mkdtempSync(path.join(os.tmpdir(), 'vlens-topology-'));
   const processes: ManagedProcess[] = [];
@@ -63,7 +79,8 @@ async function main(): Promise<void> {
     if (failed && env.TOPOLOGY_KEEP_LOGS === '1') log(`server log kept in ${workDir}`);
     else rmSync(workDir, { recursive: true, force: true });
   };
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => void cleanup().then(() => process.exit(130)));
+  for (const signal of ['SIGINT', 'SIGTERM'] as const)
+    process.on(signal, () => void cleanup().then(() => process.exit(130)));
 
   try {
     // 1. Temporal on PostgreSQL, natively (as in scripts/postgres/e2e.ts).
@@ -104,16 +121,26 @@ async function main(): Promise<void> {
     }
 
     // 3. Activations through the gateway container.
-    const driven = await runNode('scripts/docker/drive-activations.mjs', [`--gateway=${gatewayUrl}`, `--sandbox=${sandboxUrl}`, `--api-key=${s.apiKey}`, `--count=${N}`]);
+    const driven = await runNode('scripts/docker/drive-activations.mjs', [
+      `--gateway=${gatewayUrl}`,
+      `--sandbox=${sandboxUrl}`,
+      `--api-key=${s.apiKey}`,
+      `--count=${N}`,
+    ]);
     if (driven !== 0) throw new Error(`driving ${N} activations through the gateway container failed (exit ${driven})`);
 
     // 4. Both workers polled; the codec server decodes what the workers encrypted, with its token only.
     const connection = await Connection.connect({ address });
     try {
-      const answer = await connection.workflowService.describeTaskQueue({ namespace: 'default', taskQueue: { name: taskQueue }, taskQueueType: TASK_QUEUE_TYPE_WORKFLOW });
+      const answer = await connection.workflowService.describeTaskQueue({
+        namespace: 'default',
+        taskQueue: { name: taskQueue },
+        taskQueueType: TASK_QUEUE_TYPE_WORKFLOW,
+      });
       const identities = [...new Set((answer.pollers ?? []).map((p) => p.identity ?? ''))];
       for (const i of [1, 2]) {
-        if (!identities.some((id) => id.endsWith(`@worker-${i}-${RUN}`))) throw new Error(`worker-${i} is not among the pollers: ${identities.join(', ')}`);
+        if (!identities.some((id) => id.endsWith(`@worker-${i}-${RUN}`)))
+          throw new Error(`worker-${i} is not among the pollers: ${identities.join(', ')}`);
       }
       log(`pollers: ${identities.join(', ')}`);
       const client = new Client({ connection, namespace: 'default' });
@@ -125,20 +152,38 @@ async function main(): Promise<void> {
       }
       if (!payload) throw new Error('no workflow input payload to decode');
       const wire = (p: Record<string, unknown>) => ({
-        metadata: Object.fromEntries(Object.entries((p.metadata ?? {}) as Record<string, Uint8Array>).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
+        metadata: Object.fromEntries(
+          Object.entries((p.metadata ?? {}) as Record<string, Uint8Array>).map(([k, v]) => [
+            k,
+            Buffer.from(v).toString('base64'),
+          ]),
+        ),
         data: Buffer.from((p.data ?? new Uint8Array()) as Uint8Array).toString('base64'),
       });
       const body = JSON.stringify({ payloads: [wire(payload as Record<string, unknown>)] });
-      const encoding = Buffer.from(wire(payload as Record<string, unknown>).metadata.encoding ?? '', 'base64').toString();
+      const encoding = Buffer.from(
+        wire(payload as Record<string, unknown>).metadata.encoding ?? '',
+        'base64',
+      ).toString();
       const decode = (headers: Record<string, string>) =>
-        fetch(`http://127.0.0.1:${codecPort}/decode`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-namespace': 'default', ...headers }, body });
+        fetch(`http://127.0.0.1:${codecPort}/decode`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-namespace': 'default', ...headers },
+          body,
+        });
       const refused = await decode({});
       const decoded = await decode({ authorization: `Bearer ${s.codecToken}` });
       const decodedBody = (await decoded.json()) as { payloads?: Array<{ metadata?: Record<string, string> }> };
       const decodedEncoding = Buffer.from(decodedBody.payloads?.[0]?.metadata?.encoding ?? '', 'base64').toString();
-      if (refused.status !== 401 && refused.status !== 403) throw new Error(`the codec server decoded without a token (HTTP ${refused.status})`);
-      if (!decoded.ok || decodedEncoding !== 'json/plain') throw new Error(`the codec server did not decode a ${encoding} payload: HTTP ${decoded.status}, encoding ${decodedEncoding}`);
-      log(`codec server: a ${encoding} workflow input decodes to ${decodedEncoding} with its token, HTTP ${refused.status} without`);
+      if (refused.status !== 401 && refused.status !== 403)
+        throw new Error(`the codec server decoded without a token (HTTP ${refused.status})`);
+      if (!decoded.ok || decodedEncoding !== 'json/plain')
+        throw new Error(
+          `the codec server did not decode a ${encoding} payload: HTTP ${decoded.status}, encoding ${decodedEncoding}`,
+        );
+      log(
+        `codec server: a ${encoding} workflow input decodes to ${decodedEncoding} with its token, HTTP ${refused.status} without`,
+      );
     } finally {
       await connection.close();
     }
@@ -150,7 +195,9 @@ async function main(): Promise<void> {
       if (code !== '0') throw new Error(`${w} exited ${code} on SIGTERM:\n${docker.logs(w)}`);
     }
     log('both workers stopped cleanly on SIGTERM (exit 0)');
-    log(`PASSED: ${N} activations through the production image (2 workers, gateway, codec server, sandbox) on Temporal + PostgreSQL`);
+    log(
+      `PASSED: ${N} activations through the production image (2 workers, gateway, codec server, sandbox) on Temporal + PostgreSQL`,
+    );
   } catch (error) {
     failed = true;
     throw error;
@@ -163,4 +210,3 @@ main().catch((error: unknown) => {
   console.error(`[topology] FAILED: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 });
-

@@ -21,14 +21,20 @@ export class Docker {
   run(args: string[], options: { allowFailure?: boolean; timeoutMs?: number } = {}): string {
     const result = spawnSync(this.cli, args, { encoding: 'utf8', timeout: options.timeoutMs ?? 120_000 });
     if (result.status !== 0 && !options.allowFailure) {
-      throw new Error(`docker ${args.slice(0, 3).join(' ')} ... exited ${result.status}: ${(result.stderr || result.stdout || '').trim().slice(0, 2000)}`);
+      throw new Error(
+        `docker ${args.slice(0, 3).join(' ')} ... exited ${result.status}: ${(result.stderr || result.stdout || '').trim().slice(0, 2000)}`,
+      );
     }
     return (result.stdout ?? '').trim();
   }
 
   /** Everything the container printed (stdout and stderr), with timestamps. */
   fullLogs(name: string): string {
-    const result = spawnSync(this.cli, ['logs', '--timestamps', name], { encoding: 'utf8', timeout: 60_000, maxBuffer: 256 * 1024 * 1024 });
+    const result = spawnSync(this.cli, ['logs', '--timestamps', name], {
+      encoding: 'utf8',
+      timeout: 60_000,
+      maxBuffer: 256 * 1024 * 1024,
+    });
     return `${result.stdout ?? ''}${result.stderr ?? ''}`;
   }
 
@@ -46,12 +52,18 @@ export class Docker {
     const started = Date.now();
     let status = '';
     while (Date.now() - started < timeoutMs) {
-      status = this.run(['inspect', '--format', '{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{end}}', name], { allowFailure: true });
+      status = this.run(
+        ['inspect', '--format', '{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{end}}', name],
+        { allowFailure: true },
+      );
       if (status.endsWith(' healthy')) return Date.now() - started;
       if (!status.startsWith('running')) break;
       await sleep(500);
     }
-    const probes = this.run(['inspect', '--format', '{{range .State.Health.Log}}{{.ExitCode}}: {{.Output}}{{end}}', name], { allowFailure: true });
+    const probes = this.run(
+      ['inspect', '--format', '{{range .State.Health.Log}}{{.ExitCode}}: {{.Output}}{{end}}', name],
+      { allowFailure: true },
+    );
     throw new Error(`${name} is not healthy (${status}); last probes:\n${probes.slice(-800)}\n${this.logs(name)}`);
   }
 
@@ -80,10 +92,18 @@ export class Docker {
   states(names: string[]): Map<string, { running: boolean; exitCode: number; finishedAt: string }> {
     const out = new Map<string, { running: boolean; exitCode: number; finishedAt: string }>();
     if (names.length === 0) return out;
-    const text = this.run(['inspect', '--format', '{{.Name}} {{.State.Running}} {{.State.ExitCode}} {{.State.FinishedAt}}', ...names], { allowFailure: true });
+    const text = this.run(
+      ['inspect', '--format', '{{.Name}} {{.State.Running}} {{.State.ExitCode}} {{.State.FinishedAt}}', ...names],
+      { allowFailure: true },
+    );
     for (const line of text.split('\n')) {
       const [name, running, code, finishedAt] = line.trim().split(' ');
-      if (name) out.set(name.replace(/^\//, ''), { running: running === 'true', exitCode: Number(code), finishedAt: finishedAt ?? '' });
+      if (name)
+        out.set(name.replace(/^\//, ''), {
+          running: running === 'true',
+          exitCode: Number(code),
+          finishedAt: finishedAt ?? '',
+        });
     }
     return out;
   }
@@ -162,7 +182,12 @@ export function postgresUrl(target: PostgresTarget, database: string): string {
 }
 
 /** The app containers, configured like docker-compose.yml's services: sandbox, workers, gateway, codec server. */
-export function topologyContainers(config: TopologyConfig): { sandbox: ContainerSpec; workers: ContainerSpec[]; gateway: ContainerSpec; codec: ContainerSpec } {
+export function topologyContainers(config: TopologyConfig): {
+  sandbox: ContainerSpec;
+  workers: ContainerSpec[];
+  gateway: ContainerSpec;
+  codec: ContainerSpec;
+} {
   const s = config.secrets;
   const { gatewayUrl, sandboxUrl } = topologyUrls(config.ports);
   const extra = config.extraEnv ?? {};
@@ -193,26 +218,24 @@ export function topologyContainers(config: TopologyConfig): { sandbox: Container
     },
     extra: [],
   };
-  const workers = Array.from({ length: config.workers ?? 2 }, (_, k) => k + 1).map(
-    (i): ContainerSpec => ({
-      role: `worker-${i}`,
-      command: ['node', 'dist/worker/main.js'],
-      env: {
-        ...temporalEnv,
-        IMAGE_STORE_DIR: '/images',
-        VLENS_BASE_URL: sandboxUrl,
-        VLENS_API_FLAVOR: 'customer-sign',
-        VLENS_SERVICE_AUTH: 'login',
-        VLENS_TENANCY: 'sandbox',
-        VLENS_USERNAME: 'admin',
-        VLENS_API_KEY: s.vlensApiKey,
-        VLENS_PASSWORD: s.vlensPassword,
-        WORKER_SHUTDOWN_GRACE_SECONDS: '10',
-        ...extra.worker,
-      },
-      extra: ['--hostname', `worker-${i}-${config.hostnameSuffix}`, '-v', `${config.imageVolume}:/images`],
-    }),
-  );
+  const workers = Array.from({ length: config.workers ?? 2 }, (_, k) => k + 1).map((i): ContainerSpec => ({
+    role: `worker-${i}`,
+    command: ['node', 'dist/worker/main.js'],
+    env: {
+      ...temporalEnv,
+      IMAGE_STORE_DIR: '/images',
+      VLENS_BASE_URL: sandboxUrl,
+      VLENS_API_FLAVOR: 'customer-sign',
+      VLENS_SERVICE_AUTH: 'login',
+      VLENS_TENANCY: 'sandbox',
+      VLENS_USERNAME: 'admin',
+      VLENS_API_KEY: s.vlensApiKey,
+      VLENS_PASSWORD: s.vlensPassword,
+      WORKER_SHUTDOWN_GRACE_SECONDS: '10',
+      ...extra.worker,
+    },
+    extra: ['--hostname', `worker-${i}-${config.hostnameSuffix}`, '-v', `${config.imageVolume}:/images`],
+  }));
   const gateway: ContainerSpec = {
     role: 'gateway',
     command: ['node', 'dist/client/gateway/main.js'],
@@ -253,9 +276,30 @@ export function topologyContainers(config: TopologyConfig): { sandbox: Container
  * `docker run -d --network host` of one spec, with the image's own healthcheck polled every `healthInterval`
  * (default 2 s, so a test sees `healthy` soon; each probe starts a Node process, so long runs poll less often).
  */
-export function runContainer(docker: Docker, image: string, name: string, spec: ContainerSpec, healthInterval = '2s'): string {
+export function runContainer(
+  docker: Docker,
+  image: string,
+  name: string,
+  spec: ContainerSpec,
+  healthInterval = '2s',
+): string {
   const envArgs = Object.entries(spec.env).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
-  docker.run(['run', '-d', '--name', name, '--network', 'host', '--health-interval', healthInterval, '--health-start-period', '60s', ...spec.extra, ...envArgs, image, ...spec.command]);
+  docker.run([
+    'run',
+    '-d',
+    '--name',
+    name,
+    '--network',
+    'host',
+    '--health-interval',
+    healthInterval,
+    '--health-start-period',
+    '60s',
+    ...spec.extra,
+    ...envArgs,
+    image,
+    ...spec.command,
+  ]);
   return name;
 }
 
@@ -289,7 +333,12 @@ export async function startTemporalOnPostgres(args: {
   const address = `127.0.0.1:${ports.frontend}`;
   const rootDir = path.join(args.workDir, 'temporal');
   const logFile = path.join(args.workDir, 'temporal-server.log');
-  writeServerConfig(rootDir, { databases: args.databases, target: args.target, ports, logLevel: args.logLevel ?? 'warn' });
+  writeServerConfig(rootDir, {
+    databases: args.databases,
+    target: args.target,
+    ports,
+    logLevel: args.logLevel ?? 'warn',
+  });
   const server: TemporalOnPostgres = {
     install,
     cliPath: cli.path,
@@ -307,6 +356,8 @@ export async function startTemporalOnPostgres(args: {
   args.processes?.push(server.process);
   await waitForTemporal(address, 60_000);
   await prepareNamespace(cli.path, address);
-  log(`Temporal ${install.version} on ${address} (PostgreSQL ${args.target.host}:${args.target.port}/${args.databases.main}), namespace and search attributes ready`);
+  log(
+    `Temporal ${install.version} on ${address} (PostgreSQL ${args.target.host}:${args.target.port}/${args.databases.main}), namespace and search attributes ready`,
+  );
   return server;
 }

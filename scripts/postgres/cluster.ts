@@ -19,7 +19,10 @@ export function postgresBinDir(): string {
         .filter((v) => existsSync(path.join(root, v, 'bin', 'pg_ctl')))
         .sort((a, b) => Number(b) - Number(a))
     : [];
-  if (!versions[0]) throw new Error(`no PostgreSQL server binaries under ${root} (apt-get install postgresql), and PG_BINDIR is not set`);
+  if (!versions[0])
+    throw new Error(
+      `no PostgreSQL server binaries under ${root} (apt-get install postgresql), and PG_BINDIR is not set`,
+    );
   return path.join(root, versions[0], 'bin');
 }
 
@@ -37,7 +40,11 @@ export interface DedicatedCluster {
   destroy(): void;
 }
 
-export async function startDedicatedCluster(args: { dir: string; port: number; log?: (line: string) => void }): Promise<DedicatedCluster> {
+export async function startDedicatedCluster(args: {
+  dir: string;
+  port: number;
+  log?: (line: string) => void;
+}): Promise<DedicatedCluster> {
   const log = args.log ?? (() => undefined);
   const bin = postgresBinDir();
   const dataDir = path.join(args.dir, 'data');
@@ -49,10 +56,14 @@ export async function startDedicatedCluster(args: { dir: string; port: number; l
   const asRoot = userInfo().uid === 0;
   if (asRoot) for (const p of [args.dir, dataDir, socketDir, logFile]) chownSync(p, uid('postgres'), gid('postgres'));
   const run = (tool: string, toolArgs: string[], allowFailure = false) => {
-    const command = asRoot ? ['runuser', '-u', 'postgres', '--', path.join(bin, tool), ...toolArgs] : [path.join(bin, tool), ...toolArgs];
+    const command = asRoot
+      ? ['runuser', '-u', 'postgres', '--', path.join(bin, tool), ...toolArgs]
+      : [path.join(bin, tool), ...toolArgs];
     const result = spawnSync(command[0]!, command.slice(1), { encoding: 'utf8', timeout: 120_000 });
     if (result.status !== 0 && !allowFailure) {
-      throw new Error(`${tool} ${toolArgs.join(' ')} exited ${result.status}: ${`${result.stdout}${result.stderr}`.trim().slice(-2000)}`);
+      throw new Error(
+        `${tool} ${toolArgs.join(' ')} exited ${result.status}: ${`${result.stdout}${result.stderr}`.trim().slice(-2000)}`,
+      );
     }
     return result.status === 0;
   };

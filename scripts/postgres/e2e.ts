@@ -20,7 +20,13 @@ import { buildWorkflowBundle } from '../build-workflow-bundle';
 import { ROOT, TSX, stopProcess, waitForHttp, waitForTemporal, type ManagedProcess } from '../local-stack';
 import { resolveTemporalCli } from '../temporal-cli';
 import { provisionTemporalServer } from './provision-temporal-server';
-import { createPlainDatabase, createTemporalDatabases, dropTemporalDatabases, freshDatabaseNames, postgresTargetFromEnv } from './temporal-db';
+import {
+  createPlainDatabase,
+  createTemporalDatabases,
+  dropTemporalDatabases,
+  freshDatabaseNames,
+  postgresTargetFromEnv,
+} from './temporal-db';
 import { freePort, freeServerPorts, prepareNamespace, startTemporalServer, writeServerConfig } from './temporal-server';
 
 const env = process.env;
@@ -48,7 +54,13 @@ const cleanups: Array<() => Promise<void>> = [];
 let workDir = '';
 let failed = false;
 
-function spawnLogged(name: string, command: string, args: string[], extraEnv: NodeJS.ProcessEnv, logFile: string): ManagedProcess {
+function spawnLogged(
+  name: string,
+  command: string,
+  args: string[],
+  extraEnv: NodeJS.ProcessEnv,
+  logFile: string,
+): ManagedProcess {
   const fd = openSync(logFile, 'a');
   const child = spawn(command, args, { cwd: ROOT, env: { ...env, ...extraEnv }, stdio: ['ignore', fd, fd] });
   closeSync(fd);
@@ -60,7 +72,12 @@ function spawnLogged(name: string, command: string, args: string[], extraEnv: No
 
 function tail(file: string, lines = 25): string {
   try {
-    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).map((l) => `    ${l.slice(0, 400)}`).join('\n');
+    return readFileSync(file, 'utf8')
+      .trimEnd()
+      .split('\n')
+      .slice(-lines)
+      .map((l) => `    ${l.slice(0, 400)}`)
+      .join('\n');
   } catch {
     return '    (no log)';
   }
@@ -110,7 +127,12 @@ interface Answer {
 
 let retriedCalls = 0;
 
-async function httpOnce(url: string, method: string, body?: unknown, headers: Record<string, string> = {}): Promise<Answer> {
+async function httpOnce(
+  url: string,
+  method: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<Answer> {
   const response = await fetch(url, {
     method,
     headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
@@ -127,7 +149,13 @@ async function httpOnce(url: string, method: string, body?: unknown, headers: Re
   return { status: response.status, body: parsed };
 }
 
-async function http(url: string, method: string, body?: unknown, headers: Record<string, string> = {}, budgetMs = 120_000): Promise<Answer> {
+async function http(
+  url: string,
+  method: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+  budgetMs = 120_000,
+): Promise<Answer> {
   const until = Date.now() + budgetMs;
   let delay = 250;
   let last = '';
@@ -171,7 +199,8 @@ function percentile(values: number[], p: number): number {
 }
 
 async function main(): Promise<void> {
-  if (!Number.isInteger(N) || N < 1) throw new Error(`E2E_ACTIVATIONS must be a positive integer, got ${env.E2E_ACTIVATIONS}`);
+  if (!Number.isInteger(N) || N < 1)
+    throw new Error(`E2E_ACTIVATIONS must be a positive integer, got ${env.E2E_ACTIVATIONS}`);
   const timings: Record<string, number> = {};
   const timed = async <T>(label: string, fn: () => Promise<T>): Promise<T> => {
     const started = Date.now();
@@ -196,7 +225,9 @@ async function main(): Promise<void> {
   const databases = freshDatabaseNames();
   const gatewayDb = `${databases.main}_gw`;
   cleanups.push(async () => {
-    const ok = await dropTemporalDatabases(target, [databases.main, databases.visibility, gatewayDb], (line) => log(line));
+    const ok = await dropTemporalDatabases(target, [databases.main, databases.visibility, gatewayDb], (line) =>
+      log(line),
+    );
     if (!ok) failed = true;
   });
   await timed('databases', async () => {
@@ -309,7 +340,9 @@ async function main(): Promise<void> {
     restartWindow.to = Date.now();
     timings['restart-stop'] = stoppedAt - from;
     timings['restart-total'] = restartWindow.to - from;
-    log(`Temporal server back after ${restartWindow.to - from} ms (stop ${stoppedAt - from} ms, start ${restartWindow.to - stoppedAt} ms)`);
+    log(
+      `Temporal server back after ${restartWindow.to - from} ms (stop ${stoppedAt - from} ms, start ${restartWindow.to - stoppedAt} ms)`,
+    );
   };
 
   const overlapsRestart = (from: number, to: number) =>
@@ -323,16 +356,21 @@ async function main(): Promise<void> {
       last = answer.body;
       if (answer.status === 200 && wanted.includes(last.state)) return last;
       if (answer.status === 200 && (last.state === 'failed' || last.state === 'cancelled')) {
-        throw new Error(`activation ${run.requestId} ended ${last.state} (${last.failureReason}); events ${JSON.stringify(last.events?.slice(-5))}`);
+        throw new Error(
+          `activation ${run.requestId} ended ${last.state} (${last.failureReason}); events ${JSON.stringify(last.events?.slice(-5))}`,
+        );
       }
       await sleep(200);
     }
-    throw new Error(`activation ${run.requestId} did not reach ${wanted.join('|')} in ${budgetMs / 1000}s; last ${JSON.stringify(last)?.slice(0, 500)}`);
+    throw new Error(
+      `activation ${run.requestId} did not reach ${wanted.join('|')} in ${budgetMs / 1000}s; last ${JSON.stringify(last)?.slice(0, 500)}`,
+    );
   };
 
   const drive = async (run: Run): Promise<void> => {
     const seeded = await sandboxApi('POST', '/sandbox/requests', { lastLocation: CAIRO, paymentGateway: run.gateway });
-    if (seeded.status !== 201 && seeded.status !== 200) throw new Error(`seeding failed: ${JSON.stringify(seeded.body)}`);
+    if (seeded.status !== 201 && seeded.status !== 200)
+      throw new Error(`seeding failed: ${JSON.stringify(seeded.body)}`);
     run.requestId = seeded.body.requestId;
     run.startedAt = Date.now();
 
@@ -343,16 +381,23 @@ async function main(): Promise<void> {
       accessToken: seeded.body.accessToken,
       paymentGateway: run.gateway,
     });
-    if (started.status !== 202 && started.status !== 200) throw new Error(`start answered ${started.status}: ${JSON.stringify(started.body)}`);
+    if (started.status !== 202 && started.status !== 200)
+      throw new Error(`start answered ${started.status}: ${JSON.stringify(started.body)}`);
 
     await waitForState(run, ['awaiting_otp'], 120_000);
     const otp = await sandboxApi('GET', `/sandbox/requests/${run.requestId}/latest-otp`);
     if (otp.status !== 200) throw new Error(`no OTP in the sandbox inbox: ${JSON.stringify(otp.body)}`);
     // The Idempotency-Key makes a retried submission the same update, so retrying through a restart is safe.
-    const submitted = await api('POST', `/v1/activations/${run.requestId}/otp`, { code: otp.body.code, device: device() }, { 'idempotency-key': `otp-${run.requestId}` });
+    const submitted = await api(
+      'POST',
+      `/v1/activations/${run.requestId}/otp`,
+      { code: otp.body.code, device: device() },
+      { 'idempotency-key': `otp-${run.requestId}` },
+    );
     let status: Loose;
     if (submitted.status === 200 && submitted.body.outcome === 'accepted') status = submitted.body.status;
-    else if (submitted.status === 409) status = await waitForState(run, ['awaiting_payment', 'activating', 'activated'], 5_000); // accepted by an earlier attempt
+    else if (submitted.status === 409)
+      status = await waitForState(run, ['awaiting_payment', 'activating', 'activated'], 5_000); // accepted by an earlier attempt
     else throw new Error(`OTP answered ${submitted.status}: ${JSON.stringify(submitted.body).slice(0, 400)}`);
     run.otpAcceptedAt = Date.now();
     otpAccepted++;
@@ -365,10 +410,14 @@ async function main(): Promise<void> {
       // that fails (gateway 503 while Temporal restarts) is redelivered, as Kashier and Fawry do.
       for (let attempt = 1; ; attempt++) {
         const paid = await sandboxApi('POST', `/sandbox/payments/${paymentId}`, { outcome: 'paid' });
-        if (paid.status !== 200) throw new Error(`payment answered ${paid.status}: ${JSON.stringify(paid.body).slice(0, 300)}`);
+        if (paid.status !== 200)
+          throw new Error(`payment answered ${paid.status}: ${JSON.stringify(paid.body).slice(0, 300)}`);
         run.paidAt ??= Date.now();
         if (paid.body.webhook?.httpStatus === 200) break;
-        if (attempt >= 60) throw new Error(`the gateway never accepted the ${run.gateway} webhook: ${JSON.stringify(paid.body.webhook)}`);
+        if (attempt >= 60)
+          throw new Error(
+            `the gateway never accepted the ${run.gateway} webhook: ${JSON.stringify(paid.body.webhook)}`,
+          );
         retriedCalls++;
         await sleep(1_000);
       }
@@ -432,18 +481,37 @@ async function main(): Promise<void> {
   let listedActivated = 0;
   for (let i = 0; i < 30; i++) {
     listedActivated = 0;
-    for await (const _ of client.workflow.list({ query: `TaskQueue = '${taskQueue}' AND ActivationState = 'activated'` })) listedActivated++;
+    for await (const _ of client.workflow.list({
+      query: `TaskQueue = '${taskQueue}' AND ActivationState = 'activated'`,
+    }))
+      listedActivated++;
     if (listedActivated >= N) break;
     await sleep(500);
   }
   await connection.close();
-  const db = new pg.Client({ host: target.host, port: target.port, user: target.user, password: target.password, database: databases.main });
+  const db = new pg.Client({
+    host: target.host,
+    port: target.port,
+    user: target.user,
+    password: target.password,
+    database: databases.main,
+  });
   await db.connect();
-  const stored = await db.query(`SELECT count(*)::int AS n FROM current_executions WHERE workflow_id LIKE 'activation-%'`);
+  const stored = await db.query(
+    `SELECT count(*)::int AS n FROM current_executions WHERE workflow_id LIKE 'activation-%'`,
+  );
   await db.end();
-  const gw = new pg.Client({ host: target.host, port: target.port, user: target.user, password: target.password, database: gatewayDb });
+  const gw = new pg.Client({
+    host: target.host,
+    port: target.port,
+    user: target.user,
+    password: target.password,
+    database: gatewayDb,
+  });
   await gw.connect();
-  const dedup = await gw.query(`SELECT count(*)::int AS n FROM gateway_webhook_events`).catch(() => ({ rows: [{ n: -1 }] }));
+  const dedup = await gw
+    .query(`SELECT count(*)::int AS n FROM gateway_webhook_events`)
+    .catch(() => ({ rows: [{ n: -1 }] }));
   await gw.end();
 
   // 5. Summary.
@@ -456,7 +524,8 @@ async function main(): Promise<void> {
   if (done.length !== N) problems.push(`${N - done.length} of ${N} activations did not reach activated`);
   if (!restartWindow?.to) problems.push('the Temporal server was not restarted');
   if (notCompleted > 0) problems.push(`${notCompleted} workflows are not COMPLETED`);
-  if (listedActivated < N) problems.push(`visibility lists ${listedActivated} activations with ActivationState = 'activated', expected ${N}`);
+  if (listedActivated < N)
+    problems.push(`visibility lists ${listedActivated} activations with ActivationState = 'activated', expected ${N}`);
   if (stored.rows[0].n < N) problems.push(`PostgreSQL holds ${stored.rows[0].n} activation executions, expected ${N}`);
 
   console.log(`
@@ -479,8 +548,10 @@ async function main(): Promise<void> {
 `);
   if (problems.length > 0) {
     failed = true;
-    for (const run of runs.filter((r) => r.error).slice(0, 5)) console.log(`  #${run.index} ${run.requestId}: ${run.error}`);
-    for (const name of ['temporal-server', 'worker-1', 'worker-2', 'gateway', 'sandbox']) console.log(`--- ${name} (tail) ---\n${tail(logs(name), 15)}`);
+    for (const run of runs.filter((r) => r.error).slice(0, 5))
+      console.log(`  #${run.index} ${run.requestId}: ${run.error}`);
+    for (const name of ['temporal-server', 'worker-1', 'worker-2', 'gateway', 'sandbox'])
+      console.log(`--- ${name} (tail) ---\n${tail(logs(name), 15)}`);
   }
 }
 

@@ -14,12 +14,10 @@ import { copyFileSync, existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { findOnPath, goBinary, goBinDir, goEnv, goInstall, isExecutable, type Log } from '../go-tools';
 
-
 export const TEMPORAL_SERVER_MODULE = 'go.temporal.io/server';
 export const TEMPORAL_SERVER_VERSION = 'v1.29.1';
 /** When the local Go cannot build the release, after trying the release's own go/toolchain version. */
 const FALLBACK_GO_TOOLCHAIN = 'go1.25.5';
-
 
 export interface TemporalServerInstall {
   /** The server binary (`start --root --config --env`). */
@@ -70,10 +68,15 @@ function findTool(tool: Tool, binDir: string | undefined, log: Log): string | un
   const fromEnv = process.env[tool.envVar];
   if (fromEnv) {
     if (!isExecutable(fromEnv)) throw new Error(`${tool.envVar}=${fromEnv} is not an executable file`);
-    if (!versionMatches(fromEnv, tool)) log(`[temporal-server] warning: ${fromEnv} is not ${TEMPORAL_SERVER_VERSION}; using it because ${tool.envVar} says so`);
+    if (!versionMatches(fromEnv, tool))
+      log(
+        `[temporal-server] warning: ${fromEnv} is not ${TEMPORAL_SERVER_VERSION}; using it because ${tool.envVar} says so`,
+      );
     return fromEnv;
   }
-  const candidates = [findOnPath(tool.name), binDir ? path.join(binDir, tool.name) : undefined].filter((c): c is string => Boolean(c));
+  const candidates = [findOnPath(tool.name), binDir ? path.join(binDir, tool.name) : undefined].filter(
+    (c): c is string => Boolean(c),
+  );
   for (const candidate of candidates) if (isExecutable(candidate) && versionMatches(candidate, tool)) return candidate;
   // `go install` names the binaries after their package directories: GOPATH/bin/server and GOPATH/bin/sql.
   if (binDir) {
@@ -96,10 +99,18 @@ export function serverModuleDir(go: string): string {
   const modcache = goEnv(go, 'GOMODCACHE');
   const expected = modcache ? path.join(modcache, `${TEMPORAL_SERVER_MODULE}@${TEMPORAL_SERVER_VERSION}`) : undefined;
   if (expected && existsSync(path.join(expected, 'schema'))) return expected;
-  const result = spawnSync(go, ['mod', 'download', '-json', `${TEMPORAL_SERVER_MODULE}@${TEMPORAL_SERVER_VERSION}`], { encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`go mod download ${TEMPORAL_SERVER_MODULE}@${TEMPORAL_SERVER_VERSION} failed: ${result.stdout}${result.stderr}`);
+  const result = spawnSync(go, ['mod', 'download', '-json', `${TEMPORAL_SERVER_MODULE}@${TEMPORAL_SERVER_VERSION}`], {
+    encoding: 'utf8',
+  });
+  if (result.status !== 0)
+    throw new Error(
+      `go mod download ${TEMPORAL_SERVER_MODULE}@${TEMPORAL_SERVER_VERSION} failed: ${result.stdout}${result.stderr}`,
+    );
   const dir = (JSON.parse(result.stdout) as { Dir?: string }).Dir;
-  if (!dir) throw new Error(`go mod download did not report the directory of ${TEMPORAL_SERVER_MODULE}@${TEMPORAL_SERVER_VERSION}`);
+  if (!dir)
+    throw new Error(
+      `go mod download did not report the directory of ${TEMPORAL_SERVER_MODULE}@${TEMPORAL_SERVER_VERSION}`,
+    );
   return dir;
 }
 
@@ -123,7 +134,9 @@ async function buildTool(go: string, tool: Tool, moduleDir: string | undefined, 
   );
   let last = '';
   for (const toolchain of toolchains) {
-    log(`[temporal-server] go install ${tool.pkg}@${TEMPORAL_SERVER_VERSION}${toolchain ? ` with GOTOOLCHAIN=${toolchain}` : ''} ...`);
+    log(
+      `[temporal-server] go install ${tool.pkg}@${TEMPORAL_SERVER_VERSION}${toolchain ? ` with GOTOOLCHAIN=${toolchain}` : ''} ...`,
+    );
     const attempt = await goInstall(go, `${tool.pkg}@${TEMPORAL_SERVER_VERSION}`, {
       ...(toolchain ? { toolchain } : {}),
       log,
@@ -135,13 +148,17 @@ async function buildTool(go: string, tool: Tool, moduleDir: string | undefined, 
       return;
     }
     last = attempt.tail;
-    log(`[temporal-server] build failed after ${attempt.seconds}s. Last output:\n${attempt.tail.split('\n').slice(-15).join('\n')}`);
+    log(
+      `[temporal-server] build failed after ${attempt.seconds}s. Last output:\n${attempt.tail.split('\n').slice(-15).join('\n')}`,
+    );
   }
   throw new Error(`could not build ${tool.pkg}@${TEMPORAL_SERVER_VERSION}:\n${last}`);
 }
 
 /** Finds the pinned server, sql tool and schema directories; builds what is missing. */
-export async function provisionTemporalServer(log: Log = (line) => console.error(line)): Promise<TemporalServerInstall> {
+export async function provisionTemporalServer(
+  log: Log = (line) => console.error(line),
+): Promise<TemporalServerInstall> {
   const go = goBinary();
   const binDir = go ? goBinDir(go) : undefined;
   let server = findTool(TOOLS.server, binDir, log);
@@ -158,7 +175,9 @@ export async function provisionTemporalServer(log: Log = (line) => console.error
         `no ${!server ? 'temporal-server' : 'temporal-sql-tool'} ${TEMPORAL_SERVER_VERSION} found (env, PATH, GOPATH/bin) and no Go toolchain to build it`,
       );
     }
-    log(`[temporal-server] building the Temporal server ${TEMPORAL_SERVER_VERSION} from source (first run: ~5 minutes on two cores).`);
+    log(
+      `[temporal-server] building the Temporal server ${TEMPORAL_SERVER_VERSION} from source (first run: ~5 minutes on two cores).`,
+    );
     // The server first: it compiles almost everything the sql tool needs, which then takes seconds.
     if (!server) {
       await buildTool(go, TOOLS.server, moduleDir, log);
@@ -177,7 +196,8 @@ export async function provisionTemporalServer(log: Log = (line) => console.error
     temporal: path.join(schemaRoot, 'temporal', 'versioned'),
     visibility: path.join(schemaRoot, 'visibility', 'versioned'),
   };
-  for (const dir of Object.values(schema)) if (!existsSync(dir)) throw new Error(`schema directory ${dir} does not exist`);
+  for (const dir of Object.values(schema))
+    if (!existsSync(dir)) throw new Error(`schema directory ${dir} does not exist`);
   return { server, sqlTool, schema, version: TEMPORAL_SERVER_VERSION };
 }
 

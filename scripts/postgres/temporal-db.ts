@@ -38,15 +38,25 @@ export function freshDatabaseNames(prefix = 'temporal_ci'): TemporalDatabases {
 
 const SAFE_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
-function sqlTool(install: TemporalServerInstall, target: PostgresTarget, database: string, args: string[]): Promise<void> {
+function sqlTool(
+  install: TemporalServerInstall,
+  target: PostgresTarget,
+  database: string,
+  args: string[],
+): Promise<void> {
   if (!SAFE_NAME.test(database)) throw new Error(`refusing database name ${JSON.stringify(database)}`);
   const full = [
-    '--plugin', 'postgres12',
-    '--ep', target.host,
-    '--port', String(target.port),
-    '--user', target.user,
+    '--plugin',
+    'postgres12',
+    '--ep',
+    target.host,
+    '--port',
+    String(target.port),
+    '--user',
+    target.user,
     ...(target.password ? ['--password', target.password] : []),
-    '--db', database,
+    '--db',
+    database,
     ...args,
   ];
   return new Promise((resolve, reject) => {
@@ -56,7 +66,9 @@ function sqlTool(install: TemporalServerInstall, target: PostgresTarget, databas
     child.stderr.on('data', (c: Buffer) => (output = (output + c.toString()).slice(-6000)));
     child.on('error', reject);
     child.on('close', (code) =>
-      code === 0 ? resolve() : reject(new Error(`temporal-sql-tool ${args.join(' ')} on ${database} exited ${code}:\n${output}`)),
+      code === 0
+        ? resolve()
+        : reject(new Error(`temporal-sql-tool ${args.join(' ')} on ${database} exited ${code}:\n${output}`)),
     );
   });
 }
@@ -89,7 +101,13 @@ export async function dropTemporalDatabases(
   names: string[],
   log: (line: string) => void = () => undefined,
 ): Promise<boolean> {
-  const client = new pg.Client({ host: target.host, port: target.port, user: target.user, password: target.password, database: 'postgres' });
+  const client = new pg.Client({
+    host: target.host,
+    port: target.port,
+    user: target.user,
+    password: target.password,
+    database: 'postgres',
+  });
   let ok = true;
   try {
     await client.connect();
@@ -119,7 +137,13 @@ export async function dropTemporalDatabases(
 /** A plain database (the gateway's webhook dedup record lives in one). */
 export async function createPlainDatabase(target: PostgresTarget, name: string): Promise<void> {
   if (!SAFE_NAME.test(name)) throw new Error(`refusing database name ${JSON.stringify(name)}`);
-  const client = new pg.Client({ host: target.host, port: target.port, user: target.user, password: target.password, database: 'postgres' });
+  const client = new pg.Client({
+    host: target.host,
+    port: target.port,
+    user: target.user,
+    password: target.password,
+    database: 'postgres',
+  });
   await client.connect();
   try {
     await client.query(`CREATE DATABASE "${name}"`);

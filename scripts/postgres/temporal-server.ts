@@ -27,7 +27,6 @@ export interface ServerPorts {
   workerMembership: number;
 }
 
-
 /** Whether a TCP port on 127.0.0.1 can be bound right now. */
 export function portIsFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -100,7 +99,8 @@ export function renderServerConfig(template: string, values: ServerConfigValues)
   };
   const rendered = template.replace(/\{\{([A-Z_]+)\}\}/g, (whole, name: string) => table[name] ?? whole);
   const left = [...rendered.matchAll(/\{\{([A-Z_]+)\}\}/g)].map((m) => m[1]);
-  if (left.length > 0) throw new Error(`temporal-server.yaml has placeholders the renderer does not know: ${left.join(', ')}`);
+  if (left.length > 0)
+    throw new Error(`temporal-server.yaml has placeholders the renderer does not know: ${left.join(', ')}`);
   return rendered;
 }
 
@@ -147,22 +147,34 @@ async function retry(what: string, timeoutMs: number, attempt: () => { ok: boole
  * A fresh SQL-backed server has no namespaces: create `default`, wait until it is served, then register
  * the search attributes of docs/design.md §2 (Keyword) and wait until the namespace lists them.
  */
-export async function prepareNamespace(cliPath: string, address: string, namespace = 'default', timeoutMs = 60_000): Promise<void> {
+export async function prepareNamespace(
+  cliPath: string,
+  address: string,
+  namespace = 'default',
+  timeoutMs = 60_000,
+): Promise<void> {
   const common = ['--address', address, '--namespace', namespace];
   const describe = () => cli(cliPath, ['operator', 'namespace', 'describe', ...common]);
   if (!describe().ok) {
     await retry(`creating namespace ${namespace}`, timeoutMs, () => {
       const created = cli(cliPath, ['operator', 'namespace', 'create', ...common, '--retention', '24h']);
-      return created.ok || /already (exists|registered)/i.test(created.output) ? { ok: true, output: created.output } : created;
+      return created.ok || /already (exists|registered)/i.test(created.output)
+        ? { ok: true, output: created.output }
+        : created;
     });
   }
   await retry(`namespace ${namespace} to be served`, timeoutMs, describe);
   const attributeArgs = REGISTERED_SEARCH_ATTRIBUTE_KEYS.flatMap((key) => ['--name', key.name, '--type', 'Keyword']);
-  await retry('registering search attributes', timeoutMs, () => cli(cliPath, ['operator', 'search-attribute', 'create', ...common, ...attributeArgs]));
+  await retry('registering search attributes', timeoutMs, () =>
+    cli(cliPath, ['operator', 'search-attribute', 'create', ...common, ...attributeArgs]),
+  );
   await retry('search attributes to be listed', timeoutMs, () => {
     const listed = cli(cliPath, ['operator', 'search-attribute', 'list', ...common]);
     const missing = REGISTERED_SEARCH_ATTRIBUTE_KEYS.filter((key) => !listed.output.includes(key.name));
-    return { ok: listed.ok && missing.length === 0, output: listed.ok ? `missing ${missing.map((k) => k.name).join(', ')}` : listed.output };
+    return {
+      ok: listed.ok && missing.length === 0,
+      output: listed.ok ? `missing ${missing.map((k) => k.name).join(', ')}` : listed.output,
+    };
   });
 }
 

@@ -3,7 +3,11 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { makeVlensConfig, type VlensApiFlavor } from '../../activities/config';
-import { VLENS_FAILURE_TYPES as F, VLENS_TRANSIENT_FAILURE_TYPES as TF, type VlensCallContext } from '../../activities/contract';
+import {
+  VLENS_FAILURE_TYPES as F,
+  VLENS_TRANSIENT_FAILURE_TYPES as TF,
+  type VlensCallContext,
+} from '../../activities/contract';
 import { VlensHttpClient } from '../../activities/http';
 import { createActivities } from '../../activities/index';
 import { startSandbox, type RunningSandbox } from '../../sandbox/server';
@@ -45,8 +49,10 @@ async function seed(fields: Record<string, unknown> = {}) {
   });
 }
 
-const inboxCode = async (otpRequestId: string) => (await control<{ code: string }>('GET', `/sandbox/otps/${otpRequestId}`)).code;
-const pay = (paymentLink: string) => control('POST', `/sandbox/payments/${paymentLink.split('/').pop()}`, { outcome: 'paid' });
+const inboxCode = async (otpRequestId: string) =>
+  (await control<{ code: string }>('GET', `/sandbox/otps/${otpRequestId}`)).code;
+const pay = (paymentLink: string) =>
+  control('POST', `/sandbox/payments/${paymentLink.split('/').pop()}`, { outcome: 'paid' });
 
 function setup(flavor: VlensApiFlavor) {
   const config = makeVlensConfig({ baseUrl: sandbox.url, flavor, httpTimeoutMs: 3_000 });
@@ -57,7 +63,12 @@ function setup(flavor: VlensApiFlavor) {
 }
 
 function context(requestId: string, extra: Partial<VlensCallContext> = {}): VlensCallContext {
-  return { requestId, paymentGateway: 'kashier', device: { geoLocation: CAIRO, userDeviceUtcTime: new Date().toISOString() }, ...extra };
+  return {
+    requestId,
+    paymentGateway: 'kashier',
+    device: { geoLocation: CAIRO, userDeviceUtcTime: new Date().toISOString() },
+    ...extra,
+  };
 }
 
 async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
@@ -73,7 +84,9 @@ describe('customer-sign against the sandbox', () => {
     const ctx = context(requestId, { transactionId });
 
     await expect(a.requestOtp(ctx)).resolves.toEqual({ livenessRequired: true });
-    await expect(a.validateOtp(ctx, { otpRequestId: '00000000-0000-4000-8000-000000000000', code: '000000' })).resolves.toEqual({
+    await expect(
+      a.validateOtp(ctx, { otpRequestId: '00000000-0000-4000-8000-000000000000', code: '000000' }),
+    ).resolves.toEqual({
       outcome: 'liveness_required',
     });
     const faces: [string, string, string] = [b64('face-one'), b64('face-two'), b64('face-three')];
@@ -106,7 +119,9 @@ describe('customer-sign against the sandbox', () => {
 
     const faker = await seed({ livenessOutcome: 'fail' });
     const faces: [string, string, string] = [b64('f1'), b64('f2'), b64('f3')];
-    await expect(a.revalidateLiveness(context(faker.requestId), { image: b64('img'), faces })).resolves.toEqual({ outcome: 'rejected' });
+    await expect(a.revalidateLiveness(context(faker.requestId), { image: b64('img'), faces })).resolves.toEqual({
+      outcome: 'rejected',
+    });
 
     const near = await seed({ lastLocation: CAIRO });
     const ctx = context(near.requestId);
@@ -114,10 +129,15 @@ describe('customer-sign against the sandbox', () => {
     const code = await inboxCode(otpRequestId!);
     const wrong = code === '000000' ? '111111' : '000000';
     const outcomes = [];
-    for (let i = 0; i < 6; i++) outcomes.push((await a.validateOtp(ctx, { otpRequestId: otpRequestId!, code: wrong })).outcome);
+    for (let i = 0; i < 6; i++)
+      outcomes.push((await a.validateOtp(ctx, { otpRequestId: otpRequestId!, code: wrong })).outcome);
     expect(outcomes.at(-1)).toBe('locked');
 
-    await control('POST', '/sandbox/faults', { path: '/api/BusinessRequest/CustomerSign/StepValidatePayment', status: 429, times: 1 });
+    await control('POST', '/sandbox/faults', {
+      path: '/api/BusinessRequest/CustomerSign/StepValidatePayment',
+      status: 429,
+      times: 1,
+    });
     const limited = await failureOf(a.validatePayment(ctx));
     expect(limited.type).toBe(TF.rateLimited);
     expect(limited.nextRetryDelay).toBe(1000);
@@ -149,12 +169,20 @@ describe('legacy-activate against the sandbox', () => {
     const ctx = context(requestId, { accessToken });
 
     const otp = await a.requestOtp(ctx);
-    expect(otp).toMatchObject({ livenessRequired: true, otpRequestId: expect.any(String), transactionId: expect.any(String) });
+    expect(otp).toMatchObject({
+      livenessRequired: true,
+      otpRequestId: expect.any(String),
+      transactionId: expect.any(String),
+    });
     await expect(a.revalidateLiveness(ctx, { image: 'blob:selfie' })).resolves.toEqual({ outcome: 'accepted' });
 
     const withTx = { ...ctx, transactionId: otp.transactionId! };
     const code = await inboxCode(otp.otpRequestId!);
-    const accepted = await a.validateOtp(withTx, { otpRequestId: otp.otpRequestId!, code, images: { image: 'blob:selfie' } });
+    const accepted = await a.validateOtp(withTx, {
+      otpRequestId: otp.otpRequestId!,
+      code,
+      images: { image: 'blob:selfie' },
+    });
     expect(accepted).toMatchObject({ outcome: 'accepted', paymentLink: expect.stringContaining('/sandbox/pay/') });
 
     await expect(a.validatePayment(withTx)).resolves.toEqual({ activated: false });
@@ -169,8 +197,12 @@ describe('legacy-activate against the sandbox', () => {
     const ctx = context(requestId, { transactionId });
     const otp = await a.requestOtp(ctx);
     const code = await inboxCode(otp.otpRequestId!);
-    await expect(a.validateOtp(ctx, { otpRequestId: otp.otpRequestId!, code })).resolves.toEqual({ outcome: 'liveness_required' });
-    await expect(a.validateOtp(ctx, { otpRequestId: otp.otpRequestId!, code, images: { image: b64('someone else') } })).resolves.toEqual({
+    await expect(a.validateOtp(ctx, { otpRequestId: otp.otpRequestId!, code })).resolves.toEqual({
+      outcome: 'liveness_required',
+    });
+    await expect(
+      a.validateOtp(ctx, { otpRequestId: otp.otpRequestId!, code, images: { image: b64('someone else') } }),
+    ).resolves.toEqual({
       outcome: 'liveness_rejected',
     });
     const f = await failureOf(a.requestOtp({ ...ctx, accessToken: 'not-a-token' }));

@@ -40,7 +40,11 @@ describe('loadVlensConfig', () => {
     });
     expect(c.codes.wrongOtp).toEqual([4001]);
     expect(c.codes.notApproved).toEqual([403, 4030]);
-    expect(c.messagePatterns.revalidationRequired?.map(String)).toEqual(['/liveness/i', '/re-?validat/i', '/requir|need|must/i']);
+    expect(c.messagePatterns.revalidationRequired?.map(String)).toEqual([
+      '/liveness/i',
+      '/re-?validat/i',
+      '/requir|need|must/i',
+    ]);
     expect(c.messagePatterns.notApproved?.map(String)).toEqual(['/pending approval/i']);
     // Every default pattern is compiled, case-insensitive.
     for (const [condition, sources] of Object.entries(DEFAULT_MESSAGE_PATTERNS)) {
@@ -120,16 +124,24 @@ describe('loadVlensConfig', () => {
     });
     expect(both.messagePatterns.revalidationRequired?.map(String)).toEqual(['/location changed/i', '/liveness/i']);
     expect(both.messagePatterns.otpExpired?.map(String)).toEqual(['/abgelaufen/i']);
-    expect(configError({ VLENS_MESSAGE_PATTERNS: '{"wrongOtp": ["("]}' })).toContain('VLENS_MESSAGE_PATTERNS: bad regex');
+    expect(configError({ VLENS_MESSAGE_PATTERNS: '{"wrongOtp": ["("]}' })).toContain(
+      'VLENS_MESSAGE_PATTERNS: bad regex',
+    );
     expect(configError({ VLENS_MESSAGE_PATTERNS: '{"wrongOtp": []}' })).toContain('VLENS_MESSAGE_PATTERNS.wrongOtp');
     expect(configError({ VLENS_MESSAGE_PATTERNS: '{"nonsense": ["x"]}' })).toContain('nonsense');
-    expect(configError({ VLENS_REVALIDATION_MESSAGE_PATTERNS: '"liveness"' })).toContain('VLENS_REVALIDATION_MESSAGE_PATTERNS');
+    expect(configError({ VLENS_REVALIDATION_MESSAGE_PATTERNS: '"liveness"' })).toContain(
+      'VLENS_REVALIDATION_MESSAGE_PATTERNS',
+    );
     expect(configError({ VLENS_API_KEY_MESSAGE_PATTERN: '[' })).toContain('VLENS_API_KEY_MESSAGE_PATTERN: bad regex');
   });
 
   it('bounds the unrecognised-answer attempts; validateOtp never above 2', () => {
-    expect(configError({ VLENS_UNRECOGNISED_MAX_ATTEMPTS: '{"validateOtp": 3}' })).toContain('VLENS_UNRECOGNISED_MAX_ATTEMPTS.validateOtp');
-    expect(configError({ VLENS_UNRECOGNISED_MAX_ATTEMPTS: '{"requestOtp": 0}' })).toContain('VLENS_UNRECOGNISED_MAX_ATTEMPTS.requestOtp');
+    expect(configError({ VLENS_UNRECOGNISED_MAX_ATTEMPTS: '{"validateOtp": 3}' })).toContain(
+      'VLENS_UNRECOGNISED_MAX_ATTEMPTS.validateOtp',
+    );
+    expect(configError({ VLENS_UNRECOGNISED_MAX_ATTEMPTS: '{"requestOtp": 0}' })).toContain(
+      'VLENS_UNRECOGNISED_MAX_ATTEMPTS.requestOtp',
+    );
     expect(configError({ VLENS_UNRECOGNISED_MAX_ATTEMPTS: '{"bogusStep": 1}' })).toContain('bogusStep');
     expect(configError({ VLENS_SUCCESS_CODES: '[]' })).toContain('VLENS_SUCCESS_CODES');
     expect(configError({ VLENS_SUCCESS_CODES: '["0"]' })).toContain('VLENS_SUCCESS_CODES');
@@ -144,7 +156,13 @@ describe('loadVlensConfig', () => {
       VLENS_HTTP_TIMEOUT_MS: 'soon',
       VLENS_CODES: '{"wrongOtp": "x", "bogus": 1}',
     });
-    for (const name of ['VLENS_BASE_URL', 'VLENS_API_FLAVOR', 'VLENS_HTTP_TIMEOUT_MS', 'VLENS_CODES.wrongOtp', 'bogus']) {
+    for (const name of [
+      'VLENS_BASE_URL',
+      'VLENS_API_FLAVOR',
+      'VLENS_HTTP_TIMEOUT_MS',
+      'VLENS_CODES.wrongOtp',
+      'bogus',
+    ]) {
       expect(message).toContain(name);
     }
     expect(message).not.toContain('s3cr3t');
@@ -153,7 +171,12 @@ describe('loadVlensConfig', () => {
   });
 
   it('makeVlensConfig overrides fields and merges codes', () => {
-    const c = makeVlensConfig({ baseUrl: 'http://x:1/', codes: { rejected: [9] }, httpTimeoutMs: 10, customerSignedStatus: 5 });
+    const c = makeVlensConfig({
+      baseUrl: 'http://x:1/',
+      codes: { rejected: [9] },
+      httpTimeoutMs: 10,
+      customerSignedStatus: 5,
+    });
     expect(c.baseUrl).toBe('http://x:1');
     expect(c.httpTimeoutMs).toBe(10);
     expect(c.customerSignedStatus).toBe(5);
@@ -204,7 +227,12 @@ describe('loadVlensConfig with NODE_ENV=production', () => {
     expect(message).toContain('VLENS_API_KEY: is required');
     for (const name of ['VLENS_TENANCY', 'VLENS_USERNAME', 'VLENS_PASSWORD']) expect(message).not.toContain(name);
     expect(
-      loadVlensConfig({ NODE_ENV: 'production', VLENS_SERVICE_AUTH: 'none', VLENS_BASE_URL: 'https://v.example', VLENS_API_KEY: 'k' }),
+      loadVlensConfig({
+        NODE_ENV: 'production',
+        VLENS_SERVICE_AUTH: 'none',
+        VLENS_BASE_URL: 'https://v.example',
+        VLENS_API_KEY: 'k',
+      }),
     ).toMatchObject({ serviceAuth: 'none', apiKey: 'k' });
   });
 

@@ -18,7 +18,12 @@ export type FakeReply =
 
 export type Handler = (req: Recorded) => FakeReply | Promise<FakeReply>;
 
-export function envelope(data: unknown, errorCode: number | string | null = null, errorMessage: string | null = null, descriptions?: unknown) {
+export function envelope(
+  data: unknown,
+  errorCode: number | string | null = null,
+  errorMessage: string | null = null,
+  descriptions?: unknown,
+) {
   return { data, error_code: errorCode, error_message: errorMessage, error_descriptions: descriptions ?? null };
 }
 
@@ -35,7 +40,9 @@ export const isRequestStatus = (req: Recorded) => req.method === 'GET' && req.pa
 
 /** GetBusinessRequestById's answer for a request in `status` (4 = Customer Signed, 2 = Approved). */
 export function requestStatus(status: number | string): FakeReply {
-  return { json: envelope({ id: 'r', requeststatus: status, requestStatusName: status === 4 ? 'Customer Signed' : 'Other' }) };
+  return {
+    json: envelope({ id: 'r', requeststatus: status, requestStatusName: status === 4 ? 'Customer Signed' : 'Other' }),
+  };
 }
 
 /** Logins hand out token-1, token-2, ...; refreshes hand out refreshed-1, ... */
@@ -45,7 +52,14 @@ export function tokenIssuer(expireInSeconds = 86_400) {
   return (req: Recorded): FakeReply | undefined => {
     if (req.path === LOGIN_PATH) {
       logins += 1;
-      return { json: envelope({ accessToken: `token-${logins}`, expireInSeconds, refreshToken: `refresh-${logins}`, refreshTokenExpireInSeconds: 604_800 }) };
+      return {
+        json: envelope({
+          accessToken: `token-${logins}`,
+          expireInSeconds,
+          refreshToken: `refresh-${logins}`,
+          refreshTokenExpireInSeconds: 604_800,
+        }),
+      };
     }
     if (req.path === REFRESH_PATH) {
       refreshes += 1;
@@ -87,7 +101,10 @@ export async function startFakeVlens(initial: Handler): Promise<FakeVlens> {
         }
         if (reply.delayMs) await new Promise((r) => setTimeout(r, reply.delayMs));
         const payload = reply.raw ?? JSON.stringify(reply.json ?? envelope(null));
-        res.writeHead(reply.status ?? 200, { 'content-type': reply.raw !== undefined ? 'text/html' : 'application/json', ...reply.headers });
+        res.writeHead(reply.status ?? 200, {
+          'content-type': reply.raw !== undefined ? 'text/html' : 'application/json',
+          ...reply.headers,
+        });
         res.end(payload);
       });
     });

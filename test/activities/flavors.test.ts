@@ -4,7 +4,11 @@ import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeVlensConfig } from '../../activities/config';
-import { VLENS_FAILURE_TYPES as F, VLENS_TRANSIENT_FAILURE_TYPES as TF, type VlensCallContext } from '../../activities/contract';
+import {
+  VLENS_FAILURE_TYPES as F,
+  VLENS_TRANSIENT_FAILURE_TYPES as TF,
+  type VlensCallContext,
+} from '../../activities/contract';
 import { createActivities, type ActivityDeps } from '../../activities/index';
 import { IMAGE_FAILURE_TYPES } from '../../activities/images';
 import {
@@ -64,7 +68,8 @@ const reply = (r: FakeReply) => {
 /** The bodies sent to one path (logins excluded). */
 const sent = (path: string) => vlens.callsTo(path).map((c) => c.body);
 const store: Record<string, string> = { 'blob:img': 'IMG64', 'blob:f1': 'F1', 'blob:f2': 'F2', 'blob:f3': 'F3' };
-const resolveImage = (ref: string) => (store[ref] ? Promise.resolve(store[ref]) : Promise.reject(new Error(`no such blob ${ref}`)));
+const resolveImage = (ref: string) =>
+  store[ref] ? Promise.resolve(store[ref]) : Promise.reject(new Error(`no such blob ${ref}`));
 
 async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
   const error = await rejection(promise);
@@ -85,7 +90,11 @@ describe('customer-sign flavour', () => {
 
   it('requestOtp sends the base body with nulls and smsProviders', async () => {
     reply({ json: envelope({ otpRequestId: 'o-1', transactionId: 't-9' }) });
-    await expect(activities('customer-sign').requestOtp(minimal)).resolves.toEqual({ otpRequestId: 'o-1', transactionId: 't-9', livenessRequired: false });
+    await expect(activities('customer-sign').requestOtp(minimal)).resolves.toEqual({
+      otpRequestId: 'o-1',
+      transactionId: 't-9',
+      livenessRequired: false,
+    });
     await activities('customer-sign').requestOtp(full);
     expect(sent(`${CS}/StepRequestOtp`)).toEqual([
       { ...base, smsProviders: null },
@@ -130,7 +139,9 @@ describe('customer-sign flavour', () => {
   it('revalidateLiveness sends scanTransaction with the images, resolving blob: references', async () => {
     reply({ json: envelope('Liveness re-validation successful. Proceed to OTP request.', 0) });
     const a = activities('customer-sign', { resolveImage });
-    await expect(a.revalidateLiveness(full, { image: 'blob:img', faces: ['blob:f1', 'INLINE2', 'blob:f3'] })).resolves.toEqual({ outcome: 'accepted' });
+    await expect(
+      a.revalidateLiveness(full, { image: 'blob:img', faces: ['blob:f1', 'INLINE2', 'blob:f3'] }),
+    ).resolves.toEqual({ outcome: 'accepted' });
     expect(sent(`${CS}/StepReValidateLiveness`)).toEqual([
       { ...fullBase, scanTransaction: { image: 'IMG64', face_1: 'F1', face_2: 'INLINE2', face_3: 'F3' } },
     ]);
@@ -139,27 +150,37 @@ describe('customer-sign flavour', () => {
   it('revalidateLiveness accepts only a positive success', async () => {
     const a = activities('customer-sign');
     reply({ json: withoutCode('Liveness re-validation successful. Proceed to OTP request.') });
-    expect((await failureOf(a.revalidateLiveness(minimal, { image: 'A', faces: ['1', '2', '3'] }))).type).toBe(TF.unrecognised);
+    expect((await failureOf(a.revalidateLiveness(minimal, { image: 'A', faces: ['1', '2', '3'] }))).type).toBe(
+      TF.unrecognised,
+    );
     reply({ raw: '' });
-    expect((await failureOf(a.revalidateLiveness(minimal, { image: 'A', faces: ['1', '2', '3'] }))).type).toBe(TF.unrecognised);
+    expect((await failureOf(a.revalidateLiveness(minimal, { image: 'A', faces: ['1', '2', '3'] }))).type).toBe(
+      TF.unrecognised,
+    );
   });
 
   it('revalidateLiveness maps 4011 to rejected', async () => {
     reply({ json: envelope(null, 4011, 'Liveness re-validation failed') });
-    await expect(activities('customer-sign').revalidateLiveness(minimal, { image: 'A', faces: ['1', '2', '3'] })).resolves.toEqual({
+    await expect(
+      activities('customer-sign').revalidateLiveness(minimal, { image: 'A', faces: ['1', '2', '3'] }),
+    ).resolves.toEqual({
       outcome: 'rejected',
     });
   });
 
   it('revalidateLiveness without the three faces is rejected without a call', async () => {
-    await expect(activities('customer-sign').revalidateLiveness(minimal, { image: 'A' })).resolves.toEqual({ outcome: 'rejected' });
+    await expect(activities('customer-sign').revalidateLiveness(minimal, { image: 'A' })).resolves.toEqual({
+      outcome: 'rejected',
+    });
     expect(sent(`${CS}/StepReValidateLiveness`)).toHaveLength(0);
   });
 
   it('validateOtp sends otpRequestId and otpCode, and reads the payment link', async () => {
     reply({ json: envelope('https://pay.example/p/1') });
     const a = activities('customer-sign');
-    await expect(a.validateOtp(full, { otpRequestId: 'o-1', code: '123456', images: { image: 'ignored' } })).resolves.toEqual({
+    await expect(
+      a.validateOtp(full, { otpRequestId: 'o-1', code: '123456', images: { image: 'ignored' } }),
+    ).resolves.toEqual({
       outcome: 'accepted',
       paymentLink: 'https://pay.example/p/1',
     });
@@ -187,20 +208,30 @@ describe('customer-sign flavour', () => {
       { json: envelope({ errorMessage: null, message: 'Liveness re-validation needed' }) },
     ]) {
       reply(r);
-      await expect(a.validateOtp(minimal, { otpRequestId: 'o-1', code: '1' })).resolves.toEqual({ outcome: 'liveness_required' });
+      await expect(a.validateOtp(minimal, { otpRequestId: 'o-1', code: '1' })).resolves.toEqual({
+        outcome: 'liveness_required',
+      });
     }
   });
 
   it('validateOtp never accepts an answer it cannot read', async () => {
     const a = activities('customer-sign');
-    for (const r of [{ json: envelope(42) }, { json: envelope(true) }, { json: withoutCode('https://pay.example/p/1') }, { json: {} }, { raw: '' }]) {
+    for (const r of [
+      { json: envelope(42) },
+      { json: envelope(true) },
+      { json: withoutCode('https://pay.example/p/1') },
+      { json: {} },
+      { raw: '' },
+    ]) {
       reply(r);
       const f = await failureOf(a.validateOtp(minimal, { otpRequestId: 'o-1', code: '1' }));
       expect(f.type).toBe(TF.unrecognised);
     }
     // A legacy error inside the success envelope is read by its message.
     reply({ json: envelope({ errorMessage: 'Invalid OTP code' }) });
-    await expect(a.validateOtp(minimal, { otpRequestId: 'o-1', code: '1' })).resolves.toEqual({ outcome: 'wrong_code' });
+    await expect(a.validateOtp(minimal, { otpRequestId: 'o-1', code: '1' })).resolves.toEqual({
+      outcome: 'wrong_code',
+    });
     reply({ json: envelope({ errorMessage: 'OTP expired' }) });
     await expect(a.validateOtp(minimal, { otpRequestId: 'o-1', code: '1' })).resolves.toEqual({ outcome: 'expired' });
   });
@@ -299,18 +330,42 @@ describe('customer-sign flavour', () => {
 });
 
 describe('legacy-activate flavour', () => {
-  const base = { geoLocation: { latitude: 30.0444, longitude: 31.2357 }, userDeviceUtcTime: '2025-01-15T10:30:00Z', requestId: 'r-1' };
-  const data = (d: Record<string, unknown>) => ({ json: envelope({ isActive: false, needsReValidate: false, errorMessage: null, paymentLink: null, isValidPayment: false, requestId: 'r-1', otpRequestId: null, transactionId: null, ...d }) });
+  const base = {
+    geoLocation: { latitude: 30.0444, longitude: 31.2357 },
+    userDeviceUtcTime: '2025-01-15T10:30:00Z',
+    requestId: 'r-1',
+  };
+  const data = (d: Record<string, unknown>) => ({
+    json: envelope({
+      isActive: false,
+      needsReValidate: false,
+      errorMessage: null,
+      paymentLink: null,
+      isValidPayment: false,
+      requestId: 'r-1',
+      otpRequestId: null,
+      transactionId: null,
+      ...d,
+    }),
+  });
 
   it('requestOtp sends the legacy base body only', async () => {
     reply(data({ otpRequestId: 'o-1', transactionId: 't-1' }));
-    await expect(activities('legacy-activate').requestOtp(full)).resolves.toEqual({ otpRequestId: 'o-1', transactionId: 't-1', livenessRequired: false });
+    await expect(activities('legacy-activate').requestOtp(full)).resolves.toEqual({
+      otpRequestId: 'o-1',
+      transactionId: 't-1',
+      livenessRequired: false,
+    });
     expect(sent(ACTIVATE)).toEqual([base]);
   });
 
   it('requestOtp maps needsReValidate to livenessRequired and still returns the otpRequestId', async () => {
     reply(data({ otpRequestId: 'o-1', transactionId: 't-1', needsReValidate: true }));
-    await expect(activities('legacy-activate').requestOtp(minimal)).resolves.toEqual({ otpRequestId: 'o-1', transactionId: 't-1', livenessRequired: true });
+    await expect(activities('legacy-activate').requestOtp(minimal)).resolves.toEqual({
+      otpRequestId: 'o-1',
+      transactionId: 't-1',
+      livenessRequired: true,
+    });
   });
 
   it('requestOtp without an otpRequestId (and no re-validation) is an unrecognised answer', async () => {
@@ -334,7 +389,9 @@ describe('legacy-activate flavour', () => {
   });
 
   it('revalidateLiveness accepts without any HTTP call (the image goes with validateOtp)', async () => {
-    await expect(activities('legacy-activate').revalidateLiveness(full, { image: 'blob:img' })).resolves.toEqual({ outcome: 'accepted' });
+    await expect(activities('legacy-activate').revalidateLiveness(full, { image: 'blob:img' })).resolves.toEqual({
+      outcome: 'accepted',
+    });
     expect(vlens.calls.filter((c) => c.path !== LOGIN_PATH)).toHaveLength(0);
   });
 
@@ -342,7 +399,10 @@ describe('legacy-activate flavour', () => {
     reply(data({ paymentLink: 'https://pay.example/p/2' }));
     const a = activities('legacy-activate', { resolveImage });
     await expect(
-      a.validateOtp({ ...minimal, transactionId: 't-1' }, { otpRequestId: 'o-1', code: '123456', images: { image: 'blob:img', faces: ['a', 'b', 'c'] } }),
+      a.validateOtp(
+        { ...minimal, transactionId: 't-1' },
+        { otpRequestId: 'o-1', code: '123456', images: { image: 'blob:img', faces: ['a', 'b', 'c'] } },
+      ),
     ).resolves.toEqual({ outcome: 'accepted', paymentLink: 'https://pay.example/p/2' });
     await a.validateOtp(minimal, { otpRequestId: 'o-1', code: '654321' });
     expect(sent(ACTIVATE)).toEqual([
@@ -354,9 +414,13 @@ describe('legacy-activate flavour', () => {
   it('validateOtp maps 4011 to liveness_rejected and 4012 to liveness_required', async () => {
     const a = activities('legacy-activate');
     reply({ json: envelope(null, 4011, 'Liveness re-validation failed') });
-    await expect(a.validateOtp(minimal, { otpRequestId: 'o', code: '1', images: { image: 'X' } })).resolves.toEqual({ outcome: 'liveness_rejected' });
+    await expect(a.validateOtp(minimal, { otpRequestId: 'o', code: '1', images: { image: 'X' } })).resolves.toEqual({
+      outcome: 'liveness_rejected',
+    });
     reply({ json: envelope(null, 4012, 'Liveness re-validation required') });
-    await expect(a.validateOtp(minimal, { otpRequestId: 'o', code: '1' })).resolves.toEqual({ outcome: 'liveness_required' });
+    await expect(a.validateOtp(minimal, { otpRequestId: 'o', code: '1' })).resolves.toEqual({
+      outcome: 'liveness_required',
+    });
     reply({ json: envelope(null, 4001, 'Invalid OTP code') });
     await expect(a.validateOtp(minimal, { otpRequestId: 'o', code: '1' })).resolves.toEqual({ outcome: 'wrong_code' });
   });
@@ -364,8 +428,12 @@ describe('legacy-activate flavour', () => {
   it('validateOtp reads needsReValidate in a success: liveness_required without an image, liveness_rejected with one', async () => {
     const a = activities('legacy-activate');
     reply(data({ needsReValidate: true, paymentLink: 'https://pay.example/p/2' }));
-    await expect(a.validateOtp(minimal, { otpRequestId: 'o', code: '1' })).resolves.toEqual({ outcome: 'liveness_required' });
-    await expect(a.validateOtp(minimal, { otpRequestId: 'o', code: '1', images: { image: 'X' } })).resolves.toEqual({ outcome: 'liveness_rejected' });
+    await expect(a.validateOtp(minimal, { otpRequestId: 'o', code: '1' })).resolves.toEqual({
+      outcome: 'liveness_required',
+    });
+    await expect(a.validateOtp(minimal, { otpRequestId: 'o', code: '1', images: { image: 'X' } })).resolves.toEqual({
+      outcome: 'liveness_rejected',
+    });
   });
 
   it('validateOtp reads data.errorMessage inside a success envelope by its message', async () => {
@@ -379,7 +447,9 @@ describe('legacy-activate flavour', () => {
     ];
     for (const [errorMessage, want] of cases) {
       reply(data({ errorMessage, paymentLink: 'https://pay.example/p/2' }));
-      await expect(a.validateOtp(minimal, { otpRequestId: 'o', code: '1', images: { image: 'X' } })).resolves.toEqual(want);
+      await expect(a.validateOtp(minimal, { otpRequestId: 'o', code: '1', images: { image: 'X' } })).resolves.toEqual(
+        want,
+      );
     }
     reply(data({ errorMessage: 'Unexpected state', paymentLink: 'https://pay.example/p/2' }));
     expect((await failureOf(a.validateOtp(minimal, { otpRequestId: 'o', code: '1' }))).type).toBe(TF.unrecognised);
@@ -387,7 +457,9 @@ describe('legacy-activate flavour', () => {
 
   it('validateOtp without error_code is unrecognised, even with a payment link', async () => {
     reply({ json: withoutCode({ paymentLink: 'https://pay.example/p/2' }) });
-    expect((await failureOf(activities('legacy-activate').validateOtp(minimal, { otpRequestId: 'o', code: '1' }))).type).toBe(TF.unrecognised);
+    expect(
+      (await failureOf(activities('legacy-activate').validateOtp(minimal, { otpRequestId: 'o', code: '1' }))).type,
+    ).toBe(TF.unrecognised);
   });
 
   it('validatePayment sends base + transactionId and maps the flags', async () => {
@@ -410,7 +482,11 @@ describe('legacy-activate flavour', () => {
   it('validatePayment: paid but not active, no flags, or 4032 leave it to GetBusinessRequestById', async () => {
     const a = activities('legacy-activate');
     const withTx = { ...full, transactionId: 't-1' };
-    for (const r of [data({ isActive: false, isValidPayment: true }), { json: envelope(null) }, { json: envelope(null, 4032, 'Request already signed') }]) {
+    for (const r of [
+      data({ isActive: false, isValidPayment: true }),
+      { json: envelope(null) },
+      { json: envelope(null, 4032, 'Request already signed') },
+    ]) {
       reply(r);
       statusAnswer = requestStatus(4);
       await expect(a.validatePayment(withTx)).resolves.toEqual({ activated: true });
@@ -423,7 +499,9 @@ describe('legacy-activate flavour', () => {
 
   it('validatePayment reads a data.errorMessage about the payment as not activated', async () => {
     reply(data({ isValidPayment: true, errorMessage: 'Payment not completed' }));
-    await expect(activities('legacy-activate').validatePayment({ ...minimal, transactionId: 't-1' })).resolves.toEqual({ activated: false });
+    await expect(activities('legacy-activate').validatePayment({ ...minimal, transactionId: 't-1' })).resolves.toEqual({
+      activated: false,
+    });
     expect(statusCalls()).toHaveLength(0);
   });
 
@@ -437,7 +515,9 @@ describe('legacy-activate flavour', () => {
 
 describe('image references', () => {
   it('without an image store, a blob: reference is a non-retryable failure and nothing is sent', async () => {
-    const f = await failureOf(activities('customer-sign').revalidateLiveness(minimal, { image: 'blob:img', faces: ['a', 'b', 'c'] }));
+    const f = await failureOf(
+      activities('customer-sign').revalidateLiveness(minimal, { image: 'blob:img', faces: ['a', 'b', 'c'] }),
+    );
     expect(f.type).toBe(IMAGE_FAILURE_TYPES.storeNotConfigured);
     expect(f.nonRetryable).toBe(true);
     expect(sent(`${CS}/StepReValidateLiveness`)).toHaveLength(0);
@@ -445,7 +525,11 @@ describe('image references', () => {
 
   it('a store that fails with a plain error gives a retryable failure', async () => {
     const f = await failureOf(
-      activities('legacy-activate', { resolveImage }).validateOtp(minimal, { otpRequestId: 'o', code: '1', images: { image: 'blob:missing' } }),
+      activities('legacy-activate', { resolveImage }).validateOtp(minimal, {
+        otpRequestId: 'o',
+        code: '1',
+        images: { image: 'blob:missing' },
+      }),
     );
     expect(f.type).toBe(IMAGE_FAILURE_TYPES.resolveFailed);
     expect(f.nonRetryable).toBe(false);
@@ -454,7 +538,10 @@ describe('image references', () => {
   it("a store's own ApplicationFailure passes through", async () => {
     const gone = ApplicationFailure.create({ type: 'ImageGone', message: 'deleted', nonRetryable: true });
     const f = await failureOf(
-      activities('customer-sign', { resolveImage: () => Promise.reject(gone) }).revalidateLiveness(minimal, { image: 'blob:x', faces: ['1', '2', '3'] }),
+      activities('customer-sign', { resolveImage: () => Promise.reject(gone) }).revalidateLiveness(minimal, {
+        image: 'blob:x',
+        faces: ['1', '2', '3'],
+      }),
     );
     expect(f).toBe(gone);
   });
@@ -465,10 +552,14 @@ describe('inside an activity', () => {
     reply({ json: withoutCode('https://pay.example/p/1') });
     for (const flavor of ['customer-sign', 'legacy-activate'] as const) {
       const a = activities(flavor);
-      const first = await failureOf(new MockActivityEnvironment({ attempt: 1 }).run(a.validateOtp, minimal, { otpRequestId: 'o', code: '1' }));
+      const first = await failureOf(
+        new MockActivityEnvironment({ attempt: 1 }).run(a.validateOtp, minimal, { otpRequestId: 'o', code: '1' }),
+      );
       expect(first.type).toBe(TF.unrecognised);
       expect(first.nonRetryable).toBe(false);
-      const second = await failureOf(new MockActivityEnvironment({ attempt: 2 }).run(a.validateOtp, minimal, { otpRequestId: 'o', code: '1' }));
+      const second = await failureOf(
+        new MockActivityEnvironment({ attempt: 2 }).run(a.validateOtp, minimal, { otpRequestId: 'o', code: '1' }),
+      );
       expect(second.type).toBe(TF.unrecognised);
       expect(second.nonRetryable).toBe(true);
     }

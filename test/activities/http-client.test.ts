@@ -68,8 +68,15 @@ afterEach(async () => {
 
 describe('envelopes', () => {
   it('treats error_code null, 0 and "0" as success', async () => {
-    for (const json of [envelope({ otpRequestId: 'a' }, null), envelope({ otpRequestId: 'a' }, 0), envelope({ otpRequestId: 'a' }, '0')]) {
-      const { activities } = setup({}, withLogin(() => ({ json })));
+    for (const json of [
+      envelope({ otpRequestId: 'a' }, null),
+      envelope({ otpRequestId: 'a' }, 0),
+      envelope({ otpRequestId: 'a' }, '0'),
+    ]) {
+      const { activities } = setup(
+        {},
+        withLogin(() => ({ json })),
+      );
       await expect(activities.requestOtp(ctx)).resolves.toEqual({ otpRequestId: 'a', livenessRequired: false });
     }
   });
@@ -86,29 +93,61 @@ describe('envelopes', () => {
   ];
   for (const [name, answer] of UNREADABLE) {
     it(`reads a 200 with ${name} as a retryable VlensUnrecognisedAnswer on requestOtp`, async () => {
-      const { activities } = setup({}, withLogin(() => answer));
+      const { activities } = setup(
+        {},
+        withLogin(() => answer),
+      );
       const f = await failureOf(activities.requestOtp(ctx));
       expect(f.type).toBe(TF.unrecognised);
       expect(f.nonRetryable).toBe(false);
-      expect(f.details?.[0]).toMatchObject({ condition: 'unrecognised', op: 'requestOtp', path: OTP_PATH, answer: { httpStatus: 200 } });
+      expect(f.details?.[0]).toMatchObject({
+        condition: 'unrecognised',
+        op: 'requestOtp',
+        path: OTP_PATH,
+        answer: { httpStatus: 200 },
+      });
     });
   }
 
   it('describes an empty or non-JSON answer by its shape only', async () => {
-    const empty = await failureOf(setup({}, withLogin(() => ({ raw: '' }))).activities.validatePayment(ctx));
+    const empty = await failureOf(
+      setup(
+        {},
+        withLogin(() => ({ raw: '' })),
+      ).activities.validatePayment(ctx),
+    );
     expect(empty.details?.[0]).toMatchObject({ answer: { httpStatus: 200, body: 'empty' } });
-    const html = await failureOf(setup({}, withLogin(() => ({ raw: 'otp=654321' }))).activities.validatePayment(ctx));
-    expect((html.details?.[0] as { answer: { body: string } }).answer.body).toMatch(/^non-JSON body \(content-type text\/html, 10 chars\)$/);
-    const noCode = await failureOf(setup({}, withLogin(() => ({ json: withoutCode({ isActive: true, otp: '654321' }) }))).activities.validatePayment(ctx));
-    expect(noCode.details?.[0]).toMatchObject({ answer: { body: { error_code: 'absent', data: { isActive: true, otp: 'string(6)' } } } });
+    const html = await failureOf(
+      setup(
+        {},
+        withLogin(() => ({ raw: 'otp=654321' })),
+      ).activities.validatePayment(ctx),
+    );
+    expect((html.details?.[0] as { answer: { body: string } }).answer.body).toMatch(
+      /^non-JSON body \(content-type text\/html, 10 chars\)$/,
+    );
+    const noCode = await failureOf(
+      setup(
+        {},
+        withLogin(() => ({ json: withoutCode({ isActive: true, otp: '654321' }) })),
+      ).activities.validatePayment(ctx),
+    );
+    expect(noCode.details?.[0]).toMatchObject({
+      answer: { body: { error_code: 'absent', data: { isActive: true, otp: 'string(6)' } } },
+    });
     expect(JSON.stringify([empty.details, html.details, noCode.details])).not.toContain('654321');
     // Nothing proved the payment, so the request status was never asked for either.
     expect(vlens.callsTo(STATUS_PATH)).toHaveLength(0);
   });
 
   it('reads a 200 with a non-zero error_code as an error', async () => {
-    const { activities } = setup({}, withLogin(() => ({ json: envelope(null, 4001, 'Invalid OTP code') })));
-    await expect(activities.validateOtp(ctx, { otpRequestId: 'otp-1', code: '123456' })).resolves.toEqual({ outcome: 'wrong_code' });
+    const { activities } = setup(
+      {},
+      withLogin(() => ({ json: envelope(null, 4001, 'Invalid OTP code') })),
+    );
+    await expect(activities.validateOtp(ctx, { otpRequestId: 'otp-1', code: '123456' })).resolves.toEqual({
+      outcome: 'wrong_code',
+    });
   });
 
   // Every configured code through the wire, on the operation where it is a business answer or a failure.
@@ -132,7 +171,10 @@ describe('envelopes', () => {
   ];
   for (const [status, code, message, op, want] of CODES) {
     it(`maps HTTP ${status} / ${code} (${message}) on ${op}`, async () => {
-      const { activities } = setup({}, withLogin(() => ({ status, json: envelope(null, code, message) })));
+      const { activities } = setup(
+        {},
+        withLogin(() => ({ status, json: envelope(null, code, message) })),
+      );
       const call =
         op === 'requestOtp'
           ? activities.requestOtp(ctx)
@@ -153,7 +195,10 @@ describe('envelopes', () => {
   }
 
   it('reads a 403 without "pending approval" as unrecognised, not as a token problem', async () => {
-    const { activities } = setup({}, withLogin(() => ({ status: 403, json: envelope(null, 403, 'Forbidden') })));
+    const { activities } = setup(
+      {},
+      withLogin(() => ({ status: 403, json: envelope(null, 403, 'Forbidden') })),
+    );
     const f = await failureOf(activities.requestOtp(ctx));
     expect(f.type).toBe(TF.unrecognised);
     expect(f.nonRetryable).toBe(false);
@@ -164,7 +209,9 @@ describe('envelopes', () => {
   it('confirms 4032 (already signed) on validatePayment with GetBusinessRequestById', async () => {
     const { activities } = setup(
       {},
-      withLogin((req) => (isRequestStatus(req) ? requestStatus(4) : { json: envelope(null, 4032, 'Request already signed') })),
+      withLogin((req) =>
+        isRequestStatus(req) ? requestStatus(4) : { json: envelope(null, 4032, 'Request already signed') },
+      ),
     );
     await expect(activities.validatePayment(ctx)).resolves.toEqual({ activated: true });
     const [get] = vlens.callsTo(STATUS_PATH);
@@ -177,15 +224,23 @@ describe('envelopes', () => {
   it('does not activate on 4032 when GetBusinessRequestById says the request is not Customer Signed', async () => {
     const { activities } = setup(
       {},
-      withLogin((req) => (isRequestStatus(req) ? requestStatus(2) : { json: envelope(null, 4032, 'Request already signed') })),
+      withLogin((req) =>
+        isRequestStatus(req) ? requestStatus(2) : { json: envelope(null, 4032, 'Request already signed') },
+      ),
     );
     await expect(activities.validatePayment(ctx)).resolves.toEqual({ activated: false });
     expect(vlens.callsTo(STATUS_PATH)).toHaveLength(1);
   });
 
   it('maps 5xx (with an envelope or an HTML page) to a retryable VlensUnavailable', async () => {
-    for (const reply of [{ status: 500, json: envelope(null, 500, 'Internal') }, { status: 502, raw: '<html>Bad gateway</html>' }]) {
-      const { activities } = setup({}, withLogin(() => reply));
+    for (const reply of [
+      { status: 500, json: envelope(null, 500, 'Internal') },
+      { status: 502, raw: '<html>Bad gateway</html>' },
+    ]) {
+      const { activities } = setup(
+        {},
+        withLogin(() => reply),
+      );
       const f = await failureOf(activities.validatePayment(ctx));
       expect(f.type).toBe(TF.unavailable);
       expect(f.nonRetryable).toBe(false);
@@ -193,7 +248,10 @@ describe('envelopes', () => {
   });
 
   it('maps 429 to VlensRateLimited with nextRetryDelay from Retry-After', async () => {
-    const { activities } = setup({}, withLogin(() => ({ status: 429, headers: { 'Retry-After': '7' }, json: envelope(null, 429, 'Too many') })));
+    const { activities } = setup(
+      {},
+      withLogin(() => ({ status: 429, headers: { 'Retry-After': '7' }, json: envelope(null, 429, 'Too many') })),
+    );
     const f = await failureOf(activities.validatePayment(ctx));
     expect(f.type).toBe(TF.rateLimited);
     expect(f.nonRetryable).toBe(false);
@@ -209,7 +267,10 @@ describe('envelopes', () => {
   });
 
   it('does not log in again when a business call is refused for its ApiKey', async () => {
-    const { activities } = setup({}, withLogin(() => ({ status: 401, json: envelope(null, 401, 'Missing or invalid Api Key') })));
+    const { activities } = setup(
+      {},
+      withLogin(() => ({ status: 401, json: envelope(null, 401, 'Missing or invalid Api Key') })),
+    );
     const f = await failureOf(activities.requestOtp(ctx));
     expect(f.type).toBe(TF.apiKeyRejected);
     expect(f.nonRetryable).toBe(false);
@@ -218,7 +279,10 @@ describe('envelopes', () => {
   });
 
   it('maps a non-JSON 200 to a retryable unrecognised answer without quoting the body', async () => {
-    const { activities } = setup({}, withLogin(() => ({ raw: 'otp=654321 token=secret' })));
+    const { activities } = setup(
+      {},
+      withLogin(() => ({ raw: 'otp=654321 token=secret' })),
+    );
     const f = await failureOf(activities.requestOtp(ctx));
     expect(f.type).toBe(TF.unrecognised);
     expect(f.nonRetryable).toBe(false);
@@ -228,7 +292,10 @@ describe('envelopes', () => {
   });
 
   it('maps success data of the wrong shape to an unrecognised answer', async () => {
-    const { activities } = setup({}, withLogin(() => ({ json: envelope({ otpRequestId: 42 }) })));
+    const { activities } = setup(
+      {},
+      withLogin(() => ({ json: envelope({ otpRequestId: 42 }) })),
+    );
     const f = await failureOf(activities.requestOtp(ctx));
     expect(f.type).toBe(TF.unrecognised);
     expect(f.nonRetryable).toBe(false);
@@ -238,7 +305,10 @@ describe('envelopes', () => {
   it('maps a 400 to VlensInvalidRequest naming the fields only', async () => {
     const { activities } = setup(
       {},
-      withLogin(() => ({ status: 400, json: envelope(null, 4000, 'Bad', [{ field: 'otpCode', message: 'abc123 is not 6 digits' }]) })),
+      withLogin(() => ({
+        status: 400,
+        json: envelope(null, 4000, 'Bad', [{ field: 'otpCode', message: 'abc123 is not 6 digits' }]),
+      })),
     );
     const f = await failureOf(activities.validateOtp(ctx, { otpRequestId: 'o', code: 'abc123' }));
     expect(f.type).toBe(F.invalidRequest);
@@ -250,7 +320,10 @@ describe('envelopes', () => {
 
 describe('transport', () => {
   it('times out a server that never answers', async () => {
-    const { activities } = setup({ httpTimeoutMs: 150 }, withLogin(() => 'hang'));
+    const { activities } = setup(
+      { httpTimeoutMs: 150 },
+      withLogin(() => 'hang'),
+    );
     const started = Date.now();
     const f = await failureOf(activities.validatePayment(ctx));
     expect(f.type).toBe(TF.timeout);
@@ -268,7 +341,10 @@ describe('transport', () => {
   });
 
   it('maps a dropped connection to a retryable VlensUnavailable', async () => {
-    const { activities } = setup({}, withLogin(() => 'drop'));
+    const { activities } = setup(
+      {},
+      withLogin(() => 'drop'),
+    );
     const f = await failureOf(activities.validatePayment(ctx));
     expect(f.type).toBe(TF.unavailable);
     expect(f.nonRetryable).toBe(false);
@@ -307,7 +383,10 @@ describe('transport', () => {
   });
 
   it('GETs without a body, with the same headers and token', async () => {
-    const { http } = setup({ apiKey: 'the-key' }, withLogin(() => requestStatus(4)));
+    const { http } = setup(
+      { apiKey: 'the-key' },
+      withLogin(() => requestStatus(4)),
+    );
     const reply = await http.get('requestStatus', STATUS_PATH);
     expect(reply).toMatchObject({ path: STATUS_PATH, httpStatus: 200, tokenSource: 'service', body: { ok: true } });
     const [get] = vlens.callsTo(STATUS_PATH);
@@ -321,11 +400,19 @@ describe('transport', () => {
 
   it('tells an empty body from an unparseable one', async () => {
     const { http } = setup({ serviceAuth: 'none' }, () => ({ raw: '' }));
-    expect((await http.post('requestOtp', OTP_PATH, {})).body).toEqual({ ok: false, reason: 'empty body', empty: true });
+    expect((await http.post('requestOtp', OTP_PATH, {})).body).toEqual({
+      ok: false,
+      reason: 'empty body',
+      empty: true,
+    });
     vlens.setHandler(() => ({ raw: '<html/>' }));
     expect((await http.post('requestOtp', OTP_PATH, {})).body).toMatchObject({ ok: false, empty: false });
     vlens.setHandler(() => ({ json: 'just a string' }));
-    expect((await http.post('requestOtp', OTP_PATH, {})).body).toMatchObject({ ok: false, empty: false, reason: expect.stringMatching(/not an envelope/) });
+    expect((await http.post('requestOtp', OTP_PATH, {})).body).toMatchObject({
+      ok: false,
+      empty: false,
+      reason: expect.stringMatching(/not an envelope/),
+    });
   });
 });
 
@@ -353,7 +440,7 @@ describe('service token', () => {
     expect(vlens.callsTo(OTP_PATH)).toHaveLength(10);
   });
 
-  it("a caller cancelled while waiting for the shared login does not abort it for the others", async () => {
+  it('a caller cancelled while waiting for the shared login does not abort it for the others', async () => {
     const tokens = tokenIssuer();
     vlens.setHandler((req) => {
       const t = tokens(req);
@@ -374,7 +461,10 @@ describe('service token', () => {
   });
 
   it('refreshes the token at 80% of its life, before it expires', async () => {
-    const { activities } = setup({}, withLogin(() => otpOk, tokenIssuer(100)));
+    const { activities } = setup(
+      {},
+      withLogin(() => otpOk, tokenIssuer(100)),
+    );
     await activities.requestOtp(ctx);
     now += 79_000;
     await activities.requestOtp(ctx);
@@ -411,7 +501,11 @@ describe('service token', () => {
   it('logs in again after a 401 and retries the call once', async () => {
     const { activities } = setup(
       {},
-      withLogin((req) => (req.headers.authorization === 'Bearer token-1' ? { status: 401, json: envelope(null, 401, 'Token expired') } : otpOk)),
+      withLogin((req) =>
+        req.headers.authorization === 'Bearer token-1'
+          ? { status: 401, json: envelope(null, 401, 'Token expired') }
+          : otpOk,
+      ),
     );
     await expect(activities.requestOtp(ctx)).resolves.toEqual({ otpRequestId: 'otp-1', livenessRequired: false });
     expect(vlens.callsTo(LOGIN_PATH)).toHaveLength(2);
@@ -419,11 +513,18 @@ describe('service token', () => {
   });
 
   it('renews the token once after an empty-body 401 (an expired JWT), and keeps the new one', async () => {
-    const { activities } = setup({}, withLogin((req) => (req.headers.authorization === 'Bearer token-1' ? { status: 401, raw: '' } : otpOk)));
+    const { activities } = setup(
+      {},
+      withLogin((req) => (req.headers.authorization === 'Bearer token-1' ? { status: 401, raw: '' } : otpOk)),
+    );
     await expect(activities.requestOtp(ctx)).resolves.toEqual({ otpRequestId: 'otp-1', livenessRequired: false });
     await expect(activities.requestOtp(ctx)).resolves.toEqual({ otpRequestId: 'otp-1', livenessRequired: false });
     expect(vlens.callsTo(LOGIN_PATH)).toHaveLength(2);
-    expect(vlens.callsTo(OTP_PATH).map((c) => c.headers.authorization)).toEqual(['Bearer token-1', 'Bearer token-2', 'Bearer token-2']);
+    expect(vlens.callsTo(OTP_PATH).map((c) => c.headers.authorization)).toEqual([
+      'Bearer token-1',
+      'Bearer token-2',
+      'Bearer token-2',
+    ]);
   });
 
   it('renews the token on a 401 to the GetBusinessRequestById GET too', async () => {
@@ -435,13 +536,22 @@ describe('service token', () => {
       }),
     );
     await expect(activities.validatePayment(ctx)).resolves.toEqual({ activated: true });
-    expect(vlens.callsTo(STATUS_PATH).map((c) => c.headers.authorization)).toEqual(['Bearer token-1', 'Bearer token-2']);
+    expect(vlens.callsTo(STATUS_PATH).map((c) => c.headers.authorization)).toEqual([
+      'Bearer token-1',
+      'Bearer token-2',
+    ]);
     expect(vlens.callsTo(LOGIN_PATH)).toHaveLength(2);
   });
 
   it('gives up with a retryable VlensServiceAuthFailed when the fresh token is rejected too (renewing only once)', async () => {
-    for (const rejected of [{ status: 401, json: envelope(null, 401, 'Unauthorized') }, { status: 401, raw: '' }]) {
-      const { activities } = setup({}, withLogin(() => rejected));
+    for (const rejected of [
+      { status: 401, json: envelope(null, 401, 'Unauthorized') },
+      { status: 401, raw: '' },
+    ]) {
+      const { activities } = setup(
+        {},
+        withLogin(() => rejected),
+      );
       const before = { logins: vlens.callsTo(LOGIN_PATH).length, calls: vlens.callsTo(OTP_PATH).length };
       const f = await failureOf(activities.requestOtp(ctx));
       expect(f.type).toBe(TF.serviceAuthFailed);
@@ -466,7 +576,9 @@ describe('service token', () => {
   it("uses the user's token when the context has one, and never replaces it on a 401", async () => {
     const { activities } = setup(
       {},
-      withLogin((req) => (req.path === PAYMENT_PATH ? { status: 401, json: envelope(null, 401, 'Token expired') } : otpOk)),
+      withLogin((req) =>
+        req.path === PAYMENT_PATH ? { status: 401, json: envelope(null, 401, 'Token expired') } : otpOk,
+      ),
     );
     await activities.requestOtp({ ...ctx, accessToken: 'user-jwt' });
     expect(vlens.callsTo(OTP_PATH)[0]!.headers.authorization).toBe('Bearer user-jwt');
@@ -479,21 +591,31 @@ describe('service token', () => {
   });
 
   it("reads an empty-body 401 on the user's token as VlensUserTokenRejected", async () => {
-    const { activities } = setup({}, withLogin(() => ({ status: 401, raw: '' })));
-    const f = await failureOf(activities.validateOtp({ ...ctx, accessToken: 'user-jwt' }, { otpRequestId: 'o', code: '123456' }));
+    const { activities } = setup(
+      {},
+      withLogin(() => ({ status: 401, raw: '' })),
+    );
+    const f = await failureOf(
+      activities.validateOtp({ ...ctx, accessToken: 'user-jwt' }, { otpRequestId: 'o', code: '123456' }),
+    );
     expect(f.type).toBe(F.userTokenRejected);
     expect(f.nonRetryable).toBe(true);
     expect(vlens.callsTo(LOGIN_PATH)).toHaveLength(0);
   });
 
   it("reads a 403 on the user's token as what its message says, not as a token problem", async () => {
-    const { activities } = setup({}, withLogin(() => ({ status: 403, json: envelope(null, 403, PENDING) })));
-    expect((await failureOf(activities.requestOtp({ ...ctx, accessToken: 'user-jwt' }))).type).toBe(F.requestNotApproved);
+    const { activities } = setup(
+      {},
+      withLogin(() => ({ status: 403, json: envelope(null, 403, PENDING) })),
+    );
+    expect((await failureOf(activities.requestOtp({ ...ctx, accessToken: 'user-jwt' }))).type).toBe(
+      F.requestNotApproved,
+    );
     vlens.setHandler(withLogin(() => ({ status: 403, json: envelope(null, 403, 'Forbidden') })));
     expect((await failureOf(activities.requestOtp({ ...ctx, accessToken: 'user-jwt' }))).type).toBe(TF.unrecognised);
   });
 
-  it("sends no bearer at all with VLENS_SERVICE_AUTH=none", async () => {
+  it('sends no bearer at all with VLENS_SERVICE_AUTH=none', async () => {
     const { activities } = setup({ serviceAuth: 'none' });
     await activities.requestOtp(ctx);
     expect(vlens.callsTo(LOGIN_PATH)).toHaveLength(0);
@@ -501,7 +623,10 @@ describe('service token', () => {
   });
 
   it('validates OTP over the wire (smoke)', async () => {
-    const { activities } = setup({}, withLogin(() => ({ json: envelope('http://127.0.0.1:4010/sandbox/pay/p-1') })));
+    const { activities } = setup(
+      {},
+      withLogin(() => ({ json: envelope('http://127.0.0.1:4010/sandbox/pay/p-1') })),
+    );
     await expect(activities.validateOtp(ctx, { otpRequestId: 'otp-1', code: '123456' })).resolves.toEqual({
       outcome: 'accepted',
       paymentLink: 'http://127.0.0.1:4010/sandbox/pay/p-1',
@@ -518,8 +643,15 @@ describe('unrecognised answers are bounded per step', () => {
     validatePayment: (a: ReturnType<typeof setup>['activities']) => a.validatePayment,
   };
 
-  async function attempt(step: keyof typeof STEPS, n: number, overrides: VlensConfigOverrides = {}): Promise<ApplicationFailure> {
-    const { activities } = setup(overrides, withLogin(() => unreadable));
+  async function attempt(
+    step: keyof typeof STEPS,
+    n: number,
+    overrides: VlensConfigOverrides = {},
+  ): Promise<ApplicationFailure> {
+    const { activities } = setup(
+      overrides,
+      withLogin(() => unreadable),
+    );
     const env = new MockActivityEnvironment({ attempt: n });
     const fn = STEPS[step](activities) as (...args: unknown[]) => Promise<unknown>;
     const args = step === 'validateOtp' ? [ctx, { otpRequestId: 'o-1', code: '123456' }] : [ctx];
@@ -535,7 +667,10 @@ describe('unrecognised answers are bounded per step', () => {
     expect(second.nonRetryable).toBe(true);
     expect(second.message).toContain('attempt 2 of 2 for validateOtp');
     // The operator still sees what was answered.
-    expect(second.details?.[0]).toMatchObject({ condition: 'unrecognised', answer: { body: { error_code: 'absent' } } });
+    expect(second.details?.[0]).toMatchObject({
+      condition: 'unrecognised',
+      answer: { body: { error_code: 'absent' } },
+    });
   });
 
   it('requestOtp: non-retryable from attempt 3; validatePayment from attempt 5', async () => {
@@ -547,30 +682,50 @@ describe('unrecognised answers are bounded per step', () => {
   });
 
   it('revalidateLiveness: non-retryable from attempt 2', async () => {
-    const { activities } = setup({}, withLogin(() => ({ json: withoutCode('Liveness re-validation successful.') })));
+    const { activities } = setup(
+      {},
+      withLogin(() => ({ json: withoutCode('Liveness re-validation successful.') })),
+    );
     const images = { image: 'A', faces: ['1', '2', '3'] as [string, string, string] };
-    expect((await failureOf(new MockActivityEnvironment({ attempt: 1 }).run(activities.revalidateLiveness, ctx, images))).nonRetryable).toBe(false);
-    const last = await failureOf(new MockActivityEnvironment({ attempt: 2 }).run(activities.revalidateLiveness, ctx, images));
+    expect(
+      (await failureOf(new MockActivityEnvironment({ attempt: 1 }).run(activities.revalidateLiveness, ctx, images)))
+        .nonRetryable,
+    ).toBe(false);
+    const last = await failureOf(
+      new MockActivityEnvironment({ attempt: 2 }).run(activities.revalidateLiveness, ctx, images),
+    );
     expect(last.type).toBe(TF.unrecognised);
     expect(last.nonRetryable).toBe(true);
   });
 
   it('follows config.unrecognisedMaxAttempts, and counts a call outside an activity as attempt 1', async () => {
-    const overrides = { unrecognisedMaxAttempts: { requestOtp: 1, revalidateLiveness: 2, validateOtp: 2, validatePayment: 8 } };
+    const overrides = {
+      unrecognisedMaxAttempts: { requestOtp: 1, revalidateLiveness: 2, validateOtp: 2, validatePayment: 8 },
+    };
     expect((await attempt('requestOtp', 1, overrides)).nonRetryable).toBe(true);
     expect((await attempt('validatePayment', 7, overrides)).nonRetryable).toBe(false);
-    const { activities } = setup(overrides, withLogin(() => unreadable));
+    const { activities } = setup(
+      overrides,
+      withLogin(() => unreadable),
+    );
     expect((await failureOf(activities.requestOtp(ctx))).nonRetryable).toBe(true);
     expect((await failureOf(activities.validateOtp(ctx, { otpRequestId: 'o', code: '1' }))).nonRetryable).toBe(false);
   });
 
   it('leaves other failures alone, however late the attempt', async () => {
-    const { activities } = setup({}, withLogin(() => ({ status: 503, json: envelope(null, 503, 'down') })));
-    const f = await failureOf(new MockActivityEnvironment({ attempt: 10 }).run(activities.validateOtp, ctx, { otpRequestId: 'o', code: '1' }));
+    const { activities } = setup(
+      {},
+      withLogin(() => ({ status: 503, json: envelope(null, 503, 'down') })),
+    );
+    const f = await failureOf(
+      new MockActivityEnvironment({ attempt: 10 }).run(activities.validateOtp, ctx, { otpRequestId: 'o', code: '1' }),
+    );
     expect(f.type).toBe(TF.unavailable);
     expect(f.nonRetryable).toBe(false);
     vlens.setHandler(withLogin(() => ({ json: envelope(null, 4001, 'Invalid OTP code') })));
-    await expect(new MockActivityEnvironment({ attempt: 10 }).run(activities.validateOtp, ctx, { otpRequestId: 'o', code: '1' })).resolves.toEqual({
+    await expect(
+      new MockActivityEnvironment({ attempt: 10 }).run(activities.validateOtp, ctx, { otpRequestId: 'o', code: '1' }),
+    ).resolves.toEqual({
       outcome: 'wrong_code',
     });
   });

@@ -56,7 +56,13 @@ function reply(opts: {
 
 /** A reply whose envelope is exactly `json` (parsed as the client parses it). */
 function rawReply(json: unknown, status = 200): VlensReply {
-  return { path: '/api/x', httpStatus: status, retryAfter: null, tokenSource: 'service', body: { ok: true, envelope: envelopeSchema.parse(json) } };
+  return {
+    path: '/api/x',
+    httpStatus: status,
+    retryAfter: null,
+    tokenSource: 'service',
+    body: { ok: true, envelope: envelopeSchema.parse(json) },
+  };
 }
 
 function failure(fn: () => unknown): ApplicationFailure {
@@ -84,53 +90,137 @@ const ROWS: Array<[string, VlensReply, [Expect, Expect, Expect, Expect]]> = [
   [
     're-validation 4010',
     reply({ code: 4010, message: 'Location changed, liveness revalidation required.' }),
-    [result({ livenessRequired: true }), fatal(F.outOfOrder), result({ outcome: 'liveness_required' }), fatal(F.outOfOrder)],
+    [
+      result({ livenessRequired: true }),
+      fatal(F.outOfOrder),
+      result({ outcome: 'liveness_required' }),
+      fatal(F.outOfOrder),
+    ],
   ],
   [
     're-validation by message only (unknown code)',
     reply({ code: 7777, message: 'Location changed, liveness revalidation required.' }),
-    [result({ livenessRequired: true }), fatal(F.outOfOrder), result({ outcome: 'liveness_required' }), fatal(F.outOfOrder)],
+    [
+      result({ livenessRequired: true }),
+      fatal(F.outOfOrder),
+      result({ outcome: 'liveness_required' }),
+      fatal(F.outOfOrder),
+    ],
   ],
   [
     'liveness required 4012',
     reply({ code: 4012, message: 'Liveness re-validation required' }),
-    [result({ livenessRequired: true }), fatal(F.outOfOrder), result({ outcome: 'liveness_required' }), fatal(F.outOfOrder)],
+    [
+      result({ livenessRequired: true }),
+      fatal(F.outOfOrder),
+      result({ outcome: 'liveness_required' }),
+      fatal(F.outOfOrder),
+    ],
   ],
-  ['wrong OTP 4001', reply({ code: 4001 }), [fatal(F.outOfOrder), fatal(F.outOfOrder), result({ outcome: 'wrong_code' }), fatal(F.outOfOrder)]],
-  ['OTP expired 4002', reply({ code: 4002 }), [fatal(F.outOfOrder), fatal(F.outOfOrder), result({ outcome: 'expired' }), fatal(F.outOfOrder)]],
-  ['OTP attempts exceeded 4003', reply({ code: 4003 }), [fatal(F.outOfOrder), fatal(F.outOfOrder), result({ outcome: 'locked' }), fatal(F.outOfOrder)]],
+  [
+    'wrong OTP 4001',
+    reply({ code: 4001 }),
+    [fatal(F.outOfOrder), fatal(F.outOfOrder), result({ outcome: 'wrong_code' }), fatal(F.outOfOrder)],
+  ],
+  [
+    'OTP expired 4002',
+    reply({ code: 4002 }),
+    [fatal(F.outOfOrder), fatal(F.outOfOrder), result({ outcome: 'expired' }), fatal(F.outOfOrder)],
+  ],
+  [
+    'OTP attempts exceeded 4003',
+    reply({ code: 4003 }),
+    [fatal(F.outOfOrder), fatal(F.outOfOrder), result({ outcome: 'locked' }), fatal(F.outOfOrder)],
+  ],
   [
     'liveness failed 4011',
     reply({ code: 4011, message: 'Liveness re-validation failed' }),
-    [fatal(F.outOfOrder), result({ outcome: 'rejected' }), result({ outcome: 'liveness_rejected' }), fatal(F.outOfOrder)],
+    [
+      fatal(F.outOfOrder),
+      result({ outcome: 'rejected' }),
+      result({ outcome: 'liveness_rejected' }),
+      fatal(F.outOfOrder),
+    ],
   ],
   ['OTP not validated 4013', reply({ code: 4013 }), all(fatal(F.outOfOrder))],
-  ['payment not completed 4020', reply({ code: 4020 }), [fatal(F.outOfOrder), fatal(F.outOfOrder), fatal(F.outOfOrder), result({ activated: false })]],
+  [
+    'payment not completed 4020',
+    reply({ code: 4020 }),
+    [fatal(F.outOfOrder), fatal(F.outOfOrder), fatal(F.outOfOrder), result({ activated: false })],
+  ],
   // The legacy seed: HTTP 403, error_code 403, "pending approval".
-  ['not approved: the seed\'s 403 + 403 + "pending approval"', reply({ status: 403, code: 403, message: PENDING }), all(fatal(F.requestNotApproved))],
-  ['not approved: HTTP 200 + 403 + "pending approval"', reply({ status: 200, code: 403, message: PENDING }), all(fatal(F.requestNotApproved))],
-  ['not approved: HTTP 403 + 4030 + "pending approval"', reply({ status: 403, code: 4030, message: PENDING }), all(fatal(F.requestNotApproved))],
-  ['403 + 403 without "pending approval" (not a token problem either)', reply({ status: 403, code: 403, message: 'Forbidden' }), all(retry(TF.unrecognised))],
+  [
+    'not approved: the seed\'s 403 + 403 + "pending approval"',
+    reply({ status: 403, code: 403, message: PENDING }),
+    all(fatal(F.requestNotApproved)),
+  ],
+  [
+    'not approved: HTTP 200 + 403 + "pending approval"',
+    reply({ status: 200, code: 403, message: PENDING }),
+    all(fatal(F.requestNotApproved)),
+  ],
+  [
+    'not approved: HTTP 403 + 4030 + "pending approval"',
+    reply({ status: 403, code: 4030, message: PENDING }),
+    all(fatal(F.requestNotApproved)),
+  ],
+  [
+    '403 + 403 without "pending approval" (not a token problem either)',
+    reply({ status: 403, code: 403, message: 'Forbidden' }),
+    all(retry(TF.unrecognised)),
+  ],
   ['403 + 4030 without any message', reply({ status: 403, code: 4030 }), all(retry(TF.unrecognised))],
   [
     "403 + 403 on the user's token, no approval message",
     reply({ status: 403, code: 403, tokenSource: 'user' }),
     all(retry(TF.unrecognised)),
   ],
-  ['403 + 403 whose message names another condition', reply({ status: 403, code: 403, message: 'This request was rejected' }), all(fatal(F.requestRejected))],
+  [
+    '403 + 403 whose message names another condition',
+    reply({ status: 403, code: 403, message: 'This request was rejected' }),
+    all(fatal(F.requestRejected)),
+  ],
   ['rejected 4031', reply({ code: 4031 }), all(fatal(F.requestRejected))],
   ['unknown request 404/4040', reply({ status: 404, code: 4040 }), all(fatal(F.requestRejected))],
-  ['already signed 4032', reply({ code: 4032 }), [fatal(F.alreadySigned), fatal(F.alreadySigned), fatal(F.alreadySigned), confirm]],
+  [
+    'already signed 4032',
+    reply({ code: 4032 }),
+    [fatal(F.alreadySigned), fatal(F.alreadySigned), fatal(F.alreadySigned), confirm],
+  ],
   ['validation 400/4000', reply({ status: 400, code: 4000 }), all(fatal(F.invalidRequest))],
   ['validation 400 with error_code null', reply({ status: 400 }), all(fatal(F.invalidRequest))],
   ['bad media type 415', reply({ status: 415 }), all(fatal(F.invalidRequest))],
   ['400 without any error_code', reply({ status: 400, noCode: true }), all(retry(TF.unrecognised))],
-  ['401 naming the ApiKey', reply({ status: 401, code: 401, message: 'Invalid ApiKey' }), all(retry(TF.apiKeyRejected))],
-  ["401 naming the Api Key on the user's token", reply({ status: 401, message: 'Api key is missing', tokenSource: 'user' }), all(retry(TF.apiKeyRejected))],
-  ["401 on the user's token", reply({ status: 401, code: 401, message: 'Token expired', tokenSource: 'user' }), all(fatal(F.userTokenRejected))],
-  ["empty-body 401 on the user's token", reply({ status: 401, emptyBody: true, tokenSource: 'user' }), all(fatal(F.userTokenRejected))],
-  ['401 on the service token (after the re-login)', reply({ status: 401, code: 401, tokenSource: 'service' }), all(retry(TF.serviceAuthFailed))],
-  ['empty-body 401 on the service token (after the re-login)', reply({ status: 401, emptyBody: true }), all(retry(TF.serviceAuthFailed))],
+  [
+    '401 naming the ApiKey',
+    reply({ status: 401, code: 401, message: 'Invalid ApiKey' }),
+    all(retry(TF.apiKeyRejected)),
+  ],
+  [
+    "401 naming the Api Key on the user's token",
+    reply({ status: 401, message: 'Api key is missing', tokenSource: 'user' }),
+    all(retry(TF.apiKeyRejected)),
+  ],
+  [
+    "401 on the user's token",
+    reply({ status: 401, code: 401, message: 'Token expired', tokenSource: 'user' }),
+    all(fatal(F.userTokenRejected)),
+  ],
+  [
+    "empty-body 401 on the user's token",
+    reply({ status: 401, emptyBody: true, tokenSource: 'user' }),
+    all(fatal(F.userTokenRejected)),
+  ],
+  [
+    '401 on the service token (after the re-login)',
+    reply({ status: 401, code: 401, tokenSource: 'service' }),
+    all(retry(TF.serviceAuthFailed)),
+  ],
+  [
+    'empty-body 401 on the service token (after the re-login)',
+    reply({ status: 401, emptyBody: true }),
+    all(retry(TF.serviceAuthFailed)),
+  ],
   ['429', reply({ status: 429, code: 429 }), all(retry(TF.rateLimited))],
   ['error_code 429 on a 200', reply({ code: 429 }), all(retry(TF.rateLimited))],
   ['500', reply({ status: 500, code: 500 }), all(retry(TF.unavailable))],
@@ -140,7 +230,11 @@ const ROWS: Array<[string, VlensReply, [Expect, Expect, Expect, Expect]]> = [
   ['200 with a non-JSON body', reply({ status: 200, invalidBody: true }), all(retry(TF.unrecognised))],
   ['200 with an empty body', reply({ status: 200, emptyBody: true }), all(retry(TF.unrecognised))],
   ['200 with {}', rawReply({}), all(retry(TF.unrecognised))],
-  ['200 without error_code', reply({ noCode: true, data: { otpRequestId: 'o-1', isActive: true } }), all(retry(TF.unrecognised))],
+  [
+    '200 without error_code',
+    reply({ noCode: true, data: { otpRequestId: 'o-1', isActive: true } }),
+    all(retry(TF.unrecognised)),
+  ],
   ['200 with a non-numeric string error_code', reply({ code: 'OK' }), all(retry(TF.unrecognised))],
   ['200 with an unmapped code', reply({ code: 9999, message: 'Something' }), all(retry(TF.unrecognised))],
   ['404 without a code (wrong base URL?)', reply({ status: 404 }), all(retry(TF.unrecognised))],
@@ -154,10 +248,23 @@ const ROWS: Array<[string, VlensReply, [Expect, Expect, Expect, Expect]]> = [
   [
     'success envelope with data.errorMessage demanding re-validation',
     reply({ data: { errorMessage: 'Liveness re-validation is required' } }),
-    [result({ livenessRequired: true }), fatal(F.outOfOrder), result({ outcome: 'liveness_required' }), fatal(F.outOfOrder)],
+    [
+      result({ livenessRequired: true }),
+      fatal(F.outOfOrder),
+      result({ outcome: 'liveness_required' }),
+      fatal(F.outOfOrder),
+    ],
   ],
-  ['success envelope with data.errorMessage saying pending approval', reply({ data: { errorMessage: PENDING } }), all(fatal(F.requestNotApproved))],
-  ['success envelope with an unreadable data.errorMessage', reply({ data: { isActive: true, errorMessage: 'Something went wrong' } }), all(retry(TF.unrecognised))],
+  [
+    'success envelope with data.errorMessage saying pending approval',
+    reply({ data: { errorMessage: PENDING } }),
+    all(fatal(F.requestNotApproved)),
+  ],
+  [
+    'success envelope with an unreadable data.errorMessage',
+    reply({ data: { isActive: true, errorMessage: 'Something went wrong' } }),
+    all(retry(TF.unrecognised)),
+  ],
 ];
 
 describe('outcome table', () => {
@@ -175,20 +282,28 @@ describe('outcome table', () => {
           expect(f.nonRetryable).toBe(!want.retryable);
           expect(f.message).toContain(op);
           expect(f.message).toContain('/api/x');
-          if (want.type === TF.unrecognised) expect(f.details?.[0]).toMatchObject({ condition: 'unrecognised', op, answer: redactAnswer(r) });
+          if (want.type === TF.unrecognised)
+            expect(f.details?.[0]).toMatchObject({ condition: 'unrecognised', op, answer: redactAnswer(r) });
         }
       });
     });
   }
 
   it('service login turns business failures into a retryable auth failure, keeps transient ones', () => {
-    expect(failure(() => settle('serviceLogin', reply({ status: 400, code: 4000 }), anything, config)).type).toBe(TF.serviceAuthFailed);
+    expect(failure(() => settle('serviceLogin', reply({ status: 400, code: 4000 }), anything, config)).type).toBe(
+      TF.serviceAuthFailed,
+    );
     const forbidden = failure(() => settle('serviceLogin', reply({ status: 403, code: 4031 }), anything, config));
     expect(forbidden.type).toBe(TF.serviceAuthFailed);
     expect(forbidden.nonRetryable).toBe(false);
     // The sandbox answers a wrong password with 401.
     const wrongPassword = failure(() =>
-      settle('serviceLogin', reply({ status: 401, code: 401, message: 'Invalid user name or password', tokenSource: 'none' }), anything, config),
+      settle(
+        'serviceLogin',
+        reply({ status: 401, code: 401, message: 'Invalid user name or password', tokenSource: 'none' }),
+        anything,
+        config,
+      ),
     );
     expect(wrongPassword.type).toBe(TF.serviceAuthFailed);
     expect(wrongPassword.nonRetryable).toBe(false);
@@ -216,7 +331,10 @@ describe('success', () => {
     expect(f.type).toBe(TF.unrecognised);
     expect(f.nonRetryable).toBe(false);
     expect(f.details?.[0]).toMatchObject({
-      answer: { httpStatus: 200, body: { error_code: 'absent', error_message: null, data: { otpRequestId: 'string(3)' } } },
+      answer: {
+        httpStatus: 200,
+        body: { error_code: 'absent', error_message: null, data: { otpRequestId: 'string(3)' } },
+      },
     });
     expect(JSON.stringify(f.details)).not.toContain('o-1');
   });
@@ -248,20 +366,32 @@ describe('success', () => {
   });
 
   it('success data of the wrong shape is a retryable unrecognised answer naming the path, not the value', () => {
-    const f = failure(() => settle('requestOtp', reply({ data: { otpRequestId: 123456 } }), z.object({ otpRequestId: z.string() }), config));
+    const f = failure(() =>
+      settle('requestOtp', reply({ data: { otpRequestId: 123456 } }), z.object({ otpRequestId: z.string() }), config),
+    );
     expect(f.type).toBe(TF.unrecognised);
     expect(f.nonRetryable).toBe(false);
     expect(f.message).toContain('otpRequestId');
     expect(f.message).not.toContain('123456');
-    expect(f.details?.[0]).toMatchObject({ condition: 'unrecognised', op: 'requestOtp', answer: { body: { data: { otpRequestId: 'number' } } } });
+    expect(f.details?.[0]).toMatchObject({
+      condition: 'unrecognised',
+      op: 'requestOtp',
+      answer: { body: { data: { otpRequestId: 'number' } } },
+    });
     expect(JSON.stringify(f.details)).not.toContain('123456');
   });
 
   it('a success envelope whose message demands re-validation is re-validation', () => {
-    expect(classify(reply({ message: 'Location changed, liveness revalidation required.' }), config)).toBe('revalidationRequired');
-    expect(classify(reply({ code: 0, message: 'Liveness re-validation is needed' }), config)).toBe('revalidationRequired');
+    expect(classify(reply({ message: 'Location changed, liveness revalidation required.' }), config)).toBe(
+      'revalidationRequired',
+    );
+    expect(classify(reply({ code: 0, message: 'Liveness re-validation is needed' }), config)).toBe(
+      'revalidationRequired',
+    );
     // The liveness step's own success message must not be misread.
-    expect(classify(reply({ data: 'Liveness re-validation successful. Proceed to OTP request.', code: 0 }), config)).toBe('success');
+    expect(
+      classify(reply({ data: 'Liveness re-validation successful. Proceed to OTP request.', code: 0 }), config),
+    ).toBe('success');
     expect(classify(reply({ code: 0, message: 'Liveness re-validation successful.' }), config)).toBe('success');
   });
 });
@@ -276,7 +406,9 @@ describe('classification details', () => {
     expect(classify(reply({ status: 400, code: 7777, message: PENDING }), config)).toBe('notApproved');
     for (const tokenSource of ['service', 'user'] as const) {
       expect(isServiceTokenRejection(reply({ status: 403, code: 403, tokenSource }), config)).toBe(false);
-      expect(isServiceTokenRejection(reply({ status: 403, code: 4030, message: PENDING, tokenSource }), config)).toBe(false);
+      expect(isServiceTokenRejection(reply({ status: 403, code: 4030, message: PENDING, tokenSource }), config)).toBe(
+        false,
+      );
     }
   });
 
@@ -288,7 +420,9 @@ describe('classification details', () => {
     expect(isServiceTokenRejection(reply({ status: 401, message: 'Invalid ApiKey' }), config)).toBe(false);
     expect(isServiceTokenRejection(reply({ status: 401, tokenSource: 'user' }), config)).toBe(false);
     expect(classify(reply({ status: 401, emptyBody: true, tokenSource: 'user' }), config)).toBe('userTokenRejected');
-    expect(classify(reply({ status: 401, message: 'API KEY not valid', tokenSource: 'user' }), config)).toBe('apiKeyRejected');
+    expect(classify(reply({ status: 401, message: 'API KEY not valid', tokenSource: 'user' }), config)).toBe(
+      'apiKeyRejected',
+    );
     const custom = makeVlensConfig({ apiKeyMessagePattern: /clé/i });
     expect(classify(reply({ status: 401, message: 'Clé invalide' }), custom)).toBe('apiKeyRejected');
     expect(classify(reply({ status: 401, message: 'Invalid ApiKey' }), custom)).toBe('serviceTokenRejected');
@@ -308,19 +442,27 @@ describe('classification details', () => {
 
   it('a message means a condition only when it matches every pattern of it', () => {
     expect(classify(reply({ code: 7777, message: 'liveness revalidation' }), config)).toBe('unrecognised');
-    expect(classify(reply({ status: 422, code: 7777, message: 'You must REVALIDATE your liveness' }), config)).toBe('revalidationRequired');
+    expect(classify(reply({ status: 422, code: 7777, message: 'You must REVALIDATE your liveness' }), config)).toBe(
+      'revalidationRequired',
+    );
     expect(classify(reply({ code: 7777, message: 'liveness check failed' }), config)).toBe('livenessFailed');
     expect(classify(reply({ code: 7777, message: 'Too many OTP attempts' }), config)).toBe('otpAttemptsExceeded');
     // The data of an error answer is not read as a message.
-    expect(classify(reply({ status: 422, code: 7777, data: 'Please revalidate liveness, it is required' }), config)).toBe('unrecognised');
+    expect(
+      classify(reply({ status: 422, code: 7777, data: 'Please revalidate liveness, it is required' }), config),
+    ).toBe('unrecognised');
   });
 
   it('messages are matched in table order, specific first', () => {
     // Both "expired" and "invalid" OTP patterns match; otpExpired comes first.
     expect(classify(reply({ code: 7777, message: 'OTP code is invalid or expired' }), config)).toBe('otpExpired');
     // "Re-validation failed" is livenessFailed, not the re-validation demand.
-    expect(classify(reply({ code: 7777, message: 'Liveness re-validation failed, re-validation required' }), config)).toBe('livenessFailed');
-    expect(classify(reply({ data: { errorMessage: 'Maximum OTP attempts exceeded, code expired' } }), config)).toBe('otpAttemptsExceeded');
+    expect(
+      classify(reply({ code: 7777, message: 'Liveness re-validation failed, re-validation required' }), config),
+    ).toBe('livenessFailed');
+    expect(classify(reply({ data: { errorMessage: 'Maximum OTP attempts exceeded, code expired' } }), config)).toBe(
+      'otpAttemptsExceeded',
+    );
   });
 
   it('message patterns come from config', () => {
@@ -328,18 +470,28 @@ describe('classification details', () => {
     expect(classify(reply({ code: 7777, message: 'Code ist falsch' }), custom)).toBe('wrongOtp');
     expect(classify(reply({ code: 7777, message: 'Invalid OTP code' }), custom)).toBe('unrecognised');
     expect(classify(reply({ data: { errorMessage: 'Code ist falsch' } }), custom)).toBe('wrongOtp');
-    const noRevalidation = makeVlensConfig({ messagePatterns: { ...config.messagePatterns, revalidationRequired: [] } });
+    const noRevalidation = makeVlensConfig({
+      messagePatterns: { ...config.messagePatterns, revalidationRequired: [] },
+    });
     expect(classify(reply({ message: 'Liveness re-validation required' }), noRevalidation)).toBe('success');
   });
 
   it('an unrecognised answer carries its redacted shape, never its values', () => {
     expect(redactAnswer(reply({ status: 200, emptyBody: true }))).toEqual({ httpStatus: 200, body: 'empty' });
     expect(redactAnswer(reply({ status: 200, invalidBody: true }))).toEqual({ httpStatus: 200, body: 'non-JSON body' });
-    const r = reply({ code: 9999, message: 'OTP 123456 for token abcdefghijklmnopqrstuvwxyzABCD', data: { otp: '123456', n: 5, ok: true, list: [1, 'ab'] } });
+    const r = reply({
+      code: 9999,
+      message: 'OTP 123456 for token abcdefghijklmnopqrstuvwxyzABCD',
+      data: { otp: '123456', n: 5, ok: true, list: [1, 'ab'] },
+    });
     const answer = redactAnswer(r);
     expect(answer).toEqual({
       httpStatus: 200,
-      body: { error_code: 9999, error_message: 'OTP … for token …', data: { otp: 'string(6)', n: 'number', ok: true, list: ['number', 'string(2)'] } },
+      body: {
+        error_code: 9999,
+        error_message: 'OTP … for token …',
+        data: { otp: 'string(6)', n: 'number', ok: true, list: ['number', 'string(2)'] },
+      },
     });
     const f = failure(() => settle('validateOtp', r, anything, config));
     expect(f.details?.[0]).toMatchObject({ answer });
@@ -348,7 +500,9 @@ describe('classification details', () => {
   });
 
   it('429 honours Retry-After as nextRetryDelay (seconds and HTTP dates, capped)', () => {
-    const f = failure(() => settle('validatePayment', reply({ status: 429, code: 429, retryAfter: '7' }), anything, config));
+    const f = failure(() =>
+      settle('validatePayment', reply({ status: 429, code: 429, retryAfter: '7' }), anything, config),
+    );
     expect(f.type).toBe(TF.rateLimited);
     expect(f.nextRetryDelay).toBe(7000);
     const none = failure(() => settle('validatePayment', reply({ status: 429 }), anything, config));
@@ -366,7 +520,10 @@ describe('classification details', () => {
           status: 400,
           code: 4000,
           message: 'otpCode 123456 is invalid',
-          descriptions: [{ field: 'otpCode', message: 'value 123456 is not valid' }, { field: 'geoLocation.latitude', message: '91 out of range' }],
+          descriptions: [
+            { field: 'otpCode', message: 'value 123456 is not valid' },
+            { field: 'geoLocation.latitude', message: '91 out of range' },
+          ],
         }),
         anything,
         config,
@@ -376,7 +533,11 @@ describe('classification details', () => {
     expect(f.message).toContain('otpCode, geoLocation.latitude');
     expect(f.message).not.toContain('123456');
     expect(f.message).not.toContain('91');
-    expect(f.details?.[0]).toMatchObject({ fields: ['otpCode', 'geoLocation.latitude'], httpStatus: 400, errorCode: 4000 });
+    expect(f.details?.[0]).toMatchObject({
+      fields: ['otpCode', 'geoLocation.latitude'],
+      httpStatus: 400,
+      errorCode: 4000,
+    });
   });
 
   it('fieldNames tolerates other shapes', () => {
@@ -389,7 +550,9 @@ describe('classification details', () => {
   it('Vlens messages are scrubbed of code- and token-like strings', () => {
     expect(scrub('OTP 123456 wrong')).toBe('OTP … wrong');
     expect(scrub('token eyJhbGciOiJIUzI1NiJ9abcdefghijkl expired')).toBe('token … expired');
-    const f = failure(() => settle('validateOtp', reply({ code: 4031, message: 'Request is rejected 98765' }), anything, config));
+    const f = failure(() =>
+      settle('validateOtp', reply({ code: 4031, message: 'Request is rejected 98765' }), anything, config),
+    );
     expect(f.message).toContain('Request is rejected …');
   });
 });

@@ -11,7 +11,16 @@ import { makeVlensConfig, type VlensApiFlavor } from '../../activities/config';
 import { VLENS_FAILURE_TYPES, VLENS_TRANSIENT_FAILURE_TYPES, type VlensCallContext } from '../../activities/contract';
 
 type Step = 'requestOtp' | 'revalidateLiveness' | 'validateOtp' | 'validatePayment';
-type Reading = 'success' | 'business' | 'revalidation' | 'token' | 'api_key' | 'not_approved' | 'rejected' | 'transient' | 'unrecognised';
+type Reading =
+  | 'success'
+  | 'business'
+  | 'revalidation'
+  | 'token'
+  | 'api_key'
+  | 'not_approved'
+  | 'rejected'
+  | 'transient'
+  | 'unrecognised';
 
 interface Answer {
   httpStatus: number;
@@ -58,7 +67,11 @@ function respond(answer: Answer) {
 }
 
 /** A Vlens that answers the step with `step` and GetBusinessRequestById with `status` (Approved by default). */
-function activitiesAnswering(flavor: VlensApiFlavor, step: Answer, status?: Answer): { vlens: VlensActivities; calls: string[] } {
+function activitiesAnswering(
+  flavor: VlensApiFlavor,
+  step: Answer,
+  status?: Answer,
+): { vlens: VlensActivities; calls: string[] } {
   const calls: string[] = [];
   const fetch: FetchLike = async (url, init) => {
     const { pathname } = new URL(url);
@@ -104,7 +117,11 @@ const FAILURE_READINGS: Record<string, Reading> = {
 };
 
 /** The reading a step's result (or failure) amounts to. */
-async function readingOf(vlens: VlensActivities, step: Step, c: VlensCallContext): Promise<{ reading: Reading; result?: Record<string, unknown> }> {
+async function readingOf(
+  vlens: VlensActivities,
+  step: Step,
+  c: VlensCallContext,
+): Promise<{ reading: Reading; result?: Record<string, unknown> }> {
   let result: Record<string, unknown>;
   try {
     result = (await run(vlens, step, c)) as Record<string, unknown>;
@@ -131,7 +148,8 @@ describe('the Vlens answer corpus', () => {
           expect(reading).toBe(fixture.reading);
           if (fixture.outcome) expect(result?.outcome).toBe(fixture.outcome);
           if (fixture.activated !== undefined) expect(result?.activated).toBe(fixture.activated);
-          if (fixture.reading === 'success' && fixture.step === 'validateOtp') expect(result?.paymentLink).toBe(fixture.paymentLink);
+          if (fixture.reading === 'success' && fixture.step === 'validateOtp')
+            expect(result?.paymentLink).toBe(fixture.paymentLink);
         });
       }
     });
@@ -139,18 +157,55 @@ describe('the Vlens answer corpus', () => {
 
   it('covers every step, both flavours and every reading', () => {
     const all = corpora.flatMap((c) => c.fixtures.map((f) => ({ ...f, flavor: f.flavor ?? c.flavor })));
-    expect(new Set(all.map((f) => f.step))).toEqual(new Set(['requestOtp', 'revalidateLiveness', 'validateOtp', 'validatePayment']));
+    expect(new Set(all.map((f) => f.step))).toEqual(
+      new Set(['requestOtp', 'revalidateLiveness', 'validateOtp', 'validatePayment']),
+    );
     expect(new Set(all.map((f) => f.flavor))).toEqual(new Set(['customer-sign', 'legacy-activate']));
     expect(new Set(all.map((f) => f.reading))).toEqual(
-      new Set(['success', 'business', 'revalidation', 'token', 'api_key', 'not_approved', 'rejected', 'transient', 'unrecognised']),
+      new Set([
+        'success',
+        'business',
+        'revalidation',
+        'token',
+        'api_key',
+        'not_approved',
+        'rejected',
+        'transient',
+        'unrecognised',
+      ]),
     );
   });
 });
 
 // ---- the property: only a positive answer activates or accepts ------------------------------------
 
-const errorCodes = fc.constantFrom<unknown>(undefined, null, 0, '0', 1, 403, '403', 4001, 4020, 4032, 4030, 'E', '', -1);
-const messages = fc.constantFrom<unknown>(undefined, null, '', 'OK', 'Invalid OTP code', 'Payment not completed', 'This request is pending approval form admin', 'Liveness re-validation successful', 'Location changed, liveness re-validation is required.');
+const errorCodes = fc.constantFrom<unknown>(
+  undefined,
+  null,
+  0,
+  '0',
+  1,
+  403,
+  '403',
+  4001,
+  4020,
+  4032,
+  4030,
+  'E',
+  '',
+  -1,
+);
+const messages = fc.constantFrom<unknown>(
+  undefined,
+  null,
+  '',
+  'OK',
+  'Invalid OTP code',
+  'Payment not completed',
+  'This request is pending approval form admin',
+  'Liveness re-validation successful',
+  'Location changed, liveness re-validation is required.',
+);
 const flag = fc.constantFrom<unknown>(undefined, null, true, false, 'true', 1);
 const dataValues = fc.oneof(
   fc.constantFrom<unknown>(undefined, null, '', 'ok', 'https://pay.example/p/1', [], ['x'], 0, true),
@@ -169,22 +224,34 @@ const envelopes = fc.oneof(
   fc.record({ data: dataValues, error_code: errorCodes, error_message: messages }, { requiredKeys: [] }),
   fc.constantFrom<unknown>('', 'null', '[]', '<html>ok</html>', '{}', 'true'),
 );
-const answers = fc.record({ httpStatus: fc.constantFrom(200, 201, 204, 302, 400, 401, 403, 404, 409, 422, 429, 500, 503), body: envelopes });
+const answers = fc.record({
+  httpStatus: fc.constantFrom(200, 201, 204, 302, 400, 401, 403, 404, 409, 422, 429, 500, 503),
+  body: envelopes,
+});
 
 const isSuccessCode = (code: unknown) => code === null || code === 0 || code === '0';
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const hasDataError = (data: unknown) => isObject(data) && typeof data.errorMessage === 'string' && data.errorMessage.trim() !== '';
+const hasDataError = (data: unknown) =>
+  isObject(data) && typeof data.errorMessage === 'string' && data.errorMessage.trim() !== '';
 
 /** A 2xx with a success code and no error in its data: the only kind of answer anything may be built on. */
 function positive(answer: Answer): answer is Answer & { body: Record<string, unknown> } {
   const body = typeof answer.body === 'string' ? undefined : answer.body;
-  return answer.httpStatus >= 200 && answer.httpStatus < 300 && isObject(body) && 'error_code' in body && isSuccessCode(body.error_code) && !hasDataError(body.data);
+  return (
+    answer.httpStatus >= 200 &&
+    answer.httpStatus < 300 &&
+    isObject(body) &&
+    'error_code' in body &&
+    isSuccessCode(body.error_code) &&
+    !hasDataError(body.data)
+  );
 }
 
 function provesPayment(answer: Answer, status: Answer): boolean {
   if (!positive(answer)) return false;
   const data = answer.body.data;
-  if (isObject(data) && (data.isActive === true || (data.isValidPayment === true && data.isActive !== false))) return true;
+  if (isObject(data) && (data.isActive === true || (data.isValidPayment === true && data.isActive !== false)))
+    return true;
   const statusData = positive(status) ? status.body.data : undefined;
   return isObject(statusData) && (statusData.requeststatus === 4 || statusData.requeststatus === '4');
 }
@@ -206,7 +273,9 @@ describe('the property', () => {
       await fc.assert(
         fc.asyncProperty(answers, async (answer) => {
           const { vlens } = activitiesAnswering(flavor, answer);
-          const result = await vlens.validateOtp(ctx(), { otpRequestId: 'o', code: '123456' }).catch(() => ({ outcome: 'failed' }));
+          const result = await vlens
+            .validateOtp(ctx(), { otpRequestId: 'o', code: '123456' })
+            .catch(() => ({ outcome: 'failed' }));
           if (result.outcome === 'accepted') {
             expect(positive(answer)).toBe(true);
             const data = (answer.body as Record<string, unknown>).data;

@@ -2,11 +2,21 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createWebhookActivities, loadWebhookEndpoints, type ActivationUpdate } from '../../activities/webhook-activities';
+import {
+  createWebhookActivities,
+  loadWebhookEndpoints,
+  type ActivationUpdate,
+} from '../../activities/webhook-activities';
 import { verifyWebhook, WEBHOOK_SIGNATURE_HEADER } from '../../client/webhook-signature';
 
 const secret = 'whsec_test_0123456789abcdef';
-const update: ActivationUpdate = { activationId: 'activation-1', tenant: 'acme', version: 2, changedAt: '2026-12-02T03:00:00.000Z', status: { state: 'awaiting_otp' } };
+const update: ActivationUpdate = {
+  activationId: 'activation-1',
+  tenant: 'acme',
+  version: 2,
+  changedAt: '2026-12-02T03:00:00.000Z',
+  status: { state: 'awaiting_otp' },
+};
 
 let servers: Server[] = [];
 afterEach(async () => {
@@ -34,7 +44,11 @@ describe('deliverActivationUpdate', () => {
     const activities = createWebhookActivities({ endpoints: [{ tenant: 'acme', url: r.url, secrets: [secret] }] });
     await expect(activities.deliverActivationUpdate(update)).resolves.toEqual({ delivered: 1 });
     expect(r.received).toHaveLength(1);
-    const event = verifyWebhook<{ id: string; type: string; data: { version: number } }>(r.received[0]!.body, r.received[0]!.signature, [secret]);
+    const event = verifyWebhook<{ id: string; type: string; data: { version: number } }>(
+      r.received[0]!.body,
+      r.received[0]!.signature,
+      [secret],
+    );
     expect(event).toMatchObject({ id: 'evt_activation-1_v2', type: 'activation.updated', data: { version: 2 } });
   });
 
@@ -61,11 +75,20 @@ describe('deliverActivationUpdate', () => {
 describe('ACTIVATION_WEBHOOKS', () => {
   it('reads endpoints and refuses bad ones with a message naming the variable', () => {
     expect(loadWebhookEndpoints({})).toEqual([]);
-    expect(loadWebhookEndpoints({ ACTIVATION_WEBHOOKS: JSON.stringify([{ url: 'http://127.0.0.1:9/x', secrets: [secret] }]) })).toHaveLength(1);
+    expect(
+      loadWebhookEndpoints({
+        ACTIVATION_WEBHOOKS: JSON.stringify([{ url: 'http://127.0.0.1:9/x', secrets: [secret] }]),
+      }),
+    ).toHaveLength(1);
     expect(() => loadWebhookEndpoints({ ACTIVATION_WEBHOOKS: '[{' })).toThrow(/ACTIVATION_WEBHOOKS is not JSON/);
-    expect(() => loadWebhookEndpoints({ ACTIVATION_WEBHOOKS: JSON.stringify([{ url: 'http://x', secrets: ['short'] }]) })).toThrow(/at least 16/);
     expect(() =>
-      loadWebhookEndpoints({ NODE_ENV: 'production', ACTIVATION_WEBHOOKS: JSON.stringify([{ url: 'http://hooks.example.com/x', secrets: [secret] }]) }),
+      loadWebhookEndpoints({ ACTIVATION_WEBHOOKS: JSON.stringify([{ url: 'http://x', secrets: ['short'] }]) }),
+    ).toThrow(/at least 16/);
+    expect(() =>
+      loadWebhookEndpoints({
+        NODE_ENV: 'production',
+        ACTIVATION_WEBHOOKS: JSON.stringify([{ url: 'http://hooks.example.com/x', secrets: [secret] }]),
+      }),
     ).toThrow(/https only/);
   });
 });

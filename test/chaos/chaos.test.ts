@@ -10,26 +10,22 @@ import { describe, expect, it } from 'vitest';
 import { defaultRunDir, runChaos } from '../../bench/chaos/runner';
 
 describe('chaos (short)', () => {
-  it(
-    'loses and doubles nothing while processes are killed and Vlens misbehaves',
-    async () => {
-      // Progress lines are kept and printed once at the end; vitest would frame each one separately.
-      const lines: string[] = [];
-      const report = await runChaos({
-        mode: 'short',
-        runDir: defaultRunDir(path.join(os.tmpdir(), 'vlens-chaos'), 'test'),
-        log: (line) => void lines.push(line),
-      });
-      console.log(lines.join('\n'));
-      const breaches = report.scenarios.flatMap((s) => s.breaches.map((b) => `${s.name}: ${b}`));
-      expect(breaches).toEqual([]);
-      expect(report.scenarios.map((s) => s.name)).toEqual(['worker-kill', 'server-kill', 'gateway-kill', 'vlens-faults']);
-      for (const s of report.scenarios) {
-        expect(s.outcomes.activated ?? 0, s.name).toBeGreaterThan(0);
-        expect(s.kills, s.name).toBeGreaterThanOrEqual(s.killsRequired);
-      }
-      expect(report.ok).toBe(true);
-    },
-    295_000,
-  );
+  it('loses and doubles nothing while processes are killed and Vlens misbehaves', async () => {
+    // Progress lines are kept and printed once at the end; vitest would frame each one separately.
+    const lines: string[] = [];
+    const report = await runChaos({
+      mode: 'short',
+      runDir: defaultRunDir(path.join(os.tmpdir(), 'vlens-chaos'), 'test'),
+      log: (line) => void lines.push(line),
+    });
+    console.log(lines.join('\n'));
+    const breaches = report.scenarios.flatMap((s) => s.breaches.map((b) => `${s.name}: ${b}`));
+    expect(breaches).toEqual([]);
+    expect(report.scenarios.map((s) => s.name)).toEqual(['worker-kill', 'server-kill', 'gateway-kill', 'vlens-faults']);
+    for (const s of report.scenarios) {
+      expect(s.outcomes.activated ?? 0, s.name).toBeGreaterThan(0);
+      expect(s.kills, s.name).toBeGreaterThanOrEqual(s.killsRequired);
+    }
+    expect(report.ok).toBe(true);
+  }, 295_000);
 });

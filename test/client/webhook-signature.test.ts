@@ -26,7 +26,9 @@ describe('webhook signatures (t=…,v1=…)', () => {
     expect(() => verifyWebhook(tampered, header, [secret], { now })).toThrow(/no v1 signature matches/);
     expect(() => verifyWebhook(body, header, ['whsec_other_0123456789'], { now })).toThrow(WebhookSignatureError);
     expect(() => verifyWebhook(body, header, [secret], { now: now + 301 })).toThrow(/tolerance/);
-    expect(() => verifyWebhook(body, header.replace(/t=\d+/, `t=${now + 1}`), [secret], { now })).toThrow(/no v1 signature matches/);
+    expect(() => verifyWebhook(body, header.replace(/t=\d+/, `t=${now + 1}`), [secret], { now })).toThrow(
+      /no v1 signature matches/,
+    );
     expect(() => verifyWebhook(body, 'v1=abc', [secret], { now })).toThrow(/no valid t=/);
     expect(() => verifyWebhook(body, undefined, [secret], { now })).toThrow(/missing/);
   });

@@ -18,7 +18,14 @@ describe('payment page in a real browser', () => {
     s = await startGatewayStack();
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
   });
   afterAll(async () => {
@@ -48,7 +55,9 @@ describe('payment page in a real browser', () => {
 
     const final = await s.waitForState(seeded.requestId, 'activated');
     expect(final.payment?.paidAt).toBeTruthy();
-    expect(s.logs.some((line) => line.includes('payment webhook signalled') && line.includes(seeded.requestId))).toBe(true);
+    expect(s.logs.some((line) => line.includes('payment webhook signalled') && line.includes(seeded.requestId))).toBe(
+      true,
+    );
   });
 
   test("an app's EventSource sees awaiting_otp -> awaiting_payment -> activated, with its client secret", async () => {
@@ -63,7 +72,9 @@ describe('payment page in a real browser', () => {
           // Runs in the page (no DOM types in this project's tsconfig).
           const w = globalThis as any;
           w.states = [];
-          w.source = new w.EventSource(`/v1/activations/${requestId}/events?access_token=${encodeURIComponent(secret!)}`);
+          w.source = new w.EventSource(
+            `/v1/activations/${requestId}/events?access_token=${encodeURIComponent(secret!)}`,
+          );
           w.source.addEventListener('status', (event: { data: string }) => w.states.push(JSON.parse(event.data).state));
         },
         [seeded.requestId, clientSecret],

@@ -37,10 +37,22 @@ describe('vlens-activation CLI', () => {
   });
 
   test('start (created, then joined), status human and JSON, list by state', async () => {
-    const started = await cli('start', seeded.requestId, ...AT, '--transaction-id', seeded.transactionId, '--policy', '{"resendCooldown":"1h"}', '--json');
+    const started = await cli(
+      'start',
+      seeded.requestId,
+      ...AT,
+      '--transaction-id',
+      seeded.transactionId,
+      '--policy',
+      '{"resendCooldown":"1h"}',
+      '--json',
+    );
     expect(started.code).toBe(EXIT.ok);
     // start waits for the first Vlens step: the answer already says the OTP is out.
-    expect(JSON.parse(started.stdout)).toMatchObject({ created: true, status: { requestId: seeded.requestId, state: 'awaiting_otp' } });
+    expect(JSON.parse(started.stdout)).toMatchObject({
+      created: true,
+      status: { requestId: seeded.requestId, state: 'awaiting_otp' },
+    });
     const again = await cli('start', seeded.requestId, ...AT);
     expect(again.code).toBe(EXIT.ok);
     expect(again.stdout).toMatch(/^Already running: activation-/);
@@ -63,12 +75,22 @@ describe('vlens-activation CLI', () => {
 
   test('start --no-wait answers at once; watch prints each change until the activation ends', async () => {
     const quick = await h.seed();
-    const answered = await cli('start', quick.requestId, ...AT, '--transaction-id', quick.transactionId, '--no-wait', '--json');
+    const answered = await cli(
+      'start',
+      quick.requestId,
+      ...AT,
+      '--transaction-id',
+      quick.transactionId,
+      '--no-wait',
+      '--json',
+    );
     expect(answered.code).toBe(EXIT.ok);
     expect(JSON.parse(answered.stdout)).toMatchObject({ created: true, status: { requestId: quick.requestId } });
 
     const watched = await h.seed();
-    expect((await cli('start', watched.requestId, ...AT, '--transaction-id', watched.transactionId)).stdout).toMatch(/State:\s+awaiting_otp/);
+    expect((await cli('start', watched.requestId, ...AT, '--transaction-id', watched.transactionId)).stdout).toMatch(
+      /State:\s+awaiting_otp/,
+    );
     let lines = '';
     const watching = runCli(['watch', watched.requestId, '--json'], {
       io: { stdout: (t) => void (lines += t), stderr: (t) => void (lines += t) },
@@ -79,7 +101,10 @@ describe('vlens-activation CLI', () => {
     expect((await cli('otp', watched.requestId, code, ...AT)).code).toBe(EXIT.ok);
     expect((await cli('cancel', watched.requestId, '--reason', 'watch test')).code).toBe(EXIT.ok);
     expect(await watching).toBe(EXIT.ok);
-    const seen = lines.trim().split('\n').map((line) => JSON.parse(line) as { state: string; version: number });
+    const seen = lines
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { state: string; version: number });
     expect(seen[0]!.state).toBe('awaiting_otp');
     expect(seen.map((s) => s.state)).toContain('awaiting_payment');
     expect(seen.at(-1)!.state).toBe('cancelled');
@@ -107,7 +132,9 @@ describe('vlens-activation CLI', () => {
     expect(liveness.stderr).toMatch(/invalid_state/);
     expect((await cli('liveness', seeded.requestId, file, file, ...AT)).code).toBe(EXIT.usage);
 
-    expect((await cli('pay', seeded.requestId, '--event-id', 'cli-evt-1', '--amount', '10', '--currency', 'EGP')).code).toBe(EXIT.ok);
+    expect(
+      (await cli('pay', seeded.requestId, '--event-id', 'cli-evt-1', '--amount', '10', '--currency', 'EGP')).code,
+    ).toBe(EXIT.ok);
     expect((await cli('status', '00000000-0000-4000-8000-000000000000')).code).toBe(EXIT.notFound);
 
     expect((await cli('cancel', seeded.requestId, '--reason', 'operator test')).code).toBe(EXIT.ok);
@@ -134,7 +161,13 @@ describe('vlens-activation CLI', () => {
   test('the installed bin runs the TypeScript CLI and reads the Temporal address from env', async () => {
     // The fixture key the harness's worker encrypts with (test/temporal/harness.ts), as CODEC_KEYS.
     const CODEC_KEYS = `fixture-1:${Buffer.alloc(32, 7).toString('base64')}`;
-    const env = { ...process.env, CODEC_KEYS, VLENS_DEBUG: '1', TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_NAMESPACE: inject('temporalNamespace') };
+    const env = {
+      ...process.env,
+      CODEC_KEYS,
+      VLENS_DEBUG: '1',
+      TEMPORAL_ADDRESS: inject('temporalAddress'),
+      TEMPORAL_NAMESPACE: inject('temporalNamespace'),
+    };
     const { stdout } = await run('node', [BIN, 'status', seeded.requestId, '--json'], { env });
     expect(JSON.parse(stdout).requestId).toBe(seeded.requestId);
     const failed = await run('node', [BIN, 'status', 'not-a-uuid'], { env }).catch((error: { code: number }) => error);

@@ -74,7 +74,10 @@ export const RAW_BODIES: Array<{ label: string; body: string | Uint8Array }> = [
   { label: 'proto pollution', body: '{"__proto__":{"polluted":true},"reason":"x"}' },
   { label: 'nested proto pollution', body: '{"device":{"__proto__":{"polluted":true}}}' },
   { label: 'constructor pollution', body: '{"constructor":{"prototype":{"polluted":true}},"eventId":"e"}' },
-  { label: 'invalid UTF-8', body: Uint8Array.from([0x7b, 0x22, 0x63, 0x6f, 0x64, 0x65, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0xc3, 0x28, 0x22, 0x7d]) },
+  {
+    label: 'invalid UTF-8',
+    body: Uint8Array.from([0x7b, 0x22, 0x63, 0x6f, 0x64, 0x65, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0xc3, 0x28, 0x22, 0x7d]),
+  },
   { label: 'overlong UTF-8', body: Uint8Array.from([0x7b, 0x22, 0xc0, 0xaf, 0x22, 0x3a, 0x31, 0x7d]) },
   { label: 'UTF-16 BOM', body: Uint8Array.from([0xff, 0xfe, 0x7b, 0x00, 0x7d, 0x00]) },
   { label: 'NUL bytes', body: Uint8Array.from([0x00, 0x00, 0x00, 0x00]) },
@@ -136,27 +139,61 @@ export function postCases(template: RouteTemplate, count: number, random: () => 
     if (mode === 0) {
       const field = pick(template.required);
       const value = pick(HOSTILE_VALUES);
-      cases.push({ route: template.route, method: 'POST', body: JSON.stringify(withField(template.valid, field, value)), headers, label: `${field}=${JSON.stringify(value)?.slice(0, 40)}` });
+      cases.push({
+        route: template.route,
+        method: 'POST',
+        body: JSON.stringify(withField(template.valid, field, value)),
+        headers,
+        label: `${field}=${JSON.stringify(value)?.slice(0, 40)}`,
+      });
     } else if (mode === 1) {
       const field = pick(template.required);
       const extra = pick(['__proto__', 'constructor', 'prototype', '$where', 'toString']);
       // A broken required field plus junk keys: the junk must never make it valid or reach history.
-      const body = { ...withoutField(template.valid, field), [extra]: pick(HOSTILE_VALUES), junk: 'y'.repeat(Math.floor(random() * 2_000)) };
-      cases.push({ route: template.route, method: 'POST', body: JSON.stringify(body), headers, label: `without ${field} + ${extra}` });
+      const body = {
+        ...withoutField(template.valid, field),
+        [extra]: pick(HOSTILE_VALUES),
+        junk: 'y'.repeat(Math.floor(random() * 2_000)),
+      };
+      cases.push({
+        route: template.route,
+        method: 'POST',
+        body: JSON.stringify(body),
+        headers,
+        label: `without ${field} + ${extra}`,
+      });
     } else if (mode === 2) {
       const value = pick(HOSTILE_VALUES);
-      cases.push({ route: template.route, method: 'POST', body: JSON.stringify(value), headers, label: `whole body ${JSON.stringify(value)?.slice(0, 40)}` });
+      cases.push({
+        route: template.route,
+        method: 'POST',
+        body: JSON.stringify(value),
+        headers,
+        label: `whole body ${JSON.stringify(value)?.slice(0, 40)}`,
+      });
     } else if (mode === 3) {
       const raw = pick(RAW_BODIES);
       cases.push({ route: template.route, method: 'POST', body: raw.body, headers, label: raw.label });
     } else if (mode === 4) {
       const contentType = pick(CONTENT_TYPES);
-      cases.push({ route: template.route, method: 'POST', body: JSON.stringify(template.valid), headers: { ...template.headers, 'content-type': contentType }, label: `content-type ${contentType}` });
+      cases.push({
+        route: template.route,
+        method: 'POST',
+        body: JSON.stringify(template.valid),
+        headers: { ...template.headers, 'content-type': contentType },
+        label: `content-type ${contentType}`,
+      });
     } else {
       // Huge: over the small-route limit (413), or a huge string inside it.
       const size = pick([20_000, 70_000, 200_000]);
       const field = pick(template.required);
-      cases.push({ route: template.route, method: 'POST', body: JSON.stringify(withField(template.valid, field, 'z'.repeat(size))), headers, label: `${field} of ${size} chars` });
+      cases.push({
+        route: template.route,
+        method: 'POST',
+        body: JSON.stringify(withField(template.valid, field, 'z'.repeat(size))),
+        headers,
+        label: `${field} of ${size} chars`,
+      });
     }
   }
   return cases;
@@ -177,7 +214,17 @@ export function getCases(count: number, random: () => number): FuzzCase[] {
     '%7B%7D',
     "1'%20OR%20'1'%3D'1",
   ];
-  const queries = ['state=bogus', 'state[]=awaiting_otp', 'limit=-1', 'limit=1e9', 'limit=abc', 'state=awaiting_otp&state=failed', '__proto__[x]=1', 'state=%00', `state=${'s'.repeat(3_000)}`];
+  const queries = [
+    'state=bogus',
+    'state[]=awaiting_otp',
+    'limit=-1',
+    'limit=1e9',
+    'limit=abc',
+    'state=awaiting_otp&state=failed',
+    '__proto__[x]=1',
+    'state=%00',
+    `state=${'s'.repeat(3_000)}`,
+  ];
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
   const cases: FuzzCase[] = [];
   while (cases.length < count) {
@@ -186,7 +233,12 @@ export function getCases(count: number, random: () => number): FuzzCase[] {
       cases.push({ route: `/v1/activations/${id}`, method: 'GET', headers: {}, label: `GET id ${id.slice(0, 30)}` });
     } else {
       const query = pick(queries);
-      cases.push({ route: `/v1/activations?${query}`, method: 'GET', headers: {}, label: `GET list ${query.slice(0, 30)}` });
+      cases.push({
+        route: `/v1/activations?${query}`,
+        method: 'GET',
+        headers: {},
+        label: `GET list ${query.slice(0, 30)}`,
+      });
     }
   }
   return cases;

@@ -5,12 +5,7 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { z } from 'zod';
-import {
-  activationInputSchema,
-  cancelSchema,
-  paymentCompletedBodySchema,
-  submitOtpSchema,
-} from '../../client/schemas';
+import { activationInputSchema, cancelSchema, paymentCompletedBodySchema, submitOtpSchema } from '../../client/schemas';
 import { ALEXANDRIA, CAIRO, deviceAt } from '../temporal/harness';
 import { getCases, postCases, prng, type FuzzCase, type RouteTemplate } from './fuzz-corpus';
 import { http, startGatewayStack, workflowTaskFailures, type GatewayStack } from './stack';
@@ -39,7 +34,12 @@ describe('gateway fuzz', () => {
 
   beforeAll(async () => {
     // Generous limits, so the cases are judged by validation rather than stopped by rate limiting.
-    s = await startGatewayStack({ gateway: { rateLimits: { otpPerActivation: 100_000, resendPerActivation: 100_000, perApiKey: 100_000 }, logLevel: 'warn' } });
+    s = await startGatewayStack({
+      gateway: {
+        rateLimits: { otpPerActivation: 100_000, resendPerActivation: 100_000, perApiKey: 100_000 },
+        logLevel: 'warn',
+      },
+    });
     // A long cooldown, so valid resend requests reach the workflow's validator and are refused there.
     const { seeded } = await s.startActivation({}, { policy: { resendCooldown: '1h' } });
     target = seeded.requestId;
@@ -58,11 +58,20 @@ describe('gateway fuzz', () => {
     const random = prng(20_261_122);
     const device = deviceAt(CAIRO);
     const base = `/v1/activations/${target}`;
-    const templates: Array<RouteTemplate & { count: number; schema?: z.ZodType; redirect?: (route: string) => string }> = [
+    const templates: Array<
+      RouteTemplate & { count: number; schema?: z.ZodType; redirect?: (route: string) => string }
+    > = [
       {
         route: '/v1/activations',
         valid: { requestId: target, device, policy: { otpTtl: '5m' } },
-        required: ['requestId', 'device', 'device.geoLocation', 'device.geoLocation.latitude', 'device.userDeviceUtcTime', 'policy.otpTtl'],
+        required: [
+          'requestId',
+          'device',
+          'device.geoLocation',
+          'device.geoLocation.latitude',
+          'device.userDeviceUtcTime',
+          'policy.otpTtl',
+        ],
         count: 200,
         schema: activationInputSchema,
       },
@@ -107,21 +116,45 @@ describe('gateway fuzz', () => {
       {
         route: '/v1/webhooks/kashier',
         // A signature that never matches: no case can become a signal.
-        valid: { event: 'pay', data: { merchantOrderId: target, transactionId: 'TX-1', status: 'SUCCESS', amount: '1.00', creationDate: '2026-01-01T10:00:00.000Z', signatureKeys: ['amount', 'creationDate', 'merchantOrderId', 'status', 'transactionId'] } },
+        valid: {
+          event: 'pay',
+          data: {
+            merchantOrderId: target,
+            transactionId: 'TX-1',
+            status: 'SUCCESS',
+            amount: '1.00',
+            creationDate: '2026-01-01T10:00:00.000Z',
+            signatureKeys: ['amount', 'creationDate', 'merchantOrderId', 'status', 'transactionId'],
+          },
+        },
         required: ['data', 'data.merchantOrderId', 'data.transactionId', 'data.status', 'data.signatureKeys', 'event'],
         headers: { 'x-kashier-signature': 'deadbeef'.repeat(8) },
         count: 200,
       },
       {
         route: '/v1/webhooks/fawry',
-        valid: { fawryRefNumber: '123', merchantRefNumber: target, paymentAmount: 1, orderAmount: 1, orderStatus: 'PAID', paymentMethod: 'CARD', paymentRefrenceNumber: '1', messageSignature: 'ab'.repeat(32) },
+        valid: {
+          fawryRefNumber: '123',
+          merchantRefNumber: target,
+          paymentAmount: 1,
+          orderAmount: 1,
+          orderStatus: 'PAID',
+          paymentMethod: 'CARD',
+          paymentRefrenceNumber: '1',
+          messageSignature: 'ab'.repeat(32),
+        },
         required: ['fawryRefNumber', 'merchantRefNumber', 'paymentAmount', 'orderStatus', 'messageSignature'],
         count: 200,
       },
       {
         route: '/v1/webhooks/vlens',
         // Not CustomerSigned, and no mutation can produce that exact status: nothing is signalled.
-        valid: { Id: 'f1', WebhookEvent: 'App.BusinessRequestStatusChange', Attempt: 1, Data: { Id: target, NewStatus: 'PendingApproval' } },
+        valid: {
+          Id: 'f1',
+          WebhookEvent: 'App.BusinessRequestStatusChange',
+          Attempt: 1,
+          Data: { Id: target, NewStatus: 'PendingApproval' },
+        },
         required: ['Id', 'WebhookEvent', 'Data', 'Data.Id', 'Data.NewStatus'],
         count: 200,
       },
@@ -130,7 +163,9 @@ describe('gateway fuzz', () => {
     for (const template of templates) {
       for (const c of postCases(template, template.count, random)) {
         const redirect = template.schema && template.redirect && accepted(template.schema, c.body);
-        cases.push(redirect ? { ...c, route: template.redirect!(c.route), label: `${c.label} (valid: redirected)` } : c);
+        cases.push(
+          redirect ? { ...c, route: template.redirect!(c.route), label: `${c.label} (valid: redirected)` } : c,
+        );
       }
     }
     cases.push(...getCases(150, random));
@@ -140,14 +175,56 @@ describe('gateway fuzz', () => {
     for (let i = 0; i < 40; i++) {
       const key = { 'idempotency-key': `fuzz-${i}` };
       const valid = (body: unknown) => JSON.stringify(body);
-      cases.push({ route: `${base}/otp/resend`, method: 'POST', body: valid({ device }), headers: { ...json, ...key }, label: 'valid resend in cooldown' });
-      cases.push({ route: `${base}/liveness`, method: 'POST', body: valid({ image: image(i), device }), headers: { ...json, ...key }, label: 'valid liveness while awaiting OTP' });
-      cases.push({ route: `/v1/activations/${livenessTarget}/otp`, method: 'POST', body: valid({ code: '123456', device }), headers: { ...json, ...key }, label: 'valid OTP while awaiting liveness' });
-      cases.push({ route: `/v1/activations/${livenessTarget}/otp/resend`, method: 'POST', body: valid({ device }), headers: json, label: 'valid resend while awaiting liveness' });
+      cases.push({
+        route: `${base}/otp/resend`,
+        method: 'POST',
+        body: valid({ device }),
+        headers: { ...json, ...key },
+        label: 'valid resend in cooldown',
+      });
+      cases.push({
+        route: `${base}/liveness`,
+        method: 'POST',
+        body: valid({ image: image(i), device }),
+        headers: { ...json, ...key },
+        label: 'valid liveness while awaiting OTP',
+      });
+      cases.push({
+        route: `/v1/activations/${livenessTarget}/otp`,
+        method: 'POST',
+        body: valid({ code: '123456', device }),
+        headers: { ...json, ...key },
+        label: 'valid OTP while awaiting liveness',
+      });
+      cases.push({
+        route: `/v1/activations/${livenessTarget}/otp/resend`,
+        method: 'POST',
+        body: valid({ device }),
+        headers: json,
+        label: 'valid resend while awaiting liveness',
+      });
     }
     // Hostile credentials on an authenticated route.
-    for (const authorization of ['Bearer', 'Bearer ', 'bearer dev-key ', 'Bearer dev-key dev-key', `Bearer ${'k'.repeat(8_000)}`, 'Basic dev-key', 'Bearer dev-key\u0000']) {
-      for (let i = 0; i < 8; i++) cases.push({ route: `${base}/otp`, method: 'POST', body: '{}', headers: { 'content-type': 'application/json', authorization: authorization.replace('\u0000', '') + (i ? String(i) : '') }, label: `auth ${authorization.slice(0, 20)}` });
+    for (const authorization of [
+      'Bearer',
+      'Bearer ',
+      'bearer dev-key ',
+      'Bearer dev-key dev-key',
+      `Bearer ${'k'.repeat(8_000)}`,
+      'Basic dev-key',
+      'Bearer dev-key\u0000',
+    ]) {
+      for (let i = 0; i < 8; i++)
+        cases.push({
+          route: `${base}/otp`,
+          method: 'POST',
+          body: '{}',
+          headers: {
+            'content-type': 'application/json',
+            authorization: authorization.replace('\u0000', '') + (i ? String(i) : ''),
+          },
+          label: `auth ${authorization.slice(0, 20)}`,
+        });
     }
     return cases;
   }
@@ -176,14 +253,19 @@ describe('gateway fuzz', () => {
           continue;
         }
         statusCounts.set(answer.status, (statusCounts.get(answer.status) ?? 0) + 1);
-        if (answer.status >= 500) failures.push(`${where}: ${answer.status} ${JSON.stringify(answer.body).slice(0, 200)}`);
+        if (answer.status >= 500)
+          failures.push(`${where}: ${answer.status} ${JSON.stringify(answer.body).slice(0, 200)}`);
         else if (answer.status >= 400 && typeof answer.body?.error?.code !== 'string') {
-          failures.push(`${where}: ${answer.status} without the error shape: ${JSON.stringify(answer.body).slice(0, 100)}`);
+          failures.push(
+            `${where}: ${answer.status} without the error shape: ${JSON.stringify(answer.body).slice(0, 100)}`,
+          );
         }
       }
     };
     await Promise.all(Array.from({ length: 8 }, worker));
-    console.log(`[fuzz] ${cases.length} cases; statuses: ${JSON.stringify(Object.fromEntries([...statusCounts].sort()))}`);
+    console.log(
+      `[fuzz] ${cases.length} cases; statuses: ${JSON.stringify(Object.fromEntries([...statusCounts].sort()))}`,
+    );
     expect(failures).toEqual([]);
 
     // Still up, still answering properly.

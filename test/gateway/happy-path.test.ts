@@ -37,7 +37,12 @@ describe('gateway happy path', () => {
 
       await s.waitForState(seeded.requestId, 'awaiting_otp');
       const { code } = await s.h.latestOtp(seeded.requestId);
-      const otp = await s.api('POST', `/v1/activations/${seeded.requestId}/otp`, { code, device: deviceAt() }, { 'idempotency-key': `otp-${seeded.requestId}` });
+      const otp = await s.api(
+        'POST',
+        `/v1/activations/${seeded.requestId}/otp`,
+        { code, device: deviceAt() },
+        { 'idempotency-key': `otp-${seeded.requestId}` },
+      );
       expect(otp.status).toBe(200);
       expect(otp.body.outcome).toBe('accepted');
       expect(otp.body.status.state).toBe('awaiting_payment');
@@ -45,7 +50,12 @@ describe('gateway happy path', () => {
       expect(link).toMatch(/\/sandbox\/pay\//);
 
       // A retried call with the same Idempotency-Key is the same update: same answer, no second Vlens call.
-      const retried = await s.api('POST', `/v1/activations/${seeded.requestId}/otp`, { code, device: deviceAt() }, { 'idempotency-key': `otp-${seeded.requestId}` });
+      const retried = await s.api(
+        'POST',
+        `/v1/activations/${seeded.requestId}/otp`,
+        { code, device: deviceAt() },
+        { 'idempotency-key': `otp-${seeded.requestId}` },
+      );
       expect(retried.status).toBe(200);
       expect(retried.body.outcome).toBe('accepted');
       const validateCalls = (await s.h.calls(seeded.requestId)).filter((c) => c.path.endsWith('StepValidateOtp'));
@@ -62,14 +72,18 @@ describe('gateway happy path', () => {
 
       const handle = s.h.client.workflow.getHandle(final.workflowId);
       const history = await handle.fetchHistory();
-      const signals = (history.events ?? []).filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'paymentCompleted');
+      const signals = (history.events ?? []).filter(
+        (e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'paymentCompleted',
+      );
       expect(signals.length).toBeGreaterThanOrEqual(1);
       expect(await workflowTaskFailures(handle)).toEqual([]);
 
       // The provider redelivers the same event: acknowledged, nothing signalled again.
       const redelivered = await s.h.sandbox('POST', `/sandbox/payments/${paymentId}`, { outcome: 'paid' });
       expect(redelivered.body.webhook.httpStatus).toBe(200);
-      expect(s.logs.some((line) => line.includes('duplicate payment webhook') && line.includes(seeded.requestId))).toBe(true);
+      expect(s.logs.some((line) => line.includes('duplicate payment webhook') && line.includes(seeded.requestId))).toBe(
+        true,
+      );
 
       // Secrets never reach the logs: not the OTP, not the user's token, not the API key.
       const logText = s.logs.join('\n');
@@ -91,7 +105,10 @@ describe('gateway happy path', () => {
     expect(waiting.nextAction.type).toBe('submit_liveness');
 
     // An OTP now is out of order.
-    const early = await s.api('POST', `/v1/activations/${seeded.requestId}/otp`, { code: '123456', device: deviceAt(ALEXANDRIA) });
+    const early = await s.api('POST', `/v1/activations/${seeded.requestId}/otp`, {
+      code: '123456',
+      device: deviceAt(ALEXANDRIA),
+    });
     expect(early.status).toBe(409);
     expect(early.body.error.code).toBe('invalid_state');
 
@@ -105,8 +122,12 @@ describe('gateway happy path', () => {
 
     // The gateway put the images in the claim-check store: history holds only `blob:` references.
     const history = await s.h.client.workflow.getHandle(`activation-${seeded.requestId}`).fetchHistory();
-    const accepted = (history.events ?? []).find((e) => e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name === 'submitLiveness');
-    const [payload] = await createEncryptionCodec(s.h.keys).decode([accepted!.workflowExecutionUpdateAcceptedEventAttributes!.acceptedRequest!.input!.args!.payloads![0]!]);
+    const accepted = (history.events ?? []).find(
+      (e) => e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name === 'submitLiveness',
+    );
+    const [payload] = await createEncryptionCodec(s.h.keys).decode([
+      accepted!.workflowExecutionUpdateAcceptedEventAttributes!.acceptedRequest!.input!.args!.payloads![0]!,
+    ]);
     const sent = JSON.parse(Buffer.from(payload!.data!).toString('utf8'));
     expect([sent.image, ...sent.faces].every((ref: string) => /^blob:/.test(ref))).toBe(true);
 

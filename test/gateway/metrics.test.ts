@@ -64,15 +64,21 @@ describe('gateway /metrics', () => {
   test('counts requests by route pattern, method and status, with latency, and no API key to scrape', async () => {
     const before = await scrape();
     const route = '/v1/activations/:requestId';
-    const count = (text: string, labels: Record<string, string>) => sampleSum(text, 'vlens_gateway_http_requests_total', labels);
+    const count = (text: string, labels: Record<string, string>) =>
+      sampleSum(text, 'vlens_gateway_http_requests_total', labels);
 
     for (let i = 0; i < 3; i++) expect((await s.api('GET', `/v1/activations/${requestId}`)).status).toBe(200);
     expect((await s.api('GET', `/v1/activations/${randomUUID()}`)).status).toBe(404);
     expect((await http(`${s.gateway.url}/v1/activations/${requestId}`, 'GET')).status).toBe(401);
     expect((await s.api('GET', `/no/such/route/${requestId}`)).status).toBe(404);
-    const wrong = await s.api('POST', `/v1/activations/${requestId}/otp`, { code: '00000000', device: deviceAt(CAIRO) });
+    const wrong = await s.api('POST', `/v1/activations/${requestId}/otp`, {
+      code: '00000000',
+      device: deviceAt(CAIRO),
+    });
     expect(wrong.status).toBe(200);
-    expect((await s.api('POST', `/v1/activations/${requestId}/otp`, { code: 'x', device: deviceAt(CAIRO) })).status).toBe(422);
+    expect(
+      (await s.api('POST', `/v1/activations/${requestId}/otp`, { code: 'x', device: deviceAt(CAIRO) })).status,
+    ).toBe(422);
 
     const after = await scrape();
     const delta = (labels: Record<string, string>) => count(after, labels) - count(before, labels);
@@ -86,12 +92,16 @@ describe('gateway /metrics', () => {
     expect(delta({ method: 'GET', route: '/metrics', status_code: '200' })).toBe(1);
 
     const histogram = (text: string, suffix: string) =>
-      sampleSum(text, `vlens_gateway_http_request_duration_seconds_${suffix}`, { method: 'GET', route, status_code: '200' });
+      sampleSum(text, `vlens_gateway_http_request_duration_seconds_${suffix}`, {
+        method: 'GET',
+        route,
+        status_code: '200',
+      });
     expect(histogram(after, 'count') - histogram(before, 'count')).toBe(3);
     expect(histogram(after, 'sum')).toBeGreaterThan(histogram(before, 'sum'));
-    expect(sampleSum(after, 'vlens_gateway_http_request_duration_seconds_bucket', { route, le: '+Inf', status_code: '200' })).toBe(
-      histogram(after, 'count'),
-    );
+    expect(
+      sampleSum(after, 'vlens_gateway_http_request_duration_seconds_bucket', { route, le: '+Inf', status_code: '200' }),
+    ).toBe(histogram(after, 'count'));
 
     // Route patterns only: no requestId and no raw URL ever becomes a label.
     expect(after).not.toContain(requestId);
@@ -101,36 +111,62 @@ describe('gateway /metrics', () => {
   });
 
   test('webhook outcomes by provider: verified, duplicate, bad_signature, unknown_activation, ignored', async () => {
-    const outcomes = (text: string, provider: string, outcome: string) => sampleSum(text, 'vlens_gateway_webhooks_total', { provider, outcome });
+    const outcomes = (text: string, provider: string, outcome: string) =>
+      sampleSum(text, 'vlens_gateway_webhooks_total', { provider, outcome });
     const before = await scrape();
 
     const event = kashierEvent(requestId);
     expect((await webhook('kashier', event.body, { 'x-kashier-signature': event.signature })).status).toBe(200);
-    expect((await webhook('kashier', event.body, { 'x-kashier-signature': event.signature })).body).toMatchObject({ duplicate: true });
+    expect((await webhook('kashier', event.body, { 'x-kashier-signature': event.signature })).body).toMatchObject({
+      duplicate: true,
+    });
     expect((await webhook('kashier', event.body, { 'x-kashier-signature': '0'.repeat(64) })).status).toBe(401);
     const stranger = kashierEvent(randomUUID());
     expect((await webhook('kashier', stranger.body, { 'x-kashier-signature': stranger.signature })).status).toBe(202);
-    expect((await webhook('fawry', { fawryRefNumber: '1', merchantRefNumber: requestId, messageSignature: 'nope' })).status).toBe(400);
-    const ignored = { Id: randomUUID(), WebhookEvent: 'App.BusinessRequestStatusChange', Data: { Id: requestId, NewStatus: 'Approved' } };
+    expect(
+      (await webhook('fawry', { fawryRefNumber: '1', merchantRefNumber: requestId, messageSignature: 'nope' })).status,
+    ).toBe(400);
+    const ignored = {
+      Id: randomUUID(),
+      WebhookEvent: 'App.BusinessRequestStatusChange',
+      Data: { Id: requestId, NewStatus: 'Approved' },
+    };
     expect((await webhook('vlens', ignored)).status).toBe(200);
 
     const after = await scrape();
-    const delta = (provider: string, outcome: string) => outcomes(after, provider, outcome) - outcomes(before, provider, outcome);
+    const delta = (provider: string, outcome: string) =>
+      outcomes(after, provider, outcome) - outcomes(before, provider, outcome);
     expect(delta('kashier', 'verified')).toBe(1);
     expect(delta('kashier', 'duplicate')).toBe(1);
     expect(delta('kashier', 'bad_signature')).toBe(1);
     expect(delta('kashier', 'unknown_activation')).toBe(1);
     expect(delta('fawry', 'bad_request') + delta('fawry', 'bad_signature')).toBe(1);
     expect(delta('vlens', 'ignored')).toBe(1);
-    expect(sampleSum(after, 'vlens_gateway_http_requests_total', { route: '/v1/webhooks/kashier', method: 'POST' })).toBeGreaterThanOrEqual(4);
+    expect(
+      sampleSum(after, 'vlens_gateway_http_requests_total', { route: '/v1/webhooks/kashier', method: 'POST' }),
+    ).toBeGreaterThanOrEqual(4);
   });
 
   test('GATEWAY_METRICS: api-key puts /metrics behind the API keys; off removes it', async () => {
-    const guarded = await startGateway({ activations: s.activations, port: 0, dedupStore: new MemoryDedupStore(), metrics: 'api-key', logLevel: 'silent' });
-    const off = await startGateway({ activations: s.activations, port: 0, dedupStore: new MemoryDedupStore(), metrics: 'off', logLevel: 'silent' });
+    const guarded = await startGateway({
+      activations: s.activations,
+      port: 0,
+      dedupStore: new MemoryDedupStore(),
+      metrics: 'api-key',
+      logLevel: 'silent',
+    });
+    const off = await startGateway({
+      activations: s.activations,
+      port: 0,
+      dedupStore: new MemoryDedupStore(),
+      metrics: 'off',
+      logLevel: 'silent',
+    });
     try {
       expect((await http(`${guarded.url}/metrics`, 'GET')).status).toBe(401);
-      expect(await scrape(guarded.url, { authorization: `Bearer ${API_KEY}` })).toMatch(/vlens_gateway_http_requests_total/);
+      expect(await scrape(guarded.url, { authorization: `Bearer ${API_KEY}` })).toMatch(
+        /vlens_gateway_http_requests_total/,
+      );
       const gone = await http(`${off.url}/metrics`, 'GET');
       expect(gone.status).toBe(404);
       // Still counted, for whoever reads the registry in-process.

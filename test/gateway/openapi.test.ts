@@ -8,7 +8,10 @@ import { http, startGatewayStack, type GatewayStack } from './stack';
 
 type Doc = {
   openapi: string;
-  paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: object }> }> }>>;
+  paths: Record<
+    string,
+    Record<string, { responses: Record<string, { content?: Record<string, { schema: object }> }> }>
+  >;
 };
 
 describe('gateway OpenAPI document', () => {
@@ -42,7 +45,13 @@ describe('gateway OpenAPI document', () => {
     expect(result.errors ?? []).toEqual([]);
     expect(result.valid).toBe(true);
     expect(Object.keys(doc.paths)).toEqual(
-      expect.arrayContaining(['/v1/activations', '/v1/activations/{requestId}', '/v1/activations/{requestId}/otp', '/v1/webhooks/kashier', '/healthz']),
+      expect.arrayContaining([
+        '/v1/activations',
+        '/v1/activations/{requestId}',
+        '/v1/activations/{requestId}/otp',
+        '/v1/webhooks/kashier',
+        '/healthz',
+      ]),
     );
     // The webhook's signature header is documented.
     expect(JSON.stringify(doc.paths['/v1/webhooks/kashier'])).toContain('x-kashier-signature');

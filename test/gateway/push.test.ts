@@ -79,7 +79,8 @@ describe('push, not poll', () => {
     const { code } = await s.h.latestOtp(id);
     await s.api('POST', `/v1/activations/${id}/otp`, { code, device: deviceAt() });
     const until = Date.now() + 15_000;
-    while (!states.includes('awaiting_payment') && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 100));
+    while (!states.includes('awaiting_payment') && Date.now() < until)
+      await new Promise((resolve) => setTimeout(resolve, 100));
     controller.abort();
     await reading;
     expect(states[0]).toBe('awaiting_otp');

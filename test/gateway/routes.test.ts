@@ -38,26 +38,58 @@ describe('gateway routes: refusals and edge cases', () => {
   });
 
   test('several API keys: each one works', async () => {
-    const gateway = await startGateway({ activations: s.activations, port: 0, apiKeys: ['key-a', 'key-b'], dedupStore: new MemoryDedupStore(), logLevel: 'silent' });
+    const gateway = await startGateway({
+      activations: s.activations,
+      port: 0,
+      apiKeys: ['key-a', 'key-b'],
+      dedupStore: new MemoryDedupStore(),
+      logLevel: 'silent',
+    });
     try {
       for (const key of ['key-a', 'key-b']) {
-        expectError(await http(`${gateway.url}/v1/activations/${UNKNOWN}`, 'GET', undefined, { authorization: `Bearer ${key}` }), 404, 'not_found');
+        expectError(
+          await http(`${gateway.url}/v1/activations/${UNKNOWN}`, 'GET', undefined, { authorization: `Bearer ${key}` }),
+          404,
+          'not_found',
+        );
       }
-      expectError(await http(`${gateway.url}/v1/activations/${UNKNOWN}`, 'GET', undefined, { authorization: 'Bearer dev-key' }), 401, 'unauthorized');
+      expectError(
+        await http(`${gateway.url}/v1/activations/${UNKNOWN}`, 'GET', undefined, { authorization: 'Bearer dev-key' }),
+        401,
+        'unauthorized',
+      );
     } finally {
       await gateway.close();
     }
   });
 
   test('POST /v1/activations: 422 names the fields, 400 for broken JSON, 415 for forms, 413 over the limit', async () => {
-    const invalid = await s.api('POST', '/v1/activations', { requestId: 'nope', device: { geoLocation: { latitude: 91, longitude: 0 }, userDeviceUtcTime: 'yesterday' }, policy: { otpTtl: 'banana' } });
+    const invalid = await s.api('POST', '/v1/activations', {
+      requestId: 'nope',
+      device: { geoLocation: { latitude: 91, longitude: 0 }, userDeviceUtcTime: 'yesterday' },
+      policy: { otpTtl: 'banana' },
+    });
     expectError(invalid, 422, 'invalid_request');
     const fields = invalid.body.error.details.map((p: { field: string }) => p.field);
-    expect(fields).toEqual(expect.arrayContaining(['requestId', 'device.geoLocation.latitude', 'device.userDeviceUtcTime', 'policy.otpTtl']));
+    expect(fields).toEqual(
+      expect.arrayContaining(['requestId', 'device.geoLocation.latitude', 'device.userDeviceUtcTime', 'policy.otpTtl']),
+    );
 
-    expectError(await s.api('POST', '/v1/activations', '{"requestId": ', { 'content-type': 'application/json' }), 400, 'bad_request');
-    expectError(await s.api('POST', '/v1/activations', 'requestId=x', { 'content-type': 'application/x-www-form-urlencoded' }), 415, 'unsupported_media_type');
-    const huge = await s.api('POST', '/v1/activations', { requestId: UNKNOWN, device: deviceAt(), accessToken: 'x'.repeat(40_000) });
+    expectError(
+      await s.api('POST', '/v1/activations', '{"requestId": ', { 'content-type': 'application/json' }),
+      400,
+      'bad_request',
+    );
+    expectError(
+      await s.api('POST', '/v1/activations', 'requestId=x', { 'content-type': 'application/x-www-form-urlencoded' }),
+      415,
+      'unsupported_media_type',
+    );
+    const huge = await s.api('POST', '/v1/activations', {
+      requestId: UNKNOWN,
+      device: deviceAt(),
+      accessToken: 'x'.repeat(40_000),
+    });
     expectError(huge, 413, 'payload_too_large');
     expect(huge.body.error.message).toMatch(/larger than 16384 bytes/);
   });
@@ -76,7 +108,10 @@ describe('gateway routes: refusals and edge cases', () => {
       listed = (await s.api('GET', '/v1/activations?state=awaiting_otp&limit=500')).body.activations;
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
-    expect(listed.find((a) => a.requestId === seeded.requestId)).toMatchObject({ state: 'awaiting_otp', executionStatus: 'RUNNING' });
+    expect(listed.find((a) => a.requestId === seeded.requestId)).toMatchObject({
+      state: 'awaiting_otp',
+      executionStatus: 'RUNNING',
+    });
     expectError(await s.api('GET', '/v1/activations?state=bogus'), 422, 'invalid_request');
   });
 
@@ -94,12 +129,20 @@ describe('gateway routes: refusals and edge cases', () => {
     const bad = await s.api('POST', route, { code: '12ab', device: deviceAt() });
     expectError(bad, 422, 'invalid_request');
     expect(bad.body.error.details).toEqual([{ field: 'code', message: 'must be 4 to 8 digits' }]);
-    expectError(await s.api('POST', route, { code, device: deviceAt() }, { 'idempotency-key': 'spaces are not allowed' }), 422, 'invalid_request');
+    expectError(
+      await s.api('POST', route, { code, device: deviceAt() }, { 'idempotency-key': 'spaces are not allowed' }),
+      422,
+      'invalid_request',
+    );
     expectError(await s.api('POST', `/v1/activations/${UNKNOWN}/otp`, { code, device: deviceAt() }), 404, 'not_found');
 
     // Liveness while awaiting the OTP is out of order.
     const image = Buffer.from('selfie').toString('base64');
-    expectError(await s.api('POST', `/v1/activations/${seeded.requestId}/liveness`, { image, device: deviceAt() }), 409, 'invalid_state');
+    expectError(
+      await s.api('POST', `/v1/activations/${seeded.requestId}/liveness`, { image, device: deviceAt() }),
+      409,
+      'invalid_state',
+    );
   });
 
   test('resend: 429 resend_cooldown with Retry-After inside the cooldown; 409 sends_exhausted; 409 in the wrong state', async () => {
@@ -112,18 +155,29 @@ describe('gateway routes: refusals and edge cases', () => {
 
     const single = await s.startActivation({}, { policy: { maxOtpSends: 1, resendCooldown: '0s' } });
     await s.waitForState(single.seeded.requestId, 'awaiting_otp');
-    expectError(await s.api('POST', `/v1/activations/${single.seeded.requestId}/otp/resend`, { device: deviceAt() }), 409, 'sends_exhausted');
+    expectError(
+      await s.api('POST', `/v1/activations/${single.seeded.requestId}/otp/resend`, { device: deviceAt() }),
+      409,
+      'sends_exhausted',
+    );
 
     const far = await s.startActivation({}, { device: deviceAt(ALEXANDRIA) });
     await s.waitForState(far.seeded.requestId, 'awaiting_liveness');
-    expectError(await s.api('POST', `/v1/activations/${far.seeded.requestId}/otp/resend`, { device: deviceAt(ALEXANDRIA) }), 409, 'invalid_state');
+    expectError(
+      await s.api('POST', `/v1/activations/${far.seeded.requestId}/otp/resend`, { device: deviceAt(ALEXANDRIA) }),
+      409,
+      'invalid_state',
+    );
 
     // Liveness: a broken image is 422, an oversized body 413 with a hint.
     const liveness = `/v1/activations/${far.seeded.requestId}/liveness`;
     const broken = await s.api('POST', liveness, { image: 'not base64!', device: deviceAt(ALEXANDRIA) });
     expectError(broken, 422, 'invalid_request');
     expect(broken.body.error.details[0].field).toBe('image');
-    const oversized = await s.api('POST', liveness, { image: 'A'.repeat(3.5 * 1024 * 1024), device: deviceAt(ALEXANDRIA) });
+    const oversized = await s.api('POST', liveness, {
+      image: 'A'.repeat(3.5 * 1024 * 1024),
+      device: deviceAt(ALEXANDRIA),
+    });
     expectError(oversized, 413, 'payload_too_large');
     expect(oversized.body.error.message).toMatch(/liveness images/);
   });
@@ -136,7 +190,11 @@ describe('gateway routes: refusals and edge cases', () => {
     const paid = await s.api('POST', `${base}/payment-completed`, { eventId: 'app-evt-1', reference: 'R-1' });
     expect(paid.status).toBe(202);
     expectError(await s.api('POST', `${base}/payment-completed`, { eventId: '' }), 422, 'invalid_request');
-    expectError(await s.api('POST', `/v1/activations/${UNKNOWN}/payment-completed`, { eventId: 'x' }), 404, 'not_found');
+    expectError(
+      await s.api('POST', `/v1/activations/${UNKNOWN}/payment-completed`, { eventId: 'x' }),
+      404,
+      'not_found',
+    );
 
     expectError(await s.api('POST', `${base}/cancel`, {}), 422, 'invalid_request');
     expectError(await s.api('POST', `/v1/activations/${UNKNOWN}/cancel`, { reason: 'test' }), 404, 'not_found');
@@ -166,7 +224,8 @@ describe('gateway routes: refusals and edge cases', () => {
       rateLimits: { otpPerActivation: 2, resendPerActivation: 1, perApiKey: 5 },
       logLevel: 'silent',
     });
-    const post = (route: string, body: unknown) => http(`${gateway.url}${route}`, 'POST', body, { authorization: 'Bearer dev-key' });
+    const post = (route: string, body: unknown) =>
+      http(`${gateway.url}${route}`, 'POST', body, { authorization: 'Bearer dev-key' });
     try {
       const otp = { code: '12', device: deviceAt() }; // invalid on purpose: limits apply before validation
       expect((await post(`/v1/activations/${UNKNOWN}/otp`, otp)).status).toBe(422);
@@ -191,10 +250,23 @@ describe('gateway routes: refusals and edge cases', () => {
     const { seeded } = await s.startActivation();
     await s.waitForState(seeded.requestId, 'awaiting_otp');
     const { code } = await s.h.latestOtp(seeded.requestId);
-    const fault = await s.h.sandbox('POST', '/sandbox/faults', { path: '/api/BusinessRequest/CustomerSign/StepValidateOtp', status: 503 });
+    const fault = await s.h.sandbox('POST', '/sandbox/faults', {
+      path: '/api/BusinessRequest/CustomerSign/StepValidateOtp',
+      status: 503,
+    });
     // The production update timeout (75 s), longer than the workflow's Vlens budget, unlike the shared stack's.
-    const activations = new ActivationClient({ client: s.h.client, taskQueue: s.h.taskQueue, imageStore: s.h.imageStore });
-    const gateway = await startGateway({ activations, port: 0, apiKeys: ['key-a'], dedupStore: new MemoryDedupStore(), logLevel: 'silent' });
+    const activations = new ActivationClient({
+      client: s.h.client,
+      taskQueue: s.h.taskQueue,
+      imageStore: s.h.imageStore,
+    });
+    const gateway = await startGateway({
+      activations,
+      port: 0,
+      apiKeys: ['key-a'],
+      dedupStore: new MemoryDedupStore(),
+      logLevel: 'silent',
+    });
     try {
       const url = `${gateway.url}/v1/activations/${seeded.requestId}/otp`;
       const headers = { authorization: 'Bearer key-a', 'idempotency-key': 'otp-retry-after-outage' };
@@ -210,7 +282,9 @@ describe('gateway routes: refusals and edge cases', () => {
       // ...and from now on the key answers with that success, without a second validation at Vlens.
       const replayed = await submit();
       expect({ status: replayed.status, outcome: replayed.body.outcome }).toEqual({ status: 200, outcome: 'accepted' });
-      const validations = (await s.h.calls(seeded.requestId)).filter((c) => c.path.endsWith('StepValidateOtp') && c.httpStatus === 200);
+      const validations = (await s.h.calls(seeded.requestId)).filter(
+        (c) => c.path.endsWith('StepValidateOtp') && c.httpStatus === 200,
+      );
       expect(validations).toHaveLength(1);
     } finally {
       await gateway.close();
@@ -235,7 +309,9 @@ describe('gateway routes: refusals and edge cases', () => {
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, waitMs)));
     const retried = await resend(refusedKey);
     expect(retried.status).toBe(200);
-    const smsSent = (await s.h.calls(seeded.requestId)).filter((c) => c.path.endsWith('StepRequestOtp') && c.httpStatus === 200);
+    const smsSent = (await s.h.calls(seeded.requestId)).filter(
+      (c) => c.path.endsWith('StepRequestOtp') && c.httpStatus === 200,
+    );
     expect(smsSent).toHaveLength(3);
   });
 
@@ -246,7 +322,12 @@ describe('gateway routes: refusals and edge cases', () => {
       dataConverter: createDataConverter(FIXTURE_CODEC_KEYS),
       imageStore: s.h.imageStore,
     });
-    const gateway = await startGateway({ activations: unreachable, port: 0, dedupStore: new MemoryDedupStore(), logLevel: 'silent' });
+    const gateway = await startGateway({
+      activations: unreachable,
+      port: 0,
+      dedupStore: new MemoryDedupStore(),
+      logLevel: 'silent',
+    });
     try {
       const health = await http(`${gateway.url}/healthz`, 'GET');
       expectError(health, 503, 'temporal_unavailable');

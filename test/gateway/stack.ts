@@ -8,7 +8,14 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { ActivationClient } from '../../client/activation-client';
 import { startGateway, type GatewayOptions, type RunningGateway } from '../../client/gateway/server';
-import { CAIRO, deviceAt, startHarness, type Harness, type HarnessOptions, type SeededRequest } from '../temporal/harness';
+import {
+  CAIRO,
+  deviceAt,
+  startHarness,
+  type Harness,
+  type HarnessOptions,
+  type SeededRequest,
+} from '../temporal/harness';
 import { DEFAULT_POLICY, type ActivationStatus, type ActivationState, type Policy } from '../../workflows/types';
 import { freePort } from '../../scripts/local-stack';
 
@@ -37,8 +44,15 @@ export interface GatewayStack {
   logs: string[];
   api(method: string, route: string, body?: unknown, headers?: Record<string, string>): Promise<HttpAnswer>;
   /** POST /v1/activations for a freshly seeded sandbox request. */
-  startActivation(seedBody?: Record<string, unknown>, input?: Record<string, unknown>): Promise<{ seeded: SeededRequest; answer: HttpAnswer }>;
-  waitForState(requestId: string, states: ActivationState | ActivationState[], timeoutMs?: number): Promise<ActivationStatus>;
+  startActivation(
+    seedBody?: Record<string, unknown>,
+    input?: Record<string, unknown>,
+  ): Promise<{ seeded: SeededRequest; answer: HttpAnswer }>;
+  waitForState(
+    requestId: string,
+    states: ActivationState | ActivationState[],
+    timeoutMs?: number,
+  ): Promise<ActivationStatus>;
   /** Starts another gateway on the same port and data folder (after `gateway.close()`), as a restart would. */
   restartGateway(): Promise<void>;
   close(): Promise<void>;
@@ -53,12 +67,20 @@ export async function workflowTaskFailures(handle: WorkflowHandle): Promise<stri
   const history = await handle.fetchHistory();
   return (history.events ?? [])
     .map((event) => event.workflowTaskFailedEventAttributes)
-    .filter((failed) => failed && failed.cause !== temporal.api.enums.v1.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND)
+    .filter(
+      (failed) =>
+        failed &&
+        failed.cause !== temporal.api.enums.v1.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND,
+    )
     .map((failed) => failed?.failure?.message ?? 'workflow task failed');
 }
 
-
-export async function http(url: string, method: string, body?: unknown, headers: Record<string, string> = {}): Promise<HttpAnswer> {
+export async function http(
+  url: string,
+  method: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<HttpAnswer> {
   const init: RequestInit = { method, headers: { ...headers } };
   if (body !== undefined) {
     const raw = typeof body === 'string' || body instanceof Uint8Array;
@@ -93,7 +115,12 @@ export async function startGatewayStack(
     },
   });
   // The claim-check store the worker reads from: the gateway puts liveness images there, as in production.
-  const activations = new ActivationClient({ client: h.client, taskQueue: h.taskQueue, imageStore: h.imageStore, updateTimeoutMs: 30_000 });
+  const activations = new ActivationClient({
+    client: h.client,
+    taskQueue: h.taskQueue,
+    imageStore: h.imageStore,
+    updateTimeoutMs: 30_000,
+  });
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'gateway-test-'));
   const logs: string[] = [];
   const gatewayOptions: GatewayOptions = {
@@ -115,7 +142,8 @@ export async function startGatewayStack(
     activations,
     dataDir,
     logs,
-    api: (method, route, body, headers = {}) => http(`${base}${route}`, method, body, { authorization: `Bearer ${API_KEY}`, ...headers }),
+    api: (method, route, body, headers = {}) =>
+      http(`${base}${route}`, method, body, { authorization: `Bearer ${API_KEY}`, ...headers }),
     async startActivation(seedBody = {}, input = {}) {
       const seeded = await h.seed(seedBody);
       const answer = await stack.api('POST', '/v1/activations', {
@@ -136,7 +164,9 @@ export async function startGatewayStack(
         if (last.status === 200 && wanted.includes(last.body.state)) return last.body as ActivationStatus;
         await new Promise((resolve) => setTimeout(resolve, 150));
       }
-      throw new Error(`activation ${requestId} did not reach ${wanted.join('|')}; last answer ${JSON.stringify(last?.body)}`);
+      throw new Error(
+        `activation ${requestId} did not reach ${wanted.join('|')}; last answer ${JSON.stringify(last?.body)}`,
+      );
     },
     async restartGateway() {
       gateway = await startGateway(gatewayOptions);

@@ -26,7 +26,11 @@ type KashierData = Record<string, string>;
 const kashierText = (data: KashierData, keys: string[]) =>
   queryString.stringify(Object.fromEntries([...keys].sort().map((key) => [key, data[key]])));
 /** The old, wrong construction: `key=value` joined by `&`, nothing encoded. */
-const oldKashierText = (data: KashierData, keys: string[]) => [...keys].sort().map((key) => `${key}=${data[key]}`).join('&');
+const oldKashierText = (data: KashierData, keys: string[]) =>
+  [...keys]
+    .sort()
+    .map((key) => `${key}=${data[key]}`)
+    .join('&');
 
 function kashierEvent(requestId: string, overrides: KashierData = {}, secret = KASHIER_SECRET, text = kashierText) {
   const data: KashierData = {
@@ -44,7 +48,10 @@ function kashierEvent(requestId: string, overrides: KashierData = {}, secret = K
   };
   const signatureKeys = Object.keys(data).sort();
   const signature = createHmac('sha256', secret).update(text(data, signatureKeys)).digest('hex');
-  const body: { event: string; data: Record<string, string | string[]> } = { event: 'pay', data: { ...data, signatureKeys } };
+  const body: { event: string; data: Record<string, string | string[]> } = {
+    event: 'pay',
+    data: { ...data, signatureKeys },
+  };
   return { body, signature, transactionId: data.transactionId! };
 }
 
@@ -63,7 +70,10 @@ function fawryEvent(requestId: string, overrides: Record<string, unknown> = {}, 
     `${fields.fawryRefNumber}${fields.merchantRefNumber}${Number(fields.paymentAmount).toFixed(2)}${Number(fields.orderAmount).toFixed(2)}` +
     `${fields.orderStatus}${fields.paymentMethod}${fields.paymentRefrenceNumber}${secureKey}`;
   const messageSignature = createHash('sha256').update(text).digest('hex');
-  return { body: { requestId: randomUUID(), ...fields, paymentTime: Date.now(), messageSignature }, eventId: String(fields.fawryRefNumber) };
+  return {
+    body: { requestId: randomUUID(), ...fields, paymentTime: Date.now(), messageSignature },
+    eventId: String(fields.fawryRefNumber),
+  };
 }
 
 describe('payment webhooks', () => {
@@ -127,7 +137,11 @@ describe('payment webhooks', () => {
       };
       const keys = Object.keys(data).sort();
       const signature = createHmac('sha256', KASHIER_SECRET).update(text(data, keys)).digest('hex');
-      const answer400 = await post('kashier', { event: 'pay', data: { ...data, signatureKeys: keys } }, { 'x-kashier-signature': signature });
+      const answer400 = await post(
+        'kashier',
+        { event: 'pay', data: { ...data, signatureKeys: keys } },
+        { 'x-kashier-signature': signature },
+      );
       expect(answer400.status).toBe(400);
       expect(answer400.body.error.code).toBe('bad_request');
       expect(answer400.body.error.message).toMatch(/data\.status/);
@@ -143,7 +157,12 @@ describe('payment webhooks', () => {
     const final = await s.waitForState(id, 'activated');
     expect(final.nextAction.type).toBe('none');
     expect(await paymentSignals(id)).toContainEqual(
-      expect.objectContaining({ source: 'kashier', eventId: `kashier:${event.transactionId}`, amount: 250, currency: 'EGP' }),
+      expect.objectContaining({
+        source: 'kashier',
+        eventId: `kashier:${event.transactionId}`,
+        amount: 250,
+        currency: 'EGP',
+      }),
     );
   });
 
@@ -153,7 +172,12 @@ describe('payment webhooks', () => {
     expect(first.status).toBe(200);
     expect(first.body).toEqual({ received: true });
     expect(await paymentSignals()).toContainEqual(
-      expect.objectContaining({ source: 'kashier', eventId: `kashier:${event.transactionId}`, amount: 250, currency: 'EGP' }),
+      expect.objectContaining({
+        source: 'kashier',
+        eventId: `kashier:${event.transactionId}`,
+        amount: 250,
+        currency: 'EGP',
+      }),
     );
     const before = (await paymentSignals()).length;
 
@@ -168,7 +192,9 @@ describe('payment webhooks', () => {
     const tampered = structuredClone(event.body);
     tampered.data.amount = '1.00';
     const before = (await paymentSignals()).length;
-    expect((await post('kashier', tampered, { 'x-kashier-signature': event.signature })).body.error.code).toBe('bad_signature');
+    expect((await post('kashier', tampered, { 'x-kashier-signature': event.signature })).body.error.code).toBe(
+      'bad_signature',
+    );
 
     const wrongKey = kashierEvent(requestId, {}, 'not-the-secret');
     const answer = await post('kashier', wrongKey.body, { 'x-kashier-signature': wrongKey.signature });
@@ -185,7 +211,14 @@ describe('payment webhooks', () => {
     const sig = createHmac('sha256', KASHIER_SECRET).update('amount=250.00&currency=EGP').digest('hex');
     expect((await post('kashier', partial, { 'x-kashier-signature': sig })).status).toBe(400);
 
-    expect((await post('kashier', '{"event":', { 'x-kashier-signature': event.signature, 'content-type': 'application/json' })).status).toBe(400);
+    expect(
+      (
+        await post('kashier', '{"event":', {
+          'x-kashier-signature': event.signature,
+          'content-type': 'application/json',
+        })
+      ).status,
+    ).toBe(400);
     expect(await paymentSignals()).toHaveLength(before);
   });
 
@@ -211,7 +244,9 @@ describe('payment webhooks', () => {
     const event = fawryEvent(requestId);
     const first = await post('fawry', event.body);
     expect(first.status).toBe(200);
-    expect(await paymentSignals()).toContainEqual(expect.objectContaining({ source: 'fawry', eventId: `fawry:${event.eventId}`, amount: 250 }));
+    expect(await paymentSignals()).toContainEqual(
+      expect.objectContaining({ source: 'fawry', eventId: `fawry:${event.eventId}`, amount: 250 }),
+    );
     const before = (await paymentSignals()).length;
 
     expect((await post('fawry', event.body)).body).toMatchObject({ duplicate: true });
@@ -227,7 +262,13 @@ describe('payment webhooks', () => {
 
   test('Vlens: CustomerSigned signals source vlens with the webhook Id; other statuses are ignored; junk is 400', async () => {
     const id = randomUUID();
-    const signed = { Id: id, WebhookEvent: 'App.BusinessRequestStatusChange', Attempt: 1, Data: { Id: requestId, NewStatus: 'CustomerSigned' }, CreationTimeUtc: new Date().toISOString() };
+    const signed = {
+      Id: id,
+      WebhookEvent: 'App.BusinessRequestStatusChange',
+      Attempt: 1,
+      Data: { Id: requestId, NewStatus: 'CustomerSigned' },
+      CreationTimeUtc: new Date().toISOString(),
+    };
     expect((await post('vlens', signed)).status).toBe(200);
     expect(await paymentSignals()).toContainEqual(expect.objectContaining({ source: 'vlens', eventId: `vlens:${id}` }));
     const before = (await paymentSignals()).length;
@@ -249,11 +290,19 @@ describe('payment webhooks', () => {
       logStream: { write: (line) => void lines.push(line) },
     });
     try {
-      const event = { Id: randomUUID(), WebhookEvent: 'App.BusinessRequestStatusChange', Data: { Id: requestId, NewStatus: 'PendingApproval' } };
+      const event = {
+        Id: randomUUID(),
+        WebhookEvent: 'App.BusinessRequestStatusChange',
+        Data: { Id: requestId, NewStatus: 'PendingApproval' },
+      };
       expect((await http(`${gateway.url}/v1/webhooks/vlens`, 'POST', event)).status).toBe(401);
-      expect((await http(`${gateway.url}/v1/webhooks/vlens?token=${token.toUpperCase()}`, 'POST', event)).status).toBe(401);
+      expect((await http(`${gateway.url}/v1/webhooks/vlens?token=${token.toUpperCase()}`, 'POST', event)).status).toBe(
+        401,
+      );
       expect((await http(`${gateway.url}/v1/webhooks/vlens?token=${token}`, 'POST', event)).status).toBe(200);
-      expect((await http(`${gateway.url}/v1/webhooks/vlens`, 'POST', event, { 'x-webhook-token': token })).status).toBe(200);
+      expect((await http(`${gateway.url}/v1/webhooks/vlens`, 'POST', event, { 'x-webhook-token': token })).status).toBe(
+        200,
+      );
       expect(lines.length).toBeGreaterThan(0);
       expect(lines.join('\n')).not.toContain(token);
     } finally {

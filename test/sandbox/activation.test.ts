@@ -51,7 +51,10 @@ describe.each(drivers)('activation rules, %s flavour', (_name, makeDriver) => {
     const otpRequestId = driver.otpRequestIdOf(otpRes);
     expect(otpRequestId).toMatch(/^[0-9a-f-]{36}$/);
 
-    const inbox = await http.get<{ code: string; expiresAt: string; requestId: string }>(`/sandbox/otps/${otpRequestId}`, {});
+    const inbox = await http.get<{ code: string; expiresAt: string; requestId: string }>(
+      `/sandbox/otps/${otpRequestId}`,
+      {},
+    );
     expect(inbox.body.code).toMatch(/^\d{6}$/);
     expect(inbox.body.requestId).toBe(s.requestId);
     expect(Date.parse(inbox.body.expiresAt) - clock.now()).toBe(5 * 60_000);
@@ -76,13 +79,20 @@ describe.each(drivers)('activation rules, %s flavour', (_name, makeDriver) => {
     }
 
     const byId = await http.get(`/api/BusinessRequest/GetBusinessRequestById/${s.requestId}`);
-    expect(byId.body.data).toMatchObject({ requeststatus: 4, requestStatusName: 'Customer Signed', hasPaymentCheckPerRequestFeature: true });
+    expect(byId.body.data).toMatchObject({
+      requeststatus: 4,
+      requestStatusName: 'Customer Signed',
+      hasPaymentCheckPerRequestFeature: true,
+    });
 
     // StepValidatePayment after success: success again, no change.
     const again = await driver.validatePayment(s.requestId, s.transactionId);
     expect(again.body.error_code).toBeNull();
     // Any other step on a signed request: 4032.
-    expect(errorOf(await driver.requestOtp(s.requestId))).toMatchObject({ code: 4032, message: 'Request already signed' });
+    expect(errorOf(await driver.requestOtp(s.requestId))).toMatchObject({
+      code: 4032,
+      message: 'Request already signed',
+    });
   });
 
   it('payment link is null and payment validation activates without payment when hasPayment is false', async () => {
@@ -172,7 +182,9 @@ describe.each(drivers)('activation rules, %s flavour', (_name, makeDriver) => {
     const s = await http.seed();
     const a = driver.otpRequestIdOf(await driver.requestOtp(s.requestId));
     clock.advance(5 * 60_000 - 1);
-    expect((await driver.validateOtp(s.requestId, s.transactionId, a, await http.otpCode(a))).body.error_code).toBeNull();
+    expect(
+      (await driver.validateOtp(s.requestId, s.transactionId, a, await http.otpCode(a))).body.error_code,
+    ).toBeNull();
 
     const b = driver.otpRequestIdOf(await driver.requestOtp(s.requestId));
     clock.advance(5 * 60_000);
@@ -187,7 +199,9 @@ describe.each(drivers)('activation rules, %s flavour', (_name, makeDriver) => {
     const current = driver.otpRequestIdOf(await driver.requestOtp(s.requestId));
     expect(current).not.toBe(old);
     expect((await driver.validateOtp(s.requestId, s.transactionId, old, oldCode)).body.error_code).toBe(4002);
-    expect((await driver.validateOtp(s.requestId, s.transactionId, current, await http.otpCode(current))).body.error_code).toBeNull();
+    expect(
+      (await driver.validateOtp(s.requestId, s.transactionId, current, await http.otpCode(current))).body.error_code,
+    ).toBeNull();
     const state = await http.get<{ smsSent: number }>(`/sandbox/requests/${s.requestId}`, {});
     expect(state.body.smsSent).toBe(2);
   });
@@ -224,7 +238,9 @@ describe.each(drivers)('activation rules, %s flavour', (_name, makeDriver) => {
       // Legacy: the image is mandatory in step 2 after needsReValidate.
       const otpRequestId = driver.otpRequestIdOf(first);
       const code = await http.otpCode(otpRequestId);
-      expect((await driver.validateOtp(s.requestId, s.transactionId, otpRequestId, code, far)).body.error_code).toBe(4012);
+      expect((await driver.validateOtp(s.requestId, s.transactionId, otpRequestId, code, far)).body.error_code).toBe(
+        4012,
+      );
       // ...and no OTP attempt was used up: with the image it now succeeds.
       const ok = await driver.validateOtp(s.requestId, s.transactionId, otpRequestId, code, far, image(7));
       expect(ok.body.error_code).toBeNull();
@@ -240,7 +256,14 @@ describe.each(drivers)('activation rules, %s flavour', (_name, makeDriver) => {
       res = await driver.revalidate(s.requestId, far);
     } else {
       const otpRequestId = driver.otpRequestIdOf(first);
-      res = await driver.validateOtp(s.requestId, s.transactionId, otpRequestId, await http.otpCode(otpRequestId), far, image(5));
+      res = await driver.validateOtp(
+        s.requestId,
+        s.transactionId,
+        otpRequestId,
+        await http.otpCode(otpRequestId),
+        far,
+        image(5),
+      );
     }
     expect(res && errorOf(res)).toEqual({ status: 200, code: 4011, message: 'Liveness re-validation failed' });
     const state = await http.get<{ revalidationPending: boolean }>(`/sandbox/requests/${s.requestId}`, {});
@@ -267,7 +290,7 @@ describe.each(drivers)('activation rules, %s flavour', (_name, makeDriver) => {
     expect(ok.status).toBe(200);
   });
 
-  it('request not approved: HTTP 403 with the legacy seed\'s envelope (code 403); rejected 4031; unknown 404 / 4040', async () => {
+  it("request not approved: HTTP 403 with the legacy seed's envelope (code 403); rejected 4031; unknown 404 / 4040", async () => {
     const pending = await http.seed({ status: 'pending_approval' });
     const notApproved = await driver.requestOtp(pending.requestId);
     expect(notApproved.status).toBe(403);
@@ -277,9 +300,16 @@ describe.each(drivers)('activation rules, %s flavour', (_name, makeDriver) => {
       error_message: 'This request is pending approval form admin',
       error_descriptions: null,
     });
-    expect(errorOf(await driver.validatePayment(pending.requestId, pending.transactionId))).toMatchObject({ status: 403, code: 403 });
+    expect(errorOf(await driver.validatePayment(pending.requestId, pending.transactionId))).toMatchObject({
+      status: 403,
+      code: 403,
+    });
     const rejected = await http.seed({ status: 'rejected' });
-    expect(errorOf(await driver.requestOtp(rejected.requestId))).toEqual({ status: 200, code: 4031, message: 'Request is rejected' });
+    expect(errorOf(await driver.requestOtp(rejected.requestId))).toEqual({
+      status: 200,
+      code: 4031,
+      message: 'Request is rejected',
+    });
     const unknown = await driver.requestOtp('0f0f0f0f-0000-4000-8000-000000000000');
     expect(errorOf(unknown)).toMatchObject({ status: 404, code: 4040 });
   });
@@ -290,7 +320,10 @@ describe.each(drivers)('activation rules, %s flavour', (_name, makeDriver) => {
       [{ userDeviceUtcTime: '2025-01-15T10:30:00Z', requestId: '81f404b3-d7dc-4f08-b4fe-934853c86282' }, 'geoLocation'],
       [base('not-a-uuid'), 'requestId'],
       [{ ...base('81f404b3-d7dc-4f08-b4fe-934853c86282'), userDeviceUtcTime: '15/01/2025' }, 'userDeviceUtcTime'],
-      [{ ...base('81f404b3-d7dc-4f08-b4fe-934853c86282'), geoLocation: { latitude: 91, longitude: 0 } }, 'geoLocation.latitude'],
+      [
+        { ...base('81f404b3-d7dc-4f08-b4fe-934853c86282'), geoLocation: { latitude: 91, longitude: 0 } },
+        'geoLocation.latitude',
+      ],
       [{ ...base('81f404b3-d7dc-4f08-b4fe-934853c86282'), transactionId: 'x' }, 'transactionId'],
     ];
     for (const [body, field] of cases) {
@@ -318,9 +351,15 @@ describe('current flavour specifics', () => {
     const far = north(CAIRO, 120);
     expect((await http.post(`${CS}/StepRequestOtp`, base(s.requestId, far))).body.error_code).toBe(4010);
     const same = image(3);
-    const dup = await http.post(`${CS}/StepReValidateLiveness`, base(s.requestId, far, { scanTransaction: { ...faces(), face_3: same, face_1: same } }));
+    const dup = await http.post(
+      `${CS}/StepReValidateLiveness`,
+      base(s.requestId, far, { scanTransaction: { ...faces(), face_3: same, face_1: same } }),
+    );
     expect(dup.body.error_code).toBe(4011);
-    const faceEqualsImage = await http.post(`${CS}/StepReValidateLiveness`, base(s.requestId, far, { scanTransaction: { ...faces(), face_1: image(1) } }));
+    const faceEqualsImage = await http.post(
+      `${CS}/StepReValidateLiveness`,
+      base(s.requestId, far, { scanTransaction: { ...faces(), face_1: image(1) } }),
+    );
     expect(faceEqualsImage.body.error_code).toBe(4011);
     const alias = await http.post(`${CS}/StepRevalidteLiveness`, base(s.requestId, far, { scanTransaction: faces() }));
     expect(alias.body.error_code).toBe(0);
@@ -328,7 +367,9 @@ describe('current flavour specifics', () => {
 
   it('a correct code retried after success succeeds again (lost-response retry); payment link is stable', async () => {
     const s = await http.seed();
-    const otpRequestId = ((await http.post(`${CS}/StepRequestOtp`, base(s.requestId))).body.data as { otpRequestId: string }).otpRequestId;
+    const otpRequestId = (
+      (await http.post(`${CS}/StepRequestOtp`, base(s.requestId))).body.data as { otpRequestId: string }
+    ).otpRequestId;
     const code = await http.otpCode(otpRequestId);
     const body = base(s.requestId, CAIRO, { otpRequestId, otpCode: code });
     const first = await http.post(`${CS}/StepValidateOtp`, body);
@@ -354,15 +395,21 @@ describe('current flavour specifics', () => {
       },
     });
     const pending = await http.seed({ status: 'pending_approval' });
-    expect((await http.get(`/api/BusinessRequest/GetBusinessRequestById/${pending.requestId}`)).body.data).toMatchObject({
+    expect(
+      (await http.get(`/api/BusinessRequest/GetBusinessRequestById/${pending.requestId}`)).body.data,
+    ).toMatchObject({
       requeststatus: 1,
       requestStatusName: 'Pending Approval',
     });
     const rejected = await http.seed({ status: 'rejected' });
-    expect((await http.get(`/api/BusinessRequest/GetBusinessRequestById/${rejected.requestId}`)).body.data).toMatchObject({
+    expect(
+      (await http.get(`/api/BusinessRequest/GetBusinessRequestById/${rejected.requestId}`)).body.data,
+    ).toMatchObject({
       requeststatus: 3,
       requestStatusName: 'Rejected',
     });
-    expect((await http.get('/api/BusinessRequest/GetBusinessRequestById/0f0f0f0f-0000-4000-8000-000000000000')).status).toBe(404);
+    expect(
+      (await http.get('/api/BusinessRequest/GetBusinessRequestById/0f0f0f0f-0000-4000-8000-000000000000')).status,
+    ).toBe(404);
   });
 });

@@ -14,7 +14,12 @@ import {
 } from './helpers';
 
 const LOGIN = { tenancyName: 'sandbox', userNameOrEmailAddress: 'admin', password: 'sandbox-password' };
-type Tokens = { accessToken: string; expireInSeconds: number; refreshToken: string; refreshTokenExpireInSeconds: number };
+type Tokens = {
+  accessToken: string;
+  expireInSeconds: number;
+  refreshToken: string;
+  refreshTokenExpireInSeconds: number;
+};
 
 describe('auth (default mode: Bearer optional)', () => {
   const clock = fakeClock();
@@ -38,7 +43,12 @@ describe('auth (default mode: Bearer optional)', () => {
       ] as const) {
         const res = await http.request(method, path, method === 'POST' ? base(s.requestId) : undefined, headers);
         expect(res.status).toBe(401);
-        expect(res.body).toEqual({ data: null, error_code: 401, error_message: 'Invalid or missing ApiKey', error_descriptions: null });
+        expect(res.body).toEqual({
+          data: null,
+          error_code: 401,
+          error_message: 'Invalid or missing ApiKey',
+          error_descriptions: null,
+        });
       }
     }
   });
@@ -46,15 +56,24 @@ describe('auth (default mode: Bearer optional)', () => {
   it('ApiKey alone is accepted; a valid Bearer is accepted; an unknown or malformed Bearer is an empty 401', async () => {
     const s = await http.seed();
     expect((await http.post(`${CS}/StepRequestOtp`, base(s.requestId))).body.error_code).toBeNull();
-    const withToken = await http.post(`${CS}/StepRequestOtp`, base(s.requestId), { ApiKey: API_KEY, Authorization: `Bearer ${s.accessToken}` });
+    const withToken = await http.post(`${CS}/StepRequestOtp`, base(s.requestId), {
+      ApiKey: API_KEY,
+      Authorization: `Bearer ${s.accessToken}`,
+    });
     expect(withToken.body.error_code).toBeNull();
     for (const authorization of ['Bearer not-a-token', 'Bearer ', 'Basic abc', s.accessToken]) {
-      const res = await http.post(`${CS}/StepRequestOtp`, base(s.requestId), { ApiKey: API_KEY, Authorization: authorization });
+      const res = await http.post(`${CS}/StepRequestOtp`, base(s.requestId), {
+        ApiKey: API_KEY,
+        Authorization: authorization,
+      });
       expect(bearerRefusal(res), authorization).toEqual(INVALID_TOKEN);
       expect(res.headers.get('content-length')).toBe('0');
     }
     // A wrong ApiKey is still the envelope, even beside a bad Bearer: the ApiKey is checked first.
-    const both = await http.post(`${CS}/StepRequestOtp`, base(s.requestId), { ApiKey: 'wrong', Authorization: 'Bearer nope' });
+    const both = await http.post(`${CS}/StepRequestOtp`, base(s.requestId), {
+      ApiKey: 'wrong',
+      Authorization: 'Bearer nope',
+    });
     expect(both.status).toBe(401);
     expect(both.body).toMatchObject({ error_code: 401, error_message: 'Invalid or missing ApiKey' });
   });
@@ -67,7 +86,10 @@ describe('auth (default mode: Bearer optional)', () => {
     clock.advance(1);
     expect(bearerRefusal(await http.post(`${CS}/StepRequestOtp`, base(s.requestId), headers))).toEqual(INVALID_TOKEN);
     // Refused before the body is read, so the log cannot name the request.
-    const calls = await http.get<{ httpStatus: number; errorCode: number | null; requestId?: string }[]>('/sandbox/calls', {});
+    const calls = await http.get<{ httpStatus: number; errorCode: number | null; requestId?: string }[]>(
+      '/sandbox/calls',
+      {},
+    );
     expect(calls.body.at(-1)).toEqual(expect.objectContaining({ httpStatus: 401, errorCode: null }));
     expect(calls.body.at(-1)?.requestId).toBeUndefined();
   });
@@ -92,7 +114,10 @@ describe('auth (default mode: Bearer optional)', () => {
     // Nothing happened to B: no OTP was sent.
     expect((await http.get<{ smsSent: number }>(`/sandbox/requests/${b.requestId}`, {})).body.smsSent).toBe(0);
     // The refused call is logged under B, without an error code.
-    const calls = await http.get<{ httpStatus: number; errorCode: number | null }[]>(`/sandbox/calls?requestId=${b.requestId}`, {});
+    const calls = await http.get<{ httpStatus: number; errorCode: number | null }[]>(
+      `/sandbox/calls?requestId=${b.requestId}`,
+      {},
+    );
     expect(calls.body[0]).toMatchObject({ httpStatus: 401, errorCode: null });
   });
 
@@ -116,7 +141,9 @@ describe('auth (default mode: Bearer optional)', () => {
     expect((await http.post(`${CS}/StepRequestOtp`, base(other.requestId), asService)).body.error_code).toBeNull();
 
     clock.advance(60_000);
-    expect(bearerRefusal(await http.get(`/api/BusinessRequest/GetBusinessRequestById/${s.requestId}`, asService))).toEqual(INVALID_TOKEN);
+    expect(
+      bearerRefusal(await http.get(`/api/BusinessRequest/GetBusinessRequestById/${s.requestId}`, asService)),
+    ).toEqual(INVALID_TOKEN);
     const refreshed = await http.post('/api/credentials/RefreshToken', { refreshToken: tokens.refreshToken });
     expect(refreshed.body.error_code).toBeNull();
     const next = refreshed.body.data as { accessToken: string; expireInSeconds: number };
@@ -126,9 +153,13 @@ describe('auth (default mode: Bearer optional)', () => {
     expect((await http.get(`/api/BusinessRequest/GetBusinessRequestById/${s.requestId}`, renewed)).status).toBe(200);
 
     // An access token is not a refresh token, and refresh tokens expire too.
-    expect(errorOf(await http.post('/api/credentials/RefreshToken', { refreshToken: next.accessToken }))).toMatchObject({ status: 401, code: 401 });
+    expect(errorOf(await http.post('/api/credentials/RefreshToken', { refreshToken: next.accessToken }))).toMatchObject(
+      { status: 401, code: 401 },
+    );
     clock.advance(600_000);
-    expect(errorOf(await http.post('/api/credentials/RefreshToken', { refreshToken: tokens.refreshToken }))).toMatchObject({ status: 401, code: 401 });
+    expect(
+      errorOf(await http.post('/api/credentials/RefreshToken', { refreshToken: tokens.refreshToken })),
+    ).toMatchObject({ status: 401, code: 401 });
   });
 
   it('credentials Login rejects wrong password, user or tenancy with 401', async () => {
@@ -139,8 +170,13 @@ describe('auth (default mode: Bearer optional)', () => {
     ]) {
       expect(errorOf(await http.post('/api/credentials/Login', body))).toMatchObject({ status: 401, code: 401 });
     }
-    expect(errorOf(await http.post('/api/credentials/Login', LOGIN, { ApiKey: API_KEY, TenancyName: 'other' }))).toMatchObject({ status: 401 });
-    expect(errorOf(await http.post('/api/credentials/Login', { tenancyName: 'sandbox' }))).toMatchObject({ status: 400, code: 4000 });
+    expect(
+      errorOf(await http.post('/api/credentials/Login', LOGIN, { ApiKey: API_KEY, TenancyName: 'other' })),
+    ).toMatchObject({ status: 401 });
+    expect(errorOf(await http.post('/api/credentials/Login', { tenancyName: 'sandbox' }))).toMatchObject({
+      status: 400,
+      code: 4000,
+    });
   });
 
   it('DigitalIdentity Login issues a user token for a seeded transactionId or requestId, bound to that request (refreshed too)', async () => {
@@ -150,15 +186,23 @@ describe('auth (default mode: Bearer optional)', () => {
       const res = await http.post('/api/DigitalIdentity/Login', body);
       expect(res.body.error_code).toBeNull();
       const { accessToken, refreshToken } = res.body.data as Tokens;
-      const call = await http.post(`${CS}/StepRequestOtp`, base(s.requestId), { ApiKey: API_KEY, Authorization: `Bearer ${accessToken}` });
+      const call = await http.post(`${CS}/StepRequestOtp`, base(s.requestId), {
+        ApiKey: API_KEY,
+        Authorization: `Bearer ${accessToken}`,
+      });
       expect(call.body.error_code).toBeNull();
       const refreshed = (await http.post('/api/credentials/RefreshToken', { refreshToken })).body.data as Tokens;
       for (const token of [accessToken, refreshed.accessToken]) {
-        const elsewhere = await http.post(`${CS}/StepRequestOtp`, base(other.requestId), { ApiKey: API_KEY, Authorization: `Bearer ${token}` });
+        const elsewhere = await http.post(`${CS}/StepRequestOtp`, base(other.requestId), {
+          ApiKey: API_KEY,
+          Authorization: `Bearer ${token}`,
+        });
         expect(bearerRefusal(elsewhere)).toEqual(INVALID_TOKEN);
       }
     }
-    expect(errorOf(await http.post('/api/DigitalIdentity/Login', { transactionId: '0f0f0f0f-0000-4000-8000-000000000000' }))).toMatchObject({ status: 401 });
+    expect(
+      errorOf(await http.post('/api/DigitalIdentity/Login', { transactionId: '0f0f0f0f-0000-4000-8000-000000000000' })),
+    ).toMatchObject({ status: 401 });
     expect(errorOf(await http.post('/api/DigitalIdentity/Login', {}))).toMatchObject({ status: 400, code: 4000 });
   });
 });
@@ -175,9 +219,19 @@ describe('auth in requireBearer mode', () => {
 
   it('a missing Bearer is an empty 401 (challenge without an error); the seeded user token works; credentials routes need only ApiKey', async () => {
     const s = await http.seed();
-    expect(bearerRefusal(await http.post(`${CS}/StepRequestOtp`, base(s.requestId)))).toEqual({ status: 401, body: '', challenge: 'Bearer' });
-    expect(bearerRefusal(await http.get(`/api/BusinessRequest/GetBusinessRequestById/${s.requestId}`))).toMatchObject({ status: 401, body: '' });
-    const ok = await http.post(`${CS}/StepRequestOtp`, base(s.requestId), { ApiKey: API_KEY, Authorization: `Bearer ${s.accessToken}` });
+    expect(bearerRefusal(await http.post(`${CS}/StepRequestOtp`, base(s.requestId)))).toEqual({
+      status: 401,
+      body: '',
+      challenge: 'Bearer',
+    });
+    expect(bearerRefusal(await http.get(`/api/BusinessRequest/GetBusinessRequestById/${s.requestId}`))).toMatchObject({
+      status: 401,
+      body: '',
+    });
+    const ok = await http.post(`${CS}/StepRequestOtp`, base(s.requestId), {
+      ApiKey: API_KEY,
+      Authorization: `Bearer ${s.accessToken}`,
+    });
     expect(ok.body.error_code).toBeNull();
     expect((await http.post('/api/credentials/Login', LOGIN)).status).toBe(200);
   });

@@ -53,7 +53,11 @@ describe('sandbox config', () => {
       fawrySecureKey: 'f',
       otpTtlSeconds: 2,
     });
-    expect(resolveOptions({ port: 0, apiKey: undefined, webhookUrl: null }, env)).toMatchObject({ port: 0, apiKey: 'k', webhookUrl: null });
+    expect(resolveOptions({ port: 0, apiKey: undefined, webhookUrl: null }, env)).toMatchObject({
+      port: 0,
+      apiKey: 'k',
+      webhookUrl: null,
+    });
     expect(resolveOptions({ dialect: 'ours' }, env).dialect).toBe('ours');
   });
 
@@ -78,9 +82,18 @@ describe('sandbox config', () => {
       expect((await http.get('/sandbox/health', {})).body).toEqual({ ok: true });
       const s = await http.seed();
       const cs = '/api/BusinessRequest/CustomerSign';
-      const body = { geoLocation: { latitude: 30.0444, longitude: 31.2357 }, userDeviceUtcTime: '2025-01-15T10:30:00Z', requestId: s.requestId };
-      const otpRequestId = ((await http.post(`${cs}/StepRequestOtp`, body)).body.data as { otpRequestId: string }).otpRequestId;
-      const res = await http.post(`${cs}/StepValidateOtp`, { ...body, otpRequestId, otpCode: await http.otpCode(otpRequestId) });
+      const body = {
+        geoLocation: { latitude: 30.0444, longitude: 31.2357 },
+        userDeviceUtcTime: '2025-01-15T10:30:00Z',
+        requestId: s.requestId,
+      };
+      const otpRequestId = ((await http.post(`${cs}/StepRequestOtp`, body)).body.data as { otpRequestId: string })
+        .otpRequestId;
+      const res = await http.post(`${cs}/StepValidateOtp`, {
+        ...body,
+        otpRequestId,
+        otpCode: await http.otpCode(otpRequestId),
+      });
       expect(res.body.data).toMatch(/^https:\/\/sandbox\.example\.test\/sandbox\/pay\/[0-9a-f-]{36}$/);
     } finally {
       await sandbox.close();

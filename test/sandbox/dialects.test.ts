@@ -23,7 +23,12 @@ import {
 const ACTIVATE = '/api/BusinessRequest/Activate';
 const BY_ID = '/api/BusinessRequest/GetBusinessRequestById';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const PENDING = { data: null, error_code: 403, error_message: 'This request is pending approval form admin', error_descriptions: null };
+const PENDING = {
+  data: null,
+  error_code: 403,
+  error_message: 'This request is pending approval form admin',
+  error_descriptions: null,
+};
 
 const wire = (data: unknown, errorCode: number | string | null, message: string | null = null) => ({
   data,
@@ -55,9 +60,12 @@ describe.each(['ours', 'seed'] as const)('%s dialect', (dialect: DialectName) =>
   const byId = async (requestId: string) => (await http.get(`${BY_ID}/${requestId}`)).body.data as Json;
 
   describe('CustomerSign flavour', () => {
-    const post = (step: string, body: Json, headers?: Record<string, string>) => http.post(`${CS}/${step}`, body, headers);
-    const requestOtp = (id: string, location = CAIRO) => post('StepRequestOtp', base(id, location, { smsProviders: 1 }));
-    const validateOtp = (id: string, otpRequestId: string, otpCode: string) => post('StepValidateOtp', base(id, CAIRO, { otpRequestId, otpCode }));
+    const post = (step: string, body: Json, headers?: Record<string, string>) =>
+      http.post(`${CS}/${step}`, body, headers);
+    const requestOtp = (id: string, location = CAIRO) =>
+      post('StepRequestOtp', base(id, location, { smsProviders: 1 }));
+    const validateOtp = (id: string, otpRequestId: string, otpCode: string) =>
+      post('StepValidateOtp', base(id, CAIRO, { otpRequestId, otpCode }));
     const validatePayment = (id: string) => post('StepValidatePayment', base(id));
 
     it('near: the otpRequestId; far (> 80 km): re-validation, worded as each dialect words it', async () => {
@@ -80,7 +88,10 @@ describe.each(['ours', 'seed'] as const)('%s dialect', (dialect: DialectName) =>
       const s = await http.seed();
       const far = north(CAIRO, 150);
       await requestOtp(s.requestId, far);
-      const failed = await post('StepReValidateLiveness', base(s.requestId, far, { scanTransaction: { ...faces(), face_1: image(1) } }));
+      const failed = await post(
+        'StepReValidateLiveness',
+        base(s.requestId, far, { scanTransaction: { ...faces(), face_1: image(1) } }),
+      );
       expect(answer(failed)).toEqual([200, csError(4011, 'Liveness re-validation failed')]);
       const passed = await post('StepReValidateLiveness', base(s.requestId, far, { scanTransaction: faces() }));
       expect(answer(passed)).toEqual([200, wire('Liveness re-validation successful. Proceed to OTP request.', 0)]);
@@ -94,11 +105,17 @@ describe.each(['ours', 'seed'] as const)('%s dialect', (dialect: DialectName) =>
       const wrong = code === '000000' ? '111111' : '000000';
       expect(answer(await validateOtp(s.requestId, first, wrong))).toEqual([200, csError(4001, 'Invalid OTP code')]);
       for (let i = 0; i < 4; i++) await validateOtp(s.requestId, first, wrong);
-      expect(answer(await validateOtp(s.requestId, first, code))).toEqual([200, csError(4003, 'OTP attempts exceeded')]);
+      expect(answer(await validateOtp(s.requestId, first, code))).toEqual([
+        200,
+        csError(4003, 'OTP attempts exceeded'),
+      ]);
 
       const second = ((await requestOtp(s.requestId)).body.data as { otpRequestId: string }).otpRequestId;
       clock.advance(5 * 60_000);
-      expect(answer(await validateOtp(s.requestId, second, await http.otpCode(second)))).toEqual([200, csError(4002, 'OTP expired')]);
+      expect(answer(await validateOtp(s.requestId, second, await http.otpCode(second)))).toEqual([
+        200,
+        csError(4002, 'OTP expired'),
+      ]);
     });
 
     it('OTP, payment unpaid then paid; GetBusinessRequestById says Approved (2), then Customer Signed (4)', async () => {
@@ -121,16 +138,27 @@ describe.each(['ours', 'seed'] as const)('%s dialect', (dialect: DialectName) =>
       const paid = await validatePayment(s.requestId);
       expect(answer(paid)).toEqual([
         200,
-        wire(seed ? 'Payment validated successfully.' : { isActive: true, isValidPayment: true, requestId: s.requestId }, null),
+        wire(
+          seed ? 'Payment validated successfully.' : { isActive: true, isValidPayment: true, requestId: s.requestId },
+          null,
+        ),
       ]);
       // Idempotent: the same answer again.
       expect(answer(await validatePayment(s.requestId))).toEqual(answer(paid));
-      expect(await byId(s.requestId)).toMatchObject({ requeststatus: 4, requestStatusName: 'Customer Signed', isPaid: true });
+      expect(await byId(s.requestId)).toMatchObject({
+        requeststatus: 4,
+        requestStatusName: 'Customer Signed',
+        isPaid: true,
+      });
       expect(answer(await requestOtp(s.requestId))).toEqual([200, csError(4032, 'Request already signed')]);
 
       // The call log reads the same in both dialects: our codes.
       const calls = await http.get<Call[]>(`/sandbox/calls?requestId=${s.requestId}`, {});
-      expect(calls.body.filter((c) => c.path.startsWith(CS)).map((c) => [c.path.slice(CS.length + 1), c.httpStatus, c.errorCode])).toEqual([
+      expect(
+        calls.body
+          .filter((c) => c.path.startsWith(CS))
+          .map((c) => [c.path.slice(CS.length + 1), c.httpStatus, c.errorCode]),
+      ).toEqual([
         ['StepValidatePayment', 200, 4013],
         ['StepRequestOtp', 200, null],
         ['StepValidateOtp', 200, null],
@@ -144,7 +172,10 @@ describe.each(['ours', 'seed'] as const)('%s dialect', (dialect: DialectName) =>
     it('no payment needed: StepValidateOtp data is null in both', async () => {
       const s = await http.seed({ hasPayment: false });
       const otpRequestId = ((await requestOtp(s.requestId)).body.data as { otpRequestId: string }).otpRequestId;
-      expect(answer(await validateOtp(s.requestId, otpRequestId, await http.otpCode(otpRequestId)))).toEqual([200, wire(null, null)]);
+      expect(answer(await validateOtp(s.requestId, otpRequestId, await http.otpCode(otpRequestId)))).toEqual([
+        200,
+        wire(null, null),
+      ]);
     });
 
     it('not approved: the legacy seed envelope, HTTP 403 in ours and 200 in seed; rejected 4031; unknown 404 / 4040', async () => {
@@ -185,15 +216,22 @@ describe.each(['ours', 'seed'] as const)('%s dialect', (dialect: DialectName) =>
     /** A legacy business error: in `data.errorMessage` in seed, our envelope error in ours. */
     const refusal = (data: Json, code: number, ourMessage: string, seedMessage = ourMessage) =>
       seed ? wire({ ...data, errorMessage: seedMessage }, null) : wire(null, code, ourMessage);
-    const step2 = (s: { requestId: string; transactionId: string }, otpRequestId: string, otpCode: string, extra: Json = {}) =>
-      activate(base(s.requestId, CAIRO, { transactionId: s.transactionId, otpRequestId, otpCode, ...extra }));
+    const step2 = (
+      s: { requestId: string; transactionId: string },
+      otpRequestId: string,
+      otpCode: string,
+      extra: Json = {},
+    ) => activate(base(s.requestId, CAIRO, { transactionId: s.transactionId, otpRequestId, otpCode, ...extra }));
 
     it('step 1 near and far: the OTP is sent either way; far says needsReValidate', async () => {
       const s = await http.seed();
       const near = await activate(base(s.requestId));
       expect(answer(near)).toEqual([200, success(legacy(s, { otpRequestId: expect.stringMatching(UUID) }))]);
       const far = await activate(base(s.requestId, north(CAIRO, 100)));
-      expect(answer(far)).toEqual([200, success(legacy(s, { needsReValidate: true, otpRequestId: expect.stringMatching(UUID) }))]);
+      expect(answer(far)).toEqual([
+        200,
+        success(legacy(s, { needsReValidate: true, otpRequestId: expect.stringMatching(UUID) })),
+      ]);
     });
 
     it('step 2: wrong, exhausted and expired OTPs', async () => {
@@ -209,31 +247,47 @@ describe.each(['ours', 'seed'] as const)('%s dialect', (dialect: DialectName) =>
       const second = ((await activate(base(s.requestId))).body.data as { otpRequestId: string }).otpRequestId;
       const onSecond = legacy(s, { otpRequestId: second });
       clock.advance(5 * 60_000);
-      expect(answer(await step2(s, second, await http.otpCode(second)))).toEqual([200, refusal(onSecond, 4002, 'OTP expired')]);
+      expect(answer(await step2(s, second, await http.otpCode(second)))).toEqual([
+        200,
+        refusal(onSecond, 4002, 'OTP expired'),
+      ]);
       // A superseded OTP is "OTP expired" in the seed's words, our detail in ours.
       const third = ((await activate(base(s.requestId))).body.data as { otpRequestId: string }).otpRequestId;
       await activate(base(s.requestId));
       const superseded = await step2(s, third, await http.otpCode(third));
       expect(answer(superseded)).toEqual([
         200,
-        refusal(legacy(s, { otpRequestId: third }), 4002, 'OTP expired (superseded by a newer OTP request)', 'OTP expired'),
+        refusal(
+          legacy(s, { otpRequestId: third }),
+          4002,
+          'OTP expired (superseded by a newer OTP request)',
+          'OTP expired',
+        ),
       ]);
     });
 
     it('step 2 after needsReValidate: the image missing, a failed liveness, then success with it', async () => {
       const s = await http.seed({ livenessOutcome: 'fail' });
       const far = north(CAIRO, 300);
-      const otpRequestId = ((await activate(base(s.requestId, far))).body.data as { otpRequestId: string }).otpRequestId;
+      const otpRequestId = ((await activate(base(s.requestId, far))).body.data as { otpRequestId: string })
+        .otpRequestId;
       const code = await http.otpCode(otpRequestId);
       const pending = legacy(s, { otpRequestId, needsReValidate: true });
 
-      const missing = await activate(base(s.requestId, far, { transactionId: s.transactionId, otpRequestId, otpCode: code }));
+      const missing = await activate(
+        base(s.requestId, far, { transactionId: s.transactionId, otpRequestId, otpCode: code }),
+      );
       expect(answer(missing)).toEqual([
         200,
         refusal(pending, 4012, 'Liveness re-validation required', 'Liveness re-validation is required'),
       ]);
       const failed = await activate(
-        base(s.requestId, far, { transactionId: s.transactionId, otpRequestId, otpCode: code, scanTransaction: { image: image(5) } }),
+        base(s.requestId, far, {
+          transactionId: s.transactionId,
+          otpRequestId,
+          otpCode: code,
+          scanTransaction: { image: image(5) },
+        }),
       );
       expect(answer(failed)).toEqual([200, refusal(pending, 4011, 'Liveness re-validation failed')]);
 
@@ -249,7 +303,9 @@ describe.each(['ours', 'seed'] as const)('%s dialect', (dialect: DialectName) =>
       );
       expect(answer(passed)).toEqual([
         200,
-        success(legacy(ok, { otpRequestId: okOtp, paymentLink: expect.stringMatching(/\/sandbox\/pay\/[0-9a-f-]{36}$/) })),
+        success(
+          legacy(ok, { otpRequestId: okOtp, paymentLink: expect.stringMatching(/\/sandbox\/pay\/[0-9a-f-]{36}$/) }),
+        ),
       ]);
     });
 
@@ -318,11 +374,20 @@ describe.each(['ours', 'seed'] as const)('%s dialect', (dialect: DialectName) =>
       }
       expect((await http.post(ACTIVATE, base(a.requestId), asA)).status).toBe(200);
 
-      const login = await http.post('/api/credentials/Login', { tenancyName: 'sandbox', userNameOrEmailAddress: 'admin', password: 'sandbox-password' });
-      const service = { ApiKey: API_KEY, Authorization: `Bearer ${(login.body.data as { accessToken: string }).accessToken}` };
+      const login = await http.post('/api/credentials/Login', {
+        tenancyName: 'sandbox',
+        userNameOrEmailAddress: 'admin',
+        password: 'sandbox-password',
+      });
+      const service = {
+        ApiKey: API_KEY,
+        Authorization: `Bearer ${(login.body.data as { accessToken: string }).accessToken}`,
+      };
       for (const id of [a.requestId, b.requestId]) {
         expect((await http.get(`${BY_ID}/${id}`, service)).status).toBe(200);
-        expect((await http.post(`${CS}/StepRequestOtp`, base(id), service)).body.data).toEqual({ otpRequestId: expect.stringMatching(UUID) });
+        expect((await http.post(`${CS}/StepRequestOtp`, base(id), service)).body.data).toEqual({
+          otpRequestId: expect.stringMatching(UUID),
+        });
       }
     });
 
@@ -333,7 +398,9 @@ describe.each(['ours', 'seed'] as const)('%s dialect', (dialect: DialectName) =>
         ['POST', ACTIVATE],
         ['GET', `${BY_ID}/${s.requestId}`],
       ] as const) {
-        const res = await http.request(method, path, method === 'POST' ? base(s.requestId) : undefined, { ApiKey: 'wrong' });
+        const res = await http.request(method, path, method === 'POST' ? base(s.requestId) : undefined, {
+          ApiKey: 'wrong',
+        });
         expect(answer(res)).toEqual([401, wire(null, 401, 'Invalid or missing ApiKey')]);
       }
     });

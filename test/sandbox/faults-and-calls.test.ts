@@ -3,7 +3,16 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { base, CS, startTestSandbox, type HttpClient } from './helpers';
 
 type Fault = { id: string; hits: number };
-type Call = { at: string; method: string; path: string; httpStatus: number; errorCode: number | null; requestId?: string; faultId?: string; dropped?: true };
+type Call = {
+  at: string;
+  method: string;
+  path: string;
+  httpStatus: number;
+  errorCode: number | null;
+  requestId?: string;
+  faultId?: string;
+  dropped?: true;
+};
 
 describe('faults, call log, reset', () => {
   let http: HttpClient;
@@ -32,7 +41,11 @@ describe('faults, call log, reset', () => {
       const res = await http.post(`${CS}/StepRequestOtp`, base(s.requestId));
       statuses.push([res.status, res.body.error_code]);
     }
-    expect(statuses).toEqual([[503, 503], [503, 503], [200, null]]);
+    expect(statuses).toEqual([
+      [503, 503],
+      [503, 503],
+      [200, null],
+    ]);
     // Faults never touch non-matching Vlens paths or the /sandbox controls.
     expect((await http.get(`/api/BusinessRequest/GetBusinessRequestById/${s.requestId}`)).status).toBe(200);
     const faults = await http.get<Fault[]>('/sandbox/faults', {});
@@ -91,13 +104,23 @@ describe('faults, call log, reset', () => {
     await expect(http.post(`${CS}/StepRequestOtp`, base(s.requestId))).rejects.toThrow();
     expect((await http.post(`${CS}/StepRequestOtp`, base(s.requestId))).status).toBe(200);
     const calls = await http.get<Call[]>(`/sandbox/calls?requestId=${s.requestId}`, {});
-    expect(calls.body.find((c) => c.dropped)).toMatchObject({ httpStatus: 0, errorCode: null, faultId: fault.id, path: `${CS}/StepRequestOtp` });
+    expect(calls.body.find((c) => c.dropped)).toMatchObject({
+      httpStatus: 0,
+      errorCode: null,
+      faultId: fault.id,
+      path: `${CS}/StepRequestOtp`,
+    });
     // The dropped call never reached the handler: one SMS in total.
     expect((await http.get<{ smsSent: number }>(`/sandbox/requests/${s.requestId}`, {})).body.smsSent).toBe(1);
   });
 
   it('invalid fault specs are 400 envelopes', async () => {
-    for (const spec of [{}, { path: '/api/*' }, { path: '/api/*', status: 418 }, { path: '/api/*', drop: true, status: 500 }]) {
+    for (const spec of [
+      {},
+      { path: '/api/*' },
+      { path: '/api/*', status: 418 },
+      { path: '/api/*', drop: true, status: 500 },
+    ]) {
       const res = await http.post('/sandbox/faults', spec, {});
       expect(res.status).toBe(400);
       expect(res.body.error_code).toBe(4000);
@@ -125,7 +148,8 @@ describe('faults, call log, reset', () => {
 
   it('reset forgets requests, OTPs, calls and faults', async () => {
     const s = await http.seed();
-    const otp = ((await http.post(`${CS}/StepRequestOtp`, base(s.requestId))).body.data as { otpRequestId: string }).otpRequestId;
+    const otp = ((await http.post(`${CS}/StepRequestOtp`, base(s.requestId))).body.data as { otpRequestId: string })
+      .otpRequestId;
     await addFault({ path: '/api/credentials/*', status: 500 });
     expect((await http.post('/sandbox/reset', undefined, {})).body).toEqual({ reset: true });
     expect((await http.get<Call[]>('/sandbox/calls', {})).body).toEqual([]);
@@ -134,7 +158,10 @@ describe('faults, call log, reset', () => {
     expect((await http.get(`/sandbox/requests/${s.requestId}`, {})).status).toBe(404);
     expect((await http.post(`${CS}/StepRequestOtp`, base(s.requestId))).body.error_code).toBe(4040);
     // Tokens are forgotten too: the old one is refused as ASP.NET refuses an unknown JWT (401, no body).
-    const res = await http.post(`${CS}/StepRequestOtp`, base(s.requestId), { ApiKey: 'sandbox-key', Authorization: `Bearer ${s.accessToken}` });
+    const res = await http.post(`${CS}/StepRequestOtp`, base(s.requestId), {
+      ApiKey: 'sandbox-key',
+      Authorization: `Bearer ${s.accessToken}`,
+    });
     expect([res.status, res.body]).toEqual([401, '']);
   });
 });

@@ -137,7 +137,8 @@ export function customerSignDriver(http: HttpClient): FlavourDriver {
     validateOtp: (id, tx, otpRequestId, otpCode, loc = CAIRO) =>
       http.post(`${CS}/StepValidateOtp`, base(id, loc, { transactionId: tx, otpRequestId, otpCode })),
     paymentLinkOf: (res) => res.body.data as string | null,
-    validatePayment: (id, tx, loc = CAIRO) => http.post(`${CS}/StepValidatePayment`, base(id, loc, { transactionId: tx })),
+    validatePayment: (id, tx, loc = CAIRO) =>
+      http.post(`${CS}/StepValidatePayment`, base(id, loc, { transactionId: tx })),
   };
 }
 
@@ -151,7 +152,12 @@ export function legacyDriver(http: HttpClient): FlavourDriver {
     revalidate: () => null,
     validateOtp: (id, tx, otpRequestId, otpCode, loc = CAIRO, img) =>
       activate(
-        base(id, loc, { transactionId: tx, otpRequestId, otpCode, ...(img ? { scanTransaction: { image: img } } : {}) }),
+        base(id, loc, {
+          transactionId: tx,
+          otpRequestId,
+          otpCode,
+          ...(img ? { scanTransaction: { image: img } } : {}),
+        }),
       ),
     paymentLinkOf: (res) => (res.body.data as { paymentLink: string | null }).paymentLink,
     validatePayment: (id, tx, loc = CAIRO) => activate(base(id, loc, { transactionId: tx })),

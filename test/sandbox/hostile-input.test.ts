@@ -40,7 +40,13 @@ const HOSTILE: [string | null, string][] = [
   ['application/json', JSON.stringify({ ...base(RID), geoLocation: [1, 2] })],
   ['application/json', JSON.stringify({ ...base(RID), geoLocation: { latitude: '30', longitude: 31 } })],
   // 1e400 overflows to Infinity when parsed.
-  ['application/json', JSON.stringify({ ...base(RID), geoLocation: { latitude: 0, longitude: 31 } }).replace('"latitude":0', '"latitude":1e400')],
+  [
+    'application/json',
+    JSON.stringify({ ...base(RID), geoLocation: { latitude: 0, longitude: 31 } }).replace(
+      '"latitude":0',
+      '"latitude":1e400',
+    ),
+  ],
   ['application/json', JSON.stringify({ ...base(RID), userDeviceUtcTime: 12 })],
   ['application/json', JSON.stringify({ ...base(RID), otpRequestId: {}, otpCode: ['1'] })],
   ['application/json', JSON.stringify({ ...base(RID), scanTransaction: 'x' })],
@@ -78,7 +84,12 @@ describe('hostile input', () => {
         expect(res.status, label).toBeGreaterThanOrEqual(400);
         expect(res.status, label).toBeLessThan(500);
         const envelope = JSON.parse(text) as Record<string, unknown>;
-        expect(Object.keys(envelope).sort(), label).toEqual(['data', 'error_code', 'error_descriptions', 'error_message']);
+        expect(Object.keys(envelope).sort(), label).toEqual([
+          'data',
+          'error_code',
+          'error_descriptions',
+          'error_message',
+        ]);
         expect(envelope.data, label).toBeNull();
         expect(typeof envelope.error_code, label).toBe('number');
         seen.add(res.status);
@@ -131,7 +142,8 @@ describe('hostile input', () => {
       const res = await fetch(http.baseUrl + path, { method, headers: { ApiKey: API_KEY } });
       expect(res.status, `${method} ${path}`).toBeLessThan(500);
       const body = (await res.json()) as Record<string, unknown>;
-      if (res.status >= 400) expect(body, `${method} ${path}`).toMatchObject({ data: null, error_code: expect.any(Number) });
+      if (res.status >= 400)
+        expect(body, `${method} ${path}`).toMatchObject({ data: null, error_code: expect.any(Number) });
     }
   });
 

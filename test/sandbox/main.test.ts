@@ -6,7 +6,13 @@ import { describe, expect, it } from 'vitest';
 function runSandboxProcess(signal: NodeJS.Signals) {
   return new Promise<{ url: string; code: number | null; status: number }>((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'sandbox/main.ts'], {
-      env: { ...process.env, SANDBOX_PORT: '0', SANDBOX_WEBHOOK_URL: '', SANDBOX_VLENS_WEBHOOK_URL: '', SANDBOX_DIALECT: '' },
+      env: {
+        ...process.env,
+        SANDBOX_PORT: '0',
+        SANDBOX_WEBHOOK_URL: '',
+        SANDBOX_VLENS_WEBHOOK_URL: '',
+        SANDBOX_DIALECT: '',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';

@@ -17,7 +17,10 @@ function kashierText(data: Record<string, unknown> & { signatureKeys: string[] }
 
 /** The old, wrong construction: `key=value` joined by `&`, nothing encoded. */
 const oldKashierText = (data: Record<string, unknown> & { signatureKeys: string[] }) =>
-  [...data.signatureKeys].sort().map((k) => `${k}=${String(data[k])}`).join('&');
+  [...data.signatureKeys]
+    .sort()
+    .map((k) => `${k}=${String(data[k])}`)
+    .join('&');
 
 function verifyKashier(rawBody: string, signature: string, secret: string, text = kashierText): boolean {
   const { data } = JSON.parse(rawBody) as { data: Record<string, unknown> & { signatureKeys: string[] } };
@@ -59,9 +62,13 @@ describe('payments and webhooks', () => {
 
   async function toPaymentLink(seed: Record<string, unknown> = {}) {
     const s = await http.seed(seed);
-    const otpRequestId = ((await http.post(`${CS}/StepRequestOtp`, base(s.requestId))).body.data as { otpRequestId: string }).otpRequestId;
+    const otpRequestId = (
+      (await http.post(`${CS}/StepRequestOtp`, base(s.requestId))).body.data as { otpRequestId: string }
+    ).otpRequestId;
     const code = await http.otpCode(otpRequestId);
-    const link = (await http.post(`${CS}/StepValidateOtp`, base(s.requestId, undefined, { otpRequestId, otpCode: code }))).body.data as string;
+    const link = (
+      await http.post(`${CS}/StepValidateOtp`, base(s.requestId, undefined, { otpRequestId, otpCode: code }))
+    ).body.data as string;
     return { ...s, link, paymentId: link.split('/').pop() as string };
   }
 
@@ -82,11 +89,11 @@ describe('payments and webhooks', () => {
   it('paying sends a Kashier webhook whose signature verifies independently; a repeat is a duplicate delivery', async () => {
     const p = await toPaymentLink({ paymentGateway: 'kashier', amount: 1500 });
     const before = gatewayReceiver.received.length;
-    const res = await http.post<{ status: string; eventId: string; webhook: { delivered: boolean; httpStatus: number } }>(
-      `/sandbox/payments/${p.paymentId}`,
-      { outcome: 'paid' },
-      {},
-    );
+    const res = await http.post<{
+      status: string;
+      eventId: string;
+      webhook: { delivered: boolean; httpStatus: number };
+    }>(`/sandbox/payments/${p.paymentId}`, { outcome: 'paid' }, {});
     expect(res.body).toMatchObject({ status: 'paid', webhook: { delivered: true, httpStatus: 200 } });
     const delivery = (await gatewayReceiver.waitFor(before + 1))[before];
     expect(delivery?.path).toBe('/v1/webhooks/kashier');
@@ -114,7 +121,11 @@ describe('payments and webhooks', () => {
     });
     expect(body.data).not.toHaveProperty('paymentStatus');
     // Every field sent in data is signed, the keys named in sorted order.
-    expect(body.data.signatureKeys).toEqual(Object.keys(body.data).filter((k) => k !== 'signatureKeys').sort());
+    expect(body.data.signatureKeys).toEqual(
+      Object.keys(body.data)
+        .filter((k) => k !== 'signatureKeys')
+        .sort(),
+    );
     expect(kashierText(body.data)).toContain('cardBrand=Master%20Card');
     expect(kashierText(body.data)).toMatch(/creationDate=\d{4}-\d\d-\d\dT\d\d%3A\d\d%3A/);
     // Tampering breaks the signature.
@@ -132,7 +143,11 @@ describe('payments and webhooks', () => {
   it('paying sends a Fawry V2 notification whose messageSignature verifies independently', async () => {
     const p = await toPaymentLink({ paymentGateway: 'fawry', amount: 99.5 });
     const before = gatewayReceiver.received.length;
-    const res = await http.post<{ webhook: { delivered: boolean } }>(`/sandbox/payments/${p.paymentId}`, { outcome: 'paid', paymentMethod: 'CARD' }, {});
+    const res = await http.post<{ webhook: { delivered: boolean } }>(
+      `/sandbox/payments/${p.paymentId}`,
+      { outcome: 'paid', paymentMethod: 'CARD' },
+      {},
+    );
     expect(res.body.webhook.delivered).toBe(true);
     const delivery = (await gatewayReceiver.waitFor(before + 1))[before];
     expect(delivery?.path).toBe('/v1/webhooks/fawry');
@@ -154,7 +169,11 @@ describe('payments and webhooks', () => {
   it('declining marks the payment declined, sends nothing, and StepValidatePayment stays 4020', async () => {
     const p = await toPaymentLink();
     const before = gatewayReceiver.received.length;
-    const res = await http.post<{ status: string; webhook: unknown }>(`/sandbox/payments/${p.paymentId}`, { outcome: 'declined' }, {});
+    const res = await http.post<{ status: string; webhook: unknown }>(
+      `/sandbox/payments/${p.paymentId}`,
+      { outcome: 'declined' },
+      {},
+    );
     expect(res.body).toMatchObject({ status: 'declined', webhook: null });
     expect((await http.post(`${CS}/StepValidatePayment`, base(p.requestId))).body.error_code).toBe(4020);
     expect(gatewayReceiver.received.length).toBe(before);
@@ -198,10 +217,20 @@ describe('webhook delivery failures', () => {
     });
     try {
       const s = await http.seed({ hasPayment: true });
-      const otpRequestId = ((await http.post(`${CS}/StepRequestOtp`, base(s.requestId))).body.data as { otpRequestId: string }).otpRequestId;
-      const link = (await http.post(`${CS}/StepValidateOtp`, base(s.requestId, undefined, { otpRequestId, otpCode: await http.otpCode(otpRequestId) }))).body.data as string;
+      const otpRequestId = (
+        (await http.post(`${CS}/StepRequestOtp`, base(s.requestId))).body.data as { otpRequestId: string }
+      ).otpRequestId;
+      const link = (
+        await http.post(
+          `${CS}/StepValidateOtp`,
+          base(s.requestId, undefined, { otpRequestId, otpCode: await http.otpCode(otpRequestId) }),
+        )
+      ).body.data as string;
       const paid = await http.pay(link);
-      expect(paid.body).toMatchObject({ status: 'paid', webhook: { delivered: false, httpStatus: null, error: expect.any(String) } });
+      expect(paid.body).toMatchObject({
+        status: 'paid',
+        webhook: { delivered: false, httpStatus: null, error: expect.any(String) },
+      });
 
       expect((await http.post(`${CS}/StepValidatePayment`, base(s.requestId))).body.error_code).toBeNull();
       const deliveries = await receiver.waitFor(3);

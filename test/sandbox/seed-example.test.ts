@@ -16,7 +16,10 @@ describe.each(['ours', 'seed'] as const)('the documented seed example, %s dialec
     url = started.url;
     close = () => started.sandbox.close();
     // Seeded with a reference location within 80 km of the example's position (about 20 km away).
-    await http.seed({ requestId: '81f404b3-d7dc-4f08-b4fe-934853c86282', lastLocation: { latitude: 30.2, longitude: 31.3 } });
+    await http.seed({
+      requestId: '81f404b3-d7dc-4f08-b4fe-934853c86282',
+      lastLocation: { latitude: 30.2, longitude: 31.3 },
+    });
   });
   afterAll(async () => close());
 
@@ -35,7 +38,10 @@ describe.each(['ours', 'seed'] as const)('the documented seed example, %s dialec
       error_descriptions: null,
     });
     const inbox = await http.get<{ requestId: string; code: string }>(`/sandbox/otps/${body.data.otpRequestId}`, {});
-    expect(inbox.body).toMatchObject({ requestId: '81f404b3-d7dc-4f08-b4fe-934853c86282', code: expect.stringMatching(/^\d{6}$/) });
+    expect(inbox.body).toMatchObject({
+      requestId: '81f404b3-d7dc-4f08-b4fe-934853c86282',
+      code: expect.stringMatching(/^\d{6}$/),
+    });
   });
 
   it('answers a clear 401 envelope without the ApiKey', async () => {

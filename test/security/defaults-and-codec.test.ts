@@ -52,10 +52,19 @@ describe('security: public defaults are refused', () => {
     // Development with the generated key: the dev token is the convenience fallback.
     expect(loadCodecServerConfig({}).tokens).toEqual(['dev-codec-token']);
     // NODE_ENV unset but real CODEC_KEYS: refused, instead of decrypting them for anyone with the public token.
-    expect(refusal(() => loadCodecServerConfig({ CODEC_KEYS: KEYS }))).toMatch(/CODEC_SERVER_TOKENS or CODEC_SERVER_JWKS_URL is required when CODEC_KEYS is set/);
-    expect(refusal(() => loadCodecServerConfig({ CODEC_KEYS: KEYS, CODEC_SERVER_TOKENS: 'dev-codec-token' }))).toMatch(/public development token/);
+    expect(refusal(() => loadCodecServerConfig({ CODEC_KEYS: KEYS }))).toMatch(
+      /CODEC_SERVER_TOKENS or CODEC_SERVER_JWKS_URL is required when CODEC_KEYS is set/,
+    );
+    expect(refusal(() => loadCodecServerConfig({ CODEC_KEYS: KEYS, CODEC_SERVER_TOKENS: 'dev-codec-token' }))).toMatch(
+      /public development token/,
+    );
     const text = refusal(() =>
-      loadCodecServerConfig({ NODE_ENV: 'production', CODEC_KEYS: KEYS, CODEC_SERVER_AUTH: 'off', CODEC_SERVER_JWKS_URL: 'http://idp.example/jwks' }),
+      loadCodecServerConfig({
+        NODE_ENV: 'production',
+        CODEC_KEYS: KEYS,
+        CODEC_SERVER_AUTH: 'off',
+        CODEC_SERVER_JWKS_URL: 'http://idp.example/jwks',
+      }),
     );
     for (const expected of [
       'CODEC_SERVER_AUTH=off is refused in production',
@@ -74,8 +83,12 @@ describe('security: public defaults are refused', () => {
     expect(refusal(() => imageMaxAgeMs({ IMAGE_MAX_AGE_HOURS: '25h' }))).toMatch(/positive number of hours.*"25h"/);
     expect(refusal(() => imageMaxAgeMs({ IMAGE_MAX_AGE_HOURS: '' }))).toMatch(/positive number of hours.*""/);
     expect(refusal(() => imageMaxAgeMs({ IMAGE_MAX_AGE_HOURS: '0' }))).toMatch(/positive number/);
-    expect(refusal(() => imageMaxAgeMs({ IMAGE_MAX_AGE_HOURS: '12' }))).toMatch(/shorter than the longest possible activation \(24.25 h/);
-    expect(refusal(() => imageMaxAgeMs({ IMAGE_MAX_AGE_HOURS: '30', ACTIVATION_POLICY_DEADLINE: '48h' }))).toMatch(/48.25 h/);
+    expect(refusal(() => imageMaxAgeMs({ IMAGE_MAX_AGE_HOURS: '12' }))).toMatch(
+      /shorter than the longest possible activation \(24.25 h/,
+    );
+    expect(refusal(() => imageMaxAgeMs({ IMAGE_MAX_AGE_HOURS: '30', ACTIVATION_POLICY_DEADLINE: '48h' }))).toMatch(
+      /48.25 h/,
+    );
     expect(imageMaxAgeMs({})).toBe(25 * 3_600_000);
     expect(imageMaxAgeMs({ IMAGE_MAX_AGE_HOURS: '30' })).toBe(30 * 3_600_000);
     expect(imageMaxAgeMs({ ACTIVATION_POLICY_DEADLINE: '72h' })).toBe(72.25 * 3_600_000);
@@ -84,12 +97,20 @@ describe('security: public defaults are refused', () => {
 
 describe("security: a blob reference cannot be used for another activation's liveness", () => {
   it('the worker resolver refuses it (ImageNotFound, non-retryable)', async () => {
-    const store = new LocalEncryptedImageStore({ keys: parseCodecKeys(KEYS), dir: path.join(mkdtempSync(path.join(os.tmpdir(), 'sec-img-')), 'images') });
+    const store = new LocalEncryptedImageStore({
+      keys: parseCodecKeys(KEYS),
+      dir: path.join(mkdtempSync(path.join(os.tmpdir(), 'sec-img-')), 'images'),
+    });
     const victim = 'a0000000-0000-4000-8000-000000000001';
     const attacker = 'a0000000-0000-4000-8000-000000000002';
     const ref = await store.put(victim, Buffer.from('victim selfie').toString('base64'));
-    await expect(imageStoreResolver(store, { activationOf: () => attacker })(ref)).rejects.toMatchObject({ type: 'ImageNotFound', nonRetryable: true });
-    await expect(imageStoreResolver(store, { activationOf: () => victim })(ref)).resolves.toBe(Buffer.from('victim selfie').toString('base64'));
+    await expect(imageStoreResolver(store, { activationOf: () => attacker })(ref)).rejects.toMatchObject({
+      type: 'ImageNotFound',
+      nonRetryable: true,
+    });
+    await expect(imageStoreResolver(store, { activationOf: () => victim })(ref)).resolves.toBe(
+      Buffer.from('victim selfie').toString('base64'),
+    );
   });
 });
 
@@ -98,7 +119,10 @@ describe('security: the codec server verifies the Temporal UI login token (OIDC/
   const AUDIENCE = 'temporal-ui';
   let jwks: Server;
   let codec: CodecServer;
-  let sign: (claims: Record<string, unknown>, options?: { issuer?: string; audience?: string; expires?: string }) => Promise<string>;
+  let sign: (
+    claims: Record<string, unknown>,
+    options?: { issuer?: string; audience?: string; expires?: string },
+  ) => Promise<string>;
   let otherSign: (claims: Record<string, unknown>) => Promise<string>;
 
   beforeAll(async () => {
@@ -120,7 +144,12 @@ describe('security: the codec server verifies the Temporal UI login token (OIDC/
         .setIssuedAt()
         .sign(privateKey);
     otherSign = (claims) =>
-      new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setIssuer(ISSUER).setAudience(AUDIENCE).setExpirationTime('5m').sign(other.privateKey);
+      new SignJWT(claims)
+        .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
+        .setIssuer(ISSUER)
+        .setAudience(AUDIENCE)
+        .setExpirationTime('5m')
+        .sign(other.privateKey);
     const config = loadCodecServerConfig({
       CODEC_KEYS: KEYS,
       CODEC_SERVER_TOKENS: 'cli-static-token-0123456789',
@@ -139,13 +168,19 @@ describe('security: the codec server verifies the Temporal UI login token (OIDC/
   const body = {
     payloads: [
       {
-        metadata: Object.fromEntries(Object.entries(payload.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
+        metadata: Object.fromEntries(
+          Object.entries(payload.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')]),
+        ),
         data: Buffer.from(payload.data ?? []).toString('base64'),
       },
     ],
   };
   const post = (route: string, token: string, requestBody: unknown = body) =>
-    fetch(`${codec.url}${route}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(requestBody) });
+    fetch(`${codec.url}${route}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify(requestBody),
+    });
 
   it('a decode role for the namespace in the path decodes; other namespaces, encode and other roles are 403', async () => {
     const encoded = await (await post('/default/encode', 'cli-static-token-0123456789')).json(); // the CLI's static token still works

@@ -80,19 +80,48 @@ describe('security: attacks on the gateway are refused', () => {
     const smsBefore = (await s.h.calls(requestId)).length;
 
     expectError(await call(KEYS.globex, 'GET', `/v1/activations/${requestId}`), 404, 'not_found');
-    expectError(await call(KEYS.globex, 'POST', `/v1/activations/${requestId}/otp`, { code: '123456', device: deviceAt() }), 404, 'not_found');
-    expectError(await call(KEYS.globex, 'POST', `/v1/activations/${requestId}/otp/resend`, { device: deviceAt() }), 404, 'not_found');
-    expectError(await call(KEYS.globex, 'POST', `/v1/activations/${requestId}/cancel`, { reason: 'mine now' }), 404, 'not_found');
-    expectError(await call(KEYS.globex, 'POST', `/v1/activations/${requestId}/payment-completed`, { eventId: 'fake' }), 404, 'not_found');
-    expectError(await call(KEYS.globexOperator, 'POST', `/v1/activations/${requestId}/ops/new-otp`, { operator: 'x', reason: 'y' }), 404, 'not_found');
+    expectError(
+      await call(KEYS.globex, 'POST', `/v1/activations/${requestId}/otp`, { code: '123456', device: deviceAt() }),
+      404,
+      'not_found',
+    );
+    expectError(
+      await call(KEYS.globex, 'POST', `/v1/activations/${requestId}/otp/resend`, { device: deviceAt() }),
+      404,
+      'not_found',
+    );
+    expectError(
+      await call(KEYS.globex, 'POST', `/v1/activations/${requestId}/cancel`, { reason: 'mine now' }),
+      404,
+      'not_found',
+    );
+    expectError(
+      await call(KEYS.globex, 'POST', `/v1/activations/${requestId}/payment-completed`, { eventId: 'fake' }),
+      404,
+      'not_found',
+    );
+    expectError(
+      await call(KEYS.globexOperator, 'POST', `/v1/activations/${requestId}/ops/new-otp`, {
+        operator: 'x',
+        reason: 'y',
+      }),
+      404,
+      'not_found',
+    );
     // Nor take the workflow id over with a start of its own.
-    expectError(await call(KEYS.globex, 'POST', '/v1/activations', { requestId, device: deviceAt() }), 404, 'not_found');
+    expectError(
+      await call(KEYS.globex, 'POST', '/v1/activations', { requestId, device: deviceAt() }),
+      404,
+      'not_found',
+    );
 
     // Lists: each tenant sees its own; the all-tenant support key sees every tenant's.
     const other = await start(KEYS.globex);
     const listed = async (key: string) => {
       for (let i = 0; i < 50; i++) {
-        const ids = ((await call(key, 'GET', '/v1/activations?limit=1000')).body.activations as Array<{ requestId: string }>).map((a) => a.requestId);
+        const ids = (
+          (await call(key, 'GET', '/v1/activations?limit=1000')).body.activations as Array<{ requestId: string }>
+        ).map((a) => a.requestId);
         if (ids.includes(requestId) || ids.includes(other.requestId)) return ids;
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
@@ -119,10 +148,26 @@ describe('security: attacks on the gateway are refused', () => {
     const { requestId } = await start();
     await waitFor(KEYS.acme, requestId, 'awaiting_otp');
     expect((await call(KEYS.acmeReader, 'GET', `/v1/activations/${requestId}`)).status).toBe(200);
-    expectError(await call(KEYS.acmeReader, 'POST', `/v1/activations/${requestId}/cancel`, { reason: 'x' }), 403, 'forbidden');
-    expectError(await call(KEYS.acmeReader, 'POST', '/v1/activations', { requestId: randomUUID(), device: deviceAt() }), 403, 'forbidden');
-    expectError(await call(KEYS.acme, 'POST', `/v1/activations/${requestId}/ops/new-otp`, { operator: 'x', reason: 'y' }), 403, 'forbidden');
-    expectError(await call(KEYS.acmeOperator, 'POST', `/v1/activations/${requestId}/cancel`, { reason: 'x' }), 403, 'forbidden');
+    expectError(
+      await call(KEYS.acmeReader, 'POST', `/v1/activations/${requestId}/cancel`, { reason: 'x' }),
+      403,
+      'forbidden',
+    );
+    expectError(
+      await call(KEYS.acmeReader, 'POST', '/v1/activations', { requestId: randomUUID(), device: deviceAt() }),
+      403,
+      'forbidden',
+    );
+    expectError(
+      await call(KEYS.acme, 'POST', `/v1/activations/${requestId}/ops/new-otp`, { operator: 'x', reason: 'y' }),
+      403,
+      'forbidden',
+    );
+    expectError(
+      await call(KEYS.acmeOperator, 'POST', `/v1/activations/${requestId}/cancel`, { reason: 'x' }),
+      403,
+      'forbidden',
+    );
     // The tenant's operator repairs its own activation; the audit trail names it.
     const extended = await call(KEYS.acmeOperator, 'POST', `/v1/activations/${requestId}/ops/extend-deadline`, {
       step: 'otp',
@@ -131,7 +176,9 @@ describe('security: attacks on the gateway are refused', () => {
       reason: 'user on a train',
     });
     expect(extended.status).toBe(200);
-    expect(extended.body.status.events.map((e: { type: string }) => e.type)).toContain('operator_extended_otp_deadline');
+    expect(extended.body.status.events.map((e: { type: string }) => e.type)).toContain(
+      'operator_extended_otp_deadline',
+    );
   });
 
   test('client secret: drives only its own activation, only the app steps, sees no audit trail; forged or expired is 401', async () => {
@@ -154,15 +201,39 @@ describe('security: attacks on the gateway are refused', () => {
     // Another activation of the same tenant, a backend route, the list: all refused.
     const other = await start();
     expectError(await call(secret, 'GET', `/v1/activations/${other.requestId}`), 401, 'unauthorized');
-    expectError(await call(secret, 'POST', `/v1/activations/${other.requestId}/otp`, { code, device: deviceAt() }), 401, 'unauthorized');
+    expectError(
+      await call(secret, 'POST', `/v1/activations/${other.requestId}/otp`, { code, device: deviceAt() }),
+      401,
+      'unauthorized',
+    );
     expectError(await call(secret, 'POST', `/v1/activations/${requestId}/cancel`, { reason: 'x' }), 403, 'forbidden');
-    expectError(await call(secret, 'POST', `/v1/activations/${requestId}/payment-completed`, { eventId: 'x' }), 403, 'forbidden');
+    expectError(
+      await call(secret, 'POST', `/v1/activations/${requestId}/payment-completed`, { eventId: 'x' }),
+      403,
+      'forbidden',
+    );
     expectError(await call(secret, 'GET', '/v1/activations'), 403, 'forbidden');
     // Forged: another tenant in the token, a later expiry, or signed with another key.
     const [prefix, , expiry, mac] = secret.split('.');
-    expectError(await call([prefix, 'globex', expiry, mac].join('.'), 'GET', `/v1/activations/${requestId}`), 401, 'unauthorized');
-    expectError(await call([prefix, 'acme', String(Number(expiry) + 86_400), mac].join('.'), 'GET', `/v1/activations/${requestId}`), 401, 'unauthorized');
-    const foreign = createClientSecrets(['someone-elses-key-0123456789-0123456789']).issue(requestId, 'acme', 3_600_000);
+    expectError(
+      await call([prefix, 'globex', expiry, mac].join('.'), 'GET', `/v1/activations/${requestId}`),
+      401,
+      'unauthorized',
+    );
+    expectError(
+      await call(
+        [prefix, 'acme', String(Number(expiry) + 86_400), mac].join('.'),
+        'GET',
+        `/v1/activations/${requestId}`,
+      ),
+      401,
+      'unauthorized',
+    );
+    const foreign = createClientSecrets(['someone-elses-key-0123456789-0123456789']).issue(
+      requestId,
+      'acme',
+      3_600_000,
+    );
     expectError(await call(foreign.clientSecret, 'GET', `/v1/activations/${requestId}`), 401, 'unauthorized');
     const expired = createClientSecrets([CLIENT_SECRET_KEY]).issue(requestId, 'acme', -60_000);
     const refused = await call(expired.clientSecret, 'GET', `/v1/activations/${requestId}`);
@@ -179,7 +250,13 @@ describe('security: attacks on the gateway are refused', () => {
     });
     expectError(answer, 422, 'invalid_request');
     expect(answer.body.error.details.map((p: { field: string }) => p.field).sort()).toEqual(
-      ['policy.deadline', 'policy.maxOtpAttempts', 'policy.maxOtpSends', 'policy.paymentReconcileInitial', 'policy.resendCooldown'].sort(),
+      [
+        'policy.deadline',
+        'policy.maxOtpAttempts',
+        'policy.maxOtpSends',
+        'policy.paymentReconcileInitial',
+        'policy.resendCooldown',
+      ].sort(),
     );
     expectError(await call(KEYS.acme, 'GET', `/v1/activations/${seeded.requestId}`), 404, 'not_found');
     expect(await s.h.calls(seeded.requestId)).toEqual([]);
@@ -191,15 +268,25 @@ describe('security: attacks on the gateway are refused', () => {
   test('requestId case: 81F4… and 81f4… are one activation; a webhook with the other case reaches it', async () => {
     const seeded = await s.h.seed();
     const upper = seeded.requestId.toUpperCase();
-    const first = await call(KEYS.acme, 'POST', '/v1/activations', { requestId: upper, device: deviceAt(), accessToken: seeded.accessToken });
+    const first = await call(KEYS.acme, 'POST', '/v1/activations', {
+      requestId: upper,
+      device: deviceAt(),
+      accessToken: seeded.accessToken,
+    });
     expect(first.status).toBe(202);
     expect(first.body.requestId).toBe(seeded.requestId);
     await waitFor(KEYS.acme, seeded.requestId, 'awaiting_otp');
     const again = await call(KEYS.acme, 'POST', '/v1/activations', { requestId: seeded.requestId, device: deviceAt() });
     expect(again.status).toBe(200); // the same running activation, not a second one with fresh counters
-    expect((await call(KEYS.acme, 'GET', `/v1/activations/${upper}`)).body.workflowId).toBe(`activation-${seeded.requestId}`);
+    expect((await call(KEYS.acme, 'GET', `/v1/activations/${upper}`)).body.workflowId).toBe(
+      `activation-${seeded.requestId}`,
+    );
     // Vlens reports with the id in another case: it still reaches the activation (not "unknown").
-    const event = { Id: randomUUID(), WebhookEvent: 'App.BusinessRequestStatusChange', Data: { Id: upper, NewStatus: 'CustomerSigned' } };
+    const event = {
+      Id: randomUUID(),
+      WebhookEvent: 'App.BusinessRequestStatusChange',
+      Data: { Id: upper, NewStatus: 'CustomerSigned' },
+    };
     const delivered = await http(`${s.gateway.url}/v1/webhooks/vlens?token=${VLENS_TOKEN}`, 'POST', event);
     expect(delivered.status).toBe(200);
     expect(delivered.body).toEqual({ received: true });
@@ -211,14 +298,36 @@ describe('security: attacks on the gateway are refused', () => {
     const { code } = await s.h.latestOtp(seeded.requestId);
     const wrong = code === '000000' ? '111111' : '000000';
     const key = { 'idempotency-key': 'otp-try-1' };
-    const first = await call(KEYS.acme, 'POST', `/v1/activations/${requestId}/otp`, { code: wrong, device: deviceAt() }, key);
+    const first = await call(
+      KEYS.acme,
+      'POST',
+      `/v1/activations/${requestId}/otp`,
+      { code: wrong, device: deviceAt() },
+      key,
+    );
     expect(first.body).toMatchObject({ outcome: 'wrong_code', attemptsLeft: 4 });
     // The attack of the finding: the right code under the same key silently got the old answer.
-    expectError(await call(KEYS.acme, 'POST', `/v1/activations/${requestId}/otp`, { code, device: deviceAt() }, key), 422, 'idempotency_key_reused');
-    const replay = await call(KEYS.acme, 'POST', `/v1/activations/${requestId}/otp`, { code: wrong, device: deviceAt() }, key);
+    expectError(
+      await call(KEYS.acme, 'POST', `/v1/activations/${requestId}/otp`, { code, device: deviceAt() }, key),
+      422,
+      'idempotency_key_reused',
+    );
+    const replay = await call(
+      KEYS.acme,
+      'POST',
+      `/v1/activations/${requestId}/otp`,
+      { code: wrong, device: deviceAt() },
+      key,
+    );
     expect(replay.body).toMatchObject({ outcome: 'wrong_code', attemptsLeft: 4 }); // the first answer, no second attempt
     // The app (another caller) using the same key is its own request, not the backend's answer.
-    const app = await call(answer.body.clientSecret, 'POST', `/v1/activations/${requestId}/otp`, { code: wrong, device: deviceAt() }, key);
+    const app = await call(
+      answer.body.clientSecret,
+      'POST',
+      `/v1/activations/${requestId}/otp`,
+      { code: wrong, device: deviceAt() },
+      key,
+    );
     expect(app.body).toMatchObject({ outcome: 'wrong_code', attemptsLeft: 3 });
   });
 
@@ -227,7 +336,15 @@ describe('security: attacks on the gateway are refused', () => {
     await waitFor(KEYS.acme, requestId, 'awaiting_otp');
     const image = Buffer.alloc(400_000, 7).toString('base64');
     for (let i = 0; i < 3; i++) {
-      expectError(await call(KEYS.acme, 'POST', `/v1/activations/${requestId}/liveness`, { image, faces: [image, image, image], device: deviceAt() }), 409, 'invalid_state');
+      expectError(
+        await call(KEYS.acme, 'POST', `/v1/activations/${requestId}/liveness`, {
+          image,
+          faces: [image, image, image],
+          device: deviceAt(),
+        }),
+        409,
+        'invalid_state',
+      );
     }
     expect(await s.h.imageStore.countForActivation(requestId)).toBe(0);
   });
@@ -238,22 +355,36 @@ describe('security: attacks on the gateway are refused', () => {
     await waitFor(KEYS.acme, requestId, 'awaiting_liveness');
     const victim = await start();
     const victimRef = await s.h.imageStore.put(victim.requestId, Buffer.from('victim selfie').toString('base64'));
-    const foreign = await call(KEYS.acme, 'POST', `/v1/activations/${requestId}/liveness`, { image: victimRef, device: deviceAt(ALEXANDRIA) });
+    const foreign = await call(KEYS.acme, 'POST', `/v1/activations/${requestId}/liveness`, {
+      image: victimRef,
+      device: deviceAt(ALEXANDRIA),
+    });
     expectError(foreign, 422, 'invalid_request');
-    expect(foreign.body.error.details[0]).toMatchObject({ field: 'image', message: 'is not an image reference of this activation' });
+    expect(foreign.body.error.details[0]).toMatchObject({
+      field: 'image',
+      message: 'is not an image reference of this activation',
+    });
 
     // Quota: 16 images stored already (earlier attempts): the next submission is refused whole.
     const small = Buffer.from('earlier attempt').toString('base64');
     for (let i = 0; i < 16; i++) await s.h.imageStore.put(requestId, small);
-    const over = await call(KEYS.acme, 'POST', `/v1/activations/${requestId}/liveness`, { image: small, device: deviceAt(ALEXANDRIA) });
+    const over = await call(KEYS.acme, 'POST', `/v1/activations/${requestId}/liveness`, {
+      image: small,
+      device: deviceAt(ALEXANDRIA),
+    });
     expectError(over, 409, 'upload_quota_exceeded');
     expect(await s.h.imageStore.countForActivation(requestId)).toBe(16);
   });
 
   test('unauthenticated Vlens webhooks with fresh ids are refused (401) and cost the activation nothing', async () => {
     const { requestId } = await start();
-    const event = () => ({ Id: randomUUID(), WebhookEvent: 'App.BusinessRequestStatusChange', Data: { Id: requestId, NewStatus: 'CustomerSigned' } });
-    for (let i = 0; i < 5; i++) expectError(await http(`${s.gateway.url}/v1/webhooks/vlens`, 'POST', event()), 401, 'bad_signature');
+    const event = () => ({
+      Id: randomUUID(),
+      WebhookEvent: 'App.BusinessRequestStatusChange',
+      Data: { Id: requestId, NewStatus: 'CustomerSigned' },
+    });
+    for (let i = 0; i < 5; i++)
+      expectError(await http(`${s.gateway.url}/v1/webhooks/vlens`, 'POST', event()), 401, 'bad_signature');
   });
 });
 
@@ -267,23 +398,40 @@ describe('security: rate limits per activation on every mutating route and on we
   });
 
   test('start -> cancel -> start loops, cancels, payment hints and webhook floods hit 429 with Retry-After', async () => {
-    const activations = new ActivationClient({ client: s.h.client, taskQueue: s.h.taskQueue, imageStore: s.h.imageStore });
+    const activations = new ActivationClient({
+      client: s.h.client,
+      taskQueue: s.h.taskQueue,
+      imageStore: s.h.imageStore,
+    });
     const gateway = await startGateway({
       activations,
       port: 0,
       apiKeys: ['acme:backend:acme-backend-key-0123456789'],
       dedupStore: new MemoryDedupStore(),
       logLevel: 'silent',
-      rateLimits: { startsPerActivationPerHour: 2, mutationsPerActivation: 3, webhooksPerActivation: 2, webhooksPerSource: 50 },
+      rateLimits: {
+        startsPerActivationPerHour: 2,
+        mutationsPerActivation: 3,
+        webhooksPerActivation: 2,
+        webhooksPerSource: 50,
+      },
     });
-    const post = (route: string, body: unknown) => http(`${gateway.url}${route}`, 'POST', body, { authorization: 'Bearer acme-backend-key-0123456789' });
+    const post = (route: string, body: unknown) =>
+      http(`${gateway.url}${route}`, 'POST', body, { authorization: 'Bearer acme-backend-key-0123456789' });
     try {
       const seeded = await s.h.seed();
       const startBody = { requestId: seeded.requestId, device: deviceAt(), accessToken: seeded.accessToken };
       expect((await post('/v1/activations', startBody)).status).toBe(202);
       expect((await post(`/v1/activations/${seeded.requestId}/cancel`, { reason: 'loop' })).status).toBe(202);
       for (let i = 0; i < 50; i++) {
-        if ((await http(`${gateway.url}/v1/activations/${seeded.requestId}`, 'GET', undefined, { authorization: 'Bearer acme-backend-key-0123456789' })).body.state === 'cancelled') break;
+        if (
+          (
+            await http(`${gateway.url}/v1/activations/${seeded.requestId}`, 'GET', undefined, {
+              authorization: 'Bearer acme-backend-key-0123456789',
+            })
+          ).body.state === 'cancelled'
+        )
+          break;
         await new Promise((resolve) => setTimeout(resolve, 150));
       }
       await new Promise((resolve) => setTimeout(resolve, 500));
@@ -294,19 +442,26 @@ describe('security: rate limits per activation on every mutating route and on we
 
       // Every other mutating route: a few per minute per activation, each route on its own.
       const other = randomUUID();
-      for (let i = 0; i < 3; i++) expect((await post(`/v1/activations/${other}/payment-completed`, { eventId: `e${i}` })).status).toBe(404);
+      for (let i = 0; i < 3; i++)
+        expect((await post(`/v1/activations/${other}/payment-completed`, { eventId: `e${i}` })).status).toBe(404);
       expectError(await post(`/v1/activations/${other}/payment-completed`, { eventId: 'e4' }), 429, 'rate_limited');
 
       // Verified webhooks for one activation (each would be a history event): bounded per activation.
       const requestId = seeded.requestId;
-      const vlens = () => http(`${gateway.url}/v1/webhooks/vlens`, 'POST', { Id: randomUUID(), WebhookEvent: 'App.BusinessRequestStatusChange', Data: { Id: requestId, NewStatus: 'CustomerSigned' } });
+      const vlens = () =>
+        http(`${gateway.url}/v1/webhooks/vlens`, 'POST', {
+          Id: randomUUID(),
+          WebhookEvent: 'App.BusinessRequestStatusChange',
+          Data: { Id: requestId, NewStatus: 'CustomerSigned' },
+        });
       const answers = [];
       for (let i = 0; i < 4; i++) answers.push((await vlens()).status);
       expect(answers.slice(0, 2).every((status) => status < 300)).toBe(true);
       expect(answers.slice(2)).toEqual([429, 429]);
       // And per source address, before any signature is checked.
       let last = 0;
-      for (let i = 0; i < 60 && last !== 429; i++) last = (await http(`${gateway.url}/v1/webhooks/kashier`, 'POST', { junk: true })).status;
+      for (let i = 0; i < 60 && last !== 429; i++)
+        last = (await http(`${gateway.url}/v1/webhooks/kashier`, 'POST', { junk: true })).status;
       expect(last).toBe(429);
     } finally {
       await gateway.close();

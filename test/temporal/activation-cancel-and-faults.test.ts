@@ -50,7 +50,11 @@ describe('cancellation', () => {
     const handle = await h.start(seeded, { policy: { latePaymentWindow: '500ms', paymentReconcileInitial: '1s' } });
     await submitInboxOtp(h, handle, seeded);
     // A payment hint starts a StepValidatePayment that Vlens takes 2.5 s to answer ("not paid").
-    await h.sandbox('POST', '/sandbox/faults', { path: '/api/BusinessRequest/CustomerSign/StepValidatePayment', delayMs: 2_500, times: 1 });
+    await h.sandbox('POST', '/sandbox/faults', {
+      path: '/api/BusinessRequest/CustomerSign/StepValidatePayment',
+      delayMs: 2_500,
+      times: 1,
+    });
     await handle.signal(paymentCompletedSignal, { source: 'app', eventId: 'hint-before-cancel' });
     await h.waitForState(handle, 'activating');
     await handle.signal(cancelSignal, { reason: 'user gave up while paying' });
@@ -87,9 +91,21 @@ describe('Vlens refusals and faults', () => {
 
   test('5xx and dropped connections are retried to success with exactly one SMS', async () => {
     const seeded = await h.seed();
-    await h.sandbox('POST', '/sandbox/faults', { path: '/api/BusinessRequest/CustomerSign/StepRequestOtp', status: 503, times: 2 });
-    await h.sandbox('POST', '/sandbox/faults', { path: '/api/BusinessRequest/CustomerSign/StepRequestOtp', drop: true, times: 1 });
-    await h.sandbox('POST', '/sandbox/faults', { path: '/api/BusinessRequest/CustomerSign/StepValidatePayment', status: 500, times: 2 });
+    await h.sandbox('POST', '/sandbox/faults', {
+      path: '/api/BusinessRequest/CustomerSign/StepRequestOtp',
+      status: 503,
+      times: 2,
+    });
+    await h.sandbox('POST', '/sandbox/faults', {
+      path: '/api/BusinessRequest/CustomerSign/StepRequestOtp',
+      drop: true,
+      times: 1,
+    });
+    await h.sandbox('POST', '/sandbox/faults', {
+      path: '/api/BusinessRequest/CustomerSign/StepValidatePayment',
+      status: 500,
+      times: 2,
+    });
     const handle = await h.start(seeded);
     const accepted = await submitInboxOtp(h, handle, seeded);
     await h.payThroughPage(accepted.status.nextAction.paymentLink!);

@@ -58,7 +58,10 @@ describe('liveness images through the claim-check store', () => {
     const handle = await h.start(seeded, { device: far });
     await h.waitForState(handle, 'awaiting_liveness');
     // Distinct, incompressible-looking 500 KB images: far over Temporal's 2 MB payload limit together.
-    const big = (n: number) => Buffer.from(Array.from({ length: 500 * 1024 - 1 }, (_, i) => (i * 31 + n * 97 + (i >> 7)) % 256)).toString('base64');
+    const big = (n: number) =>
+      Buffer.from(Array.from({ length: 500 * 1024 - 1 }, (_, i) => (i * 31 + n * 97 + (i >> 7)) % 256)).toString(
+        'base64',
+      );
     const selfies = [0, 1, 2, 3].map(big);
     for (const selfie of selfies) h.trackSecret(selfie, 'liveness image');
     const refs = await Promise.all(selfies.map((selfie) => h.imageStore.put(seeded.requestId, selfie)));

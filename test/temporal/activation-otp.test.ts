@@ -101,11 +101,22 @@ describe('OTP entry', () => {
         'InvalidInput',
         () =>
           handle.executeUpdate(submitOtpUpdate, {
-          args: [{ code: '123456', device: { geoLocation: { latitude: 91, longitude: 0 }, userDeviceUtcTime: 'yesterday' } }],
-        }),
+            args: [
+              {
+                code: '123456',
+                device: { geoLocation: { latitude: 91, longitude: 0 }, userDeviceUtcTime: 'yesterday' },
+              },
+            ],
+          }),
       ],
-      ['InvalidState', () => handle.executeUpdate(submitLivenessUpdate, { args: [{ image: 'aGVsbG8=', device: deviceAt() }] })],
-      ['InvalidInput', () => handle.executeUpdate(submitLivenessUpdate, { args: [{ image: 'not base64!', device: deviceAt() }] })],
+      [
+        'InvalidState',
+        () => handle.executeUpdate(submitLivenessUpdate, { args: [{ image: 'aGVsbG8=', device: deviceAt() }] }),
+      ],
+      [
+        'InvalidInput',
+        () => handle.executeUpdate(submitLivenessUpdate, { args: [{ image: 'not base64!', device: deviceAt() }] }),
+      ],
     ];
     for (const [type, send] of bad) {
       expect((await updateRejection(send())).type).toBe(type);

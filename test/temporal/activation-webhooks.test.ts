@@ -50,7 +50,11 @@ describe('outbound webhooks', () => {
     expect(receiver.refused.filter((r) => r.reason === 'down')).toHaveLength(3);
     expect(receiver.versionsFor(activationId)).toEqual([1, 2, 3, 4]);
     const last = receiver.accepted.at(-1)!;
-    expect(last).toMatchObject({ id: `evt_${activationId}_v4`, type: 'activation.updated', data: { object: { state: 'activated' } } });
+    expect(last).toMatchObject({
+      id: `evt_${activationId}_v4`,
+      type: 'activation.updated',
+      data: { object: { state: 'activated' } },
+    });
   });
 
   test('an activation with webhooks tells the backend every change, in order, and never waits for it', async () => {
@@ -65,7 +69,9 @@ describe('outbound webhooks', () => {
     await notifier.result();
     const versions = receiver.versionsFor(handle.workflowId);
     expect(versions).toEqual([...versions].sort((a, b) => a - b));
-    const states = receiver.accepted.filter((e) => e.data.activationId === handle.workflowId).map((e) => e.data.object.state);
+    const states = receiver.accepted
+      .filter((e) => e.data.activationId === handle.workflowId)
+      .map((e) => e.data.object.state);
     expect(states[0]).toBe('requesting_otp');
     expect(states).toContain('awaiting_otp');
     expect(states).toContain('awaiting_payment');
@@ -75,11 +81,22 @@ describe('outbound webhooks', () => {
   });
 
   test('a delivery whose body was changed after signing is refused by verifyWebhook', async () => {
-    const body = JSON.stringify({ id: 'evt_x_v1', type: 'activation.updated', data: { activationId: 'x', version: 1, object: { state: 'awaiting_otp' } } });
+    const body = JSON.stringify({
+      id: 'evt_x_v1',
+      type: 'activation.updated',
+      data: { activationId: 'x', version: 1, object: { state: 'awaiting_otp' } },
+    });
     const signature = signWebhookPayload(body, [receiver.secret], Math.floor(Date.now() / 1000));
     const tampered = body.replace('awaiting_otp', 'activated');
-    const response = await fetch(receiver.url, { method: 'POST', headers: { [WEBHOOK_SIGNATURE_HEADER]: signature }, body: tampered });
+    const response = await fetch(receiver.url, {
+      method: 'POST',
+      headers: { [WEBHOOK_SIGNATURE_HEADER]: signature },
+      body: tampered,
+    });
     expect(response.status).toBe(400);
-    expect(receiver.refused.at(-1)).toMatchObject({ reason: 'signature', detail: expect.stringContaining('no v1 signature matches') });
+    expect(receiver.refused.at(-1)).toMatchObject({
+      reason: 'signature',
+      detail: expect.stringContaining('no v1 signature matches'),
+    });
   });
 });

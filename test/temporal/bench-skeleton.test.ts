@@ -52,5 +52,9 @@ test('a skeleton activation completes with requestOtp, the submitOtp update, the
   expect(count(E.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED)).toBe(1);
   expect(count(E.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED)).toBe(1);
   expect(count(E.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED)).toBe(1);
-  expect(count(E.EVENT_TYPE_TIMER_STARTED) + count(E.EVENT_TYPE_MARKER_RECORDED) + count(E.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES)).toBe(0);
+  expect(
+    count(E.EVENT_TYPE_TIMER_STARTED) +
+      count(E.EVENT_TYPE_MARKER_RECORDED) +
+      count(E.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES),
+  ).toBe(0);
 });

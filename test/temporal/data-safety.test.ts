@@ -17,7 +17,13 @@ const CODEC_TOKEN = 'test-codec-token-0123456789';
 function historyPayloads(historyJson: string): Array<{ metadata: Record<string, string>; data: string }> {
   const found: Array<{ metadata: Record<string, string>; data: string }> = [];
   JSON.parse(historyJson, (key, value) => {
-    if (value && typeof value === 'object' && 'metadata' in value && 'data' in value && typeof value.data === 'string') {
+    if (
+      value &&
+      typeof value === 'object' &&
+      'metadata' in value &&
+      'data' in value &&
+      typeof value.data === 'string'
+    ) {
       found.push(value);
     }
     return value;
@@ -30,7 +36,12 @@ describe('data safety', () => {
   let codec: CodecServer;
   beforeAll(async () => {
     h = await startHarness();
-    codec = await startCodecServer({ port: 0, keys: FIXTURE_CODEC_KEYS, tokens: [CODEC_TOKEN], corsOrigins: ['http://localhost:8233'] });
+    codec = await startCodecServer({
+      port: 0,
+      keys: FIXTURE_CODEC_KEYS,
+      tokens: [CODEC_TOKEN],
+      corsOrigins: ['http://localhost:8233'],
+    });
   });
   afterAll(async () => {
     await codec?.close();
@@ -93,7 +104,9 @@ describe('data safety', () => {
     const handle = await h.start(seeded);
     await h.waitForState(handle, 'awaiting_otp');
     const oldKeyId = FIXTURE_CODEC_KEYS.primary.id;
-    const rotated = parseCodecKeys(`${testCodecKeys('rotated-2').spec},${oldKeyId}:${Buffer.alloc(32, 7).toString('base64')}`);
+    const rotated = parseCodecKeys(
+      `${testCodecKeys('rotated-2').spec},${oldKeyId}:${Buffer.alloc(32, 7).toString('base64')}`,
+    );
     await h.restartWorker(rotated);
     const rotatedHandle = h.client.workflow.getHandle(handle.workflowId);
     const { code } = await h.latestOtp(seeded.requestId);

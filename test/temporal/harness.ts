@@ -13,7 +13,13 @@ import { makeVlensConfig, type VlensApiFlavor, type VlensConfigOverrides } from 
 import { createImageActivities } from '../../activities/image-activities';
 import { createWebhookActivities, type WebhookEndpoint } from '../../activities/webhook-activities';
 import { freePort } from '../../scripts/local-stack';
-import { createDataConverter, imageStoreResolver, LocalEncryptedImageStore, parseCodecKeys, type CodecKeys } from '../../codec';
+import {
+  createDataConverter,
+  imageStoreResolver,
+  LocalEncryptedImageStore,
+  parseCodecKeys,
+  type CodecKeys,
+} from '../../codec';
 import { startSandbox } from '../../sandbox/server';
 import type { SandboxOptions } from '../../sandbox/config';
 import { createActivationWorker } from '../../worker/create-worker';
@@ -21,7 +27,13 @@ import { capturedLogText, capturingLogger, findLeaks } from './secret-guard';
 import { activation } from '../../workflows';
 import { statusQuery } from '../../workflows/messages';
 import { ActivationStateKey, VlensRequestIdKey } from '../../workflows/search-attributes';
-import { workflowIdFor, type ActivationInput, type ActivationState, type ActivationStatus, type DeviceContext } from '../../workflows/types';
+import {
+  workflowIdFor,
+  type ActivationInput,
+  type ActivationState,
+  type ActivationStatus,
+  type DeviceContext,
+} from '../../workflows/types';
 
 export const CAIRO = { latitude: 30.0444, longitude: 31.2357 };
 /** About 180 km from Cairo: more than 80 km, so Vlens demands liveness re-validation. */
@@ -85,7 +97,11 @@ export interface Harness {
   seed(body?: Record<string, unknown>): Promise<SeededRequest>;
   start(seeded: SeededRequest, overrides?: Partial<ActivationInput>): Promise<WorkflowHandle<typeof activation>>;
   status(handle: WorkflowHandle): Promise<ActivationStatus>;
-  waitForState(handle: WorkflowHandle, states: ActivationState | ActivationState[], timeoutMs?: number): Promise<ActivationStatus>;
+  waitForState(
+    handle: WorkflowHandle,
+    states: ActivationState | ActivationState[],
+    timeoutMs?: number,
+  ): Promise<ActivationStatus>;
   latestOtp(requestId: string): Promise<{ code: string; otpRequestId: string }>;
   calls(requestId?: string): Promise<SandboxCall[]>;
   sandbox(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
@@ -117,8 +133,16 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   let keys = options.keys ?? FIXTURE_CODEC_KEYS;
   let client = new Client({ connection, namespace, dataConverter: createDataConverter(keys) });
   const taskQueue = `test-${randomUUID()}`;
-  const imageStore = new LocalEncryptedImageStore({ keys, dir: path.join(mkdtempSync(path.join(os.tmpdir(), 'vlens-images-')), 'images') });
-  const vlensConfig = makeVlensConfig({ httpTimeoutMs: 3_000, ...options.vlens, baseUrl: sandbox.url, flavor: options.flavor ?? 'customer-sign' });
+  const imageStore = new LocalEncryptedImageStore({
+    keys,
+    dir: path.join(mkdtempSync(path.join(os.tmpdir(), 'vlens-images-')), 'images'),
+  });
+  const vlensConfig = makeVlensConfig({
+    httpTimeoutMs: 3_000,
+    ...options.vlens,
+    baseUrl: sandbox.url,
+    flavor: options.flavor ?? 'customer-sign',
+  });
   const secrets = new Map<string, string>();
   const handles: WorkflowHandle[] = [];
 
@@ -224,7 +248,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         if (wanted.includes(last.state)) return last;
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
-      throw new Error(`activation did not reach ${wanted.join('|')} within ${timeoutMs} ms; last status: ${JSON.stringify(last)}`);
+      throw new Error(
+        `activation did not reach ${wanted.join('|')} within ${timeoutMs} ms; last status: ${JSON.stringify(last)}`,
+      );
     },
     async latestOtp(requestId) {
       const response = await sandboxCall('GET', `/sandbox/requests/${requestId}/latest-otp`);
@@ -258,5 +284,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
 
 /** Counts the calls to one Vlens step that succeeded (HTTP 200, no error code, not a fault's answer). */
 export function successfulCalls(calls: SandboxCall[], step: string): number {
-  return calls.filter((c) => c.path.endsWith(step) && c.httpStatus === 200 && (c.errorCode === null || c.errorCode === 0) && !c.faultId).length;
+  return calls.filter(
+    (c) => c.path.endsWith(step) && c.httpStatus === 200 && (c.errorCode === null || c.errorCode === 0) && !c.faultId,
+  ).length;
 }

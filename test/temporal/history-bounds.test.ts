@@ -62,12 +62,20 @@ describe('history stays bounded', () => {
     for (let i = 0; i < extra; i++) {
       await handle.signal(paymentCompletedSignal, { source: 'vlens', eventId: `vlens:flood-extra-${i}` });
     }
-    await expect.poll(async () => (await metricSum('vlens_payment_hints_dropped')) - droppedBefore, { timeout: 10_000 }).toBe(extra);
+    await expect
+      .poll(async () => (await metricSum('vlens_payment_hints_dropped')) - droppedBefore, { timeout: 10_000 })
+      .toBe(extra);
     await sleep(500);
     const after = await historyEventTypes(handle);
     // The signals themselves are in history; nothing they caused is.
-    expect(count(after, 'EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED') - count(before, 'EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED')).toBe(extra);
-    for (const type of ['EVENT_TYPE_ACTIVITY_TASK_SCHEDULED', 'EVENT_TYPE_TIMER_STARTED', 'EVENT_TYPE_MARKER_RECORDED']) {
+    expect(
+      count(after, 'EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED') - count(before, 'EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED'),
+    ).toBe(extra);
+    for (const type of [
+      'EVENT_TYPE_ACTIVITY_TASK_SCHEDULED',
+      'EVENT_TYPE_TIMER_STARTED',
+      'EVENT_TYPE_MARKER_RECORDED',
+    ]) {
       // One marker: the patch of the first drop (payment.ts), recorded with it.
       const allowed = type === 'EVENT_TYPE_MARKER_RECORDED' ? 1 : 0;
       expect(count(after, type) - count(before, type), type).toBe(allowed);
@@ -112,7 +120,9 @@ describe('history stays bounded', () => {
     const accepted = await submitInboxOtp(h, handle, seeded);
     const link = accepted.status.nextAction.paymentLink!;
     await handle.signal(paymentCompletedSignal, { source: 'app', eventId: 'app:evt-A' });
-    await expect.poll(async () => (await handle.query(statusQuery)).events.some((e) => e.type === 'payment_not_confirmed')).toBe(true);
+    await expect
+      .poll(async () => (await handle.query(statusQuery)).events.some((e) => e.type === 'payment_not_confirmed'))
+      .toBe(true);
     const before = await handle.query(statusQuery);
 
     // Redeliveries of the same event: each only noted, but each grows the history.
@@ -191,7 +201,9 @@ describe('continue-as-new with outbound webhooks', () => {
     const versions = receiver.versionsFor(handle.workflowId);
     expect(versions).toEqual([...new Set(versions)].sort((a, b) => a - b));
     expect(versions.at(-1)).toBe(done.version);
-    const states = receiver.accepted.filter((e) => e.data.activationId === handle.workflowId).map((e) => e.data.object.state);
+    const states = receiver.accepted
+      .filter((e) => e.data.activationId === handle.workflowId)
+      .map((e) => e.data.object.state);
     expect(states.at(-1)).toBe('activated');
     await recordHistory('continue-as-new-webhooks-completed', h.client.workflow.getHandle(handle.workflowId, runId));
   });

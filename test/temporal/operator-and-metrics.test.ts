@@ -41,8 +41,13 @@ describe('operator repairs', () => {
     const seeded = await h.seed();
     const handle = await h.start(seeded, { policy: { otpTtl: '1s', latePaymentWindow: '500ms' } });
     await h.waitForState(handle, 'awaiting_otp');
-    const answer = await handle.executeUpdate(operatorExtendDeadlineUpdate, { args: [{ ...ops, step: 'otp', extendBy: '1h' }] });
-    expect(answer.status.events.at(-1)).toMatchObject({ type: 'operator_extended_otp_deadline', detail: `by ${ops.operator}: ${ops.reason}` });
+    const answer = await handle.executeUpdate(operatorExtendDeadlineUpdate, {
+      args: [{ ...ops, step: 'otp', extendBy: '1h' }],
+    });
+    expect(answer.status.events.at(-1)).toMatchObject({
+      type: 'operator_extended_otp_deadline',
+      detail: `by ${ops.operator}: ${ops.reason}`,
+    });
     await sleep(2_500);
     const accepted = await submitInboxOtp(h, handle, seeded);
     expect(accepted.status.state).toBe('awaiting_payment');
@@ -62,7 +67,9 @@ describe('operator repairs', () => {
     expect(answer.outcome).toBe('accepted');
     const cancelled = await handle.executeUpdate(operatorCancelUpdate, { args: [ops] });
     expect(cancelled.status.state).toBe('cancelled');
-    expect(cancelled.status.events.some((e) => e.type === 'operator_forced_new_otp' && e.detail?.includes(ops.operator))).toBe(true);
+    expect(
+      cancelled.status.events.some((e) => e.type === 'operator_forced_new_otp' && e.detail?.includes(ops.operator)),
+    ).toBe(true);
   });
 
   test('verifying a payment asks Vlens, and only Vlens activates', async () => {
@@ -88,7 +95,9 @@ describe('operator repairs', () => {
     const refusals = [
       await updateRejection(handle.executeUpdate(operatorForceNewOtpUpdate, { args: [{ operator: '', reason: 'x' }] })),
       await updateRejection(handle.executeUpdate(operatorVerifyPaymentUpdate, { args: [ops] })),
-      await updateRejection(handle.executeUpdate(operatorExtendDeadlineUpdate, { args: [{ ...ops, step: 'otp', extendBy: '-5m' }] })),
+      await updateRejection(
+        handle.executeUpdate(operatorExtendDeadlineUpdate, { args: [{ ...ops, step: 'otp', extendBy: '-5m' }] }),
+      ),
     ];
     expect(refusals.map((r) => r.type)).toEqual(['InvalidInput', 'InvalidState', 'InvalidInput']);
     expect(await historyEventTypes(handle)).toEqual(before);
@@ -116,18 +125,24 @@ describe('business metrics', () => {
     const handle = await h.start(seeded);
     await h.waitForState(handle, 'awaiting_otp');
     const { code } = await h.latestOtp(seeded.requestId);
-    await handle.executeUpdate(submitOtpUpdate, { args: [{ code: code === '000000' ? '111111' : '000000', device: deviceAt() }] });
+    await handle.executeUpdate(submitOtpUpdate, {
+      args: [{ code: code === '000000' ? '111111' : '000000', device: deviceAt() }],
+    });
     const accepted = await handle.executeUpdate(submitOtpUpdate, { args: [{ code, device: deviceAt() }] });
     await h.payThroughPage(accepted.status.nextAction.paymentLink!);
     await handle.signal('paymentCompleted', { source: 'app', eventId: 'metrics-1' });
     await handle.result();
     // The Prometheus exporter publishes on its own schedule; give it a moment.
     await expect
-      .poll(async () => (await metricSum('vlens_activations_finished', { outcome: 'activated' })) - before.activated, { timeout: 10_000 })
+      .poll(async () => (await metricSum('vlens_activations_finished', { outcome: 'activated' })) - before.activated, {
+        timeout: 10_000,
+      })
       .toBe(1);
     expect((await metricSum('vlens_activations_started')) - before.started).toBe(1);
     expect((await metricSum('vlens_otp_wrong_attempts')) - before.wrong).toBe(1);
     expect((await metricSum('vlens_payment_links_issued')) - before.links).toBe(1);
-    expect(await metricSum('vlens_activation_state_duration_count', { state: 'awaiting_otp' })).toBeGreaterThanOrEqual(1);
+    expect(await metricSum('vlens_activation_state_duration_count', { state: 'awaiting_otp' })).toBeGreaterThanOrEqual(
+      1,
+    );
   });
 });

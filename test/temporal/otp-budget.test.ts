@@ -24,9 +24,13 @@ describe('OTP budget per requestId across runs', () => {
     await h?.close();
   });
 
-  const smsSent = async (requestId: string): Promise<number> => (await h.sandbox('GET', `/sandbox/requests/${requestId}`)).body.smsSent;
+  const smsSent = async (requestId: string): Promise<number> =>
+    (await h.sandbox('GET', `/sandbox/requests/${requestId}`)).body.smsSent;
 
-  async function startAndAwaitOtp(seeded: SeededRequest, policy: Partial<Policy> = { maxOtpSends: 3 }): Promise<ActivationStatus> {
+  async function startAndAwaitOtp(
+    seeded: SeededRequest,
+    policy: Partial<Policy> = { maxOtpSends: 3 },
+  ): Promise<ActivationStatus> {
     const started = await activations.start({
       requestId: seeded.requestId,
       transactionId: seeded.transactionId,
@@ -65,7 +69,10 @@ describe('OTP budget per requestId across runs', () => {
     const third = await startAndAwaitOtp(seeded);
     expect(third.otp?.sendsLeft).toBe(0);
     await cancelAndWait(seeded.requestId);
-    await recordHistory('otp-budget-inherited-from-earlier-runs', h.client.workflow.getHandle(workflowIdFor(seeded.requestId)));
+    await recordHistory(
+      'otp-budget-inherited-from-earlier-runs',
+      h.client.workflow.getHandle(workflowIdFor(seeded.requestId)),
+    );
     expect(await smsSent(seeded.requestId)).toBe(3);
     const lastRun = (await h.client.workflow.getHandle(workflowIdFor(seeded.requestId)).describe()).runId;
 
@@ -79,7 +86,10 @@ describe('OTP budget per requestId across runs', () => {
           accessToken: seeded.accessToken,
           policy: { maxOtpSends: 3 },
         })
-        .then(() => undefined, (error: unknown) => error);
+        .then(
+          () => undefined,
+          (error: unknown) => error,
+        );
       expect(refused).toBeInstanceOf(OtpBudgetExhausted);
     }
     expect((refused as OtpBudgetExhausted).details).toMatchObject({ otpSends: 3, maxOtpSends: 3 });
@@ -115,7 +125,10 @@ describe('OTP budget per requestId across runs', () => {
   });
 
   test('a negative or fractional spent is refused as invalid input', async () => {
-    for (const spent of [{ otpSends: -1, otpAttempts: 0 }, { otpSends: 0, otpAttempts: 1.5 }]) {
+    for (const spent of [
+      { otpSends: -1, otpAttempts: 0 },
+      { otpSends: 0, otpAttempts: 1.5 },
+    ]) {
       const seeded = await h.seed();
       const handle = await h.start(seeded, { spent });
       const failure = await failureOf(handle);

@@ -19,7 +19,10 @@ test('every recorded history replays without non-determinism', async () => {
   }));
   const failures: string[] = [];
   for await (const result of Worker.runReplayHistories(
-    { workflowBundle: { codePath: inject('workflowBundlePath') }, dataConverter: createDataConverter(FIXTURE_CODEC_KEYS) },
+    {
+      workflowBundle: { codePath: inject('workflowBundlePath') },
+      dataConverter: createDataConverter(FIXTURE_CODEC_KEYS),
+    },
     histories,
   )) {
     if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);

@@ -16,7 +16,12 @@ export async function submitInboxOtp(h: Harness, handle: WorkflowHandle, seeded:
 }
 
 /** Pays on the sandbox's payment page, then tells the workflow the way an app would. */
-export async function payAndNotify(h: Harness, handle: WorkflowHandle, status: ActivationStatus, eventId = 'app-evt-1') {
+export async function payAndNotify(
+  h: Harness,
+  handle: WorkflowHandle,
+  status: ActivationStatus,
+  eventId = 'app-evt-1',
+) {
   const link = status.nextAction.paymentLink ?? status.payment?.link;
   expect(link).toBeTruthy();
   await h.payThroughPage(link!);

@@ -16,5 +16,7 @@ test('the dev server answers and has the activation search attributes', async ()
   const info = await connection.workflowService.getSystemInfo({});
   expect(info.serverVersion).toMatch(/\d+\.\d+/);
   const attributes = await connection.operatorService.listSearchAttributes({ namespace: inject('temporalNamespace') });
-  expect(Object.keys(attributes.customAttributes)).toEqual(expect.arrayContaining(['ActivationState', 'VlensRequestId']));
+  expect(Object.keys(attributes.customAttributes)).toEqual(
+    expect.arrayContaining(['ActivationState', 'VlensRequestId']),
+  );
 });

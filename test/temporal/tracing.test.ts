@@ -36,7 +36,11 @@ describe('tracing: gateway request -> update -> activity -> Vlens HTTP call', ()
     http(`${gateway.url}${route}`, method, body, { authorization: `Bearer ${API_KEY}` });
 
   beforeAll(async () => {
-    tracing = startTracing({ serviceName: 'vlens-trace-test', spanProcessor: new SimpleSpanProcessor(exporter), instrumentHttp: true })!;
+    tracing = startTracing({
+      serviceName: 'vlens-trace-test',
+      spanProcessor: new SimpleSpanProcessor(exporter),
+      instrumentHttp: true,
+    })!;
     h = await startHarness();
     const address = inject('temporalAddress');
     const namespace = inject('temporalNamespace');
@@ -71,7 +75,13 @@ describe('tracing: gateway request -> update -> activity -> Vlens HTTP call', ()
       taskQueue,
       updateTimeoutMs: 30_000,
     });
-    gateway = await startGateway({ activations, port: 0, apiKeys: [API_KEY], dedupStore: new MemoryDedupStore(), logLevel: 'silent' });
+    gateway = await startGateway({
+      activations,
+      port: 0,
+      apiKeys: [API_KEY],
+      dedupStore: new MemoryDedupStore(),
+      logLevel: 'silent',
+    });
   });
 
   afterAll(async () => {
@@ -94,7 +104,9 @@ describe('tracing: gateway request -> update -> activity -> Vlens HTTP call', ()
       policy: { paymentReconcileInitial: '1h', paymentReconcileMax: '1h' },
     });
     expect(started.status).toBe(202);
-    await expect.poll(async () => (await api('GET', `/v1/activations/${seeded.requestId}`)).body.state, { timeout: 20_000 }).toBe('awaiting_otp');
+    await expect
+      .poll(async () => (await api('GET', `/v1/activations/${seeded.requestId}`)).body.state, { timeout: 20_000 })
+      .toBe('awaiting_otp');
     const { code } = await h.latestOtp(seeded.requestId);
 
     exporter.reset();
@@ -107,7 +119,15 @@ describe('tracing: gateway request -> update -> activity -> Vlens HTTP call', ()
     // Workflow spans arrive through the sink once the workflow task completes.
     await expect
       .poll(() => exporter.getFinishedSpans().map((span) => span.name), { timeout: 10_000 })
-      .toEqual(expect.arrayContaining([route, 'StartWorkflowUpdate:submitOtp', 'HandleUpdate:submitOtp', 'StartActivity:validateOtp', 'RunActivity:validateOtp']));
+      .toEqual(
+        expect.arrayContaining([
+          route,
+          'StartWorkflowUpdate:submitOtp',
+          'HandleUpdate:submitOtp',
+          'StartActivity:validateOtp',
+          'RunActivity:validateOtp',
+        ]),
+      );
 
     const spans = exporter.getFinishedSpans();
     const [request] = named(spans, route);
@@ -127,7 +147,11 @@ describe('tracing: gateway request -> update -> activity -> Vlens HTTP call', ()
     const startActivity = one('StartActivity:validateOtp');
     const runActivity = one('RunActivity:validateOtp');
     // The Vlens call: an HTTP client span (node:http under node-fetch) inside the activity.
-    const vlensCalls = inTrace.filter((span) => span.kind === SpanKind.CLIENT && String(span.attributes['http.url'] ?? span.attributes['url.full']).includes('/StepValidateOtp'));
+    const vlensCalls = inTrace.filter(
+      (span) =>
+        span.kind === SpanKind.CLIENT &&
+        String(span.attributes['http.url'] ?? span.attributes['url.full']).includes('/StepValidateOtp'),
+    );
     expect(vlensCalls).toHaveLength(1);
     const vlensCall = vlensCalls[0]!;
 
@@ -144,9 +168,13 @@ describe('tracing: gateway request -> update -> activity -> Vlens HTTP call', ()
     expect(runActivity.attributes.temporalWorkflowId).toBe(`activation-${seeded.requestId}`);
 
     // Every span of the trace carries the one service name of this process.
-    expect(new Set(inTrace.map((span) => span.resource.attributes['service.name']))).toEqual(new Set(['vlens-trace-test']));
+    expect(new Set(inTrace.map((span) => span.resource.attributes['service.name']))).toEqual(
+      new Set(['vlens-trace-test']),
+    );
     // Nothing secret in span names or attributes: not the OTP, not the user's token.
-    const text = JSON.stringify(inTrace.map((span) => ({ name: span.name, attributes: span.attributes, events: span.events })));
+    const text = JSON.stringify(
+      inTrace.map((span) => ({ name: span.name, attributes: span.attributes, events: span.events })),
+    );
     expect(text).not.toContain(code);
     expect(text).not.toContain(seeded.accessToken);
 

@@ -3,7 +3,12 @@
 // with needsAttention for an operator, who retries the step or cancels. Nothing is activated or
 // accepted on such an answer.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { operatorCancelUpdate, operatorRetryStepUpdate, paymentCompletedSignal, submitOtpUpdate } from '../../workflows/messages';
+import {
+  operatorCancelUpdate,
+  operatorRetryStepUpdate,
+  paymentCompletedSignal,
+  submitOtpUpdate,
+} from '../../workflows/messages';
 import { deviceAt, startHarness, successfulCalls, type Harness } from './harness';
 import { recordHistory } from './history-recorder';
 import { failureOf, submitInboxOtp, updateRejection } from './scenario-helpers';
@@ -20,7 +25,9 @@ describe('unrecognised Vlens answers', () => {
   let h: Harness;
   beforeAll(async () => {
     // Two attempts for every step, so the test does not wait out five backoffs.
-    h = await startHarness({ vlens: { unrecognisedMaxAttempts: { requestOtp: 2, revalidateLiveness: 2, validateOtp: 2, validatePayment: 2 } } });
+    h = await startHarness({
+      vlens: { unrecognisedMaxAttempts: { requestOtp: 2, revalidateLiveness: 2, validateOtp: 2, validatePayment: 2 } },
+    });
   });
   afterAll(async () => {
     await h?.close();
@@ -31,7 +38,11 @@ describe('unrecognised Vlens answers', () => {
     const handle = await h.start(seeded, { policy: { paymentReconcileInitial: '1h', paymentReconcileMax: '1h' } });
     const accepted = await submitInboxOtp(h, handle, seeded);
     await h.payThroughPage(accepted.status.nextAction.paymentLink!);
-    const fault = await h.sandbox('POST', '/sandbox/faults', { path: '/api/BusinessRequest/CustomerSign/StepValidatePayment', answer: UNREADABLE, times: 2 });
+    const fault = await h.sandbox('POST', '/sandbox/faults', {
+      path: '/api/BusinessRequest/CustomerSign/StepValidatePayment',
+      answer: UNREADABLE,
+      times: 2,
+    });
     expect(fault.status).toBeLessThan(300);
     await handle.signal(paymentCompletedSignal, { source: 'app', eventId: 'app-1' });
 
@@ -45,7 +56,9 @@ describe('unrecognised Vlens answers', () => {
 
     const released = await handle.executeUpdate(operatorRetryStepUpdate, { args: [ops] });
     expect(released.status.attention).toBeUndefined();
-    expect(released.status.events.some((e) => e.type === 'operator_retry_step' && e.detail?.includes(ops.operator))).toBe(true);
+    expect(
+      released.status.events.some((e) => e.type === 'operator_retry_step' && e.detail?.includes(ops.operator)),
+    ).toBe(true);
     const done = await handle.result();
     expect(done).toMatchObject({ state: 'activated', needsAttention: false });
     expect(successfulCalls(await h.calls(seeded.requestId), 'StepValidatePayment')).toBe(1);
@@ -58,9 +71,15 @@ describe('unrecognised Vlens answers', () => {
     const handle = await h.start(seeded, { policy: { latePaymentWindow: '500ms' } });
     await h.waitForState(handle, 'awaiting_otp');
     const { code } = await h.latestOtp(seeded.requestId);
-    await h.sandbox('POST', '/sandbox/faults', { path: '/api/BusinessRequest/CustomerSign/StepValidateOtp', answer: UNREADABLE, times: 5 });
+    await h.sandbox('POST', '/sandbox/faults', {
+      path: '/api/BusinessRequest/CustomerSign/StepValidateOtp',
+      answer: UNREADABLE,
+      times: 5,
+    });
 
-    const refused = await updateRejection(handle.executeUpdate(submitOtpUpdate, { args: [{ code, device: deviceAt() }] }));
+    const refused = await updateRejection(
+      handle.executeUpdate(submitOtpUpdate, { args: [{ code, device: deviceAt() }] }),
+    );
     expect(refused.type).toBe('InvalidState');
     expect(refused.message).toContain('waiting for an operator');
     expect(await callsTo(h, seeded.requestId, 'StepValidateOtp')).toBe(2);
@@ -69,7 +88,9 @@ describe('unrecognised Vlens answers', () => {
     expect(held.otp?.attemptsLeft).toBe(5);
 
     // While held, the app's next try is refused before anything reaches Vlens.
-    const again = await updateRejection(handle.executeUpdate(submitOtpUpdate, { args: [{ code, device: deviceAt() }] }));
+    const again = await updateRejection(
+      handle.executeUpdate(submitOtpUpdate, { args: [{ code, device: deviceAt() }] }),
+    );
     expect(again.type).toBe('InvalidState');
     expect(await callsTo(h, seeded.requestId, 'StepValidateOtp')).toBe(2);
 
@@ -83,11 +104,17 @@ describe('unrecognised Vlens answers', () => {
 
   test('an OTP request nobody can read holds the activation; an operator may cancel it', async () => {
     const seeded = await h.seed();
-    await h.sandbox('POST', '/sandbox/faults', { path: '/api/BusinessRequest/CustomerSign/StepRequestOtp', answer: UNREADABLE, times: 2 });
+    await h.sandbox('POST', '/sandbox/faults', {
+      path: '/api/BusinessRequest/CustomerSign/StepRequestOtp',
+      answer: UNREADABLE,
+      times: 2,
+    });
     const handle = await h.start(seeded);
     const held = await waitFor(h, handle, (s) => s.attention !== undefined);
     expect(held).toMatchObject({ state: 'requesting_otp', needsAttention: true, attention: { step: 'requestOtp' } });
-    const retry = await updateRejection(handle.executeUpdate(operatorRetryStepUpdate, { args: [{ operator: '', reason: '' }] }));
+    const retry = await updateRejection(
+      handle.executeUpdate(operatorRetryStepUpdate, { args: [{ operator: '', reason: '' }] }),
+    );
     expect(retry.type).toBe('InvalidInput');
     const cancelled = await handle.executeUpdate(operatorCancelUpdate, { args: [ops] });
     expect(cancelled.status).toMatchObject({ state: 'cancelled', failureReason: 'cancelled' });
@@ -103,7 +130,11 @@ describe('unrecognised Vlens answers', () => {
   });
 });
 
-async function waitFor(h: Harness, handle: Parameters<Harness['status']>[0], predicate: (s: Awaited<ReturnType<Harness['status']>>) => boolean) {
+async function waitFor(
+  h: Harness,
+  handle: Parameters<Harness['status']>[0],
+  predicate: (s: Awaited<ReturnType<Harness['status']>>) => boolean,
+) {
   const started = Date.now();
   let last;
   while (Date.now() - started < 30_000) {

@@ -53,84 +53,101 @@ const cases = [
   { answer: 'a resend', device: deviceAt(), expectedState: 'awaiting_otp' },
 ] as const;
 
-test.each(cases)('$answer arriving with the requestOtp result is taken, and the history replays', async ({ answer: what, device, expectedState }) => {
-  const taskQueue = `race-${randomUUID()}`;
-  const namespace = inject('temporalNamespace');
-  const dataConverter = createDataConverter(h.keys);
-  const workflowBundle = { codePath: inject('workflowBundlePath') };
-  const vlensConfig = makeVlensConfig({ baseUrl: h.sandboxUrl, flavor: 'customer-sign', httpTimeoutMs: 3_000 });
+test.each(cases)(
+  '$answer arriving with the requestOtp result is taken, and the history replays',
+  async ({ answer: what, device, expectedState }) => {
+    const taskQueue = `race-${randomUUID()}`;
+    const namespace = inject('temporalNamespace');
+    const dataConverter = createDataConverter(h.keys);
+    const workflowBundle = { codePath: inject('workflowBundlePath') };
+    const vlensConfig = makeVlensConfig({ baseUrl: h.sandboxUrl, flavor: 'customer-sign', httpTimeoutMs: 3_000 });
 
-  const seeded = await h.seed();
-  const handle = await h.client.workflow.start(activation, {
-    taskQueue,
-    workflowId: workflowIdFor(seeded.requestId),
-    args: [{ requestId: seeded.requestId, transactionId: seeded.transactionId, device, accessToken: seeded.accessToken }],
-    typedSearchAttributes: [
-      { key: ActivationStateKey, value: 'requesting_otp' },
-      { key: VlensRequestIdKey, value: seeded.requestId },
-    ],
-  });
-  const events = async (): Promise<HistoryEvent[]> => (await handle.fetchHistory()).events ?? [];
-  const waitForEvent = async (has: (e: HistoryEvent) => boolean) => {
-    const until = Date.now() + 20_000;
-    while (!(await events()).some(has)) {
-      if (Date.now() > until) throw new Error('the expected history event did not appear within 20 s');
-      await sleep(100);
+    const seeded = await h.seed();
+    const handle = await h.client.workflow.start(activation, {
+      taskQueue,
+      workflowId: workflowIdFor(seeded.requestId),
+      args: [
+        { requestId: seeded.requestId, transactionId: seeded.transactionId, device, accessToken: seeded.accessToken },
+      ],
+      typedSearchAttributes: [
+        { key: ActivationStateKey, value: 'requesting_otp' },
+        { key: VlensRequestIdKey, value: seeded.requestId },
+      ],
+    });
+    const events = async (): Promise<HistoryEvent[]> => (await handle.fetchHistory()).events ?? [];
+    const waitForEvent = async (has: (e: HistoryEvent) => boolean) => {
+      const until = Date.now() + 20_000;
+      while (!(await events()).some(has)) {
+        if (Date.now() > until) throw new Error('the expected history event did not appear within 20 s');
+        await sleep(100);
+      }
+    };
+
+    // 1. The first workflow task schedules requestOtp; the workflow worker stops before the result.
+    const workflowsOnly = await Worker.create({ connection, namespace, taskQueue, workflowBundle, dataConverter });
+    await workflowsOnly.runUntil(waitForEvent((e) => !!e.activityTaskScheduledEventAttributes));
+
+    // 2. requestOtp completes (the SMS goes out) while no workflow worker polls.
+    const activitiesOnly = await Worker.create({
+      connection,
+      namespace,
+      taskQueue,
+      dataConverter,
+      activities: createActivities({ config: vlensConfig }),
+    });
+    await activitiesOnly.runUntil(waitForEvent((e) => !!e.activityTaskCompletedEventAttributes));
+
+    // 3. The user answers now: the server holds the update for the same workflow task.
+    let answer: Promise<{ outcome: string; status: { state: string } }>;
+    if (what === 'a correct OTP') {
+      const { code } = await h.latestOtp(seeded.requestId);
+      answer = handle.executeUpdate(submitOtpUpdate, { args: [{ code, device }], updateId: `otp-${randomUUID()}` });
+    } else if (what === 'a resend') {
+      answer = handle.executeUpdate(resendOtpUpdate, { args: [{ device }], updateId: `resend-${randomUUID()}` }).then(
+        () => ({ outcome: 'sent', status: { state: 'awaiting_otp' } }),
+        (error: unknown) => {
+          const cause = error instanceof WorkflowUpdateFailedError ? error.cause : undefined;
+          return {
+            outcome: cause instanceof ApplicationFailure ? `refused: ${cause.type}` : String(error),
+            status: { state: 'awaiting_otp' },
+          };
+        },
+      );
+    } else {
+      const images = [0, 1, 2, 3].map(selfie);
+      for (const image of images) h.trackSecret(image, 'liveness image');
+      const faces = [images[1]!, images[2]!, images[3]!] as [string, string, string];
+      answer = handle.executeUpdate(submitLivenessUpdate, {
+        args: [{ image: images[0]!, faces, device }],
+        updateId: `liveness-${randomUUID()}`,
+      });
     }
-  };
+    answer.catch(() => undefined);
+    await sleep(1_000);
 
-  // 1. The first workflow task schedules requestOtp; the workflow worker stops before the result.
-  const workflowsOnly = await Worker.create({ connection, namespace, taskQueue, workflowBundle, dataConverter });
-  await workflowsOnly.runUntil(waitForEvent((e) => !!e.activityTaskScheduledEventAttributes));
-
-  // 2. requestOtp completes (the SMS goes out) while no workflow worker polls.
-  const activitiesOnly = await Worker.create({ connection, namespace, taskQueue, dataConverter, activities: createActivities({ config: vlensConfig }) });
-  await activitiesOnly.runUntil(waitForEvent((e) => !!e.activityTaskCompletedEventAttributes));
-
-  // 3. The user answers now: the server holds the update for the same workflow task.
-  let answer: Promise<{ outcome: string; status: { state: string } }>;
-  if (what === 'a correct OTP') {
-    const { code } = await h.latestOtp(seeded.requestId);
-    answer = handle.executeUpdate(submitOtpUpdate, { args: [{ code, device }], updateId: `otp-${randomUUID()}` });
-  } else if (what === 'a resend') {
-    answer = handle.executeUpdate(resendOtpUpdate, { args: [{ device }], updateId: `resend-${randomUUID()}` }).then(
-      () => ({ outcome: 'sent', status: { state: 'awaiting_otp' } }),
-      (error: unknown) => {
-        const cause = error instanceof WorkflowUpdateFailedError ? error.cause : undefined;
-        return { outcome: cause instanceof ApplicationFailure ? `refused: ${cause.type}` : String(error), status: { state: 'awaiting_otp' } };
+    // 4. A fresh worker takes the task holding both.
+    const worker = await createActivationWorker({
+      connection,
+      namespace,
+      taskQueue,
+      workflowBundle,
+      dataConverter,
+      activities: {
+        ...createActivities({ config: vlensConfig, resolveImage: imageStoreResolver(h.imageStore) }),
+        ...createImageActivities(h.imageStore),
       },
-    );
-  } else {
-    const images = [0, 1, 2, 3].map(selfie);
-    for (const image of images) h.trackSecret(image, 'liveness image');
-    const faces = [images[1]!, images[2]!, images[3]!] as [string, string, string];
-    answer = handle.executeUpdate(submitLivenessUpdate, { args: [{ image: images[0]!, faces, device }], updateId: `liveness-${randomUUID()}` });
-  }
-  answer.catch(() => undefined);
-  await sleep(1_000);
+      shutdownGraceSeconds: 2,
+    });
+    await worker.runUntil(async () => {
+      const result = await answer;
+      expect(result.outcome).toBe(what === 'a resend' ? `refused: ${REJECTION_TYPES.resendCooldown}` : 'accepted');
+      expect(result.status.state).toBe(expectedState);
+    });
 
-  // 4. A fresh worker takes the task holding both.
-  const worker = await createActivationWorker({
-    connection,
-    namespace,
-    taskQueue,
-    workflowBundle,
-    dataConverter,
-    activities: {
-      ...createActivities({ config: vlensConfig, resolveImage: imageStoreResolver(h.imageStore) }),
-      ...createImageActivities(h.imageStore),
-    },
-    shutdownGraceSeconds: 2,
-  });
-  await worker.runUntil(async () => {
-    const result = await answer;
-    expect(result.outcome).toBe(what === 'a resend' ? `refused: ${REJECTION_TYPES.resendCooldown}` : 'accepted');
-    expect(result.status.state).toBe(expectedState);
-  });
-
-  const history = await events();
-  await handle.terminate('test finished');
-  expect(history.filter((e) => e.workflowTaskFailedEventAttributes)).toEqual([]);
-  // The same code, nothing cached, replays what it wrote.
-  await Worker.runReplayHistory({ workflowBundle, dataConverter }, { events: history }, handle.workflowId);
-});
+    const history = await events();
+    await handle.terminate('test finished');
+    expect(history.filter((e) => e.workflowTaskFailedEventAttributes)).toEqual([]);
+    // The same code, nothing cached, replays what it wrote.
+    await Worker.runReplayHistory({ workflowBundle, dataConverter }, { events: history }, handle.workflowId);
+  },
+);

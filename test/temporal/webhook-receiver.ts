@@ -24,7 +24,9 @@ export interface WebhookReceiver {
   close(): Promise<void>;
 }
 
-export async function startWebhookReceiver(secret = `whsec_${Math.random().toString(36).slice(2)}_test`): Promise<WebhookReceiver> {
+export async function startWebhookReceiver(
+  secret = `whsec_${Math.random().toString(36).slice(2)}_test`,
+): Promise<WebhookReceiver> {
   const accepted: ReceivedEvent[] = [];
   const refused: WebhookReceiver['refused'] = [];
   let downFor = 0;
@@ -38,7 +40,9 @@ export async function startWebhookReceiver(secret = `whsec_${Math.random().toStr
       return;
     }
     try {
-      accepted.push(verifyWebhook<ReceivedEvent>(body, req.headers[WEBHOOK_SIGNATURE_HEADER] as string | undefined, [secret]));
+      accepted.push(
+        verifyWebhook<ReceivedEvent>(body, req.headers[WEBHOOK_SIGNATURE_HEADER] as string | undefined, [secret]),
+      );
       res.writeHead(200).end();
     } catch (error) {
       refused.push({ reason: 'signature', detail: (error as Error).message });
@@ -54,7 +58,8 @@ export async function startWebhookReceiver(secret = `whsec_${Math.random().toStr
     goDown: (n) => {
       downFor = n;
     },
-    versionsFor: (activationId) => accepted.filter((e) => e.data.activationId === activationId).map((e) => e.data.version),
+    versionsFor: (activationId) =>
+      accepted.filter((e) => e.data.activationId === activationId).map((e) => e.data.version),
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }

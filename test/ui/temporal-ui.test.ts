@@ -45,7 +45,14 @@ describe('Temporal UI shows activations decoded through the codec server', () =>
     // Playwright gives the browser a fresh temporary profile and removes it on close.
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
   });
 
@@ -65,17 +72,25 @@ describe('Temporal UI shows activations decoded through the codec server', () =>
     const codecCalls: CodecCall[] = [];
     page.on('response', (response) => {
       if (response.url().startsWith(`${s.codecUrl}/`) && response.request().method() === 'POST') {
-        codecCalls.push({ url: response.url(), status: response.status(), allowOrigin: response.headers()['access-control-allow-origin'] ?? null });
+        codecCalls.push({
+          url: response.url(),
+          status: response.status(),
+          allowOrigin: response.headers()['access-control-allow-origin'] ?? null,
+        });
       }
     });
 
     // 1. The list, filtered by the search attribute: the activated one is listed, the one still
     //    awaiting payment is not (and is listed under its own state).
-    await page.goto(`${s.uiUrl}/namespaces/default/workflows?query=${encodeURIComponent('ActivationState="awaiting_payment"')}`);
+    await page.goto(
+      `${s.uiUrl}/namespaces/default/workflows?query=${encodeURIComponent('ActivationState="awaiting_payment"')}`,
+    );
     await page.getByRole('link', { name: waiting.workflowId, exact: true }).first().waitFor({ timeout: UI_TIMEOUT });
     expect(await page.getByRole('link', { name: activated.workflowId, exact: true }).count()).toBe(0);
 
-    await page.goto(`${s.uiUrl}/namespaces/default/workflows?query=${encodeURIComponent('ActivationState="activated"')}`);
+    await page.goto(
+      `${s.uiUrl}/namespaces/default/workflows?query=${encodeURIComponent('ActivationState="activated"')}`,
+    );
     const row = page.getByRole('link', { name: activated.workflowId, exact: true }).first();
     await row.waitFor({ timeout: UI_TIMEOUT });
     const listText = await page.locator('body').innerText();
@@ -85,7 +100,9 @@ describe('Temporal UI shows activations decoded through the codec server', () =>
 
     // 2. Open it: the input is shown decoded (the UI has no key; only the codec server can decrypt it).
     await row.click();
-    await page.waitForURL((url) => url.pathname.includes(`/workflows/${activated.workflowId}/`), { timeout: UI_TIMEOUT });
+    await page.waitForURL((url) => url.pathname.includes(`/workflows/${activated.workflowId}/`), {
+      timeout: UI_TIMEOUT,
+    });
     const input = inputPanel(page);
     await input.filter({ hasText: '"userDeviceUtcTime"' }).waitFor({ timeout: UI_TIMEOUT });
     const decoded = await input.innerText();
@@ -125,7 +142,10 @@ describe('Temporal UI shows activations decoded through the codec server', () =>
     expect(encrypted).not.toContain(activated.requestId);
     expect(encrypted).not.toContain('userDeviceUtcTime');
     expect(encrypted).not.toContain('geoLocation');
-    await encryptedPage.screenshot({ path: path.join(SCREENSHOT_DIR, 'temporal-ui-activation-no-codec.png'), fullPage: true });
+    await encryptedPage.screenshot({
+      path: path.join(SCREENSHOT_DIR, 'temporal-ui-activation-no-codec.png'),
+      fullPage: true,
+    });
     await encryptedContext.close();
   });
 });

@@ -18,18 +18,28 @@ import {
   type CodecServer,
 } from '../../codec';
 import { startSandbox, type RunningSandbox } from '../../sandbox/server';
-import { startDevServer, stopProcess, waitForHttp, waitForTemporal, type ManagedProcess } from '../../scripts/local-stack';
+import {
+  startDevServer,
+  stopProcess,
+  waitForHttp,
+  waitForTemporal,
+  type ManagedProcess,
+} from '../../scripts/local-stack';
 import { resolveTemporalCli } from '../../scripts/temporal-cli';
 import { createActivationWorker } from '../../worker/create-worker';
 import { activation } from '../../workflows';
 import { paymentCompletedSignal, statusQuery, submitOtpUpdate } from '../../workflows/messages';
 import { ActivationStateKey, VlensRequestIdKey } from '../../workflows/search-attributes';
-import { workflowIdFor, type ActivationInput, type ActivationState, type ActivationStatus } from '../../workflows/types';
+import {
+  workflowIdFor,
+  type ActivationInput,
+  type ActivationState,
+  type ActivationStatus,
+} from '../../workflows/types';
 import { CAIRO, deviceAt } from '../temporal/harness';
 import { freePort } from '../../scripts/local-stack';
 
 const NAMESPACE = 'default';
-
 
 export interface StartedActivation {
   requestId: string;
@@ -56,7 +66,8 @@ export interface UiStack {
 
 export async function startUiStack(keys: CodecKeys): Promise<UiStack> {
   const cli = await resolveTemporalCli((line) => console.error(line));
-  if (cli.kind !== 'existing') throw new Error(`the UI check needs the Temporal CLI binary (the SDK download has no UI): ${cli.why}`);
+  if (cli.kind !== 'existing')
+    throw new Error(`the UI check needs the Temporal CLI binary (the SDK download has no UI): ${cli.why}`);
 
   const cleanups: Array<() => Promise<void> | void> = [];
   const close = async () => {
@@ -95,7 +106,10 @@ export async function startUiStack(keys: CodecKeys): Promise<UiStack> {
       codecOpen = false;
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_resolve, reject) => {
-        timer = setTimeout(() => reject(new Error('the codec server did not close within 10 s: a client still holds a socket open')), 10_000);
+        timer = setTimeout(
+          () => reject(new Error('the codec server did not close within 10 s: a client still holds a socket open')),
+          10_000,
+        );
       });
       try {
         await Promise.race([codec.close(), timeout]);
@@ -168,11 +182,16 @@ export async function startUiStack(keys: CodecKeys): Promise<UiStack> {
         body: body === undefined ? undefined : JSON.stringify(body),
       });
       const parsed: unknown = await response.json();
-      if (response.status >= 300) throw new Error(`sandbox ${method} ${route}: HTTP ${response.status} ${JSON.stringify(parsed)}`);
+      if (response.status >= 300)
+        throw new Error(`sandbox ${method} ${route}: HTTP ${response.status} ${JSON.stringify(parsed)}`);
       return parsed;
     }
 
-    async function waitForState(handle: WorkflowHandle, state: ActivationState, timeoutMs = 20_000): Promise<ActivationStatus> {
+    async function waitForState(
+      handle: WorkflowHandle,
+      state: ActivationState,
+      timeoutMs = 20_000,
+    ): Promise<ActivationStatus> {
       const started = Date.now();
       let last: ActivationStatus | undefined;
       while (Date.now() - started < timeoutMs) {
@@ -200,9 +219,16 @@ export async function startUiStack(keys: CodecKeys): Promise<UiStack> {
       stopCodecServer,
       close,
       async activate(until) {
-        const seeded = (await sandboxCall('POST', '/sandbox/requests', { lastLocation: CAIRO })) as { requestId: string; transactionId: string };
+        const seeded = (await sandboxCall('POST', '/sandbox/requests', { lastLocation: CAIRO })) as {
+          requestId: string;
+          transactionId: string;
+        };
         // No accessToken: the screenshot of the decoded input is kept, and it should hold nothing secret.
-        const input: ActivationInput = { requestId: seeded.requestId, transactionId: seeded.transactionId, device: deviceAt() };
+        const input: ActivationInput = {
+          requestId: seeded.requestId,
+          transactionId: seeded.transactionId,
+          device: deviceAt(),
+        };
         const workflowId = workflowIdFor(seeded.requestId);
         const handle = await client.workflow.start(activation, {
           taskQueue,
@@ -214,7 +240,9 @@ export async function startUiStack(keys: CodecKeys): Promise<UiStack> {
           ],
         });
         await waitForState(handle, 'awaiting_otp');
-        const { code } = (await sandboxCall('GET', `/sandbox/requests/${seeded.requestId}/latest-otp`)) as { code: string };
+        const { code } = (await sandboxCall('GET', `/sandbox/requests/${seeded.requestId}/latest-otp`)) as {
+          code: string;
+        };
         const answer = await handle.executeUpdate(submitOtpUpdate, { args: [{ code, device: deviceAt() }] });
         if (answer.outcome !== 'accepted') throw new Error(`OTP not accepted: ${JSON.stringify(answer)}`);
         if (until === 'activated') {

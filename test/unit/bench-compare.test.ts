@@ -58,7 +58,13 @@ describe('compareFigures', () => {
   it('divides every figure of the project by the skeleton', () => {
     const r = compareFigures(
       figures(),
-      figures({ perSecond: 18, submitOtp: p(22, 100), cpuMsPerWorkflow: { temporal: 45, worker: 40, sandbox: 8, driver: 5 }, cpuMsServerAndWorker: 85, historyEvents: 45 }),
+      figures({
+        perSecond: 18,
+        submitOtp: p(22, 100),
+        cpuMsPerWorkflow: { temporal: 45, worker: 40, sandbox: 8, driver: 5 },
+        cpuMsServerAndWorker: 85,
+        historyEvents: 45,
+      }),
     );
     expect(r).toEqual({
       perSecond: 0.9,
@@ -129,7 +135,9 @@ describe('checkGoals', () => {
   });
 
   it('meets the throughput goal at exactly 0.9 and the CPU goal at exactly 1.2', () => {
-    const goals = checkGoals([level(50, figures({ perSecond: 40 }), figures({ perSecond: 36, cpuMsServerAndWorker: 60 }))]);
+    const goals = checkGoals([
+      level(50, figures({ perSecond: 40 }), figures({ perSecond: 36, cpuMsServerAndWorker: 60 })),
+    ]);
     expect(goals[0]!.met).toBe(true);
     expect(goals[1]!.met).toBe(true);
   });
@@ -137,7 +145,9 @@ describe('checkGoals', () => {
 
 describe('compareTables', () => {
   it('prints ratios, both systems absolute, and the goals; a missing figure as a dash', () => {
-    const text = compareTables([level(10, figures(), figures({ perSecond: 15, cpuMsPerWorkflow: { temporal: 30, worker: 20, sandbox: 4 } }))]);
+    const text = compareTables([
+      level(10, figures(), figures({ perSecond: 15, cpuMsPerWorkflow: { temporal: 30, worker: 20, sandbox: 4 } })),
+    ]);
     expect(text).toContain('| 10 | 0.75 | 1 | 1 | 1 | 1 | 1 | — | 1 |');
     expect(text).toContain('| 10 | skeleton | 20 | 10 / 40 | 50 / 120 | 30 / 20 / — / 5 | 30 | 100 |');
     expect(text).toContain('| 10 | project | 15 | 10 / 40 | 50 / 120 | 30 / 20 / 4 / — | 30 | 100 |');
@@ -150,7 +160,12 @@ describe('eventTypeDiff', () => {
     expect(
       eventTypeDiff(
         { ACTIVITY_TASK_SCHEDULED: 3, WORKFLOW_TASK_COMPLETED: 7, TIMER_STARTED: 0 },
-        { ACTIVITY_TASK_SCHEDULED: 3, WORKFLOW_TASK_COMPLETED: 9, UPSERT_WORKFLOW_SEARCH_ATTRIBUTES: 4, MARKER_RECORDED: 1 },
+        {
+          ACTIVITY_TASK_SCHEDULED: 3,
+          WORKFLOW_TASK_COMPLETED: 9,
+          UPSERT_WORKFLOW_SEARCH_ATTRIBUTES: 4,
+          MARKER_RECORDED: 1,
+        },
       ),
     ).toEqual([
       { eventType: 'UPSERT_WORKFLOW_SEARCH_ATTRIBUTES', skeleton: 0, project: 4 },
@@ -188,7 +203,12 @@ describe('parkedMemoryRows', () => {
       [500, 1_000, 400, undefined],
       [500, 10_000, 520, 30],
     ]);
-    expect(rows.map((r) => r.goal)).toEqual(['—', '≤ 350 MB while parked: met; growth ≤ 15 %: met', '—', 'growth ≤ 15 %: not met']);
+    expect(rows.map((r) => r.goal)).toEqual([
+      '—',
+      '≤ 350 MB while parked: met; growth ≤ 15 %: met',
+      '—',
+      'growth ≤ 15 %: not met',
+    ]);
   });
 
   it('leaves the growth out when the 1,000 run of that cache is missing', () => {
@@ -205,7 +225,11 @@ describe('topSelfTime', () => {
       endTime: 12_000,
       nodes: [
         { id: 1, callFrame: { functionName: '(root)', url: '', lineNumber: -1 }, children: [2, 3, 5] },
-        { id: 2, callFrame: { functionName: 'encode', url: 'file:///x/node_modules/pkg/a.js', lineNumber: 9 }, children: [4] },
+        {
+          id: 2,
+          callFrame: { functionName: 'encode', url: 'file:///x/node_modules/pkg/a.js', lineNumber: 9 },
+          children: [4],
+        },
         { id: 3, callFrame: { functionName: 'run', url: 'file:///x/b.js', lineNumber: 0 } },
         { id: 4, callFrame: { functionName: 'encode', url: 'file:///x/node_modules/pkg/a.js', lineNumber: 9 } },
         { id: 5, callFrame: { functionName: '(idle)', url: '', lineNumber: -1 } },
@@ -228,10 +252,14 @@ describe('topSelfTime', () => {
   });
 
   it('names origins: scoped packages, Node, the workflow sandbox, V8 pseudo-frames, native code', () => {
-    expect(originOf('init', 'file:///w/node_modules/@temporalio/worker/lib/workflow/vm-shared.js')).toBe('@temporalio/worker');
+    expect(originOf('init', 'file:///w/node_modules/@temporalio/worker/lib/workflow/vm-shared.js')).toBe(
+      '@temporalio/worker',
+    );
     expect(originOf('processChunk', 'node:zlib')).toBe('node:');
     expect(originOf('__TEMPORAL_CALL_INTO_SCOPE', 'evalmachine.<anonymous>')).toBe('workflow sandbox');
-    expect(originOf('__webpack_require__', 'file:///tmp/run/compare/project/workflow-bundle.js')).toBe('workflow bundle');
+    expect(originOf('__webpack_require__', 'file:///tmp/run/compare/project/workflow-bundle.js')).toBe(
+      'workflow bundle',
+    );
     expect(originOf('(garbage collector)', '')).toBe('(garbage collector)');
     expect(originOf('runInContext', '')).toBe('native');
     expect(originOf('encrypt', `file://${process.cwd()}/codec/encryption.ts`)).toBe('codec/');

@@ -22,7 +22,10 @@ const REQUEST = '81f404b3-d7dc-4f08-b4fe-934853c86282';
 
 describe('vlens-activation without a server', () => {
   test('--help on the program and on every command exits 0 and lists the exit codes', async () => {
-    for (const argv of [['--help'], ...['start', 'otp', 'liveness', 'resend', 'pay', 'cancel', 'status', 'watch', 'list'].map((c) => [c, '--help'])]) {
+    for (const argv of [
+      ['--help'],
+      ...['start', 'otp', 'liveness', 'resend', 'pay', 'cancel', 'status', 'watch', 'list'].map((c) => [c, '--help']),
+    ]) {
       const { code, stdout } = await cli(...argv);
       expect(code).toBe(EXIT.ok);
       expect(stdout).toMatch(/Exit codes:\n\s+0 {2}success/);
@@ -48,7 +51,9 @@ describe('vlens-activation without a server', () => {
     expect(bad.stderr).toMatch(/invalid_request/);
     expect(bad.stderr).toMatch(/code: must be 4 to 8 digits/);
     expect((await cli('status', 'not-a-uuid')).code).toBe(EXIT.invalidInput);
-    expect((await cli('liveness', REQUEST, '/nonexistent/selfie.jpg', '--lat', '30', '--lon', '31')).code).toBe(EXIT.invalidInput);
+    expect((await cli('liveness', REQUEST, '/nonexistent/selfie.jpg', '--lat', '30', '--lon', '31')).code).toBe(
+      EXIT.invalidInput,
+    );
   });
 });
 
@@ -66,7 +71,17 @@ test('formatStatus and formatList are readable and carry no secrets', () => {
   expect(text).toMatch(/Next action:\s+submit_otp \(expires 2030-01-01T00:05:00.000Z, 5 attempts left, 4 sends left\)/);
   expect(text).toMatch(/otp_sent\s+send 1 of 5/);
   expect(formatList([])).toBe('no activations');
-  expect(formatList([{ requestId: REQUEST, workflowId: 'w', runId: 'r', state: 'failed', tenant: 'default', executionStatus: 'FAILED', startTime: '2030-01-01T00:00:00.000Z' }])).toMatch(
-    /REQUEST\s+STATE\s+EXECUTION\s+STARTED\n81f404b3.*failed\s+FAILED/,
-  );
+  expect(
+    formatList([
+      {
+        requestId: REQUEST,
+        workflowId: 'w',
+        runId: 'r',
+        state: 'failed',
+        tenant: 'default',
+        executionStatus: 'FAILED',
+        startTime: '2030-01-01T00:00:00.000Z',
+      },
+    ]),
+  ).toMatch(/REQUEST\s+STATE\s+EXECUTION\s+STARTED\n81f404b3.*failed\s+FAILED/);
 });

@@ -21,7 +21,10 @@ describe('JSON-lines dedup store', () => {
     expect(await first.has('kashier:TX-1')).toBe(false);
     await first.add({ eventId: 'kashier:TX-1', requestId: 'r1' });
     await first.add({ eventId: 'kashier:TX-1', requestId: 'r1' });
-    await Promise.all([first.add({ eventId: 'fawry:1', requestId: 'r2' }), first.add({ eventId: 'vlens:2', requestId: 'r3' })]);
+    await Promise.all([
+      first.add({ eventId: 'fawry:1', requestId: 'r2' }),
+      first.add({ eventId: 'vlens:2', requestId: 'r3' }),
+    ]);
     await first.close();
     const lines = readFileSync(path.join(dir, 'webhook-events.jsonl'), 'utf8').trim().split('\n');
     expect(lines).toHaveLength(3);
@@ -35,7 +38,10 @@ describe('JSON-lines dedup store', () => {
   test('a torn last line (crash mid-write) is dropped and the file compacted; expired entries go', async () => {
     const file = path.join(tmp(), 'events.jsonl');
     const old = new Date(Date.now() - 100 * 86_400_000).toISOString();
-    writeFileSync(file, `${JSON.stringify({ id: 'old', requestId: 'r', at: old })}\n${JSON.stringify({ id: 'kept', requestId: 'r', at: new Date().toISOString() })}\n`);
+    writeFileSync(
+      file,
+      `${JSON.stringify({ id: 'old', requestId: 'r', at: old })}\n${JSON.stringify({ id: 'kept', requestId: 'r', at: new Date().toISOString() })}\n`,
+    );
     appendFileSync(file, '{"id":"torn","requ');
     const store = await JsonlDedupStore.open(file, { retentionDays: 90 });
     expect(await store.has('kept')).toBe(true);
@@ -43,7 +49,10 @@ describe('JSON-lines dedup store', () => {
     expect(await store.has('torn')).toBe(false);
     await store.add({ eventId: 'new', requestId: 'r' });
     await store.close();
-    const ids = readFileSync(file, 'utf8').trim().split('\n').map((line) => JSON.parse(line).id);
+    const ids = readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line).id);
     expect(ids).toEqual(['kept', 'new']);
   });
 });
@@ -66,7 +75,10 @@ test('PostgreSQL store: creates its table, checks and records with parameters', 
   await store.add({ eventId: 'kashier:1', requestId: 'r' });
   expect(await store.has('kashier:1')).toBe(true);
   expect(queries[0]?.text).toMatch(/CREATE TABLE IF NOT EXISTS gateway_webhook_events/);
-  expect(queries.find((q) => q.text.startsWith('INSERT'))).toMatchObject({ text: expect.stringMatching(/ON CONFLICT \(event_id\) DO NOTHING/), values: ['kashier:1', 'r'] });
+  expect(queries.find((q) => q.text.startsWith('INSERT'))).toMatchObject({
+    text: expect.stringMatching(/ON CONFLICT \(event_id\) DO NOTHING/),
+    values: ['kashier:1', 'r'],
+  });
 });
 
 describe('Idempotency-Key bindings', () => {
@@ -119,10 +131,16 @@ test('client secrets: bound to one activation, tenant and expiry; uppercase requ
   expect(Date.parse(expiresAt)).toBe(now + 3_600_000);
   expect(secrets.verify(clientSecret, id, now)).toMatchObject({ ok: true, secret: { tenant: 'acme', requestId: id } });
   expect(secrets.verify(clientSecret, id.toUpperCase(), now).ok).toBe(true);
-  expect(secrets.verify(clientSecret, '81f404b3-8f55-4a3d-9d41-0c1bd9d3a002', now)).toEqual({ ok: false, reason: 'mismatch' });
+  expect(secrets.verify(clientSecret, '81f404b3-8f55-4a3d-9d41-0c1bd9d3a002', now)).toEqual({
+    ok: false,
+    reason: 'mismatch',
+  });
   expect(secrets.verify(clientSecret.replace('.acme.', '.evil.'), id, now)).toEqual({ ok: false, reason: 'mismatch' });
   const [prefix, tenant, expiry, mac] = clientSecret.split('.');
-  expect(secrets.verify([prefix, tenant, String(Number(expiry) + 3600), mac].join('.'), id, now)).toEqual({ ok: false, reason: 'mismatch' });
+  expect(secrets.verify([prefix, tenant, String(Number(expiry) + 3600), mac].join('.'), id, now)).toEqual({
+    ok: false,
+    reason: 'mismatch',
+  });
   expect(secrets.verify(clientSecret, id, now + 3_600_001)).toEqual({ ok: false, reason: 'expired' });
   expect(secrets.verify('vcs1.acme.1.x', id, now)).toEqual({ ok: false, reason: 'malformed' });
   // Rotation: a secret signed with the old key verifies while that key is still configured.
@@ -133,7 +151,12 @@ test('client secrets: bound to one activation, tenant and expiry; uppercase requ
 
 test('API keys: Bearer only, exact match, every configured key; tenants and roles', () => {
   const checker = createApiKeyChecker(['dev-key', 'second-key', 'acme:operator:op-key', '*:read-only:support-key']);
-  expect(checker.identify('Bearer dev-key')).toMatchObject({ kind: 'api-key', id: expect.stringMatching(/^key-[0-9a-f]{8}$/), tenant: 'default', role: 'backend' });
+  expect(checker.identify('Bearer dev-key')).toMatchObject({
+    kind: 'api-key',
+    id: expect.stringMatching(/^key-[0-9a-f]{8}$/),
+    tenant: 'default',
+    role: 'backend',
+  });
   expect(checker.identify('bearer second-key')).toBeDefined();
   expect(checker.identify('Bearer second-key')?.id).not.toBe(checker.identify('Bearer dev-key')?.id);
   expect(checker.identify('Bearer op-key')).toMatchObject({ tenant: 'acme', role: 'operator', allTenants: false });
@@ -141,19 +164,43 @@ test('API keys: Bearer only, exact match, every configured key; tenants and role
   expect(checker.identify('Bearer acme:operator:op-key')).toBeUndefined();
   expect(() => createApiKeyChecker(['*:backend:k'])).toThrow(/backend key needs one tenant/);
   expect(() => createApiKeyChecker(['Acme!:backend:k'])).toThrow(/tenant must match/);
-  for (const header of [undefined, '', 'Bearer', 'Bearer dev-ke', 'Bearer dev-key2', 'Basic dev-key', 'dev-key', 'Bearer dev-key extra']) {
+  for (const header of [
+    undefined,
+    '',
+    'Bearer',
+    'Bearer dev-ke',
+    'Bearer dev-key2',
+    'Basic dev-key',
+    'dev-key',
+    'Bearer dev-key extra',
+  ]) {
     expect(checker.identify(header)).toBeUndefined();
   }
 });
 
 test('gateway config: local defaults, env overrides, errors name the variable', () => {
   const defaults = loadGatewayConfig({});
-  expect(defaults).toMatchObject({ host: '127.0.0.1', port: 3000, apiKeys: ['dev-key'], dataDir: '.data', kashierWebhookSecret: 'kashier-dev-secret', fawrySecureKey: 'fawry-dev-secure-key' });
+  expect(defaults).toMatchObject({
+    host: '127.0.0.1',
+    port: 3000,
+    apiKeys: ['dev-key'],
+    dataDir: '.data',
+    kashierWebhookSecret: 'kashier-dev-secret',
+    fawrySecureKey: 'fawry-dev-secure-key',
+  });
   expect(defaults.serverPolicy.enforce).toBe(false); // development: callers may loosen (production enforces)
-  expect(loadGatewayConfig({ ACTIVATION_POLICY_BOUNDS: 'enforce', ACTIVATION_POLICY_MAX_OTP_SENDS: '3' }).serverPolicy).toMatchObject({ enforce: true, policy: { maxOtpSends: 3 } });
-  expect(() => loadGatewayConfig({ ACTIVATION_POLICY_RESEND_COOLDOWN: '1s' })).toThrow(/ACTIVATION_POLICY_RESEND_COOLDOWN: must be between 10s and 1d/);
-  expect(() => loadGatewayConfig({ ACTIVATION_POLICY_PAYMENT_RECONCILE_INITIAL: '0' })).toThrow(/ACTIVATION_POLICY_PAYMENT_RECONCILE_INITIAL: must be between 5s/);
-  expect(() => loadGatewayConfig({ GATEWAY_API_KEYS: '*:backend:some-key' })).toThrow(/GATEWAY_API_KEYS: entry 1: a backend key needs one tenant/);
+  expect(
+    loadGatewayConfig({ ACTIVATION_POLICY_BOUNDS: 'enforce', ACTIVATION_POLICY_MAX_OTP_SENDS: '3' }).serverPolicy,
+  ).toMatchObject({ enforce: true, policy: { maxOtpSends: 3 } });
+  expect(() => loadGatewayConfig({ ACTIVATION_POLICY_RESEND_COOLDOWN: '1s' })).toThrow(
+    /ACTIVATION_POLICY_RESEND_COOLDOWN: must be between 10s and 1d/,
+  );
+  expect(() => loadGatewayConfig({ ACTIVATION_POLICY_PAYMENT_RECONCILE_INITIAL: '0' })).toThrow(
+    /ACTIVATION_POLICY_PAYMENT_RECONCILE_INITIAL: must be between 5s/,
+  );
+  expect(() => loadGatewayConfig({ GATEWAY_API_KEYS: '*:backend:some-key' })).toThrow(
+    /GATEWAY_API_KEYS: entry 1: a backend key needs one tenant/,
+  );
   expect(loadGatewayConfig({ GATEWAY_PORT: '0', GATEWAY_API_KEYS: ' a , b ,' }).apiKeys).toEqual(['a', 'b']);
   expect(() => loadGatewayConfig({ GATEWAY_PORT: 'eighty' })).toThrow(/GATEWAY_PORT/);
   expect(() => loadGatewayConfig({ GATEWAY_API_KEYS: ' , ' })).toThrow(GatewayConfigError);

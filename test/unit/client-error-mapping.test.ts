@@ -21,27 +21,50 @@ import { exitCodeFor, EXIT } from '../../client/cli';
 
 const REQUEST = '81f404b3-d7dc-4f08-b4fe-934853c86282';
 const rejected = (type: string, details?: unknown) =>
-  new WorkflowUpdateFailedError('Workflow Update failed', ApplicationFailure.create({ type, message: `${type} happened`, nonRetryable: true, ...(details !== undefined ? { details: [details] } : {}) }));
+  new WorkflowUpdateFailedError(
+    'Workflow Update failed',
+    ApplicationFailure.create({
+      type,
+      message: `${type} happened`,
+      nonRetryable: true,
+      ...(details !== undefined ? { details: [details] } : {}),
+    }),
+  );
 
 describe('Temporal -> typed errors', () => {
   test('each rejection type of the workflow has its class and details', () => {
-    const input = toActivationError(rejected('InvalidInput', [{ field: 'code', message: 'must be 4 to 8 digits' }]), REQUEST);
+    const input = toActivationError(
+      rejected('InvalidInput', [{ field: 'code', message: 'must be 4 to 8 digits' }]),
+      REQUEST,
+    );
     expect(input).toBeInstanceOf(InvalidInput);
     expect((input as InvalidInput).problems).toEqual([{ field: 'code', message: 'must be 4 to 8 digits' }]);
     // A single-field object (the token rejection) becomes a one-item list.
-    expect((toActivationError(rejected('InvalidInput', { field: 'accessToken' }), REQUEST) as InvalidInput).problems[0]?.field).toBe('accessToken');
+    expect(
+      (toActivationError(rejected('InvalidInput', { field: 'accessToken' }), REQUEST) as InvalidInput).problems[0]
+        ?.field,
+    ).toBe('accessToken');
 
-    const state = toActivationError(rejected('InvalidState', { state: 'awaiting_liveness', expected: ['awaiting_otp'] }), REQUEST);
+    const state = toActivationError(
+      rejected('InvalidState', { state: 'awaiting_liveness', expected: ['awaiting_otp'] }),
+      REQUEST,
+    );
     expect(state).toBeInstanceOf(InvalidState);
     expect((state as InvalidState).state).toBe('awaiting_liveness');
 
-    const cooldown = toActivationError(rejected('ResendCooldown', { resendAvailableAt: '2030-01-01T00:00:30.000Z' }), REQUEST);
+    const cooldown = toActivationError(
+      rejected('ResendCooldown', { resendAvailableAt: '2030-01-01T00:00:30.000Z' }),
+      REQUEST,
+    );
     expect(cooldown).toBeInstanceOf(ResendCooldown);
     expect((cooldown as ResendCooldown).resendAvailableAt).toBe('2030-01-01T00:00:30.000Z');
     expect((cooldown as ResendCooldown).retryAfterSeconds(Date.parse('2030-01-01T00:00:00.200Z'))).toBe(30);
 
     expect(toActivationError(rejected('SendsExhausted'), REQUEST)).toBeInstanceOf(SendsExhausted);
-    const ended = toActivationError(rejected('ActivationEnded', { state: 'failed', failureReason: 'otp_expired' }), REQUEST);
+    const ended = toActivationError(
+      rejected('ActivationEnded', { state: 'failed', failureReason: 'otp_expired' }),
+      REQUEST,
+    );
     expect(ended).toBeInstanceOf(ActivationEnded);
     expect(ended).toBeInstanceOf(InvalidState);
     expect((ended as ActivationEnded).failureReason).toBe('otp_expired');
@@ -50,7 +73,9 @@ describe('Temporal -> typed errors', () => {
   });
 
   test('not found, unreachable, and anything else', () => {
-    expect(toActivationError(new WorkflowNotFoundError('gone', 'activation-x', undefined), REQUEST)).toBeInstanceOf(ActivationNotFound);
+    expect(toActivationError(new WorkflowNotFoundError('gone', 'activation-x', undefined), REQUEST)).toBeInstanceOf(
+      ActivationNotFound,
+    );
     const grpc = (code: number) => Object.assign(new Error('grpc'), { code, details: 'x', metadata: {} });
     expect(toActivationError(grpc(14), REQUEST)).toBeInstanceOf(TemporalUnavailable);
     expect(toActivationError(grpc(4), REQUEST)).toBeInstanceOf(TemporalUnavailable);
@@ -58,7 +83,10 @@ describe('Temporal -> typed errors', () => {
     const failing = toActivationError(Object.assign(grpc(9), { details: 'Workflow Task in failed state.' }), REQUEST);
     expect(failing).toBeInstanceOf(TemporalUnavailable);
     expect(failing.message).toMatch(/workflow task is failing/);
-    const unanswerable = new QueryNotRegisteredError('[TMPRL1100] Nondeterminism error: Update machine does not handle this event', 3);
+    const unanswerable = new QueryNotRegisteredError(
+      '[TMPRL1100] Nondeterminism error: Update machine does not handle this event',
+      3,
+    );
     expect(toActivationError(unanswerable, REQUEST)).toBeInstanceOf(TemporalUnavailable);
     expect(toActivationError(new Error('boom'), REQUEST)).toBeInstanceOf(UnexpectedActivationError);
     const typed = new AlreadyActivated(REQUEST);
@@ -90,16 +118,28 @@ describe('typed errors -> HTTP and exit codes', () => {
   test('Retry-After for the cooldown; details kept; internals hidden', () => {
     const cooldown = toHttpAnswer(new ResendCooldown(new Date(Date.now() + 20_000).toISOString()), request);
     expect(Number(cooldown.headers['retry-after'])).toBeGreaterThanOrEqual(19);
-    expect(toHttpAnswer(new InvalidInput('bad', [{ field: 'code', message: 'm' }]), request).body.error.details).toEqual([{ field: 'code', message: 'm' }]);
-    expect(toHttpAnswer(new UnexpectedActivationError('secret internals'), request).body.error.message).toBe('internal error');
-    expect(toHttpAnswer(new Error('anything'), request).body.error).toEqual({ code: 'internal', message: 'internal error' });
+    expect(
+      toHttpAnswer(new InvalidInput('bad', [{ field: 'code', message: 'm' }]), request).body.error.details,
+    ).toEqual([{ field: 'code', message: 'm' }]);
+    expect(toHttpAnswer(new UnexpectedActivationError('secret internals'), request).body.error.message).toBe(
+      'internal error',
+    );
+    expect(toHttpAnswer(new Error('anything'), request).body.error).toEqual({
+      code: 'internal',
+      message: 'internal error',
+    });
   });
 
   test('Fastify parser errors keep their meaning', () => {
     const fastifyError = (code: string, statusCode: number) => Object.assign(new Error(code), { code, statusCode });
-    expect(toHttpAnswer(fastifyError('FST_ERR_CTP_BODY_TOO_LARGE', 413), request).body.error).toMatchObject({ code: 'payload_too_large', message: expect.stringMatching(/16384 bytes/) });
+    expect(toHttpAnswer(fastifyError('FST_ERR_CTP_BODY_TOO_LARGE', 413), request).body.error).toMatchObject({
+      code: 'payload_too_large',
+      message: expect.stringMatching(/16384 bytes/),
+    });
     expect(toHttpAnswer(fastifyError('FST_ERR_CTP_INVALID_MEDIA_TYPE', 415), request).statusCode).toBe(415);
-    expect(toHttpAnswer(Object.assign(new SyntaxError('Unexpected token'), { statusCode: 400 }), request).body.error.code).toBe('bad_request');
+    expect(
+      toHttpAnswer(Object.assign(new SyntaxError('Unexpected token'), { statusCode: 400 }), request).body.error.code,
+    ).toBe('bad_request');
     expect(toHttpAnswer(new GatewayError(401, 'bad_signature', 'nope'), request).statusCode).toBe(401);
   });
 });

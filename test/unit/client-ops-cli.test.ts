@@ -41,8 +41,12 @@ describe('vlens-activation ops without a server', () => {
     expect((await cli(['ops'])).code).toBe(EXIT.usage);
     expect((await cli(['ops', 'cancel', REQUEST])).code).toBe(EXIT.usage);
     expect((await cli(['ops', 'extend-deadline', REQUEST, '--by', '1h', '--reason', 'x'])).code).toBe(EXIT.usage); // no --step
-    expect((await cli(['ops', 'extend-deadline', REQUEST, '--step', 'otp', '--by', '-5m', '--reason', 'x'])).code).toBe(EXIT.usage);
-    expect((await cli(['ops', 'extend-deadline', REQUEST, '--step', 'otp', '--by', '8 days', '--reason', 'x'])).code).toBe(EXIT.usage);
+    expect((await cli(['ops', 'extend-deadline', REQUEST, '--step', 'otp', '--by', '-5m', '--reason', 'x'])).code).toBe(
+      EXIT.usage,
+    );
+    expect(
+      (await cli(['ops', 'extend-deadline', REQUEST, '--step', 'otp', '--by', '8 days', '--reason', 'x'])).code,
+    ).toBe(EXIT.usage);
   });
 
   test('invalid input exits 5 before anything is sent', async () => {
@@ -50,7 +54,9 @@ describe('vlens-activation ops without a server', () => {
     expect(blank.code).toBe(EXIT.invalidInput);
     expect(blank.stderr).toMatch(/reason: must say why/);
     expect((await cli(['ops', 'new-otp', 'not-a-uuid', '--reason', 'x'])).code).toBe(EXIT.invalidInput);
-    expect((await cli(['ops', 'cancel', REQUEST, '--reason', 'x', '--operator', 'o'.repeat(101)])).code).toBe(EXIT.invalidInput);
+    expect((await cli(['ops', 'cancel', REQUEST, '--reason', 'x', '--operator', 'o'.repeat(101)])).code).toBe(
+      EXIT.invalidInput,
+    );
   });
 
   test('the operator defaults to VLENS_OPERATOR, then the OS user', () => {
@@ -61,7 +67,9 @@ describe('vlens-activation ops without a server', () => {
   test('ActivationClient refuses malformed operator actions with InvalidInput', async () => {
     const client = new ActivationClient({ client: {} as Client, taskQueue: 'unused' });
     await expect(client.forceNewOtp(REQUEST, { operator: '', reason: 'x' })).rejects.toBeInstanceOf(InvalidInput);
-    await expect(client.extendDeadline(REQUEST, { operator: 'a', reason: 'x', step: 'otp', extendBy: '0s' })).rejects.toBeInstanceOf(InvalidInput);
+    await expect(
+      client.extendDeadline(REQUEST, { operator: 'a', reason: 'x', step: 'otp', extendBy: '0s' }),
+    ).rejects.toBeInstanceOf(InvalidInput);
     await expect(client.verifyPayment(REQUEST, { operator: 'a' } as never)).rejects.toBeInstanceOf(InvalidInput);
     await expect(client.operatorCancel('nope', { operator: 'a', reason: 'x' })).rejects.toBeInstanceOf(InvalidInput);
   });

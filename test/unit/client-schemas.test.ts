@@ -20,7 +20,12 @@ const problemsOf = (result: { success: boolean; error?: unknown }) =>
 
 describe('activation input', () => {
   test('the documented example is accepted; policy durations in both forms', () => {
-    const input = { requestId: REQUEST, device, smsProvider: 2, policy: { otpTtl: '5s', resendCooldown: 1000, maxOtpSends: 3 } };
+    const input = {
+      requestId: REQUEST,
+      device,
+      smsProvider: 2,
+      policy: { otpTtl: '5s', resendCooldown: 1000, maxOtpSends: 3 },
+    };
     expect(activationInputSchema.parse(input)).toEqual(input);
   });
 
@@ -47,7 +52,9 @@ describe('activation input', () => {
   });
 
   test('unknown and prototype keys are dropped', () => {
-    const hostile = JSON.parse(`{"requestId":"${REQUEST}","device":${JSON.stringify(device)},"__proto__":{"admin":true},"extra":1}`);
+    const hostile = JSON.parse(
+      `{"requestId":"${REQUEST}","device":${JSON.stringify(device)},"__proto__":{"admin":true},"extra":1}`,
+    );
     const parsed = activationInputSchema.parse(hostile) as Record<string, unknown>;
     expect(Object.keys(parsed).sort()).toEqual(['device', 'requestId']);
     expect(({} as Record<string, unknown>).admin).toBeUndefined();
@@ -57,13 +64,17 @@ describe('activation input', () => {
 describe('messages', () => {
   test('OTP codes are 4 to 8 ASCII digits', () => {
     for (const code of ['1234', '12345678']) expect(submitOtpSchema.safeParse({ code, device }).success).toBe(true);
-    for (const code of ['123', '123456789', '12a4', '１２３４', ' 1234', 1234]) expect(submitOtpSchema.safeParse({ code, device }).success).toBe(false);
+    for (const code of ['123', '123456789', '12a4', '１２３４', ' 1234', 1234])
+      expect(submitOtpSchema.safeParse({ code, device }).success).toBe(false);
   });
 
   test('liveness: base64 or blob references; inline images are capped, uploads less so', () => {
     const small = Buffer.from('selfie').toString('base64');
     expect(submitLivenessSchema.safeParse({ image: small, device }).success).toBe(true);
-    expect(submitLivenessSchema.safeParse({ image: 'blob:abcdefgh', faces: ['blob:abcdefgh1', small, small], device }).success).toBe(true);
+    expect(
+      submitLivenessSchema.safeParse({ image: 'blob:abcdefgh', faces: ['blob:abcdefgh1', small, small], device })
+        .success,
+    ).toBe(true);
     expect(problemsOf(submitLivenessSchema.safeParse({ image: 'not base64', device }))).toEqual(['image']);
     expect(problemsOf(submitLivenessSchema.safeParse({ image: small, faces: [small], device }))).toEqual(['faces']);
     const big = 'A'.repeat(800_000);
@@ -75,7 +86,9 @@ describe('messages', () => {
   test('payment bodies from apps default to source app and cannot claim a provider', () => {
     expect(paymentCompletedBodySchema.parse({ eventId: 'e1' })).toEqual({ eventId: 'e1', source: 'app' });
     expect(paymentCompletedBodySchema.safeParse({ eventId: 'e1', source: 'kashier' }).success).toBe(false);
-    expect(problemsOf(paymentCompletedBodySchema.safeParse({ eventId: 'x'.repeat(201), currency: 'egp' })).sort()).toEqual(['currency', 'eventId']);
+    expect(
+      problemsOf(paymentCompletedBodySchema.safeParse({ eventId: 'x'.repeat(201), currency: 'egp' })).sort(),
+    ).toEqual(['currency', 'eventId']);
   });
 
   test('parseInput throws InvalidInput with the problems and a message naming them', () => {

@@ -7,7 +7,12 @@ import { createHash, createHmac } from 'node:crypto';
 import { describe, expect, test } from 'vitest';
 import { GatewayError } from '../../client/gateway/http-errors';
 import { readFawry, readKashier, readVlens } from '../../client/gateway/webhooks/providers';
-import { fawrySignature, kashierCanonical, kashierSignature, signaturesMatch } from '../../client/gateway/webhooks/signatures';
+import {
+  fawrySignature,
+  kashierCanonical,
+  kashierSignature,
+  signaturesMatch,
+} from '../../client/gateway/webhooks/signatures';
 import { fawryPaidEvent, kashierPaidEvent } from '../../sandbox/gateway-events';
 import type { PaymentRecord } from '../../sandbox/state';
 
@@ -41,8 +46,8 @@ const KASHIER_CANONICAL =
 const KASHIER_VECTOR = 'dae44fc6f11c1ff27700598f51ba9412820d7490b275826d5be0f334f5c3806c';
 /** The old, wrong construction: `key=value` joined by `&`, nothing encoded (Python, same key). */
 const KASHIER_OLD_CANONICAL =
-  "amount=100.00&cardBrand=Master Card&creationDate=2026-01-01T10:00:00.000Z&currency=EGP" +
-  "&kashierOrderId=7c0a1f3e9b2d4c5a6e8f0b1d&merchantOrderId=81f404b3-d7dc-4f08-b4fe-934853c86282&method=card" +
+  'amount=100.00&cardBrand=Master Card&creationDate=2026-01-01T10:00:00.000Z&currency=EGP' +
+  '&kashierOrderId=7c0a1f3e9b2d4c5a6e8f0b1d&merchantOrderId=81f404b3-d7dc-4f08-b4fe-934853c86282&method=card' +
   "&orderReference=ORD-(42)*O'Neil!&status=SUCCESS&transactionId=TX-0001";
 const KASHIER_OLD_VECTOR = '448abeb0eb2fb5a42de447b09e0bbdc66b5b7b0a33f9f17754932da74163f066';
 /** A hand-written `encodeURIComponent` join: right for the space and colons, wrong for `!'()*`. */
@@ -62,7 +67,8 @@ const fawryFields = {
 };
 
 const raw = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value));
-const hmacHex = (text: string, secret = KASHIER_SECRET) => createHmac('sha256', secret).update(text, 'utf8').digest('hex');
+const hmacHex = (text: string, secret = KASHIER_SECRET) =>
+  createHmac('sha256', secret).update(text, 'utf8').digest('hex');
 
 function refusal(fn: () => unknown): { statusCode: number; code: string; message: string } {
   try {
@@ -79,7 +85,7 @@ describe('Kashier', () => {
   const signatureKeys = Object.keys(kashierData).sort();
   const body = { event: 'pay', data: { ...kashierData, signatureKeys } };
 
-  test('golden vector: the canonical text is query-string\'s, and the digest matches the independent one', () => {
+  test("golden vector: the canonical text is query-string's, and the digest matches the independent one", () => {
     expect(kashierCanonical(kashierData, signatureKeys)).toBe(KASHIER_CANONICAL);
     expect(hmacHex(KASHIER_CANONICAL)).toBe(KASHIER_VECTOR);
     expect(kashierSignature(kashierData, signatureKeys, KASHIER_SECRET)).toBe(KASHIER_VECTOR);
@@ -97,7 +103,9 @@ describe('Kashier', () => {
   });
 
   test('only the signature keys are signed, picked from data; numbers and booleans sign as received', () => {
-    expect(kashierCanonical({ ...kashierData, extra: 'not signed' }, ['status', 'amount'])).toBe('amount=100.00&status=SUCCESS');
+    expect(kashierCanonical({ ...kashierData, extra: 'not signed' }, ['status', 'amount'])).toBe(
+      'amount=100.00&status=SUCCESS',
+    );
     expect(kashierCanonical({ amount: 100.5, status: 'SUCCESS', test: false }, ['test', 'status', 'amount'])).toBe(
       'amount=100.5&status=SUCCESS&test=false',
     );
@@ -118,11 +126,16 @@ describe('Kashier', () => {
     // Numeric values, as received, verify too.
     const numeric = { ...kashierData, amount: 100.5 };
     const numericSig = hmacHex(KASHIER_CANONICAL.replace('amount=100.00', 'amount=100.5'));
-    expect(readKashier(raw({ event: 'pay', data: { ...numeric, signatureKeys } }), numericSig, KASHIER_SECRET)).toMatchObject({ kind: 'payment', amount: 100.5 });
+    expect(
+      readKashier(raw({ event: 'pay', data: { ...numeric, signatureKeys } }), numericSig, KASHIER_SECRET),
+    ).toMatchObject({ kind: 'payment', amount: 100.5 });
   });
 
   test('the old construction (unencoded key=value) and the encodeURIComponent join are 401 bad_signature', () => {
-    expect(refusal(() => readKashier(raw(body), KASHIER_OLD_VECTOR, KASHIER_SECRET))).toMatchObject({ statusCode: 401, code: 'bad_signature' });
+    expect(refusal(() => readKashier(raw(body), KASHIER_OLD_VECTOR, KASHIER_SECRET))).toMatchObject({
+      statusCode: 401,
+      code: 'bad_signature',
+    });
     expect(refusal(() => readKashier(raw(body), KASHIER_ENCODE_URI_COMPONENT_VECTOR, KASHIER_SECRET))).toMatchObject({
       statusCode: 401,
       code: 'bad_signature',
@@ -145,7 +158,10 @@ describe('Kashier', () => {
 
   test('tampered body, wrong key, missing or truncated signature: 401 bad_signature', () => {
     const tampered = { ...body, data: { ...body.data, amount: '1.00' } };
-    expect(refusal(() => readKashier(raw(tampered), KASHIER_VECTOR, KASHIER_SECRET))).toMatchObject({ statusCode: 401, code: 'bad_signature' });
+    expect(refusal(() => readKashier(raw(tampered), KASHIER_VECTOR, KASHIER_SECRET))).toMatchObject({
+      statusCode: 401,
+      code: 'bad_signature',
+    });
     // A value that only differs in what encoding hides (a space for `+`) breaks the signature too.
     const respelled = { ...body, data: { ...body.data, cardBrand: 'Master+Card' } };
     expect(refusal(() => readKashier(raw(respelled), KASHIER_VECTOR, KASHIER_SECRET)).code).toBe('bad_signature');
@@ -161,11 +177,16 @@ describe('Kashier', () => {
   test('fields the gateway acts on must be signed; values must be plain; hostile JSON is 400', () => {
     const unsigned = { event: 'pay', data: { ...kashierData, signatureKeys: ['amount', 'currency'] } };
     const sig = hmacHex('amount=100.00&currency=EGP');
-    expect(refusal(() => readKashier(raw(unsigned), sig, KASHIER_SECRET))).toMatchObject({ statusCode: 400, code: 'bad_request' });
+    expect(refusal(() => readKashier(raw(unsigned), sig, KASHIER_SECRET))).toMatchObject({
+      statusCode: 400,
+      code: 'bad_request',
+    });
     // The outcome itself must be signed, or a captured failure could be turned into a success.
     const keysWithoutStatus = signatureKeys.filter((k) => k !== 'status');
     const noStatus = { event: 'pay', data: { ...kashierData, signatureKeys: keysWithoutStatus } };
-    const noStatusRefusal = refusal(() => readKashier(raw(noStatus), kashierSignature(kashierData, keysWithoutStatus, KASHIER_SECRET), KASHIER_SECRET));
+    const noStatusRefusal = refusal(() =>
+      readKashier(raw(noStatus), kashierSignature(kashierData, keysWithoutStatus, KASHIER_SECRET), KASHIER_SECRET),
+    );
     expect(noStatusRefusal).toMatchObject({ statusCode: 400, code: 'bad_request' });
     expect(noStatusRefusal.message).toMatch(/must cover status/);
 
@@ -178,8 +199,12 @@ describe('Kashier', () => {
     const hugeValue = { event: 'pay', data: { ...kashierData, method: 'm'.repeat(2_001), signatureKeys } };
     expect(refusal(() => readKashier(raw(hugeValue), KASHIER_VECTOR, KASHIER_SECRET)).statusCode).toBe(400);
 
-    expect(refusal(() => readKashier(raw('{"__proto__":{"x":1},"data":{}}'), KASHIER_VECTOR, KASHIER_SECRET)).statusCode).toBe(400);
-    expect(refusal(() => readKashier(Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), KASHIER_VECTOR, KASHIER_SECRET)).statusCode).toBe(400);
+    expect(
+      refusal(() => readKashier(raw('{"__proto__":{"x":1},"data":{}}'), KASHIER_VECTOR, KASHIER_SECRET)).statusCode,
+    ).toBe(400);
+    expect(
+      refusal(() => readKashier(Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), KASHIER_VECTOR, KASHIER_SECRET)).statusCode,
+    ).toBe(400);
     expect(refusal(() => readKashier(raw('not json'), KASHIER_VECTOR, KASHIER_SECRET)).statusCode).toBe(400);
   });
 
@@ -191,7 +216,9 @@ describe('Kashier', () => {
       provider: 'kashier',
       reason: 'status FAILED',
     });
-    expect(readKashier(raw({ event: 'refund', data: { ...kashierData, signatureKeys } }), KASHIER_VECTOR, KASHIER_SECRET)).toMatchObject({
+    expect(
+      readKashier(raw({ event: 'refund', data: { ...kashierData, signatureKeys } }), KASHIER_VECTOR, KASHIER_SECRET),
+    ).toMatchObject({
       kind: 'ignored',
       reason: 'event refund',
     });
@@ -225,8 +252,12 @@ describe('Fawry', () => {
     const { messageSignature: _gone, ...unsigned } = body;
     expect(refusal(() => readFawry(raw(unsigned), FAWRY_KEY)).statusCode).toBe(401);
     const unpaidSig = fawrySignature({ ...fawryFields, orderStatus: 'UNPAID' }, FAWRY_KEY);
-    expect(readFawry(raw({ ...body, orderStatus: 'UNPAID', messageSignature: unpaidSig }), FAWRY_KEY)).toMatchObject({ kind: 'ignored' });
-    expect(refusal(() => readFawry(raw({ messageSignature: 'ab', fawryRefNumber: [] }), FAWRY_KEY)).statusCode).toBe(400);
+    expect(readFawry(raw({ ...body, orderStatus: 'UNPAID', messageSignature: unpaidSig }), FAWRY_KEY)).toMatchObject({
+      kind: 'ignored',
+    });
+    expect(refusal(() => readFawry(raw({ messageSignature: 'ab', fawryRefNumber: [] }), FAWRY_KEY)).statusCode).toBe(
+      400,
+    );
   });
 });
 
@@ -253,20 +284,42 @@ describe('agreement with the sandbox', () => {
     });
     // The sandbox signs every field it sends, including those encoding changes, with the golden construction.
     const data = (kashier.body as { data: Record<string, string> & { signatureKeys: string[] } }).data;
-    expect(data.signatureKeys).toEqual(Object.keys(data).filter((k) => k !== 'signatureKeys').sort());
-    expect(data).toMatchObject({ status: 'SUCCESS', cardBrand: 'Master Card', creationDate: '2026-01-01T10:00:00.000Z' });
+    expect(data.signatureKeys).toEqual(
+      Object.keys(data)
+        .filter((k) => k !== 'signatureKeys')
+        .sort(),
+    );
+    expect(data).toMatchObject({
+      status: 'SUCCESS',
+      cardBrand: 'Master Card',
+      creationDate: '2026-01-01T10:00:00.000Z',
+    });
     expect(kashier.headers['x-kashier-signature']).toBe(hmacHex(kashierCanonical(data, data.signatureKeys)));
     for (const method of ['PayAtFawry', 'CARD'] as const) {
       const fawry = fawryPaidEvent(payment('fawry'), FAWRY_KEY, Date.parse('2026-01-01T10:00:00Z'), method);
-      expect(readFawry(raw(fawry.body), FAWRY_KEY)).toMatchObject({ kind: 'payment', providerEventId: fawry.eventId, requestId: REQUEST });
+      expect(readFawry(raw(fawry.body), FAWRY_KEY)).toMatchObject({
+        kind: 'payment',
+        providerEventId: fawry.eventId,
+        requestId: REQUEST,
+      });
     }
   });
 });
 
 describe('Vlens', () => {
-  const event = { Id: 'e1', WebhookEvent: 'App.BusinessRequestStatusChange', Attempt: 1, Data: { Id: REQUEST, NewStatus: 'CustomerSigned' } };
+  const event = {
+    Id: 'e1',
+    WebhookEvent: 'App.BusinessRequestStatusChange',
+    Attempt: 1,
+    Data: { Id: REQUEST, NewStatus: 'CustomerSigned' },
+  };
   test('CustomerSigned is a payment hint; other statuses and events are ignored; junk is 400', () => {
-    expect(readVlens(raw(event))).toEqual({ kind: 'payment', provider: 'vlens', providerEventId: 'e1', requestId: REQUEST });
+    expect(readVlens(raw(event))).toEqual({
+      kind: 'payment',
+      provider: 'vlens',
+      providerEventId: 'e1',
+      requestId: REQUEST,
+    });
     expect(readVlens(raw({ ...event, Data: { Id: REQUEST, NewStatus: 'Approved' } })).kind).toBe('ignored');
     expect(readVlens(raw({ ...event, WebhookEvent: 'App.Other' })).kind).toBe('ignored');
     expect(refusal(() => readVlens(raw({ Id: 'e1' }))).statusCode).toBe(400);

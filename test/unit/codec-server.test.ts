@@ -15,7 +15,12 @@ describe('codec server', () => {
   const keys = keysFrom(keySpec('srv'));
 
   beforeAll(async () => {
-    server = await startCodecServer({ port: 0, keys, tokens: ['other-token-xxxxxxx', TOKEN], corsOrigins: [UI_ORIGIN] });
+    server = await startCodecServer({
+      port: 0,
+      keys,
+      tokens: ['other-token-xxxxxxx', TOKEN],
+      corsOrigins: [UI_ORIGIN],
+    });
   });
   afterAll(() => server.close());
 
@@ -31,7 +36,9 @@ describe('codec server', () => {
     const body = {
       payloads: [
         {
-          metadata: Object.fromEntries(Object.entries(payload.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
+          metadata: Object.fromEntries(
+            Object.entries(payload.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')]),
+          ),
           data: Buffer.from(payload.data ?? []).toString('base64'),
         },
       ],
@@ -75,7 +82,10 @@ describe('codec server', () => {
     expect(preflight.headers.get('access-control-allow-headers')).toMatch(/authorization/);
     expect(preflight.headers.get('access-control-allow-methods')).toMatch(/POST/);
 
-    const evil = await fetch(`${server.url}/decode`, { method: 'OPTIONS', headers: { origin: 'https://evil.example' } });
+    const evil = await fetch(`${server.url}/decode`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://evil.example' },
+    });
     expect(evil.status).toBe(403);
     expect(evil.headers.get('access-control-allow-origin')).toBeNull();
   });
@@ -88,7 +98,9 @@ describe('codec server', () => {
 
   it('rejects a malformed body and reports decode failures with the key id', async () => {
     expect((await post('/decode', { payloads: [{ data: 'not base64!' }] })).status).toBe(400);
-    const foreign = { payloads: [{ metadata: { encoding: b64('binary/encrypted'), 'encryption-key-id': b64('gone') }, data: 'AAAA' }] };
+    const foreign = {
+      payloads: [{ metadata: { encoding: b64('binary/encrypted'), 'encryption-key-id': b64('gone') }, data: 'AAAA' }],
+    };
     const response = await post('/decode', foreign);
     expect(response.status).toBe(400);
     const { error } = (await response.json()) as { error: { code: string; message: string } };
@@ -110,7 +122,9 @@ describe('codec server config', () => {
 
   it('refuses missing tokens, the dev token and auth off in production', () => {
     expect(() => loadCodecServerConfig({}, 'production')).toThrow(CodecConfigError);
-    expect(() => loadCodecServerConfig({ CODEC_SERVER_TOKENS: DEV_CODEC_TOKEN }, 'production')).toThrow(CodecConfigError);
+    expect(() => loadCodecServerConfig({ CODEC_SERVER_TOKENS: DEV_CODEC_TOKEN }, 'production')).toThrow(
+      CodecConfigError,
+    );
     expect(() =>
       loadCodecServerConfig({ CODEC_SERVER_TOKENS: 'a-long-enough-token-123', CODEC_SERVER_AUTH: 'off' }, 'production'),
     ).toThrow(/refused in production/);

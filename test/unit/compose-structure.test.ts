@@ -26,13 +26,30 @@ const SECRETS = [
   'POSTGRES_PASSWORD',
 ] as const;
 /** The development defaults of the code (docs/design.md §4a); none may appear in the production stack. */
-const DEV_SECRET_VALUES = ['dev-key', 'kashier-dev-secret', 'fawry-dev-secure-key', 'sandbox-key', 'sandbox-password', 'dev-codec-token', 'dev-client-secret-key-not-for-production'];
+const DEV_SECRET_VALUES = [
+  'dev-key',
+  'kashier-dev-secret',
+  'fawry-dev-secure-key',
+  'sandbox-key',
+  'sandbox-password',
+  'dev-codec-token',
+  'dev-client-secret-key-not-for-production',
+];
 /** Environment keys that hold a secret, whatever service they are in. */
 const SECRET_KEY = /(SECRET|PASSWORD|PASSWD|_PWD|(?<!PASS_ACCESS_)TOKENS?|API_KEYS?|SECURE_KEY|CODEC_KEYS)$/;
 /** Services that must see the same claim-check image folder (the gateway writes, the worker reads). */
 const IMAGE_STORE_SHARERS = ['worker', 'gateway'];
 
-const REQUIRED_SERVICES = ['postgresql', 'temporal', 'temporal-setup', 'temporal-ui', 'worker', 'gateway', 'codec-server', 'sandbox'];
+const REQUIRED_SERVICES = [
+  'postgresql',
+  'temporal',
+  'temporal-setup',
+  'temporal-ui',
+  'worker',
+  'gateway',
+  'codec-server',
+  'sandbox',
+];
 /** Long-running services: a health check and `restart: unless-stopped` each. */
 const LONG_RUNNING = REQUIRED_SERVICES.filter((s) => s !== 'temporal-setup');
 /** Built from our Dockerfile and run with NODE_ENV=production; value = the compiled entry its command runs. */
@@ -124,14 +141,23 @@ function checkCompose(text: string): string[] {
     const s = services[name];
     if (!s) continue;
     if (!healthTest(s).trim() || s.healthcheck?.disable) problems.push(`${name}: no healthcheck`);
-    if (s.restart !== 'unless-stopped') problems.push(`${name}: restart is ${JSON.stringify(s.restart)}, not unless-stopped`);
+    if (s.restart !== 'unless-stopped')
+      problems.push(`${name}: restart is ${JSON.stringify(s.restart)}, not unless-stopped`);
   }
   const setup = services['temporal-setup'];
   if (setup) {
-    if (setup.restart === 'always' || setup.restart === 'unless-stopped') problems.push('temporal-setup is a one-shot and must not restart forever');
+    if (setup.restart === 'always' || setup.restart === 'unless-stopped')
+      problems.push('temporal-setup is a one-shot and must not restart forever');
     const cmd = commandText(setup);
-    if (!/temporalio\/admin-tools:/.test(String(setup.image))) problems.push('temporal-setup must use temporalio/admin-tools');
-    for (const needle of ['search-attribute create', 'ActivationState', 'VlensRequestId', 'ActivationTenant', 'Keyword']) {
+    if (!/temporalio\/admin-tools:/.test(String(setup.image)))
+      problems.push('temporal-setup must use temporalio/admin-tools');
+    for (const needle of [
+      'search-attribute create',
+      'ActivationState',
+      'VlensRequestId',
+      'ActivationTenant',
+      'Keyword',
+    ]) {
       if (!cmd.includes(needle)) problems.push(`temporal-setup command lacks "${needle}"`);
     }
   }
@@ -139,25 +165,34 @@ function checkCompose(text: string): string[] {
   // PostgreSQL and Temporal on it.
   const pg = services.postgresql;
   if (pg) {
-    if (!/^postgres:16(\.|$|-)/.test(String(pg.image))) problems.push(`postgresql image ${pg.image} is not postgres:16`);
+    if (!/^postgres:16(\.|$|-)/.test(String(pg.image)))
+      problems.push(`postgresql image ${pg.image} is not postgres:16`);
     if (!/pg_isready/.test(healthTest(pg))) problems.push('postgresql healthcheck must use pg_isready');
     const dataVolume = (pg.volumes ?? []).map(String).find((v: string) => v.endsWith(':/var/lib/postgresql/data'));
     if (!dataVolume || /^[./~]/.test(dataVolume)) problems.push('postgresql data must live on a named volume');
   }
   const temporal = services.temporal;
   if (temporal) {
-    if (!/^temporalio\/auto-setup:1\.29\.\d+$/.test(String(temporal.image))) problems.push(`temporal image ${temporal.image} is not temporalio/auto-setup:1.29.x`);
+    if (!/^temporalio\/auto-setup:1\.29\.\d+$/.test(String(temporal.image)))
+      problems.push(`temporal image ${temporal.image} is not temporalio/auto-setup:1.29.x`);
     const env = envOf(temporal);
     if (env.DB !== 'postgres12') problems.push('temporal: DB must be postgres12');
-    if (env.POSTGRES_SEEDS !== 'postgresql') problems.push('temporal: POSTGRES_SEEDS must point at the postgresql service');
-    if (!/temporal operator cluster health|tctl/.test(healthTest(temporal))) problems.push('temporal healthcheck must ask the cluster (temporal operator cluster health or tctl)');
+    if (env.POSTGRES_SEEDS !== 'postgresql')
+      problems.push('temporal: POSTGRES_SEEDS must point at the postgresql service');
+    if (!/temporal operator cluster health|tctl/.test(healthTest(temporal)))
+      problems.push('temporal healthcheck must ask the cluster (temporal operator cluster health or tctl)');
     // auto-setup creates a database only when its name differs from the SQL user (it assumes the postgres
     // image created the user's namesake); with user `temporal` the `temporal` database would never exist.
     const user = env.SQL_USER ?? env.POSTGRES_USER ?? '';
     const pgUser = envOf(pg ?? {}).POSTGRES_USER ?? 'postgres';
-    if (user !== pgUser) problems.push(`temporal connects as ${user || '(nobody)'}, but the postgresql service's user is ${pgUser}`);
-    for (const database of [env.SQL_DATABASE ?? env.DBNAME ?? 'temporal', env.SQL_VISIBILITY_DATABASE ?? env.VISIBILITY_DBNAME ?? 'temporal_visibility']) {
-      if (database === user) problems.push(`temporal: database ${database} has the SQL user's name, so auto-setup would not create it`);
+    if (user !== pgUser)
+      problems.push(`temporal connects as ${user || '(nobody)'}, but the postgresql service's user is ${pgUser}`);
+    for (const database of [
+      env.SQL_DATABASE ?? env.DBNAME ?? 'temporal',
+      env.SQL_VISIBILITY_DATABASE ?? env.VISIBILITY_DBNAME ?? 'temporal_visibility',
+    ]) {
+      if (database === user)
+        problems.push(`temporal: database ${database} has the SQL user's name, so auto-setup would not create it`);
     }
   }
 
@@ -167,10 +202,15 @@ function checkCompose(text: string): string[] {
     if (!/^temporalio\/ui:/.test(String(ui.image))) problems.push('temporal-ui must use temporalio/ui');
     const endpoint = envOf(ui).TEMPORAL_CODEC_ENDPOINT ?? '';
     const codecPorts = (services['codec-server']?.ports ?? []).map(String);
-    const codecHostPort = codecPorts.map((p: string) => /:(\d+):8888$|^(\d+):8888$/.exec(p.replace(/\$\{[^}]*:-(\d+)\}/g, '$1'))).find(Boolean);
+    const codecHostPort = codecPorts
+      .map((p: string) => /:(\d+):8888$|^(\d+):8888$/.exec(p.replace(/\$\{[^}]*:-(\d+)\}/g, '$1')))
+      .find(Boolean);
     const hostPort = codecHostPort ? (codecHostPort[1] ?? codecHostPort[2]) : undefined;
     if (!endpoint) problems.push('temporal-ui: TEMPORAL_CODEC_ENDPOINT is not set');
-    else if (!hostPort || !endpoint.includes(`:${hostPort}`)) problems.push(`temporal-ui: TEMPORAL_CODEC_ENDPOINT (${endpoint}) does not point at the codec server's published port`);
+    else if (!hostPort || !endpoint.includes(`:${hostPort}`))
+      problems.push(
+        `temporal-ui: TEMPORAL_CODEC_ENDPOINT (${endpoint}) does not point at the codec server's published port`,
+      );
     const ports = (ui.ports ?? []).map((p: unknown) => String(p).replace(/\$\{[^}]*:-(\d+)\}/g, '$1'));
     if (!ports.some((p: string) => /(^|:)8233:8080$/.test(p))) problems.push('temporal-ui must publish 8233 -> 8080');
   }
@@ -186,23 +226,33 @@ function checkCompose(text: string): string[] {
     if (envOf(s).NODE_ENV !== 'production') problems.push(`${name}: NODE_ENV must be production`);
     const cmd = commandText(s);
     const source = buildEntryPoints(read('scripts/build.ts'))[entry];
-    if (!/^node\s/.test(cmd) || !cmd.includes(entry)) problems.push(`${name}: command "${cmd}" does not run node ${entry}`);
+    if (!/^node\s/.test(cmd) || !cmd.includes(entry))
+      problems.push(`${name}: command "${cmd}" does not run node ${entry}`);
     else if (!source) problems.push(`${name}: npm run build (scripts/build.ts) does not build ${entry}`);
-    else if (!existsSync(path.join(ROOT, source))) problems.push(`${name}: ${source} (built into ${entry}) does not exist in the repository`);
+    else if (!existsSync(path.join(ROOT, source)))
+      problems.push(`${name}: ${source} (built into ${entry}) does not exist in the repository`);
   }
   const worker = services.worker;
-  if (worker && !envOf(worker).WORKFLOW_BUNDLE_PATH) problems.push('worker: WORKFLOW_BUNDLE_PATH is not set (prebuilt bundle)');
+  if (worker && !envOf(worker).WORKFLOW_BUNDLE_PATH)
+    problems.push('worker: WORKFLOW_BUNDLE_PATH is not set (prebuilt bundle)');
 
   // Profiles: the sandbox only under `sandbox`; everything else starts by default.
   for (const [name, s] of Object.entries(services)) {
     const profiles: string[] = s.profiles ?? [];
     if (name === 'sandbox') {
-      if (profiles.length !== 1 || profiles[0] !== 'sandbox') problems.push(`sandbox must be in exactly the "sandbox" profile, not ${JSON.stringify(profiles)}`);
+      if (profiles.length !== 1 || profiles[0] !== 'sandbox')
+        problems.push(`sandbox must be in exactly the "sandbox" profile, not ${JSON.stringify(profiles)}`);
     } else if (profiles.length > 0) {
       problems.push(`${name} is in profiles ${JSON.stringify(profiles)}; only the sandbox is optional`);
     }
     // A default service must not wait for the optional sandbox.
-    if (name !== 'sandbox' && s.depends_on && Object.keys(Array.isArray(s.depends_on) ? Object.fromEntries(s.depends_on.map((d: string) => [d, 1])) : s.depends_on).includes('sandbox')) {
+    if (
+      name !== 'sandbox' &&
+      s.depends_on &&
+      Object.keys(
+        Array.isArray(s.depends_on) ? Object.fromEntries(s.depends_on.map((d: string) => [d, 1])) : s.depends_on,
+      ).includes('sandbox')
+    ) {
       problems.push(`${name} depends on the optional sandbox service`);
     }
   }
@@ -213,7 +263,8 @@ function checkCompose(text: string): string[] {
   }
   for (const [name, on, condition] of REQUIRED_DEPENDENCIES) {
     const actual = services[name]?.depends_on?.[on]?.condition;
-    if (services[name] && actual !== condition) problems.push(`${name} must depend on ${on} with condition ${condition} (found ${actual ?? 'none'})`);
+    if (services[name] && actual !== condition)
+      problems.push(`${name} must depend on ${on} with condition ${condition} (found ${actual ?? 'none'})`);
   }
 
   // The claim-check store: one IMAGE_STORE_DIR on one named volume for every process that touches images.
@@ -223,8 +274,11 @@ function checkCompose(text: string): string[] {
     const mount = (s?.volumes ?? []).map(String).find((v: string) => dir && v.endsWith(`:${dir}`));
     return { name, dir, source: mount?.split(':')[0] };
   });
-  for (const m of imageMounts) if (services[m.name] && (!m.dir || !m.source)) problems.push(`${m.name}: IMAGE_STORE_DIR must be set and mounted from a volume`);
-  if (new Set(imageMounts.map((m) => m.source)).size > 1) problems.push(`worker and gateway mount different image stores (${imageMounts.map((m) => m.source).join(', ')})`);
+  for (const m of imageMounts)
+    if (services[m.name] && (!m.dir || !m.source))
+      problems.push(`${m.name}: IMAGE_STORE_DIR must be set and mounted from a volume`);
+  if (new Set(imageMounts.map((m) => m.source)).size > 1)
+    problems.push(`worker and gateway mount different image stores (${imageMounts.map((m) => m.source).join(', ')})`);
 
   // Named volumes: every non-path volume source is declared at the top level.
   const declared = Object.keys(doc?.volumes ?? {});
@@ -243,7 +297,9 @@ function checkCompose(text: string): string[] {
   for (const secret of SECRETS) {
     const uses = refs.filter((r) => r.name === secret);
     if (uses.length === 0) problems.push(`secret ${secret} is never used`);
-    for (const use of uses) if (use.operator !== ':?') problems.push(`secret ${secret} is referenced as ${use.raw}; use \${${secret}:?message}`);
+    for (const use of uses)
+      if (use.operator !== ':?')
+        problems.push(`secret ${secret} is referenced as ${use.raw}; use \${${secret}:?message}`);
   }
   for (const [name, s] of Object.entries(services)) {
     for (const [key, value] of Object.entries(envOf(s))) {
@@ -262,7 +318,9 @@ function checkCompose(text: string): string[] {
     }
   }
   for (const literal of DEV_SECRET_VALUES) {
-    if (new RegExp(`(^|[^A-Za-z0-9_-])${literal.replace(/[-]/g, '\\-')}([^A-Za-z0-9_-]|$)`, 'm').test(uncommented(text))) {
+    if (
+      new RegExp(`(^|[^A-Za-z0-9_-])${literal.replace(/[-]/g, '\\-')}([^A-Za-z0-9_-]|$)`, 'm').test(uncommented(text))
+    ) {
       problems.push(`the development secret "${literal}" appears literally`);
     }
   }
@@ -292,7 +350,8 @@ function checkDockerfile(text: string): string[] {
   const runs = instructions.filter((i) => i.keyword === 'RUN').map((i) => i.args);
   const finalRuns = finalStage.filter((i) => i.keyword === 'RUN').map((i) => i.args);
   if (!runs.some((r) => /\bnpm ci\b/.test(r))) problems.push('dependencies must be installed with npm ci');
-  if (runs.some((r) => /\bnpm (install|i)\b/.test(r))) problems.push('npm install in the Dockerfile ignores the lock file; use npm ci');
+  if (runs.some((r) => /\bnpm (install|i)\b/.test(r)))
+    problems.push('npm install in the Dockerfile ignores the lock file; use npm ci');
   // Docker's own builder, offline: no frontend image to pull, no heredocs (BuildKit-only syntax).
   if (/^\s*#\s*syntax\s*=/im.test(text)) problems.push('a `# syntax=` directive makes the build pull a frontend image');
   if (lines.some((l) => /<<-?\s*['"]?[A-Za-z_]+['"]?(\s|$)/.test(l))) {
@@ -306,19 +365,30 @@ function checkDockerfile(text: string): string[] {
   if (!buildRun) problems.push('the image does not run `npm run build` (dist/ and the workflow bundle)');
   const bundleOut = 'dist/workflow-bundle.js';
   // The runtime: production dependencies only, compiled code only, plain node.
-  if (!finalRuns.some((r) => /\bnpm ci\b.*--omit=dev/.test(r))) problems.push('the final stage must install production dependencies only (npm ci --omit=dev)');
-  if (finalRuns.some((r) => /\bnpm run build\b/.test(r))) problems.push('the final stage builds; copy dist/ from the build stage');
-  if (!finalStage.some((i) => i.keyword === 'COPY' && /--from=\S+/.test(i.args) && /\/app\/dist\s/.test(`${i.args} `))) {
+  if (!finalRuns.some((r) => /\bnpm ci\b.*--omit=dev/.test(r)))
+    problems.push('the final stage must install production dependencies only (npm ci --omit=dev)');
+  if (finalRuns.some((r) => /\bnpm run build\b/.test(r)))
+    problems.push('the final stage builds; copy dist/ from the build stage');
+  if (
+    !finalStage.some((i) => i.keyword === 'COPY' && /--from=\S+/.test(i.args) && /\/app\/dist\s/.test(`${i.args} `))
+  ) {
     problems.push('the final stage does not copy dist/ from the build stage');
   }
   const cmd = finalStage.filter((i) => i.keyword === 'CMD').at(-1)?.args ?? '';
-  if (!/"node"\s*,\s*"dist\/worker\/main\.js"/.test(cmd)) problems.push(`the default command ${cmd || '(none)'} is not node dist/worker/main.js`);
-  if (/\btsx\b|\.ts"/.test(finalStage.map((i) => i.args).join(' '))) problems.push('the final stage runs TypeScript (tsx); production runs node dist/');
-  if (!finalStage.some((i) => i.keyword === 'HEALTHCHECK' && /CMD/.test(i.args))) problems.push('the final stage has no HEALTHCHECK');
-  const envText = finalStage.filter((i) => i.keyword === 'ENV').map((i) => i.args).join(' ');
+  if (!/"node"\s*,\s*"dist\/worker\/main\.js"/.test(cmd))
+    problems.push(`the default command ${cmd || '(none)'} is not node dist/worker/main.js`);
+  if (/\btsx\b|\.ts"/.test(finalStage.map((i) => i.args).join(' ')))
+    problems.push('the final stage runs TypeScript (tsx); production runs node dist/');
+  if (!finalStage.some((i) => i.keyword === 'HEALTHCHECK' && /CMD/.test(i.args)))
+    problems.push('the final stage has no HEALTHCHECK');
+  const envText = finalStage
+    .filter((i) => i.keyword === 'ENV')
+    .map((i) => i.args)
+    .join(' ');
   const bundlePath = /WORKFLOW_BUNDLE_PATH[= ](\S+)/.exec(envText)?.[1];
   if (!bundlePath) problems.push('WORKFLOW_BUNDLE_PATH is not set in the final stage');
-  else if (!bundlePath.endsWith(bundleOut.replace(/^\.?\//, ''))) problems.push(`WORKFLOW_BUNDLE_PATH ${bundlePath} is not the built bundle ${bundleOut}`);
+  else if (!bundlePath.endsWith(bundleOut.replace(/^\.?\//, '')))
+    problems.push(`WORKFLOW_BUNDLE_PATH ${bundlePath} is not the built bundle ${bundleOut}`);
   if (!/NODE_ENV[= ]production/.test(envText)) problems.push('NODE_ENV=production is not set in the final stage');
   return problems;
 }
@@ -333,7 +403,11 @@ function checkVolumeOwnership(composeText: string, dockerfileText: string): stri
     for (const v of services[name]?.volumes ?? []) {
       const target = String(v).split(':')[1];
       if (!target) continue;
-      const prepared = runs.some((r) => new RegExp(`mkdir[^&;]*\\s${target}(\\s|$)`).test(r) && new RegExp(`chown[^&;]*node[^&;]*\\s${target}(\\s|$)`).test(r));
+      const prepared = runs.some(
+        (r) =>
+          new RegExp(`mkdir[^&;]*\\s${target}(\\s|$)`).test(r) &&
+          new RegExp(`chown[^&;]*node[^&;]*\\s${target}(\\s|$)`).test(r),
+      );
       if (!prepared) problems.push(`${name}: ${target} is not created and chowned to node in the Dockerfile`);
     }
   }
@@ -376,12 +450,18 @@ describe('Dockerfile', () => {
     ]);
   });
   it('has the build scripts, the files it copies, and a .dockerignore that keeps local state out', () => {
-    for (const file of ['scripts/build.ts', 'scripts/build-workflow-bundle.ts', 'tsconfig.build.json']) expect(existsSync(path.join(ROOT, file))).toBe(true);
-    const copied = [...dockerfile.matchAll(/^COPY\s+(?!--from)(.*)\s+\S+$/gm)].flatMap((m) => m[1]!.split(/\s+/)).filter((f) => f && !f.startsWith('--') && f !== '.');
+    for (const file of ['scripts/build.ts', 'scripts/build-workflow-bundle.ts', 'tsconfig.build.json'])
+      expect(existsSync(path.join(ROOT, file))).toBe(true);
+    const copied = [...dockerfile.matchAll(/^COPY\s+(?!--from)(.*)\s+\S+$/gm)]
+      .flatMap((m) => m[1]!.split(/\s+/))
+      .filter((f) => f && !f.startsWith('--') && f !== '.');
     for (const file of copied) expect(existsSync(path.join(ROOT, file)), file).toBe(true);
-    const ignore = read('.dockerignore').split('\n').map((l) => l.trim());
+    const ignore = read('.dockerignore')
+      .split('\n')
+      .map((l) => l.trim());
     for (const entry of ['node_modules', '.data', '.env', '.git', 'dist']) expect(ignore).toContain(entry);
-    for (const needed of ['scripts', 'package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json']) expect(ignore).not.toContain(needed);
+    for (const needed of ['scripts', 'package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json'])
+      expect(ignore).not.toContain(needed);
   });
   it('builds every app service command from a source entry point', () => {
     const entries = buildEntryPoints(read('scripts/build.ts'));
@@ -401,9 +481,15 @@ describe('the checks fail on broken files', () => {
     expect(mutate(/\n {2}codec-server:\n/, '\n  codec-srv:\n')).toContain('service codec-server is missing');
   });
   it('a literal or defaulted secret', () => {
-    expect(mutate('${GATEWAY_API_KEYS:?set GATEWAY_API_KEYS (tenant:role:key, comma-separated)}', 'dev-key').join('\n')).toMatch(/GATEWAY_API_KEYS/);
-    expect(mutate('${FAWRY_SECURE_KEY:?set FAWRY_SECURE_KEY}', '${FAWRY_SECURE_KEY:-x}').join('\n')).toMatch(/FAWRY_SECURE_KEY/);
-    expect(mutate(/postgres:\/\/postgres:\$\{POSTGRES_PASSWORD:\?[^}]*\}@/, 'postgres://postgres:hunter2@').join('\n')).toMatch(/DATABASE_URL embeds a password/);
+    expect(
+      mutate('${GATEWAY_API_KEYS:?set GATEWAY_API_KEYS (tenant:role:key, comma-separated)}', 'dev-key').join('\n'),
+    ).toMatch(/GATEWAY_API_KEYS/);
+    expect(mutate('${FAWRY_SECURE_KEY:?set FAWRY_SECURE_KEY}', '${FAWRY_SECURE_KEY:-x}').join('\n')).toMatch(
+      /FAWRY_SECURE_KEY/,
+    );
+    expect(
+      mutate(/postgres:\/\/postgres:\$\{POSTGRES_PASSWORD:\?[^}]*\}@/, 'postgres://postgres:hunter2@').join('\n'),
+    ).toMatch(/DATABASE_URL embeds a password/);
   });
   it('a service without a healthcheck or restart policy', () => {
     const noHealth = parse(compose, { merge: true });
@@ -415,7 +501,10 @@ describe('the checks fail on broken files', () => {
   });
   it('the sandbox started by default, or a short-form depends_on', () => {
     expect(mutate('profiles: ["sandbox"]', 'profiles: []').join('\n')).toMatch(/sandbox must be in exactly/);
-    const problems = mutate(/ {4}depends_on:\n {6}temporal:\n {8}condition: service_healthy\n {4}environment:\n {6}TEMPORAL_ADDRESS: temporal:7233\n {6}TEMPORAL_NAMESPACE: default\n/, '    depends_on: [temporal]\n    environment:\n      TEMPORAL_ADDRESS: temporal:7233\n      TEMPORAL_NAMESPACE: default\n');
+    const problems = mutate(
+      / {4}depends_on:\n {6}temporal:\n {8}condition: service_healthy\n {4}environment:\n {6}TEMPORAL_ADDRESS: temporal:7233\n {6}TEMPORAL_NAMESPACE: default\n/,
+      '    depends_on: [temporal]\n    environment:\n      TEMPORAL_ADDRESS: temporal:7233\n      TEMPORAL_NAMESPACE: default\n',
+    );
     expect(problems.join('\n')).toMatch(/temporal-setup: depends_on must use the long form/);
   });
   it('a UI without the codec endpoint, an undeclared volume, a worker not built from the Dockerfile', () => {
@@ -447,17 +536,28 @@ describe('the checks fail on broken files', () => {
     expect(broken(/^FROM \$\{NODE_IMAGE\} AS runtime$/m, 'FROM node:20 AS runtime')).toMatch(/NODE_IMAGE/);
   });
   it('a compose service still running TypeScript', () => {
-    expect(checkCompose(compose.replace('["node", "dist/worker/main.js"]', '["npx", "tsx", "worker/main.ts"]')).join('\n')).toMatch(/worker: command .* does not run node dist\/worker\/main\.js/);
+    expect(
+      checkCompose(compose.replace('["node", "dist/worker/main.js"]', '["npx", "tsx", "worker/main.ts"]')).join('\n'),
+    ).toMatch(/worker: command .* does not run node dist\/worker\/main\.js/);
   });
   it('a Temporal SQL user that makes auto-setup skip creating its database', () => {
-    const next = compose.replace(/POSTGRES_USER: postgres\n/, 'POSTGRES_USER: temporal\n').replace(/SQL_USER: postgres\n/, 'SQL_USER: temporal\n');
+    const next = compose
+      .replace(/POSTGRES_USER: postgres\n/, 'POSTGRES_USER: temporal\n')
+      .replace(/SQL_USER: postgres\n/, 'SQL_USER: temporal\n');
     expect(next).not.toBe(compose);
     expect(checkCompose(next).join('\n')).toMatch(/database temporal has the SQL user's name/);
   });
   it('worker and gateway on different image stores', () => {
-    expect(mutate(/ {6}- gateway-data:\/data\n {6}- image-store:\/images\n/, '      - gateway-data:/data\n      - gateway-data:/images\n').join('\n')).toMatch(/different image stores/);
+    expect(
+      mutate(
+        / {6}- gateway-data:\/data\n {6}- image-store:\/images\n/,
+        '      - gateway-data:/data\n      - gateway-data:/images\n',
+      ).join('\n'),
+    ).toMatch(/different image stores/);
   });
   it('a variable missing from .env.example', () => {
-    expect(checkEnvExample(compose, read('.env.example').replace(/^FAWRY_SECURE_KEY=.*$/m, ''))).toEqual(['.env.example does not list FAWRY_SECURE_KEY']);
+    expect(checkEnvExample(compose, read('.env.example').replace(/^FAWRY_SECURE_KEY=.*$/m, ''))).toEqual([
+      '.env.example does not list FAWRY_SECURE_KEY',
+    ]);
   });
 });

@@ -16,7 +16,9 @@ describe('dev server dynamic config', () => {
   });
 
   it('becomes one --dynamic-config-value KEY=<JSON> flag per key', () => {
-    expect(dynamicConfigArgs({ 'history.transferProcessorMaxPollRPS': 1000, 'some.flag': true, 'some.name': 'x' })).toEqual([
+    expect(
+      dynamicConfigArgs({ 'history.transferProcessorMaxPollRPS': 1000, 'some.flag': true, 'some.name': 'x' }),
+    ).toEqual([
       '--dynamic-config-value',
       'history.transferProcessorMaxPollRPS=1000',
       '--dynamic-config-value',
@@ -28,7 +30,10 @@ describe('dev server dynamic config', () => {
 });
 
 describe('docker-compose dynamic config', () => {
-  const file = parse(read('scripts/docker/temporal-dynamic-config.yaml')) as Record<string, Array<{ value: unknown; constraints?: object }>>;
+  const file = parse(read('scripts/docker/temporal-dynamic-config.yaml')) as Record<
+    string,
+    Array<{ value: unknown; constraints?: object }>
+  >;
 
   it('sets the same values as the local dev server, unconstrained', () => {
     const values = Object.fromEntries(Object.entries(file).map(([key, entries]) => [key, entries[0]?.value]));
@@ -37,7 +42,9 @@ describe('docker-compose dynamic config', () => {
   });
 
   it('is mounted into the temporal service at the path DYNAMIC_CONFIG_FILE_PATH names', () => {
-    const compose = parse(read('docker-compose.yml'), { merge: true }) as { services: Record<string, { environment?: Record<string, string>; volumes?: string[] }> };
+    const compose = parse(read('docker-compose.yml'), { merge: true }) as {
+      services: Record<string, { environment?: Record<string, string>; volumes?: string[] }>;
+    };
     const temporal = compose.services.temporal!;
     const target = temporal.environment?.DYNAMIC_CONFIG_FILE_PATH;
     expect(target).toMatch(/^\/etc\/temporal\/config\/dynamicconfig\/.+\.yaml$/);

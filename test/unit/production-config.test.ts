@@ -71,7 +71,13 @@ describe('gateway configuration in production', () => {
 
   it('names every missing secret', () => {
     const text = message(() => loadGatewayConfig({ NODE_ENV: 'production' }));
-    for (const name of ['GATEWAY_API_KEYS', 'GATEWAY_CLIENT_SECRET_KEYS', 'KASHIER_WEBHOOK_SECRET', 'FAWRY_SECURE_KEY', 'VLENS_WEBHOOK_TOKEN']) {
+    for (const name of [
+      'GATEWAY_API_KEYS',
+      'GATEWAY_CLIENT_SECRET_KEYS',
+      'KASHIER_WEBHOOK_SECRET',
+      'FAWRY_SECURE_KEY',
+      'VLENS_WEBHOOK_TOKEN',
+    ]) {
       expect(text).toContain(`${name}: is required when NODE_ENV=production`);
     }
     expect(() => loadGatewayConfig({ NODE_ENV: 'production' })).toThrow(GatewayConfigError);
@@ -79,12 +85,19 @@ describe('gateway configuration in production', () => {
 
   it('refuses the public development values, including dev-key among other keys', () => {
     const text = message(() =>
-      loadGatewayConfig({ ...complete, GATEWAY_API_KEYS: 'k-live-1,dev-key', KASHIER_WEBHOOK_SECRET: 'kashier-dev-secret', FAWRY_SECURE_KEY: 'fawry-dev-secure-key' }),
+      loadGatewayConfig({
+        ...complete,
+        GATEWAY_API_KEYS: 'k-live-1,dev-key',
+        KASHIER_WEBHOOK_SECRET: 'kashier-dev-secret',
+        FAWRY_SECURE_KEY: 'fawry-dev-secure-key',
+      }),
     );
     expect(text).toContain('GATEWAY_API_KEYS: is a public development default');
     expect(text).toContain('KASHIER_WEBHOOK_SECRET: is a public development default');
     expect(text).toContain('FAWRY_SECURE_KEY: is a public development default');
-    const devSecret = message(() => loadGatewayConfig({ ...complete, GATEWAY_CLIENT_SECRET_KEYS: 'dev-client-secret-key-not-for-production' }));
+    const devSecret = message(() =>
+      loadGatewayConfig({ ...complete, GATEWAY_CLIENT_SECRET_KEYS: 'dev-client-secret-key-not-for-production' }),
+    );
     expect(devSecret).toContain('GATEWAY_CLIENT_SECRET_KEYS: is a public development default');
   });
 

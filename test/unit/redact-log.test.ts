@@ -56,13 +56,21 @@ describe('redact', () => {
     a.self = a;
     a.bytes = randomBytes(10);
     a.when = new Date(0);
-    a.map = new Map([['accessToken', 'x'], ['ok', 'y']]);
+    a.map = new Map([
+      ['accessToken', 'x'],
+      ['ok', 'y'],
+    ]);
     const out = redact(a) as Record<string, unknown>;
     expect(out.self).toBe('[circular]');
     expect(out.list).toEqual([{ password: REDACTED }]);
     expect(out.bytes).toBe('[binary 10 bytes]');
     expect(out.when).toEqual(new Date(0));
-    expect(out.map).toEqual(new Map([['accessToken', REDACTED], ['ok', 'y']]));
+    expect(out.map).toEqual(
+      new Map([
+        ['accessToken', REDACTED],
+        ['ok', 'y'],
+      ]),
+    );
 
     const error = Object.assign(new Error(`Vlens said no to Bearer ${JWT}`), { accessToken: 'leak', status: 401 });
     const e = redact(error) as Record<string, unknown>;
@@ -90,7 +98,10 @@ describe('redactString', () => {
     ['{"latitude":30.0444,"longitude":31.2357}', `{"latitude":${REDACTED},"longitude":${REDACTED}}`],
     ['your OTP is 482913', `your OTP is ${REDACTED}`],
     ['statusCode: 500, errorCode=not_found', 'statusCode: 500, errorCode=not_found'],
-    ['request b3c1f6a2-0d1e-4c55-9a53-5f0f6e1c2d3e moved to awaiting_otp', 'request b3c1f6a2-0d1e-4c55-9a53-5f0f6e1c2d3e moved to awaiting_otp'],
+    [
+      'request b3c1f6a2-0d1e-4c55-9a53-5f0f6e1c2d3e moved to awaiting_otp',
+      'request b3c1f6a2-0d1e-4c55-9a53-5f0f6e1c2d3e moved to awaiting_otp',
+    ],
   ])('%s', (input, expected) => {
     expect(redactString(input)).toBe(expected);
   });
@@ -114,7 +125,11 @@ describe('REDACT_PATHS with the Fastify (pino) logger', () => {
     const app = Fastify({ logger: { stream: sink, redact: { paths: REDACT_PATHS, censor: REDACTED } } });
     app.log.info(
       {
-        req: { method: 'POST', url: '/v1/activations/x/otp', headers: { authorization: 'Bearer s3cret', 'x-api-key': 'k3y' } },
+        req: {
+          method: 'POST',
+          url: '/v1/activations/x/otp',
+          headers: { authorization: 'Bearer s3cret', 'x-api-key': 'k3y' },
+        },
         body: { code: '482913', device: { geoLocation: { latitude: 30.1, longitude: 31.2 } } },
         input: { payload: { accessToken: 'tok', image: 'AAAA' } },
         code: '999999',
@@ -122,7 +137,8 @@ describe('REDACT_PATHS with the Fastify (pino) logger', () => {
       'request',
     );
     const line = lines.join('');
-    for (const secret of ['s3cret', 'k3y', '482913', '30.1', 'tok"', 'AAAA', '999999']) expect(line).not.toContain(secret);
+    for (const secret of ['s3cret', 'k3y', '482913', '30.1', 'tok"', 'AAAA', '999999'])
+      expect(line).not.toContain(secret);
     expect(line).toContain('/v1/activations/x/otp');
   });
 });

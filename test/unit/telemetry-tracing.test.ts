@@ -18,9 +18,18 @@ describe('tracing configuration', () => {
     expect(otlpTracesConfigured({ OTEL_EXPORTER_OTLP_ENDPOINT: ' ' })).toBe(false);
     expect(otlpTracesConfigured({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' })).toBe(true);
     expect(otlpTracesConfigured({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://collector:4318/v1/traces' })).toBe(true);
-    expect(otlpTracesConfigured({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_SDK_DISABLED: 'true' })).toBe(false);
-    expect(otlpTracesUrl({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/' })).toBe('http://collector:4318/v1/traces');
-    expect(otlpTracesUrl({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://a:4318', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://b/traces' })).toBe('http://b/traces');
+    expect(
+      otlpTracesConfigured({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_SDK_DISABLED: 'true' }),
+    ).toBe(false);
+    expect(otlpTracesUrl({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/' })).toBe(
+      'http://collector:4318/v1/traces',
+    );
+    expect(
+      otlpTracesUrl({
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://a:4318',
+        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://b/traces',
+      }),
+    ).toBe('http://b/traces');
   });
 
   test('without an endpoint nothing starts and clients carry no interceptor', () => {
@@ -36,7 +45,11 @@ describe('tracing configuration', () => {
       const chunks: Buffer[] = [];
       request.on('data', (chunk: Buffer) => chunks.push(chunk));
       request.on('end', () => {
-        received.push({ path: request.url ?? '', type: String(request.headers['content-type']), body: Buffer.concat(chunks).toString('utf8') });
+        received.push({
+          path: request.url ?? '',
+          type: String(request.headers['content-type']),
+          body: Buffer.concat(chunks).toString('utf8'),
+        });
         response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
       });
     });

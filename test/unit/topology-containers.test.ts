@@ -4,7 +4,14 @@
 import { describe, expect, it } from 'vitest';
 import { freshSecrets, topologyContainers, type ContainerSpec } from '../../scripts/docker/topology';
 
-const DEV_SECRET_VALUES = ['dev-key', 'kashier-dev-secret', 'fawry-dev-secure-key', 'sandbox-key', 'sandbox-password', 'dev-codec-token'];
+const DEV_SECRET_VALUES = [
+  'dev-key',
+  'kashier-dev-secret',
+  'fawry-dev-secure-key',
+  'sandbox-key',
+  'sandbox-password',
+  'dev-codec-token',
+];
 
 function specs() {
   return topologyContainers({
@@ -36,7 +43,8 @@ describe('production topology containers', () => {
     for (const spec of all) {
       for (const [key, value] of Object.entries(spec.env)) {
         expect(DEV_SECRET_VALUES, `${spec.role} ${key}`).not.toContain(value);
-        for (const host of value.match(/\b\d{1,3}(?:\.\d{1,3}){3}\b/g) ?? []) expect(host, `${spec.role} ${key}`).toBe('127.0.0.1');
+        for (const host of value.match(/\b\d{1,3}(?:\.\d{1,3}){3}\b/g) ?? [])
+          expect(host, `${spec.role} ${key}`).toBe('127.0.0.1');
       }
     }
     expect(sandbox.env.SANDBOX_HOST).toBe('127.0.0.1');

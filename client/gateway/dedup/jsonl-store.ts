@@ -4,7 +4,13 @@
 // live beside it in idempotency-keys.jsonl, the same way (one line per first use of a key).
 import { mkdir, open, readFile, rename, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { claimInMap, IDEMPOTENCY_RETENTION_MS, type DedupEntry, type EventDedupStore, type IdempotencyClaim } from './store';
+import {
+  claimInMap,
+  IDEMPOTENCY_RETENTION_MS,
+  type DedupEntry,
+  type EventDedupStore,
+  type IdempotencyClaim,
+} from './store';
 
 interface Line {
   id: string;
@@ -58,7 +64,10 @@ export class JsonlDedupStore implements EventDedupStore {
       else if (!bodies.has(line.id)) bodies.set(line.id, { bodyHash: line.requestId, at });
     }
     if (keysDropped > 0) {
-      await rewrite(keyFile, [...bodies].map(([id, b]) => ({ id, requestId: b.bodyHash, at: new Date(b.at).toISOString() })));
+      await rewrite(
+        keyFile,
+        [...bodies].map(([id, b]) => ({ id, requestId: b.bodyHash, at: new Date(b.at).toISOString() })),
+      );
     }
     return new JsonlDedupStore(await open(file, 'a'), seen, now, await open(keyFile, 'a'), bodies);
   }

@@ -62,10 +62,10 @@ export class PostgresDedupStore implements EventDedupStore {
   }
 
   async add(entry: DedupEntry): Promise<void> {
-    await this.db.query(`INSERT INTO ${DEDUP_TABLE} (event_id, request_id) VALUES ($1, $2) ON CONFLICT (event_id) DO NOTHING`, [
-      entry.eventId,
-      entry.requestId,
-    ]);
+    await this.db.query(
+      `INSERT INTO ${DEDUP_TABLE} (event_id, request_id) VALUES ($1, $2) ON CONFLICT (event_id) DO NOTHING`,
+      [entry.eventId, entry.requestId],
+    );
   }
 
   async close(): Promise<void> {

@@ -54,7 +54,8 @@ const BACKEND_AND_APP: RouteAccess = { roles: ['backend'], clientSecret: true };
 const OPERATOR: RouteAccess = { roles: ['operator'] };
 
 function principalOf(request: FastifyRequest): Principal {
-  if (!request.principal) throw new GatewayError(401, 'unauthorized', 'missing or invalid API key: send Authorization: Bearer <key>');
+  if (!request.principal)
+    throw new GatewayError(401, 'unauthorized', 'missing or invalid API key: send Authorization: Bearer <key>');
   return request.principal;
 }
 
@@ -119,7 +120,9 @@ export function activationRoutes(deps: ActivationRouteDeps) {
   }
 
   /** The body was validated by its route schema (422 before anything else); then the tenant (404). */
-  async function admit<B>(request: FastifyRequest & { body: B; params: { requestId: string } }): Promise<{ requestId: string; body: B }> {
+  async function admit<B>(
+    request: FastifyRequest & { body: B; params: { requestId: string } },
+  ): Promise<{ requestId: string; body: B }> {
     const requestId = await tenants.check(principalOf(request), request.params.requestId);
     return { requestId, body: request.body };
   }
@@ -134,7 +137,8 @@ export function activationRoutes(deps: ActivationRouteDeps) {
     // Limits are keyed by the caller's tenant and the activation, so one tenant never uses up another's.
     const activationKey = (r: FastifyRequest) =>
       `${r.principal?.tenant ?? '-'}:${String((r.params as { requestId?: string }).requestId ?? '').toLowerCase()}`;
-    const perMinute = (max: number, what: string, keyOf: (r: FastifyRequest) => string | undefined = activationKey) => createLimit(app, { max, timeWindowMs: MINUTE_MS, what, keyOf });
+    const perMinute = (max: number, what: string, keyOf: (r: FastifyRequest) => string | undefined = activationKey) =>
+      createLimit(app, { max, timeWindowMs: MINUTE_MS, what, keyOf });
     const keyLimit = perMinute(rateLimits.perApiKey, 'OTP requests for this API key', (r) => r.principal?.id);
     const otpLimit = perMinute(rateLimits.otpPerActivation, 'OTP submissions for this activation');
     const resendLimit = perMinute(rateLimits.resendPerActivation, 'resend requests for this activation');
@@ -152,7 +156,12 @@ export function activationRoutes(deps: ActivationRouteDeps) {
       },
     });
 
-    const startOptions = { schema: routeSchemas.start, bodyLimit: bodyLimits.small, config: { access: BACKEND }, preValidation: [startLimit] };
+    const startOptions = {
+      schema: routeSchemas.start,
+      bodyLimit: bodyLimits.small,
+      config: { access: BACKEND },
+      preValidation: [startLimit],
+    };
     app.post('/v1/activations', startOptions, async (request, reply) => {
       const principal = principalOf(request);
       const input = request.body;
@@ -176,56 +185,93 @@ export function activationRoutes(deps: ActivationRouteDeps) {
       const principal = principalOf(request);
       const filter = request.query;
       const allTenants = principal.kind === 'api-key' && principal.allTenants;
-      return { activations: await activations.list({ ...filter, ...(allTenants ? {} : { tenant: principal.tenant }) }) };
+      return {
+        activations: await activations.list({ ...filter, ...(allTenants ? {} : { tenant: principal.tenant }) }),
+      };
     });
 
     const viewFor = (request: FastifyRequest) => (status: ActivationStatus) =>
       principalOf(request).kind === 'client-secret' ? appView(status) : status;
 
-    app.get('/v1/activations/:requestId', { schema: routeSchemas.status, config: { access: READERS_AND_APP } }, async (request) => {
-      const longPoll = longPollOf(request.query);
-      const requestId = await tenants.check(principalOf(request), request.params.requestId);
-      if (!longPoll) return viewFor(request)(await activations.status(requestId));
-      const release = waiting.take(principalOf(request).id);
-      try {
-        return viewFor(request)(await activations.waitForChange(requestId, longPoll));
-      } finally {
-        release();
-      }
-    });
+    app.get(
+      '/v1/activations/:requestId',
+      { schema: routeSchemas.status, config: { access: READERS_AND_APP } },
+      async (request) => {
+        const longPoll = longPollOf(request.query);
+        const requestId = await tenants.check(principalOf(request), request.params.requestId);
+        if (!longPoll) return viewFor(request)(await activations.status(requestId));
+        const release = waiting.take(principalOf(request).id);
+        try {
+          return viewFor(request)(await activations.waitForChange(requestId, longPoll));
+        } finally {
+          release();
+        }
+      },
+    );
 
-    app.get('/v1/activations/:requestId/events', { schema: routeSchemas.events, config: { access: STREAM_READERS } }, async (request, reply) => {
-      const requestId = await tenants.check(principalOf(request), request.params.requestId);
-      const release = waiting.take(principalOf(request).id);
-      await streamStatus(request, reply, activations, requestId, viewFor(request), release);
-    });
+    app.get(
+      '/v1/activations/:requestId/events',
+      { schema: routeSchemas.events, config: { access: STREAM_READERS } },
+      async (request, reply) => {
+        const requestId = await tenants.check(principalOf(request), request.params.requestId);
+        const release = waiting.take(principalOf(request).id);
+        await streamStatus(request, reply, activations, requestId, viewFor(request), release);
+      },
+    );
 
     const appStep = { bodyLimit: bodyLimits.small, config: { access: BACKEND_AND_APP } };
 
-    app.post('/v1/activations/:requestId/otp', { schema: routeSchemas.otp, ...appStep, onRequest: [keyLimit, otpLimit] }, async (request) => {
-      const { requestId, body } = await admit(request);
-      return forApp(request, await activations.submitOtp(requestId, body, await updateOptions(request, 'otp', requestId)));
-    });
+    app.post(
+      '/v1/activations/:requestId/otp',
+      { schema: routeSchemas.otp, ...appStep, onRequest: [keyLimit, otpLimit] },
+      async (request) => {
+        const { requestId, body } = await admit(request);
+        return forApp(
+          request,
+          await activations.submitOtp(requestId, body, await updateOptions(request, 'otp', requestId)),
+        );
+      },
+    );
 
-    app.post('/v1/activations/:requestId/otp/resend', { schema: routeSchemas.resend, ...appStep, onRequest: [keyLimit, resendLimit] }, async (request) => {
-      const { requestId, body } = await admit(request);
-      const { status } = forApp(request, await activations.resendOtp(requestId, body, await updateOptions(request, 'resend', requestId)));
-      return status;
-    });
+    app.post(
+      '/v1/activations/:requestId/otp/resend',
+      { schema: routeSchemas.resend, ...appStep, onRequest: [keyLimit, resendLimit] },
+      async (request) => {
+        const { requestId, body } = await admit(request);
+        const { status } = forApp(
+          request,
+          await activations.resendOtp(requestId, body, await updateOptions(request, 'resend', requestId)),
+        );
+        return status;
+      },
+    );
 
     app.post(
       '/v1/activations/:requestId/liveness',
-      { schema: routeSchemas.liveness, bodyLimit: bodyLimits.liveness, config: { access: BACKEND_AND_APP }, onRequest: [mutationLimit('liveness submissions for this activation')] },
+      {
+        schema: routeSchemas.liveness,
+        bodyLimit: bodyLimits.liveness,
+        config: { access: BACKEND_AND_APP },
+        onRequest: [mutationLimit('liveness submissions for this activation')],
+      },
       async (request) => {
         // Tenant first, then the client library checks the activation's state before storing an image.
         const { requestId, body } = await admit(request);
-        return forApp(request, await activations.submitLiveness(requestId, body, await updateOptions(request, 'liveness', requestId)));
+        return forApp(
+          request,
+          await activations.submitLiveness(requestId, body, await updateOptions(request, 'liveness', requestId)),
+        );
       },
     );
 
     app.post(
       '/v1/activations/:requestId/payment-completed',
-      { schema: routeSchemas.paymentCompleted, bodyLimit: bodyLimits.small, config: { access: BACKEND }, onRequest: [mutationLimit('payment notifications for this activation')] },
+      {
+        schema: routeSchemas.paymentCompleted,
+        bodyLimit: bodyLimits.small,
+        config: { access: BACKEND },
+        onRequest: [mutationLimit('payment notifications for this activation')],
+      },
       async (request, reply) => {
         const { requestId, body } = await admit(request);
         await activations.paymentCompleted(requestId, body);
@@ -235,7 +281,12 @@ export function activationRoutes(deps: ActivationRouteDeps) {
 
     app.post(
       '/v1/activations/:requestId/cancel',
-      { schema: routeSchemas.cancel, bodyLimit: bodyLimits.small, config: { access: BACKEND }, onRequest: [mutationLimit('cancel requests for this activation')] },
+      {
+        schema: routeSchemas.cancel,
+        bodyLimit: bodyLimits.small,
+        config: { access: BACKEND },
+        onRequest: [mutationLimit('cancel requests for this activation')],
+      },
       async (request, reply) => {
         const { requestId, body } = await admit(request);
         await activations.cancel(requestId, body.reason);
@@ -254,24 +305,36 @@ export function activationRoutes(deps: ActivationRouteDeps) {
       return activations.extendDeadline(requestId, body, await updateOptions(request, 'ops-extend', requestId));
     });
     const newOtp = ops('new-otp', 'forced OTPs for this activation');
-    app.post(newOtp.path, { ...newOtp.options, schema: routeSchemas.operatorAction('Operator: send a new OTP') }, async (request) => {
-      const { requestId, body } = await admit(request);
-      return activations.forceNewOtp(requestId, body, await updateOptions(request, 'ops-new-otp', requestId));
-    });
+    app.post(
+      newOtp.path,
+      { ...newOtp.options, schema: routeSchemas.operatorAction('Operator: send a new OTP') },
+      async (request) => {
+        const { requestId, body } = await admit(request);
+        return activations.forceNewOtp(requestId, body, await updateOptions(request, 'ops-new-otp', requestId));
+      },
+    );
     const verify = ops('verify-payment', 'payment checks for this activation');
     app.post(verify.path, { ...verify.options, schema: routeSchemas.verifyPayment }, async (request) => {
       const { requestId, body } = await admit(request);
       return activations.verifyPayment(requestId, body, await updateOptions(request, 'ops-verify', requestId));
     });
     const retry = ops('retry-step', 'step retries for this activation');
-    app.post(retry.path, { ...retry.options, schema: routeSchemas.operatorAction('Operator: retry the held step') }, async (request) => {
-      const { requestId, body } = await admit(request);
-      return activations.retryStep(requestId, body, await updateOptions(request, 'ops-retry-step', requestId));
-    });
+    app.post(
+      retry.path,
+      { ...retry.options, schema: routeSchemas.operatorAction('Operator: retry the held step') },
+      async (request) => {
+        const { requestId, body } = await admit(request);
+        return activations.retryStep(requestId, body, await updateOptions(request, 'ops-retry-step', requestId));
+      },
+    );
     const cancel = ops('cancel', 'operator cancels for this activation');
-    app.post(cancel.path, { ...cancel.options, schema: routeSchemas.operatorAction('Operator: cancel the activation') }, async (request) => {
-      const { requestId, body } = await admit(request);
-      return activations.operatorCancel(requestId, body, await updateOptions(request, 'ops-cancel', requestId));
-    });
+    app.post(
+      cancel.path,
+      { ...cancel.options, schema: routeSchemas.operatorAction('Operator: cancel the activation') },
+      async (request) => {
+        const { requestId, body } = await admit(request);
+        return activations.operatorCancel(requestId, body, await updateOptions(request, 'ops-cancel', requestId));
+      },
+    );
   };
 }

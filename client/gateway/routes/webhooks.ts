@@ -116,7 +116,9 @@ export function webhookRoutes(deps: WebhookRouteDeps) {
   return async function register(app: FastifyInstance): Promise<void> {
     // Raw bytes for every content type: the signature covers what was sent, not a re-serialisation.
     app.removeAllContentTypeParsers();
-    app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: deps.bodyLimit }, (_request, body, done) => done(null, body));
+    app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: deps.bodyLimit }, (_request, body, done) =>
+      done(null, body),
+    );
     const perSource = createLimit(app, {
       max: deps.limits.perSource,
       timeWindowMs: 60_000,
@@ -137,7 +139,8 @@ export function webhookRoutes(deps: WebhookRouteDeps) {
           const verdict = handle(request);
           const limitActivation = async () => {
             if (verdict.kind !== 'payment') return;
-            (request as FastifyRequest & { webhookActivation?: string }).webhookActivation = verdict.requestId.toLowerCase();
+            (request as FastifyRequest & { webhookActivation?: string }).webhookActivation =
+              verdict.requestId.toLowerCase();
             await perActivationLimit(request);
           };
           outcome = await act(verdict, deps, request.log, reply, limitActivation);
@@ -152,14 +155,26 @@ export function webhookRoutes(deps: WebhookRouteDeps) {
     };
 
     // Headers are declared for the document only (openapi.ts validates bodies and queries alone).
-    const kashierHeaders = z.object({ 'x-kashier-signature': z.string().describe("Kashier's signature, made with the webhook secret (webhooks/providers.ts)") });
-    const vlensHeaders = z.object({ 'x-webhook-token': z.string().optional().describe('The shared token, when configured (or query `token`)') });
+    const kashierHeaders = z.object({
+      'x-kashier-signature': z
+        .string()
+        .describe("Kashier's signature, made with the webhook secret (webhooks/providers.ts)"),
+    });
+    const vlensHeaders = z.object({
+      'x-webhook-token': z.string().optional().describe('The shared token, when configured (or query `token`)'),
+    });
     app.post(
       '/v1/webhooks/kashier',
       { ...options, schema: routeSchemas.webhook('Kashier', kashierHeaders) },
-      counted('kashier', (request) => readKashier(rawBody(request), request.headers['x-kashier-signature'], deps.kashierWebhookSecret)),
+      counted('kashier', (request) =>
+        readKashier(rawBody(request), request.headers['x-kashier-signature'], deps.kashierWebhookSecret),
+      ),
     );
-    app.post('/v1/webhooks/fawry', { ...options, schema: routeSchemas.webhook('Fawry') }, counted('fawry', (request) => readFawry(rawBody(request), deps.fawrySecureKey)));
+    app.post(
+      '/v1/webhooks/fawry',
+      { ...options, schema: routeSchemas.webhook('Fawry') },
+      counted('fawry', (request) => readFawry(rawBody(request), deps.fawrySecureKey)),
+    );
     app.post(
       '/v1/webhooks/vlens',
       { ...options, schema: routeSchemas.webhook('Vlens', vlensHeaders) },

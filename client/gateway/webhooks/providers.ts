@@ -65,9 +65,12 @@ function isoOrUndefined(value: unknown): string | undefined {
 }
 
 const shortText = (value: unknown, max = 200): string | undefined =>
-  (typeof value === 'string' || typeof value === 'number') && String(value).length > 0 && String(value).length <= max ? String(value) : undefined;
+  (typeof value === 'string' || typeof value === 'number') && String(value).length > 0 && String(value).length <= max
+    ? String(value)
+    : undefined;
 
-const currencyOf = (value: unknown): string | undefined => (typeof value === 'string' && /^[A-Z]{3}$/.test(value) ? value : undefined);
+const currencyOf = (value: unknown): string | undefined =>
+  typeof value === 'string' && /^[A-Z]{3}$/.test(value) ? value : undefined;
 
 function amountOf(value: unknown): number | undefined {
   const amount = typeof value === 'string' ? Number(value) : value;
@@ -99,7 +102,9 @@ const kashierSchema = z.object({
 });
 
 const isSignable = (value: unknown) =>
-  (typeof value === 'string' && value.length <= 2000) || (typeof value === 'number' && Number.isFinite(value)) || typeof value === 'boolean';
+  (typeof value === 'string' && value.length <= 2000) ||
+  (typeof value === 'number' && Number.isFinite(value)) ||
+  typeof value === 'boolean';
 
 /**
  * The shape an earlier version of docs/design.md described (`data.paymentStatus`, no `data.status`). Kashier
@@ -109,11 +114,17 @@ function refuseOldShape(json: unknown): void {
   const data = typeof json === 'object' && json !== null ? (json as Record<string, unknown>).data : undefined;
   if (typeof data !== 'object' || data === null || Array.isArray(data)) return;
   if (Object.hasOwn(data, 'paymentStatus') && !Object.hasOwn(data, 'status')) {
-    throw badRequest('not a Kashier webhook: data.status is missing (data.paymentStatus is not the Kashier payment outcome)');
+    throw badRequest(
+      'not a Kashier webhook: data.status is missing (data.paymentStatus is not the Kashier payment outcome)',
+    );
   }
 }
 
-export function readKashier(raw: Buffer, signatureHeader: string | string[] | undefined, secret: string): WebhookVerdict {
+export function readKashier(
+  raw: Buffer,
+  signatureHeader: string | string[] | undefined,
+  secret: string,
+): WebhookVerdict {
   const signature = headerText(signatureHeader);
   if (!signature) throw badSignature('missing x-kashier-signature header');
   const json = parseRawJson(raw);
@@ -122,13 +133,16 @@ export function readKashier(raw: Buffer, signatureHeader: string | string[] | un
   const data = body.data as Record<string, unknown>;
   const keys = body.data.signatureKeys;
   for (const key of keys) {
-    if (!Object.hasOwn(data, key) || !isSignable(data[key])) throw badRequest(`signature key ${key} has no plain value in data`);
+    if (!Object.hasOwn(data, key) || !isSignable(data[key]))
+      throw badRequest(`signature key ${key} has no plain value in data`);
   }
   const unsigned = KASHIER_MUST_BE_SIGNED.filter((field) => !keys.includes(field));
   if (unsigned.length) throw badRequest(`data.signatureKeys must cover ${unsigned.join(', ')}`);
-  if (!signaturesMatch(kashierSignature(data, keys, secret), signature)) throw badSignature('x-kashier-signature does not match');
+  if (!signaturesMatch(kashierSignature(data, keys, secret), signature))
+    throw badSignature('x-kashier-signature does not match');
 
-  if (body.event !== undefined && body.event !== 'pay') return { kind: 'ignored', provider: 'kashier', reason: `event ${body.event}` };
+  if (body.event !== undefined && body.event !== 'pay')
+    return { kind: 'ignored', provider: 'kashier', reason: `event ${body.event}` };
   if (body.data.status !== KASHIER_SUCCESS) {
     return { kind: 'ignored', provider: 'kashier', reason: `status ${body.data.status}` };
   }
@@ -146,7 +160,13 @@ export function readKashier(raw: Buffer, signatureHeader: string | string[] | un
 
 // ---- Fawry ---------------------------------------------------------------------------------------
 
-const fawryAmount = z.union([z.number().min(0).max(1e12), z.string().regex(/^\d{1,12}(\.\d{1,4})?$/).transform(Number)]);
+const fawryAmount = z.union([
+  z.number().min(0).max(1e12),
+  z
+    .string()
+    .regex(/^\d{1,12}(\.\d{1,4})?$/)
+    .transform(Number),
+]);
 const fawryRef = z.union([z.string().min(1).max(100), z.number().int().min(0)]).transform(String);
 
 const fawrySchema = z.looseObject({
@@ -166,12 +186,15 @@ const fawrySchema = z.looseObject({
 
 export function readFawry(raw: Buffer, secureKey: string): WebhookVerdict {
   const json = parseRawJson(raw);
-  const signature = typeof json === 'object' && json !== null ? (json as Record<string, unknown>).messageSignature : undefined;
+  const signature =
+    typeof json === 'object' && json !== null ? (json as Record<string, unknown>).messageSignature : undefined;
   if (typeof signature !== 'string' || signature.trim().length === 0) throw badSignature('missing messageSignature');
   const body = parseWith(fawrySchema, json, 'Fawry V2 notification');
-  if (!signaturesMatch(fawrySignature(body, secureKey), body.messageSignature)) throw badSignature('messageSignature does not match');
+  if (!signaturesMatch(fawrySignature(body, secureKey), body.messageSignature))
+    throw badSignature('messageSignature does not match');
 
-  if (body.orderStatus !== 'PAID') return { kind: 'ignored', provider: 'fawry', reason: `order status ${body.orderStatus}` };
+  if (body.orderStatus !== 'PAID')
+    return { kind: 'ignored', provider: 'fawry', reason: `order status ${body.orderStatus}` };
   return compact({
     kind: 'payment',
     provider: 'fawry',
@@ -201,8 +224,10 @@ const vlensSchema = z.object({
 /** Vlens documents no signature; the signal it triggers is only a hint that Vlens itself then confirms. */
 export function readVlens(raw: Buffer): WebhookVerdict {
   const body = parseWith(vlensSchema, parseRawJson(raw), 'Vlens webhook');
-  if (body.WebhookEvent !== VLENS_STATUS_CHANGE) return { kind: 'ignored', provider: 'vlens', reason: `event ${body.WebhookEvent}` };
-  if (body.Data.NewStatus !== VLENS_SIGNED_STATUS) return { kind: 'ignored', provider: 'vlens', reason: `status ${body.Data.NewStatus}` };
+  if (body.WebhookEvent !== VLENS_STATUS_CHANGE)
+    return { kind: 'ignored', provider: 'vlens', reason: `event ${body.WebhookEvent}` };
+  if (body.Data.NewStatus !== VLENS_SIGNED_STATUS)
+    return { kind: 'ignored', provider: 'vlens', reason: `status ${body.Data.NewStatus}` };
   return compact({
     kind: 'payment',
     provider: 'vlens',

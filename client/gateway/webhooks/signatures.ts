@@ -18,13 +18,20 @@ export type KashierSignedValue = string | number | boolean;
 export function kashierCanonical(data: Readonly<Record<string, unknown>>, signatureKeys: readonly string[]): string {
   // Object.fromEntries defines own properties only: a key such as `__proto__` can never reach a prototype.
   const picked = Object.fromEntries(
-    [...signatureKeys].sort().filter((key) => Object.hasOwn(data, key)).map((key) => [key, data[key] as KashierSignedValue]),
+    [...signatureKeys]
+      .sort()
+      .filter((key) => Object.hasOwn(data, key))
+      .map((key) => [key, data[key] as KashierSignedValue]),
   );
   return queryString.stringify(picked);
 }
 
 /** Kashier: hex HMAC-SHA256 of the canonical text, keyed with the merchant's Payment API key. */
-export function kashierSignature(data: Readonly<Record<string, unknown>>, signatureKeys: readonly string[], secret: string): string {
+export function kashierSignature(
+  data: Readonly<Record<string, unknown>>,
+  signatureKeys: readonly string[],
+  secret: string,
+): string {
   return createHmac('sha256', secret).update(kashierCanonical(data, signatureKeys), 'utf8').digest('hex');
 }
 
