@@ -17,6 +17,12 @@ export class PostgresDedupStore implements EventDedupStore {
 
   static async open(databaseUrl: string): Promise<PostgresDedupStore> {
     const pool = new pg.Pool({ connectionString: databaseUrl, max: 4 });
+    // An idle connection that PostgreSQL ends (a restart, a failover) is reported here; unhandled, Node would
+    // exit the whole gateway. The pool drops that connection and opens a new one on the next query, and a
+    // query made while the database is down fails that one request (503), not the process.
+    pool.on('error', (error) =>
+      console.warn(`webhook dedup store: idle PostgreSQL connection lost (${error.message})`),
+    );
     const store = new PostgresDedupStore(pool);
     await store.migrate();
     return store;
