@@ -326,11 +326,18 @@ export class ActivationClient {
       // Store nothing unless the workflow would take the images now (issue 12: selfies posted against an
       // activation awaiting its OTP used to be written to disk first and refused after). The workflow's
       // validator still decides; this is the same rule read from its status, before a byte is written.
-      await this.guard(requestId, async () => {
+      const updateId = this.updateId('liveness', options);
+      const earlier = await this.guard(requestId, async () => {
         if ((await this.describe(workflowIdFor(requestId)))?.status.name !== 'RUNNING')
           throw new ActivationNotFound(requestId);
         const status = await this.queryStatus(requestId);
         if (!LIVENESS_STATES.includes(status.state) || status.attention) {
+          // A retry of a submission that was taken (its answer lost on the way) finds the state moved on:
+          // answer it with the first answer, as the update's id would, instead of refusing it.
+          if (updateId) {
+            const first = await this.earlierUpdateResult<SubmitLivenessResult>(requestId, updateId);
+            if (first) return first;
+          }
           throw new InvalidState(
             status.attention
               ? 'the activation waits for an operator'
@@ -339,6 +346,7 @@ export class ActivationClient {
           );
         }
       });
+      if (earlier) return earlier;
       input = parseInput(
         submitLivenessSchema,
         await storeLivenessImages(this.imageStore, requestId, upload, this.maxImagesPerActivation),
@@ -555,6 +563,17 @@ export class ActivationClient {
 
   private handle(requestId: string) {
     return this.client.workflow.getHandle(workflowIdFor(requestId));
+  }
+
+  /** The result of an update this client sent before under `updateId`, or undefined if there is none. */
+  private async earlierUpdateResult<T>(requestId: string, updateId: string): Promise<T | undefined> {
+    try {
+      return await this.withDeadline(this.callTimeoutMs, () =>
+        this.handle(requestId).getUpdateHandle<T>(updateId).result(),
+      );
+    } catch {
+      return undefined; // never sent (NOT_FOUND), or not answerable now: the caller's refusal stands
+    }
   }
 
   private updateId(step: string, options: UpdateOptions): string | undefined {
