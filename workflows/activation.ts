@@ -9,7 +9,6 @@ import {
   CancellationScope,
   allHandlersFinished,
   condition,
-  continueAsNew,
   isCancellation,
   log,
   patched,
@@ -19,6 +18,7 @@ import {
 } from '@temporalio/workflow';
 import { ActivationRecord } from './activation-record';
 import { businessMetrics } from './business-metrics';
+import { historyBound } from './history-bound';
 import { checkActivationInput } from './input-checks';
 import * as liveness from './liveness';
 import * as m from './messages';
@@ -32,16 +32,6 @@ import { ActivationStateKey, VlensRequestIdKey } from './search-attributes';
 import type { ActivationInput, ActivationStatus } from './types';
 import { describeFailure, terminalReasonFor } from './vlens-steps';
 
-/**
- * History length (events) at which an activation continues as new (issue 12, "History-limit kills").
- * Temporal terminates a run at 51,200 events and warns from 10,240. An ordinary activation writes well under
- * 1,000 events, so only a flood (signals, hints, long polls) gets here; 10,000 stays under the warning and
- * leaves 41,000 events of room for what arrives while the run waits for its quiet point (a long poll holds
- * it for at most a minute: notifications.ts, MAX_WAIT_MS), and a worker that lost its cache replays at most
- * that many events. The server's own `continueAsNewSuggested` (history size) also counts, whichever is first.
- */
-export const DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS = 10_000;
-
 export async function activation(input: ActivationInput): Promise<ActivationStatus> {
   checkActivationInput(input);
   const info = workflowInfo();
@@ -49,9 +39,7 @@ export async function activation(input: ActivationInput): Promise<ActivationStat
   const startedAt = carried?.startedAt ?? Date.now();
   const run = new ActivationRun(new ActivationRecord(input, resolvePolicy(input.policy), info.workflowId, startedAt));
   const { rec, lock, mainScope } = run;
-  const continueAsNewAfter = input.continueAsNewAfterEvents ?? DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS;
-  const historyIsLong = () =>
-    workflowInfo().historyLength >= continueAsNewAfter || workflowInfo().continueAsNewSuggested;
+  const { historyIsLong, continueAsNewWhenQuiet } = historyBound(run, input);
 
   // Starters that set the search attributes in the start request save an action here.
   if (
@@ -151,24 +139,6 @@ export async function activation(input: ActivationInput): Promise<ActivationStat
           summary: `${rec.state}: next check`,
         });
       }
-    }
-  }
-
-  /**
-   * Continues as new, carrying the record (activation-record.ts, `carry`), once no handler runs: an update
-   * in flight would lose its answer. Under the lock, so no step is half-way. Deadlines are absolute times and
-   * travel as they are; the search attributes and memo are copied by the server; the notifier keeps running.
-   * Returns only if the activation ended meanwhile; a cancel rejects the wait (the main loop handles it).
-   */
-  async function continueAsNewWhenQuiet(): Promise<void> {
-    for (;;) {
-      await condition(() => allHandlersFinished() || rec.isTerminal());
-      if (rec.isTerminal()) return;
-      await lock.runExclusive(async () => {
-        if (!allHandlersFinished() || rec.isTerminal() || mainScope.consideredCancelled) return;
-        await continueAsNew<typeof activation>({ ...input, carried: rec.carry() });
-      });
-      if (mainScope.consideredCancelled) return;
     }
   }
 

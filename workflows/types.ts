@@ -86,8 +86,8 @@ export interface ActivationInput {
    */
   spent?: OtpSpent;
   /**
-   * History length (events) at which the activation continues as new, carrying its state (activation.ts,
-   * DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS). For tests; the gateway's schema has no such field.
+   * History length (events) at which the activation continues as new, carrying its state (the default is
+   * DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS in history-bound.ts). For tests; the gateway's schema has no such field.
    */
   continueAsNewAfterEvents?: number;
   /** Set only by the activation itself when it continues as new: the previous run's state. */
