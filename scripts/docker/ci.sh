@@ -73,6 +73,13 @@ fi
 
 # --- 2. dockerd ---------------------------------------------------------------------------------------
 mkdir -p "$STATE/data" "$STATE/exec"
+# One run at a time per state directory: a second run would stop the first one's dockerd under it (two
+# engineers on one machine). The lock is this script's; dockerd does not inherit it (9>&- below).
+exec 9>"$STATE/ci.lock"
+if ! flock -n 9; then
+  log "another scripts/docker/ci.sh run is using $STATE; waiting for it to finish (at most 60 min)"
+  flock -w 3600 9 || fail "$STATE is still in use by another run after 60 min"
+fi
 SOCK="$STATE/docker.sock"
 PIDFILE="$STATE/dockerd.pid"
 export DOCKER_HOST="unix://$SOCK"
@@ -88,7 +95,7 @@ log "starting dockerd (no bridge, no iptables; data-root $STATE/data)"
 /usr/sbin/dockerd \
   --host "$DOCKER_HOST" --data-root "$STATE/data" --exec-root "$STATE/exec" --pidfile "$PIDFILE" \
   --bridge=none --iptables=false --ip6tables=false --ip-forward=false --ip-masq=false --userland-proxy=false \
-  --log-level warn >"$STATE/dockerd.log" 2>&1 &
+  --log-level warn >"$STATE/dockerd.log" 2>&1 9>&- &
 DOCKERD=$!
 stop_dockerd() {
   if [ "${VLENS_DOCKER_KEEP:-}" = 1 ]; then
