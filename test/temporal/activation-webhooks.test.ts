@@ -8,21 +8,20 @@ import { signWebhookPayload, WEBHOOK_SIGNATURE_HEADER } from '../../client/webho
 import { activationChangedSignal } from '../../workflows/activation-webhooks';
 import { notifierIdFor } from '../../workflows/notifications';
 import { activationWebhooks } from '../../workflows';
-import { startHarness, type Harness } from './harness';
+import type { Harness } from './harness';
 import { recordHistory } from './history-recorder';
 import { payAndNotify, submitInboxOtp } from './scenario-helpers';
-import { startWebhookReceiver, type WebhookReceiver } from './webhook-receiver';
+import { startHarnessWithReceiver, type WebhookReceiver } from './webhook-receiver';
 
 describe('outbound webhooks', () => {
   let h: Harness;
   let receiver: WebhookReceiver;
+  let close: () => Promise<void>;
   beforeAll(async () => {
-    receiver = await startWebhookReceiver();
-    h = await startHarness({ webhooks: [{ url: receiver.url, secrets: [receiver.secret] }] });
+    ({ h, receiver, close } = await startHarnessWithReceiver());
   });
   afterAll(async () => {
-    await h?.close();
-    await receiver?.close();
+    await close?.();
   });
 
   const update = (activationId: string, version: number, state: string, final = false): ActivationUpdate => ({

@@ -11,7 +11,7 @@ import { notifierIdFor } from '../../workflows/notifications';
 import { deviceAt, startHarness, workerMetricsUrl, type Harness } from './harness';
 import { historyEventTypes, recordHistory } from './history-recorder';
 import { sleep, submitInboxOtp } from './scenario-helpers';
-import { startWebhookReceiver, type WebhookReceiver } from './webhook-receiver';
+import { startHarnessWithReceiver, type WebhookReceiver } from './webhook-receiver';
 
 const ops = { operator: 'ops@example.com', reason: 'customer sent the receipt' };
 
@@ -168,13 +168,12 @@ describe('history stays bounded', () => {
 describe('continue-as-new with outbound webhooks', () => {
   let h: Harness;
   let receiver: WebhookReceiver;
+  let close: () => Promise<void>;
   beforeAll(async () => {
-    receiver = await startWebhookReceiver();
-    h = await startHarness({ webhooks: [{ url: receiver.url, secrets: [receiver.secret] }] });
+    ({ h, receiver, close } = await startHarnessWithReceiver());
   });
   afterAll(async () => {
-    await h?.close();
-    await receiver?.close();
+    await close?.();
   });
 
   test('the notifier the first run started hears every change of the continued run, in order, to the end', async () => {

@@ -3,6 +3,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { verifyWebhook, WEBHOOK_SIGNATURE_HEADER } from '../../client/webhook-signature';
+import { startHarness, type Harness } from './harness';
 
 export interface ReceivedEvent {
   id: string;
@@ -61,5 +62,23 @@ export async function startWebhookReceiver(
     versionsFor: (activationId) =>
       accepted.filter((e) => e.data.activationId === activationId).map((e) => e.data.version),
     close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** The real stack with a backend registered for every tenant's activations: a harness and its receiver. */
+export async function startHarnessWithReceiver(): Promise<{
+  h: Harness;
+  receiver: WebhookReceiver;
+  close(): Promise<void>;
+}> {
+  const receiver = await startWebhookReceiver();
+  const h = await startHarness({ webhooks: [{ url: receiver.url, secrets: [receiver.secret] }] });
+  return {
+    h,
+    receiver,
+    close: async () => {
+      await h.close();
+      await receiver.close();
+    },
   };
 }
