@@ -1,18 +1,11 @@
 // Fault injection (status by count, seeded probability, delay, drop), the call log, and reset.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { CallRecord } from '../../sandbox/state';
 import { base, CS, startTestSandbox, type HttpClient } from './helpers';
 
 type Fault = { id: string; hits: number };
-type Call = {
-  at: string;
-  method: string;
-  path: string;
-  httpStatus: number;
-  errorCode: number | null;
-  requestId?: string;
-  faultId?: string;
-  dropped?: true;
-};
+/** The call log's entries as the sandbox writes them (sandbox/state.ts). */
+type Call = CallRecord;
 
 describe('faults, call log, reset', () => {
   let http: HttpClient;
