@@ -1,32 +1,19 @@
 // End to end as a user would: the activation is driven through the gateway's HTTP API, then the payment
 // link opens in headless Chromium and the Pay button is clicked; the sandbox sends its signed webhook to
 // the gateway, and the activation reaches `activated`. Uses the system Chromium (never a downloaded one).
-import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from '../chromium';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { deviceAt } from '../temporal/harness';
 import { startGatewayStack, type GatewayStack } from './stack';
-
-const CHROMIUM = '/usr/bin/chromium';
 
 describe('payment page in a real browser', () => {
   let s: GatewayStack;
   let browser: Browser;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install it with apt-get install -y chromium`);
     s = await startGatewayStack();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();

@@ -6,14 +6,14 @@
 // page shows only the encrypted payload.
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
+import { launchChromium } from '../chromium';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ENCODING_ENCRYPTED } from '../../codec';
 import { ROOT } from '../../scripts/local-stack';
 import { testCodecKeys } from '../temporal/harness';
 import { startUiStack, type StartedActivation, type UiStack } from './ui-stack';
 
-const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOT_DIR = path.join(path.resolve(ROOT, process.env.DATA_DIR ?? '.data'), 'screenshots');
 /** How the UI prints the encoding metadata of a payload it could not decode (metadata values are base64). */
 const ENCRYPTED_MARKER_B64 = Buffer.from(ENCODING_ENCRYPTED).toString('base64');
@@ -38,22 +38,10 @@ describe('Temporal UI shows activations decoded through the codec server', () =>
   let waiting: StartedActivation;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install it with scripts/ensure-chromium.sh`);
     stack = await startUiStack(testCodecKeys('ui-test').keys);
     activated = await stack.activate('activated');
     waiting = await stack.activate('awaiting_payment');
-    // Playwright gives the browser a fresh temporary profile and removes it on close.
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {
