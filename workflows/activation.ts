@@ -1,11 +1,10 @@
 // The activation workflow, one durable run per Vlens business request: its handlers, main loop and clean-up.
-// The main loop advances the state machine (requesting an OTP, noticing expiries and timeouts, confirming
-// payment) and sleeps until something it waits for changes; the handlers deliver the human steps. The steps
-// are otp.ts, liveness.ts, payment.ts and operator.ts; the states and transitions states.ts; the data
-// activation-record.ts; the lock that serialises every Vlens call and state decision run.ts.
+// The main loop (main-loop.ts) advances the state machine and sleeps until something it waits for changes;
+// the handlers deliver the human steps. The steps are otp.ts, liveness.ts, payment.ts and operator.ts; the
+// states and transitions states.ts; the data activation-record.ts; the lock that serialises every Vlens
+// call and state decision run.ts.
 import {
   ApplicationFailure,
-  CancelledFailure,
   CancellationScope,
   allHandlersFinished,
   condition,
@@ -25,6 +24,7 @@ import * as m from './messages';
 import { notifyBackends, registerWaitForChange } from './notifications';
 import * as operator from './operator';
 import * as otp from './otp';
+import { runMainLoop } from './main-loop';
 import * as payment from './payment';
 import { resolvePolicy } from './policy';
 import { ActivationRun } from './run';
@@ -38,8 +38,8 @@ export async function activation(input: ActivationInput): Promise<ActivationStat
   const { carried } = input;
   const startedAt = carried?.startedAt ?? Date.now();
   const run = new ActivationRun(new ActivationRecord(input, resolvePolicy(input.policy), info.workflowId, startedAt));
-  const { rec, lock, mainScope } = run;
-  const { historyIsLong, continueAsNewWhenQuiet } = historyBound(run, input);
+  const { rec, mainScope } = run;
+  const bound = historyBound(run, input);
 
   // Starters that set the search attributes in the start request save an action here.
   if (
@@ -85,65 +85,8 @@ export async function activation(input: ActivationInput): Promise<ActivationStat
     ? CancellationScope.nonCancellable(() => notifyBackends(rec, info.workflowId, () => closing, carried !== undefined))
     : undefined;
 
-  // ---- the main loop ----------------------------------------------------------------------------------
-
-  /** Does what is due now and returns when it next needs to look again. */
-  async function advance(): Promise<number> {
-    const now = Date.now();
-    if (rec.hold) {
-      // Nothing runs while an operator decides; the overall deadline still ends it (needsAttention stays).
-      if (now < rec.deadlineAt) return rec.deadlineAt;
-      rec.fail('deadline_exceeded', `the overall deadline passed while ${rec.hold.step} waited for an operator`);
-      return now;
-    }
-    if (now >= rec.deadlineAt && rec.state !== 'activating') {
-      if (rec.state === 'awaiting_payment' && (await payment.confirmPayment(run, 'final check at deadline')))
-        return now;
-      rec.fail('deadline_exceeded', 'the overall activation deadline passed');
-      return now;
-    }
-    switch (rec.state) {
-      case 'requesting_otp':
-        return otp.whileRequestingOtp(run, now);
-      case 'awaiting_liveness':
-        return liveness.whileAwaitingLiveness(run, now);
-      case 'awaiting_otp':
-        return otp.whileAwaitingOtp(run, now);
-      case 'awaiting_payment':
-        return payment.whileAwaitingPayment(run, now);
-      case 'activating':
-        return payment.whileActivating(run, now);
-      default:
-        return now;
-    }
-  }
-
-  async function runMainLoop(): Promise<void> {
-    while (!rec.isTerminal()) {
-      // A cancel that arrives while a payment check runs (not cancellable, on purpose) is seen only at the
-      // next cancellable await; without this the loop could decide on a further Vlens call by the clock
-      // first, a decision a replay can make differently. Stop at once instead. patched(): histories from
-      // before this check took the longer way and must replay unchanged.
-      if (mainScope.consideredCancelled && patched('stop-main-loop-once-cancelled')) {
-        throw new CancelledFailure('the activation was cancelled');
-      }
-      const wakeAt = await lock.runExclusive(advance);
-      if (rec.isTerminal()) return;
-      // patched(): runs recorded before continue-as-new existed never got this long, but say so explicitly.
-      if (historyIsLong() && patched('continue-as-new-when-history-long')) await continueAsNewWhenQuiet();
-      const version = rec.scheduleVersion;
-      const waitMs = wakeAt - Date.now();
-      if (waitMs > 0) {
-        // Also wakes when messages alone (which need not wake the loop) made the history long.
-        await condition(() => rec.scheduleVersion !== version || historyIsLong(), waitMs, {
-          summary: `${rec.state}: next check`,
-        });
-      }
-    }
-  }
-
   try {
-    await mainScope.run(runMainLoop);
+    await mainScope.run(() => runMainLoop(run, bound));
   } catch (error) {
     if (isCancellation(error)) {
       rec.fail(

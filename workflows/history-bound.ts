@@ -1,5 +1,5 @@
 // Keeping an activation's history bounded: past a length (or when the server suggests it) the run continues as
-// new at a quiet point, carrying its record. The main loop in activation.ts asks `historyIsLong` after each step.
+// new at a quiet point, carrying its record. The main loop (main-loop.ts) asks `historyIsLong` after each step.
 import { allHandlersFinished, condition, continueAsNew, workflowInfo } from '@temporalio/workflow';
 import type { activation } from './activation';
 import type { ActivationRun } from './run';
@@ -14,6 +14,8 @@ import type { ActivationInput } from './types';
  * that many events. The server's own `continueAsNewSuggested` (history size) also counts, whichever is first.
  */
 export const DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS = 10_000;
+
+export type HistoryBound = ReturnType<typeof historyBound>;
 
 export function historyBound(run: ActivationRun, input: ActivationInput) {
   const { rec, lock, mainScope } = run;

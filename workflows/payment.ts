@@ -77,7 +77,7 @@ export function paymentCompleted(run: ActivationRun, payload: PaymentCompletedIn
     rec.note('payment_notification_ignored', 'invalid payload');
     return;
   }
-  // Beyond the cap (activation-record.ts, MAX_PAYMENT_EVENT_IDS) a fresh event id would wake the loop into
+  // Beyond the cap (payment-notices.ts, MAX_PAYMENT_EVENT_IDS) a fresh event id would wake the loop into
   // another Vlens call or flag the activation: drop it instead. patched(): a run that saw more hints before
   // the cap existed acted on them, and its history must replay unchanged.
   if (rec.overPaymentHintCap(payload) && patched('payment-hints-capped')) {

@@ -2,7 +2,7 @@
 // policy, messages and the status object. Plain types only, so clients, the gateway and the workflow
 // bundle share them without pulling a schema library into the workflow sandbox; the rules a valid value
 // follows, and the failure types, are in rules.ts.
-import type { CarriedRecord } from './activation-record';
+import type { CarriedRecord } from './record-data';
 import type { SMS_PROVIDERS } from './rules';
 
 export interface GeoLocation {

@@ -3,7 +3,7 @@
 // whose history grows past its threshold continues as new, carrying its state, and still completes.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { activation } from '../../workflows';
-import { MAX_PAYMENT_EVENT_IDS } from '../../workflows/activation-record';
+import { MAX_PAYMENT_EVENT_IDS } from '../../workflows/payment-notices';
 import { operatorVerifyPaymentUpdate, paymentCompletedSignal, statusQuery } from '../../workflows/messages';
 import { ActivationStateKey, ActivationTenantKey, VlensRequestIdKey } from '../../workflows/search-attributes';
 import { workflowIdFor } from '../../workflows/types';

@@ -1,0 +1,66 @@
+// The main loop: does what is due in the current state (requesting an OTP, noticing expiries and timeouts,
+// confirming payment), then sleeps until the time it named or until something it waits for changes. The
+// steps are otp.ts, liveness.ts and payment.ts; every decision runs under the run's lock (run.ts).
+import { CancelledFailure, condition, patched } from '@temporalio/workflow';
+import type { HistoryBound } from './history-bound';
+import * as liveness from './liveness';
+import * as otp from './otp';
+import * as payment from './payment';
+import type { ActivationRun } from './run';
+
+/** Does what is due now and returns when it next needs to look again. */
+async function advance(run: ActivationRun): Promise<number> {
+  const { rec } = run;
+  const now = Date.now();
+  if (rec.hold) {
+    // Nothing runs while an operator decides; the overall deadline still ends it (needsAttention stays).
+    if (now < rec.deadlineAt) return rec.deadlineAt;
+    rec.fail('deadline_exceeded', `the overall deadline passed while ${rec.hold.step} waited for an operator`);
+    return now;
+  }
+  if (now >= rec.deadlineAt && rec.state !== 'activating') {
+    if (rec.state === 'awaiting_payment' && (await payment.confirmPayment(run, 'final check at deadline'))) return now;
+    rec.fail('deadline_exceeded', 'the overall activation deadline passed');
+    return now;
+  }
+  switch (rec.state) {
+    case 'requesting_otp':
+      return otp.whileRequestingOtp(run, now);
+    case 'awaiting_liveness':
+      return liveness.whileAwaitingLiveness(run, now);
+    case 'awaiting_otp':
+      return otp.whileAwaitingOtp(run, now);
+    case 'awaiting_payment':
+      return payment.whileAwaitingPayment(run, now);
+    case 'activating':
+      return payment.whileActivating(run, now);
+    default:
+      return now;
+  }
+}
+
+/** Runs until the activation reaches a terminal state; a cancel rejects it with a cancellation. */
+export async function runMainLoop(run: ActivationRun, { historyIsLong, continueAsNewWhenQuiet }: HistoryBound) {
+  const { rec, lock, mainScope } = run;
+  while (!rec.isTerminal()) {
+    // A cancel that arrives while a payment check runs (not cancellable, on purpose) is seen only at the
+    // next cancellable await; without this the loop could decide on a further Vlens call by the clock
+    // first, a decision a replay can make differently. Stop at once instead. patched(): histories from
+    // before this check took the longer way and must replay unchanged.
+    if (mainScope.consideredCancelled && patched('stop-main-loop-once-cancelled')) {
+      throw new CancelledFailure('the activation was cancelled');
+    }
+    const wakeAt = await lock.runExclusive(() => advance(run));
+    if (rec.isTerminal()) return;
+    // patched(): runs recorded before continue-as-new existed never got this long, but say so explicitly.
+    if (historyIsLong() && patched('continue-as-new-when-history-long')) await continueAsNewWhenQuiet();
+    const version = rec.scheduleVersion;
+    const waitMs = wakeAt - Date.now();
+    if (waitMs > 0) {
+      // Also wakes when messages alone (which need not wake the loop) made the history long.
+      await condition(() => rec.scheduleVersion !== version || historyIsLong(), waitMs, {
+        summary: `${rec.state}: next check`,
+      });
+    }
+  }
+}
