@@ -14,11 +14,15 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
+          // One folder per component; none of them needs a Temporal server.
           include: [
-            'test/unit/**/*.test.ts',
-            'test/client/**/*.test.ts',
-            'test/sandbox/**/*.test.ts',
             'test/activities/**/*.test.ts',
+            'test/bench/**/*.test.ts',
+            'test/client/**/*.test.ts',
+            'test/codec/**/*.test.ts',
+            'test/deployment/**/*.test.ts',
+            'test/sandbox/**/*.test.ts',
+            'test/telemetry/**/*.test.ts',
           ],
         },
       },

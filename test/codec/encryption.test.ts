@@ -9,7 +9,7 @@ import {
   METADATA_KEY_ID,
 } from '../../codec/encryption-codec';
 import { CodecDecodeError, UnknownKeyError } from '../../codec/errors';
-import { keySpec, keysFrom } from './codec-helpers';
+import { keySpec, keysFrom } from './helpers';
 
 const text = (b: Uint8Array | null | undefined) => Buffer.from(b ?? new Uint8Array()).toString('utf8');
 const toPayload = (value: unknown): Payload => defaultPayloadConverter.toPayload(value);

@@ -8,7 +8,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { imageStoreResolver } from '../../codec/image-resolver';
 import { ImageNotFound, ImageRejected } from '../../codec/image-store';
 import { LocalEncryptedImageStore } from '../../codec/local-image-store';
-import { keySpec, keysFrom } from './codec-helpers';
+import { keySpec, keysFrom } from './helpers';
 
 const IMAGE_REF = /^blob:[A-Za-z0-9_-]{8,200}$/; // what the workflow accepts (workflows/input-checks.ts)
 const keyA = keySpec('img-a');

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCodecServer, type CodecServer } from '../../codec/codec-server';
 import { loadCodecServerConfig, DEV_CODEC_TOKEN } from '../../codec/codec-server-config';
 import { CodecConfigError } from '../../codec/errors';
-import { keySpec, keysFrom } from './codec-helpers';
+import { keySpec, keysFrom } from './helpers';
 
 const UI_ORIGIN = 'http://localhost:8233';
 const TOKEN = 'test-token-0123456789';

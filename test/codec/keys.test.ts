@@ -6,7 +6,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { CodecConfigError } from '../../codec/errors';
 import { DEV_KEY_FILE, loadCodecKeys, parseCodecKeys } from '../../codec/keys';
 import { codecMode } from '../../codec/mode';
-import { keySpec } from './codec-helpers';
+import { keySpec } from './helpers';
 
 const tempDir = () => mkdtempSync(path.join(tmpdir(), 'codec-keys-'));
 const b64 = (n: number) => randomBytes(n).toString('base64');
