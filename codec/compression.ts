@@ -1,12 +1,17 @@
 // Optional compression before encryption (ciphertext does not compress). Payloads are JSON that often
-// carries base64 images, which brotli shrinks by about a quarter; tiny payloads are left alone.
+// carries base64 images, which brotli shrinks by about a quarter; small payloads are left alone.
 import { promisify } from 'node:util';
 import { brotliCompress, brotliDecompress, constants, inflate } from 'node:zlib';
 import { CodecDecodeError } from './errors';
 
 export type Compression = 'br' | 'deflate';
-/** Below this size compression rarely pays for its CPU. */
-const MIN_COMPRESS_BYTES = 256;
+/**
+ * Below this size compression costs more CPU than the bytes it saves are worth: an activation's ordinary
+ * payloads (inputs, results, statuses with a short audit trail) are 0.3-3 KB, and compressing them was
+ * 6.6 % of the worker's busy main thread in the skeleton comparison (BENCHMARKS.md §2). Images and long
+ * audit trails, where compression pays, are far above it.
+ */
+export const MIN_COMPRESS_BYTES = 4096;
 /** Upper bound for decompressed output: far above Temporal's 2 MB payload limit, far below a memory problem. */
 const MAX_DECOMPRESSED_BYTES = 64 * 1024 * 1024;
 

@@ -9,6 +9,7 @@ import {
   METADATA_KEY_ID,
 } from '../../codec/encryption-codec';
 import { CodecDecodeError, UnknownKeyError } from '../../codec/errors';
+import { MIN_COMPRESS_BYTES } from '../../codec/compression';
 import { keySpec, keysFrom } from './helpers';
 
 const text = (b: Uint8Array | null | undefined) => Buffer.from(b ?? new Uint8Array()).toString('utf8');
@@ -50,6 +51,14 @@ describe('encryption codec', () => {
     expect(encoded.data?.length).toBeLessThan(1_700_000); // base64 of random bytes shrinks to ~3/4
     const [decoded] = await codec.decode([encoded]);
     expect(fromPayload(decoded)).toEqual(big);
+  });
+
+  it('leaves payloads under MIN_COMPRESS_BYTES uncompressed, however compressible', async () => {
+    const small = { padding: 'p'.repeat(MIN_COMPRESS_BYTES - 100) };
+    expect(toPayload(small).data?.length).toBeLessThan(MIN_COMPRESS_BYTES);
+    expect((await encodeOne(codec, small)).metadata?.[METADATA_COMPRESSION]).toBeUndefined();
+    const large = { padding: 'p'.repeat(MIN_COMPRESS_BYTES) };
+    expect(text((await encodeOne(codec, large)).metadata?.[METADATA_COMPRESSION])).toBe('br');
   });
 
   it('does not compress when that would not help', async () => {
