@@ -1,5 +1,5 @@
 // `npm run bench:push` with the local stack running and its worker and gateway told about this script's
-// receiver (README.md, "Waiting without polling"):
+// receiver (docs/gateway.md, "Webhooks to backends"):
 //   ACTIVATION_WEBHOOKS='[{"url":"http://127.0.0.1:4099/hook","secrets":["whsec_bench_0123456789abcdef"]}]' npm start
 // (a) How long after `POST /v1/activations` the app knows the OTP is out: before issue 16 (the start answers at
 // once, the app polls GET every 100 ms until `awaiting_otp`; an in-process gateway with firstStepWaitMs 0 on
