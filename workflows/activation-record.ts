@@ -21,8 +21,9 @@ export class ActivationRecord extends StateMachine {
     readonly policy: ResolvedPolicy,
     readonly workflowId: string,
     readonly startedAt: number,
+    leanHistory: boolean,
   ) {
-    super(startedAt);
+    super(startedAt, leanHistory);
     const { requestId, transactionId, contractStorageId, paymentGateway, smsProvider, device, accessToken } = input;
     this.d = {
       ctx: { requestId, transactionId, contractStorageId, paymentGateway, smsProvider, device, accessToken },

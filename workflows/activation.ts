@@ -18,6 +18,7 @@ import {
 import { ActivationRecord } from './activation-record';
 import { businessMetrics } from './business-metrics';
 import { historyBound } from './history-bound';
+import { leanHistory } from './lean-history';
 import { checkActivationInput } from './input-checks';
 import * as liveness from './liveness';
 import * as m from './messages';
@@ -37,7 +38,10 @@ export async function activation(input: ActivationInput): Promise<ActivationStat
   const info = workflowInfo();
   const { carried } = input;
   const startedAt = carried?.startedAt ?? Date.now();
-  const run = new ActivationRun(new ActivationRecord(input, resolvePolicy(input.policy), info.workflowId, startedAt));
+  const lean = leanHistory();
+  const run = new ActivationRun(
+    new ActivationRecord(input, resolvePolicy(input.policy), info.workflowId, startedAt, lean),
+  );
   const { rec, mainScope } = run;
   const bound = historyBound(run, input);
 
@@ -104,8 +108,9 @@ export async function activation(input: ActivationInput): Promise<ActivationStat
 
   await CancellationScope.nonCancellable(async () => {
     await condition(allHandlersFinished);
-    // Introduced after the first histories were recorded: patched() keeps those replaying unchanged.
-    if (patched('delete-liveness-images-at-end') && rec.liveness.imagesSubmitted) {
+    // Introduced after the first histories were recorded: patched() keeps those replaying unchanged
+    // (lean histories always delete, without a marker of their own).
+    if ((lean || patched('delete-liveness-images-at-end')) && rec.liveness.imagesSubmitted) {
       await liveness.deleteImages(rec.ctx.requestId);
     }
     if (rec.state !== 'activated' && rec.payment.stageReached) {

@@ -7,7 +7,7 @@ import { checkSubmitLiveness } from './input-checks';
 import type { ActivationRun } from './run';
 import { ACCEPTED_IN, ADMITTED_IN } from './states';
 import type { SubmitLivenessInput, SubmitLivenessResult } from './types';
-import { describeFailure, userFacingVlens } from './vlens-steps';
+import { describeFailure } from './vlens-steps';
 
 const { deleteActivationImages } = proxyActivities<ImageActivities>({
   startToCloseTimeout: '30s',
@@ -53,9 +53,9 @@ export async function submitLiveness(run: ActivationRun, payload: SubmitLiveness
     rec.imagesArrived();
     let result;
     try {
-      result = await userFacingVlens.revalidateLiveness({ ...rec.ctx }, images);
+      result = await run.userFacingVlens.revalidateLiveness({ ...rec.ctx }, images);
     } catch (error) {
-      throw run.userFacingFailure(error, 'liveness');
+      throw run.userFacingFailure(error, 'liveness', 'revalidateLiveness');
     }
     const answer = (outcome: SubmitLivenessResult['outcome']): SubmitLivenessResult => ({
       outcome,

@@ -1,7 +1,7 @@
 // The main loop: does what is due in the current state (requesting an OTP, noticing expiries and timeouts,
 // confirming payment), then sleeps until the time it named or until something it waits for changes. The
 // steps are otp.ts, liveness.ts and payment.ts; every decision runs under the run's lock (run.ts).
-import { CancelledFailure, condition, patched } from '@temporalio/workflow';
+import { CancellationScope, CancelledFailure, condition, patched, sleep } from '@temporalio/workflow';
 import type { HistoryBound } from './history-bound';
 import * as liveness from './liveness';
 import * as otp from './otp';
@@ -39,9 +39,45 @@ async function advance(run: ActivationRun): Promise<number> {
   }
 }
 
+/**
+ * The loop's one wake-up timer on lean histories (lean-history.ts). A turn of the loop woken by a message
+ * leaves it running when the time to look again has not changed, so a turn costs no timer events; it is
+ * cancelled and started again only when that time moves. Started inside the main loop's scope, so a
+ * cancelled activation cancels it.
+ */
+class WakeUpTimer {
+  private at?: number;
+  private scope?: CancellationScope;
+  rang = false;
+
+  setFor(at: number, summary: string): void {
+    if (this.at === at && !this.rang) return;
+    this.cancel();
+    const scope = new CancellationScope();
+    this.scope = scope;
+    this.at = at;
+    this.rang = false;
+    scope
+      .run(() => sleep(at - Date.now(), { summary }))
+      .then(
+        () => {
+          if (this.scope === scope) this.rang = true;
+        },
+        () => undefined, // cancelled: a newer time replaced it, or the activation was cancelled
+      );
+  }
+
+  cancel(): void {
+    if (this.scope && !this.rang) this.scope.cancel();
+    this.scope = undefined;
+    this.at = undefined;
+  }
+}
+
 /** Runs until the activation reaches a terminal state; a cancel rejects it with a cancellation. */
 export async function runMainLoop(run: ActivationRun, { historyIsLong, continueAsNewWhenQuiet }: HistoryBound) {
   const { rec, lock, mainScope } = run;
+  const timer = new WakeUpTimer();
   while (!rec.isTerminal()) {
     // A cancel that arrives while a payment check runs (not cancellable, on purpose) is seen only at the
     // next cancellable await; without this the loop could decide on a further Vlens call by the clock
@@ -51,16 +87,24 @@ export async function runMainLoop(run: ActivationRun, { historyIsLong, continueA
       throw new CancelledFailure('the activation was cancelled');
     }
     const wakeAt = await lock.runExclusive(() => advance(run));
-    if (rec.isTerminal()) return;
+    if (rec.isTerminal()) {
+      // A run that did not activate may still wait for a late payment; a stale timer must not wake it
+      // then. An activated run completes now, and a completed run's pending timer costs nothing.
+      if (rec.state !== 'activated') timer.cancel();
+      return;
+    }
     // patched(): runs recorded before continue-as-new existed never got this long, but say so explicitly.
     if (historyIsLong() && patched('continue-as-new-when-history-long')) await continueAsNewWhenQuiet();
     const version = rec.scheduleVersion;
     const waitMs = wakeAt - Date.now();
-    if (waitMs > 0) {
-      // Also wakes when messages alone (which need not wake the loop) made the history long.
-      await condition(() => rec.scheduleVersion !== version || historyIsLong(), waitMs, {
-        summary: `${rec.state}: next check`,
-      });
+    if (waitMs <= 0) continue;
+    // Also wakes when messages alone (which need not wake the loop) made the history long.
+    const changed = () => rec.scheduleVersion !== version || historyIsLong();
+    if (rec.leanHistory) {
+      timer.setFor(wakeAt, `${rec.state}: next check`);
+      await condition(() => changed() || timer.rang);
+    } else {
+      await condition(changed, waitMs, { summary: `${rec.state}: next check` });
     }
   }
 }

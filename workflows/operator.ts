@@ -15,7 +15,6 @@ import type {
   OperatorUpdateResult,
   VerifyPaymentResult,
 } from './types';
-import { userFacingVlens } from './vlens-steps';
 
 // ---- extend a step's deadline ---------------------------------------------------------------------
 
@@ -56,9 +55,9 @@ export function forceNewOtp(run: ActivationRun, input: OperatorAction): Promise<
     run.rec.note('operator_forced_new_otp', byOperator(input));
     try {
       // Ignores the cooldown and the send limit: an operator decided the user needs one more.
-      await requestOtp(run, userFacingVlens);
+      await requestOtp(run, run.userFacingVlens);
     } catch (error) {
-      throw run.userFacingFailure(error, 'operator_otp');
+      throw run.userFacingFailure(error, 'operator_otp', 'requestOtp');
     }
     return { status: run.rec.status() };
   });

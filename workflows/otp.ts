@@ -5,7 +5,7 @@ import { checkResendOtp, checkSubmitOtp } from './input-checks';
 import type { ActivationRun } from './run';
 import { ACCEPTED_IN, ADMITTED_IN } from './states';
 import type { ResendOtpInput, ResendOtpResult, SubmitOtpInput, SubmitOtpResult } from './types';
-import { backgroundVlens, userFacingVlens } from './vlens-steps';
+import { backgroundVlens } from './vlens-steps';
 
 /** Requests an OTP; Vlens may answer that the user moved and liveness must be re-validated first. */
 export async function requestOtp(run: ActivationRun, vlens: VlensActivities, background = false): Promise<void> {
@@ -102,7 +102,7 @@ export async function submitOtp(run: ActivationRun, payload: SubmitOtpInput): Pr
     const images = rec.liveness.imagesForOtpValidation;
     let result;
     try {
-      result = await userFacingVlens.validateOtp(
+      result = await run.userFacingVlens.validateOtp(
         { ...rec.ctx },
         {
           otpRequestId: otp.otpRequestId,
@@ -111,7 +111,7 @@ export async function submitOtp(run: ActivationRun, payload: SubmitOtpInput): Pr
         },
       );
     } catch (error) {
-      throw run.userFacingFailure(error, 'otp_validation');
+      throw run.userFacingFailure(error, 'otp_validation', 'validateOtp');
     }
     switch (result.outcome) {
       case 'accepted':
@@ -144,9 +144,9 @@ export async function resendOtp(run: ActivationRun, payload: ResendOtpInput): Pr
     run.requireResendAllowed(ACCEPTED_IN.resendOtp);
     run.rec.absorb(payload);
     try {
-      await requestOtp(run, userFacingVlens);
+      await requestOtp(run, run.userFacingVlens);
     } catch (error) {
-      throw run.userFacingFailure(error, 'otp_resend');
+      throw run.userFacingFailure(error, 'otp_resend', 'requestOtp');
     }
     return { status: run.rec.status() };
   });

@@ -6,8 +6,16 @@ import { ApplicationFailure, CancellationScope, isCancellation, setHandler } fro
 import { Mutex } from 'async-mutex';
 import type { ActivationRecord } from './activation-record';
 import { FAILURE_TYPES } from './rules';
-import { ATTENTION_REASONS, type ActivationState, type OperatorAction } from './types';
-import { describeFailure, terminalReasonFor, unrecognisedAnswer, vlensFailureType } from './vlens-steps';
+import { ATTENTION_REASONS, type ActivationState, type HeldStep, type OperatorAction } from './types';
+import type { VlensActivities } from '../activities/contract';
+import {
+  describeFailure,
+  terminalReasonFor,
+  unrecognisedAnswer,
+  userFacingLocalVlens,
+  userFacingVlens,
+  vlensFailureType,
+} from './vlens-steps';
 
 export const reject = (type: string, message: string, details?: unknown) =>
   ApplicationFailure.create({
@@ -28,6 +36,11 @@ export class ActivationRun {
   readonly mainScope = new CancellationScope();
 
   constructor(readonly rec: ActivationRecord) {}
+
+  /** The Vlens calls an app or an operator waits on (vlens-steps.ts): local activities on lean histories. */
+  get userFacingVlens(): VlensActivities {
+    return this.rec.leanHistory ? userFacingLocalVlens : userFacingVlens;
+  }
 
   requireRunningIn(states: readonly ActivationState[]): void {
     const { rec } = this;
@@ -76,8 +89,11 @@ export class ActivationRun {
     }
   }
 
-  /** Maps a user-facing Vlens failure to what the waiting caller sees. */
-  userFacingFailure(error: unknown, step: string): ApplicationFailure {
+  /**
+   * Maps a user-facing Vlens failure to what the waiting caller sees. `called` is the activity that failed:
+   * a local activity's failure does not name it (vlens-steps.ts, `vlensCause`).
+   */
+  userFacingFailure(error: unknown, step: string, called: HeldStep): ApplicationFailure {
     const { rec } = this;
     if (isCancellation(error)) return reject(FAILURE_TYPES.activationEnded, 'the activation was cancelled');
     if (vlensFailureType(error) === FAILURE_TYPES.vlensUserTokenRejected) {
@@ -94,7 +110,7 @@ export class ActivationRun {
         failureReason: reason,
       });
     }
-    const held = unrecognisedAnswer(error);
+    const held = unrecognisedAnswer(error, called);
     if (held) {
       rec.holdForOperator(held.step, held.answer);
       return this.heldRejection();

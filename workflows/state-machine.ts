@@ -1,11 +1,12 @@
 // The state and what changes with it: every change is checked against the transition table (states.ts),
-// noted in the audit trail, written to the ActivationState search attribute, and bumps `scheduleVersion`,
+// noted in the audit trail, written to the ActivationState search attribute (but for the states an
+// activation only passes through, on lean histories: lean-history.ts), and bumps `scheduleVersion`,
 // which wakes the main loop. ActivationRecord adds the activation's data and the events named for what
 // happened.
 import { upsertMemo, upsertSearchAttributes } from '@temporalio/workflow';
 import { businessMetrics } from './business-metrics';
 import { ActivationStateKey } from './search-attributes';
-import { TRANSITIONS } from './states';
+import { PASSING_STATES, TRANSITIONS } from './states';
 import {
   ATTENTION_REASONS,
   TERMINAL_STATES,
@@ -51,7 +52,11 @@ export class StateMachine {
   /** Bumped by what a backend hears about: state changes and attention set or cleared. */
   private _notableChanges = 0;
 
-  constructor(startedAt: number) {
+  /** @param leanHistory this run started with the lean-history patch (lean-history.ts). */
+  constructor(
+    startedAt: number,
+    readonly leanHistory: boolean,
+  ) {
     this.stateEnteredAt = startedAt;
   }
 
@@ -147,7 +152,9 @@ export class StateMachine {
     this._scheduleVersion++;
     this._notableChanges++;
     this.note(`state:${state}`, detail);
-    upsertSearchAttributes([{ key: ActivationStateKey, value: state }]);
+    if (!(this.leanHistory && PASSING_STATES.includes(state))) {
+      upsertSearchAttributes([{ key: ActivationStateKey, value: state }]);
+    }
     if (this.isTerminal()) businessMetrics.finished(state, this._failure?.reason);
   }
 

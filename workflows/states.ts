@@ -12,6 +12,13 @@ export const RUNNING_STATES = [
   'activating',
 ] as const satisfies readonly ActivationState[];
 
+/**
+ * States an activation passes through on one Vlens call (the OTP request; the payment check) rather than
+ * rests in. On lean histories (lean-history.ts) the ActivationState search attribute is not written for
+ * them: operators filter on where activations wait; the status query still reports every state.
+ */
+export const PASSING_STATES: readonly ActivationState[] = ['requesting_otp', 'activating'];
+
 /** State → the states that may follow it. Once ended, later changes are ignored (an answer landing after a cancel). */
 export const TRANSITIONS: { readonly [S in ActivationState]: readonly ActivationState[] } = {
   // The OTP went out, or Vlens wants liveness re-validated first (the device moved more than 80 km).

@@ -4,8 +4,16 @@
 // - Background calls (the first OTP request, payment confirmation, reconciliation) retry durably until
 //   the activation's overall deadline: nobody waits on them, and giving up early loses a sale.
 // - User-facing calls run inside an update the app is waiting on; they give up after a bounded time
-//   so the app can tell its user to try again, and no OTP attempt is used up.
-import { ActivityFailure, ApplicationFailure, TimeoutFailure, proxyActivities } from '@temporalio/workflow';
+//   so the app can tell its user to try again, and no OTP attempt is used up. On lean histories
+//   (lean-history.ts) they are local activities with the same timeouts and retries.
+import type { ActivityOptions, LocalActivityOptions } from '@temporalio/common';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  TimeoutFailure,
+  proxyActivities,
+  proxyLocalActivities,
+} from '@temporalio/workflow';
 import type { VlensActivities } from '../activities/contract';
 import { FAILURE_TYPES } from './rules';
 import type { FailureReason, HeldStep } from './types';
@@ -21,21 +29,48 @@ export function backgroundVlens(remainingMs: number): VlensActivities {
   });
 }
 
-export const userFacingVlens = proxyActivities<VlensActivities>({
+const USER_FACING: ActivityOptions & LocalActivityOptions = {
   startToCloseTimeout: '20s',
   scheduleToCloseTimeout: USER_FACING_BUDGET_MS,
   retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '10s' },
+};
+
+/** Before lean histories: an ordinary activity, scheduled through the server. */
+export const userFacingVlens = proxyActivities<VlensActivities>(USER_FACING);
+
+/**
+ * Local activities: the call runs in the worker that holds the workflow task, which stays open
+ * (heartbeated every 8 s) while it runs, so the update's answer and the call's result land in one
+ * workflow task. Retries stay in the worker (every backoff is under the SDK's one-minute local retry
+ * threshold). The budget is bounded by attempts, not only by time: on SDK 1.24 a local activity that
+ * outlives a workflow-task heartbeat kept retrying past its schedule-to-close timeout (measured: 37
+ * attempts over 5 minutes against a Vlens answering 503), so four attempts it is: a Vlens that fails
+ * fast is retried for about 3.5 s, a hung one for at most four HTTP timeouts (VLENS_HTTP_TIMEOUT_MS,
+ * 15 s). If the worker dies mid-call, the workflow task times out and another worker replays the task
+ * and calls again from the first attempt: the at-least-once call an ordinary activity also makes when
+ * its worker dies.
+ */
+export const userFacingLocalVlens = proxyLocalActivities<VlensActivities>({
+  ...USER_FACING,
+  retry: { ...USER_FACING.retry, maximumAttempts: 4 },
 });
+
+/**
+ * What a Vlens activity failed with. An activity's failure arrives wrapped in an ActivityFailure; a local
+ * activity's arrives as it is (the SDK does not wrap it, and so does not name the activity either).
+ */
+function vlensCause(error: unknown): unknown {
+  return error instanceof ActivityFailure ? error.cause : error;
+}
 
 /** The ApplicationFailure type at the root of an activity failure, if any. */
 export function vlensFailureType(error: unknown): string | undefined {
-  if (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure)
-    return error.cause.type ?? undefined;
-  return undefined;
+  const cause = vlensCause(error);
+  return cause instanceof ApplicationFailure ? (cause.type ?? undefined) : undefined;
 }
 
 export function isVlensTimeout(error: unknown): boolean {
-  return error instanceof ActivityFailure && error.cause instanceof TimeoutFailure;
+  return vlensCause(error) instanceof TimeoutFailure;
 }
 
 /** Terminal Vlens answers and the reason the activation fails with; anything else is not terminal. */
@@ -58,11 +93,12 @@ export function terminalReasonFor(error: unknown): FailureReason | undefined {
  * An answer the activity could not read, after its bounded retries: the step it held and the answer's
  * redacted shape (the activity built it; it holds no values), for the audit trail.
  */
-export function unrecognisedAnswer(error: unknown): { step: HeldStep; answer: string } | undefined {
-  if (!(error instanceof ActivityFailure) || !(error.cause instanceof ApplicationFailure)) return undefined;
-  if (error.cause.type !== FAILURE_TYPES.vlensUnrecognisedAnswer) return undefined;
-  const step = HELD_STEPS.find((s) => s === error.activityType) ?? 'validatePayment';
-  const details = error.cause.details?.[0] as { answer?: unknown } | undefined;
+export function unrecognisedAnswer(error: unknown, called?: HeldStep): { step: HeldStep; answer: string } | undefined {
+  const cause = vlensCause(error);
+  if (!(cause instanceof ApplicationFailure) || cause.type !== FAILURE_TYPES.vlensUnrecognisedAnswer) return undefined;
+  const named = error instanceof ActivityFailure ? HELD_STEPS.find((s) => s === error.activityType) : undefined;
+  const step = named ?? called ?? 'validatePayment';
+  const details = cause.details?.[0] as { answer?: unknown } | undefined;
   return { step, answer: JSON.stringify(details?.answer ?? 'no details').slice(0, 400) };
 }
 
