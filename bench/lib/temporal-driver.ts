@@ -5,7 +5,12 @@
 // the gateway does for a verified webhook). No status queries: they are billable and the benchmarks do not
 // need them. Every step is timed.
 import { randomUUID } from 'node:crypto';
-import { Client, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import {
+  Client,
+  WorkflowUpdateFailedError,
+  type WorkflowHandle,
+  type WorkflowHandleWithFirstExecutionRunId,
+} from '@temporalio/client';
 import { ApplicationFailure, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import { paymentCompletedSignal, submitLivenessUpdate, submitOtpUpdate } from '../../workflows/messages';
 import { ActivationStateKey, VlensRequestIdKey } from '../../workflows/search-attributes';
@@ -18,7 +23,10 @@ import {
   type Policy,
 } from '../../workflows/types';
 import { ALEXANDRIA, CAIRO, fakeSelfies } from './gateway-driver';
+import { EventType, waitForHistoryEvent } from './history-wait';
 import { httpJson } from './http';
+
+const ACTIVITY_TASK_COMPLETED = EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED;
 
 export interface StepTimes {
   /** The start RPC. */
@@ -67,7 +75,10 @@ export class TemporalDriver {
     return answer.body as Seeded;
   }
 
-  async start(seeded: Seeded, options: { liveness?: boolean; policy?: Partial<Policy> } = {}): Promise<WorkflowHandle> {
+  async start(
+    seeded: Seeded,
+    options: { liveness?: boolean; policy?: Partial<Policy> } = {},
+  ): Promise<WorkflowHandleWithFirstExecutionRunId> {
     const input: ActivationInput = {
       requestId: seeded.requestId,
       transactionId: seeded.transactionId,
@@ -162,6 +173,11 @@ export class TemporalDriver {
     }
     const otp = await this.waitForOtp(seeded.requestId);
     times.otpDelivered = performance.now() - t0;
+    if (!options.liveness) {
+      // As the skeleton's driver does (and an app that waits for awaiting_otp): the code goes in once the
+      // workflow has recorded the OTP request, so submitOtp times the update, not the recording before it.
+      await waitForHistoryEvent(this.client, handle.workflowId, handle.firstExecutionRunId, ACTIVITY_TASK_COMPLETED);
+    }
     await this.resume(handle, seeded.requestId, otp.code, times, options.liveness);
     times.total = performance.now() - t0;
     return { requestId: seeded.requestId, times: times as StepTimes };

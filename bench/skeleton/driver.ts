@@ -4,9 +4,8 @@
 // waiting RPC, no busy polling), then sends submitOtp, signals paymentCompleted and waits for the result.
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
-// Default import: @temporalio/proto is CommonJS whose named exports Node's ESM loader cannot detect.
-import proto from '@temporalio/proto';
 import type { ActivationDriver } from '../throughput';
+import { EventType, waitForHistoryEvent } from '../lib/history-wait';
 import type { StepTimes } from '../lib/temporal-driver';
 import {
   SKELETON_WORKFLOW_TYPE,
@@ -15,7 +14,6 @@ import {
   type SkeletonInput,
 } from './workflows';
 
-const EventType = proto.temporal.api.enums.v1.EventType;
 const ACTIVITY_TASK_COMPLETED = EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED;
 
 export class SkeletonDriver implements ActivationDriver {
@@ -25,29 +23,6 @@ export class SkeletonDriver implements ActivationDriver {
     readonly client: Client,
     readonly taskQueue: string,
   ) {}
-
-  /** Resolves once the run's history holds an event of `eventType` (long poll: the server answers on each new batch). */
-  async waitForEvent(
-    workflowId: string,
-    runId: string,
-    eventType: proto.temporal.api.enums.v1.EventType,
-    timeoutMs = 120_000,
-  ): Promise<void> {
-    const until = Date.now() + timeoutMs;
-    let nextPageToken: Uint8Array | undefined;
-    for (;;) {
-      const page = await this.client.workflowService.getWorkflowExecutionHistory({
-        namespace: this.client.options.namespace,
-        execution: { workflowId, runId },
-        waitNewEvent: true,
-        ...(nextPageToken ? { nextPageToken } : {}),
-      });
-      if (page.history?.events?.some((e) => e.eventType === eventType)) return;
-      if (!page.nextPageToken?.length) throw new Error(`${workflowId}: history closed without ${EventType[eventType]}`);
-      if (Date.now() > until) throw new Error(`${workflowId}: no ${EventType[eventType]} after ${timeoutMs} ms`);
-      nextPageToken = page.nextPageToken;
-    }
-  }
 
   async runOne(): Promise<{ workflowId: string; times: StepTimes }> {
     const requestId = randomUUID();
@@ -60,7 +35,7 @@ export class SkeletonDriver implements ActivationDriver {
       args: [input],
     });
     const times: Partial<StepTimes> = { start: performance.now() - t0 };
-    await this.waitForEvent(workflowId, handle.firstExecutionRunId, ACTIVITY_TASK_COMPLETED);
+    await waitForHistoryEvent(this.client, workflowId, handle.firstExecutionRunId, ACTIVITY_TASK_COMPLETED);
     times.otpDelivered = performance.now() - t0;
     let t = performance.now();
     const answer = await handle.executeUpdate(skeletonSubmitOtpUpdate, {
