@@ -3,24 +3,24 @@
 // the gateway, and the activation reaches `activated`. Uses the system Chromium (never a downloaded one).
 import type { Browser } from 'playwright-core';
 import { launchChromium } from '../chromium';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect } from 'vitest';
 import { deviceAt } from '../temporal/harness';
-import { startGatewayStack, type GatewayStack } from './stack';
+import { gatewayTest } from '../temporal/fixtures';
+
+const test = gatewayTest.extend<{ browser: Browser }>({
+  browser: [
+    // eslint-disable-next-line no-empty-pattern -- vitest reads a fixture's dependencies from its destructuring
+    async ({}, use) => {
+      const browser = await launchChromium();
+      await use(browser);
+      await browser.close();
+    },
+    { scope: 'file' },
+  ],
+});
 
 describe('payment page in a real browser', () => {
-  let s: GatewayStack;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    s = await startGatewayStack();
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await s?.close();
-  });
-
-  test('open the payment link, click Pay, the activation is activated', async () => {
+  test('open the payment link, click Pay, the activation is activated', async ({ stack: s, browser }) => {
     const { seeded, answer } = await s.startActivation();
     expect(answer.status).toBe(202);
     await s.waitForState(seeded.requestId, 'awaiting_otp');
@@ -47,7 +47,10 @@ describe('payment page in a real browser', () => {
     );
   });
 
-  test("an app's EventSource sees awaiting_otp -> awaiting_payment -> activated, with its client secret", async () => {
+  test("an app's EventSource sees awaiting_otp -> awaiting_payment -> activated, with its client secret", async ({
+    stack: s,
+    browser,
+  }) => {
     const { seeded, answer } = await s.startActivation();
     const clientSecret: string = answer.body.clientSecret;
     const page = await browser.newPage();

@@ -5,38 +5,38 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
+import { describe, expect, inject } from 'vitest';
 import { ActivationClient } from '../../client/activation-client';
 import { EXIT, runCli } from '../../client/cli';
-import { startHarness, type Harness, type SeededRequest } from '../temporal/harness';
+import { oncePerStack, temporalTest } from '../temporal/fixtures';
+import type { Harness, SeededRequest } from '../temporal/harness';
 
 const run = promisify(execFile);
 const BIN = path.resolve(new URL('../../client/cli-bin.mjs', import.meta.url).pathname);
 const AT = ['--lat', '30.0444', '--lon', '31.2357'];
 
+/** The sandbox request the describe block's tests drive through the CLI, one after another. */
+const seededOnce = oncePerStack((h: Harness) => h.seed());
+
+const test = temporalTest.extend<{
+  seeded: SeededRequest;
+  cli: (...argv: string[]) => Promise<{ code: number; stdout: string; stderr: string }>;
+}>({
+  seeded: async ({ harness }, use) => use(await seededOnce(harness)),
+  cli: async ({ harness: h }, use) =>
+    use(async (...argv) => {
+      let stdout = '';
+      let stderr = '';
+      const code = await runCli(argv, {
+        io: { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t) },
+        createClient: () => new ActivationClient({ client: h.client, taskQueue: h.taskQueue }),
+      });
+      return { code, stdout, stderr };
+    }),
+});
+
 describe('vlens-activation CLI', () => {
-  let h: Harness;
-  let seeded: SeededRequest;
-
-  async function cli(...argv: string[]) {
-    let stdout = '';
-    let stderr = '';
-    const code = await runCli(argv, {
-      io: { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t) },
-      createClient: () => new ActivationClient({ client: h.client, taskQueue: h.taskQueue }),
-    });
-    return { code, stdout, stderr };
-  }
-
-  beforeAll(async () => {
-    h = await startHarness();
-    seeded = await h.seed();
-  });
-  afterAll(async () => {
-    await h?.close();
-  });
-
-  test('start (created, then joined), status human and JSON, list by state', async () => {
+  test('start (created, then joined), status human and JSON, list by state', async ({ harness: h, seeded, cli }) => {
     const started = await cli(
       'start',
       seeded.requestId,
@@ -73,7 +73,10 @@ describe('vlens-activation CLI', () => {
     expect(listed).toContain(seeded.requestId);
   });
 
-  test('start --no-wait answers at once; watch prints each change until the activation ends', async () => {
+  test('start --no-wait answers at once; watch prints each change until the activation ends', async ({
+    harness: h,
+    cli,
+  }) => {
     const quick = await h.seed();
     const answered = await cli(
       'start',
@@ -112,7 +115,7 @@ describe('vlens-activation CLI', () => {
     expect(seen.every((s, i) => i === 0 || s.version > seen[i - 1]!.version)).toBe(true);
   });
 
-  test('otp, resend, liveness, pay, cancel: outcomes and exit codes', async () => {
+  test('otp, resend, liveness, pay, cancel: outcomes and exit codes', async ({ harness: h, seeded, cli }) => {
     const wrong = await cli('otp', seeded.requestId, '000001', ...AT, '--idempotency-key', 'cli-1');
     expect(wrong.code).toBe(EXIT.ok);
     expect(wrong.stdout).toMatch(/^OTP wrong_code \(4 attempts left\)/);
@@ -147,7 +150,7 @@ describe('vlens-activation CLI', () => {
     expect(ended.code).toBe(EXIT.invalidState);
   });
 
-  test('usage errors exit 2; --help exits 0 and documents the exit codes', async () => {
+  test('usage errors exit 2; --help exits 0 and documents the exit codes', async ({ seeded, cli }) => {
     expect((await cli()).code).toBe(EXIT.usage);
     expect((await cli('otp', seeded.requestId)).code).toBe(EXIT.usage);
     expect((await cli('frobnicate')).code).toBe(EXIT.usage);
@@ -158,7 +161,7 @@ describe('vlens-activation CLI', () => {
     expect(help.stdout).toMatch(/--idempotency-key/);
   });
 
-  test('the installed bin runs the TypeScript CLI and reads the Temporal address from env', async () => {
+  test('the installed bin runs the TypeScript CLI and reads the Temporal address from env', async ({ seeded }) => {
     // The fixture key the harness's worker encrypts with (test/temporal/harness.ts), as CODEC_KEYS.
     const CODEC_KEYS = `fixture-1:${Buffer.alloc(32, 7).toString('base64')}`;
     const env = {

@@ -3,12 +3,13 @@
 // shape, stays up, that no workflow task fails, and that nothing is written to the activation's history
 // (rejected updates leave no trace; no hostile body becomes a signal).
 import type { WorkflowHandle } from '@temporalio/client';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect } from 'vitest';
 import type { z } from 'zod';
 import { activationInputSchema, cancelSchema, paymentCompletedBodySchema, submitOtpSchema } from '../../client/schemas';
 import { ALEXANDRIA, CAIRO, deviceAt } from '../temporal/harness';
 import { getCases, postCases, prng, type FuzzCase, type RouteTemplate } from './fuzz-corpus';
-import { http, startGatewayStack, workflowTaskFailures, type GatewayStack } from './stack';
+import { gatewayTest } from '../temporal/fixtures';
+import { http, workflowTaskFailures } from './stack';
 
 const UNKNOWN = '00000000-0000-4000-8000-00000000f022';
 const image = (n: number) => Buffer.from(`fuzz-image-${n}-${'q'.repeat(30)}`).toString('base64');
@@ -24,37 +25,45 @@ function accepted(schema: z.ZodType, body: string | Uint8Array | undefined): boo
   }
 }
 
-describe('gateway fuzz', () => {
-  let s: GatewayStack;
-  let target: string;
-  let handle: WorkflowHandle;
+interface Targets {
+  /** An activation waiting for its OTP, the target of most cases. */
+  target: string;
+  handle: WorkflowHandle;
   /** A second activation waiting for liveness: valid OTP and resend bodies are refused by its validators. */
-  let livenessTarget: string;
-  let livenessHandle: WorkflowHandle;
+  livenessTarget: string;
+  livenessHandle: WorkflowHandle;
+}
 
-  beforeAll(async () => {
-    // Generous limits, so the cases are judged by validation rather than stopped by rate limiting.
-    s = await startGatewayStack({
+const test = gatewayTest.extend<{ targets: Targets }>({
+  targets: async ({ stack: s }, use) => {
+    // A long cooldown, so valid resend requests reach the workflow's validator and are refused there.
+    const { seeded } = await s.startActivation({}, { policy: { resendCooldown: '1h' } });
+    const target = seeded.requestId;
+    await s.waitForState(target, 'awaiting_otp');
+    const far = await s.startActivation({}, { device: deviceAt(ALEXANDRIA) });
+    const livenessTarget = far.seeded.requestId;
+    await s.waitForState(livenessTarget, 'awaiting_liveness');
+    await use({
+      target,
+      handle: s.h.client.workflow.getHandle(`activation-${target}`),
+      livenessTarget,
+      livenessHandle: s.h.client.workflow.getHandle(`activation-${livenessTarget}`),
+    });
+  },
+});
+
+describe('gateway fuzz', () => {
+  // Generous limits, so the cases are judged by validation rather than stopped by rate limiting.
+  test.scoped({
+    stackOptions: {
       gateway: {
         rateLimits: { otpPerActivation: 100_000, resendPerActivation: 100_000, perApiKey: 100_000 },
         logLevel: 'warn',
       },
-    });
-    // A long cooldown, so valid resend requests reach the workflow's validator and are refused there.
-    const { seeded } = await s.startActivation({}, { policy: { resendCooldown: '1h' } });
-    target = seeded.requestId;
-    await s.waitForState(target, 'awaiting_otp');
-    handle = s.h.client.workflow.getHandle(`activation-${target}`);
-    const far = await s.startActivation({}, { device: deviceAt(ALEXANDRIA) });
-    livenessTarget = far.seeded.requestId;
-    await s.waitForState(livenessTarget, 'awaiting_liveness');
-    livenessHandle = s.h.client.workflow.getHandle(`activation-${livenessTarget}`);
-  });
-  afterAll(async () => {
-    await s?.close();
+    },
   });
 
-  function corpus(): FuzzCase[] {
+  function corpus({ target, livenessTarget }: Targets): FuzzCase[] {
     const random = prng(20_261_122);
     const device = deviceAt(CAIRO);
     const base = `/v1/activations/${target}`;
@@ -229,8 +238,12 @@ describe('gateway fuzz', () => {
     return cases;
   }
 
-  test('2,000+ hostile requests: no 5xx, error shape always, no history written, no workflow task failure', async () => {
-    const cases = corpus();
+  test('2,000+ hostile requests: no 5xx, error shape always, no history written, no workflow task failure', async ({
+    stack: s,
+    targets,
+  }) => {
+    const { target, handle, livenessHandle } = targets;
+    const cases = corpus(targets);
     expect(cases.length).toBeGreaterThanOrEqual(2_000);
     const historyBefore = (await handle.fetchHistory()).events?.length ?? 0;
     const livenessHistoryBefore = (await livenessHandle.fetchHistory()).events?.length ?? 0;

@@ -2,25 +2,18 @@
 // and the sandbox: start, OTP from the sandbox inbox, payment on the sandbox, the sandbox's signed
 // gateway webhook into the gateway, activation. Once with Kashier, once with Fawry, and once with the
 // liveness detour (a device more than 80 km from the last location).
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect } from 'vitest';
 import { createEncryptionCodec } from '../../codec';
 import { ALEXANDRIA, deviceAt } from '../temporal/harness';
-import { startGatewayStack, workflowTaskFailures, type GatewayStack } from './stack';
+import { workflowTaskFailures } from './stack';
+import { gatewayTest as test } from '../temporal/fixtures';
 
 /** Two small different "images" (the sandbox only checks base64 and that captures differ). */
 const image = (seed: number) => Buffer.from(`sandbox-selfie-${seed}-${'x'.repeat(40)}`).toString('base64');
 
 describe('gateway happy path', () => {
-  let s: GatewayStack;
-  beforeAll(async () => {
-    s = await startGatewayStack();
-  });
-  afterAll(async () => {
-    await s?.close();
-  });
-
   for (const paymentGateway of ['kashier', 'fawry'] as const) {
-    test(`start, OTP, pay on the sandbox, ${paymentGateway} webhook, activated`, async () => {
+    test(`start, OTP, pay on the sandbox, ${paymentGateway} webhook, activated`, async ({ stack: s }) => {
       const { seeded, answer: started } = await s.startActivation({ paymentGateway });
       expect(started.status).toBe(202);
       expect(started.headers.get('location')).toBe(`/v1/activations/${seeded.requestId}`);
@@ -98,7 +91,9 @@ describe('gateway happy path', () => {
     });
   }
 
-  test('liveness detour: a device far from its last location re-validates, then OTP and payment', async () => {
+  test('liveness detour: a device far from its last location re-validates, then OTP and payment', async ({
+    stack: s,
+  }) => {
     const { seeded, answer } = await s.startActivation({}, { device: deviceAt(ALEXANDRIA) });
     expect(answer.status).toBe(202);
     const waiting = await s.waitForState(seeded.requestId, 'awaiting_liveness');

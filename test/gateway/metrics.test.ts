@@ -3,11 +3,12 @@
 // default and can be put behind one or switched off.
 import { createHmac, randomUUID } from 'node:crypto';
 import queryString from 'query-string';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect } from 'vitest';
 import { MemoryDedupStore } from '../../client/gateway/dedup/store';
 import { startGateway } from '../../client/gateway/server';
 import { CAIRO, deviceAt } from '../temporal/harness';
-import { API_KEY, http, startGatewayStack, type GatewayStack } from './stack';
+import { gatewayTest, oncePerStack } from '../temporal/fixtures';
+import { API_KEY, http, type GatewayStack, type HttpAnswer } from './stack';
 
 /** Sums the samples of one metric whose labels include every given pair. */
 function sampleSum(text: string, name: string, labels: Record<string, string> = {}): number {
@@ -37,31 +38,37 @@ function kashierEvent(requestId: string, secret = 'kashier-dev-secret') {
   return { body: { event: 'pay', data: { ...data, signatureKeys } }, signature };
 }
 
+/** An activation waiting for its OTP, started once for the describe block's tests to count requests on. */
+const awaitingOtp = oncePerStack(async (s: GatewayStack) => {
+  const { seeded, answer } = await s.startActivation();
+  expect(answer.status).toBe(202);
+  await s.waitForState(seeded.requestId, 'awaiting_otp');
+  return seeded.requestId;
+});
+
+const test = gatewayTest.extend<{
+  requestId: string;
+  scrape: (url?: string, headers?: Record<string, string>) => Promise<string>;
+  webhook: (provider: string, body: unknown, headers?: Record<string, string>) => Promise<HttpAnswer>;
+}>({
+  requestId: async ({ stack }, use) => use(await awaitingOtp(stack)),
+  scrape: async ({ stack }, use) =>
+    use(async (url = stack.gateway.url, headers = {}) => {
+      const answer = await http(`${url}/metrics`, 'GET', undefined, headers);
+      expect(answer.status).toBe(200);
+      expect(answer.headers.get('content-type')).toMatch(/^text\/plain/);
+      return answer.body as string;
+    }),
+  webhook: async ({ stack }, use) =>
+    use((provider, body, headers = {}) => http(`${stack.gateway.url}/v1/webhooks/${provider}`, 'POST', body, headers)),
+});
+
 describe('gateway /metrics', () => {
-  let s: GatewayStack;
-  let requestId: string;
-
-  const scrape = async (url = s.gateway.url, headers: Record<string, string> = {}) => {
-    const answer = await http(`${url}/metrics`, 'GET', undefined, headers);
-    expect(answer.status).toBe(200);
-    expect(answer.headers.get('content-type')).toMatch(/^text\/plain/);
-    return answer.body as string;
-  };
-  const webhook = (provider: string, body: unknown, headers: Record<string, string> = {}) =>
-    http(`${s.gateway.url}/v1/webhooks/${provider}`, 'POST', body, headers);
-
-  beforeAll(async () => {
-    s = await startGatewayStack();
-    const { seeded, answer } = await s.startActivation();
-    expect(answer.status).toBe(202);
-    requestId = seeded.requestId;
-    await s.waitForState(requestId, 'awaiting_otp');
-  });
-  afterAll(async () => {
-    await s?.close();
-  });
-
-  test('counts requests by route pattern, method and status, with latency, and no API key to scrape', async () => {
+  test('counts requests by route pattern, method and status, with latency, and no API key to scrape', async ({
+    stack: s,
+    requestId,
+    scrape,
+  }) => {
     const before = await scrape();
     const route = '/v1/activations/:requestId';
     const count = (text: string, labels: Record<string, string>) =>
@@ -110,7 +117,11 @@ describe('gateway /metrics', () => {
     expect(after).toMatch(/^process_cpu_user_seconds_total /m);
   });
 
-  test('webhook outcomes by provider: verified, duplicate, bad_signature, unknown_activation, ignored', async () => {
+  test('webhook outcomes by provider: verified, duplicate, bad_signature, unknown_activation, ignored', async ({
+    requestId,
+    scrape,
+    webhook,
+  }) => {
     const outcomes = (text: string, provider: string, outcome: string) =>
       sampleSum(text, 'vlens_gateway_webhooks_total', { provider, outcome });
     const before = await scrape();
@@ -147,7 +158,7 @@ describe('gateway /metrics', () => {
     ).toBeGreaterThanOrEqual(4);
   });
 
-  test('GATEWAY_METRICS: api-key puts /metrics behind the API keys; off removes it', async () => {
+  test('GATEWAY_METRICS: api-key puts /metrics behind the API keys; off removes it', async ({ stack: s, scrape }) => {
     const guarded = await startGateway({
       activations: s.activations,
       port: 0,

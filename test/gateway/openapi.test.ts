@@ -2,9 +2,10 @@
 // (a start, a status, a refusal) match the response schemas the document declares (client/gateway/openapi.ts).
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect } from 'vitest';
 import { deviceAt } from '../temporal/harness';
-import { http, startGatewayStack, type GatewayStack } from './stack';
+import { gatewayTest, oncePerStack } from '../temporal/fixtures';
+import { http, type GatewayStack } from './stack';
 
 type Doc = {
   openapi: string;
@@ -14,32 +15,34 @@ type Doc = {
   >;
 };
 
-describe('gateway OpenAPI document', () => {
-  let s: GatewayStack;
-  let doc: Doc;
-  const ajv = new Ajv2020({ strict: false, allErrors: true });
+/** The document the describe block's gateway serves, fetched once. */
+const servedDoc = oncePerStack(async (s: GatewayStack) => {
+  const answer = await http(`${s.gateway.url}/openapi.json`, 'GET');
+  expect(answer.status).toBe(200);
+  return answer.body as Doc;
+});
 
+const ajv = new Ajv2020({ strict: false, allErrors: true });
+
+const test = gatewayTest.extend<{
+  doc: Doc;
   /** Checks one real answer against the document's schema for this route and status. */
-  function expectMatches(path: string, method: string, status: number, body: unknown): void {
-    const schema = doc.paths[path]?.[method]?.responses[String(status)]?.content?.['application/json']?.schema;
-    expect(schema, `${method.toUpperCase()} ${path} ${status} is documented`).toBeDefined();
-    const validate = ajv.compile(schema as object);
-    const valid = validate(body);
-    expect(validate.errors ?? [], JSON.stringify(body)).toEqual([]);
-    expect(valid).toBe(true);
-  }
+  expectMatches: (path: string, method: string, status: number, body: unknown) => void;
+}>({
+  doc: async ({ stack }, use) => use(await servedDoc(stack)),
+  expectMatches: async ({ doc }, use) =>
+    use((path, method, status, body) => {
+      const schema = doc.paths[path]?.[method]?.responses[String(status)]?.content?.['application/json']?.schema;
+      expect(schema, `${method.toUpperCase()} ${path} ${status} is documented`).toBeDefined();
+      const validate = ajv.compile(schema as object);
+      const valid = validate(body);
+      expect(validate.errors ?? [], JSON.stringify(body)).toEqual([]);
+      expect(valid).toBe(true);
+    }),
+});
 
-  beforeAll(async () => {
-    s = await startGatewayStack();
-    const answer = await http(`${s.gateway.url}/openapi.json`, 'GET');
-    expect(answer.status).toBe(200);
-    doc = answer.body as Doc;
-  });
-  afterAll(async () => {
-    await s?.close();
-  });
-
-  test('is a valid OpenAPI 3 document, without an API key, describing the routes', async () => {
+describe('gateway OpenAPI document', () => {
+  test('is a valid OpenAPI 3 document, without an API key, describing the routes', async ({ doc }) => {
     expect(doc.openapi).toMatch(/^3\./);
     const result = await new Validator().validate(doc as unknown as Parameters<Validator['validate']>[0]);
     expect(result.errors ?? []).toEqual([]);
@@ -57,7 +60,7 @@ describe('gateway OpenAPI document', () => {
     expect(JSON.stringify(doc.paths['/v1/webhooks/kashier'])).toContain('x-kashier-signature');
   });
 
-  test('/docs serves the browsable view; the document is read-only', async () => {
+  test('/docs serves the browsable view; the document is read-only', async ({ stack: s }) => {
     const docs = await fetch(`${s.gateway.url}/docs/`);
     expect(docs.status).toBe(200);
     expect(await docs.text()).toContain('swagger');
@@ -65,7 +68,7 @@ describe('gateway OpenAPI document', () => {
     expect(write.status).toBe(404);
   });
 
-  test('a start, a status and a refusal match the documented response schemas', async () => {
+  test('a start, a status and a refusal match the documented response schemas', async ({ stack: s, expectMatches }) => {
     const { seeded, answer: started } = await s.startActivation();
     expect(started.status).toBe(202);
     expectMatches('/v1/activations', 'post', 202, started.body);

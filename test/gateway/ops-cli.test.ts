@@ -2,17 +2,17 @@
 // run in-process through runCli: each one must leave the operator's name and reason in `status.events`,
 // answer with the documented exit codes, and refuse before anything is written when it cannot apply.
 import os from 'node:os';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect } from 'vitest';
 import { ActivationClient } from '../../client/activation-client';
 import { EXIT, runCli } from '../../client/cli';
 import type { ActivationStatus } from '../../workflows/types';
-import { startHarness, type Harness } from '../temporal/harness';
+import { temporalTest } from '../temporal/fixtures';
+import type { Harness } from '../temporal/harness';
 import { historyEventTypes } from '../temporal/history-recorder';
 import { submitInboxOtp } from '../temporal/scenario-helpers';
 
-describe('vlens-activation ops', () => {
-  let h: Harness;
-
+/** The CLI run in-process against a harness, and the steps the ops tests start from. */
+function operatorDesk(h: Harness) {
   async function cli(argv: string[], env: NodeJS.ProcessEnv = {}) {
     let stdout = '';
     let stderr = '';
@@ -40,14 +40,23 @@ describe('vlens-activation ops', () => {
     return { seeded, handle };
   }
 
-  beforeAll(async () => {
-    h = await startHarness();
-  });
-  afterAll(async () => {
-    await h?.close();
-  });
+  return { cli, statusOf, awaitingOtp };
+}
 
-  test('extend-deadline records the operator and reason and moves the OTP expiry', async () => {
+type OperatorDesk = ReturnType<typeof operatorDesk>;
+
+const test = temporalTest.extend<OperatorDesk>({
+  cli: async ({ harness }, use) => use(operatorDesk(harness).cli),
+  statusOf: async ({ harness }, use) => use(operatorDesk(harness).statusOf),
+  awaitingOtp: async ({ harness }, use) => use(operatorDesk(harness).awaitingOtp),
+});
+
+describe('vlens-activation ops', () => {
+  test('extend-deadline records the operator and reason and moves the OTP expiry', async ({
+    cli,
+    statusOf,
+    awaitingOtp,
+  }) => {
     const { seeded } = await awaitingOtp();
     const before = await statusOf(seeded.requestId);
     const answer = await cli([
@@ -95,7 +104,12 @@ describe('vlens-activation ops', () => {
     expect(wrongStep.stderr).toMatch(/invalid_state/);
   });
 
-  test('new-otp sends another OTP despite the cooldown; the operator defaults to VLENS_OPERATOR', async () => {
+  test('new-otp sends another OTP despite the cooldown; the operator defaults to VLENS_OPERATOR', async ({
+    harness: h,
+    cli,
+    statusOf,
+    awaitingOtp,
+  }) => {
     const { seeded } = await awaitingOtp();
     const first = await h.latestOtp(seeded.requestId);
     // The user may not resend (cooldown 1h); an operator may.
@@ -119,7 +133,12 @@ describe('vlens-activation ops', () => {
     );
   });
 
-  test('verify-payment asks Vlens: not confirmed before paying, activated after', async () => {
+  test('verify-payment asks Vlens: not confirmed before paying, activated after', async ({
+    harness: h,
+    cli,
+    statusOf,
+    awaitingOtp,
+  }) => {
     const { seeded, handle } = await awaitingOtp();
     const accepted = await submitInboxOtp(h, handle, seeded);
     const ops = ['--operator', 'carol', '--reason', 'customer says they paid'];
@@ -149,7 +168,11 @@ describe('vlens-activation ops', () => {
     expect(ended.code).toBe(EXIT.invalidState);
   });
 
-  test('cancel waits for the end; the operator defaults to the OS user name', async () => {
+  test('cancel waits for the end; the operator defaults to the OS user name', async ({
+    cli,
+    statusOf,
+    awaitingOtp,
+  }) => {
     const { seeded } = await awaitingOtp();
     const answer = await cli(['ops', 'cancel', seeded.requestId, '--reason', 'duplicate request']);
     expect(answer.code).toBe(EXIT.ok);
@@ -163,7 +186,10 @@ describe('vlens-activation ops', () => {
     );
   });
 
-  test('refusals: missing reason, bad duration, unknown activation, wrong state (nothing written)', async () => {
+  test('refusals: missing reason, bad duration, unknown activation, wrong state (nothing written)', async ({
+    cli,
+    awaitingOtp,
+  }) => {
     const { seeded, handle } = await awaitingOtp();
     const before = await historyEventTypes(handle);
 

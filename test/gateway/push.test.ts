@@ -1,19 +1,14 @@
 // Push, not poll, over the gateway on a real server: the first answer is actionable (update-with-start),
 // a long poll returns when the status version moves, and the event stream delivers each change.
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect } from 'vitest';
 import { deviceAt } from '../temporal/harness';
-import { API_KEY, startGatewayStack, type GatewayStack } from './stack';
+import { API_KEY } from './stack';
+import { gatewayTest as test } from '../temporal/fixtures';
 
 describe('push, not poll', () => {
-  let s: GatewayStack;
-  beforeAll(async () => {
-    s = await startGatewayStack({ gateway: { maxWaitingPerCaller: 2 } });
-  });
-  afterAll(async () => {
-    await s?.close();
-  });
+  test.scoped({ stackOptions: { gateway: { maxWaitingPerCaller: 2 } } });
 
-  test('the first answer already says the OTP is out', async () => {
+  test('the first answer already says the OTP is out', async ({ stack: s }) => {
     const { answer } = await s.startActivation();
     expect(answer.status).toBe(202);
     expect(answer.body).toMatchObject({ state: 'awaiting_otp', nextAction: { type: 'submit_otp' } });
@@ -21,7 +16,9 @@ describe('push, not poll', () => {
     expect(answer.body.version).toBeGreaterThan(0);
   });
 
-  test('a long poll answers at once when behind, waits for the next change otherwise, and times out with the same version', async () => {
+  test('a long poll answers at once when behind, waits for the next change otherwise, and times out with the same version', async ({
+    stack: s,
+  }) => {
     const { seeded, answer } = await s.startActivation();
     const id = seeded.requestId;
     const behind = await s.api('GET', `/v1/activations/${id}?waitForChange=0&timeout=10s`);
@@ -43,7 +40,7 @@ describe('push, not poll', () => {
     expect(bad.status).toBe(422);
   });
 
-  test('an event stream sends each change; a caller cannot hold more than its share open', async () => {
+  test('an event stream sends each change; a caller cannot hold more than its share open', async ({ stack: s }) => {
     const { seeded } = await s.startActivation();
     const id = seeded.requestId;
     const controller = new AbortController();

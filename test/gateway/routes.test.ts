@@ -1,31 +1,24 @@
 // Every app-facing route's refusals over real HTTP, against the real Temporal server and worker: auth,
 // validation (422 with field details), body limits (413), state conflicts (409), cooldown (429 with
 // Retry-After), not found (404), rate limits, the error shape, /healthz both ways.
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect } from 'vitest';
 import { ActivationClient } from '../../client/activation-client';
 import { MemoryDedupStore } from '../../client/gateway/dedup/store';
 import { startGateway, type RunningGateway } from '../../client/gateway/server';
 import { createDataConverter } from '../../codec';
 import { ALEXANDRIA, deviceAt, FIXTURE_CODEC_KEYS } from '../temporal/harness';
-import { freePort, http, startGatewayStack, type GatewayStack } from './stack';
+import { freePort, http } from './stack';
+import { gatewayTest as test } from '../temporal/fixtures';
 
 const UNKNOWN = '00000000-0000-4000-8000-000000000000';
 
 describe('gateway routes: refusals and edge cases', () => {
-  let s: GatewayStack;
-  beforeAll(async () => {
-    s = await startGatewayStack();
-  });
-  afterAll(async () => {
-    await s?.close();
-  });
-
   const expectError = (answer: { status: number; body: any }, status: number, code: string) => {
     expect({ status: answer.status, code: answer.body?.error?.code }).toEqual({ status, code });
     expect(typeof answer.body.error.message).toBe('string');
   };
 
-  test('API key: missing, wrong and non-Bearer keys are 401; webhooks and /healthz need none', async () => {
+  test('API key: missing, wrong and non-Bearer keys are 401; webhooks and /healthz need none', async ({ stack: s }) => {
     const url = `${s.gateway.url}/v1/activations/${UNKNOWN}`;
     const missing = await http(url, 'GET');
     expectError(missing, 401, 'unauthorized');
@@ -37,7 +30,7 @@ describe('gateway routes: refusals and edge cases', () => {
     expectError(await http(`${s.gateway.url}/v1/webhooks/vlens`, 'POST', { nope: true }), 400, 'bad_request');
   });
 
-  test('several API keys: each one works', async () => {
+  test('several API keys: each one works', async ({ stack: s }) => {
     const gateway = await startGateway({
       activations: s.activations,
       port: 0,
@@ -63,7 +56,9 @@ describe('gateway routes: refusals and edge cases', () => {
     }
   });
 
-  test('POST /v1/activations: 422 names the fields, 400 for broken JSON, 415 for forms, 413 over the limit', async () => {
+  test('POST /v1/activations: 422 names the fields, 400 for broken JSON, 415 for forms, 413 over the limit', async ({
+    stack: s,
+  }) => {
     const invalid = await s.api('POST', '/v1/activations', {
       requestId: 'nope',
       device: { geoLocation: { latitude: 91, longitude: 0 }, userDeviceUtcTime: 'yesterday' },
@@ -94,13 +89,15 @@ describe('gateway routes: refusals and edge cases', () => {
     expect(huge.body.error.message).toMatch(/larger than 16384 bytes/);
   });
 
-  test('GET status: 404 for an unknown request, 422 for a malformed id; unknown routes answer the error shape', async () => {
+  test('GET status: 404 for an unknown request, 422 for a malformed id; unknown routes answer the error shape', async ({
+    stack: s,
+  }) => {
     expectError(await s.api('GET', `/v1/activations/${UNKNOWN}`), 404, 'not_found');
     expectError(await s.api('GET', '/v1/activations/not-a-uuid'), 422, 'invalid_request');
     expectError(await s.api('GET', '/v1/nothing-here'), 404, 'not_found');
   });
 
-  test('GET /v1/activations lists by state; an unknown state is 422', async () => {
+  test('GET /v1/activations lists by state; an unknown state is 422', async ({ stack: s }) => {
     const { seeded } = await s.startActivation();
     await s.waitForState(seeded.requestId, 'awaiting_otp');
     let listed: any[] = [];
@@ -115,7 +112,9 @@ describe('gateway routes: refusals and edge cases', () => {
     expectError(await s.api('GET', '/v1/activations?state=bogus'), 422, 'invalid_request');
   });
 
-  test('OTP: wrong code 200, bad body 422, bad Idempotency-Key 422, unknown 404, wrong state 409', async () => {
+  test('OTP: wrong code 200, bad body 422, bad Idempotency-Key 422, unknown 404, wrong state 409', async ({
+    stack: s,
+  }) => {
     const { seeded } = await s.startActivation();
     await s.waitForState(seeded.requestId, 'awaiting_otp');
     const route = `/v1/activations/${seeded.requestId}/otp`;
@@ -145,7 +144,9 @@ describe('gateway routes: refusals and edge cases', () => {
     );
   });
 
-  test('resend: 429 resend_cooldown with Retry-After inside the cooldown; 409 sends_exhausted; 409 in the wrong state', async () => {
+  test('resend: 429 resend_cooldown with Retry-After inside the cooldown; 409 sends_exhausted; 409 in the wrong state', async ({
+    stack: s,
+  }) => {
     const { seeded } = await s.startActivation({}, { policy: { resendCooldown: '1h' } });
     await s.waitForState(seeded.requestId, 'awaiting_otp');
     const cooldown = await s.api('POST', `/v1/activations/${seeded.requestId}/otp/resend`, { device: deviceAt() });
@@ -182,7 +183,9 @@ describe('gateway routes: refusals and edge cases', () => {
     expect(oversized.body.error.message).toMatch(/liveness images/);
   });
 
-  test('payment-completed and cancel: 202, 404 for unknown, 422 for bad bodies, then 409 once ended', async () => {
+  test('payment-completed and cancel: 202, 404 for unknown, 422 for bad bodies, then 409 once ended', async ({
+    stack: s,
+  }) => {
     const { seeded } = await s.startActivation();
     await s.waitForState(seeded.requestId, 'awaiting_otp');
     const base = `/v1/activations/${seeded.requestId}`;
@@ -216,7 +219,9 @@ describe('gateway routes: refusals and edge cases', () => {
     expect(restarted.status).toBe(202);
   });
 
-  test('rate limits: per activation on OTP and resend, per API key across activations (429 with Retry-After)', async () => {
+  test('rate limits: per activation on OTP and resend, per API key across activations (429 with Retry-After)', async ({
+    stack: s,
+  }) => {
     const gateway: RunningGateway = await startGateway({
       activations: s.activations,
       port: 0,
@@ -245,8 +250,10 @@ describe('gateway routes: refusals and edge cases', () => {
     }
   });
 
-  test('a retried OTP with the same Idempotency-Key works once Vlens answers again after a 503 vlens_unavailable', async () => {
-    // Vlens down for the whole user-facing budget (60 s): the app is told 503, retry later.
+  test('a retried OTP with the same Idempotency-Key works once Vlens answers again after a 503 vlens_unavailable', async ({
+    stack: s,
+  }) => {
+    // Vlens down for the whole user-facing budget (workflows/vlens-steps.ts): the app is told 503, retry later.
     const { seeded } = await s.startActivation();
     await s.waitForState(seeded.requestId, 'awaiting_otp');
     const { code } = await s.h.latestOtp(seeded.requestId);
@@ -291,7 +298,9 @@ describe('gateway routes: refusals and edge cases', () => {
     }
   }, 150_000);
 
-  test('a resend refused for the cooldown can be retried with the same Idempotency-Key once the cooldown is over', async () => {
+  test('a resend refused for the cooldown can be retried with the same Idempotency-Key once the cooldown is over', async ({
+    stack: s,
+  }) => {
     const { seeded } = await s.startActivation({}, { policy: { resendCooldown: '2s' } });
     await s.waitForState(seeded.requestId, 'awaiting_otp');
     await new Promise((resolve) => setTimeout(resolve, 2_100));
@@ -315,7 +324,7 @@ describe('gateway routes: refusals and edge cases', () => {
     expect(smsSent).toHaveLength(3);
   });
 
-  test('/healthz is 503 when Temporal cannot be reached', async () => {
+  test('/healthz is 503 when Temporal cannot be reached', async ({ stack: s }) => {
     const deadPort = await freePort();
     const unreachable = new ActivationClient({
       temporal: { address: `127.0.0.1:${deadPort}`, env: {} },

@@ -100,9 +100,13 @@ export async function http(
   return { status: response.status, headers: response.headers, body: parsed };
 }
 
-export async function startGatewayStack(
-  options: { harness?: HarnessOptions; gateway?: Partial<GatewayOptions> } = {},
-): Promise<GatewayStack> {
+export interface GatewayStackOptions {
+  /** The harness under the gateway; the sandbox's webhooks go to this gateway unless set here. */
+  harness?: HarnessOptions;
+  gateway?: Partial<GatewayOptions>;
+}
+
+export async function startGatewayStack(options: GatewayStackOptions = {}): Promise<GatewayStack> {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const h = await startHarness({

@@ -10,12 +10,13 @@ import { createHash, createHmac, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import queryString from 'query-string';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect } from 'vitest';
 import { createEncryptionCodec } from '../../codec';
 import { MemoryDedupStore } from '../../client/gateway/dedup/store';
 import { startGateway } from '../../client/gateway/server';
 import { deviceAt } from '../temporal/harness';
-import { http, startGatewayStack, type GatewayStack } from './stack';
+import { gatewayTest, oncePerStack } from '../temporal/fixtures';
+import { http, type GatewayStack, type HttpAnswer } from './stack';
 
 const KASHIER_SECRET = 'kashier-dev-secret';
 const FAWRY_KEY = 'fawry-dev-secure-key';
@@ -76,37 +77,44 @@ function fawryEvent(requestId: string, overrides: Record<string, unknown> = {}, 
   };
 }
 
-describe('payment webhooks', () => {
-  let s: GatewayStack;
-  let requestId: string;
+/** An activation waiting for its OTP, started once for the describe block's tests to send webhooks to. */
+const awaitingOtp = oncePerStack(async (s: GatewayStack) => {
+  const { seeded } = await s.startActivation();
+  await s.waitForState(seeded.requestId, 'awaiting_otp');
+  return seeded.requestId;
+});
 
-  const post = (provider: string, body: unknown, headers: Record<string, string> = {}) =>
-    http(`${s.gateway.url}/v1/webhooks/${provider}`, 'POST', body, headers);
-
+const test = gatewayTest.extend<{
+  requestId: string;
+  post: (provider: string, body: unknown, headers?: Record<string, string>) => Promise<HttpAnswer>;
   /** The paymentCompleted signals in the activation's history, decrypted and decoded. */
-  async function paymentSignals(id = requestId): Promise<Array<{ source: string; eventId: string }>> {
-    const history = await s.h.client.workflow.getHandle(`activation-${id}`).fetchHistory();
-    const payloads = (history.events ?? [])
-      .map((event) => event.workflowExecutionSignaledEventAttributes)
-      .filter((signal) => signal?.signalName === 'paymentCompleted')
-      .map((signal) => signal!.input!.payloads![0]!);
-    const decoded = await createEncryptionCodec(s.h.keys).decode(payloads);
-    return decoded.map((payload) => JSON.parse(Buffer.from(payload.data!).toString('utf8')));
-  }
+  paymentSignals: (id?: string) => Promise<Array<{ source: string; eventId: string }>>;
+}>({
+  requestId: async ({ stack }, use) => use(await awaitingOtp(stack)),
+  post: async ({ stack }, use) =>
+    use((provider, body, headers = {}) => http(`${stack.gateway.url}/v1/webhooks/${provider}`, 'POST', body, headers)),
+  paymentSignals: async ({ stack, requestId }, use) =>
+    use(async (id = requestId) => {
+      const history = await stack.h.client.workflow.getHandle(`activation-${id}`).fetchHistory();
+      const payloads = (history.events ?? [])
+        .map((event) => event.workflowExecutionSignaledEventAttributes)
+        .filter((signal) => signal?.signalName === 'paymentCompleted')
+        .map((signal) => signal!.input!.payloads![0]!);
+      const decoded = await createEncryptionCodec(stack.h.keys).decode(payloads);
+      return decoded.map((payload) => JSON.parse(Buffer.from(payload.data!).toString('utf8')));
+    }),
+});
 
-  beforeAll(async () => {
-    // The sandbox's payment page sends no gateway webhook of its own here: every payment webhook in this
-    // file is built by the test, so only those can move an activation.
-    s = await startGatewayStack({ harness: { sandbox: { webhookUrl: null } } });
-    const { seeded } = await s.startActivation();
-    requestId = seeded.requestId;
-    await s.waitForState(requestId, 'awaiting_otp');
-  });
-  afterAll(async () => {
-    await s?.close();
-  });
+describe('payment webhooks', () => {
+  // The sandbox's payment page sends no gateway webhook of its own here: every payment webhook in this
+  // file is built by the test, so only those can move an activation.
+  test.scoped({ stackOptions: { harness: { sandbox: { webhookUrl: null } } } });
 
-  test("Kashier: a webhook built with Kashier's reference construction activates end to end; the old construction and shape are refused", async () => {
+  test("Kashier: a webhook built with Kashier's reference construction activates end to end; the old construction and shape are refused", async ({
+    stack: s,
+    post,
+    paymentSignals,
+  }) => {
     const { seeded, answer } = await s.startActivation({ paymentGateway: 'kashier', amount: 250 });
     expect(answer.status).toBe(202);
     const id = seeded.requestId;
@@ -166,7 +174,11 @@ describe('payment webhooks', () => {
     );
   });
 
-  test('Kashier: a signed event signals once; a replay is 200 and signals nothing', async () => {
+  test('Kashier: a signed event signals once; a replay is 200 and signals nothing', async ({
+    requestId,
+    post,
+    paymentSignals,
+  }) => {
     const event = kashierEvent(requestId);
     const first = await post('kashier', event.body, { 'x-kashier-signature': event.signature });
     expect(first.status).toBe(200);
@@ -187,7 +199,11 @@ describe('payment webhooks', () => {
     expect(await paymentSignals()).toHaveLength(before);
   });
 
-  test('Kashier: tampered body, wrong key, missing header are 401; unsigned fields and broken JSON 400', async () => {
+  test('Kashier: tampered body, wrong key, missing header are 401; unsigned fields and broken JSON 400', async ({
+    requestId,
+    post,
+    paymentSignals,
+  }) => {
     const event = kashierEvent(requestId);
     const tampered = structuredClone(event.body);
     tampered.data.amount = '1.00';
@@ -222,7 +238,12 @@ describe('payment webhooks', () => {
     expect(await paymentSignals()).toHaveLength(before);
   });
 
-  test('Kashier: a failed payment is acknowledged and ignored; an unknown activation gets 202 and a log line', async () => {
+  test('Kashier: a failed payment is acknowledged and ignored; an unknown activation gets 202 and a log line', async ({
+    stack: s,
+    requestId,
+    post,
+    paymentSignals,
+  }) => {
     const before = (await paymentSignals()).length;
     const failed = kashierEvent(requestId, { status: 'FAILED' });
     const ignored = await post('kashier', failed.body, { 'x-kashier-signature': failed.signature });
@@ -240,7 +261,11 @@ describe('payment webhooks', () => {
     expect(JSON.parse(line!)).toMatchObject({ level: 40, provider: 'kashier', requestId: stranger });
   });
 
-  test('Fawry: signed event signals; tampered, wrong key, missing signature 401; replay 200; unpaid ignored', async () => {
+  test('Fawry: signed event signals; tampered, wrong key, missing signature 401; replay 200; unpaid ignored', async ({
+    requestId,
+    post,
+    paymentSignals,
+  }) => {
     const event = fawryEvent(requestId);
     const first = await post('fawry', event.body);
     expect(first.status).toBe(200);
@@ -260,7 +285,11 @@ describe('payment webhooks', () => {
     expect(await paymentSignals()).toHaveLength(before);
   });
 
-  test('Vlens: CustomerSigned signals source vlens with the webhook Id; other statuses are ignored; junk is 400', async () => {
+  test('Vlens: CustomerSigned signals source vlens with the webhook Id; other statuses are ignored; junk is 400', async ({
+    requestId,
+    post,
+    paymentSignals,
+  }) => {
     const id = randomUUID();
     const signed = {
       Id: id,
@@ -279,7 +308,10 @@ describe('payment webhooks', () => {
     expect(await paymentSignals()).toHaveLength(before);
   });
 
-  test('Vlens webhook token: when configured, required (query or header) and never logged', async () => {
+  test('Vlens webhook token: when configured, required (query or header) and never logged', async ({
+    stack: s,
+    requestId,
+  }) => {
     const token = 'vlens-shared-token-0123456789';
     const lines: string[] = [];
     const gateway = await startGateway({
@@ -310,7 +342,7 @@ describe('payment webhooks', () => {
     }
   });
 
-  test('the dedup record survives a gateway restart', async () => {
+  test('the dedup record survives a gateway restart', async ({ stack: s, requestId, post, paymentSignals }) => {
     const event = kashierEvent(requestId);
     expect((await post('kashier', event.body, { 'x-kashier-signature': event.signature })).status).toBe(200);
     const before = (await paymentSignals()).length;

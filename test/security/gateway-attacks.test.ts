@@ -2,13 +2,14 @@
 // sandbox over HTTP, the gateway over HTTP) and shown refused. Keys, client-secret key and policy are
 // configured as in production (tenant:role:key entries, the workflow's default policy enforced).
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect } from 'vitest';
 import { ActivationClient } from '../../client/activation-client';
 import { createClientSecrets } from '../../client/gateway/client-secret';
 import { MemoryDedupStore } from '../../client/gateway/dedup/store';
 import { startGateway } from '../../client/gateway/server';
 import { ALEXANDRIA, CAIRO, deviceAt } from '../temporal/harness';
-import { http, startGatewayStack, type GatewayStack, type HttpAnswer } from '../gateway/stack';
+import { http, type GatewayStack, type GatewayStackOptions, type HttpAnswer } from '../gateway/stack';
+import { gatewayTest } from '../temporal/fixtures';
 import { DEFAULT_POLICY } from '../../workflows/types';
 
 const KEYS = {
@@ -25,31 +26,27 @@ const VLENS_TOKEN = 'vlens-webhook-token-0123456789';
 const expectError = (answer: HttpAnswer, status: number, code: string) =>
   expect({ status: answer.status, code: answer.body?.error?.code }).toEqual({ status, code });
 
-describe('security: attacks on the gateway are refused', () => {
-  let s: GatewayStack;
+/** Keys, client-secret key and policy as in production. */
+const PRODUCTION_LIKE: GatewayStackOptions = {
+  gateway: {
+    apiKeys: [
+      `acme:backend:${KEYS.acme}`,
+      `acme:read-only:${KEYS.acmeReader}`,
+      `acme:operator:${KEYS.acmeOperator}`,
+      `globex:backend:${KEYS.globex}`,
+      `globex:operator:${KEYS.globexOperator}`,
+      `*:operator:${KEYS.support}`,
+    ],
+    clientSecretKeys: [CLIENT_SECRET_KEY],
+    vlensWebhookToken: VLENS_TOKEN,
+    serverPolicy: DEFAULT_POLICY,
+  },
+};
+
+/** Requests against a stack with one of the keys above, and the steps most attacks start from. */
+function attacker(s: GatewayStack) {
   const call = (key: string, method: string, route: string, body?: unknown, headers: Record<string, string> = {}) =>
     http(`${s.gateway.url}${route}`, method, body, { authorization: `Bearer ${key}`, ...headers });
-
-  beforeAll(async () => {
-    s = await startGatewayStack({
-      gateway: {
-        apiKeys: [
-          `acme:backend:${KEYS.acme}`,
-          `acme:read-only:${KEYS.acmeReader}`,
-          `acme:operator:${KEYS.acmeOperator}`,
-          `globex:backend:${KEYS.globex}`,
-          `globex:operator:${KEYS.globexOperator}`,
-          `*:operator:${KEYS.support}`,
-        ],
-        clientSecretKeys: [CLIENT_SECRET_KEY],
-        vlensWebhookToken: VLENS_TOKEN,
-        serverPolicy: DEFAULT_POLICY,
-      },
-    });
-  });
-  afterAll(async () => {
-    await s?.close();
-  });
 
   /** Seeds a sandbox request and starts it with `key` (default: acme's backend key). */
   async function start(key = KEYS.acme, input: Record<string, unknown> = {}, seedBody: Record<string, unknown> = {}) {
@@ -73,7 +70,26 @@ describe('security: attacks on the gateway are refused', () => {
     throw new Error(`${requestId} never reached ${state}`);
   }
 
-  test('no tenancy: another tenant can neither read, list, drive, cancel nor restart an activation (404, never 403)', async () => {
+  return { call, start, waitFor };
+}
+
+type Attacker = ReturnType<typeof attacker>;
+
+const test = gatewayTest.extend<Attacker>({
+  call: async ({ stack }, use) => use(attacker(stack).call),
+  start: async ({ stack }, use) => use(attacker(stack).start),
+  waitFor: async ({ stack }, use) => use(attacker(stack).waitFor),
+});
+
+describe('security: attacks on the gateway are refused', () => {
+  test.scoped({ stackOptions: PRODUCTION_LIKE });
+
+  test('no tenancy: another tenant can neither read, list, drive, cancel nor restart an activation (404, never 403)', async ({
+    stack: s,
+    call,
+    start,
+    waitFor,
+  }) => {
     const { requestId, answer } = await start();
     expect(answer.status).toBe(202);
     await waitFor(KEYS.acme, requestId, 'awaiting_otp');
@@ -144,7 +160,11 @@ describe('security: attacks on the gateway are refused', () => {
     expect((await s.h.calls(requestId)).length).toBe(smsBefore);
   });
 
-  test('roles: read-only reads only, backend cannot repair, operator cannot start or cancel as a backend (403)', async () => {
+  test('roles: read-only reads only, backend cannot repair, operator cannot start or cancel as a backend (403)', async ({
+    call,
+    start,
+    waitFor,
+  }) => {
     const { requestId } = await start();
     await waitFor(KEYS.acme, requestId, 'awaiting_otp');
     expect((await call(KEYS.acmeReader, 'GET', `/v1/activations/${requestId}`)).status).toBe(200);
@@ -181,7 +201,12 @@ describe('security: attacks on the gateway are refused', () => {
     );
   });
 
-  test('client secret: drives only its own activation, only the app steps, sees no audit trail; forged or expired is 401', async () => {
+  test('client secret: drives only its own activation, only the app steps, sees no audit trail; forged or expired is 401', async ({
+    stack: s,
+    call,
+    start,
+    waitFor,
+  }) => {
     const { requestId, answer, seeded } = await start();
     const secret: string = answer.body.clientSecret;
     expect(secret).toMatch(/^vcs1\.acme\./);
@@ -241,7 +266,11 @@ describe('security: attacks on the gateway are refused', () => {
     expect(refused.body.error.message).toMatch(/expired/);
   });
 
-  test('limits are caller input: a policy that loosens the server policy is 422 naming each field; nothing starts, no SMS', async () => {
+  test('limits are caller input: a policy that loosens the server policy is 422 naming each field; nothing starts, no SMS', async ({
+    stack: s,
+    call,
+    start,
+  }) => {
     const seeded = await s.h.seed();
     const answer = await call(KEYS.acme, 'POST', '/v1/activations', {
       requestId: seeded.requestId,
@@ -265,7 +294,11 @@ describe('security: attacks on the gateway are refused', () => {
     expect(tight.answer.status).toBe(202);
   });
 
-  test('requestId case: 81F4… and 81f4… are one activation; a webhook with the other case reaches it', async () => {
+  test('requestId case: 81F4… and 81f4… are one activation; a webhook with the other case reaches it', async ({
+    stack: s,
+    call,
+    waitFor,
+  }) => {
     const seeded = await s.h.seed();
     const upper = seeded.requestId.toUpperCase();
     const first = await call(KEYS.acme, 'POST', '/v1/activations', {
@@ -292,7 +325,12 @@ describe('security: attacks on the gateway are refused', () => {
     expect(delivered.body).toEqual({ received: true });
   });
 
-  test('idempotency keys: reuse with another body is 422 idempotency_key_reused; the same body replays; callers never share', async () => {
+  test('idempotency keys: reuse with another body is 422 idempotency_key_reused; the same body replays; callers never share', async ({
+    stack: s,
+    call,
+    start,
+    waitFor,
+  }) => {
     const { requestId, seeded, answer } = await start();
     await waitFor(KEYS.acme, requestId, 'awaiting_otp');
     const { code } = await s.h.latestOtp(seeded.requestId);
@@ -331,7 +369,12 @@ describe('security: attacks on the gateway are refused', () => {
     expect(app.body).toMatchObject({ outcome: 'wrong_code', attemptsLeft: 3 });
   });
 
-  test('disk filling: selfies against an activation awaiting its OTP are refused before a byte is stored', async () => {
+  test('disk filling: selfies against an activation awaiting its OTP are refused before a byte is stored', async ({
+    stack: s,
+    call,
+    start,
+    waitFor,
+  }) => {
     const { requestId } = await start();
     await waitFor(KEYS.acme, requestId, 'awaiting_otp');
     const image = Buffer.alloc(400_000, 7).toString('base64');
@@ -349,7 +392,12 @@ describe('security: attacks on the gateway are refused', () => {
     expect(await s.h.imageStore.countForActivation(requestId)).toBe(0);
   });
 
-  test('uploads: a per-activation quota, and a blob ref of another activation is refused', async () => {
+  test('uploads: a per-activation quota, and a blob ref of another activation is refused', async ({
+    stack: s,
+    call,
+    start,
+    waitFor,
+  }) => {
     // An activation that needs liveness (the device moved far away).
     const { requestId } = await start(KEYS.acme, { device: deviceAt(ALEXANDRIA) });
     await waitFor(KEYS.acme, requestId, 'awaiting_liveness');
@@ -376,7 +424,10 @@ describe('security: attacks on the gateway are refused', () => {
     expect(await s.h.imageStore.countForActivation(requestId)).toBe(16);
   });
 
-  test('unauthenticated Vlens webhooks with fresh ids are refused (401) and cost the activation nothing', async () => {
+  test('unauthenticated Vlens webhooks with fresh ids are refused (401) and cost the activation nothing', async ({
+    stack: s,
+    start,
+  }) => {
     const { requestId } = await start();
     const event = () => ({
       Id: randomUUID(),
@@ -389,15 +440,9 @@ describe('security: attacks on the gateway are refused', () => {
 });
 
 describe('security: rate limits per activation on every mutating route and on webhooks', () => {
-  let s: GatewayStack;
-  beforeAll(async () => {
-    s = await startGatewayStack();
-  });
-  afterAll(async () => {
-    await s?.close();
-  });
-
-  test('start -> cancel -> start loops, cancels, payment hints and webhook floods hit 429 with Retry-After', async () => {
+  test('start -> cancel -> start loops, cancels, payment hints and webhook floods hit 429 with Retry-After', async ({
+    stack: s,
+  }) => {
     const activations = new ActivationClient({
       client: s.h.client,
       taskQueue: s.h.taskQueue,

@@ -1,21 +1,14 @@
 // Cancellation at every waiting state, requests Vlens refuses, the overall deadline, and a flaky Vlens
 // that is retried to success without sending a second SMS.
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect } from 'vitest';
 import { cancelSignal, paymentCompletedSignal } from '../../workflows/messages';
-import { ALEXANDRIA, deviceAt, startHarness, successfulCalls, type Harness } from './harness';
+import { ALEXANDRIA, deviceAt, successfulCalls } from './harness';
 import { recordHistory } from './history-recorder';
 import { failureOf, submitInboxOtp } from './scenario-helpers';
+import { temporalTest as test } from './fixtures';
 
 describe('cancellation', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness();
-  });
-  afterAll(async () => {
-    await h?.close();
-  });
-
-  test('cancel signal while awaiting the OTP', async () => {
+  test('cancel signal while awaiting the OTP', async ({ harness: h }) => {
     const seeded = await h.seed();
     const handle = await h.start(seeded);
     await h.waitForState(handle, 'awaiting_otp');
@@ -26,7 +19,7 @@ describe('cancellation', () => {
     await recordHistory('cancel-awaiting-otp', handle);
   });
 
-  test('Temporal cancellation while awaiting liveness', async () => {
+  test('Temporal cancellation while awaiting liveness', async ({ harness: h }) => {
     const seeded = await h.seed();
     const handle = await h.start(seeded, { device: deviceAt(ALEXANDRIA) });
     await h.waitForState(handle, 'awaiting_liveness');
@@ -35,7 +28,7 @@ describe('cancellation', () => {
     await recordHistory('cancel-awaiting-liveness', handle);
   });
 
-  test('cancel signal while awaiting payment', async () => {
+  test('cancel signal while awaiting payment', async ({ harness: h }) => {
     const seeded = await h.seed();
     const handle = await h.start(seeded, { policy: { latePaymentWindow: '500ms' } });
     await submitInboxOtp(h, handle, seeded);
@@ -45,7 +38,9 @@ describe('cancellation', () => {
     await recordHistory('cancel-awaiting-payment', handle);
   });
 
-  test('cancel while a payment check is running: the check finishes, nothing more is asked of Vlens', async () => {
+  test('cancel while a payment check is running: the check finishes, nothing more is asked of Vlens', async ({
+    harness: h,
+  }) => {
     const seeded = await h.seed();
     const handle = await h.start(seeded, { policy: { latePaymentWindow: '500ms', paymentReconcileInitial: '1s' } });
     await submitInboxOtp(h, handle, seeded);
@@ -66,15 +61,7 @@ describe('cancellation', () => {
 });
 
 describe('Vlens refusals and faults', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness();
-  });
-  afterAll(async () => {
-    await h?.close();
-  });
-
-  test('a request still pending approval fails as request_not_approved', async () => {
+  test('a request still pending approval fails as request_not_approved', async ({ harness: h }) => {
     const seeded = await h.seed({ status: 'pending_approval' });
     const handle = await h.start(seeded);
     const failure = await failureOf(handle);
@@ -83,13 +70,13 @@ describe('Vlens refusals and faults', () => {
     await recordHistory('request-not-approved', handle);
   });
 
-  test('a rejected request fails as vlens_rejected', async () => {
+  test('a rejected request fails as vlens_rejected', async ({ harness: h }) => {
     const seeded = await h.seed({ status: 'rejected' });
     const handle = await h.start(seeded);
     expect((await failureOf(handle)).type).toBe('vlens_rejected');
   });
 
-  test('5xx and dropped connections are retried to success with exactly one SMS', async () => {
+  test('5xx and dropped connections are retried to success with exactly one SMS', async ({ harness: h }) => {
     const seeded = await h.seed();
     await h.sandbox('POST', '/sandbox/faults', {
       path: '/api/BusinessRequest/CustomerSign/StepRequestOtp',
@@ -121,7 +108,7 @@ describe('Vlens refusals and faults', () => {
     await recordHistory('vlens-faults-retried', handle);
   });
 
-  test('the overall deadline ends a stalled activation', async () => {
+  test('the overall deadline ends a stalled activation', async ({ harness: h }) => {
     const seeded = await h.seed();
     const handle = await h.start(seeded, { policy: { deadline: '2s' } });
     expect((await failureOf(handle)).type).toBe('deadline_exceeded');

@@ -1,23 +1,20 @@
 // The whole activation in both API flavours, on a real Temporal server with the real worker and the
 // sandbox over HTTP; plus the request type that needs no payment, and the signal-only app.
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect } from 'vitest';
 import { otpCodeSignal, paymentCompletedSignal, statusQuery } from '../../workflows/messages';
 import { ActivationStateKey, VlensRequestIdKey } from '../../workflows/search-attributes';
-import { deviceAt, startHarness, successfulCalls, type Harness } from './harness';
+import { deviceAt, successfulCalls } from './harness';
 import { historyEventTypes, recordHistory } from './history-recorder';
 import { payAndNotify, submitInboxOtp } from './scenario-helpers';
+import { temporalTest as test } from './fixtures';
 
 for (const flavor of ['customer-sign', 'legacy-activate'] as const) {
   describe(`happy path (${flavor})`, () => {
-    let h: Harness;
-    beforeAll(async () => {
-      h = await startHarness({ flavor });
-    });
-    afterAll(async () => {
-      await h?.close();
-    });
+    test.scoped({ harnessOptions: { flavor } });
 
-    test('OTP, payment, activation; one SMS, one confirmed payment, search attributes kept current', async () => {
+    test('OTP, payment, activation; one SMS, one confirmed payment, search attributes kept current', async ({
+      harness: h,
+    }) => {
       const seeded = await h.seed();
       const handle = await h.start(seeded);
       const accepted = await submitInboxOtp(h, handle, seeded);
@@ -54,15 +51,7 @@ for (const flavor of ['customer-sign', 'legacy-activate'] as const) {
 }
 
 describe('variants', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness();
-  });
-  afterAll(async () => {
-    await h?.close();
-  });
-
-  test('a request type without payment activates right after the OTP', async () => {
+  test('a request type without payment activates right after the OTP', async ({ harness: h }) => {
     const seeded = await h.seed({ hasPayment: false });
     const handle = await h.start(seeded);
     const accepted = await submitInboxOtp(h, handle, seeded);
@@ -72,7 +61,7 @@ describe('variants', () => {
     await recordHistory('no-payment-required', handle);
   });
 
-  test('an app that only sends signals gets the same result', async () => {
+  test('an app that only sends signals gets the same result', async ({ harness: h }) => {
     const seeded = await h.seed();
     const handle = await h.start(seeded);
     await h.waitForState(handle, 'awaiting_otp');

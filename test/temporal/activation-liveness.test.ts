@@ -1,9 +1,10 @@
 // The >80 km branch: Vlens demands liveness re-validation before it sends an OTP.
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect } from 'vitest';
 import { submitLivenessUpdate } from '../../workflows/messages';
-import { ALEXANDRIA, deviceAt, startHarness, successfulCalls, type Harness } from './harness';
+import { ALEXANDRIA, deviceAt, successfulCalls } from './harness';
 import { recordHistory } from './history-recorder';
 import { failureOf, payAndNotify, submitInboxOtp } from './scenario-helpers';
+import { temporalTest as test } from './fixtures';
 
 // Three distinct small "images" (valid base64); the sandbox rejects identical faces.
 const selfie = (n: number) => Buffer.from(`selfie-${n}-${'x'.repeat(64)}`).toString('base64');
@@ -11,16 +12,10 @@ const images = { image: selfie(0), faces: [selfie(1), selfie(2), selfie(3)] as [
 
 for (const flavor of ['customer-sign', 'legacy-activate'] as const) {
   describe(`liveness branch (${flavor})`, () => {
-    let h: Harness;
-    beforeAll(async () => {
-      h = await startHarness({ flavor });
-      for (const image of [images.image, ...images.faces]) h.trackSecret(image, 'liveness image');
-    });
-    afterAll(async () => {
-      await h?.close();
-    });
+    test.scoped({ harnessOptions: { flavor } });
 
-    test('moved more than 80 km: selfies pass, a new OTP, payment, activation', async () => {
+    test('moved more than 80 km: selfies pass, a new OTP, payment, activation', async ({ harness: h }) => {
+      for (const image of [images.image, ...images.faces]) h.trackSecret(image, 'liveness image');
       const seeded = await h.seed();
       const far = deviceAt(ALEXANDRIA);
       const handle = await h.start(seeded, { device: far });
@@ -44,15 +39,7 @@ for (const flavor of ['customer-sign', 'legacy-activate'] as const) {
 }
 
 describe('liveness images through the claim-check store', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness();
-  });
-  afterAll(async () => {
-    await h?.close();
-  });
-
-  test('four 500 KB selfies travel as references and are deleted when the activation ends', async () => {
+  test('four 500 KB selfies travel as references and are deleted when the activation ends', async ({ harness: h }) => {
     const seeded = await h.seed();
     const far = deviceAt(ALEXANDRIA);
     const handle = await h.start(seeded, { device: far });
@@ -79,15 +66,7 @@ describe('liveness images through the claim-check store', () => {
 });
 
 describe('liveness failures', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness();
-  });
-  afterAll(async () => {
-    await h?.close();
-  });
-
-  test('selfies rejected every time: the activation fails as liveness_rejected', async () => {
+  test('selfies rejected every time: the activation fails as liveness_rejected', async ({ harness: h }) => {
     const seeded = await h.seed({ livenessOutcome: 'fail' });
     const far = deviceAt(ALEXANDRIA);
     const handle = await h.start(seeded, { device: far, policy: { maxLivenessAttempts: 2 } });
@@ -101,7 +80,7 @@ describe('liveness failures', () => {
     await recordHistory('liveness-rejected', handle);
   });
 
-  test('no selfies in time: liveness_timeout', async () => {
+  test('no selfies in time: liveness_timeout', async ({ harness: h }) => {
     const seeded = await h.seed();
     const handle = await h.start(seeded, { device: deviceAt(ALEXANDRIA), policy: { livenessTimeout: '1500ms' } });
     await h.waitForState(handle, 'awaiting_liveness');

@@ -1,23 +1,16 @@
 // OTP entry: wrong codes until locked, expiry and resend, the cooldown, the send limit, and update
 // validators that reject without writing anything to history.
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect } from 'vitest';
 import { resendOtpUpdate, submitLivenessUpdate, submitOtpUpdate } from '../../workflows/messages';
-import { deviceAt, startHarness, type Harness } from './harness';
+import { deviceAt } from './harness';
 import { historyEventTypes, recordHistory } from './history-recorder';
 import { failureOf, payAndNotify, sleep, submitInboxOtp, updateRejection } from './scenario-helpers';
+import { temporalTest as test } from './fixtures';
 
 const wrongCodeFor = (code: string) => (code === '000000' ? '111111' : '000000');
 
 describe('OTP entry', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness();
-  });
-  afterAll(async () => {
-    await h?.close();
-  });
-
-  test('wrong codes until locked: otp_attempts_exhausted', async () => {
+  test('wrong codes until locked: otp_attempts_exhausted', async ({ harness: h }) => {
     const seeded = await h.seed();
     const handle = await h.start(seeded, { policy: { maxOtpAttempts: 3 } });
     await h.waitForState(handle, 'awaiting_otp');
@@ -36,7 +29,7 @@ describe('OTP entry', () => {
     await recordHistory('otp-attempts-exhausted', handle);
   });
 
-  test('the OTP expires, the user asks for a new one and completes', async () => {
+  test('the OTP expires, the user asks for a new one and completes', async ({ harness: h }) => {
     const seeded = await h.seed();
     const handle = await h.start(seeded, { policy: { otpTtl: '1500ms', resendCooldown: 0 } });
     await h.waitForState(handle, 'awaiting_otp');
@@ -55,14 +48,16 @@ describe('OTP entry', () => {
     await recordHistory('otp-expired-then-resend', handle);
   });
 
-  test('an expired OTP with no resend within one more lifetime: otp_expired', async () => {
+  test('an expired OTP with no resend within one more lifetime: otp_expired', async ({ harness: h }) => {
     const seeded = await h.seed();
     const handle = await h.start(seeded, { policy: { otpTtl: '1s' } });
     expect((await failureOf(handle)).type).toBe('otp_expired');
     await recordHistory('otp-expired', handle);
   });
 
-  test('a resend inside the cooldown is rejected with resendAvailableAt and writes no history', async () => {
+  test('a resend inside the cooldown is rejected with resendAvailableAt and writes no history', async ({
+    harness: h,
+  }) => {
     const seeded = await h.seed();
     const handle = await h.start(seeded, { policy: { resendCooldown: '1h' } });
     await h.waitForState(handle, 'awaiting_otp');
@@ -75,7 +70,7 @@ describe('OTP entry', () => {
     await handle.cancel();
   });
 
-  test('sends exhausted: the last resend is refused, then the activation fails', async () => {
+  test('sends exhausted: the last resend is refused, then the activation fails', async ({ harness: h }) => {
     const seeded = await h.seed();
     const handle = await h.start(seeded, { policy: { maxOtpSends: 2, resendCooldown: 0, otpTtl: '2s' } });
     await h.waitForState(handle, 'awaiting_otp');
@@ -88,7 +83,7 @@ describe('OTP entry', () => {
     await recordHistory('otp-sends-exhausted', handle);
   });
 
-  test('validators reject malformed and out-of-state input before anything reaches history', async () => {
+  test('validators reject malformed and out-of-state input before anything reaches history', async ({ harness: h }) => {
     const seeded = await h.seed();
     const handle = await h.start(seeded);
     await h.waitForState(handle, 'awaiting_otp');
@@ -128,7 +123,9 @@ describe('OTP entry', () => {
     await handle.cancel();
   });
 
-  test('two OTP submissions at once are serialised: one accepted, the other finds the state moved on', async () => {
+  test('two OTP submissions at once are serialised: one accepted, the other finds the state moved on', async ({
+    harness: h,
+  }) => {
     const seeded = await h.seed();
     const handle = await h.start(seeded);
     await h.waitForState(handle, 'awaiting_otp');

@@ -1,21 +1,16 @@
 // Payment: timeout, early and duplicate notifications, lost notifications recovered by
 // reconciliation, and money that arrives after the activation ended.
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect } from 'vitest';
 import { paymentCompletedSignal, statusQuery } from '../../workflows/messages';
-import { startHarness, successfulCalls, type Harness } from './harness';
+import { successfulCalls } from './harness';
 import { recordHistory } from './history-recorder';
 import { failureOf, sleep, submitInboxOtp } from './scenario-helpers';
+import { temporalTest as test } from './fixtures';
 
 describe('payment', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness();
-  });
-  afterAll(async () => {
-    await h?.close();
-  });
-
-  test('nobody pays: payment_timeout, and a late payment flags the activation for an operator', async () => {
+  test('nobody pays: payment_timeout, and a late payment flags the activation for an operator', async ({
+    harness: h,
+  }) => {
     const seeded = await h.seed();
     const handle = await h.start(seeded, { policy: { paymentTimeout: '1500ms', latePaymentWindow: '3s' } });
     await submitInboxOtp(h, handle, seeded);
@@ -32,7 +27,9 @@ describe('payment', () => {
     await recordHistory('payment-timeout-late-payment', handle);
   });
 
-  test('a payment notification before the payment state is kept and acted on when it arrives', async () => {
+  test('a payment notification before the payment state is kept and acted on when it arrives', async ({
+    harness: h,
+  }) => {
     const seeded = await h.seed();
     const handle = await h.start(seeded, { policy: { paymentReconcileInitial: '1h', paymentReconcileMax: '1h' } });
     await h.waitForState(handle, 'awaiting_otp');
@@ -50,7 +47,7 @@ describe('payment', () => {
     await recordHistory('payment-early-notification', handle);
   });
 
-  test('duplicate notifications confirm the payment once', async () => {
+  test('duplicate notifications confirm the payment once', async ({ harness: h }) => {
     const seeded = await h.seed();
     const handle = await h.start(seeded, { policy: { paymentReconcileInitial: '1h', paymentReconcileMax: '1h' } });
     const accepted = await submitInboxOtp(h, handle, seeded);
@@ -66,7 +63,7 @@ describe('payment', () => {
     await recordHistory('payment-duplicate-notifications', handle);
   });
 
-  test('every notification lost: reconciliation polling finds the payment', async () => {
+  test('every notification lost: reconciliation polling finds the payment', async ({ harness: h }) => {
     const seeded = await h.seed();
     const handle = await h.start(seeded, { policy: { paymentReconcileInitial: '500ms', paymentReconcileMax: '1s' } });
     const accepted = await submitInboxOtp(h, handle, seeded);

@@ -2,28 +2,17 @@
 // in version order; the notifier ends after the activation's final update; a tampered delivery is refused by
 // the client library's helper.
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect } from 'vitest';
 import type { ActivationUpdate } from '../../activities/webhook-activities';
 import { signWebhookPayload, WEBHOOK_SIGNATURE_HEADER } from '../../client/webhook-signature';
 import { activationChangedSignal } from '../../workflows/activation-webhooks';
 import { notifierIdFor } from '../../workflows/notifications';
 import { activationWebhooks } from '../../workflows';
-import type { Harness } from './harness';
 import { recordHistory } from './history-recorder';
 import { payAndNotify, submitInboxOtp } from './scenario-helpers';
-import { startHarnessWithReceiver, type WebhookReceiver } from './webhook-receiver';
+import { receiverTest as test } from './fixtures';
 
 describe('outbound webhooks', () => {
-  let h: Harness;
-  let receiver: WebhookReceiver;
-  let close: () => Promise<void>;
-  beforeAll(async () => {
-    ({ h, receiver, close } = await startHarnessWithReceiver());
-  });
-  afterAll(async () => {
-    await close?.();
-  });
-
   const update = (activationId: string, version: number, state: string, final = false): ActivationUpdate => ({
     activationId,
     version,
@@ -32,7 +21,10 @@ describe('outbound webhooks', () => {
     ...(final ? { final } : {}),
   });
 
-  test('a receiver that is down receives everything later, in version order, and the notifier ends', async () => {
+  test('a receiver that is down receives everything later, in version order, and the notifier ends', async ({
+    harness: h,
+    receiver,
+  }) => {
     const activationId = `activation-${randomUUID()}`;
     receiver.goDown(3);
     const handle = await h.client.workflow.start(activationWebhooks, {
@@ -56,7 +48,10 @@ describe('outbound webhooks', () => {
     });
   });
 
-  test('an activation with webhooks tells the backend every change, in order, and never waits for it', async () => {
+  test('an activation with webhooks tells the backend every change, in order, and never waits for it', async ({
+    harness: h,
+    receiver,
+  }) => {
     const seeded = await h.seed();
     receiver.goDown(2);
     const handle = await h.start(seeded, { webhooks: true });
@@ -79,7 +74,7 @@ describe('outbound webhooks', () => {
     await recordHistory('webhooks-happy-path', handle);
   });
 
-  test('a delivery whose body was changed after signing is refused by verifyWebhook', async () => {
+  test('a delivery whose body was changed after signing is refused by verifyWebhook', async ({ receiver }) => {
     const body = JSON.stringify({
       id: 'evt_x_v1',
       type: 'activation.updated',

@@ -3,12 +3,13 @@
 // Every other scenario file gets the same leak scan from the harness when it closes.
 import { Client, Connection } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
+import { describe, expect, inject } from 'vitest';
 import { METADATA_KEY_ID, parseCodecKeys, startCodecServer, type CodecServer } from '../../codec';
 import { activation } from '../../workflows';
 import { paymentCompletedSignal, submitOtpUpdate } from '../../workflows/messages';
 import { workflowIdFor } from '../../workflows/types';
-import { deviceAt, FIXTURE_CODEC_KEYS, startHarness, testCodecKeys, type Harness } from './harness';
+import { temporalTest } from './fixtures';
+import { deviceAt, FIXTURE_CODEC_KEYS, testCodecKeys } from './harness';
 import { findLeaks } from './secret-guard';
 
 const CODEC_TOKEN = 'test-codec-token-0123456789';
@@ -31,24 +32,26 @@ function historyPayloads(historyJson: string): Array<{ metadata: Record<string, 
   return found;
 }
 
-describe('data safety', () => {
-  let h: Harness;
-  let codec: CodecServer;
-  beforeAll(async () => {
-    h = await startHarness();
-    codec = await startCodecServer({
-      port: 0,
-      keys: FIXTURE_CODEC_KEYS,
-      tokens: [CODEC_TOKEN],
-      corsOrigins: ['http://localhost:8233'],
-    });
-  });
-  afterAll(async () => {
-    await codec?.close();
-    await h?.close();
-  });
+/** The codec server an operator's UI would use, with the key the harness encrypts with. */
+const test = temporalTest.extend<{ codec: CodecServer }>({
+  codec: [
+    // eslint-disable-next-line no-empty-pattern -- vitest reads a fixture's dependencies from its destructuring
+    async ({}, use) => {
+      const codec = await startCodecServer({
+        port: 0,
+        keys: FIXTURE_CODEC_KEYS,
+        tokens: [CODEC_TOKEN],
+        corsOrigins: ['http://localhost:8233'],
+      });
+      await use(codec);
+      await codec.close();
+    },
+    { scope: 'file' },
+  ],
+});
 
-  test('the scan finds a secret in a history written without the codec (so it can fail)', async () => {
+describe('data safety', () => {
+  test('the scan finds a secret in a history written without the codec (so it can fail)', async ({ harness: h }) => {
     const seeded = await h.seed();
     const plainClient = new Client({ connection: await Connection.connect({ address: inject('temporalAddress') }) });
     const handle = await plainClient.workflow.start(activation, {
@@ -62,7 +65,10 @@ describe('data safety', () => {
     await plainClient.connection.close();
   });
 
-  test('history holds ciphertext only; the codec server with a token decodes the OTP code and token', async () => {
+  test('history holds ciphertext only; the codec server with a token decodes the OTP code and token', async ({
+    harness: h,
+    codec,
+  }) => {
     const seeded = await h.seed();
     const handle = await h.start(seeded);
     await h.waitForState(handle, 'awaiting_otp');
@@ -99,7 +105,9 @@ describe('data safety', () => {
     expect(findLeaks(plain, new Map([[seeded.accessToken, 'access token']]), 'decoded')).toHaveLength(1);
   });
 
-  test('keys rotate under a running activation: old payloads still decrypt, new ones use the new key', async () => {
+  test('keys rotate under a running activation: old payloads still decrypt, new ones use the new key', async ({
+    harness: h,
+  }) => {
     const seeded = await h.seed();
     const handle = await h.start(seeded);
     await h.waitForState(handle, 'awaiting_otp');

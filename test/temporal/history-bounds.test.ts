@@ -1,17 +1,17 @@
 // Issue 12, "History-limit kills": payment hints beyond the per-run cap are acknowledged and dropped
 // without any further effect (no Vlens call, no timer), counted in a metric and noted once; and an activation
 // whose history grows past its threshold continues as new, carrying its state, and still completes.
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect } from 'vitest';
 import { activation } from '../../workflows';
 import { MAX_PAYMENT_EVENT_IDS } from '../../workflows/payment-notices';
 import { operatorVerifyPaymentUpdate, paymentCompletedSignal, statusQuery } from '../../workflows/messages';
 import { ActivationStateKey, ActivationTenantKey, VlensRequestIdKey } from '../../workflows/search-attributes';
 import { workflowIdFor } from '../../workflows/types';
 import { notifierIdFor } from '../../workflows/notifications';
-import { deviceAt, startHarness, workerMetricsUrl, type Harness } from './harness';
+import { deviceAt, workerMetricsUrl } from './harness';
 import { historyEventTypes, recordHistory } from './history-recorder';
 import { sleep, submitInboxOtp } from './scenario-helpers';
-import { startHarnessWithReceiver, type WebhookReceiver } from './webhook-receiver';
+import { receiverTest, temporalTest as test } from './fixtures';
 
 const ops = { operator: 'ops@example.com', reason: 'customer sent the receipt' };
 
@@ -31,15 +31,9 @@ async function metricSum(name: string, labels: Record<string, string> = {}): Pro
 const count = (types: string[], type: string) => types.filter((t) => t === type).length;
 
 describe('history stays bounded', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness();
-  });
-  afterAll(async () => {
-    await h?.close();
-  });
-
-  test('payment hints beyond the cap of distinct event ids are dropped: no Vlens call, no timer, one note', async () => {
+  test('payment hints beyond the cap of distinct event ids are dropped: no Vlens call, no timer, one note', async ({
+    harness: h,
+  }) => {
     const seeded = await h.seed();
     // Reconciliation far away: every Vlens payment check in this test comes from a hint.
     const handle = await h.start(seeded, { policy: { paymentReconcileInitial: '1h', paymentReconcileMax: '1h' } });
@@ -92,7 +86,9 @@ describe('history stays bounded', () => {
     await recordHistory('payment-hints-over-cap-dropped', handle);
   });
 
-  test('past its history threshold the activation continues as new, carrying its state, and completes', async () => {
+  test('past its history threshold the activation continues as new, carrying its state, and completes', async ({
+    harness: h,
+  }) => {
     const seeded = await h.seed();
     const workflowId = workflowIdFor(seeded.requestId);
     h.trackSecret(seeded.accessToken, 'access token');
@@ -166,44 +162,37 @@ describe('history stays bounded', () => {
 });
 
 describe('continue-as-new with outbound webhooks', () => {
-  let h: Harness;
-  let receiver: WebhookReceiver;
-  let close: () => Promise<void>;
-  beforeAll(async () => {
-    ({ h, receiver, close } = await startHarnessWithReceiver());
-  });
-  afterAll(async () => {
-    await close?.();
-  });
-
-  test('the notifier the first run started hears every change of the continued run, in order, to the end', async () => {
-    const seeded = await h.seed();
-    const handle = await h.start(seeded, {
-      webhooks: true,
-      continueAsNewAfterEvents: 60,
-      policy: { paymentReconcileInitial: '1h', paymentReconcileMax: '1h' },
-    });
-    const firstRunId = (await handle.describe()).runId;
-    const accepted = await submitInboxOtp(h, handle, seeded);
-    let runId = firstRunId;
-    for (let i = 0; i < 60 && runId === firstRunId; i++) {
-      await handle.signal(paymentCompletedSignal, { source: 'app', eventId: 'app:redelivered' });
-      await sleep(100);
-      runId = (await handle.describe()).runId;
-    }
-    expect(runId).not.toBe(firstRunId);
-    await h.payThroughPage(accepted.status.nextAction.paymentLink!);
-    await handle.signal(paymentCompletedSignal, { source: 'fawry', eventId: 'fawry:paid' });
-    const done = await handle.result();
-    expect(done.state).toBe('activated');
-    await h.client.workflow.getHandle(notifierIdFor(seeded.requestId)).result();
-    const versions = receiver.versionsFor(handle.workflowId);
-    expect(versions).toEqual([...new Set(versions)].sort((a, b) => a - b));
-    expect(versions.at(-1)).toBe(done.version);
-    const states = receiver.accepted
-      .filter((e) => e.data.activationId === handle.workflowId)
-      .map((e) => e.data.object.state);
-    expect(states.at(-1)).toBe('activated');
-    await recordHistory('continue-as-new-webhooks-completed', h.client.workflow.getHandle(handle.workflowId, runId));
-  });
+  receiverTest(
+    'the notifier the first run started hears every change of the continued run, in order, to the end',
+    async ({ harness: h, receiver }) => {
+      const seeded = await h.seed();
+      const handle = await h.start(seeded, {
+        webhooks: true,
+        continueAsNewAfterEvents: 60,
+        policy: { paymentReconcileInitial: '1h', paymentReconcileMax: '1h' },
+      });
+      const firstRunId = (await handle.describe()).runId;
+      const accepted = await submitInboxOtp(h, handle, seeded);
+      let runId = firstRunId;
+      for (let i = 0; i < 60 && runId === firstRunId; i++) {
+        await handle.signal(paymentCompletedSignal, { source: 'app', eventId: 'app:redelivered' });
+        await sleep(100);
+        runId = (await handle.describe()).runId;
+      }
+      expect(runId).not.toBe(firstRunId);
+      await h.payThroughPage(accepted.status.nextAction.paymentLink!);
+      await handle.signal(paymentCompletedSignal, { source: 'fawry', eventId: 'fawry:paid' });
+      const done = await handle.result();
+      expect(done.state).toBe('activated');
+      await h.client.workflow.getHandle(notifierIdFor(seeded.requestId)).result();
+      const versions = receiver.versionsFor(handle.workflowId);
+      expect(versions).toEqual([...new Set(versions)].sort((a, b) => a - b));
+      expect(versions.at(-1)).toBe(done.version);
+      const states = receiver.accepted
+        .filter((e) => e.data.activationId === handle.workflowId)
+        .map((e) => e.data.object.state);
+      expect(states.at(-1)).toBe('activated');
+      await recordHistory('continue-as-new-webhooks-completed', h.client.workflow.getHandle(handle.workflowId, runId));
+    },
+  );
 });

@@ -1,6 +1,6 @@
 // Operator repairs (each recorded with the operator and the reason) and the business metrics the
 // workflow emits to the worker's Prometheus endpoint.
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect } from 'vitest';
 import {
   operatorCancelUpdate,
   operatorExtendDeadlineUpdate,
@@ -8,9 +8,10 @@ import {
   operatorVerifyPaymentUpdate,
   submitOtpUpdate,
 } from '../../workflows/messages';
-import { deviceAt, startHarness, successfulCalls, workerMetricsUrl, type Harness } from './harness';
+import { deviceAt, successfulCalls, workerMetricsUrl } from './harness';
 import { historyEventTypes, recordHistory } from './history-recorder';
 import { failureOf, sleep, submitInboxOtp, updateRejection } from './scenario-helpers';
+import { temporalTest as test } from './fixtures';
 
 const ops = { operator: 'ops@example.com', reason: 'customer called support' };
 
@@ -29,15 +30,7 @@ async function metricSum(name: string, labels: Record<string, string> = {}): Pro
 }
 
 describe('operator repairs', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness();
-  });
-  afterAll(async () => {
-    await h?.close();
-  });
-
-  test('extending the OTP deadline keeps an activation alive past its OTP lifetime', async () => {
+  test('extending the OTP deadline keeps an activation alive past its OTP lifetime', async ({ harness: h }) => {
     const seeded = await h.seed();
     const handle = await h.start(seeded, { policy: { otpTtl: '1s', latePaymentWindow: '500ms' } });
     await h.waitForState(handle, 'awaiting_otp');
@@ -55,7 +48,7 @@ describe('operator repairs', () => {
     expect((await failureOf(handle)).type).toBe('cancelled');
   });
 
-  test('a forced new OTP ignores the cooldown and the send limit', async () => {
+  test('a forced new OTP ignores the cooldown and the send limit', async ({ harness: h }) => {
     const seeded = await h.seed();
     const handle = await h.start(seeded, { policy: { maxOtpSends: 1, resendCooldown: '1h' } });
     await h.waitForState(handle, 'awaiting_otp');
@@ -72,7 +65,7 @@ describe('operator repairs', () => {
     ).toBe(true);
   });
 
-  test('verifying a payment asks Vlens, and only Vlens activates', async () => {
+  test('verifying a payment asks Vlens, and only Vlens activates', async ({ harness: h }) => {
     const seeded = await h.seed();
     const handle = await h.start(seeded, { policy: { paymentReconcileInitial: '1h', paymentReconcileMax: '1h' } });
     const accepted = await submitInboxOtp(h, handle, seeded);
@@ -87,7 +80,9 @@ describe('operator repairs', () => {
     await recordHistory('operator-verified-payment', handle);
   });
 
-  test('operator messages without a name or reason, or in the wrong state, are refused without history', async () => {
+  test('operator messages without a name or reason, or in the wrong state, are refused without history', async ({
+    harness: h,
+  }) => {
     const seeded = await h.seed();
     const handle = await h.start(seeded);
     await h.waitForState(handle, 'awaiting_otp');
@@ -106,15 +101,7 @@ describe('operator repairs', () => {
 });
 
 describe('business metrics', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness();
-  });
-  afterAll(async () => {
-    await h?.close();
-  });
-
-  test('started, wrong OTPs, payment links and activated are counted', async () => {
+  test('started, wrong OTPs, payment links and activated are counted', async ({ harness: h }) => {
     const before = {
       started: await metricSum('vlens_activations_started'),
       wrong: await metricSum('vlens_otp_wrong_attempts'),

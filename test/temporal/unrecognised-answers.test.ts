@@ -2,16 +2,17 @@
 // (StepValidateOtp at most once more, since it can spend an OTP attempt), then the activation waits
 // with needsAttention for an operator, who retries the step or cancels. Nothing is activated or
 // accepted on such an answer.
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect } from 'vitest';
 import {
   operatorCancelUpdate,
   operatorRetryStepUpdate,
   paymentCompletedSignal,
   submitOtpUpdate,
 } from '../../workflows/messages';
-import { deviceAt, startHarness, successfulCalls, type Harness } from './harness';
+import { deviceAt, successfulCalls, type Harness } from './harness';
 import { recordHistory } from './history-recorder';
 import { failureOf, submitInboxOtp, updateRejection } from './scenario-helpers';
+import { temporalTest as test } from './fixtures';
 
 const ops = { operator: 'ops@example.com', reason: 'Vlens support confirmed the answer' };
 /** A success envelope without data: neither flags nor a link nor anything else the client can build on. */
@@ -22,18 +23,16 @@ async function callsTo(h: Harness, requestId: string, step: string): Promise<num
 }
 
 describe('unrecognised Vlens answers', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    // Two attempts for every step, so the test does not wait out five backoffs.
-    h = await startHarness({
+  // Two attempts for every step, so the test does not wait out five backoffs.
+  test.scoped({
+    harnessOptions: {
       vlens: { unrecognisedMaxAttempts: { requestOtp: 2, revalidateLiveness: 2, validateOtp: 2, validatePayment: 2 } },
-    });
-  });
-  afterAll(async () => {
-    await h?.close();
+    },
   });
 
-  test('a payment answer nobody can read never activates; it waits for an operator, whose retry confirms it', async () => {
+  test('a payment answer nobody can read never activates; it waits for an operator, whose retry confirms it', async ({
+    harness: h,
+  }) => {
     const seeded = await h.seed();
     const handle = await h.start(seeded, { policy: { paymentReconcileInitial: '1h', paymentReconcileMax: '1h' } });
     const accepted = await submitInboxOtp(h, handle, seeded);
@@ -65,7 +64,9 @@ describe('unrecognised Vlens answers', () => {
     await recordHistory('unrecognised-payment-answer-held', handle);
   });
 
-  test('an OTP answer nobody can read is retried once at most, then the user waits for the operator', async () => {
+  test('an OTP answer nobody can read is retried once at most, then the user waits for the operator', async ({
+    harness: h,
+  }) => {
     const seeded = await h.seed();
     // A short late-payment window: the cancel at the end waits it out before the run ends.
     const handle = await h.start(seeded, { policy: { latePaymentWindow: '500ms' } });
@@ -102,7 +103,7 @@ describe('unrecognised Vlens answers', () => {
     expect((await failureOf(handle)).type).toBe('cancelled');
   });
 
-  test('an OTP request nobody can read holds the activation; an operator may cancel it', async () => {
+  test('an OTP request nobody can read holds the activation; an operator may cancel it', async ({ harness: h }) => {
     const seeded = await h.seed();
     await h.sandbox('POST', '/sandbox/faults', {
       path: '/api/BusinessRequest/CustomerSign/StepRequestOtp',
@@ -120,7 +121,7 @@ describe('unrecognised Vlens answers', () => {
     expect(cancelled.status).toMatchObject({ state: 'cancelled', failureReason: 'cancelled' });
   });
 
-  test('retry-step is refused when nothing is held', async () => {
+  test('retry-step is refused when nothing is held', async ({ harness: h }) => {
     const seeded = await h.seed();
     const handle = await h.start(seeded);
     await h.waitForState(handle, 'awaiting_otp');

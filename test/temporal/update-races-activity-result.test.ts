@@ -12,7 +12,7 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { temporal } from '@temporalio/proto';
-import { afterAll, beforeAll, expect, inject, test } from 'vitest';
+import { expect, inject } from 'vitest';
 import { createActivities } from '../../activities';
 import { makeVlensConfig } from '../../activities/config';
 import { createImageActivities } from '../../activities/image-activities';
@@ -22,21 +22,22 @@ import { activation } from '../../workflows';
 import { resendOtpUpdate, submitLivenessUpdate, submitOtpUpdate } from '../../workflows/messages';
 import { ActivationStateKey, VlensRequestIdKey } from '../../workflows/search-attributes';
 import { REJECTION_TYPES, workflowIdFor } from '../../workflows/types';
-import { ALEXANDRIA, deviceAt, startHarness, type Harness } from './harness';
+import { temporalTest } from './fixtures';
+import { ALEXANDRIA, deviceAt } from './harness';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
-let h: Harness;
-let connection: NativeConnection;
-
-beforeAll(async () => {
-  h = await startHarness();
-  connection = await NativeConnection.connect({ address: inject('temporalAddress') });
-});
-
-afterAll(async () => {
-  await connection?.close();
-  await h?.close();
+/** A connection of this file's own for the workers each case builds by hand. */
+const test = temporalTest.extend<{ connection: NativeConnection }>({
+  connection: [
+    // eslint-disable-next-line no-empty-pattern -- vitest reads a fixture's dependencies from its destructuring
+    async ({}, use) => {
+      const connection = await NativeConnection.connect({ address: inject('temporalAddress') });
+      await use(connection);
+      await connection.close();
+    },
+    { scope: 'file' },
+  ],
 });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -53,9 +54,9 @@ const cases = [
   { answer: 'a resend', device: deviceAt(), expectedState: 'awaiting_otp' },
 ] as const;
 
-test.each(cases)(
+test.for(cases)(
   '$answer arriving with the requestOtp result is taken, and the history replays',
-  async ({ answer: what, device, expectedState }) => {
+  async ({ answer: what, device, expectedState }, { harness: h, connection }) => {
     const taskQueue = `race-${randomUUID()}`;
     const namespace = inject('temporalNamespace');
     const dataConverter = createDataConverter(h.keys);

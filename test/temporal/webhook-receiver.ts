@@ -3,7 +3,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { verifyWebhook, WEBHOOK_SIGNATURE_HEADER } from '../../client/webhook-signature';
-import { startHarness, type Harness } from './harness';
+import { startHarness, type Harness, type HarnessOptions } from './harness';
 
 export interface ReceivedEvent {
   id: string;
@@ -66,13 +66,13 @@ export async function startWebhookReceiver(
 }
 
 /** The real stack with a backend registered for every tenant's activations: a harness and its receiver. */
-export async function startHarnessWithReceiver(): Promise<{
+export async function startHarnessWithReceiver(options: Omit<HarnessOptions, 'webhooks'> = {}): Promise<{
   h: Harness;
   receiver: WebhookReceiver;
   close(): Promise<void>;
 }> {
   const receiver = await startWebhookReceiver();
-  const h = await startHarness({ webhooks: [{ url: receiver.url, secrets: [receiver.secret] }] });
+  const h = await startHarness({ ...options, webhooks: [{ url: receiver.url, secrets: [receiver.secret] }] });
   return {
     h,
     receiver,
