@@ -1,7 +1,7 @@
 // Pure helpers of the skeleton comparison (bench/compare.ts): the figures of one system at one load level,
 // the ratios project / skeleton, the goals of the performance issue checked against them, and the markdown
 // tables that bench/compare.ts prints and bench/report.ts puts in BENCHMARKS.md. No I/O here, so
-// test/unit/bench-compare.test.ts can check every number.
+// test/bench/compare.test.ts can check every number.
 import type { Percentiles, ThroughputLevel } from '../throughput';
 
 /** The processes whose CPU is counted per workflow. `sandbox` (the Vlens stand-in) exists for the project only. */
