@@ -171,13 +171,14 @@ export class TemporalDriver {
       );
       times.submitLiveness = performance.now() - t;
     }
-    const otp = await this.waitForOtp(seeded.requestId);
-    times.otpDelivered = performance.now() - t0;
     if (!options.liveness) {
-      // As the skeleton's driver does (and an app that waits for awaiting_otp): the code goes in once the
-      // workflow has recorded the OTP request, so submitOtp times the update, not the recording before it.
+      // As the skeleton's driver does (and an app that waits for awaiting_otp): one long poll until the
+      // workflow has recorded the OTP request, so submitOtp times the update, not the recording before it,
+      // and the SMS is then in the inbox: one read instead of polling it.
       await waitForHistoryEvent(this.client, handle.workflowId, handle.firstExecutionRunId, ACTIVITY_TASK_COMPLETED);
     }
+    const otp = await this.waitForOtp(seeded.requestId);
+    times.otpDelivered = performance.now() - t0;
     await this.resume(handle, seeded.requestId, otp.code, times, options.liveness);
     times.total = performance.now() - t0;
     return { requestId: seeded.requestId, times: times as StepTimes };
