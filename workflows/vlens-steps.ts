@@ -5,7 +5,7 @@
 //   the activation's overall deadline: nobody waits on them, and giving up early loses a sale.
 // - User-facing calls run inside an update the app is waiting on; they give up after a bounded time
 //   so the app can tell its user to try again, and no OTP attempt is used up. On lean histories
-//   (lean-history.ts) they are local activities with the same timeouts and retries.
+//   (lean-history.ts) they are local activities with the same timeouts and at most four attempts.
 import type { ActivityOptions, LocalActivityOptions } from '@temporalio/common';
 import {
   ActivityFailure,
