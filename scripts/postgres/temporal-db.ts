@@ -101,13 +101,7 @@ export async function dropTemporalDatabases(
   names: string[],
   log: (line: string) => void = () => undefined,
 ): Promise<boolean> {
-  const client = new pg.Client({
-    host: target.host,
-    port: target.port,
-    user: target.user,
-    password: target.password,
-    database: 'postgres',
-  });
+  const client = maintenanceClient(target);
   let ok = true;
   try {
     await client.connect();
@@ -134,16 +128,16 @@ export async function dropTemporalDatabases(
   return ok;
 }
 
+/** A client of the server's maintenance database, from which databases are created and dropped. */
+function maintenanceClient(target: PostgresTarget): pg.Client {
+  const { host, port, user, password } = target;
+  return new pg.Client({ host, port, user, password, database: 'postgres' });
+}
+
 /** A plain database (the gateway's webhook dedup record lives in one). */
 export async function createPlainDatabase(target: PostgresTarget, name: string): Promise<void> {
   if (!SAFE_NAME.test(name)) throw new Error(`refusing database name ${JSON.stringify(name)}`);
-  const client = new pg.Client({
-    host: target.host,
-    port: target.port,
-    user: target.user,
-    password: target.password,
-    database: 'postgres',
-  });
+  const client = maintenanceClient(target);
   await client.connect();
   try {
     await client.query(`CREATE DATABASE "${name}"`);
