@@ -53,7 +53,7 @@ export async function submitLiveness(run: ActivationRun, payload: SubmitLiveness
     rec.imagesArrived();
     let result;
     try {
-      result = await run.userFacingVlens.revalidateLiveness({ ...rec.ctx }, images);
+      result = await run.repeatableUserFacingVlens.revalidateLiveness({ ...rec.ctx }, images);
     } catch (error) {
       throw run.userFacingFailure(error, 'liveness', 'revalidateLiveness');
     }

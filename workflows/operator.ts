@@ -7,6 +7,7 @@ import { requestOtp } from './otp';
 import { confirmPayment } from './payment';
 import { extensionMs, FAILURE_TYPES } from './rules';
 import { byOperator, reject, type ActivationRun } from './run';
+import { userFacingVlens } from './vlens-steps';
 import { ACCEPTED_IN } from './states';
 import type {
   CancelInput,
@@ -54,8 +55,9 @@ export function forceNewOtp(run: ActivationRun, input: OperatorAction): Promise<
     run.requireRunningIn(ACCEPTED_IN.operatorForceNewOtp);
     run.rec.note('operator_forced_new_otp', byOperator(input));
     try {
-      // Ignores the cooldown and the send limit: an operator decided the user needs one more.
-      await requestOtp(run, run.userFacingVlens);
+      // Ignores the cooldown and the send limit: an operator decided the user needs one more. An ordinary
+      // activity, like a resend's (otp.ts): an SMS is sent once per request.
+      await requestOtp(run, userFacingVlens);
     } catch (error) {
       throw run.userFacingFailure(error, 'operator_otp', 'requestOtp');
     }

@@ -5,7 +5,7 @@ import { checkResendOtp, checkSubmitOtp } from './input-checks';
 import type { ActivationRun } from './run';
 import { ACCEPTED_IN, ADMITTED_IN } from './states';
 import type { ResendOtpInput, ResendOtpResult, SubmitOtpInput, SubmitOtpResult } from './types';
-import { backgroundVlens } from './vlens-steps';
+import { backgroundVlens, userFacingVlens } from './vlens-steps';
 
 /** Requests an OTP; Vlens may answer that the user moved and liveness must be re-validated first. */
 export async function requestOtp(run: ActivationRun, vlens: VlensActivities, background = false): Promise<void> {
@@ -102,7 +102,7 @@ export async function submitOtp(run: ActivationRun, payload: SubmitOtpInput): Pr
     const images = rec.liveness.imagesForOtpValidation;
     let result;
     try {
-      result = await run.userFacingVlens.validateOtp(
+      result = await run.repeatableUserFacingVlens.validateOtp(
         { ...rec.ctx },
         {
           otpRequestId: otp.otpRequestId,
@@ -144,7 +144,10 @@ export async function resendOtp(run: ActivationRun, payload: ResendOtpInput): Pr
     run.requireResendAllowed(ACCEPTED_IN.resendOtp);
     run.rec.absorb(payload);
     try {
-      await requestOtp(run, run.userFacingVlens);
+      // An ordinary activity even on lean histories: a local one would send the SMS again whenever its
+      // workflow task fails to complete (server or worker lost after Vlens answered), and every new OTP
+      // invalidates the code the user is reading (docs/vlens-api.md, Part B).
+      await requestOtp(run, userFacingVlens);
     } catch (error) {
       throw run.userFacingFailure(error, 'otp_resend', 'requestOtp');
     }

@@ -37,8 +37,11 @@ export class ActivationRun {
 
   constructor(readonly rec: ActivationRecord) {}
 
-  /** The Vlens calls an app or an operator waits on (vlens-steps.ts): local activities on lean histories. */
-  get userFacingVlens(): VlensActivities {
+  /**
+   * The user-facing Vlens calls that are safe to make twice (validateOtp, revalidateLiveness): local
+   * activities on lean histories (vlens-steps.ts). A call that sends an SMS is not one of them.
+   */
+  get repeatableUserFacingVlens(): VlensActivities {
     return this.rec.leanHistory ? userFacingLocalVlens : userFacingVlens;
   }
 

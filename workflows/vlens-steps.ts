@@ -5,7 +5,8 @@
 //   the activation's overall deadline: nobody waits on them, and giving up early loses a sale.
 // - User-facing calls run inside an update the app is waiting on; they give up after a bounded time
 //   so the app can tell its user to try again, and no OTP attempt is used up. On lean histories
-//   (lean-history.ts) they are local activities with the same timeouts and at most four attempts.
+//   (lean-history.ts) the ones that are safe to repeat (validateOtp, revalidateLiveness) are local
+//   activities with the same timeouts and at most four attempts; a resend's SMS stays an ordinary one.
 import type { ActivityOptions, LocalActivityOptions } from '@temporalio/common';
 import {
   ActivityFailure,
@@ -35,7 +36,11 @@ const USER_FACING: ActivityOptions & LocalActivityOptions = {
   retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '10s' },
 };
 
-/** Before lean histories: an ordinary activity, scheduled through the server. */
+/**
+ * An ordinary activity, scheduled through the server: every user-facing call before lean histories, and
+ * on every history the calls that send an SMS. Its result is recorded by the server when it arrives, so
+ * a lost workflow task never makes the call again.
+ */
 export const userFacingVlens = proxyActivities<VlensActivities>(USER_FACING);
 
 /**
@@ -47,8 +52,12 @@ export const userFacingVlens = proxyActivities<VlensActivities>(USER_FACING);
  * attempts over 5 minutes against a Vlens answering 503), so four attempts it is: a Vlens that fails
  * fast is retried for about 3.5 s, a hung one for at most four HTTP timeouts (VLENS_HTTP_TIMEOUT_MS,
  * 15 s). If the worker dies mid-call, the workflow task times out and another worker replays the task
- * and calls again from the first attempt: the at-least-once call an ordinary activity also makes when
- * its worker dies.
+ * and calls again from the first attempt. The same happens when the workflow task cannot complete after
+ * the call returned (the server restarted): the result was never recorded, so the call is made again.
+ * That is why only calls that are safe to repeat run here: validating the same OTP or the same selfies
+ * twice gets the same answer (a retried ordinary activity already relies on that), while a second
+ * StepRequestOtp sends a second SMS and invalidates the first code (measured by the chaos suite's
+ * server-kill scenario: three SMS for one resend).
  */
 export const userFacingLocalVlens = proxyLocalActivities<VlensActivities>({
   ...USER_FACING,

@@ -1,12 +1,12 @@
 // What the lean-history patch (workflows/lean-history.ts) writes, read from the histories of real runs:
-// the user's steps as local-activity markers, the ActivationState search attribute only for the states an
+// the repeatable user steps as local-activity markers (never an SMS), the ActivationState search attribute only for the states an
 // activation waits in, and the main loop's wake-up timer cancelled only when the time to look again moved.
 // Runs from before the patch are covered by the replay corpus (test/histories/before-lean-history/).
 import type { WorkflowHandle } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { describe, expect } from 'vitest';
 import { LEAN_HISTORY_PATCH } from '../../workflows/lean-history';
-import { submitLivenessUpdate } from '../../workflows/messages';
+import { resendOtpUpdate, submitLivenessUpdate } from '../../workflows/messages';
 import { ALEXANDRIA, deviceAt } from './harness';
 import { payAndNotify, submitInboxOtp } from './scenario-helpers';
 import { temporalTest as test } from './fixtures';
@@ -91,5 +91,23 @@ describe('lean history', () => {
     expect(facts.activitiesScheduled).not.toContain('revalidateLiveness');
     expect(facts.activitiesScheduled).not.toContain('validateOtp');
     expect(facts.statesWritten).toEqual(['awaiting_liveness', 'awaiting_otp', 'awaiting_payment', 'activated']);
+  });
+
+  test('a resend sends its SMS through an ordinary activity, so a lost workflow task never sends it again', async ({
+    harness: h,
+  }) => {
+    const seeded = await h.seed();
+    const handle = await h.start(seeded, { policy: { resendCooldown: 0 } });
+    await h.waitForState(handle, 'awaiting_otp');
+    const first = await h.latestOtp(seeded.requestId);
+    await handle.executeUpdate(resendOtpUpdate, { args: [{ device: deviceAt() }] });
+    expect((await h.latestOtp(seeded.requestId)).otpRequestId).not.toBe(first.otpRequestId);
+    const accepted = await submitInboxOtp(h, handle, seeded);
+    await payAndNotify(h, handle, accepted.status);
+    expect((await handle.result()).state).toBe('activated');
+
+    const facts = await historyFacts(handle);
+    expect(facts.activitiesScheduled).toEqual(['requestOtp', 'requestOtp', 'validatePayment']);
+    expect(facts.localActivityMarkers).toBe(1); // validateOtp
   });
 });
