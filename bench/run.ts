@@ -46,7 +46,13 @@ function flag(name: string): string | undefined {
 function workerEnvFromFlags(): Record<string, string> {
   const spec = flag('worker-env');
   if (!spec) return {};
-  return Object.fromEntries(spec.split(',').map((pair) => pair.split('=') as [string, string]));
+  // Split at the first '=' only: a value may hold one itself (NODE_OPTIONS=--max-semi-space-size=4).
+  return Object.fromEntries(
+    spec.split(',').map((pair) => {
+      const at = pair.indexOf('=');
+      return [pair.slice(0, at), pair.slice(at + 1)];
+    }),
+  );
 }
 
 /**
