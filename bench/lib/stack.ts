@@ -18,6 +18,7 @@ import {
   waitForTemporal,
   type ManagedProcess,
 } from '../../scripts/local-stack';
+import { imageProcessEnv } from '../../scripts/docker/runtime-env';
 import { resolveTemporalCli } from '../../scripts/temporal-cli';
 
 export type PieceName = 'temporal' | 'sandbox' | 'worker' | 'gateway';
@@ -47,8 +48,8 @@ export interface StackOptions {
   dynamicConfig?: Readonly<Record<string, unknown>>;
   /**
    * Which worker process runs. Default: worker/main.ts under tsx with a bundle of workflows/ made at boot.
-   * `compiled`: `node dist/worker/main.js` with dist/workflow-bundle.js, as the Docker image runs it (needs
-   * `npm run build`). An object: another worker program (the skeleton of bench/skeleton/) and its bundle.
+   * `compiled`: `node dist/worker/main.js` with dist/workflow-bundle.js and the image's MALLOC_ARENA_MAX and
+   * NODE_OPTIONS, as the Docker image runs it (needs `npm run build`). An object: another worker program (the skeleton of bench/skeleton/) and its bundle.
    */
   worker?: 'tsx' | 'compiled' | { entry: string; bundle: () => Promise<{ code: string }> };
 }
@@ -182,7 +183,14 @@ export class LocalStack {
     env: Record<string, string>,
     nodeArgs: string[] = [],
   ): ManagedProcess {
-    const proc = startProcess(piece, process.execPath, ['--enable-source-maps', ...nodeArgs, file], env, 'ignore');
+    // The allocator and V8 settings the image gives the process (./Dockerfile), under the run's own env.
+    const proc = startProcess(
+      piece,
+      process.execPath,
+      [...nodeArgs, file],
+      { ...imageProcessEnv(ROOT), ...env },
+      'ignore',
+    );
     this.capture(piece, proc);
     return proc;
   }
