@@ -276,13 +276,13 @@ export interface ParkedLike {
 }
 
 /**
- * The worker's RSS once the parked activations have settled: the median of the last four samples
- * (bench/parked.ts samples every 5 s for a minute after the last one parked). The first samples still hold
- * what the churn of parking left on the heaps, which V8 gives back after a few idle seconds; the largest
- * sample is reported beside it.
+ * The worker's RSS once the parked activations have settled: the last sample, a minute after the last one
+ * parked (bench/parked.ts samples every 5 s). The first samples still hold what the churn of parking left
+ * on the heaps, which V8's memory reducer gives back after some idle seconds (20-55 s in the runs of
+ * BENCHMARKS.md §3); the largest sample is reported beside it.
  */
 export function settledRss(samples: readonly number[]): number {
-  return round(median(samples.slice(-4)), 1);
+  return samples[samples.length - 1] ?? NaN;
 }
 
 export interface ParkedMemoryRow {
