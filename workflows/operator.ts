@@ -7,7 +7,6 @@ import { requestOtp } from './otp';
 import { confirmPayment } from './payment';
 import { extensionMs, FAILURE_TYPES } from './rules';
 import { byOperator, reject, type ActivationRun } from './run';
-import { userFacingVlens } from './vlens-steps';
 import { ACCEPTED_IN } from './states';
 import type {
   CancelInput,
@@ -16,6 +15,7 @@ import type {
   OperatorUpdateResult,
   VerifyPaymentResult,
 } from './types';
+import { userFacingVlens } from './vlens-steps';
 
 // ---- extend a step's deadline ---------------------------------------------------------------------
 

@@ -49,7 +49,8 @@ export interface StackOptions {
   /**
    * Which worker process runs. Default: worker/main.ts under tsx with a bundle of workflows/ made at boot.
    * `compiled`: `node dist/worker/main.js` with dist/workflow-bundle.js and the image's MALLOC_ARENA_MAX and
-   * NODE_OPTIONS, as the Docker image runs it (needs `npm run build`). An object: another worker program (the skeleton of bench/skeleton/) and its bundle.
+   * NODE_OPTIONS, as the Docker image runs it (needs `npm run build`). An object: another worker program
+   * (the skeleton of bench/skeleton/) and its bundle.
    */
   worker?: 'tsx' | 'compiled' | { entry: string; bundle: () => Promise<{ code: string }> };
 }
