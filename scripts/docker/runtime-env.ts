@@ -7,19 +7,27 @@ import path from 'node:path';
 
 const PROCESS_SETTINGS = ['MALLOC_ARENA_MAX', 'NODE_OPTIONS'] as const;
 
-/** `ENV` pairs of the Dockerfile's last stage, continuation lines joined. */
-export function runtimeStageEnv(dockerfile: string): Record<string, string> {
-  const instructions = dockerfile
+/** A Dockerfile's instructions: continuation lines joined, comments dropped, keyword upper-cased. */
+export function dockerfileInstructions(dockerfile: string): Array<{ keyword: string; args: string }> {
+  return dockerfile
     .replace(/\\\r?\n/g, ' ')
     .split(/\r?\n/)
     .map((line) => line.trim())
-    .filter((line) => line && !line.startsWith('#'));
-  const lastFrom = instructions.map((line) => /^FROM\s/i.test(line)).lastIndexOf(true);
+    .filter((line) => line && !line.startsWith('#'))
+    .map((line) => {
+      const [keyword = '', ...rest] = line.split(/\s+/);
+      return { keyword: keyword.toUpperCase(), args: rest.join(' ') };
+    });
+}
+
+/** `ENV` pairs of the Dockerfile's last stage. */
+export function runtimeStageEnv(dockerfile: string): Record<string, string> {
+  const instructions = dockerfileInstructions(dockerfile);
+  const lastFrom = instructions.map((i) => i.keyword).lastIndexOf('FROM');
   const env: Record<string, string> = {};
-  for (const line of instructions.slice(lastFrom)) {
-    const match = /^ENV\s+(.*)$/i.exec(line);
-    if (!match) continue;
-    for (const pair of match[1]!.trim().split(/\s+/)) {
+  for (const { keyword, args } of instructions.slice(lastFrom)) {
+    if (keyword !== 'ENV') continue;
+    for (const pair of args.split(/\s+/)) {
       const at = pair.indexOf('=');
       if (at > 0) env[pair.slice(0, at)] = pair.slice(at + 1);
     }

@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
+import { dockerfileInstructions } from '../../scripts/docker/runtime-env';
 
 const ROOT = path.resolve(new URL('../..', import.meta.url).pathname);
 const read = (file: string) => readFileSync(path.join(ROOT, file), 'utf8');
@@ -329,16 +330,7 @@ function checkCompose(text: string): string[] {
 
 function checkDockerfile(text: string): string[] {
   const problems: string[] = [];
-  // Join continuation lines, drop comments.
-  const lines = text
-    .replace(/\\\r?\n/g, ' ')
-    .split(/\r?\n/)
-    .map((l) => l.trim())
-    .filter((l) => l && !l.startsWith('#'));
-  const instructions = lines.map((l) => {
-    const [keyword = '', ...rest] = l.split(/\s+/);
-    return { keyword: keyword.toUpperCase(), args: rest.join(' ') };
-  });
+  const instructions = dockerfileInstructions(text);
   const froms = instructions.filter((i) => i.keyword === 'FROM');
   if (froms.length < 2) problems.push('the Dockerfile must be multi-stage');
   const lastFrom = instructions.map((i) => i.keyword).lastIndexOf('FROM');
@@ -354,7 +346,7 @@ function checkDockerfile(text: string): string[] {
     problems.push('npm install in the Dockerfile ignores the lock file; use npm ci');
   // Docker's own builder, offline: no frontend image to pull, no heredocs (BuildKit-only syntax).
   if (/^\s*#\s*syntax\s*=/im.test(text)) problems.push('a `# syntax=` directive makes the build pull a frontend image');
-  if (lines.some((l) => /<<-?\s*['"]?[A-Za-z_]+['"]?(\s|$)/.test(l))) {
+  if (instructions.some((i) => /<<-?\s*['"]?[A-Za-z_]+['"]?(\s|$)/.test(i.args))) {
     problems.push('heredocs need BuildKit; keep the files in the repository and COPY them');
   }
   if (!/^\s*ARG\s+NODE_IMAGE=\S+/m.test(text) || !froms.every((f) => f.args.startsWith('${NODE_IMAGE}'))) {

@@ -1,6 +1,7 @@
 // What the lean-history patch (workflows/lean-history.ts) writes, read from the histories of real runs:
-// the repeatable user steps as local-activity markers (never an SMS), the ActivationState search attribute only for the states an
-// activation waits in, and the main loop's wake-up timer cancelled only when the time to look again moved.
+// the repeatable user steps as local-activity markers (never an SMS), the ActivationState search attribute
+// only for the states an activation waits in, and the main loop's wake-up timer cancelled only when the time
+// to look again moved.
 // Runs from before the patch are covered by the replay corpus (test/histories/before-lean-history/).
 import type { WorkflowHandle } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
