@@ -442,8 +442,10 @@ export function timeoutFailure(op: VlensOp, path: string, timeoutMs: number): Ap
 
 /** Connection refused, reset, dropped mid-response, DNS: all worth retrying. */
 export function networkFailure(op: VlensOp, path: string, error: unknown): ApplicationFailure {
-  const e = error as { code?: unknown; errno?: unknown; cause?: { code?: unknown } } | undefined;
-  const code = [e?.code, e?.errno, e?.cause?.code].find((c): c is string => typeof c === 'string') ?? 'unknown';
+  const e = error as { code?: unknown; errno?: unknown; message?: unknown; cause?: { code?: unknown } } | undefined;
+  const found = [e?.code, e?.errno, e?.cause?.code].find((c): c is string => typeof c === 'string') ?? 'unknown';
+  // undici's own codes (UND_ERR_SOCKET, ...) are generic; its message says what happened ("other side closed").
+  const code = found.startsWith('UND_ERR') && typeof e?.message === 'string' ? `${found} (${e.message})` : found;
   const details: FailureDetails = { condition: 'network', op, path };
   return ApplicationFailure.create({
     type: T.unavailable,

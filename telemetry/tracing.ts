@@ -12,6 +12,7 @@ import { context, propagation, trace } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
+import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { envDetectorSync, Resource } from '@opentelemetry/resources';
 import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
@@ -28,7 +29,10 @@ export interface TracingOptions {
    * Given one, tracing starts whatever the environment says.
    */
   spanProcessor?: SpanProcessor;
-  /** Client spans for outgoing node:http calls (the worker's Vlens calls; node-fetch runs on node:http). */
+  /**
+   * Client spans for outgoing HTTP calls: undici's (the worker's Vlens calls, activities/http.ts; Node's
+   * fetch for webhook deliveries) and node:http's.
+   */
   instrumentHttp?: boolean;
 }
 
@@ -58,11 +62,15 @@ export function startTracing(options: TracingOptions): Tracing | undefined {
     unhook = registerInstrumentations({
       tracerProvider: provider,
       // Outgoing calls only: the worker serves no HTTP, and the gateway makes its own request spans.
-      instrumentations: [new HttpInstrumentation({ ignoreIncomingRequestHook: () => true })],
+      instrumentations: [
+        new HttpInstrumentation({ ignoreIncomingRequestHook: () => true }),
+        // undici publishes every request on diagnostics channels; no module patching involved.
+        new UndiciInstrumentation(),
+      ],
     });
-    // The instrumentation patches node:http when it is next required. This is an ES module program
-    // (node-fetch imports node:http, which is the same CommonJS object and is read at each call), so
-    // require it now to apply the patch.
+    // The http instrumentation patches node:http when it is next required. This is an ES module program
+    // (an `import 'node:http'` is the same CommonJS object, read at each call), so require it now to apply
+    // the patch.
     const require = createRequire(import.meta.url);
     require('http');
     require('https');

@@ -19,7 +19,7 @@ async function main(): Promise<void> {
   const vlens = loadVlensConfig();
   const safety = loadDataSafety();
   const webhookEndpoints = loadWebhookEndpoints();
-  // First, so node:http is instrumented before any Vlens call is made.
+  // First, so outgoing HTTP is instrumented before any Vlens call is made.
   const tracing = startWorkerTracing();
   const { bundlePath, prebuiltTracing } = chooseWorkflowBundle(config.workflowBundlePath, Boolean(tracing));
   Runtime.install({

@@ -2,7 +2,7 @@
 // - workflow interceptors (workflows/tracing-interceptors.ts, bundled in) continue each caller's trace
 //   and hand their spans to the `exporter` sink, which feeds the process's span processor;
 // - activity interceptors open `RunActivity:<name>` as the child of the workflow's `StartActivity:<name>`;
-// - node:http is instrumented, so each Vlens call (node-fetch) is an HTTP client span inside its activity.
+// - outgoing HTTP is instrumented, so each Vlens call (undici) is an HTTP client span inside its activity.
 import { fileURLToPath } from 'node:url';
 import type { InjectedSinks, WorkerOptions } from '@temporalio/worker';
 import {

@@ -348,7 +348,7 @@ describe('transport', () => {
     const f = await failureOf(activities.validatePayment(ctx));
     expect(f.type).toBe(TF.unavailable);
     expect(f.nonRetryable).toBe(false);
-    expect(f.message).toMatch(/ECONNRESET|socket hang up/);
+    expect(f.message).toMatch(/ECONNRESET|UND_ERR_SOCKET \(other side closed\)/);
   });
 
   it('maps a refused connection to a retryable VlensUnavailable', async () => {
