@@ -1,10 +1,12 @@
 // The skeleton against the project, level by level on the same machine and the same dev server settings:
 // two stacks (each its own dev server, SQLite file and worker process) up side by side, and at each load
-// level the skeleton's closed loop, then the project's, back to back (so a change in the machine's other
-// load hits both alike). Both run bench/throughput.ts's closed loop; the skeleton with its own driver
-// (bench/skeleton/driver.ts), the project with the one every other benchmark uses. After each level a few
-// completed workflows' histories are read back and their events counted. Published numbers are the
-// ratios project / skeleton of one run, with the absolute figures alongside (bench/lib/compare.ts).
+// level the skeleton's closed loop, then the project's, back to back; with --reps=N the pairs alternate
+// (skeleton, project, skeleton, project, ...), so a change in the machine's other load hits both alike and
+// each system's median is taken over runs spread across the same minutes. Both run bench/throughput.ts's
+// closed loop; the skeleton with its own driver (bench/skeleton/driver.ts), the project with the one every
+// other benchmark uses. After each level a few completed workflows' histories are read back and their
+// events counted. Published numbers are the ratios project / skeleton of the medians of one invocation,
+// each pair's ratios beside them, with the absolute figures alongside (bench/lib/compare.ts).
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -17,12 +19,13 @@ import {
   compareFigures,
   compareTables,
   checkGoals,
+  pairedRatios,
   systemFigures,
   type CompareLevel,
   type GoalCheck,
 } from './lib/compare';
 import { LocalStack, type StackOptions } from './lib/stack';
-import { runThroughputBenchmark, type ThroughputResult } from './throughput';
+import { runThroughputBenchmark, summarizeLevel, type ThroughputResult, type ThroughputRun } from './throughput';
 
 const EventType = proto.temporal.api.enums.v1.EventType;
 
@@ -126,26 +129,32 @@ export async function runCompareBenchmark(options: CompareOptions): Promise<Comp
       ...(options.workerNodeArgs ? { workerNodeArgs: options.workerNodeArgs('project') } : {}),
     });
     for (const level of options.levels) {
-      const common = { levels: [level], reps: options.reps, warmupS: options.warmupS, workerEnv: options.workerEnv };
-      log(`compare: ${level.concurrency} users, skeleton`);
-      const s = await runThroughputBenchmark(skeleton, {
-        ...common,
-        makeDriver: () => new SkeletonDriver(skeleton.client, skeleton.stack.taskQueue),
-      });
-      log(`compare: ${level.concurrency} users, project`);
-      const p = await runThroughputBenchmark(project, common);
-      raw.skeleton.push(s);
-      raw.project.push(p);
-      const sample = (r: ThroughputResult) =>
-        r.runs.flatMap((run) => run.sampleWorkflowIds ?? []).slice(0, options.historySample);
-      const skeletonHistories = await historyEvents(skeleton.client, sample(s));
-      const projectHistories = await historyEvents(project.client, sample(p));
+      const common = { levels: [level], reps: 1, warmupS: options.warmupS, workerEnv: options.workerEnv };
+      const skeletonRuns: ThroughputRun[] = [];
+      const projectRuns: ThroughputRun[] = [];
+      for (let rep = 1; rep <= options.reps; rep++) {
+        log(`compare: ${level.concurrency} users, pair ${rep}/${options.reps}, skeleton`);
+        const s = await runThroughputBenchmark(skeleton, {
+          ...common,
+          makeDriver: () => new SkeletonDriver(skeleton.client, skeleton.stack.taskQueue),
+        });
+        log(`compare: ${level.concurrency} users, pair ${rep}/${options.reps}, project`);
+        const p = await runThroughputBenchmark(project, common);
+        raw.skeleton.push(s);
+        raw.project.push(p);
+        skeletonRuns.push(...s.runs.map((run) => ({ ...run, rep })));
+        projectRuns.push(...p.runs.map((run) => ({ ...run, rep })));
+      }
+      const sample = (runs: ThroughputRun[]) =>
+        runs.flatMap((run) => run.sampleWorkflowIds ?? []).slice(0, options.historySample);
+      const skeletonHistories = await historyEvents(skeleton.client, sample(skeletonRuns));
+      const projectHistories = await historyEvents(project.client, sample(projectRuns));
       const skeletonFigures = {
-        ...systemFigures(s.levels[0]!, s.runs, skeletonHistories.counts),
+        ...systemFigures(summarizeLevel(level, skeletonRuns), skeletonRuns, skeletonHistories.counts),
         eventTypes: skeletonHistories.eventTypes,
       };
       const projectFigures = {
-        ...systemFigures(p.levels[0]!, p.runs, projectHistories.counts),
+        ...systemFigures(summarizeLevel(level, projectRuns), projectRuns, projectHistories.counts),
         eventTypes: projectHistories.eventTypes,
       };
       const compared: CompareLevel = {
@@ -154,6 +163,7 @@ export async function runCompareBenchmark(options: CompareOptions): Promise<Comp
         skeleton: skeletonFigures,
         project: projectFigures,
         ratios: compareFigures(skeletonFigures, projectFigures),
+        pairs: pairedRatios(skeletonRuns, projectRuns),
         loadAverage1m: Math.round(os.loadavg()[0]! * 100) / 100,
       };
       levels.push(compared);
@@ -161,7 +171,11 @@ export async function runCompareBenchmark(options: CompareOptions): Promise<Comp
         `compare: ${level.concurrency} users: completed/s ${skeletonFigures.perSecond} / ${projectFigures.perSecond} (×${compared.ratios.perSecond}); ` +
           `submitOtp p50 ${skeletonFigures.submitOtp.p50} / ${projectFigures.submitOtp.p50} ms (×${compared.ratios.submitOtpP50}); ` +
           `CPU ms server+worker ${skeletonFigures.cpuMsServerAndWorker} / ${projectFigures.cpuMsServerAndWorker} (×${compared.ratios.cpuServerAndWorker}); ` +
-          `history events ${skeletonFigures.historyEvents} / ${projectFigures.historyEvents}; load average ${compared.loadAverage1m}`,
+          `history events ${skeletonFigures.historyEvents} / ${projectFigures.historyEvents}; load average ${compared.loadAverage1m}` +
+          (options.reps > 1
+            ? `; per pair: completed/s ×${compared.pairs!.map((r) => r.perSecond).join(', ×')}, ` +
+              `CPU ×${compared.pairs!.map((r) => r.cpuServerAndWorker).join(', ×')}`
+            : ''),
       );
     }
   } finally {

@@ -3,7 +3,8 @@
 // progress while it runs; writes bench/results/<name>[-<tag>][-quick].json (and, for throughput, the
 // latency chart bench/results/latency[-quick].svg).
 //
-//   npm run bench                      the skeleton against the project (compare), 1, 10 and 50 users
+//   npm run bench                      the skeleton against the project (compare), 1, 10 and 50 users,
+//                                      three interleaved pairs of runs per level (--reps=N; ~15 min)
 //   npm run bench -- --quick           the same, short windows (a few minutes)
 //   npm run bench -- --all             every benchmark, full size (about 40 minutes on 2 cores)
 //   npm run bench -- --only=cost,overhead
@@ -136,7 +137,8 @@ async function main(): Promise<void> {
       runRoot: path.join(runRoot, 'compare'),
       levels: users.map((concurrency) => ({ concurrency, windowS: Number(flag('window') ?? windowFor(concurrency)) })),
       warmupS: quick ? 3 : 8,
-      reps: Number(flag('reps') ?? 1),
+      // Three interleaved pairs per level by default: one pair's ratio strays by ±0.1-0.2 on a shared box.
+      reps: Number(flag('reps') ?? (quick ? 1 : 3)),
       ...(sqlitePragmas ? { sqlitePragmas } : {}),
       dynamicConfig,
       workerEnv: workerEnvFromFlags(),

@@ -103,6 +103,39 @@ function spread(list: Percentiles[]) {
   return { median: pick(median), min: pick((v) => Math.min(...v)), max: pick((v) => Math.max(...v)) };
 }
 
+/** CPU milliseconds per completed activation of one run, per process. */
+export function cpuMsPerActivationOf(run: ThroughputRun): Partial<CpuSnapshot> {
+  const out: Partial<CpuSnapshot> = {};
+  for (const key of ['temporal', 'worker', 'sandbox', 'driver'] as const) {
+    const value = ((run.cpuSeconds[key] ?? NaN) * 1000) / Math.max(1, run.completed);
+    if (Number.isFinite(value)) out[key] = value;
+  }
+  return out;
+}
+
+/** One level's figures from its runs: medians, with the spread of the rates and latencies. */
+export function summarizeLevel(
+  level: { concurrency: number; windowS: number },
+  mine: ThroughputRun[],
+): ThroughputLevel {
+  const rates = mine.map((r) => r.perSecond);
+  const cpuMsPerActivation: Partial<CpuSnapshot> = {};
+  for (const key of ['temporal', 'worker', 'sandbox', 'driver'] as const) {
+    const values = mine.map((r) => cpuMsPerActivationOf(r)[key] ?? NaN).filter(Number.isFinite);
+    if (values.length) cpuMsPerActivation[key] = round(median(values));
+  }
+  return {
+    concurrency: level.concurrency,
+    runs: mine.length,
+    windowS: level.windowS,
+    perSecond: { median: round(median(rates), 2), min: Math.min(...rates), max: Math.max(...rates) },
+    total: spread(mine.map((r) => r.total)),
+    submitOtp: spread(mine.map((r) => r.submitOtp)),
+    start: spread(mine.map((r) => r.start)),
+    cpuMsPerActivation,
+  };
+}
+
 /**
  * C users run activations back to back for warmup + window seconds. Activations that complete inside the
  * window count (whenever they started), so the rate is the steady-state rate; then in-flight ones drain.
@@ -214,27 +247,12 @@ export async function runThroughputBenchmark(
       );
     }
   }
-  const levels: ThroughputLevel[] = options.levels.map((level) => {
-    const mine = runs.filter((r) => r.concurrency === level.concurrency);
-    const rates = mine.map((r) => r.perSecond);
-    const cpuMsPerActivation: Partial<CpuSnapshot> = {};
-    for (const key of ['temporal', 'worker', 'sandbox', 'driver'] as const) {
-      const values = mine
-        .map((r) => ((r.cpuSeconds[key] ?? NaN) * 1000) / Math.max(1, r.completed))
-        .filter(Number.isFinite);
-      if (values.length) cpuMsPerActivation[key] = round(median(values));
-    }
-    return {
-      concurrency: level.concurrency,
-      runs: mine.length,
-      windowS: level.windowS,
-      perSecond: { median: round(median(rates), 2), min: Math.min(...rates), max: Math.max(...rates) },
-      total: spread(mine.map((r) => r.total)),
-      submitOtp: spread(mine.map((r) => r.submitOtp)),
-      start: spread(mine.map((r) => r.start)),
-      cpuMsPerActivation,
-    };
-  });
+  const levels = options.levels.map((level) =>
+    summarizeLevel(
+      level,
+      runs.filter((r) => r.concurrency === level.concurrency),
+    ),
+  );
   const GOAL = { perSecond: 40, submitOtpP99Ms: 150, windowS: 60 };
   const eligible = levels.filter((l) => l.windowS >= GOAL.windowS);
   const best = [...eligible].sort((a, b) => b.perSecond.median - a.perSecond.median)[0];

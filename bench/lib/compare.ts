@@ -36,13 +36,21 @@ export interface Ratios {
   historyEvents: number;
 }
 
+/** The ratios of one interleaved pair of runs: a skeleton run, then a project run right after it. */
+export interface PairedRatios {
+  perSecond: number;
+  cpuServerAndWorker: number;
+}
+
 export interface CompareLevel {
   concurrency: number;
   windowS: number;
   skeleton: SystemFigures;
   project: SystemFigures;
-  /** project / skeleton, each. */
+  /** project / skeleton, each: the ratio of the two systems' medians over their runs. */
   ratios: Ratios;
+  /** One entry per interleaved pair of runs (with --reps above 1), to show how far a single pair strays. */
+  pairs?: PairedRatios[];
   /** The machine's 1-minute load average when the level ended (others share it; see BENCHMARKS.md). */
   loadAverage1m?: number;
 }
@@ -96,6 +104,29 @@ export function systemFigures(
     historyEvents: median(historyEventCounts),
     rejectedUpdates: runs.reduce((n, r) => n + r.rejectedUpdates, 0),
   };
+}
+
+/** What pairing needs of a closed-loop run (bench/throughput.ts ThroughputRun). */
+export interface RunLike {
+  completed: number;
+  perSecond: number;
+  cpuSeconds: Partial<Record<CpuProcess, number>>;
+}
+
+/**
+ * Ratios per interleaved pair: run i of the project against run i of the skeleton, which ran just before it
+ * (so a change in the shared machine's load between pairs hits both sides of a pair alike).
+ */
+export function pairedRatios(skeletonRuns: readonly RunLike[], projectRuns: readonly RunLike[]): PairedRatios[] {
+  const serverAndWorkerMs = (run: RunLike) =>
+    (((run.cpuSeconds.temporal ?? NaN) + (run.cpuSeconds.worker ?? NaN)) * 1000) / Math.max(1, run.completed);
+  return projectRuns.slice(0, skeletonRuns.length).map((project, i) => {
+    const skeleton = skeletonRuns[i]!;
+    return {
+      perSecond: ratio(project.perSecond, skeleton.perSecond),
+      cpuServerAndWorker: ratio(serverAndWorkerMs(project), serverAndWorkerMs(skeleton)),
+    };
+  });
 }
 
 export function compareFigures(skeleton: SystemFigures, project: SystemFigures): Ratios {
@@ -238,11 +269,28 @@ export function compareTables(levels: CompareLevel[]): string {
     ['goal', 'measured', 'met?'],
     checkGoals(levels).map((g) => [g.goal, g.measured, g.met === undefined ? 'not evaluated' : g.met ? 'yes' : 'no']),
   );
+  const paired = levels.filter((l) => (l.pairs?.length ?? 0) > 1);
+  const pairs = paired.length
+    ? [
+        `Each pair of runs on its own (skeleton, then project; run 1, 2, ...), the spread behind the medians above:`,
+        '',
+        table(
+          ['users', 'completed/s, per pair', 'CPU/workflow server + worker, per pair'],
+          paired.map((l) => [
+            l.concurrency,
+            l.pairs!.map((p) => cell(p.perSecond)).join(' / '),
+            l.pairs!.map((p) => cell(p.cpuServerAndWorker)).join(' / '),
+          ]),
+        ),
+        '',
+      ]
+    : [];
   const parts = [
     `Ratios, project / skeleton (throughput: higher is better; the rest: lower is better):`,
     '',
     ratios,
     '',
+    ...pairs,
     'Absolute figures:',
     '',
     absolute,

@@ -7,6 +7,7 @@ import {
   compareTables,
   eventTypeDiff,
   median,
+  pairedRatios,
   parkedMemoryRows,
   ratio,
   settledRss,
@@ -153,6 +154,41 @@ describe('compareTables', () => {
     expect(text).toContain('| 10 | skeleton | 20 | 10 / 40 | 50 / 120 | 30 / 20 / — / 5 | 30 | 100 |');
     expect(text).toContain('| 10 | project | 15 | 10 / 40 | 50 / 120 | 30 / 20 / 4 / — | 30 | 100 |');
     expect(text).toContain('| submitOtp p99 ≤ 150 ms at 10 users | 40 ms (skeleton 40 ms) | yes |');
+  });
+});
+
+describe('pairedRatios', () => {
+  const run = (perSecond: number, temporalS: number, workerS: number, completed = 100) => ({
+    completed,
+    perSecond,
+    cpuSeconds: { temporal: temporalS, worker: workerS },
+  });
+
+  it('divides each project run by the skeleton run of its pair, CPU per completed workflow', () => {
+    // Pair 1: 10/s against 20/s; (3 + 2) s over 100 against (2 + 2) s over 200: 50 ms against 20 ms.
+    // Pair 2: 18/s against 20/s; 4.4 s over 200 against 4 s over 200.
+    const pairs = pairedRatios([run(20, 2, 2, 200), run(20, 2, 2, 200)], [run(10, 3, 2, 100), run(18, 2.4, 2, 200)]);
+    expect(pairs).toEqual([
+      { perSecond: 0.5, cpuServerAndWorker: 2.5 },
+      { perSecond: 0.9, cpuServerAndWorker: 1.1 },
+    ]);
+  });
+
+  it('pairs only as many runs as both sides have, and leaves a missing CPU figure as NaN', () => {
+    const pairs = pairedRatios([{ completed: 10, perSecond: 1, cpuSeconds: {} }], [run(1, 1, 1), run(2, 1, 1)]);
+    expect(pairs).toHaveLength(1);
+    expect(pairs[0]!.perSecond).toBe(1);
+    expect(pairs[0]!.cpuServerAndWorker).toBeNaN();
+  });
+
+  it('is printed under the ratios when a level has more than one pair', () => {
+    const paired = {
+      ...level(10, figures(), figures()),
+      pairs: pairedRatios([run(20, 2, 2), run(20, 2, 2)], [run(10, 2, 2), run(15, 3, 3)]),
+    };
+    const text = compareTables([paired]);
+    expect(text).toContain('| 10 | 0.5 / 0.75 | 1 / 1.5 |');
+    expect(compareTables([{ ...paired, pairs: paired.pairs.slice(0, 1) }])).not.toContain('per pair');
   });
 });
 
