@@ -91,6 +91,7 @@ const envSchema = z.object({
   SANDBOX_LOGIN_USER: z.string().min(1).optional(),
   SANDBOX_LOGIN_PASSWORD: z.string().min(1).optional(),
   SANDBOX_TENANCY: z.string().min(1).optional(),
+  SANDBOX_LOG: bool.optional(),
 });
 
 /** Options from environment variables; absent or empty variables leave the default in place. */
@@ -120,6 +121,7 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): Partial<Sa
     loginUser: e.SANDBOX_LOGIN_USER,
     loginPassword: e.SANDBOX_LOGIN_PASSWORD,
     tenancy: e.SANDBOX_TENANCY,
+    log: e.SANDBOX_LOG,
   });
 }
 

@@ -1,8 +1,10 @@
 // `npm run sandbox`: the Vlens sandbox as a process, configured from env (SANDBOX_PORT default 4010).
+import { optionsFromEnv } from './config';
 import { startSandbox } from './server';
 
 async function main(): Promise<void> {
-  const sandbox = await startSandbox({ log: true });
+  // A process logs its requests unless SANDBOX_LOG=false (the benchmarks: each line is CPU on the measured box).
+  const sandbox = await startSandbox({ log: optionsFromEnv().log ?? true });
   console.log(
     `Vlens sandbox listening on ${sandbox.url} (dialect ${sandbox.options.dialect}; ApiKey from SANDBOX_API_KEY)`,
   );

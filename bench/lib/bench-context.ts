@@ -34,7 +34,8 @@ export async function startBenchContext(options: {
     ...(options.workerEnv ? { workerEnv: options.workerEnv } : {}),
     ...(options.sqlitePragmas ? { sqlitePragmas: options.sqlitePragmas } : {}),
     ...(options.workerNodeArgs ? { workerNodeArgs: options.workerNodeArgs } : {}),
-    ...(options.sandboxEnv ? { sandboxEnv: options.sandboxEnv } : {}),
+    // No request log: the sandbox shares the measured box, and its log lines are not what is measured.
+    sandboxEnv: { SANDBOX_LOG: 'false', ...options.sandboxEnv },
     ...(options.dynamicConfig ? { dynamicConfig: options.dynamicConfig } : {}),
     ...(options.worker ? { worker: options.worker } : {}),
   });

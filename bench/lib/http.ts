@@ -1,5 +1,8 @@
 // Small HTTP helpers for the drivers: JSON in and out, and a retrying call for a stack whose pieces are
 // being killed (connection refused/reset, 5xx and 429 are retried until a deadline; other answers return).
+// undici's `request` rather than fetch: the drivers share the benchmarked machine, and every millisecond
+// of CPU they spend per activation is taken from the stack being measured (BENCHMARKS.md, section 2).
+import { request, type Dispatcher } from 'undici';
 export interface HttpAnswer {
   status: number;
   headers: Headers;
@@ -22,24 +25,38 @@ export async function httpJson(
   headers: Record<string, string> = {},
   timeoutMs = 30_000,
 ): Promise<HttpAnswer> {
-  const init: RequestInit = { method, headers: { ...headers }, signal: AbortSignal.timeout(timeoutMs) };
-  if (body !== undefined) {
-    init.body = JSON.stringify(body);
-    (init.headers as Record<string, string>)['content-type'] = 'application/json';
-  }
-  const response = await fetch(url, init);
-  const text = await response.text();
+  const response = await request(url, {
+    method: method as Dispatcher.HttpMethod,
+    headers: body !== undefined ? { ...headers, 'content-type': 'application/json' } : headers,
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    // Both limits together bound the whole exchange, as the AbortSignal of a fetch did.
+    headersTimeout: timeoutMs,
+    bodyTimeout: timeoutMs,
+  });
+  const text = await response.body.text();
   let parsed: unknown = text;
   try {
     parsed = text ? JSON.parse(text) : undefined;
   } catch {
     // not JSON: keep the text
   }
-  return { status: response.status, headers: response.headers, body: parsed };
+  return { status: response.statusCode, headers: toHeaders(response.headers), body: parsed };
+}
+
+function toHeaders(raw: Record<string, string | string[] | undefined>): Headers {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(raw)) {
+    for (const one of Array.isArray(value) ? value : value === undefined ? [] : [value]) headers.append(name, one);
+  }
+  return headers;
 }
 
 function errorReason(error: unknown): string {
-  const cause = (error as { cause?: { code?: string } }).cause;
+  const { code, cause } = error as { code?: string; cause?: { code?: string } };
+  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') return 'timeout';
+  // undici's "other side closed": the connection was reset under it.
+  if (code === 'UND_ERR_SOCKET') return cause?.code ?? 'ECONNRESET';
+  if (code) return code;
   if (cause?.code) return cause.code;
   if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) return 'timeout';
   return error instanceof Error ? error.name : 'error';

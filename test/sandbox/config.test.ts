@@ -38,6 +38,7 @@ describe('sandbox config', () => {
       KASHIER_WEBHOOK_SECRET: 's',
       FAWRY_SECURE_KEY: 'f',
       SANDBOX_OTP_TTL_SECONDS: '2',
+      SANDBOX_LOG: 'false',
       SANDBOX_EMPTY_IS_IGNORED: '',
       SANDBOX_PUBLIC_URL: '',
     };
@@ -52,6 +53,7 @@ describe('sandbox config', () => {
       kashierWebhookSecret: 's',
       fawrySecureKey: 'f',
       otpTtlSeconds: 2,
+      log: false,
     });
     expect(resolveOptions({ port: 0, apiKey: undefined, webhookUrl: null }, env)).toMatchObject({
       port: 0,
@@ -64,6 +66,7 @@ describe('sandbox config', () => {
   it('rejects invalid env values by name', () => {
     expect(() => optionsFromEnv({ SANDBOX_PORT: 'abc' })).toThrow(/SANDBOX_PORT/);
     expect(() => optionsFromEnv({ SANDBOX_REQUIRE_BEARER: 'maybe' })).toThrow(/SANDBOX_REQUIRE_BEARER/);
+    expect(() => optionsFromEnv({ SANDBOX_LOG: 'quiet' })).toThrow(/SANDBOX_LOG/);
     expect(() => optionsFromEnv({ SANDBOX_WEBHOOK_URL: 'not a url' })).toThrow(/SANDBOX_WEBHOOK_URL/);
     for (const bad of ['Seed', 'theirs', 'toString', '__proto__']) {
       expect(() => optionsFromEnv({ SANDBOX_DIALECT: bad })).toThrow(/SANDBOX_DIALECT/);
