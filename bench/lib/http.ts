@@ -29,7 +29,8 @@ export async function httpJson(
     method: method as Dispatcher.HttpMethod,
     headers: body !== undefined ? { ...headers, 'content-type': 'application/json' } : headers,
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    // Both limits together bound the whole exchange, as the AbortSignal of a fetch did.
+    // The wait for the answer, then each pause in its body (a fetch's AbortSignal bounded the whole exchange;
+    // for these small JSON bodies the two are the same).
     headersTimeout: timeoutMs,
     bodyTimeout: timeoutMs,
   });
