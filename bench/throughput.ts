@@ -4,7 +4,7 @@
 // CPU seconds per process. Each level is repeated; the report gives medians and the spread.
 import type { BenchContext } from './lib/bench-context';
 import { median, percentile, round, rssMb } from './lib/bench-context';
-import { spreadSample } from './lib/compare';
+import { CPU_PROCESSES, cpuMsPerWorkflowOf, spreadSample } from './lib/compare';
 import { cpuDelta, cpuSnapshot, type CpuSnapshot } from './lib/cpu';
 import type { StepTimes } from './lib/temporal-driver';
 import { TemporalDriver } from './lib/temporal-driver';
@@ -103,25 +103,16 @@ function spread(list: Percentiles[]) {
   return { median: pick(median), min: pick((v) => Math.min(...v)), max: pick((v) => Math.max(...v)) };
 }
 
-/** CPU milliseconds per completed activation of one run, per process. */
-export function cpuMsPerActivationOf(run: ThroughputRun): Partial<CpuSnapshot> {
-  const out: Partial<CpuSnapshot> = {};
-  for (const key of ['temporal', 'worker', 'sandbox', 'driver'] as const) {
-    const value = ((run.cpuSeconds[key] ?? NaN) * 1000) / Math.max(1, run.completed);
-    if (Number.isFinite(value)) out[key] = value;
-  }
-  return out;
-}
-
 /** One level's figures from its runs: medians, with the spread of the rates and latencies. */
 export function summarizeLevel(
   level: { concurrency: number; windowS: number },
   mine: ThroughputRun[],
 ): ThroughputLevel {
   const rates = mine.map((r) => r.perSecond);
+  const perRun = mine.map(cpuMsPerWorkflowOf);
   const cpuMsPerActivation: Partial<CpuSnapshot> = {};
-  for (const key of ['temporal', 'worker', 'sandbox', 'driver'] as const) {
-    const values = mine.map((r) => cpuMsPerActivationOf(r)[key] ?? NaN).filter(Number.isFinite);
+  for (const key of CPU_PROCESSES) {
+    const values = perRun.map((cpu) => cpu[key] ?? NaN).filter(Number.isFinite);
     if (values.length) cpuMsPerActivation[key] = round(median(values));
   }
   return {

@@ -113,13 +113,27 @@ export interface RunLike {
   cpuSeconds: Partial<Record<CpuProcess, number>>;
 }
 
+/** CPU milliseconds per completed workflow of one run, per process (the processes it measured). */
+export function cpuMsPerWorkflowOf(
+  run: Pick<RunLike, 'completed' | 'cpuSeconds'>,
+): Partial<Record<CpuProcess, number>> {
+  const out: Partial<Record<CpuProcess, number>> = {};
+  for (const key of CPU_PROCESSES) {
+    const value = ((run.cpuSeconds[key] ?? NaN) * 1000) / Math.max(1, run.completed);
+    if (Number.isFinite(value)) out[key] = value;
+  }
+  return out;
+}
+
 /**
  * Ratios per interleaved pair: run i of the project against run i of the skeleton, which ran just before it
  * (so a change in the shared machine's load between pairs hits both sides of a pair alike).
  */
 export function pairedRatios(skeletonRuns: readonly RunLike[], projectRuns: readonly RunLike[]): PairedRatios[] {
-  const serverAndWorkerMs = (run: RunLike) =>
-    (((run.cpuSeconds.temporal ?? NaN) + (run.cpuSeconds.worker ?? NaN)) * 1000) / Math.max(1, run.completed);
+  const serverAndWorkerMs = (run: RunLike) => {
+    const cpu = cpuMsPerWorkflowOf(run);
+    return (cpu.temporal ?? NaN) + (cpu.worker ?? NaN);
+  };
   return projectRuns.slice(0, skeletonRuns.length).map((project, i) => {
     const skeleton = skeletonRuns[i]!;
     return {
