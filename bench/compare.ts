@@ -6,12 +6,15 @@
 // closed loop; the skeleton with its own driver (bench/skeleton/driver.ts), the project with the one every
 // other benchmark uses. After each level a few completed workflows' histories are read back and their
 // events counted. Published numbers are the ratios project / skeleton of the medians of one invocation,
-// each pair's ratios beside them, with the absolute figures alongside (bench/lib/compare.ts).
+// each pair's ratios beside them, with the absolute figures alongside (bench/lib/compare.ts). Last, with
+// both stacks stopped, those histories are replayed in this process (bench/lib/replay-cost.ts): the
+// workflow code's own CPU per workflow and its promise count, figures the box's other load moves far less.
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 // Default import: @temporalio/proto is CommonJS whose named exports Node's ESM loader cannot detect.
 import proto from '@temporalio/proto';
+import { createDataConverter, parseCodecKeys } from '../codec';
 import { bundleSkeletonWorkflows } from './skeleton/bundle';
 import { SkeletonDriver } from './skeleton/driver';
 import { closeBenchContext, startBenchContext, type BenchContext } from './lib/bench-context';
@@ -21,13 +24,18 @@ import {
   checkGoals,
   pairedRatios,
   systemFigures,
+  ratio,
   type CompareLevel,
   type GoalCheck,
+  type ReplayComparison,
+  type ReplayFigures,
 } from './lib/compare';
+import { measureReplayCost, type ReplayCost } from './lib/replay-cost';
 import { LocalStack, type StackOptions } from './lib/stack';
 import { runThroughputBenchmark, summarizeLevel, type ThroughputResult, type ThroughputRun } from './throughput';
 
 const EventType = proto.temporal.api.enums.v1.EventType;
+type History = proto.temporal.api.history.v1.IHistory;
 
 export interface CompareOptions {
   runRoot: string;
@@ -42,6 +50,8 @@ export interface CompareOptions {
   workerNodeArgs?: (system: 'skeleton' | 'project') => string[];
   /** How many completed workflows per level and system have their history read back. */
   historySample: number;
+  /** Replaying those histories for the workflow code's own CPU (bench/lib/replay-cost.ts); false skips it. */
+  replay: { replaysPerRound: number; rounds: number } | false;
   log: (line: string) => void;
 }
 
@@ -55,6 +65,8 @@ export interface CompareResult {
     warmupS: number;
     reps: number;
   };
+  /** The workflow code's CPU per workflow, replayed in the benchmark's process; absent with replay: false. */
+  replay?: ReplayComparison;
   /** The raw closed-loop results, per system. */
   raw: { skeleton: ThroughputResult[]; project: ThroughputResult[] };
   tables: string;
@@ -92,11 +104,13 @@ async function startSkeleton(options: CompareOptions): Promise<SkeletonContext> 
 async function historyEvents(
   client: Client,
   workflowIds: string[],
-): Promise<{ counts: number[]; eventTypes: Record<string, number> }> {
+): Promise<{ counts: number[]; eventTypes: Record<string, number>; histories: History[] }> {
   const counts: number[] = [];
   const eventTypes: Record<string, number> = {};
+  const histories: History[] = [];
   for (const [i, id] of workflowIds.entries()) {
     const history = await client.workflow.getHandle(id).fetchHistory();
+    histories.push(history);
     counts.push(history.events?.length ?? 0);
     if (i === 0) {
       for (const e of history.events ?? []) {
@@ -105,7 +119,7 @@ async function historyEvents(
       }
     }
   }
-  return { counts, eventTypes };
+  return { counts, eventTypes, histories };
 }
 
 export async function runCompareBenchmark(options: CompareOptions): Promise<CompareResult> {
@@ -119,6 +133,8 @@ export async function runCompareBenchmark(options: CompareOptions): Promise<Comp
   let project: BenchContext | undefined;
   const raw: CompareResult['raw'] = { skeleton: [], project: [] };
   const levels: CompareLevel[] = [];
+  const sampled: { skeleton: History[]; project: History[] } = { skeleton: [], project: [] };
+  let bundles: ReplayBundles | undefined;
   try {
     project = await startBenchContext({
       runDir: path.join(options.runRoot, 'project'),
@@ -149,6 +165,8 @@ export async function runCompareBenchmark(options: CompareOptions): Promise<Comp
         runs.flatMap((run) => run.sampleWorkflowIds ?? []).slice(0, options.historySample);
       const skeletonHistories = await historyEvents(skeleton.client, sample(skeletonRuns));
       const projectHistories = await historyEvents(project.client, sample(projectRuns));
+      sampled.skeleton.push(...skeletonHistories.histories);
+      sampled.project.push(...projectHistories.histories);
       const skeletonFigures = {
         ...systemFigures(summarizeLevel(level, skeletonRuns), skeletonRuns, skeletonHistories.counts),
         eventTypes: skeletonHistories.eventTypes,
@@ -178,12 +196,20 @@ export async function runCompareBenchmark(options: CompareOptions): Promise<Comp
             : ''),
       );
     }
+    bundles = {
+      skeleton: skeleton.stack.workflowBundlePath,
+      project: project.stack.workflowBundlePath,
+      projectKeys: project.stack.codecKeys,
+    };
   } finally {
     if (project) await closeBenchContext(project);
     await skeleton.connection.close().catch(() => undefined);
     await skeleton.stack.stop();
   }
-  const tables = compareTables(levels);
+  // After both stacks have stopped: the replays are measured in this process, with the box otherwise quiet.
+  const replay =
+    options.replay && bundles ? await compareReplayCost(options, options.replay, bundles, sampled) : undefined;
+  const tables = compareTables(levels, replay);
   log(`compare:\n${tables}`);
   return {
     levels,
@@ -195,7 +221,53 @@ export async function runCompareBenchmark(options: CompareOptions): Promise<Comp
       warmupS: options.warmupS,
       reps: options.reps,
     },
+    ...(replay ? { replay } : {}),
     raw,
     tables,
   };
+}
+
+/** What replaying needs of each stack: its workflow bundle, and the key the project's payloads were sealed with. */
+interface ReplayBundles {
+  skeleton: string;
+  project: string;
+  projectKeys: string;
+}
+
+async function compareReplayCost(
+  options: CompareOptions,
+  settings: { replaysPerRound: number; rounds: number },
+  bundles: ReplayBundles,
+  histories: { skeleton: History[]; project: History[] },
+): Promise<ReplayComparison> {
+  options.log(
+    `compare: replaying ${histories.skeleton.length} / ${histories.project.length} sampled histories, ` +
+      `${settings.rounds} rounds of ${settings.replaysPerRound} each`,
+  );
+  const skeleton = await measureReplayCost({
+    bundlePath: bundles.skeleton,
+    histories: histories.skeleton,
+    ...settings,
+  });
+  const project = await measureReplayCost({
+    bundlePath: bundles.project,
+    dataConverter: createDataConverter(parseCodecKeys(bundles.projectKeys)),
+    histories: histories.project,
+    ...settings,
+  });
+  const pick = ({ cpuMsPerWorkflow, rounds, promisesPerWorkflow }: ReplayCost): ReplayFigures => ({
+    cpuMsPerWorkflow,
+    rounds,
+    promisesPerWorkflow,
+  });
+  const compared = {
+    skeleton: pick(skeleton),
+    project: pick(project),
+    ratio: ratio(project.cpuMsPerWorkflow, skeleton.cpuMsPerWorkflow),
+  };
+  options.log(
+    `compare: workflow code replayed, CPU ms per workflow ${compared.skeleton.cpuMsPerWorkflow} / ${compared.project.cpuMsPerWorkflow} (×${compared.ratio}); ` +
+      `promises per workflow ${compared.skeleton.promisesPerWorkflow} / ${compared.project.promisesPerWorkflow}`,
+  );
+  return compared;
 }

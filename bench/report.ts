@@ -142,7 +142,7 @@ if (compare) {
       `${compare.settings.reps} run(s) per level; load average at the end of each level: ` +
       `${compare.levels.map((l) => `${l.concurrency} users ${l.loadAverage1m ?? '—'}`).join(', ')}.`,
     '',
-    compareTables(compare.levels),
+    compareTables(compare.levels, compare.replay),
   );
 }
 

@@ -6,6 +6,8 @@
 //   npm run bench                      the skeleton against the project (compare), 1, 10 and 50 users,
 //                                      three interleaved pairs of runs per level (--reps=N; ~15 min)
 //   npm run bench -- --quick           the same, short windows (a few minutes)
+//                                      (compare ends by replaying sampled histories of both systems in this
+//                                      process: the workflow code's own CPU per workflow; --replay=false skips it)
 //   npm run bench -- --all             every benchmark, full size (about 40 minutes on 2 cores)
 //   npm run bench -- --only=cost,overhead
 //   npm run bench -- --users=10 --cpu-prof      one level, both workers profiled (.cpuprofile files and
@@ -22,6 +24,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { runCompareBenchmark } from './compare';
 import { runCostBenchmark } from './cost';
 import { runOverheadBenchmark } from './overhead';
@@ -80,6 +83,9 @@ const log = (line: string) => console.log(`${new Date().toISOString().slice(11, 
 
 async function main(): Promise<void> {
   LocalStack.exitOnSignals();
+  // The workers run in processes of their own; the SDK's runtime here only replays histories (compare),
+  // starting a replay worker per round, which it would log at INFO.
+  Runtime.install({ logger: new DefaultLogger('WARN') });
   const quick = process.argv.includes('--quick');
   const only = (flag('only')?.split(',') ??
     (process.argv.includes('--all') ? [...BENCHES] : ['compare'])) as BenchName[];
@@ -144,6 +150,8 @@ async function main(): Promise<void> {
       workerEnv: workerEnvFromFlags(),
       ...(profile ? { workerNodeArgs: (system: string) => ['--cpu-prof', '--cpu-prof-dir', profileDir(system)] } : {}),
       historySample: 5,
+      // The workflow code's own CPU, replayed: a figure the box's other load moves far less (--replay=false skips it).
+      replay: flag('replay') === 'false' ? false : { replaysPerRound: quick ? 100 : 300, rounds: quick ? 3 : 5 },
       log,
     });
     const profiles = profile

@@ -230,7 +230,21 @@ export function eventTypeDiff(
  * Markdown tables: the ratios, the absolute figures of both systems, the goals, and (when the histories
  * were read) the event types in which one sampled history of each differs.
  */
-export function compareTables(levels: CompareLevel[]): string {
+/** The workflow code's CPU per workflow, replayed in the benchmark's process (bench/lib/replay-cost.ts). */
+export interface ReplayComparison {
+  skeleton: ReplayFigures;
+  project: ReplayFigures;
+  /** project / skeleton of cpuMsPerWorkflow. */
+  ratio: number;
+}
+
+export interface ReplayFigures {
+  cpuMsPerWorkflow: number;
+  rounds: number[];
+  promisesPerWorkflow: number;
+}
+
+export function compareTables(levels: CompareLevel[], replay?: ReplayComparison): string {
   const ratios = table(
     [
       'users',
@@ -309,6 +323,16 @@ export function compareTables(levels: CompareLevel[]): string {
     '',
     absolute,
     '',
+    ...(replay
+      ? [
+          `Workflow code replayed in the benchmark's process, CPU ms per workflow (median of rounds; each round's figure): ` +
+            `skeleton ${cell(replay.skeleton.cpuMsPerWorkflow)} (${replay.skeleton.rounds.map(cell).join(', ')}), ` +
+            `project ${cell(replay.project.cpuMsPerWorkflow)} (${replay.project.rounds.map(cell).join(', ')}): ×${cell(replay.ratio)}. ` +
+            `Promises the workflow code makes per workflow (the SDK records a stack for each): ` +
+            `skeleton ${cell(replay.skeleton.promisesPerWorkflow)}, project ${cell(replay.project.promisesPerWorkflow)}.`,
+          '',
+        ]
+      : []),
     goals,
   ];
   const withTypes = levels.find((l) => l.skeleton.eventTypes && l.project.eventTypes);

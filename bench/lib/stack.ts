@@ -92,6 +92,11 @@ export class LocalStack {
     this.log = options.log ?? ((line) => console.log(line));
   }
 
+  /** The workflow bundle file the worker loads (the compiled worker's is the one `npm run build` wrote). */
+  get workflowBundlePath(): string {
+    return this.bundlePath || path.join(ROOT, 'dist/workflow-bundle.js');
+  }
+
   get temporalAddress(): string {
     return `127.0.0.1:${this.ports.temporal}`;
   }

@@ -154,6 +154,17 @@ describe('compareTables', () => {
     expect(text).toContain('| 10 | skeleton | 20 | 10 / 40 | 50 / 120 | 30 / 20 / — / 5 | 30 | 100 |');
     expect(text).toContain('| 10 | project | 15 | 10 / 40 | 50 / 120 | 30 / 20 / 4 / — | 30 | 100 |');
     expect(text).toContain('| submitOtp p99 ≤ 150 ms at 10 users | 40 ms (skeleton 40 ms) | yes |');
+    expect(text).not.toContain('replayed');
+  });
+
+  it('adds the replayed workflow code, each round beside the median, when the run replayed', () => {
+    const text = compareTables([level(10, figures(), figures())], {
+      skeleton: { cpuMsPerWorkflow: 5.5, rounds: [5.4, 5.5, 6.1], promisesPerWorkflow: 46 },
+      project: { cpuMsPerWorkflow: 11, rounds: [11, 10.8, 12.2], promisesPerWorkflow: 130.5 },
+      ratio: 2,
+    });
+    expect(text).toContain('skeleton 5.5 (5.4, 5.5, 6.1), project 11 (11, 10.8, 12.2): ×2.');
+    expect(text).toContain('skeleton 46, project 130.5.');
   });
 });
 
