@@ -30,7 +30,7 @@ import {
   type ReplayComparison,
   type ReplayFigures,
 } from './lib/compare';
-import { measureReplayCost, type ReplayCost } from './lib/replay-cost';
+import { measureReplayCosts, type ReplayCost } from './lib/replay-cost';
 import { LocalStack, type StackOptions } from './lib/stack';
 import { runThroughputBenchmark, summarizeLevel, type ThroughputResult, type ThroughputRun } from './throughput';
 
@@ -244,17 +244,17 @@ async function compareReplayCost(
     `compare: replaying ${histories.skeleton.length} / ${histories.project.length} sampled histories, ` +
       `${settings.rounds} rounds of ${settings.replaysPerRound} each`,
   );
-  const skeleton = await measureReplayCost({
-    bundlePath: bundles.skeleton,
-    histories: histories.skeleton,
-    ...settings,
-  });
-  const project = await measureReplayCost({
-    bundlePath: bundles.project,
-    dataConverter: createDataConverter(parseCodecKeys(bundles.projectKeys)),
-    histories: histories.project,
-    ...settings,
-  });
+  const { skeleton, project } = await measureReplayCosts(
+    {
+      skeleton: { bundlePath: bundles.skeleton, histories: histories.skeleton },
+      project: {
+        bundlePath: bundles.project,
+        dataConverter: createDataConverter(parseCodecKeys(bundles.projectKeys)),
+        histories: histories.project,
+      },
+    },
+    settings,
+  );
   const pick = ({ cpuMsPerWorkflow, rounds, promisesPerWorkflow }: ReplayCost): ReplayFigures => ({
     cpuMsPerWorkflow,
     rounds,

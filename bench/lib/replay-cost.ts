@@ -16,12 +16,16 @@ import { median } from './compare';
 
 type History = temporal.api.history.v1.IHistory;
 
-export interface ReplayCostOptions {
+/** One system to replay: its workflow bundle, its data converter and some of its completed histories. */
+export interface ReplayTarget {
   /** A workflow bundle file, as the worker loaded it. */
   bundlePath: string;
   dataConverter?: DataConverter;
-  /** Completed histories of one system; replayed over and over, round robin. */
+  /** Completed histories of the system; replayed over and over, round robin. */
   histories: readonly History[];
+}
+
+export interface ReplaySettings {
   /** Replays per round: enough that a round takes a few seconds. */
   replaysPerRound: number;
   rounds: number;
@@ -41,16 +45,16 @@ export interface ReplayCost {
 const round2 = (x: number) => Math.round(x * 100) / 100;
 
 /** Replays `count` histories once; a history that does not replay is a failure of the benchmark. */
-async function replayRound(options: ReplayCostOptions, count: number, label: string): Promise<number> {
+async function replayRound(target: ReplayTarget, count: number, label: string): Promise<number> {
   const histories = Array.from({ length: count }, (_, i) => ({
     workflowId: `${label}-${i}`,
-    history: options.histories[i % options.histories.length]!,
+    history: target.histories[i % target.histories.length]!,
   }));
   const before = process.cpuUsage();
   for await (const result of Worker.runReplayHistories(
     {
-      workflowBundle: { codePath: options.bundlePath },
-      ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
+      workflowBundle: { codePath: target.bundlePath },
+      ...(target.dataConverter ? { dataConverter: target.dataConverter } : {}),
     },
     histories,
   )) {
@@ -64,33 +68,48 @@ async function replayRound(options: ReplayCostOptions, count: number, label: str
  * Promises made by the workflow code per replayed workflow. The sandbox is its own V8 context with its own
  * `Promise`, so a promise whose constructor is not this process's `Promise` was made inside it.
  */
-async function countSandboxPromises(options: ReplayCostOptions, count: number): Promise<number> {
+async function countSandboxPromises(target: ReplayTarget, count: number): Promise<number> {
   let made = 0;
   const stop = v8.promiseHooks.onInit((promise: Promise<unknown>) => {
     if (promise.constructor !== Promise) made++;
   });
   try {
-    await replayRound(options, count, 'promises');
+    await replayRound(target, count, 'promises');
   } finally {
     stop();
   }
   return made / count;
 }
 
-export async function measureReplayCost(options: ReplayCostOptions): Promise<ReplayCost> {
-  if (options.histories.length === 0) throw new Error('replay cost: no histories to replay');
-  // One short round first: the bundle is compiled and the SDK's caches filled before anything is counted.
-  await replayRound(options, Math.min(50, options.replaysPerRound), 'warm-up');
-  const rounds: number[] = [];
-  for (let i = 0; i < options.rounds; i++) {
-    rounds.push(round2(await replayRound(options, options.replaysPerRound, `round-${i}`)));
+/**
+ * Measures each system the same way, a round of each in turn (as the closed loops alternate, so a drift in
+ * the machine hits all alike), after a full round of each that is not counted: the bundle is compiled and
+ * V8 has optimised the hot paths before anything is measured.
+ */
+export async function measureReplayCosts<K extends string>(
+  targets: Record<K, ReplayTarget>,
+  settings: ReplaySettings,
+): Promise<Record<K, ReplayCost>> {
+  const names = Object.keys(targets) as K[];
+  for (const name of names) {
+    if (targets[name].histories.length === 0) throw new Error(`replay cost: no histories of ${name} to replay`);
   }
-  const promisesPerWorkflow = round2(await countSandboxPromises(options, Math.min(50, options.replaysPerRound)));
-  return {
-    cpuMsPerWorkflow: round2(median(rounds)),
-    rounds,
-    promisesPerWorkflow,
-    distinctHistories: options.histories.length,
-    replaysPerRound: options.replaysPerRound,
-  };
+  for (const name of names) await replayRound(targets[name], settings.replaysPerRound, `${name}-warm-up`);
+  const rounds = Object.fromEntries(names.map((name) => [name, [] as number[]])) as Record<K, number[]>;
+  for (let i = 0; i < settings.rounds; i++) {
+    for (const name of names) {
+      rounds[name].push(round2(await replayRound(targets[name], settings.replaysPerRound, `${name}-round-${i}`)));
+    }
+  }
+  const costs = {} as Record<K, ReplayCost>;
+  for (const name of names) {
+    costs[name] = {
+      cpuMsPerWorkflow: round2(median(rounds[name])),
+      rounds: rounds[name],
+      promisesPerWorkflow: round2(await countSandboxPromises(targets[name], Math.min(50, settings.replaysPerRound))),
+      distinctHistories: targets[name].histories.length,
+      replaysPerRound: settings.replaysPerRound,
+    };
+  }
+  return costs;
 }

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { expect, inject, test } from 'vitest';
-import { measureReplayCost } from '../../bench/lib/replay-cost';
+import { measureReplayCosts } from '../../bench/lib/replay-cost';
 import { createDataConverter } from '../../codec';
 import { FIXTURE_CODEC_KEYS } from './harness';
 import { HISTORIES_DIR } from './history-recorder';
@@ -13,13 +13,16 @@ const recorded = (name: string) =>
   historyFromJSON(JSON.parse(readFileSync(path.join(HISTORIES_DIR, `${name}.json`), 'utf8')));
 
 test('replays recorded activations and reports CPU per workflow for each round', async () => {
-  const cost = await measureReplayCost({
-    bundlePath: inject('workflowBundlePath'),
-    dataConverter: createDataConverter(FIXTURE_CODEC_KEYS),
-    histories: [recorded('happy-path-customer-sign'), recorded('liveness-pass-customer-sign')],
-    replaysPerRound: 10,
-    rounds: 3,
-  });
+  const { project: cost } = await measureReplayCosts(
+    {
+      project: {
+        bundlePath: inject('workflowBundlePath'),
+        dataConverter: createDataConverter(FIXTURE_CODEC_KEYS),
+        histories: [recorded('happy-path-customer-sign'), recorded('liveness-pass-customer-sign')],
+      },
+    },
+    { replaysPerRound: 10, rounds: 3 },
+  );
   expect(cost.rounds).toHaveLength(3);
   for (const round of cost.rounds) expect(round).toBeGreaterThan(0);
   expect(cost.cpuMsPerWorkflow).toBe([...cost.rounds].sort((a, b) => a - b)[1]);
@@ -30,11 +33,9 @@ test('replays recorded activations and reports CPU per workflow for each round',
 
 test('fails when a history does not replay: without the key its encrypted input cannot be read', async () => {
   await expect(
-    measureReplayCost({
-      bundlePath: inject('workflowBundlePath'),
-      histories: [recorded('happy-path-customer-sign')],
-      replaysPerRound: 2,
-      rounds: 1,
-    }),
-  ).rejects.toThrow(/replaying warm-up-0 failed/);
+    measureReplayCosts(
+      { project: { bundlePath: inject('workflowBundlePath'), histories: [recorded('happy-path-customer-sign')] } },
+      { replaysPerRound: 2, rounds: 1 },
+    ),
+  ).rejects.toThrow(/replaying project-warm-up-0 failed/);
 });
