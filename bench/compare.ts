@@ -28,9 +28,8 @@ import {
   type CompareLevel,
   type GoalCheck,
   type ReplayComparison,
-  type ReplayFigures,
 } from './lib/compare';
-import { measureReplayCosts, type ReplayCost } from './lib/replay-cost';
+import { measureReplayCosts, type ReplaySettings } from './lib/replay-cost';
 import { LocalStack, type StackOptions } from './lib/stack';
 import { runThroughputBenchmark, summarizeLevel, type ThroughputResult, type ThroughputRun } from './throughput';
 
@@ -51,7 +50,7 @@ export interface CompareOptions {
   /** How many completed workflows per level and system have their history read back. */
   historySample: number;
   /** Replaying those histories for the workflow code's own CPU (bench/lib/replay-cost.ts); false skips it. */
-  replay: { replaysPerRound: number; rounds: number } | false;
+  replay: ReplaySettings | false;
   log: (line: string) => void;
 }
 
@@ -236,7 +235,7 @@ interface ReplayBundles {
 
 async function compareReplayCost(
   options: CompareOptions,
-  settings: { replaysPerRound: number; rounds: number },
+  settings: ReplaySettings,
   bundles: ReplayBundles,
   histories: { skeleton: History[]; project: History[] },
 ): Promise<ReplayComparison> {
@@ -255,14 +254,9 @@ async function compareReplayCost(
     },
     settings,
   );
-  const pick = ({ cpuMsPerWorkflow, rounds, promisesPerWorkflow }: ReplayCost): ReplayFigures => ({
-    cpuMsPerWorkflow,
-    rounds,
-    promisesPerWorkflow,
-  });
   const compared = {
-    skeleton: pick(skeleton),
-    project: pick(project),
+    skeleton,
+    project,
     ratio: ratio(project.cpuMsPerWorkflow, skeleton.cpuMsPerWorkflow),
   };
   options.log(

@@ -2,6 +2,7 @@
 // the ratios project / skeleton, the goals of the performance issue checked against them, and the markdown
 // tables that bench/compare.ts prints and bench/report.ts puts in BENCHMARKS.md. No I/O here, so
 // test/bench/compare.test.ts can check every number.
+import type { ReplayCost } from './replay-cost';
 import type { Percentiles, ThroughputLevel } from '../throughput';
 
 /** The processes whose CPU is counted per workflow. `sandbox` (the Vlens stand-in) exists for the project only. */
@@ -232,16 +233,10 @@ export function eventTypeDiff(
  */
 /** The workflow code's CPU per workflow, replayed in the benchmark's process (bench/lib/replay-cost.ts). */
 export interface ReplayComparison {
-  skeleton: ReplayFigures;
-  project: ReplayFigures;
+  skeleton: ReplayCost;
+  project: ReplayCost;
   /** project / skeleton of cpuMsPerWorkflow. */
   ratio: number;
-}
-
-export interface ReplayFigures {
-  cpuMsPerWorkflow: number;
-  rounds: number[];
-  promisesPerWorkflow: number;
 }
 
 export function compareTables(levels: CompareLevel[], replay?: ReplayComparison): string {

@@ -159,8 +159,20 @@ describe('compareTables', () => {
 
   it('adds the replayed workflow code, each round beside the median, when the run replayed', () => {
     const text = compareTables([level(10, figures(), figures())], {
-      skeleton: { cpuMsPerWorkflow: 5.5, rounds: [5.4, 5.5, 6.1], promisesPerWorkflow: 46 },
-      project: { cpuMsPerWorkflow: 11, rounds: [11, 10.8, 12.2], promisesPerWorkflow: 130.5 },
+      skeleton: {
+        cpuMsPerWorkflow: 5.5,
+        rounds: [5.4, 5.5, 6.1],
+        promisesPerWorkflow: 46,
+        distinctHistories: 15,
+        replaysPerRound: 300,
+      },
+      project: {
+        cpuMsPerWorkflow: 11,
+        rounds: [11, 10.8, 12.2],
+        promisesPerWorkflow: 130.5,
+        distinctHistories: 15,
+        replaysPerRound: 300,
+      },
       ratio: 2,
     });
     expect(text).toContain('skeleton 5.5 (5.4, 5.5, 6.1), project 11 (11, 10.8, 12.2): ×2.');
