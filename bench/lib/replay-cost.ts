@@ -12,6 +12,7 @@ import v8 from 'node:v8';
 import type { DataConverter } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
+import { round } from './bench-context';
 import { median } from './compare';
 
 type History = temporal.api.history.v1.IHistory;
@@ -41,8 +42,6 @@ export interface ReplayCost {
   distinctHistories: number;
   replaysPerRound: number;
 }
-
-const round2 = (x: number) => Math.round(x * 100) / 100;
 
 /** Replays `count` histories once; a history that does not replay is a failure of the benchmark. */
 async function replayRound(target: ReplayTarget, count: number, label: string): Promise<number> {
@@ -98,15 +97,15 @@ export async function measureReplayCosts<K extends string>(
   const rounds = Object.fromEntries(names.map((name) => [name, [] as number[]])) as Record<K, number[]>;
   for (let i = 0; i < settings.rounds; i++) {
     for (const name of names) {
-      rounds[name].push(round2(await replayRound(targets[name], settings.replaysPerRound, `${name}-round-${i}`)));
+      rounds[name].push(round(await replayRound(targets[name], settings.replaysPerRound, `${name}-round-${i}`), 2));
     }
   }
   const costs = {} as Record<K, ReplayCost>;
   for (const name of names) {
     costs[name] = {
-      cpuMsPerWorkflow: round2(median(rounds[name])),
+      cpuMsPerWorkflow: round(median(rounds[name]), 2),
       rounds: rounds[name],
-      promisesPerWorkflow: round2(await countSandboxPromises(targets[name], Math.min(50, settings.replaysPerRound))),
+      promisesPerWorkflow: round(await countSandboxPromises(targets[name], Math.min(50, settings.replaysPerRound)), 2),
       distinctHistories: targets[name].histories.length,
       replaysPerRound: settings.replaysPerRound,
     };
