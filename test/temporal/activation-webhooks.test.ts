@@ -48,7 +48,7 @@ describe('outbound webhooks', () => {
     });
   });
 
-  test('an activation with webhooks tells the backend every change, in order, and never waits for it', async ({
+  test('an activation with webhooks tells the backend its changes, in version order, and never waits for it', async ({
     harness: h,
     receiver,
   }) => {
@@ -66,7 +66,10 @@ describe('outbound webhooks', () => {
     const states = receiver.accepted
       .filter((e) => e.data.activationId === handle.workflowId)
       .map((e) => e.data.object.state);
-    expect(states[0]).toBe('requesting_otp');
+    // The activation signals its status as it is when the notifier can take it (workflows/notifications.ts): a
+    // change superseded before then is folded into the next. requesting_otp lasts one SMS call while the
+    // notifier child is still starting, so on a busy machine the first delivery may already be awaiting_otp.
+    expect(['requesting_otp', 'awaiting_otp']).toContain(states[0]);
     expect(states).toContain('awaiting_otp');
     expect(states).toContain('awaiting_payment');
     expect(states.at(-1)).toBe('activated');
