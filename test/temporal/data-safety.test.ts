@@ -10,27 +10,9 @@ import { paymentCompletedSignal, submitOtpUpdate } from '../../workflows/message
 import { workflowIdFor } from '../../workflows/types';
 import { temporalTest } from './fixtures';
 import { deviceAt, FIXTURE_CODEC_KEYS, testCodecKeys } from './harness';
-import { findLeaks } from './secret-guard';
+import { findHistoryLeaks, findLeaks, historyPayloads } from './secret-guard';
 
 const CODEC_TOKEN = 'test-codec-token-0123456789';
-
-/** Every payload of a history, in the JSON form the UI sends to a codec server. */
-function historyPayloads(historyJson: string): Array<{ metadata: Record<string, string>; data: string }> {
-  const found: Array<{ metadata: Record<string, string>; data: string }> = [];
-  JSON.parse(historyJson, (key, value) => {
-    if (
-      value &&
-      typeof value === 'object' &&
-      'metadata' in value &&
-      'data' in value &&
-      typeof value.data === 'string'
-    ) {
-      found.push(value);
-    }
-    return value;
-  });
-  return found;
-}
 
 /** The codec server an operator's UI would use, with the key the harness encrypts with. */
 const test = temporalTest.extend<{ codec: CodecServer }>({
@@ -60,7 +42,7 @@ describe('data safety', () => {
       args: [{ requestId: seeded.requestId, device: deviceAt(), accessToken: seeded.accessToken }],
     });
     const history = historyToJSON(await handle.fetchHistory());
-    expect(findLeaks(history, new Map([[seeded.accessToken, 'access token']]), 'plain history')).toHaveLength(1);
+    expect(findHistoryLeaks(history, new Map([[seeded.accessToken, 'access token']]), 'plain history')).toHaveLength(1);
     await handle.terminate('test done');
     await plainClient.connection.close();
   });
@@ -84,7 +66,7 @@ describe('data safety', () => {
       [code, 'OTP code'],
       [seeded.accessToken, 'access token'],
     ]);
-    expect(findLeaks(historyJson, secrets, 'history')).toEqual([]);
+    expect(findHistoryLeaks(historyJson, secrets, 'history')).toEqual([]);
 
     const payloads = historyPayloads(historyJson);
     expect(payloads.length).toBeGreaterThan(5);

@@ -23,7 +23,7 @@ import {
 import { startSandbox } from '../../sandbox/server';
 import type { SandboxOptions } from '../../sandbox/config';
 import { createActivationWorker } from '../../worker/create-worker';
-import { capturedLogText, capturingLogger, findLeaks } from './secret-guard';
+import { capturedLogText, capturingLogger, findHistoryLeaks, findLeaks } from './secret-guard';
 import { activation } from '../../workflows';
 import { statusQuery } from '../../workflows/messages';
 import { ActivationStateKey, VlensRequestIdKey } from '../../workflows/search-attributes';
@@ -169,7 +169,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     const leaks = findLeaks(capturedLogText(), secrets, 'worker logs');
     for (const handle of handles) {
       const history = historyToJSON(await handle.fetchHistory());
-      leaks.push(...findLeaks(history, secrets, `history of ${handle.workflowId}`));
+      leaks.push(...findHistoryLeaks(history, secrets, `history of ${handle.workflowId}`));
     }
     if (leaks.length) throw new Error(`secrets leaked: ${JSON.stringify(leaks)}`);
   }

@@ -1,6 +1,7 @@
 // Proves secrets never leak: every history a test produces and every worker log line are scanned for
 // the OTP codes, access tokens and images the test handled, in plain and base64 form.
 import { DefaultLogger, type LogEntry } from '@temporalio/worker';
+import { ENCODING_ENCRYPTED, METADATA_ENCODING } from '../../codec/encryption-codec';
 
 const capturedLogs: string[] = [];
 
@@ -46,29 +47,121 @@ function needles(secret: string): string[] {
   return windows;
 }
 
+/**
+ * Inside ciphertext only needles this long are looked for. A six-digit OTP code's base64 spellings are
+ * six to eight characters, and any given six-character window turns up by chance in a few hundred
+ * histories' worth of random base64; at twelve characters a chance match is out of reach. Short needles
+ * are still looked for everywhere else, and test/temporal/data-safety.test.ts proves the ciphertext is
+ * ciphertext (unreadable without the codec's key).
+ */
+const MIN_NEEDLE_IN_CIPHERTEXT = 12;
+
 export interface Leak {
   where: string;
   secretKind: string;
+  /** The text around the first match, the secret masked: enough to tell a real leak from a chance match. */
+  excerpt: string;
 }
 
 export function findLeaks(text: string, secrets: Map<string, string>, where: string): Leak[] {
+  return scan([{ text, ciphertext: false }], secrets, where);
+}
+
+/**
+ * A history (as `historyToJSON` spells it) scanned for secrets: every field as written, the decoded bytes
+ * of every payload not encrypted (search attributes, or any payload a misconfigured client wrote plain),
+ * and the data of encrypted payloads for long needles only (see MIN_NEEDLE_IN_CIPHERTEXT).
+ */
+export function findHistoryLeaks(historyJson: string, secrets: Map<string, string>, where: string): Leak[] {
+  const ciphertexts: string[] = [];
+  const decoded: string[] = [];
+  const readable = JSON.stringify(
+    JSON.parse(historyJson, (_key, value) => {
+      if (!isPayload(value)) return value;
+      if (isEncrypted(value)) {
+        ciphertexts.push(value.data);
+        return { ...value, data: '<ciphertext>' };
+      }
+      decoded.push(Buffer.from(value.data, 'base64').toString('utf8'));
+      return value;
+    }),
+  );
+  return scan(
+    [
+      { text: readable, ciphertext: false },
+      ...decoded.map((text) => ({ text, ciphertext: false })),
+      ...ciphertexts.map((text) => ({ text, ciphertext: true })),
+    ],
+    secrets,
+    where,
+  );
+}
+
+export interface HistoryPayload {
+  metadata: Record<string, string>;
+  data: string;
+}
+
+/** Every payload of a history, in the JSON form the UI sends to a codec server. */
+export function historyPayloads(historyJson: string): HistoryPayload[] {
+  const found: HistoryPayload[] = [];
+  JSON.parse(historyJson, (_key, value) => {
+    if (isPayload(value)) found.push(value);
+    return value;
+  });
+  return found;
+}
+
+function isPayload(value: unknown): value is HistoryPayload {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    'metadata' in value &&
+    'data' in value &&
+    typeof value.data === 'string'
+  );
+}
+
+function isEncrypted(payload: HistoryPayload): boolean {
+  const encoding = payload.metadata?.[METADATA_ENCODING];
+  return typeof encoding === 'string' && Buffer.from(encoding, 'base64').toString('utf8') === ENCODING_ENCRYPTED;
+}
+
+function scan(pieces: Array<{ text: string; ciphertext: boolean }>, secrets: Map<string, string>, where: string) {
   const leaks: Leak[] = [];
   for (const [secret, kind] of secrets) {
-    if (needles(secret).some((needle) => contains(text, needle))) leaks.push({ where, secretKind: kind });
+    const all = needles(secret);
+    let excerpt: string | undefined;
+    for (const piece of pieces) {
+      const looked = piece.ciphertext ? all.filter((needle) => needle.length >= MIN_NEEDLE_IN_CIPHERTEXT) : all;
+      for (const needle of looked) {
+        const at = indexOfNeedle(piece.text, needle);
+        if (at >= 0) excerpt ??= maskedExcerpt(piece.text, at, needle, all);
+      }
+    }
+    if (excerpt !== undefined) leaks.push({ where, secretKind: kind, excerpt });
   }
   return leaks;
 }
 
 /**
  * A short all-digit secret (an OTP code) is searched as a number on its own: inside a longer number (an
- * event time's nanoseconds, a task id) six digits match by chance, and a leak would never be spelled so.
+ * event time's nanoseconds, a task id) or a hex identifier (a run id, a request id, the host name in a
+ * worker's identity) six digits match by chance, and a leak would never be spelled so.
  */
-function contains(text: string, needle: string): boolean {
-  if (!/^\d{1,12}$/.test(needle)) return text.includes(needle);
+function indexOfNeedle(text: string, needle: string): number {
+  if (!/^\d{1,12}$/.test(needle)) return text.indexOf(needle);
   for (let at = text.indexOf(needle); at >= 0; at = text.indexOf(needle, at + 1)) {
     const before = text[at - 1];
     const after = text[at + needle.length];
-    if (!(before && /\d/.test(before)) && !(after && /\d/.test(after))) return true;
+    if (!(before && /[A-Za-z0-9]/.test(before)) && !(after && /[A-Za-z0-9]/.test(after))) return at;
   }
-  return false;
+  return -1;
+}
+
+/** Forty characters either side of a match, with every spelling of the secret masked. */
+function maskedExcerpt(text: string, at: number, needle: string, spellings: string[]): string {
+  let excerpt = text.slice(Math.max(0, at - 40), at + needle.length + 40);
+  for (const spelling of spellings) excerpt = excerpt.split(spelling).join('*'.repeat(spelling.length));
+  return excerpt;
 }
