@@ -1,7 +1,7 @@
 // Proves secrets never leak: every history a test produces and every worker log line are scanned for
 // the OTP codes, access tokens and images the test handled, in plain and base64 form.
 import { DefaultLogger, type LogEntry } from '@temporalio/worker';
-import { ENCODING_ENCRYPTED, METADATA_ENCODING } from '../../codec/encryption-codec';
+import { isEncrypted } from '../../codec';
 
 const capturedLogs: string[] = [];
 
@@ -78,7 +78,7 @@ export function findHistoryLeaks(historyJson: string, secrets: Map<string, strin
   const readable = JSON.stringify(
     JSON.parse(historyJson, (_key, value) => {
       if (!isPayload(value)) return value;
-      if (isEncrypted(value)) {
+      if (isEncrypted(asPayload(value))) {
         ciphertexts.push(value.data);
         return { ...value, data: '<ciphertext>' };
       }
@@ -122,9 +122,10 @@ function isPayload(value: unknown): value is HistoryPayload {
   );
 }
 
-function isEncrypted(payload: HistoryPayload): boolean {
-  const encoding = payload.metadata?.[METADATA_ENCODING];
-  return typeof encoding === 'string' && Buffer.from(encoding, 'base64').toString('utf8') === ENCODING_ENCRYPTED;
+/** A payload as the codec reads it (metadata bytes), so "encrypted" means what the codec means by it. */
+function asPayload(payload: HistoryPayload) {
+  const metadata = Object.entries(payload.metadata ?? {}).map(([key, value]) => [key, Buffer.from(value, 'base64')]);
+  return { metadata: Object.fromEntries(metadata) };
 }
 
 function scan(pieces: Array<{ text: string; ciphertext: boolean }>, secrets: Map<string, string>, where: string) {
