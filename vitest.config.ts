@@ -22,6 +22,7 @@ export default defineConfig({
             'test/codec/**/*.test.ts',
             'test/deployment/**/*.test.ts',
             'test/sandbox/**/*.test.ts',
+            'test/scripts/**/*.test.ts',
             'test/telemetry/**/*.test.ts',
           ],
         },
