@@ -38,6 +38,8 @@ export default defineConfig({
             'test/security/**/*.test.ts',
             'test/chaos/**/*.test.ts',
             'test/ui/**/*.test.ts',
+            // The installable client package, packed, installed and used (issue 29).
+            'test/package/**/*.test.ts',
           ],
           globalSetup: ['test/temporal/global-setup.ts'],
           // The dev server and workers share two cores; run files one after another.

@@ -18,10 +18,10 @@
 //
 // tsx stays the development runner (npm start, npm run worker, the tests); nothing here is needed for those.
 // Flags: --skip-bundles (entry points only).
-import { chmodSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { chmodSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { build, type BuildOptions, type Plugin } from 'esbuild';
+import { build, type BuildOptions } from 'esbuild';
+import { fullySpecifiedDeepImports } from './esbuild-deep-imports';
 import { buildWorkflowBundle, DEFAULT_BUNDLE_PATH, DEFAULT_TRACING_BUNDLE_PATH } from './build-workflow-bundle';
 
 const ROOT = path.resolve(new URL('..', import.meta.url).pathname);
@@ -40,33 +40,6 @@ const CLI_ENTRY = `import process from 'node:process';
 import { runCliProcess } from './cli';
 process.exitCode = await runCliProcess(process.argv.slice(2));
 `;
-
-/**
- * Deep imports into CommonJS packages without an `exports` map ('@temporalio/interceptors-opentelemetry/lib/client')
- * work under a bundler or tsx, but Node's ESM loader resolves no directory or extensionless file. They stay
- * external, rewritten to the file CommonJS resolution finds ('.../lib/client/index.js').
- */
-const fullySpecifiedDeepImports: Plugin = {
-  name: 'fully-specified-deep-imports',
-  setup(b) {
-    b.onResolve({ filter: /^(@[^/.][^/]*\/[^/]+|[^@./][^/]*)\/.+/ }, (args) => {
-      if (args.kind !== 'import-statement' && args.kind !== 'dynamic-import') return undefined;
-      const [, pkg = ''] = /^(@[^/]+\/[^/]+|[^/]+)/.exec(args.path) ?? [];
-      const require = createRequire(path.join(args.resolveDir || ROOT, 'noop.js'));
-      let pkgJsonPath: string;
-      try {
-        pkgJsonPath = require.resolve(`${pkg}/package.json`);
-      } catch {
-        return undefined; // an `exports` map without ./package.json: Node resolves its subpaths itself
-      }
-      const manifest = JSON.parse(readFileSync(pkgJsonPath, 'utf8')) as { exports?: unknown };
-      if (manifest.exports !== undefined) return { path: args.path, external: true };
-      const file = require.resolve(args.path);
-      const subpath = path.relative(path.dirname(pkgJsonPath), file).split(path.sep).join('/');
-      return { path: `${pkg}/${subpath}`, external: true };
-    });
-  },
-};
 
 const common: BuildOptions = {
   absWorkingDir: ROOT,
