@@ -185,6 +185,9 @@ export interface ActivationSummary {
 const DEFAULT_CALL_TIMEOUT_MS = 10_000;
 const DEFAULT_UPDATE_TIMEOUT_MS = 75_000;
 
+/** The terminate reason of a cancel that met a failing workflow task (docs/operator-guide.md). */
+export const TERMINATED_WHILE_FAILING = 'cancelled while its workflow task was failing';
+
 /** After this many come-back-later answers for one idempotency key, the last one is final. */
 const MAX_UPDATE_GENERATIONS = 20;
 
@@ -248,57 +251,97 @@ export class ActivationClient {
     if (policy) parsed.policy = policy;
     const workflowInput: ActivationInput = options.webhooks ? { ...parsed, webhooks: true } : parsed;
     const { requestId } = parsed;
-    const workflowId = workflowIdFor(requestId);
     const about = { tenant, maxLifeMs: maxLifeMs(policy ?? DEFAULT_POLICY) };
     return this.guard(requestId, async () => {
-      const existing = await this.describe(workflowId);
-      // Another tenant's activation (running or ended) does not exist for this caller: it can neither
-      // read it through a no-op start nor take the workflow id over with a new run.
-      if (existing && tenantOfAttributes(existing.typedSearchAttributes) !== tenant)
-        throw new ActivationNotFound(requestId);
-      if (existing?.status.name === 'RUNNING')
-        return { created: false, status: await this.queryStatus(requestId), ...about };
-      if (existing?.status.name === 'COMPLETED') throw new AlreadyActivated(requestId);
-      // A new run after a failure or cancel inherits the OTP budget its predecessors spent (otp-budget.ts).
-      const spent = existing
-        ? await spentBefore(this.client, existing, { ...DEFAULT_POLICY, ...policy }, this.callTimeoutMs)
-        : undefined;
-      if (spent) requireOtpBudgetLeft(requestId, spent, policy);
-      const startOptions = {
-        taskQueue: this.taskQueue,
-        workflowId,
-        args: [spent ? { ...workflowInput, spent } : workflowInput] as [ActivationInput],
-        workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-        workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
-        // Set at start so the activation is findable by state at once (and the workflow skips an upsert).
-        typedSearchAttributes: [
-          { key: ActivationStateKey, value: 'requesting_otp' },
-          { key: VlensRequestIdKey, value: requestId },
-          { key: ActivationTenantKey, value: tenant },
-        ],
-      };
-      try {
-        if (options.waitForFirstStep) {
-          const timeoutMs =
-            typeof options.waitForFirstStep === 'object' ? options.waitForFirstStep.timeoutMs : FIRST_STEP_WAIT_MS;
-          // One round trip: the run starts and the update waits in it until the first step changed the state.
-          const status = await this.withDeadline(timeoutMs + this.callTimeoutMs, () =>
-            this.client.workflow.executeUpdateWithStart(waitForChangeUpdate, {
-              args: [{ whileState: 'requesting_otp', timeoutMs }],
-              startWorkflowOperation: new WithStartWorkflowOperation(WORKFLOW_TYPE, startOptions),
-            }),
-          );
-          return { created: true, status, ...about };
-        }
-        await this.withDeadline(this.callTimeoutMs, () => this.client.workflow.start(WORKFLOW_TYPE, startOptions));
-      } catch (error) {
-        // The reuse policy refuses a new run only when the last one completed, i.e. was activated.
-        if (error instanceof WorkflowExecutionAlreadyStartedError)
-          throw new AlreadyActivated(requestId, { cause: error });
-        throw error;
+      // At most two rounds: a start that loses a race re-reads the run that won (see startOnce).
+      for (let round = 0; ; round++) {
+        const outcome = await this.startOnce(requestId, tenant, workflowInput, policy, options);
+        if (outcome !== 'lost-race') return { ...outcome, ...about };
+        if (round === 1) throw new ActivationNotFound(requestId);
       }
-      return { created: true, status: await this.statusAfterStart(parsed), ...about };
     });
+  }
+
+  /**
+   * One attempt at a start. Who owns a requestId is decided by Temporal in the step that creates the
+   * workflow (issue 27): the start fails when the workflow id exists (conflict policy FAIL), and a fresh
+   * start also refuses any earlier run (REJECT_DUPLICATE), so of two tenants starting the same requestId
+   * at once exactly one creates the run, with its tenant in the search attributes of that same request.
+   * The other gets WorkflowExecutionAlreadyStarted and reads the run that won: another tenant's answers
+   * ActivationNotFound, as if it did not exist. A new run after a failed one (ALLOW_DUPLICATE_FAILED_ONLY)
+   * is only tried when the last run is the caller's, so no other tenant can take the id over in between:
+   * its own describe sees that run, and its fresh start is refused by REJECT_DUPLICATE.
+   */
+  private async startOnce(
+    requestId: string,
+    tenant: string,
+    workflowInput: ActivationInput,
+    policy: Partial<Policy> | undefined,
+    options: StartOptions,
+  ): Promise<{ created: boolean; status: ActivationStatus } | 'lost-race'> {
+    const workflowId = workflowIdFor(requestId);
+    const existing = await this.describe(workflowId);
+    const settled = await this.answerForExisting(requestId, tenant, existing);
+    if (settled) return settled;
+    // A new run after a failure or cancel inherits the OTP budget its predecessors spent (otp-budget.ts).
+    const spent = existing
+      ? await spentBefore(this.client, existing, { ...DEFAULT_POLICY, ...policy }, this.callTimeoutMs)
+      : undefined;
+    if (spent) requireOtpBudgetLeft(requestId, spent, policy);
+    const startOptions = {
+      taskQueue: this.taskQueue,
+      workflowId,
+      args: [spent ? { ...workflowInput, spent } : workflowInput] as [ActivationInput],
+      workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
+      workflowIdReusePolicy: existing
+        ? WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY
+        : WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      // Set at start so the activation is findable by state at once (and the workflow skips an upsert);
+      // the tenant is written by the same request that creates the run, which is what makes it the owner.
+      typedSearchAttributes: [
+        { key: ActivationStateKey, value: 'requesting_otp' },
+        { key: VlensRequestIdKey, value: requestId },
+        { key: ActivationTenantKey, value: tenant },
+      ],
+    };
+    try {
+      if (options.waitForFirstStep) {
+        const timeoutMs =
+          typeof options.waitForFirstStep === 'object' ? options.waitForFirstStep.timeoutMs : FIRST_STEP_WAIT_MS;
+        // One round trip: the run starts and the update waits in it until the first step changed the state.
+        const status = await this.withDeadline(timeoutMs + this.callTimeoutMs, () =>
+          this.client.workflow.executeUpdateWithStart(waitForChangeUpdate, {
+            args: [{ whileState: 'requesting_otp', timeoutMs }],
+            startWorkflowOperation: new WithStartWorkflowOperation(WORKFLOW_TYPE, startOptions),
+          }),
+        );
+        return { created: true, status };
+      }
+      await this.withDeadline(this.callTimeoutMs, () => this.client.workflow.start(WORKFLOW_TYPE, startOptions));
+    } catch (error) {
+      if (!isAlreadyStarted(error)) throw error;
+      // Another start created a run since the describe above: that run decides.
+      const winner = await this.answerForExisting(requestId, tenant, await this.describe(workflowId));
+      return winner ?? 'lost-race';
+    }
+    return { created: true, status: await this.statusAfterStart(workflowInput) };
+  }
+
+  /**
+   * The answer a start gets when the workflow id already has a run: another tenant's (running or ended)
+   * does not exist for this caller; the caller's own running one is reused, an activated one refused.
+   * Undefined when a new run may be started (no run, or the caller's own failed or cancelled one).
+   */
+  private async answerForExisting(
+    requestId: string,
+    tenant: string,
+    existing: WorkflowExecutionDescription | undefined,
+  ): Promise<{ created: false; status: ActivationStatus } | undefined> {
+    if (!existing) return undefined;
+    if (tenantOfAttributes(existing.typedSearchAttributes) !== tenant) throw new ActivationNotFound(requestId);
+    if (existing.status.name === 'RUNNING') return { created: false, status: await this.queryStatus(requestId) };
+    if (existing.status.name === 'COMPLETED') throw new AlreadyActivated(requestId);
+    return undefined;
   }
 
   /** Submits the OTP the user received; the answer says whether it was accepted. */
@@ -379,11 +422,23 @@ export class ActivationClient {
     await this.signal(requestId, () => this.handle(requestId).signal(paymentCompletedSignal, input));
   }
 
-  /** Cancels a running activation. */
-  async cancel(requestId: string, reason: string | CancelInput): Promise<void> {
+  /**
+   * Cancels a running activation. The cancel signal is recorded first (its reason, encrypted, stays in
+   * the history). A workflow whose task keeps failing never reads it (issue 27: a bug or an unreadable
+   * value wedges the run, and the cancel answered 202 while it went on), so such a run is terminated:
+   * Temporal ends it without running workflow code. Returns how it ended.
+   */
+  async cancel(requestId: string, reason: string | CancelInput): Promise<{ terminated: boolean }> {
     requestId = normaliseRequestId(requestId);
     const input = parseInput(cancelSchema, typeof reason === 'string' ? { reason } : reason, 'cancel request');
     await this.signal(requestId, () => this.handle(requestId).signal(cancelSignal, input));
+    const terminated = await this.guard(requestId, async () => {
+      if (!(await this.workflowTaskFailing(workflowIdFor(requestId)))) return false;
+      // A fixed reason: the terminate reason is plain text in history, the caller's is in the signal above.
+      await this.withDeadline(this.callTimeoutMs, () => this.handle(requestId).terminate(TERMINATED_WHILE_FAILING));
+      return true;
+    });
+    return { terminated };
   }
 
   // ---- operator repairs (the CLI's `ops` commands) ------------------------------------------------
@@ -609,6 +664,16 @@ export class ActivationClient {
     }
   }
 
+  /**
+   * True when the run's workflow task has failed and is being retried (Temporal counts the attempts of
+   * the pending task; a healthy run's task is on its first). A run that is not running is not failing.
+   */
+  private async workflowTaskFailing(workflowId: string): Promise<boolean> {
+    const description = await this.describe(workflowId);
+    if (description?.status.name !== 'RUNNING') return false;
+    return (description.raw.pendingWorkflowTask?.attempt ?? 0) > 1;
+  }
+
   private async describe(workflowId: string): Promise<WorkflowExecutionDescription | undefined> {
     try {
       return await this.withDeadline(this.callTimeoutMs, () => this.client.workflow.getHandle(workflowId).describe());
@@ -709,6 +774,17 @@ function imageQuotaFromEnv(env: NodeJS.ProcessEnv): number {
 function createTaskQueueDefault(temporal: TemporalClientOptions | undefined): string {
   const env = temporal?.env ?? process.env;
   return env.TEMPORAL_TASK_QUEUE || DEFAULT_TASK_QUEUE;
+}
+
+/**
+ * The start was refused because the workflow id has a run (conflict policy FAIL, or a reuse policy that
+ * does not allow another). An update-with-start reports it as the cause of its failure.
+ */
+function isAlreadyStarted(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
+    if (e instanceof WorkflowExecutionAlreadyStartedError) return true;
+  }
+  return false;
 }
 
 /** What a just-started activation looks like before its first workflow task has run. */

@@ -316,8 +316,8 @@ export function buildProgram(
     .requiredOption('--reason <text>', 'why (kept in the audit trail)')
     .action(async (requestId: string, options, command: Command) => {
       await run(command, async (client) => {
-        await client.cancel(requestId, options.reason);
-        io.stdout('cancellation sent\n');
+        const { terminated } = await client.cancel(requestId, options.reason);
+        io.stdout(terminated ? 'terminated (its workflow task was failing)\n' : 'cancellation sent\n');
       });
     });
 

@@ -14,9 +14,12 @@ import {
   LIMITS,
   OTP_CODE,
   SMS_PROVIDERS,
+  POLICY_DURATION_CEILINGS_MS,
   UUID,
+  describeCeiling,
   extensionMs,
   policyDurationMs,
+  type PolicyDurationField,
 } from '../workflows/rules';
 import {
   ACTIVATION_STATES,
@@ -63,26 +66,35 @@ export const deviceSchema = z.object({
 
 const accessToken = boundedString(LIMITS.accessTokenChars).optional();
 
-/** A Temporal duration: milliseconds, or text such as '5m' / '30 seconds' (what the workflow's policy accepts). */
-const duration = z
-  .union([z.number().min(0), z.string().min(1).max(50)])
-  .refine((value) => policyDurationMs(value) !== undefined, "must be a duration such as 300000 or '5m'");
+/**
+ * A Temporal duration: milliseconds, or text such as '5m' / '30 seconds' (what the workflow's policy
+ * accepts), at most the field's ceiling (workflows/rules.ts): a value a Date cannot hold never starts a
+ * workflow (issue 27).
+ */
+const duration = (field: PolicyDurationField) => {
+  const ceiling = POLICY_DURATION_CEILINGS_MS[field];
+  return z.union([z.number().min(0), z.string().min(1).max(50)]).superRefine((value, ctx) => {
+    const ms = policyDurationMs(value);
+    if (ms === undefined) ctx.addIssue({ code: 'custom', message: "must be a duration such as 300000 or '5m'" });
+    else if (ms > ceiling) ctx.addIssue({ code: 'custom', message: `must be at most ${describeCeiling(ceiling)}` });
+  });
+};
 
 const count = z.number().int().min(LIMITS.policyCount.min).max(LIMITS.policyCount.max);
 
 export const policySchema = z
   .object({
-    otpTtl: duration,
+    otpTtl: duration('otpTtl'),
     maxOtpAttempts: count,
     maxOtpSends: count,
-    resendCooldown: duration,
-    livenessTimeout: duration,
+    resendCooldown: duration('resendCooldown'),
+    livenessTimeout: duration('livenessTimeout'),
     maxLivenessAttempts: count,
-    paymentTimeout: duration,
-    paymentReconcileInitial: duration,
-    paymentReconcileMax: duration,
-    deadline: duration,
-    latePaymentWindow: duration,
+    paymentTimeout: duration('paymentTimeout'),
+    paymentReconcileInitial: duration('paymentReconcileInitial'),
+    paymentReconcileMax: duration('paymentReconcileMax'),
+    deadline: duration('deadline'),
+    latePaymentWindow: duration('latePaymentWindow'),
   })
   .partial();
 

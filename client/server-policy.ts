@@ -12,7 +12,7 @@
 //   ACTIVATION_POLICY_BOUNDS=enforce|off   (off: development only; production refuses it)
 // The same variables tell the worker how long the longest activation can live (worker/data-safety.ts
 // checks IMAGE_MAX_AGE_HOURS against it).
-import { policyDurationMs as durationMs } from '../workflows/rules';
+import { POLICY_DURATION_CEILINGS_MS as CEILING, policyDurationMs as durationMs } from '../workflows/rules';
 import { DEFAULT_POLICY, type Policy } from '../workflows/types';
 import { PolicyNotAllowed } from './errors';
 
@@ -48,17 +48,17 @@ const DAY = 24 * HOUR;
  * activation longer than 7 days (images and client secrets live that long at most).
  */
 export const POLICY_LIMITS: Record<Field, { min: number; max: number }> = {
-  otpTtl: { min: 30 * SECOND, max: DAY },
+  otpTtl: { min: 30 * SECOND, max: CEILING.otpTtl },
   maxOtpAttempts: { min: 1, max: 10 },
   maxOtpSends: { min: 1, max: 10 },
-  resendCooldown: { min: 10 * SECOND, max: DAY },
-  livenessTimeout: { min: MINUTE, max: DAY },
+  resendCooldown: { min: 10 * SECOND, max: CEILING.resendCooldown },
+  livenessTimeout: { min: MINUTE, max: CEILING.livenessTimeout },
   maxLivenessAttempts: { min: 1, max: 10 },
-  paymentTimeout: { min: MINUTE, max: 7 * DAY },
-  paymentReconcileInitial: { min: 5 * SECOND, max: DAY },
-  paymentReconcileMax: { min: 5 * SECOND, max: DAY },
-  deadline: { min: 5 * MINUTE, max: 7 * DAY },
-  latePaymentWindow: { min: 0, max: DAY },
+  paymentTimeout: { min: MINUTE, max: CEILING.paymentTimeout },
+  paymentReconcileInitial: { min: 5 * SECOND, max: CEILING.paymentReconcileInitial },
+  paymentReconcileMax: { min: 5 * SECOND, max: CEILING.paymentReconcileMax },
+  deadline: { min: 5 * MINUTE, max: CEILING.deadline },
+  latePaymentWindow: { min: 0, max: CEILING.latePaymentWindow },
 };
 
 const COUNT_FIELDS = new Set<Field>(['maxOtpAttempts', 'maxOtpSends', 'maxLivenessAttempts']);

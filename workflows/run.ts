@@ -6,6 +6,7 @@ import { ApplicationFailure, CancellationScope, isCancellation, setHandler } fro
 import { Mutex } from 'async-mutex';
 import type { ActivationRecord } from './activation-record';
 import { FAILURE_TYPES } from './rules';
+import { isoTime } from './status';
 import { ATTENTION_REASONS, type ActivationState, type HeldStep, type OperatorAction } from './types';
 import type { VlensActivities } from '../activities/contract';
 import {
@@ -85,7 +86,7 @@ export class ActivationRun {
     }
     const availableAt = rec.resendAvailableAt();
     if (Date.now() < availableAt) {
-      const resendAvailableAt = new Date(availableAt).toISOString();
+      const resendAvailableAt = isoTime(availableAt);
       throw reject(FAILURE_TYPES.resendCooldown, `a new OTP can be sent from ${resendAvailableAt}`, {
         resendAvailableAt,
       });

@@ -3,7 +3,19 @@
 import type { ActivationRecord } from './activation-record';
 import { ATTENTION_REASONS, type ActivationStatus, type NextAction } from './types';
 
-const iso = (ms: number) => new Date(ms).toISOString();
+/** The latest instant a Date can hold (ECMAScript: 8.64e15 ms either side of 1970). */
+const LAST_INSTANT_MS = 8.64e15;
+
+/**
+ * A time as ISO text, never a throw. The policy's ceilings (rules.ts, checked at start by policy.ts)
+ * keep every computed time far inside a Date's range; a run started before them could hold a time
+ * beyond it (issue 27: `resendCooldown: 1e20`), and a status that cannot be built fails whatever asked
+ * for it, every workflow task included. Such a time reads as the last instant a Date can hold.
+ */
+export const isoTime = (ms: number) =>
+  new Date(
+    Number.isFinite(ms) ? Math.max(-LAST_INSTANT_MS, Math.min(ms, LAST_INSTANT_MS)) : LAST_INSTANT_MS,
+  ).toISOString();
 
 export function buildStatus(rec: ActivationRecord): ActivationStatus {
   const { otp, liveness, payment, hold } = rec;
@@ -15,16 +27,16 @@ export function buildStatus(rec: ActivationRecord): ActivationStatus {
     needsAttention: rec.needsAttention,
     version: rec.version,
     ...(hold
-      ? { attention: { reason: ATTENTION_REASONS.unrecognisedAnswer, step: hold.step, since: iso(hold.since) } }
+      ? { attention: { reason: ATTENTION_REASONS.unrecognisedAnswer, step: hold.step, since: isoTime(hold.since) } }
       : {}),
     nextAction: nextAction(rec),
     ...(otp
       ? {
           otp: {
-            expiresAt: iso(otp.expiresAt),
+            expiresAt: isoTime(otp.expiresAt),
             attemptsLeft: rec.otpAttemptsLeft(),
             sendsLeft: rec.otpSendsLeft(),
-            resendAvailableAt: iso(rec.resendAvailableAt()),
+            resendAvailableAt: isoTime(rec.resendAvailableAt()),
           },
         }
       : {}),
@@ -36,14 +48,14 @@ export function buildStatus(rec: ActivationRecord): ActivationStatus {
       ? {
           payment: {
             ...(payment.link ? { link: payment.link } : {}),
-            deadline: iso(payment.deadlineAt),
+            deadline: isoTime(payment.deadlineAt),
             ...(rec.ctx.paymentGateway ? { gateway: rec.ctx.paymentGateway } : {}),
             ...(payment.paidAt ? { paidAt: payment.paidAt } : {}),
           },
         }
       : {}),
     events: rec.droppedEvents
-      ? [{ at: rec.events[0]?.at ?? iso(rec.startedAt), type: 'earlier_events_dropped' }, ...rec.events]
+      ? [{ at: rec.events[0]?.at ?? isoTime(rec.startedAt), type: 'earlier_events_dropped' }, ...rec.events]
       : [...rec.events],
   };
 }
@@ -55,22 +67,22 @@ function nextAction(rec: ActivationRecord): NextAction {
       const deadlineAt = rec.liveness.deadlineAt;
       return {
         type: 'submit_liveness',
-        ...(deadlineAt !== undefined ? { expiresAt: iso(Math.min(deadlineAt, rec.deadlineAt)) } : {}),
+        ...(deadlineAt !== undefined ? { expiresAt: isoTime(Math.min(deadlineAt, rec.deadlineAt)) } : {}),
         attemptsLeft: rec.livenessAttemptsLeft(),
       };
     }
     case 'awaiting_otp':
       return {
         type: 'submit_otp',
-        ...(rec.otp ? { expiresAt: iso(rec.otp.expiresAt) } : {}),
+        ...(rec.otp ? { expiresAt: isoTime(rec.otp.expiresAt) } : {}),
         attemptsLeft: rec.otpAttemptsLeft(),
-        resendAvailableAt: iso(rec.resendAvailableAt()),
+        resendAvailableAt: isoTime(rec.resendAvailableAt()),
         sendsLeft: rec.otpSendsLeft(),
       };
     case 'awaiting_payment':
       return {
         type: 'pay',
-        ...(rec.payment.deadlineAt !== undefined ? { expiresAt: iso(rec.payment.deadlineAt) } : {}),
+        ...(rec.payment.deadlineAt !== undefined ? { expiresAt: isoTime(rec.payment.deadlineAt) } : {}),
         ...(rec.payment.link ? { paymentLink: rec.payment.link } : {}),
       };
     case 'requesting_otp':

@@ -8,7 +8,10 @@ import { normaliseRequestId } from '../schemas';
 import type { ActivationStatus } from '../../workflows/types';
 import type { Principal } from './auth';
 
-/** Owners found are remembered this long; an owner never changes (a start by another tenant is refused). */
+/**
+ * Owners found are remembered this long; an owner never changes (a start by another tenant is refused,
+ * client/activation-client.ts). Only the caller's own activations are answered from memory: see check.
+ */
 const OWNER_CACHE_MS = 10 * 60_000;
 const OWNER_CACHE_ENTRIES = 20_000;
 
@@ -19,8 +22,13 @@ export class TenantGuard {
 
   /**
    * Returns the canonical requestId when `principal` may act on it; throws ActivationNotFound when the
-   * activation belongs to another tenant. An activation that does not exist passes: the call that
-   * follows answers 404 on its own (and a start creates it for this tenant).
+   * activation belongs to another tenant or does not exist (every route that checks names an existing
+   * activation; a start does not come through here).
+   *
+   * Another tenant's activation and a requestId nobody started must be indistinguishable, in the answer
+   * and in its timing (issue 27: 1 ms against 11 ms was an oracle). Both therefore cost the same single
+   * describe: the memory of owners answers only for the caller's own activations, and a missing one is
+   * refused here instead of after a second round trip to Temporal.
    */
   async check(principal: Principal, rawRequestId: string): Promise<string> {
     const requestId = normaliseRequestId(rawRequestId);
@@ -30,15 +38,15 @@ export class TenantGuard {
     } else if (principal.allTenants) {
       return requestId;
     }
-    const owner = await this.ownerOf(requestId);
-    if (owner !== undefined && owner !== principal.tenant) throw new ActivationNotFound(requestId);
+    const owner = await this.ownerOf(requestId, principal.tenant);
+    if (owner !== principal.tenant) throw new ActivationNotFound(requestId);
     return requestId;
   }
 
-  private async ownerOf(requestId: string): Promise<string | undefined> {
+  private async ownerOf(requestId: string, asking: string): Promise<string | undefined> {
     const now = Date.now();
     const cached = this.owners.get(requestId);
-    if (cached && now - cached.at < OWNER_CACHE_MS) return cached.tenant;
+    if (cached && cached.tenant === asking && now - cached.at < OWNER_CACHE_MS) return cached.tenant;
     const tenant = await this.activations.tenantOf(requestId);
     if (tenant === undefined) return undefined;
     this.owners.delete(requestId);

@@ -275,7 +275,7 @@ describe('security: attacks on the gateway are refused', () => {
     const answer = await call(KEYS.acme, 'POST', '/v1/activations', {
       requestId: seeded.requestId,
       device: deviceAt(),
-      policy: { maxOtpSends: 100, resendCooldown: 0, maxOtpAttempts: 100, paymentReconcileInitial: 0, deadline: '30d' },
+      policy: { maxOtpSends: 100, resendCooldown: 0, maxOtpAttempts: 100, paymentReconcileInitial: 0, deadline: '3d' },
     });
     expectError(answer, 422, 'invalid_request');
     expect(answer.body.error.details.map((p: { field: string }) => p.field).sort()).toEqual(
