@@ -4,7 +4,7 @@ import { startCodecServer } from './codec-server';
 import { CodecConfigError } from './errors';
 import { loadCodecKeys } from './keys';
 import { codecMode } from './mode';
-import { REDACT_PATHS } from './redact';
+import { REDACT_PATHS, serializeRequestForLog } from './redact';
 
 async function main(): Promise<void> {
   const env = process.env;
@@ -14,7 +14,11 @@ async function main(): Promise<void> {
   const server = await startCodecServer({
     ...config,
     keys,
-    logger: { level: env.LOG_LEVEL ?? 'info', redact: { paths: REDACT_PATHS, censor: '[redacted]' } },
+    logger: {
+      level: env.LOG_LEVEL ?? 'info',
+      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      serializers: { req: serializeRequestForLog },
+    },
   });
   console.log(
     `codec server listening on ${server.url} (keys: ${keys.ids.join(', ')}; encrypting with ${keys.primary.id}; ` +

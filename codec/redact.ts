@@ -62,9 +62,99 @@ const STRING_RULES: Array<[RegExp, string]> = [
 ];
 
 export function redactString(s: string): string {
-  let out = s;
+  let out = redactQueryPairs(s);
   for (const [pattern, replacement] of STRING_RULES) out = out.replace(pattern, replacement);
   return out;
+}
+
+/**
+ * Query parameter names that carry credentials, compared after decoding (issue 27): `access%5Ftoken`,
+ * `%61ccess_token`, `%2574oken` (double-encoded) and `ACCESS_TOKEN` are all `access_token` to a server.
+ */
+const SECRET_PARAMS = new Set(
+  [
+    ...SECRET_FIELDS,
+    'access_token',
+    'refresh_token',
+    'id_token',
+    'client_secret',
+    'clientSecret',
+    'api_key',
+    'key',
+    'sig',
+    'signature',
+    'auth',
+    'credential',
+    'session',
+    'otp',
+  ].map(normalise),
+);
+
+/** Decodes until stable (a few rounds: double and triple encoding), `+` as a space as forms do. */
+function fullyDecoded(text: string): string {
+  let current = text.replace(/\+/g, ' ');
+  for (let round = 0; round < 5; round++) {
+    let next: string;
+    try {
+      next = decodeURIComponent(current);
+    } catch {
+      // A stray `%` stops decoding; decode what can be decoded, one escape at a time.
+      next = current.replace(/%[0-9A-Fa-f]{2}/g, (escape) => String.fromCharCode(parseInt(escape.slice(1), 16)));
+    }
+    if (next === current) return current;
+    current = next;
+  }
+  return current;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * A value shaped like a credential whatever its name: a bearer, a JWT, a client secret (`vcs1.…`), or an
+ * opaque run of 16+ token characters with letters and digits (API keys, webhook tokens). UUIDs (request
+ * ids) stay readable.
+ */
+export function looksLikeSecretValue(value: string, minOpaqueChars = 16): boolean {
+  const v = fullyDecoded(value).trim();
+  if (/^bearer\s/i.test(v) || /^eyJ[A-Za-z0-9_-]*\./.test(v) || /^vcs\d+\./.test(v)) return true;
+  if (UUID.test(v) || v.length < minOpaqueChars) return false;
+  return /^[A-Za-z0-9._~+/=:-]+$/.test(v) && /[A-Za-z]/.test(v) && /[0-9]/.test(v);
+}
+
+/** Path segments are ids and names: only strong shapes, and opaque runs far longer than an id, count. */
+const MIN_OPAQUE_PATH_CHARS = 40;
+
+/** `name=value` pairs after `?`, `&` or `;`: the value goes when the decoded name or the value is secret. */
+function redactQueryPairs(text: string): string {
+  return text.replace(/([?&;])([^=&;#\s?]+)=([^&;#\s]*)/g, (whole, sep: string, name: string, value: string) =>
+    SECRET_PARAMS.has(normalise(fullyDecoded(name))) || looksLikeSecretValue(value)
+      ? `${sep}${name}=${REDACTED}`
+      : whole,
+  );
+}
+
+/**
+ * A URL for a log line: secret query values by decoded name or by shape (above), and path segments shaped
+ * like a credential (a token pasted where a request id goes), masked.
+ */
+export function redactUrl(url: string): string {
+  const q = url.search(/[?#]/);
+  const path = q < 0 ? url : url.slice(0, q);
+  const rest = q < 0 ? '' : url.slice(q);
+  const maskedPath = path
+    .split('/')
+    .map((segment) => (segment && looksLikeSecretValue(segment, MIN_OPAQUE_PATH_CHARS) ? REDACTED : segment))
+    .join('/');
+  return redactString(`${maskedPath}${rest}`);
+}
+
+/** pino `serializers.req` for the Fastify processes: method, redacted URL and the caller's address. */
+export function serializeRequestForLog(request: { method: string; url: string; ip?: string }) {
+  return {
+    method: request.method,
+    url: redactUrl(request.url),
+    ...(request.ip ? { remoteAddress: request.ip } : {}),
+  };
 }
 
 const MAX_DEPTH = 25;

@@ -1,6 +1,7 @@
 // Builds and starts the sandbox: a Fastify app with the Vlens surface (/api/...), the simulated payment
 // gateway and the test controls (/sandbox/...), all state in memory.
 import Fastify, { LogController, type FastifyInstance, type FastifyReply } from 'fastify';
+import { redactString } from '../codec/redact';
 import { resolveOptions, type SandboxOptions } from './config';
 import type { SandboxContext } from './context';
 import { dialectFor } from './dialect';
@@ -47,7 +48,9 @@ export function buildSandboxApp(opts: SandboxOptions, state: SandboxState, publi
       void (reply as unknown as FastifyReply).code(400).send(fail(4000, 'Malformed request'));
     },
   });
-  const log: Logger = (level, message) => (level === 'warn' ? app.log.warn(message) : app.log.info(message));
+  // Messages name paths and errors; a credential-shaped value in either is masked (codec/redact.ts).
+  const log: Logger = (level, message) =>
+    level === 'warn' ? app.log.warn(redactString(message)) : app.log.info(redactString(message));
   const webhooks = new WebhookSender(state, opts, log);
   const ctx: SandboxContext = { state, opts, dialect, webhooks, publicUrl, log };
 

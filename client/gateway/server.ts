@@ -5,6 +5,7 @@
 // `startGateway` is what main.ts and the tests call.
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import { serializeRequestForLog } from '../../codec/redact';
 import { activeTracing } from '../../telemetry/state';
 import { DEFAULT_POLICY, type Policy } from '../../workflows/types';
 import type { ActivationClient } from '../activation-client';
@@ -59,6 +60,8 @@ export interface GatewayOptions {
   logStream?: { write(line: string): void };
   /** GET /metrics: 'on' (default, no API key), 'api-key' (behind the API keys) or 'off'. */
   metrics?: MetricsMode;
+  /** GET /docs and /openapi.json (default true; production turns them off unless GATEWAY_DOCS=on). */
+  docs?: boolean;
   /** A span per request (the parent of the Temporal calls it makes). Default: when this process traces. */
   tracing?: boolean;
   /** Tenants whose activations tell a webhook endpoint every change (ACTIVATION_WEBHOOKS); '*' = every tenant. */
@@ -104,14 +107,8 @@ export const REDACTED_LOG_PATHS = [
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
-/** Request lines keep method and URL, with a webhook `token` query parameter masked. */
-function serializeRequest(request: FastifyRequest) {
-  return {
-    method: request.method,
-    url: request.url.replace(/([?&](?:access_)?token=)[^&]*/gi, '$1[redacted]'),
-    remoteAddress: request.ip,
-  };
-}
+/** Request lines keep method and URL, with credentials masked by decoded name and by shape (codec/redact.ts). */
+const serializeRequest = (request: FastifyRequest) => serializeRequestForLog(request);
 
 function loggerOptions(options: GatewayOptions): FastifyServerOptions['logger'] {
   return {
@@ -155,7 +152,7 @@ export async function buildGateway(
   registerRequestMetrics(app, metrics);
   await registerRateLimits(app);
   // Before the routes: the document collects each route as it is added.
-  await registerOpenApi(app);
+  await registerOpenApi(app, options.docs ?? true);
 
   await app.register(healthRoutes(options.activations));
   const metricsMode = options.metrics ?? 'on';
