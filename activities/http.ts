@@ -5,7 +5,7 @@
 // Never logged: request bodies (OTP codes, images, positions), tokens, response bodies.
 import { Context } from '@temporalio/activity';
 import { CancelledFailure } from '@temporalio/common';
-import { request } from 'undici';
+import { request, type Dispatcher } from 'undici';
 import type { VlensConfig } from './config';
 import {
   isServiceTokenRejection,
@@ -36,12 +36,17 @@ export type FetchLike = (
  * of its main thread's busy time (BENCHMARKS.md, section 2). Every body is read to the end by `send`, which
  * hands the connection back to the pool.
  */
-export const undiciFetch: FetchLike = async (url, init) => {
+export const undiciFetch = async (
+  url: string,
+  init: Parameters<FetchLike>[1],
+  dispatcher?: Dispatcher,
+): Promise<FetchResponseLike> => {
   const { statusCode, headers, body } = await request(url, {
     method: init.method,
     headers: init.headers,
     ...(init.body !== undefined ? { body: init.body } : {}),
     signal: init.signal,
+    ...(dispatcher ? { dispatcher } : {}),
   });
   return {
     status: statusCode,
@@ -55,6 +60,12 @@ export const undiciFetch: FetchLike = async (url, init) => {
     text: () => body.text(),
   };
 };
+
+/** `undiciFetch` through the worker's outbound guard (outbound-guard.ts); `request` follows no redirects. */
+export const undiciFetchVia =
+  (dispatcher: Dispatcher): FetchLike =>
+  (url, init) =>
+    undiciFetch(url, init, dispatcher);
 
 type LogMeta = Record<string, unknown>;
 /** Structurally compatible with Temporal's Logger. */

@@ -2,10 +2,15 @@
 // version; Temporal's retry policy (set by the notifier workflow) keeps trying for days. Endpoints that already
 // took this version are remembered in the activity's heartbeat, so a retry only re-sends to the ones that
 // failed. Secrets come from the worker's configuration and never enter workflow history.
+// Deliveries go only where they were configured (issue 27): no redirect is followed (a 3xx is a failed
+// delivery), the connected address is checked (outbound-guard.ts), and a failure names the endpoint and a
+// category, never what the target answered.
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
+import { fetch as undiciFetch, type Dispatcher } from 'undici';
 import { z } from 'zod';
 import { signWebhookPayload, WEBHOOK_SIGNATURE_HEADER } from '../client/webhook-signature';
+import { createOutboundDispatcher, loadOutboundPolicy, OutboundAddressRefused } from './outbound-guard';
 
 export const WEBHOOK_EVENT_TYPE = 'activation.updated';
 
@@ -35,12 +40,13 @@ export interface WebhookActivities {
 
 export interface WebhookDeps {
   endpoints: WebhookEndpoint[];
-  fetch?: typeof fetch;
+  /** Where connections may go; default: the policy of this process's env (loadOutboundPolicy). */
+  dispatcher?: Dispatcher;
   timeoutMs?: number;
 }
 
 export function createWebhookActivities(deps: WebhookDeps): WebhookActivities {
-  const send = deps.fetch ?? fetch;
+  const dispatcher = deps.dispatcher ?? createOutboundDispatcher(loadOutboundPolicy());
   const timeoutMs = deps.timeoutMs ?? 10_000;
   return {
     async deliverActivationUpdate(update) {
@@ -50,7 +56,7 @@ export function createWebhookActivities(deps: WebhookDeps): WebhookActivities {
       const failures: string[] = [];
       for (const endpoint of targets) {
         if (done.has(endpoint.url)) continue;
-        const outcome = await post(send, endpoint, body, timeoutMs);
+        const outcome = await post(dispatcher, endpoint, body, timeoutMs);
         if (outcome === 'ok') {
           done.add(endpoint.url);
           heartbeat([...done]);
@@ -78,20 +84,41 @@ export function eventFor(update: ActivationUpdate) {
   };
 }
 
-async function post(send: typeof fetch, endpoint: WebhookEndpoint, body: string, timeoutMs: number): Promise<string> {
+async function post(
+  dispatcher: Dispatcher,
+  endpoint: WebhookEndpoint,
+  body: string,
+  timeoutMs: number,
+): Promise<string> {
   const signature = signWebhookPayload(body, endpoint.secrets, Math.floor(Date.now() / 1000));
   try {
-    const response = await send(endpoint.url, {
+    const response = await undiciFetch(endpoint.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', [WEBHOOK_SIGNATURE_HEADER]: signature },
       body,
+      // A receiver's 3xx would otherwise send this signed POST to an address nobody configured.
+      redirect: 'manual',
+      dispatcher,
       signal: AbortSignal.timeout(timeoutMs),
     });
     await response.body?.cancel();
-    return response.ok ? 'ok' : `HTTP ${response.status}`;
+    if (response.ok) return 'ok';
+    // The status class only: the exact answer of a target is not for history (or a tenant) to read.
+    const statusClass = `HTTP ${Math.floor(response.status / 100)}xx`;
+    return response.status >= 300 && response.status < 400
+      ? `${statusClass} (redirects are not followed)`
+      : statusClass;
   } catch (error) {
-    return error instanceof Error ? error.name : 'network error';
+    return failureCategory(error);
   }
+}
+
+/** A fixed word for why the request did not complete; never the error's own text. */
+function failureCategory(error: unknown): string {
+  const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+  if (cause instanceof OutboundAddressRefused) return 'address not allowed';
+  if (cause instanceof Error && (cause.name === 'TimeoutError' || cause.name === 'AbortError')) return 'timed out';
+  return 'network error';
 }
 
 function previouslyDelivered(): string[] {
@@ -162,6 +189,11 @@ export function loadWebhookEndpoints(env: NodeJS.ProcessEnv = process.env): Webh
     if (plain.length > 0)
       throw new WebhookConfigError(
         `ACTIVATION_WEBHOOKS: production delivers over https only (${plain.map((e) => redactUrl(e.url)).join(', ')})`,
+      );
+    const weak = result.data.filter((e) => e.secrets.some((secret) => Buffer.byteLength(secret) < 32));
+    if (weak.length > 0)
+      throw new WebhookConfigError(
+        `ACTIVATION_WEBHOOKS: production signs with secrets of at least 32 bytes (${weak.map((e) => redactUrl(e.url)).join(', ')})`,
       );
   }
   return result.data;

@@ -6,7 +6,9 @@ import { fileURLToPath } from 'node:url';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { loadVlensConfig, VlensConfigError } from '../activities/config';
+import { undiciFetchVia } from '../activities/http';
 import { createImageActivities } from '../activities/image-activities';
+import { createOutboundDispatcher, loadOutboundPolicy, OutboundConfigError } from '../activities/outbound-guard';
 import { createWebhookActivities, loadWebhookEndpoints, WebhookConfigError } from '../activities/webhook-activities';
 import { CodecConfigError, imageStoreResolver } from '../codec';
 import { ConfigError, loadWorkerConfig } from './config';
@@ -19,6 +21,8 @@ async function main(): Promise<void> {
   const vlens = loadVlensConfig();
   const safety = loadDataSafety();
   const webhookEndpoints = loadWebhookEndpoints();
+  // Vlens and the webhook receivers are reached only at allowed addresses (production: public ones).
+  const outbound = createOutboundDispatcher(loadOutboundPolicy());
   // First, so outgoing HTTP is instrumented before any Vlens call is made.
   const tracing = startWorkerTracing();
   const { bundlePath, prebuiltTracing } = chooseWorkflowBundle(config.workflowBundlePath, Boolean(tracing));
@@ -52,9 +56,13 @@ async function main(): Promise<void> {
       namespace: config.namespace,
       taskQueue: config.taskQueue,
       activities: {
-        ...createActivities({ config: vlens, resolveImage: imageStoreResolver(safety.imageStore) }),
+        ...createActivities({
+          config: vlens,
+          fetch: undiciFetchVia(outbound),
+          resolveImage: imageStoreResolver(safety.imageStore),
+        }),
         ...createImageActivities(safety.imageStore),
-        ...createWebhookActivities({ endpoints: webhookEndpoints }),
+        ...createWebhookActivities({ endpoints: webhookEndpoints, dispatcher: outbound }),
       },
       dataConverter: safety.dataConverter,
       ...(bundlePath ? { workflowBundle: { codePath: bundlePath } } : {}),
@@ -110,7 +118,8 @@ main().catch((error: unknown) => {
     error instanceof ConfigError ||
     error instanceof VlensConfigError ||
     error instanceof CodecConfigError ||
-    error instanceof WebhookConfigError
+    error instanceof WebhookConfigError ||
+    error instanceof OutboundConfigError
   ) {
     console.error(`configuration error: ${(error as Error).message}`);
     process.exit(78); // EX_CONFIG: a supervisor should not restart-loop on a bad config

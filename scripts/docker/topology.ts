@@ -225,6 +225,9 @@ export function topologyContainers(config: TopologyConfig): {
       ...temporalEnv,
       IMAGE_STORE_DIR: '/images',
       VLENS_BASE_URL: sandboxUrl,
+      // The sandbox is plain http on loopback; production refuses both unless told (docs/production.md).
+      VLENS_ALLOW_HTTP: 'true',
+      OUTBOUND_ALLOWED_NETWORKS: '127.0.0.1/32',
       VLENS_API_FLAVOR: 'customer-sign',
       VLENS_SERVICE_AUTH: 'login',
       VLENS_TENANCY: 'sandbox',
@@ -265,6 +268,8 @@ export function topologyContainers(config: TopologyConfig): {
       CODEC_SERVER_PORT: String(config.ports.codec),
       CODEC_KEYS: s.codecKeys,
       CODEC_SERVER_TOKENS: s.codecToken,
+      // Only the CLI's static token is used here; production refuses the local UI's origins.
+      CODEC_SERVER_CORS_ORIGINS: '',
       ...extra['codec-server'],
     },
     extra: [],

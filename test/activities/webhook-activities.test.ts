@@ -66,7 +66,8 @@ describe('deliverActivationUpdate', () => {
       (e: unknown) => e,
     )) as Error & { type?: string; nonRetryable?: boolean };
     expect(failure).toMatchObject({ type: 'WebhookDeliveryFailed', nonRetryable: false });
-    expect(failure.message).toContain('HTTP 503');
+    expect(failure.message).toContain('HTTP 5xx');
+    expect(failure.message).not.toMatch(/HTTP 503/);
     expect(failure.message).not.toContain('token=abc');
     expect(other.received).toHaveLength(0);
   });

@@ -11,6 +11,7 @@ import { inject } from 'vitest';
 import { createActivities } from '../../activities';
 import { makeVlensConfig, type VlensApiFlavor, type VlensConfigOverrides } from '../../activities/config';
 import { createImageActivities } from '../../activities/image-activities';
+import { createOutboundDispatcher, loadOutboundPolicy } from '../../activities/outbound-guard';
 import { createWebhookActivities, type WebhookEndpoint } from '../../activities/webhook-activities';
 import { freePort } from '../../scripts/local-stack';
 import {
@@ -81,6 +82,8 @@ export interface HarnessOptions {
   vlens?: VlensConfigOverrides;
   /** Backends that hear about state changes (ACTIVATION_WEBHOOKS); none when absent. */
   webhooks?: WebhookEndpoint[];
+  /** The env the worker's outbound policy is read from (NODE_ENV, OUTBOUND_ALLOWED_NETWORKS); default none. */
+  outboundEnv?: NodeJS.ProcessEnv;
 }
 
 export interface Harness {
@@ -154,7 +157,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       activities: {
         ...createActivities({ config: vlensConfig, resolveImage: imageStoreResolver(imageStore) }),
         ...createImageActivities(imageStore),
-        ...createWebhookActivities({ endpoints: options.webhooks ?? [] }),
+        ...createWebhookActivities({
+          endpoints: options.webhooks ?? [],
+          dispatcher: createOutboundDispatcher(loadOutboundPolicy(options.outboundEnv ?? {})),
+        }),
       },
       workflowBundle: { codePath: inject('workflowBundlePath') },
       dataConverter: createDataConverter(workerKeys),
