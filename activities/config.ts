@@ -235,6 +235,11 @@ function productionProblems(present: Record<string, string>, serviceAuth: VlensS
     if (present[name] === value)
       problems.push(`  ${name}: is the sandbox's public default, refused when NODE_ENV=production`);
   }
+  // The API key, the service password and every user's token travel in these requests.
+  // VLENS_ALLOW_HTTP=true is the explicit exception: a TLS sidecar on loopback, or the sandbox in a
+  // production-topology test (scripts/docker/topology.ts).
+  if (present.VLENS_BASE_URL?.trim().toLowerCase().startsWith('http:') && present.VLENS_ALLOW_HTTP !== 'true')
+    problems.push('  VLENS_BASE_URL: must be https when NODE_ENV=production (or set VLENS_ALLOW_HTTP=true)');
   return problems;
 }
 

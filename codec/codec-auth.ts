@@ -24,6 +24,8 @@ export interface JwtSettings {
   issuer?: string;
   audience?: string;
   roleClaim: string;
+  /** The JWT header's `typ` every token must carry (CODEC_SERVER_JWT_TYP, default at+jwt). */
+  type: string;
 }
 
 export interface CodecAuthOptions {
@@ -68,6 +70,8 @@ export function createCodecAuthorizer(options: CodecAuthOptions): CodecAuthorize
         ...(jwt.issuer ? { issuer: jwt.issuer } : {}),
         ...(jwt.audience ? { audience: jwt.audience } : {}),
         requiredClaims: ['exp'],
+        // Without it an ID token (typ JWT) of the same issuer and audience would pass as an access token.
+        typ: jwt.type,
       }));
     } catch {
       // Bad signature, expired, wrong issuer or audience, unknown key: all the same to the caller.

@@ -11,6 +11,10 @@ export const DEV_CODEC_TOKEN = 'dev-codec-token';
 export const DEFAULT_CODEC_SERVER_PORT = 8888;
 export const DEFAULT_CORS_ORIGINS = ['http://localhost:8233', 'http://127.0.0.1:8233'];
 export const DEFAULT_JWT_ROLE_CLAIM = 'codec_roles';
+/** RFC 9068's media type for OAuth access tokens: an ID token or another JWT of the same issuer is refused. */
+export const DEFAULT_JWT_TYPE = 'at+jwt';
+/** localhost, 127.0.0.0/8, [::1], 0.0.0.0 */
+const LOCAL_HOST = /^(localhost|127(\.\d{1,3}){3}|\[::1?\]|0\.0\.0\.0)$/i;
 /** Long enough that guessing is hopeless even without rate limiting. */
 const MIN_PRODUCTION_TOKEN_CHARS = 16;
 
@@ -49,16 +53,29 @@ export function loadCodecServerConfig(env: NodeJS.ProcessEnv, mode: CodecMode = 
     }
   }
 
+  if (mode === 'production') {
+    // The Temporal UI an operator runs on their own machine is no production origin; a page there could
+    // ask the codec server to decrypt with the operator's credentials.
+    const local = corsOrigins.filter((origin) => LOCAL_HOST.test(new URL(origin).hostname));
+    if (local.length)
+      problems.push(
+        `CODEC_SERVER_CORS_ORIGINS: local origins are refused in production (${local.join(', ')}); name the Temporal UI's origin`,
+      );
+  }
+
   const auth = env.CODEC_SERVER_AUTH?.trim().toLowerCase() || 'on';
   if (auth !== 'on' && auth !== 'off')
     throw new CodecConfigError(`CODEC_SERVER_AUTH must be "on" or "off", got "${auth}"`);
+  const realKeys = Boolean(env.CODEC_KEYS?.trim());
   if (auth === 'off' && mode === 'production') {
     problems.push('CODEC_SERVER_AUTH=off is refused in production: the codec server decrypts secrets');
+  } else if (auth === 'off' && realKeys) {
+    // Whatever NODE_ENV says: off is for the generated development key only (issue 27).
+    problems.push('CODEC_SERVER_AUTH=off is refused with real CODEC_KEYS: anyone could decrypt them');
   }
 
   const jwt = loadJwtSettings(env, mode, problems);
   let tokens = list(env.CODEC_SERVER_TOKENS);
-  const realKeys = Boolean(env.CODEC_KEYS?.trim());
   if (tokens.some((t) => t === DEV_CODEC_TOKEN) && (mode === 'production' || realKeys)) {
     problems.push(
       `CODEC_SERVER_TOKENS: ${DEV_CODEC_TOKEN} is a public development token, refused ${mode === 'production' ? 'in production' : 'with real CODEC_KEYS'}`,
@@ -95,6 +112,7 @@ function loadJwtSettings(env: NodeJS.ProcessEnv, mode: CodecMode, problems: stri
   const issuer = env.CODEC_SERVER_JWT_ISSUER?.trim();
   const audience = env.CODEC_SERVER_JWT_AUDIENCE?.trim();
   const roleClaim = env.CODEC_SERVER_JWT_ROLE_CLAIM?.trim() || DEFAULT_JWT_ROLE_CLAIM;
+  const type = env.CODEC_SERVER_JWT_TYP?.trim() || DEFAULT_JWT_TYPE;
   if (!jwksUrl) {
     if (issuer || audience) problems.push('CODEC_SERVER_JWT_ISSUER/AUDIENCE are set but CODEC_SERVER_JWKS_URL is not');
     return undefined;
@@ -111,5 +129,5 @@ function loadJwtSettings(env: NodeJS.ProcessEnv, mode: CodecMode, problems: stri
     problems.push('CODEC_SERVER_JWT_ISSUER: is required in production with CODEC_SERVER_JWKS_URL');
   if (mode === 'production' && !audience)
     problems.push('CODEC_SERVER_JWT_AUDIENCE: is required in production with CODEC_SERVER_JWKS_URL');
-  return { jwksUrl, ...(issuer ? { issuer } : {}), ...(audience ? { audience } : {}), roleClaim };
+  return { jwksUrl, ...(issuer ? { issuer } : {}), ...(audience ? { audience } : {}), roleClaim, type };
 }

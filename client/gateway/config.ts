@@ -62,6 +62,8 @@ export interface GatewayConfig {
   bodyLimits: BodyLimits;
   /** GET /metrics on the gateway's listener: on (no API key), api-key, or off. */
   metrics: MetricsMode;
+  /** GET /docs and /openapi.json without a key: on in development, off in production unless GATEWAY_DOCS=on. */
+  docs: boolean;
 }
 
 export const DEFAULT_RATE_LIMITS: RateLimits = {
@@ -102,7 +104,9 @@ const GatewayEnv = z.object({
   GATEWAY_START_RATE_PER_ACTIVATION_PER_HOUR: perMinute(DEFAULT_RATE_LIMITS.startsPerActivationPerHour),
   GATEWAY_WEBHOOK_RATE_PER_ACTIVATION: perMinute(DEFAULT_RATE_LIMITS.webhooksPerActivation),
   GATEWAY_WEBHOOK_RATE_PER_SOURCE: perMinute(DEFAULT_RATE_LIMITS.webhooksPerSource),
-  GATEWAY_METRICS: z.enum(METRICS_MODES as [MetricsMode, ...MetricsMode[]]).default('on'),
+  // No defaults here: production's differ (closed unless asked), see loadGatewayConfig.
+  GATEWAY_METRICS: z.enum(METRICS_MODES as [MetricsMode, ...MetricsMode[]]).optional(),
+  GATEWAY_DOCS: z.enum(['on', 'off']).optional(),
 });
 
 export class GatewayConfigError extends Error {
@@ -124,6 +128,8 @@ const DEVELOPMENT_SECRETS: Record<string, string> = {
 
 /** Long enough that guessing is hopeless even without rate limiting (as codec/codec-server-config.ts). */
 const MIN_PRODUCTION_API_KEY_CHARS = 16;
+/** A provider's webhook signing secret: 256 bits, the HMAC-SHA256 key size. */
+export const MIN_PRODUCTION_WEBHOOK_SECRET_BYTES = 32;
 
 /**
  * With NODE_ENV=production every secret must be set explicitly and none may be a development default;
@@ -160,6 +166,44 @@ function productionProblems(present: Record<string, string | undefined>): string
   });
   if (present.VLENS_WEBHOOK_TOKEN === undefined)
     problems.push('VLENS_WEBHOOK_TOKEN: is required when NODE_ENV=production');
+  for (const name of ['KASHIER_WEBHOOK_SECRET', 'FAWRY_SECURE_KEY', 'VLENS_WEBHOOK_TOKEN']) {
+    const value = present[name];
+    if (value !== undefined && Buffer.byteLength(value, 'utf8') < MIN_PRODUCTION_WEBHOOK_SECRET_BYTES)
+      problems.push(
+        `${name}: is shorter than ${MIN_PRODUCTION_WEBHOOK_SECRET_BYTES} bytes (e.g. openssl rand -hex 32)`,
+      );
+  }
+  problems.push(...webhookTenantProblems(present, keys));
+  return problems;
+}
+
+/**
+ * Production: every ACTIVATION_WEBHOOKS endpoint names a tenant that a GATEWAY_API_KEYS entry names, so a
+ * typo does not silently send nothing, and an endpoint without a tenant (every tenant's statuses to one
+ * receiver) is refused once keys name more than one tenant.
+ */
+function webhookTenantProblems(
+  present: Record<string, string | undefined>,
+  keys: ReturnType<typeof parseApiKeyEntries>['keys'],
+): string[] {
+  let endpoints: { tenant?: string }[];
+  try {
+    endpoints = loadWebhookEndpoints(present);
+  } catch {
+    return []; // reported with its own message below
+  }
+  const tenants = new Set(keys.filter((key) => key.explicit && key.tenant !== '*').map((key) => key.tenant));
+  const problems: string[] = [];
+  endpoints.forEach((endpoint, i) => {
+    if (endpoint.tenant === undefined) {
+      if (tenants.size > 1)
+        problems.push(
+          `ACTIVATION_WEBHOOKS: endpoint ${i + 1} names no tenant, so it would hear every tenant's activations; name one`,
+        );
+    } else if (!tenants.has(endpoint.tenant)) {
+      problems.push(`ACTIVATION_WEBHOOKS: endpoint ${i + 1} names tenant "${endpoint.tenant}", which no API key has`);
+    }
+  });
   return problems;
 }
 
@@ -184,6 +228,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     throw new GatewayConfigError(`invalid gateway configuration: ${problems.join('; ')}`);
   }
   const e = parsed.data;
+  const production = env.NODE_ENV === 'production';
   const apiKeys = parseApiKeys(e.GATEWAY_API_KEYS);
   if (apiKeys.length === 0) throw new GatewayConfigError('GATEWAY_API_KEYS: at least one API key is required');
   const clientSecretKeys = splitApiKeys(e.GATEWAY_CLIENT_SECRET_KEYS);
@@ -219,6 +264,8 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
       webhooksPerSource: e.GATEWAY_WEBHOOK_RATE_PER_SOURCE,
     },
     bodyLimits: DEFAULT_BODY_LIMITS,
-    metrics: e.GATEWAY_METRICS,
+    // Production keeps what describes the service closed unless a setting opens it (issue 27).
+    metrics: e.GATEWAY_METRICS ?? (production ? 'api-key' : 'on'),
+    docs: (e.GATEWAY_DOCS ?? (production ? 'off' : 'on')) === 'on',
   };
 }

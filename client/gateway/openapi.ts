@@ -274,7 +274,8 @@ export const routeSchemas = {
 };
 
 /** GET /openapi.json and /docs; registered before the routes so every route is collected. */
-export async function registerOpenApi(app: FastifyInstance): Promise<void> {
+/** `serve`: GET /docs and /openapi.json exist (config.ts: off in production unless GATEWAY_DOCS=on). */
+export async function registerOpenApi(app: FastifyInstance, serve = true): Promise<void> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   await app.register(swagger, {
@@ -294,6 +295,7 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
     },
     transform: jsonSchemaTransform,
   });
+  if (!serve) return;
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 }

@@ -128,9 +128,12 @@ describe('codec server config', () => {
     expect(() =>
       loadCodecServerConfig({ CODEC_SERVER_TOKENS: 'a-long-enough-token-123', CODEC_SERVER_AUTH: 'off' }, 'production'),
     ).toThrow(/refused in production/);
-    expect(loadCodecServerConfig({ CODEC_SERVER_TOKENS: 'a-long-enough-token-123' }, 'production').tokens).toEqual([
-      'a-long-enough-token-123',
-    ]);
+    expect(
+      loadCodecServerConfig(
+        { CODEC_SERVER_TOKENS: 'a-long-enough-token-123', CODEC_SERVER_CORS_ORIGINS: 'https://temporal.example.com' },
+        'production',
+      ).tokens,
+    ).toEqual(['a-long-enough-token-123']);
   });
 
   it('validates port and origins', () => {

@@ -58,9 +58,9 @@ describe('gateway configuration in production', () => {
     NODE_ENV: 'production',
     GATEWAY_API_KEYS: 'acme:backend:k-live-1-0123456789,acme:operator:k-live-2-0123456789',
     GATEWAY_CLIENT_SECRET_KEYS: 'client-secret-key-live-0123456789abcdef',
-    KASHIER_WEBHOOK_SECRET: 'kashier-live',
-    FAWRY_SECURE_KEY: 'fawry-live',
-    VLENS_WEBHOOK_TOKEN: 'a-token-of-16-chars-or-more',
+    KASHIER_WEBHOOK_SECRET: 'kashier-live-0123456789abcdef0123456789',
+    FAWRY_SECURE_KEY: 'fawry-live-0123456789abcdef0123456789',
+    VLENS_WEBHOOK_TOKEN: 'a-token-of-32-bytes-or-more-0123456789',
   };
 
   it('starts with explicit secrets, and enforces the server policy', () => {

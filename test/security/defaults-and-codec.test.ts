@@ -1,7 +1,8 @@
 // Issue 12's configuration findings as attacks: public development defaults in production (gateway,
 // codec server), the codec server's dev token with real keys loaded, an IMAGE_MAX_AGE_HOURS that sweeps
 // live images, blob references of another activation at the worker's resolver, and the Temporal UI's
-// OIDC login token at the codec server (a real codec server over HTTP, a real JWKS endpoint).
+// OIDC login token at the codec server (a real codec server over HTTP, a real JWKS endpoint), and issue 27's
+// JWT type check (an ID token of the same issuer is not an access token).
 import { createServer, type Server } from 'node:http';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
@@ -121,7 +122,7 @@ describe('security: the codec server verifies the Temporal UI login token (OIDC/
   let codec: CodecServer;
   let sign: (
     claims: Record<string, unknown>,
-    options?: { issuer?: string; audience?: string; expires?: string },
+    options?: { issuer?: string; audience?: string; expires?: string; typ?: string | null },
   ) => Promise<string>;
   let otherSign: (claims: Record<string, unknown>) => Promise<string>;
 
@@ -137,7 +138,12 @@ describe('security: the codec server verifies the Temporal UI login token (OIDC/
     const port = (jwks.address() as { port: number }).port;
     sign = (claims, options = {}) =>
       new SignJWT(claims)
-        .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
+        // RFC 9068 access tokens are typed at+jwt (CODEC_SERVER_JWT_TYP's default); null leaves typ out.
+        .setProtectedHeader({
+          alg: 'RS256',
+          kid: 'k1',
+          ...(options.typ === null ? {} : { typ: options.typ ?? 'at+jwt' }),
+        })
         .setIssuer(options.issuer ?? ISSUER)
         .setAudience(options.audience ?? AUDIENCE)
         .setExpirationTime(options.expires ?? '5m')
@@ -145,7 +151,7 @@ describe('security: the codec server verifies the Temporal UI login token (OIDC/
         .sign(privateKey);
     otherSign = (claims) =>
       new SignJWT(claims)
-        .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
+        .setProtectedHeader({ alg: 'RS256', kid: 'k1', typ: 'at+jwt' })
         .setIssuer(ISSUER)
         .setAudience(AUDIENCE)
         .setExpirationTime('5m')
@@ -194,6 +200,14 @@ describe('security: the codec server verifies the Temporal UI login token (OIDC/
     expect((await post('/default/decode', await sign({}), encoded)).status).toBe(403);
     // An unscoped role works in every namespace (space-separated string claims too).
     expect((await post('/any-ns/decode', await sign({ codec_roles: 'encode decode' }), encoded)).status).toBe(200);
+  });
+
+  it('a token of another type (an ID token, typ JWT, or no typ at all) is 401 even when signed by the IdP', async () => {
+    const roles = { codec_roles: ['decode', 'encode'] };
+    expect((await post('/default/encode', await sign(roles))).status).toBe(200);
+    for (const typ of ['JWT', 'id_token+jwt', null]) {
+      expect((await post('/default/encode', await sign(roles, { typ }))).status).toBe(401);
+    }
   });
 
   it('forged, expired, other-issuer, other-audience and unsigned tokens are 401', async () => {

@@ -11,6 +11,7 @@ export const ENTRIES = {
   gateway: 'client/gateway/main.ts',
   'codec-server': 'codec/codec-server-main.ts',
   sandbox: 'sandbox/main.ts',
+  worker: 'worker/main.ts',
 } as const;
 
 export interface RunningProcess {
@@ -21,7 +22,6 @@ export interface RunningProcess {
 }
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
-const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
 const LISTENING = /(?:"url":"|listening on )(http:\/\/127\.0\.0\.1:\d+)/;
 
 /** Only what the test passes, plus PATH and a fresh data folder: nothing leaks in from the test runner. */
@@ -43,7 +43,8 @@ async function launch(
   entry: keyof typeof ENTRIES,
   env: Record<string, string>,
 ): Promise<{ child: ChildProcess; output: () => string }> {
-  const child = spawn(TSX, [ENTRIES[entry]], {
+  // node itself (with tsx's loader), not the tsx wrapper: a kill reaches the process, never orphans it.
+  const child = spawn(process.execPath, ['--import', 'tsx', ENTRIES[entry]], {
     cwd: ROOT,
     env: envFor(env, await freePort()),
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -86,7 +87,7 @@ export async function startupRefusal(
   env: Record<string, string>,
 ): Promise<{ code: number | null; output: string }> {
   const { child, output } = await launch(entry, env);
-  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
   clearTimeout(timer);
   return { code, output: output() };
