@@ -20,6 +20,7 @@ export default defineConfig({
             'test/bench/**/*.test.ts',
             'test/client/**/*.test.ts',
             'test/codec/**/*.test.ts',
+            'test/contract/**/*.test.ts',
             'test/deployment/**/*.test.ts',
             'test/sandbox/**/*.test.ts',
             'test/scripts/**/*.test.ts',
