@@ -65,8 +65,18 @@ export interface VlensConfig {
   messagePatterns: VlensMessagePatterns;
   /** A 401 whose envelope message matches this names the ApiKey; any other 401 is a token problem. */
   apiKeyMessagePattern: RegExp;
-  /** GetBusinessRequestById `requeststatus` of a Customer Signed request: the proof of activation. */
+  /**
+   * GetBusinessRequestById `requeststatus` of a Customer Signed request: the proof of activation. No seed
+   * prints the number (docs/vlens-api.md, "Sources"), so production must set it (VLENS_CUSTOMER_SIGNED_STATUS).
+   */
   customerSignedStatus: number;
+  /** A `requestStatusName`, when the answer has one, must match this exactly when the number says Customer Signed. */
+  customerSignedStatusName: RegExp;
+  /**
+   * A message beside a success code (or a step's `data` sentence) counts as success only when it matches
+   * every pattern of one of these lists; any other message that names no condition is unrecognised.
+   */
+  successMessagePatterns: RegExp[][];
   /** Attempts per step for an answer the client cannot read; then the activation waits for an operator. */
   unrecognisedMaxAttempts: UnrecognisedAttempts;
 }
@@ -102,6 +112,16 @@ export const DEFAULT_MESSAGE_PATTERNS: Readonly<{ [C in ReadingCondition]?: read
   alreadySigned: ['already signed'],
 });
 
+/**
+ * Success sentences: "Liveness re-validation successful. Proceed to OTP request." (the sentence
+ * docs/vlens-api.md Part A quotes), "Payment validated successfully.", "OK". A word of refusal anywhere
+ * ("not successful", "unsuccessful", "failed") keeps a sentence out.
+ */
+export const DEFAULT_SUCCESS_MESSAGE_PATTERNS: readonly (readonly string[])[] = Object.freeze([
+  ['success', '^(?!.*\\b(not|no|never|un\\w*|fail\\w*|error|invalid|denied|required)\\b)'],
+  ['^\\s*ok\\s*[.!]?\\s*$'],
+]);
+
 /** validateOtp may spend an OTP attempt: never more than one automatic retry, whatever the configuration says. */
 export const MAX_OTP_VALIDATION_ATTEMPTS = 2;
 
@@ -124,7 +144,9 @@ const DEFAULTS = {
   tokenRefreshRatio: 0.8,
   maxRetryAfterMs: 300_000,
   apiKeyMessagePattern: 'api ?key',
+  // The sandbox's numbering (sandbox/README.md); production must say what the real server uses.
   customerSignedStatus: 4,
+  customerSignedStatusName: '^customer ?signed$',
 } as const;
 
 const code = z.number().int();
@@ -188,6 +210,8 @@ const envSchema = z.object({
   VLENS_REVALIDATION_MESSAGE_PATTERNS: json(patternList).optional(),
   VLENS_API_KEY_MESSAGE_PATTERN: z.string().min(1).optional(),
   VLENS_CUSTOMER_SIGNED_STATUS: z.coerce.number().int().min(0).default(DEFAULTS.customerSignedStatus),
+  VLENS_CUSTOMER_SIGNED_STATUS_NAME: z.string().min(1).optional(),
+  VLENS_SUCCESS_MESSAGE_PATTERNS: json(z.array(patternList).min(1)).optional(),
   VLENS_UNRECOGNISED_MAX_ATTEMPTS: json(attemptsOverride).optional(),
 });
 
@@ -223,6 +247,8 @@ function productionProblems(present: Record<string, string>, serviceAuth: VlensS
     'VLENS_BASE_URL',
     'VLENS_API_KEY',
     ...(serviceAuth === 'login' ? ['VLENS_TENANCY', 'VLENS_USERNAME', 'VLENS_PASSWORD'] : []),
+    // Every worker may have to prove an activation by the request's status; no seed prints the number.
+    'VLENS_CUSTOMER_SIGNED_STATUS',
   ];
   const problems = required
     .filter((name) => present[name] === undefined)
@@ -289,6 +315,13 @@ export function loadVlensConfig(env: Record<string, string | undefined> = proces
       e.VLENS_API_KEY_MESSAGE_PATTERN ?? DEFAULTS.apiKeyMessagePattern,
     ),
     customerSignedStatus: e.VLENS_CUSTOMER_SIGNED_STATUS,
+    customerSignedStatusName: compile(
+      'VLENS_CUSTOMER_SIGNED_STATUS_NAME',
+      e.VLENS_CUSTOMER_SIGNED_STATUS_NAME ?? DEFAULTS.customerSignedStatusName,
+    ),
+    successMessagePatterns: (e.VLENS_SUCCESS_MESSAGE_PATTERNS ?? DEFAULT_SUCCESS_MESSAGE_PATTERNS).map((all) =>
+      all.map((source) => compile('VLENS_SUCCESS_MESSAGE_PATTERNS', source)),
+    ),
     unrecognisedMaxAttempts: { ...DEFAULT_UNRECOGNISED_ATTEMPTS, ...e.VLENS_UNRECOGNISED_MAX_ATTEMPTS },
   };
 }

@@ -57,15 +57,29 @@ function boundUnrecognised<A extends unknown[], R>(
         error.nonRetryable
       )
         throw error;
-      if (currentAttempt() < maxAttempts) throw error;
+      // A 2xx to StepRequestOtp may have sent an SMS: another try would send a second one and void the code
+      // the customer is reading. So it is held at once; outages (5xx, timeouts) keep their retries.
+      const noRetry = NO_RETRY_AFTER_2XX.has(step) && answeredWith2xx(error);
+      if (!noRetry && currentAttempt() < maxAttempts) throw error;
+      const why = noRetry
+        ? `a 2xx to ${step} may have sent an SMS, so it is not repeated`
+        : `attempt ${currentAttempt()} of ${maxAttempts} for ${step}`;
       throw ApplicationFailure.create({
         type: error.type,
-        message: `${error.message} (attempt ${currentAttempt()} of ${maxAttempts} for ${step}; an operator decides now)`,
+        message: `${error.message} (${why}; an operator decides now)`,
         nonRetryable: true,
         details: error.details ?? [],
       });
     }
   };
+}
+
+/** Steps whose 2xx answer may already have done something the customer sees (an SMS). */
+const NO_RETRY_AFTER_2XX: ReadonlySet<VlensStep> = new Set(['requestOtp']);
+
+function answeredWith2xx(error: ApplicationFailure): boolean {
+  const status = (error.details?.[0] as { httpStatus?: unknown } | undefined)?.httpStatus;
+  return typeof status === 'number' && status >= 200 && status < 300;
 }
 
 function currentAttempt(): number {

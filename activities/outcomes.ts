@@ -15,6 +15,7 @@ import type { z } from 'zod';
 import { VLENS_FAILURE_TYPES, VLENS_TRANSIENT_FAILURE_TYPES } from '../workflows/rules';
 import type { RequestOtpResult, RevalidateLivenessResult, ValidateOtpResult, ValidatePaymentResult } from './contract';
 import { READING_CONDITIONS, type ReadingCondition, type VlensConfig } from './config';
+import { BOOLEAN_FLAGS, isSuccessMessage } from './positive-answers';
 import { describeIssues, type VlensEnvelope } from './schemas';
 
 export type VlensOp =
@@ -44,7 +45,10 @@ export type VlensCondition =
   | 'requestTimeout'
   | 'unrecognised';
 
-export type ClassifyConfig = Pick<VlensConfig, 'codes' | 'messagePatterns' | 'successCodes' | 'apiKeyMessagePattern'>;
+export type ClassifyConfig = Pick<
+  VlensConfig,
+  'codes' | 'messagePatterns' | 'successCodes' | 'apiKeyMessagePattern' | 'successMessagePatterns'
+>;
 
 /** True when `text` matches every pattern of a (non-empty) configured list. */
 export const matchesAll = (text: string, patterns: readonly RegExp[] | undefined) =>
@@ -80,6 +84,29 @@ export function dataErrorMessage(data: unknown): string | undefined {
   if (!data || typeof data !== 'object' || Array.isArray(data)) return undefined;
   const message = (data as Record<string, unknown>).errorMessage;
   return typeof message === 'string' && message.trim().length > 0 ? message : undefined;
+}
+
+const isEmptyish = (value: unknown) =>
+  value === undefined ||
+  value === null ||
+  (Array.isArray(value) && value.length === 0) ||
+  (typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length === 0);
+
+/**
+ * What in a success envelope keeps it from being positive whatever the step (ENVELOPE_RULE and
+ * BOOLEAN_FLAGS of activities/positive-answers.ts): a message of another type, field-level errors, an
+ * `errorMessage` that is not text, a flag that is not a real boolean.
+ */
+function envelopeFault(envelope: VlensEnvelope): boolean {
+  if (envelope.messageMalformed || !isEmptyish(envelope.error_descriptions)) return true;
+  const data = envelope.data;
+  if (!data || typeof data !== 'object' || Array.isArray(data)) return false;
+  const fields = data as Record<string, unknown>;
+  const message = fields.errorMessage;
+  if (message !== undefined && message !== null && typeof message !== 'string') return true;
+  return BOOLEAN_FLAGS.some(
+    (flag) => fields[flag] !== undefined && fields[flag] !== null && typeof fields[flag] !== 'boolean',
+  );
 }
 
 export function isSuccessCode(
@@ -121,8 +148,14 @@ export function classify(reply: VlensReply, config: ClassifyConfig): VlensCondit
     const inData = dataErrorMessage(data);
     if (inData !== undefined) return messageCondition(inData, config) ?? 'unrecognised';
     // "Location changed, liveness re-validation is required." (or "Invalid OTP code") may come as a
-    // message beside a success code: a message that names a condition wins over the code.
-    return (message ? messageCondition(message, config) : undefined) ?? 'success';
+    // message beside a success code: a message that names a condition wins over the code. A message that
+    // names none is success only when it is a success sentence (docs/vlens-api.md Part C, rule 1).
+    if (message) {
+      const named = messageCondition(message, config);
+      if (named) return named;
+      if (!isSuccessMessage(message, config)) return 'unrecognised';
+    }
+    return envelopeFault(reply.body.envelope) ? 'unrecognised' : 'success';
   }
   if (status === 429 || code === 429) return 'rateLimited';
   if (status >= 500) return 'unavailable';
@@ -405,9 +438,22 @@ export function settle<O extends VlensOp, S extends z.ZodType>(
     if (!parsed.success) throw unrecognisedData(op, reply, describeIssues(parsed.error));
     return { kind: 'success', data: parsed.data };
   }
+  return settleCondition(op, condition, reply, config) as Settled<O, z.output<S>>;
+}
+
+/**
+ * What a condition other than success means for `op` (its row of OUTCOME_TABLE): a business result, a
+ * claim to confirm, or a thrown failure. Also used when a success envelope's `data` names the condition.
+ */
+export function settleCondition<O extends VlensOp>(
+  op: O,
+  condition: Exclude<VlensCondition, 'success'>,
+  reply: VlensReply,
+  config: Pick<VlensConfig, 'maxRetryAfterMs'>,
+): Exclude<Settled<O, never>, { kind: 'success' }> {
   const rule = ruleFor(op, condition);
   if ('result' in rule) return { kind: 'outcome', value: rule.result };
-  if ('confirm' in rule) return { kind: 'confirm' } as Settled<O, z.output<S>>;
+  if ('confirm' in rule) return { kind: 'confirm' } as Exclude<Settled<O, never>, { kind: 'success' }>;
   throw replyFailure(op, condition, rule, reply, config);
 }
 

@@ -16,13 +16,20 @@ const errorCode = z
     return v;
   });
 
-export const envelopeSchema = z.object({
-  data: z.unknown().optional(),
-  error_code: errorCode,
-  // A non-string message is not worth failing over; it is dropped.
-  error_message: z.string().nullish().catch(null),
-  error_descriptions: z.unknown().optional(),
-});
+export const envelopeSchema = z
+  .object({
+    data: z.unknown().optional(),
+    error_code: errorCode,
+    error_message: z.unknown().optional(),
+    error_descriptions: z.unknown().optional(),
+  })
+  .transform(({ error_message, ...rest }) => ({
+    ...rest,
+    // A message of another type (a number, an object) is kept out of logs and failure texts, but
+    // remembered: such an answer is never positive (activities/positive-answers.ts).
+    error_message: typeof error_message === 'string' || error_message == null ? error_message : null,
+    messageMalformed: !(typeof error_message === 'string' || error_message == null),
+  }));
 
 export type VlensEnvelope = z.output<typeof envelopeSchema>;
 
@@ -48,36 +55,14 @@ export const stepRequestOtpDataSchema = z.object({
   transactionId: uuidish.nullish(),
 });
 
-/** Documented as a message string; its content is not used. */
-export const stepReValidateLivenessDataSchema = z.unknown();
-
-/**
- * StepValidateOtp's success `data`: the payment URL as a string, an object carrying `paymentLink` (the
- * legacy model's shape), or null when the request type needs no payment. Anything else is unrecognised.
- */
-export const stepValidateOtpDataSchema = z.union([
-  z.string(),
-  z.null(),
-  z.looseObject({ paymentLink: z.string().nullish() }),
-]);
-
 /**
  * StepValidatePayment's success `data`: whatever it is, only its flags can prove activation; without
  * them the client asks GetBusinessRequestById.
  */
 export const stepValidatePaymentDataSchema = z.unknown();
 
-/** The two flags that prove (or deny) a payment, wherever an answer carries them. */
-export const paymentFlagsSchema = z.looseObject({
-  isActive: z.boolean().nullish(),
-  isValidPayment: z.boolean().nullish(),
-});
-
-/** `GET /api/BusinessRequest/GetBusinessRequestById/{id}`: only the status is read. */
-export const businessRequestDataSchema = z.looseObject({
-  requeststatus: z.union([z.number().int(), z.string().regex(/^\d+$/).transform(Number)]),
-  requestStatusName: z.string().nullish(),
-});
+// What a positive answer of each step must hold is the table of activities/positive-answers.ts; the
+// schemas here only type what a flavour reads once the table said yes.
 
 // ---- legacy flavour ------------------------------------------------------------------------------
 

@@ -1,9 +1,10 @@
 // How the sandbox words what happened. `ours`: Part B's numbered codes in the envelope. `seed`: the shapes
-// the Vlens seed documents print, which a client that only ever met `ours` misreads (an error inside a
-// success envelope's `data`, error_code as a string, a re-validation demand worded as a success, a
-// payment success without flags). activation.ts decides what happened; only this module decides how it is
-// said. Where the seeds print nothing, `seed` says it as `ours` does.
-import { CODES, okAnswer, type Answer, type VlensError, type WireEnvelope } from './envelope';
+// the Vlens seed documents print or describe (docs/vlens-api.md Part A), which a client that only ever met
+// `ours` misreads (an error inside a success envelope's `data`, the legacy error_code as a string, a
+// re-validation demand worded as a success, a payment success without flags). activation.ts decides what
+// happened; only this module decides how it is said. What no seed prints is the sandbox's own choice,
+// each marked so in sandbox/README.md ("Dialects").
+import { CODES, okAnswer, type Answer, type LegacyWire, type VlensError, type WireEnvelope } from './envelope';
 
 export const DIALECTS = ['ours', 'seed'] as const;
 export type DialectName = (typeof DIALECTS)[number];
@@ -56,15 +57,33 @@ const ours: Dialect = {
   },
 };
 
-const envelope = (data: unknown, errorCode: number | string | null, message: string | null): WireEnvelope => ({
+/** The current seed's envelope: four keys, `error_code` an integer or null (docs/vlens-api.md:15-16). */
+const envelope = (data: unknown, errorCode: number | null, message: string | null): WireEnvelope => ({
   data,
   error_code: errorCode,
   error_message: message,
   error_descriptions: null,
 });
 
+/**
+ * The legacy seed's envelope: the three keys its printed answer has (docs/vlens-api.md:36), `error_code`
+ * typed `<string>`, except where the seed prints a number (pending approval, 403).
+ */
+const legacyEnvelope = (data: unknown, errorCode: number | string | null, message: string | null): LegacyWire => ({
+  data,
+  error_code: errorCode,
+  error_message: message,
+});
+
+/** An answer in the legacy seed's three keys: `error_descriptions` dropped (an empty 401 stays empty). */
+function inLegacyKeys(answer: Answer): Answer {
+  if (answer.body === null) return answer;
+  const { data, error_code, error_message } = answer.body;
+  return { ...answer, body: legacyEnvelope(data, error_code, error_message) };
+}
+
 /** An HTTP 200 answer the log records under our code, however the wire words it. */
-const at200 = (body: WireEnvelope, logCode: number | null): Answer => ({ httpStatus: 200, body, logCode });
+const at200 = (body: WireEnvelope | LegacyWire, logCode: number | null): Answer => ({ httpStatus: 200, body, logCode });
 
 // The legacy seed carries a step's failure in `data.errorMessage` beside a success envelope.
 const LEGACY_DATA_ERRORS: Partial<Record<number, Partial<LegacyActivateData>>> = {
@@ -76,8 +95,8 @@ const LEGACY_DATA_ERRORS: Partial<Record<number, Partial<LegacyActivateData>>> =
   [CODES.paymentNotCompleted]: { errorMessage: 'Payment not completed', isValidPayment: false, isActive: false },
 };
 
-/** Pending approval: the same envelope as `ours`, but HTTP 200, as the legacy seed prints it. */
-const pendingApproval = (error: VlensError): Answer => ({ ...error.toAnswer(), httpStatus: 200 });
+/** Pending approval: the legacy seed's printed body (three keys) at HTTP 200. */
+const pendingApproval = (error: VlensError): Answer => inLegacyKeys({ ...error.toAnswer(), httpStatus: 200 });
 
 const seed: Dialect = {
   name: 'seed',
@@ -98,22 +117,23 @@ const seed: Dialect = {
         case CODES.notApproved:
           return pendingApproval(error);
       }
-      // Other business errors keep our codes, typed as the legacy seed types error_code: a numeric string.
-      if (error.httpStatus === 200) {
-        return at200(envelope(null, String(error.errorCode), error.message), error.errorCode);
-      }
+      // Other business errors keep our codes (the sandbox's choice: no seed prints them), as integers: the
+      // current seed types error_code integer-or-null.
       return error.toAnswer();
     },
   },
   legacy: {
-    // The legacy seed types error_code as `<string>`: its successes say "0".
-    answered: (data) => at200(envelope(data, '0', null), null),
+    // The legacy seed types error_code as `<string>`: its successes say "0" (the "0" is the sandbox's choice).
+    answered: (data) => at200(legacyEnvelope(data, '0', null), null),
     refused: (error, data) => {
       const inData = LEGACY_DATA_ERRORS[error.errorCode];
-      if (inData) return at200(envelope({ ...data, ...inData }, null, null), error.errorCode);
+      if (inData) return at200(legacyEnvelope({ ...data, ...inData }, null, null), error.errorCode);
       if (error.errorCode === CODES.notApproved) return pendingApproval(error);
-      // Rejected, already signed, unknown request, validation: envelope errors with our codes.
-      return error.toAnswer();
+      // Rejected, already signed, unknown request, validation: our codes as the model types them (strings).
+      const answer = inLegacyKeys(error.toAnswer());
+      return answer.body === null
+        ? answer
+        : { ...answer, body: { ...answer.body, error_code: String(error.errorCode) } };
     },
   },
 };

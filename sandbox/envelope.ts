@@ -13,14 +13,21 @@ export interface Envelope<T = unknown> {
   error_descriptions: FieldError[] | null;
 }
 
-/** The envelope as it may leave the server: the legacy seed types `error_code` as `<string>`. */
-export type WireEnvelope<T = unknown> = Omit<Envelope<T>, 'error_code'> & { error_code: number | string | null };
+/** The envelope as it leaves the server (`error_code` an integer or null, as the current seed types it). */
+export type WireEnvelope<T = unknown> = Envelope<T>;
+
+/** The legacy seed's envelope: three keys, `error_code` typed `<string>` (a number where it prints one). */
+export interface LegacyWire<T = unknown> {
+  data: T | null;
+  error_code: number | string | null;
+  error_message: string | null;
+}
 
 /** One answer on the wire, plus the code the call log records for it. */
 export interface Answer {
   httpStatus: number;
   /** null: no body at all (how ASP.NET's JwtBearer refuses a token). */
-  body: WireEnvelope | null;
+  body: WireEnvelope | LegacyWire | null;
   /** The code `ours` sends for this outcome, whatever the wire says, so the log reads the same in both dialects. */
   logCode: number | null;
   headers?: Record<string, string>;

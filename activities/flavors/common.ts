@@ -4,8 +4,18 @@ import type { VlensConfig } from '../config';
 import type { ValidatePaymentResult, VlensCallContext } from '../contract';
 import type { VlensHttpClient, VlensLogger } from '../http';
 import type { ResolveImage } from '../images';
-import { settle, unrecognisedData, type VlensReply } from '../outcomes';
-import { businessRequestDataSchema, paymentFlagsSchema } from '../schemas';
+import { z } from 'zod';
+import {
+  dataErrorMessage,
+  messageCondition,
+  settle,
+  settleCondition,
+  unrecognisedData,
+  type Settled,
+  type VlensReply,
+} from '../outcomes';
+import { isHttpUrl, isPositiveData } from '../positive-answers';
+import { asksForRevalidation } from './revalidation';
 
 export interface FlavorDeps {
   config: VlensConfig;
@@ -34,19 +44,12 @@ export function baseBody(ctx: VlensCallContext) {
 }
 
 /**
- * The payment link in an OTP validation's success `data`: a URL string, or an object carrying `paymentLink`
- * (the legacy model's shape), or null (no payment needed). Only an http(s) URL is taken as a link, so a
- * message string never becomes one; the caller decides whether a non-link answer is acceptable.
+ * The payment link in a positive OTP validation's `data`: a URL string, or an object carrying `paymentLink`
+ * (the legacy model's shape); undefined when there is none (`data` null: no payment needed).
  */
 export function paymentLinkFrom(data: unknown): string | undefined {
   const value = data && typeof data === 'object' ? (data as { paymentLink?: unknown }).paymentLink : data;
-  if (typeof value !== 'string' || !value.trim()) return undefined;
-  try {
-    const url = new URL(value.trim());
-    return url.protocol === 'https:' || url.protocol === 'http:' ? value.trim() : undefined;
-  } catch {
-    return undefined;
-  }
+  return isHttpUrl(value) ? value : undefined;
 }
 
 export function authOf(ctx: VlensCallContext): { userToken?: string } {
@@ -57,41 +60,81 @@ export const REQUEST_STATUS_PATH = (requestId: string) =>
   `/api/BusinessRequest/GetBusinessRequestById/${encodeURIComponent(requestId)}`;
 
 /**
- * What a StepValidatePayment success says about the payment, from its flags alone: `isActive: true` proves
- * activation; `isValidPayment: true` proves it unless `isActive` says false; an explicit false means not
- * paid; no flags (or the paid-but-inactive mix) leaves it to the request's status.
+ * A success envelope whose `data` is not a positive answer for `op` (activities/positive-answers.ts): a
+ * business outcome only when the data itself names one (`needsReValidate: true`, or a sentence that a
+ * configured message pattern knows); otherwise unrecognised, held for an operator.
  */
-export function paymentVerdict(data: unknown): 'activated' | 'not_paid' | 'ask_status' {
-  const flags = paymentFlagsSchema.safeParse(data);
-  if (!flags.success) return 'ask_status';
-  const { isActive, isValidPayment } = flags.data;
-  if (isActive === true) return 'activated';
-  if (isValidPayment === true) return isActive === false ? 'ask_status' : 'activated';
-  if (isActive === false || isValidPayment === false) return 'not_paid';
-  return 'ask_status';
+export function readNotPositive<O extends 'requestOtp' | 'revalidateLiveness' | 'validateOtp' | 'validatePayment'>(
+  op: O,
+  reply: VlensReply,
+  data: unknown,
+  config: VlensConfig,
+): Exclude<Settled<O, never>, { kind: 'success' }> {
+  const condition = asksForRevalidation(data, config) ? 'revalidationRequired' : namedIn(data, config);
+  if (condition) return settleCondition(op, condition, reply, config);
+  throw unrecognisedData(op, reply, `data is not a positive ${op} answer (docs/vlens-answers.md)`);
 }
 
-/** Activation proven by the request's status: only Customer Signed counts. */
+function namedIn(data: unknown, config: VlensConfig) {
+  const text = typeof data === 'string' ? data : isRecord(data) ? data.message : undefined;
+  return typeof text === 'string' ? messageCondition(text, config) : undefined;
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** `data` says "not paid" with real boolean flags: one is false and neither is true. */
+function saysNotPaid(data: unknown): boolean {
+  if (!isRecord(data)) return false;
+  const { isActive, isValidPayment } = data;
+  return isActive !== true && isValidPayment !== true && (isActive === false || isValidPayment === false);
+}
+
+/**
+ * Activation proven by the request's status: only Customer Signed counts, and a status name, when the
+ * answer has one, must agree with the number (a disagreement is unrecognised).
+ */
 export async function activatedByStatus(
   { config, http }: FlavorDeps,
   ctx: VlensCallContext,
 ): Promise<ValidatePaymentResult> {
   const reply = await http.get('requestStatus', REQUEST_STATUS_PATH(ctx.requestId), authOf(ctx));
-  const settled = settle('requestStatus', reply, businessRequestDataSchema, config);
+  const settled = settle('requestStatus', reply, z.unknown(), config);
   if (settled.kind !== 'success') throw unrecognisedData('requestStatus', reply, 'no request status');
-  return { activated: settled.data.requeststatus === config.customerSignedStatus };
+  const data = settled.data;
+  if (isPositiveData(config.flavor, 'requestStatus', data, config)) return { activated: true };
+  const status = isRecord(data) ? data.requeststatus : undefined;
+  const name = isRecord(data) ? data.requestStatusName : undefined;
+  const readable =
+    Number.isInteger(status) &&
+    status !== config.customerSignedStatus &&
+    (name === undefined ||
+      name === null ||
+      (typeof name === 'string' && !config.customerSignedStatusName.test(name.trim())));
+  if (!readable)
+    throw unrecognisedData('requestStatus', reply, 'requeststatus is not an integer, or its name disagrees with it');
+  return { activated: false };
 }
 
-/** A StepValidatePayment answer (either flavour) as a proven result. */
+/**
+ * A StepValidatePayment answer (either flavour) as a proven result: `isActive: true` activates; a claim
+ * (`isValidPayment: true` without `isActive: true`, or a success that says no more than OK) and "already
+ * signed" ask GetBusinessRequestById; false flags mean not paid; anything else is read by readNotPositive.
+ */
 export async function provePayment(
   deps: FlavorDeps,
   ctx: VlensCallContext,
   reply: VlensReply,
   schema: Parameters<typeof settle>[2],
 ): Promise<ValidatePaymentResult> {
-  const settled = settle('validatePayment', reply, schema, deps.config);
+  const { config } = deps;
+  const settled = settle('validatePayment', reply, schema, config);
   if (settled.kind === 'outcome') return settled.value;
-  const verdict = settled.kind === 'confirm' ? 'ask_status' : paymentVerdict(settled.data);
-  if (verdict === 'ask_status') return activatedByStatus(deps, ctx);
-  return { activated: verdict === 'activated' };
+  if (settled.kind === 'confirm') return activatedByStatus(deps, ctx);
+  const data: unknown = settled.data;
+  if (isPositiveData(config.flavor, 'validatePayment', data, config)) return { activated: true };
+  if (isPositiveData(config.flavor, 'paymentClaim', data, config)) return activatedByStatus(deps, ctx);
+  if (saysNotPaid(data) && dataErrorMessage(data) === undefined) return { activated: false };
+  const read = readNotPositive('validatePayment', reply, data, config);
+  return read.kind === 'confirm' ? activatedByStatus(deps, ctx) : read.value;
 }

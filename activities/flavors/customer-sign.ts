@@ -1,5 +1,6 @@
-// The current Vlens flow: four `CustomerSign/Step*` endpoints. Each success is read positively: the data
-// the step needs must be there (an OTP request id, a link or nothing), or the answer is unrecognised.
+// The current Vlens flow: four `CustomerSign/Step*` endpoints. Each success is read positively: `data` must
+// have a shape the table of activities/positive-answers.ts lists for the step, or the answer is a business
+// outcome that the data itself names, or unrecognised.
 import type {
   LivenessImages,
   RequestOtpResult,
@@ -12,15 +13,10 @@ import type {
 } from '../contract';
 import { z } from 'zod';
 import { resolveLivenessImages } from '../images';
-import { settle, unrecognisedData } from '../outcomes';
-import {
-  stepReValidateLivenessDataSchema,
-  stepRequestOtpDataSchema,
-  stepValidateOtpDataSchema,
-  stepValidatePaymentDataSchema,
-} from '../schemas';
-import { authOf, baseBody, paymentLinkFrom, provePayment, type FlavorDeps } from './common';
-import { asksForRevalidation } from './revalidation';
+import { settle } from '../outcomes';
+import { isPositiveData } from '../positive-answers';
+import { stepRequestOtpDataSchema, stepValidatePaymentDataSchema } from '../schemas';
+import { authOf, baseBody, paymentLinkFrom, provePayment, readNotPositive, type FlavorDeps } from './common';
 
 export const CUSTOMER_SIGN_PATHS = {
   requestOtp: '/api/BusinessRequest/CustomerSign/StepRequestOtp',
@@ -39,13 +35,11 @@ export function createCustomerSign(deps: FlavorDeps): VlensActivities {
       const settled = settle('requestOtp', reply, z.unknown(), config);
       // Re-validation: no OTP was sent; the workflow collects liveness, then asks again.
       if (settled.kind === 'outcome') return settled.value;
-      const sent = stepRequestOtpDataSchema.safeParse(settled.data);
-      if (!sent.success) {
+      if (!isPositiveData('customer-sign', 'requestOtp', settled.data, config)) {
         // A "success" without an otpRequestId is a re-validation demand only if it says so.
-        if (asksForRevalidation(settled.data, config)) return { livenessRequired: true };
-        throw unrecognisedData('requestOtp', reply, 'data.otpRequestId missing and no re-validation demand');
+        return readNotPositive('requestOtp', reply, settled.data, config).value;
       }
-      const { otpRequestId, transactionId } = sent.data;
+      const { otpRequestId, transactionId } = stepRequestOtpDataSchema.parse(settled.data);
       return { otpRequestId, ...(transactionId ? { transactionId } : {}), livenessRequired: false };
     },
 
@@ -65,17 +59,21 @@ export function createCustomerSign(deps: FlavorDeps): VlensActivities {
         scanTransaction: { image: resolved.image, face_1: face1, face_2: face2, face_3: face3 },
       };
       const reply = await http.post('revalidateLiveness', P.revalidateLiveness, body, authOf(ctx));
-      const settled = settle('revalidateLiveness', reply, stepReValidateLivenessDataSchema, config);
-      return settled.kind === 'outcome' ? settled.value : { outcome: 'accepted' };
+      const settled = settle('revalidateLiveness', reply, z.unknown(), config);
+      if (settled.kind === 'outcome') return settled.value;
+      if (isPositiveData('customer-sign', 'revalidateLiveness', settled.data, config)) return { outcome: 'accepted' };
+      return readNotPositive('revalidateLiveness', reply, settled.data, config).value;
     },
 
     // `args.images` is ignored here: in this flavour liveness has its own step.
     async validateOtp(ctx: VlensCallContext, args: ValidateOtpArgs): Promise<ValidateOtpResult> {
       const body = { ...baseBody(ctx), otpRequestId: args.otpRequestId, otpCode: args.code };
       const reply = await http.post('validateOtp', P.validateOtp, body, authOf(ctx));
-      const settled = settle('validateOtp', reply, stepValidateOtpDataSchema, config);
+      const settled = settle('validateOtp', reply, z.unknown(), config);
       if (settled.kind === 'outcome') return settled.value;
-      if (asksForRevalidation(settled.data, config)) return { outcome: 'liveness_required' };
+      // Only a link, or nothing at all, proves the signature (activities/positive-answers.ts).
+      if (!isPositiveData('customer-sign', 'validateOtp', settled.data, config))
+        return readNotPositive('validateOtp', reply, settled.data, config).value;
       const paymentLink = paymentLinkFrom(settled.data);
       return paymentLink ? { outcome: 'accepted', paymentLink } : { outcome: 'accepted' };
     },

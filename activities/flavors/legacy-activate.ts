@@ -16,9 +16,10 @@ import {
   type VlensCallContext,
 } from '../contract';
 import { resolveImage as resolveOne } from '../images';
-import { settle, unrecognisedData } from '../outcomes';
+import { dataErrorMessage, settle, unrecognisedData } from '../outcomes';
+import { isPositiveData } from '../positive-answers';
 import { activateDataSchema, stepValidatePaymentDataSchema } from '../schemas';
-import { authOf, geoAndTime, paymentLinkFrom, provePayment, type FlavorDeps } from './common';
+import { authOf, geoAndTime, paymentLinkFrom, provePayment, readNotPositive, type FlavorDeps } from './common';
 
 export const LEGACY_ACTIVATE_PATH = '/api/BusinessRequest/Activate';
 
@@ -37,14 +38,15 @@ export function createLegacyActivate(deps: FlavorDeps): VlensActivities {
       const { otpRequestId, transactionId, needsReValidate } = settled.data;
       // Unlike customer-sign, the legacy API sends the OTP even when re-validation is needed; the image
       // then travels with validateOtp. So the otpRequestId is returned in both cases.
-      if (!otpRequestId && !needsReValidate) {
-        throw unrecognisedData('requestOtp', reply, 'data.otpRequestId missing and needsReValidate not true');
+      if (isPositiveData('legacy-activate', 'requestOtp', settled.data, config)) {
+        return {
+          otpRequestId: otpRequestId!,
+          ...(transactionId ? { transactionId } : {}),
+          livenessRequired: needsReValidate === true,
+        };
       }
-      return {
-        ...(otpRequestId ? { otpRequestId } : {}),
-        ...(transactionId ? { transactionId } : {}),
-        livenessRequired: needsReValidate === true,
-      };
+      if (needsReValidate === true && dataErrorMessage(settled.data) === undefined) return { livenessRequired: true };
+      throw unrecognisedData('requestOtp', reply, 'data.otpRequestId missing and needsReValidate not true');
     },
 
     /**
@@ -71,8 +73,10 @@ export function createLegacyActivate(deps: FlavorDeps): VlensActivities {
       // missing; with one, it did not pass.
       if (settled.data.needsReValidate === true)
         return { outcome: image === undefined ? 'liveness_required' : 'liveness_rejected' };
-      const paymentLink = paymentLinkFrom(settled.data.paymentLink);
-      return paymentLink ? { outcome: 'accepted', paymentLink } : { outcome: 'accepted' };
+      // Only the payment link proves step 2 (`{}` with a success code does not).
+      if (!isPositiveData('legacy-activate', 'validateOtp', settled.data, config))
+        return readNotPositive('validateOtp', reply, settled.data, config).value;
+      return { outcome: 'accepted', paymentLink: paymentLinkFrom(settled.data)! };
     },
 
     async validatePayment(ctx: VlensCallContext): Promise<ValidatePaymentResult> {

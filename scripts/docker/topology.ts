@@ -234,6 +234,8 @@ export function topologyContainers(config: TopologyConfig): {
       VLENS_USERNAME: 'admin',
       VLENS_API_KEY: s.vlensApiKey,
       VLENS_PASSWORD: s.vlensPassword,
+      // The sandbox's number (sandbox/README.md); production must name it.
+      VLENS_CUSTOMER_SIGNED_STATUS: '4',
       WORKER_SHUTDOWN_GRACE_SECONDS: '10',
       ...extra.worker,
     },

@@ -147,6 +147,11 @@ describe('loadVlensConfig', () => {
     expect(configError({ VLENS_SUCCESS_CODES: '["0"]' })).toContain('VLENS_SUCCESS_CODES');
     expect(loadVlensConfig({ VLENS_SUCCESS_CODES: '[null]' }).successCodes).toEqual([null]);
     expect(configError({ VLENS_CUSTOMER_SIGNED_STATUS: 'signed' })).toContain('VLENS_CUSTOMER_SIGNED_STATUS');
+    expect(configError({ VLENS_CUSTOMER_SIGNED_STATUS_NAME: '(' })).toContain('VLENS_CUSTOMER_SIGNED_STATUS_NAME');
+    expect(configError({ VLENS_SUCCESS_MESSAGE_PATTERNS: '[]' })).toContain('VLENS_SUCCESS_MESSAGE_PATTERNS');
+    expect(configError({ VLENS_SUCCESS_MESSAGE_PATTERNS: '["ok"]' })).toContain('VLENS_SUCCESS_MESSAGE_PATTERNS');
+    const custom = loadVlensConfig({ VLENS_SUCCESS_MESSAGE_PATTERNS: '[["^erfolg$"]]' });
+    expect(custom.successMessagePatterns.map((all) => all.map(String))).toEqual([['/^erfolg$/i']]);
   });
 
   it('names every bad variable without echoing values', () => {
@@ -192,6 +197,7 @@ describe('loadVlensConfig with NODE_ENV=production', () => {
     VLENS_TENANCY: 'acme',
     VLENS_USERNAME: 'svc',
     VLENS_PASSWORD: 'live-password-1',
+    VLENS_CUSTOMER_SIGNED_STATUS: '4',
   };
 
   it('loads when the connection and the credentials are set explicitly', () => {
@@ -201,7 +207,14 @@ describe('loadVlensConfig with NODE_ENV=production', () => {
       tenancy: 'acme',
       username: 'svc',
       password: 'live-password-1',
+      customerSignedStatus: 4,
     });
+  });
+
+  it('refuses to start without the Customer Signed status number (no seed prints it)', () => {
+    const message = configError({ ...production, VLENS_CUSTOMER_SIGNED_STATUS: undefined });
+    expect(message).toContain('VLENS_CUSTOMER_SIGNED_STATUS: is required when NODE_ENV=production');
+    expect(loadVlensConfig({ ...production, VLENS_CUSTOMER_SIGNED_STATUS: '9' }).customerSignedStatus).toBe(9);
   });
 
   it('names each missing variable (login service auth, the default)', () => {
@@ -232,6 +245,7 @@ describe('loadVlensConfig with NODE_ENV=production', () => {
         VLENS_SERVICE_AUTH: 'none',
         VLENS_BASE_URL: 'https://v.example',
         VLENS_API_KEY: 'k',
+        VLENS_CUSTOMER_SIGNED_STATUS: '4',
       }),
     ).toMatchObject({ serviceAuth: 'none', apiKey: 'k' });
   });

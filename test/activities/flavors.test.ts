@@ -128,11 +128,14 @@ describe('customer-sign flavour', () => {
       { json: envelope('OTP sent') },
       { json: envelope('Liveness re-validation successful.') },
       { json: withoutCode({ otpRequestId: 'o-1' }) },
+      { json: envelope({ otpRequestId: 'o-1' }, null, 'Something new') }, // a message no pattern knows
+      { json: envelope({ otpRequestId: 'o-1', needsReValidate: 'true' }) }, // a flag as a string
     ]) {
       reply(r);
       const f = await failureOf(a.requestOtp(minimal));
       expect(f.type).toBe(TF.unrecognised);
-      expect(f.nonRetryable).toBe(false);
+      // A 2xx may have sent an SMS: held for an operator, not retried.
+      expect(f.nonRetryable).toBe(true);
     }
   });
 
@@ -187,17 +190,29 @@ describe('customer-sign flavour', () => {
     expect(sent(`${CS}/StepValidateOtp`)).toEqual([{ ...fullBase, otpRequestId: 'o-1', otpCode: '123456' }]);
     reply({ json: envelope(null) });
     await expect(a.validateOtp(minimal, { otpRequestId: 'o-1', code: '1' })).resolves.toEqual({ outcome: 'accepted' });
-    reply({ json: envelope('OTP validated') }); // a message, not a link
-    await expect(a.validateOtp(minimal, { otpRequestId: 'o-1', code: '1' })).resolves.toEqual({ outcome: 'accepted' });
     reply({ json: envelope({ paymentLink: 'https://pay.example/p/2', other: 1 }) });
     await expect(a.validateOtp(minimal, { otpRequestId: 'o-1', code: '1' })).resolves.toEqual({
       outcome: 'accepted',
       paymentLink: 'https://pay.example/p/2',
     });
-    reply({ json: envelope({ paymentLink: null }) });
-    await expect(a.validateOtp(minimal, { otpRequestId: 'o-1', code: '1' })).resolves.toEqual({ outcome: 'accepted' });
-    reply({ json: envelope('javascript:alert(1)') }); // not an http(s) link
-    await expect(a.validateOtp(minimal, { otpRequestId: 'o-1', code: '1' })).resolves.toEqual({ outcome: 'accepted' });
+  });
+
+  it('validateOtp accepts nothing but a link or nothing at all', async () => {
+    const a = activities('customer-sign');
+    for (const r of [
+      { json: envelope('OTP validated') }, // a message, not a link
+      { json: envelope('OTP validated successfully') }, // even a success sentence: it proves no signature
+      { json: envelope({ paymentLink: null }) },
+      { json: envelope('javascript:alert(1)') }, // not an http(s) link
+      { json: envelope({ paymentLink: 'https://pay.example/p/2', needsReValidate: 'false' }) },
+      { json: envelope(null, null, 'Something new') },
+      { json: { data: null, error_code: 0, error_message: 7 } }, // a message of another type
+      { json: envelope(true) },
+    ]) {
+      reply(r);
+      const f = await failureOf(a.validateOtp(minimal, { otpRequestId: 'o-1', code: '1' }));
+      expect(f.type).toBe(TF.unrecognised);
+    }
   });
 
   it('validateOtp reads a re-validation demand in a success as liveness_required', async () => {
@@ -255,12 +270,13 @@ describe('customer-sign flavour', () => {
   });
 
   // [data of a success answer, what it proves without asking: activated, not_paid, or ask (the status decides)]
-  const FLAGS: Array<[unknown, 'activated' | 'not_paid' | 'ask']> = [
+  const FLAGS: Array<[unknown, 'activated' | 'not_paid' | 'ask' | 'unrecognised']> = [
     [{ isActive: true }, 'activated'],
     [{ isActive: true, isValidPayment: true }, 'activated'],
     [{ isActive: true, isValidPayment: false }, 'activated'],
-    [{ isValidPayment: true }, 'activated'],
-    [{ isValidPayment: true, isActive: null }, 'activated'],
+    // Paid is not active: only the request's status proves the activation.
+    [{ isValidPayment: true }, 'ask'],
+    [{ isValidPayment: true, isActive: null }, 'ask'],
     [{ isValidPayment: true, isActive: false }, 'ask'],
     [{ isActive: false }, 'not_paid'],
     [{ isValidPayment: false }, 'not_paid'],
@@ -268,14 +284,22 @@ describe('customer-sign flavour', () => {
     [{ isActive: null, isValidPayment: false }, 'not_paid'],
     [{ isActive: null, isValidPayment: null }, 'ask'],
     [{}, 'ask'],
-    [{ isActive: 'true' }, 'ask'],
-    ['Payment validated', 'ask'],
+    [{ isActive: 'true' }, 'unrecognised'],
+    [{ isValidPayment: 1 }, 'unrecognised'],
+    ['Payment validated successfully.', 'ask'],
+    ['Payment validated', 'unrecognised'],
+    [[], 'unrecognised'],
     [null, 'ask'],
   ];
   for (const [data, proves] of FLAGS) {
     it(`validatePayment with data ${JSON.stringify(data)}: ${proves}`, async () => {
       const a = activities('customer-sign');
       reply({ json: envelope(data) });
+      if (proves === 'unrecognised') {
+        expect((await failureOf(a.validatePayment(minimal))).type).toBe(TF.unrecognised);
+        expect(statusCalls()).toHaveLength(0);
+        return;
+      }
       if (proves !== 'ask') {
         await expect(a.validatePayment(minimal)).resolves.toEqual({ activated: proves === 'activated' });
         expect(statusCalls()).toHaveLength(0);
@@ -291,11 +315,14 @@ describe('customer-sign flavour', () => {
 
   it('validatePayment proves activation only with the configured Customer Signed status', async () => {
     reply({ json: envelope(null) });
-    statusAnswer = requestStatus('4'); // a numeric string reads as its number
+    statusAnswer = requestStatus(4);
     await expect(activities('customer-sign').validatePayment(minimal)).resolves.toEqual({ activated: true });
     const seven = createActivities({ config: makeVlensConfig({ baseUrl: vlens.url, customerSignedStatus: 7 }) });
+    // 4 named "Customer Signed" while the configuration says 7: the name disagrees with the number.
+    expect((await failureOf(seven.validatePayment(minimal))).type).toBe(TF.unrecognised);
+    statusAnswer = { json: envelope({ requeststatus: 4 }) };
     await expect(seven.validatePayment(minimal)).resolves.toEqual({ activated: false });
-    statusAnswer = requestStatus(7);
+    statusAnswer = { json: envelope({ requeststatus: 7, requestStatusName: 'CustomerSigned' }) };
     await expect(seven.validatePayment(minimal)).resolves.toEqual({ activated: true });
   });
 
@@ -308,6 +335,9 @@ describe('customer-sign flavour', () => {
       { json: envelope(null) },
       { raw: '' },
       { json: envelope({ requeststatus: 'signed' }) },
+      { json: envelope({ requeststatus: '4' }) }, // a number of the wrong type
+      { json: envelope({ requeststatus: 4, requestStatusName: 'Approved' }) }, // the name disagrees
+      { json: envelope({ requeststatus: 2, requestStatusName: 'Customer Signed' }) },
     ]) {
       statusAnswer = unreadable;
       const f = await failureOf(a.validatePayment(minimal));
@@ -372,7 +402,7 @@ describe('legacy-activate flavour', () => {
     reply(data({}));
     const f = await failureOf(activities('legacy-activate').requestOtp(minimal));
     expect(f.type).toBe(TF.unrecognised);
-    expect(f.nonRetryable).toBe(false);
+    expect(f.nonRetryable).toBe(true);
   });
 
   it('requestOtp with needsReValidate but no otpRequestId still asks for liveness', async () => {

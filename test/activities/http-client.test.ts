@@ -92,14 +92,16 @@ describe('envelopes', () => {
     ['data without an otpRequestId', { json: envelope({ transactionId: 't-1' }) }],
   ];
   for (const [name, answer] of UNREADABLE) {
-    it(`reads a 200 with ${name} as a retryable VlensUnrecognisedAnswer on requestOtp`, async () => {
+    // A 2xx may have sent an SMS: held at once, never retried (docs/vlens-answers.md, rule 7).
+    it(`reads a 200 with ${name} as a VlensUnrecognisedAnswer on requestOtp, held without a retry`, async () => {
       const { activities } = setup(
         {},
         withLogin(() => answer),
       );
       const f = await failureOf(activities.requestOtp(ctx));
       expect(f.type).toBe(TF.unrecognised);
-      expect(f.nonRetryable).toBe(false);
+      expect(f.nonRetryable).toBe(true);
+      expect(f.message).toContain('may have sent an SMS');
       expect(f.details?.[0]).toMatchObject({
         condition: 'unrecognised',
         op: 'requestOtp',
@@ -283,7 +285,7 @@ describe('envelopes', () => {
       {},
       withLogin(() => ({ raw: 'otp=654321 token=secret' })),
     );
-    const f = await failureOf(activities.requestOtp(ctx));
+    const f = await failureOf(activities.validatePayment(ctx));
     expect(f.type).toBe(TF.unrecognised);
     expect(f.nonRetryable).toBe(false);
     expect(f.message).toContain('non-JSON');
@@ -298,7 +300,7 @@ describe('envelopes', () => {
     );
     const f = await failureOf(activities.requestOtp(ctx));
     expect(f.type).toBe(TF.unrecognised);
-    expect(f.nonRetryable).toBe(false);
+    expect(f.nonRetryable).toBe(true);
     expect(f.message).toContain('data');
   });
 
@@ -647,10 +649,11 @@ describe('unrecognised answers are bounded per step', () => {
     step: keyof typeof STEPS,
     n: number,
     overrides: VlensConfigOverrides = {},
+    answer: FakeReply = unreadable,
   ): Promise<ApplicationFailure> {
     const { activities } = setup(
       overrides,
-      withLogin(() => unreadable),
+      withLogin(() => answer),
     );
     const env = new MockActivityEnvironment({ attempt: n });
     const fn = STEPS[step](activities) as (...args: unknown[]) => Promise<unknown>;
@@ -673,10 +676,14 @@ describe('unrecognised answers are bounded per step', () => {
     });
   });
 
-  it('requestOtp: non-retryable from attempt 3; validatePayment from attempt 5', async () => {
-    expect((await attempt('requestOtp', 2)).nonRetryable).toBe(false);
-    expect((await attempt('requestOtp', 3)).nonRetryable).toBe(true);
-    expect((await attempt('requestOtp', 4)).nonRetryable).toBe(true);
+  it('requestOtp: a 2xx it cannot read is held at attempt 1; other unreadable answers from attempt 3', async () => {
+    const first = await attempt('requestOtp', 1);
+    expect(first.nonRetryable).toBe(true);
+    expect(first.message).toContain('a 2xx to requestOtp may have sent an SMS');
+    const unknownCode: FakeReply = { status: 422, json: envelope(null, 9999, 'Something new') };
+    expect((await attempt('requestOtp', 2, {}, unknownCode)).nonRetryable).toBe(false);
+    expect((await attempt('requestOtp', 3, {}, unknownCode)).nonRetryable).toBe(true);
+    expect((await attempt('requestOtp', 4, {}, unknownCode)).nonRetryable).toBe(true);
     expect((await attempt('validatePayment', 4)).nonRetryable).toBe(false);
     expect((await attempt('validatePayment', 5)).nonRetryable).toBe(true);
   });

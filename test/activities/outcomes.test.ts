@@ -473,7 +473,19 @@ describe('classification details', () => {
     const noRevalidation = makeVlensConfig({
       messagePatterns: { ...config.messagePatterns, revalidationRequired: [] },
     });
-    expect(classify(reply({ message: 'Liveness re-validation required' }), noRevalidation)).toBe('success');
+    // Without its pattern the sentence names nothing: beside a success code it is unrecognised, never success.
+    expect(classify(reply({ message: 'Liveness re-validation required' }), noRevalidation)).toBe('unrecognised');
+  });
+
+  it('a message beside a success code is success only when it is a success sentence', () => {
+    expect(classify(reply({ message: 'OK' }), config)).toBe('success');
+    expect(classify(reply({ message: 'Payment validated successfully.' }), config)).toBe('success');
+    expect(classify(reply({ message: 'Something new happened' }), config)).toBe('unrecognised');
+    expect(classify(reply({ message: 'Payment not successful' }), config)).toBe('unrecognised');
+    expect(classify(reply({ message: '' }), config)).toBe('success');
+    const german = makeVlensConfig({ successMessagePatterns: [[/^erfolg$/i]] });
+    expect(classify(reply({ message: 'Erfolg' }), german)).toBe('success');
+    expect(classify(reply({ message: 'OK' }), german)).toBe('unrecognised');
   });
 
   it('an unrecognised answer carries its redacted shape, never its values', () => {

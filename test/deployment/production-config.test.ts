@@ -16,7 +16,14 @@ const message = (run: () => unknown): string => {
 describe('worker Vlens configuration in production', () => {
   it('names every missing variable instead of falling back to the sandbox', () => {
     const text = message(() => loadVlensConfig({ NODE_ENV: 'production' }));
-    for (const name of ['VLENS_BASE_URL', 'VLENS_API_KEY', 'VLENS_TENANCY', 'VLENS_USERNAME', 'VLENS_PASSWORD']) {
+    for (const name of [
+      'VLENS_BASE_URL',
+      'VLENS_API_KEY',
+      'VLENS_TENANCY',
+      'VLENS_USERNAME',
+      'VLENS_PASSWORD',
+      'VLENS_CUSTOMER_SIGNED_STATUS',
+    ]) {
       expect(text).toContain(`${name}: is required when NODE_ENV=production`);
     }
     expect(() => loadVlensConfig({ NODE_ENV: 'production' })).toThrow(VlensConfigError);
@@ -28,6 +35,7 @@ describe('worker Vlens configuration in production', () => {
       VLENS_BASE_URL: 'https://api.vlenseg.com',
       VLENS_API_KEY: 'tenant-key-1',
       VLENS_SERVICE_AUTH: 'none',
+      VLENS_CUSTOMER_SIGNED_STATUS: '4',
     });
     expect(config).toMatchObject({ baseUrl: 'https://api.vlenseg.com', apiKey: 'tenant-key-1', serviceAuth: 'none' });
   });

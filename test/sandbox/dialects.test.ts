@@ -29,12 +29,21 @@ const PENDING = {
   error_message: 'This request is pending approval form admin',
   error_descriptions: null,
 };
+/** The legacy seed's printed pending-approval answer: three keys (docs/vlens-api.md:36). */
+const { error_descriptions: _, ...PENDING_AS_PRINTED } = PENDING;
 
 const wire = (data: unknown, errorCode: number | string | null, message: string | null = null) => ({
   data,
   error_code: errorCode,
   error_message: message,
   error_descriptions: null,
+});
+
+/** The legacy seed's envelope: three keys. */
+const legacyWire = (data: unknown, errorCode: number | string | null, message: string | null = null) => ({
+  data,
+  error_code: errorCode,
+  error_message: message,
 });
 
 /** `[status, body]`, so one `toEqual` checks the whole answer. */
@@ -55,8 +64,9 @@ describe.each(['ours', 'seed'] as const)('%s dialect', (dialect: DialectName) =>
   });
   afterAll(async () => close());
 
-  /** A CustomerSign business error: our code, a numeric string in `seed`. */
-  const csError = (code: number, message: string) => wire(null, seed ? String(code) : code, message);
+  /** A CustomerSign business error: our code, an integer in both (the current seed types error_code integer-or-null). */
+  const csError = (code: number, message: string) => wire(null, code, message);
+  const pendingApproval = seed ? PENDING_AS_PRINTED : PENDING;
   const byId = async (requestId: string) => (await http.get(`${BY_ID}/${requestId}`)).body.data as Json;
 
   describe('CustomerSign flavour', () => {
@@ -181,7 +191,7 @@ describe.each(['ours', 'seed'] as const)('%s dialect', (dialect: DialectName) =>
     it('not approved: the legacy seed envelope, HTTP 403 in ours and 200 in seed; rejected 4031; unknown 404 / 4040', async () => {
       const pending = await http.seed({ status: 'pending_approval' });
       for (const res of [await requestOtp(pending.requestId), await validatePayment(pending.requestId)]) {
-        expect(answer(res)).toEqual([seed ? 200 : 403, PENDING]);
+        expect(answer(res)).toEqual([seed ? 200 : 403, pendingApproval]);
       }
       const rejected = await http.seed({ status: 'rejected' });
       expect(answer(await requestOtp(rejected.requestId))).toEqual([200, csError(4031, 'Request is rejected')]);
@@ -198,7 +208,18 @@ describe.each(['ours', 'seed'] as const)('%s dialect', (dialect: DialectName) =>
   });
 
   describe('legacy /Activate flavour', () => {
-    const activate = (body: Json, headers?: Record<string, string>) => http.post(ACTIVATE, body, headers);
+    // The legacy seed marks Authorization required; a service token serves every request.
+    let bearer: Record<string, string> = {};
+    beforeAll(async () => {
+      const login = await http.post('/api/credentials/Login', {
+        tenancyName: 'sandbox',
+        userNameOrEmailAddress: 'admin',
+        password: 'sandbox-password',
+      });
+      bearer = { Authorization: `Bearer ${(login.body.data as { accessToken: string }).accessToken}` };
+    });
+    const activate = (body: Json, headers?: Record<string, string>) =>
+      http.post(ACTIVATE, body, headers ?? { ApiKey: API_KEY, ...bearer });
     /** The legacy object for a request, with the fields a step sets. */
     const legacy = (s: { requestId: string; transactionId: string }, fields: Json = {}) => ({
       isActive: false,
@@ -211,11 +232,21 @@ describe.each(['ours', 'seed'] as const)('%s dialect', (dialect: DialectName) =>
       transactionId: s.transactionId,
       ...fields,
     });
-    /** A legacy success: error_code null in ours, the string "0" in seed. */
-    const success = (data: unknown) => wire(data, seed ? '0' : null);
+    /** A legacy success: error_code null in ours, the string "0" in seed (three keys). */
+    const success = (data: unknown) => (seed ? legacyWire(data, '0') : wire(data, null));
     /** A legacy business error: in `data.errorMessage` in seed, our envelope error in ours. */
     const refusal = (data: Json, code: number, ourMessage: string, seedMessage = ourMessage) =>
-      seed ? wire({ ...data, errorMessage: seedMessage }, null) : wire(null, code, ourMessage);
+      seed ? legacyWire({ ...data, errorMessage: seedMessage }, null) : wire(null, code, ourMessage);
+    /** An envelope error: our code, a string in the seed's three keys. */
+    const legacyError = (code: number, message: string) =>
+      seed ? legacyWire(null, String(code), message) : wire(null, code, message);
+
+    it('Authorization: required by the seed dialect (the legacy seed marks it so), optional in ours', async () => {
+      const s = await http.seed();
+      const bare = await activate(base(s.requestId), { ApiKey: API_KEY });
+      if (seed) expect(bearerRefusal(bare)).toEqual({ status: 401, body: '', challenge: 'Bearer' });
+      else expect(bare.status).toBe(200);
+    });
     const step2 = (
       s: { requestId: string; transactionId: string },
       otpRequestId: string,
@@ -324,7 +355,7 @@ describe.each(['ours', 'seed'] as const)('%s dialect', (dialect: DialectName) =>
       expect(answer(await pay())).toEqual([200, success(legacy(s, { isActive: true, isValidPayment: true }))]);
       expect(await byId(s.requestId)).toMatchObject({ requeststatus: 4, requestStatusName: 'Customer Signed' });
       // Signed: any step is our 4032 envelope in both dialects.
-      expect(answer(await activate(base(s.requestId)))).toEqual([200, wire(null, 4032, 'Request already signed')]);
+      expect(answer(await activate(base(s.requestId)))).toEqual([200, legacyError(4032, 'Request already signed')]);
 
       const calls = await http.get<Call[]>(`/sandbox/calls?requestId=${s.requestId}&path=${ACTIVATE}`, {});
       expect(calls.body.map((c) => [c.httpStatus, c.errorCode])).toEqual([
@@ -338,10 +369,11 @@ describe.each(['ours', 'seed'] as const)('%s dialect', (dialect: DialectName) =>
 
     it('not approved: the seed envelope (HTTP 403 ours, 200 seed); rejected and unknown stay our envelope errors', async () => {
       const pending = await http.seed({ status: 'pending_approval' });
-      expect(answer(await activate(base(pending.requestId)))).toEqual([seed ? 200 : 403, PENDING]);
+      expect(answer(await activate(base(pending.requestId)))).toEqual([seed ? 200 : 403, pendingApproval]);
       const rejected = await http.seed({ status: 'rejected' });
-      expect(answer(await activate(base(rejected.requestId)))).toEqual([200, wire(null, 4031, 'Request is rejected')]);
+      expect(answer(await activate(base(rejected.requestId)))).toEqual([200, legacyError(4031, 'Request is rejected')]);
       const unknown = await activate(base('0f0f0f0f-0000-4000-8000-000000000000'));
+      // Refused before any step runs: the four-key envelope in both dialects (the sandbox's own choice).
       expect(answer(unknown)).toEqual([404, wire(null, 4040, 'Business request not found')]);
     });
   });
