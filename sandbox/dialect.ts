@@ -101,7 +101,8 @@ const pendingApproval = (error: VlensError): Answer => inLegacyKeys({ ...error.t
 const seed: Dialect = {
   name: 'seed',
   customerSign: {
-    otpSent: ours.customerSign.otpSent,
+    // As the current seed prints it: error_code 0 (logged as the success it is, like `ours`).
+    otpSent: (otpRequestId) => at200(envelope({ otpRequestId }, 0, null), null),
     livenessPassed: ours.customerSign.livenessPassed,
     // The legacy model's shape: the link inside an object.
     otpValidated: (paymentLink) => okAnswer(paymentLink === null ? null : { paymentLink }),

@@ -33,7 +33,8 @@ describe.each(['ours', 'seed'] as const)('the documented seed example, %s dialec
     const body = (await res.json()) as { data: { otpRequestId: string } };
     expect(body).toEqual({
       data: { otpRequestId: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/) },
-      error_code: null,
+      // The seed prints its answer with error_code 0; `ours` says null.
+      error_code: dialect === 'seed' ? 0 : null,
       error_message: null,
       error_descriptions: null,
     });

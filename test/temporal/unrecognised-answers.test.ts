@@ -11,12 +11,17 @@ import {
 } from '../../workflows/messages';
 import { deviceAt, successfulCalls, type Harness } from './harness';
 import { recordHistory } from './history-recorder';
-import { failureOf, submitInboxOtp, updateRejection } from './scenario-helpers';
+import { failureOf, payAndNotify, submitInboxOtp, updateRejection } from './scenario-helpers';
 import { temporalTest as test } from './fixtures';
 
 const ops = { operator: 'ops@example.com', reason: 'Vlens support confirmed the answer' };
 /** A success envelope without data: neither flags nor a link nor anything else the client can build on. */
 const UNREADABLE = { status: 200, body: '{}' };
+/** A success envelope whose data is a sentence, not the payment link that proves a signature. */
+const NO_PROOF = {
+  status: 200,
+  body: JSON.stringify({ data: 'OTP validated successfully', error_code: null, error_message: null }),
+};
 
 async function callsTo(h: Harness, requestId: string, step: string): Promise<number> {
   return (await h.calls(requestId)).filter((c) => c.path.endsWith(step)).length;
@@ -103,7 +108,40 @@ describe('unrecognised Vlens answers', () => {
     expect((await failureOf(handle)).type).toBe('cancelled');
   });
 
-  test('an OTP request nobody can read holds the activation; an operator may cancel it', async ({ harness: h }) => {
+  test('an OTP validation that proves nothing is held; the operator retries, the customer signs, it activates', async ({
+    harness: h,
+  }) => {
+    const seeded = await h.seed();
+    const handle = await h.start(seeded);
+    await h.waitForState(handle, 'awaiting_otp');
+    const { code } = await h.latestOtp(seeded.requestId);
+    // A success code and a sentence, but no payment link: before issue 24 this was an accepted OTP.
+    await h.sandbox('POST', '/sandbox/faults', {
+      path: '/api/BusinessRequest/CustomerSign/StepValidateOtp',
+      answer: NO_PROOF,
+      times: 2,
+    });
+    const refused = await updateRejection(
+      handle.executeUpdate(submitOtpUpdate, { args: [{ code, device: deviceAt() }] }),
+    );
+    expect(refused.message).toContain('waiting for an operator');
+    const held = await h.status(handle);
+    expect(held).toMatchObject({ state: 'awaiting_otp', needsAttention: true, attention: { step: 'validateOtp' } });
+    expect(held.events.find((e) => e.type === 'vlens_unrecognised_answer')?.detail).toContain('string(');
+
+    // The operator asked Vlens: the signature did not go through. The customer's next try is sent.
+    await h.sandbox('DELETE', '/sandbox/faults');
+    await handle.executeUpdate(operatorRetryStepUpdate, { args: [ops] });
+    const answer = await handle.executeUpdate(submitOtpUpdate, { args: [{ code, device: deviceAt() }] });
+    expect(answer.outcome).toBe('accepted');
+    await payAndNotify(h, handle, answer.status);
+    expect(await handle.result()).toMatchObject({ state: 'activated', needsAttention: false });
+    expect(successfulCalls(await h.calls(seeded.requestId), 'StepValidateOtp')).toBe(1);
+  });
+
+  test('an OTP request answered 2xx that nobody can read is not repeated (no second SMS); an operator may cancel', async ({
+    harness: h,
+  }) => {
     const seeded = await h.seed();
     await h.sandbox('POST', '/sandbox/faults', {
       path: '/api/BusinessRequest/CustomerSign/StepRequestOtp',
@@ -113,12 +151,15 @@ describe('unrecognised Vlens answers', () => {
     const handle = await h.start(seeded);
     const held = await waitFor(h, handle, (s) => s.attention !== undefined);
     expect(held).toMatchObject({ state: 'requesting_otp', needsAttention: true, attention: { step: 'requestOtp' } });
+    // Two attempts are allowed for unreadable answers, but a 2xx may have sent an SMS: one call only.
+    expect(await callsTo(h, seeded.requestId, 'StepRequestOtp')).toBe(1);
     const retry = await updateRejection(
       handle.executeUpdate(operatorRetryStepUpdate, { args: [{ operator: '', reason: '' }] }),
     );
     expect(retry.type).toBe('InvalidInput');
     const cancelled = await handle.executeUpdate(operatorCancelUpdate, { args: [ops] });
     expect(cancelled.status).toMatchObject({ state: 'cancelled', failureReason: 'cancelled' });
+    await h.sandbox('DELETE', '/sandbox/faults'); // the second one was never asked for
   });
 
   test('retry-step is refused when nothing is held', async ({ harness: h }) => {
