@@ -1,10 +1,9 @@
-// `npm run temporal:provision`: find or build the Temporal CLI and print where it is.
+// `npm run temporal:provision`: find, download or build the Temporal CLI and print where it is.
 import { resolveTemporalCli } from './temporal-cli';
 
-const source = await resolveTemporalCli();
-if (source.kind === 'existing') {
-  console.log(source.path);
-} else {
-  console.error(`No local Temporal CLI: ${source.why}`);
+try {
+  console.log((await resolveTemporalCli()).path);
+} catch (error) {
+  console.error(error instanceof Error ? error.message : String(error));
   process.exitCode = 1;
 }

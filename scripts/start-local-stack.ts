@@ -61,10 +61,6 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stopAll(0));
 
   const cli = await resolveTemporalCli((line) => console.log(line));
-  if (cli.kind !== 'existing') {
-    throw new Error(`npm start needs the Temporal CLI: ${cli.why}`);
-  }
-  console.log(`Temporal CLI: ${cli.path} (${cli.foundVia})`);
 
   // Create (or load) the encryption key once, before any child starts, so all of them share it.
   const keys = loadCodecKeys(env, { dataDir: DATA_DIR, mode: codecMode(env), log: (line) => console.log(line) });

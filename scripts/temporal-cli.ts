@@ -1,21 +1,26 @@
-// Finds the `temporal` CLI (which embeds the Temporal dev server and its UI), building it from source
-// when no binary exists. One resolver for tests, `npm start` and the demo, so every machine gets the
-// same server the same way. The SDK's own download is only the last resort: it needs the internet,
-// which CI and many build machines do not have.
+// Finds the `temporal` CLI (which embeds the Temporal dev server and its UI) for tests, `npm start`, the
+// demo and the benchmarks, fastest way first: an existing binary; then the SDK's download (seconds where
+// the internet is reachable, at most PROBE_TIMEOUT_MS lost where it is not); then a build from source with
+// Go (minutes, but needs only the Go module proxy). It prints which way it took and how long that took.
 import path from 'node:path';
 import { findOnPath, goBinary, goBinDir, goInstall, isExecutable, type Log } from './go-tools';
+import { downloadTemporalCli, sdkCachedCliPath } from './temporal-cli-download';
 
 export const TEMPORAL_CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal';
 // Later tags carry a `replace` directive in go.mod, which `go install pkg@version` refuses.
 export const TEMPORAL_CLI_VERSION = 'v1.5.1';
 // Used when the local Go toolchain is too old or too new for the CLI's go.mod.
 const FALLBACK_GO_TOOLCHAIN = 'go1.25.5';
+const ROOT = path.resolve(new URL('..', import.meta.url).pathname);
 
-export type TemporalCliSource =
-  { kind: 'existing'; path: string; foundVia: string } | { kind: 'sdk-download'; why: string };
+export interface TemporalCli {
+  path: string;
+  /** TEMPORAL_CLI_PATH, PATH, go env GOPATH/bin, SDK download cache, SDK download, go install. */
+  foundVia: string;
+}
 
-/** Looks for an installed binary without building anything. */
-export function findTemporalCli(): { path: string; foundVia: string } | undefined {
+/** Looks for an installed binary without building or downloading anything. */
+export function findTemporalCli(): TemporalCli | undefined {
   const fromEnv = process.env.TEMPORAL_CLI_PATH;
   if (fromEnv) {
     if (!isExecutable(fromEnv)) {
@@ -30,27 +35,38 @@ export function findTemporalCli(): { path: string; foundVia: string } | undefine
   if (binDir && isExecutable(path.join(binDir, 'temporal'))) {
     return { path: path.join(binDir, 'temporal'), foundVia: 'go env GOPATH/bin' };
   }
+  if (isExecutable(sdkCachedCliPath())) return { path: sdkCachedCliPath(), foundVia: 'SDK download cache' };
   return undefined;
 }
 
-/**
- * Returns where the Temporal CLI comes from: an existing binary, one built now with `go install`, or
- * (only when Go is missing or the build fails) the SDK's own download, with the reason said plainly.
- */
-export async function resolveTemporalCli(log: Log = (line) => console.error(line)): Promise<TemporalCliSource> {
+const seconds = (since: number) => `${((Date.now() - since) / 1000).toFixed(1)} s`;
+
+/** The Temporal CLI, found, downloaded or built; throws, saying what was tried, when none of them works. */
+export async function resolveTemporalCli(log: Log = (line) => console.error(line)): Promise<TemporalCli> {
+  const started = Date.now();
   const found = findTemporalCli();
-  if (found) return { kind: 'existing', ...found };
+  if (found) {
+    log(`[temporal-cli] ${found.path} (${found.foundVia}), found in ${seconds(started)}`);
+    return found;
+  }
+
+  const download = await downloadTemporalCli(log, ROOT);
+  if (download.ok) {
+    log(`[temporal-cli] ${download.path} (SDK download) in ${seconds(started)}`);
+    return { path: download.path, foundVia: 'SDK download' };
+  }
+  log(`[temporal-cli] no SDK download (${download.why}) after ${seconds(started)}; building from source with Go.`);
 
   const go = goBinary();
   if (!go) {
-    const why = 'no `temporal` binary (TEMPORAL_CLI_PATH, PATH, GOPATH/bin) and no Go toolchain to build one';
-    log(`[temporal-cli] ${why}; falling back to the SDK's download (needs internet access).`);
-    return { kind: 'sdk-download', why };
+    throw new Error(
+      `no Temporal CLI: no binary (TEMPORAL_CLI_PATH, PATH, GOPATH/bin, ${sdkCachedCliPath()}), ` +
+        `no SDK download (${download.why}) and no Go toolchain to build one. Install Go, or set TEMPORAL_CLI_PATH.`,
+    );
   }
-
-  log(`[temporal-cli] no temporal binary found; building ${TEMPORAL_CLI_MODULE}@${TEMPORAL_CLI_VERSION} with ${go}.`);
+  const buildStarted = Date.now();
+  log(`[temporal-cli] building ${TEMPORAL_CLI_MODULE}@${TEMPORAL_CLI_VERSION} with ${go}.`);
   log('[temporal-cli] the first build takes a few minutes; later runs reuse the binary.');
-  const started = Date.now();
   const pkg = `${TEMPORAL_CLI_MODULE}@${TEMPORAL_CLI_VERSION}`;
   let attempt = await goInstall(go, pkg, { log, label: '[temporal-cli]' });
   if (!attempt.ok) {
@@ -60,18 +76,11 @@ export async function resolveTemporalCli(log: Log = (line) => console.error(line
     attempt = await goInstall(go, pkg, { toolchain: FALLBACK_GO_TOOLCHAIN, log, label: '[temporal-cli]' });
   }
   const built = findTemporalCli();
-  if (attempt.ok && built) {
-    log(`[temporal-cli] built ${built.path} in ${Math.round((Date.now() - started) / 1000)}s.`);
-    return { kind: 'existing', path: built.path, foundVia: 'go install' };
+  if (!attempt.ok || !built) {
+    throw new Error(
+      `no Temporal CLI: no SDK download (${download.why}) and go install ${pkg} failed:\n${attempt.tail}`,
+    );
   }
-  const why = `go install ${TEMPORAL_CLI_MODULE}@${TEMPORAL_CLI_VERSION} failed:\n${attempt.tail}`;
-  log(`[temporal-cli] ${why}\n[temporal-cli] falling back to the SDK's download (needs internet access).`);
-  return { kind: 'sdk-download', why };
-}
-
-/** The `executable` option of TestWorkflowEnvironment.createLocal for a resolved CLI. */
-export function devServerExecutable(source: TemporalCliSource) {
-  return source.kind === 'existing'
-    ? ({ type: 'existing-path', path: source.path } as const)
-    : ({ type: 'cached-download' } as const);
+  log(`[temporal-cli] ${built.path} (go install) built in ${seconds(buildStarted)}, ${seconds(started)} in all`);
+  return { path: built.path, foundVia: 'go install' };
 }

@@ -334,7 +334,6 @@ export async function startTemporalOnPostgres(args: {
   const { log } = args;
   const install = await provisionTemporalServer((line) => log(line));
   const cli = await resolveTemporalCli((line) => log(line));
-  if (cli.kind !== 'existing') throw new Error(`needs the Temporal CLI: ${cli.why}`);
   await createTemporalDatabases(install, args.target, args.databases, (line) => log(line));
   const ports = await freeServerPorts();
   const address = `127.0.0.1:${ports.frontend}`;

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { TestProject } from 'vitest/node';
-import { devServerExecutable, resolveTemporalCli } from '../../scripts/temporal-cli';
+import { resolveTemporalCli } from '../../scripts/temporal-cli';
 import { bundleActivationWorkflows } from '../../worker/create-worker';
 import { REGISTERED_SEARCH_ATTRIBUTE_KEYS } from '../../client/tenancy';
 
@@ -24,7 +24,7 @@ export async function setup(project: TestProject): Promise<void> {
   const cli = await resolveTemporalCli((line) => console.error(line));
   env = await TestWorkflowEnvironment.createLocal({
     server: {
-      executable: devServerExecutable(cli),
+      executable: { type: 'existing-path', path: cli.path },
       searchAttributes: REGISTERED_SEARCH_ATTRIBUTE_KEYS,
       log: { format: 'pretty', level: 'warn' },
     },
