@@ -4,10 +4,12 @@ import { startCodecServer } from './codec-server';
 import { CodecConfigError } from './errors';
 import { loadCodecKeys } from './keys';
 import { codecMode } from './mode';
+import { logStream, processLogger } from '../telemetry/log-output';
 import { REDACT_PATHS, serializeRequestForLog } from './redact';
 
 async function main(): Promise<void> {
   const env = process.env;
+  const log = processLogger(env);
   const mode = codecMode(env);
   const config = loadCodecServerConfig(env, mode);
   const keys = loadCodecKeys(env, { dataDir: env.DATA_DIR ?? '.data', mode });
@@ -18,9 +20,10 @@ async function main(): Promise<void> {
       level: env.LOG_LEVEL ?? 'info',
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
       serializers: { req: serializeRequestForLog },
+      ...logStream(),
     },
   });
-  console.log(
+  log.info(
     `codec server listening on ${server.url} (keys: ${keys.ids.join(', ')}; encrypting with ${keys.primary.id}; ` +
       `auth ${config.requireAuth ? `on: ${config.tokens.length} static token(s)${config.jwt ? ', OIDC tokens' : ''}` : 'OFF (development only)'})`,
   );
@@ -28,11 +31,11 @@ async function main(): Promise<void> {
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    console.log(`codec server: ${signal}, closing`);
+    log.info(`codec server: ${signal}, closing`);
     server.close().then(
       () => process.exit(0),
       (error: unknown) => {
-        console.error('codec server: close failed', error);
+        log.error({ err: error }, 'codec server: close failed');
         process.exit(1);
       },
     );

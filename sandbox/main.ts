@@ -1,11 +1,13 @@
 // `npm run sandbox`: the Vlens sandbox as a process, configured from env (SANDBOX_PORT default 4010).
 import { optionsFromEnv } from './config';
+import { processLogger } from '../telemetry/log-output';
 import { startSandbox } from './server';
 
 async function main(): Promise<void> {
+  const log = processLogger();
   // A process logs its requests unless SANDBOX_LOG=false (the benchmarks: each line is CPU on the measured box).
   const sandbox = await startSandbox({ log: optionsFromEnv().log ?? true });
-  console.log(
+  log.info(
     `Vlens sandbox listening on ${sandbox.url} (dialect ${sandbox.options.dialect}; ApiKey from SANDBOX_API_KEY)`,
   );
 
@@ -13,11 +15,11 @@ async function main(): Promise<void> {
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    console.log(`${signal} received, stopping the sandbox`);
+    log.info(`${signal} received, stopping the sandbox`);
     sandbox.close().then(
       () => process.exit(0),
       (e: unknown) => {
-        console.error('sandbox did not close cleanly', e);
+        log.error({ err: e }, 'sandbox did not close cleanly');
         process.exit(1);
       },
     );

@@ -2,6 +2,7 @@
 // gateway and the test controls (/sandbox/...), all state in memory.
 import Fastify, { LogController, type FastifyInstance, type FastifyReply } from 'fastify';
 import { redactString } from '../codec/redact';
+import { logStream } from '../telemetry/log-output';
 import { resolveOptions, type SandboxOptions } from './config';
 import type { SandboxContext } from './context';
 import { dialectFor } from './dialect';
@@ -37,7 +38,7 @@ export function buildSandboxApp(opts: SandboxOptions, state: SandboxState, publi
   // First, so an unknown dialect fails start-up before anything listens.
   const dialect = dialectFor(opts.dialect);
   const app: FastifyInstance = Fastify({
-    logger: opts.log ? { level: 'info' } : false,
+    logger: opts.log ? { level: 'info', ...logStream() } : false,
     // Our own onResponse line logs method, path and status only; Fastify's would log URLs with queries.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT_BYTES,

@@ -35,7 +35,7 @@ export function startProcess(
         .toString()
         .split('\n')
         .filter((line) => line.trim())
-        .map((line) => `[${name}] ${line}`)
+        .map((line) => `${`[${name}]`.padEnd(10)} ${line}`)
         .join('\n') + '\n';
     child.stdout?.on('data', (chunk: Buffer) => process.stdout.write(prefix(chunk)));
     child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(prefix(chunk)));

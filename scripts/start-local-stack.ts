@@ -79,7 +79,13 @@ async function main(): Promise<void> {
   );
   await waitForTemporal(temporalAddress);
 
-  const common = { TEMPORAL_ADDRESS: temporalAddress, DATA_DIR };
+  const common = {
+    TEMPORAL_ADDRESS: temporalAddress,
+    DATA_DIR,
+    // Children write to a pipe (prefixed below); ask them for one line per event, coloured when this terminal is.
+    LOG_FORMAT: env.LOG_FORMAT ?? 'pretty',
+    LOG_COLOR: env.LOG_COLOR ?? (process.stdout.isTTY ? '1' : '0'),
+  };
   supervise(
     startProcess('codec', TSX, ['codec/codec-server-main.ts'], {
       ...common,

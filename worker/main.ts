@@ -3,7 +3,7 @@
 // With OTEL_EXPORTER_OTLP_ENDPOINT set it also traces (worker/tracing.ts) and flushes spans on exit.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { NativeConnection, Runtime } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { loadVlensConfig, VlensConfigError } from '../activities/config';
 import { undiciFetchVia } from '../activities/http';
@@ -14,6 +14,7 @@ import { CodecConfigError, imageStoreResolver } from '../codec';
 import { ConfigError, loadWorkerConfig } from './config';
 import { createActivationWorker } from './create-worker';
 import { loadDataSafety } from './data-safety';
+import { createWorkerLogger } from './logger';
 import { startWorkerTracing, workerTracingOptions } from './tracing';
 
 async function main(): Promise<void> {
@@ -23,33 +24,34 @@ async function main(): Promise<void> {
   const webhookEndpoints = loadWebhookEndpoints();
   // Vlens and the webhook receivers are reached only at allowed addresses (production: public ones).
   const outbound = createOutboundDispatcher(loadOutboundPolicy());
+  const { log, sdk } = createWorkerLogger();
   // First, so outgoing HTTP is instrumented before any Vlens call is made.
   const tracing = startWorkerTracing();
   const { bundlePath, prebuiltTracing } = chooseWorkflowBundle(config.workflowBundlePath, Boolean(tracing));
   Runtime.install({
-    logger: new DefaultLogger((process.env.LOG_LEVEL?.toUpperCase() as 'INFO' | undefined) ?? 'INFO'),
+    logger: sdk,
     telemetryOptions: {
       metrics: config.metricsAddress ? { prometheus: { bindAddress: config.metricsAddress } } : undefined,
     },
   });
-  if (config.metricsAddress) console.log(`worker metrics on http://${config.metricsAddress}/metrics`);
+  if (config.metricsAddress) log.info(`worker metrics on http://${config.metricsAddress}/metrics`);
   const connection = await NativeConnection.connect(config.connection);
   // Orphaned selfies (an activation that never cleaned up) are removed once past the overall deadline.
   const sweeper = setInterval(() => {
     safety.imageStore
       .sweep(safety.imageMaxAgeMs)
-      .catch((error: unknown) => console.error('image sweep failed:', error));
+      .catch((error: unknown) => log.error({ err: error }, 'image sweep failed'));
   }, 3_600_000);
   sweeper.unref();
   if (tracing) {
-    console.log(
+    log.info(
       `tracing on: spans to OTLP as "${tracing.serviceName}"; ` +
         (prebuiltTracing
           ? `workflow bundle with the tracing interceptors ${bundlePath}`
           : 'bundling workflows with the tracing interceptors at start-up'),
     );
   }
-  if (bundlePath && !tracing) console.log(`prebuilt workflow bundle ${bundlePath}`);
+  if (bundlePath && !tracing) log.info(`prebuilt workflow bundle ${bundlePath}`);
   try {
     const worker = await createActivationWorker({
       connection,
@@ -72,16 +74,16 @@ async function main(): Promise<void> {
       maxConcurrentWorkflowTasks: config.maxConcurrentWorkflowTasks,
       shutdownGraceSeconds: config.shutdownGraceSeconds,
     });
-    console.log(
+    log.info(
       `worker polling task queue "${config.taskQueue}" in namespace "${config.namespace}" at ${config.connection.address}; Vlens ${vlens.baseUrl} (${vlens.flavor})`,
     );
     // The SDK turns SIGINT/SIGTERM into a graceful shutdown: stop polling, finish in-flight work.
     await worker.run();
-    console.log('worker stopped cleanly');
+    log.info('worker stopped cleanly');
   } finally {
     clearInterval(sweeper);
     await connection.close();
-    await tracing?.shutdown().catch((error: unknown) => console.error('flushing traces failed:', error));
+    await tracing?.shutdown().catch((error: unknown) => log.error({ err: error }, 'flushing traces failed'));
   }
 }
 

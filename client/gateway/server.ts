@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import { serializeRequestForLog } from '../../codec/redact';
+import { logStream } from '../../telemetry/log-output';
 import { activeTracing } from '../../telemetry/state';
 import { DEFAULT_POLICY, type Policy } from '../../workflows/types';
 import type { ActivationClient } from '../activation-client';
@@ -115,7 +116,8 @@ function loggerOptions(options: GatewayOptions): FastifyServerOptions['logger'] 
     level: options.logLevel ?? 'info',
     redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' },
     serializers: { req: serializeRequest },
-    ...(options.logStream ? { stream: options.logStream } : {}),
+    // Tests capture lines with logStream; otherwise JSON, or one line per event for a person (log-output.ts).
+    ...(options.logStream ? { stream: options.logStream } : logStream()),
   };
 }
 
