@@ -7,6 +7,7 @@ import { loadServerPolicy, ServerPolicyConfigError, type ServerPolicySettings } 
 import { DEV_CLIENT_SECRET_KEY, MIN_CLIENT_SECRET_KEY_CHARS } from './client-secret';
 import { parseApiKeys as parseApiKeyEntries, splitApiKeys } from './keys';
 import { METRICS_MODES, type MetricsMode } from './metrics';
+import { BrandingConfigError, parseTenantBranding, type TenantBranding } from './page/branding';
 
 export interface RateLimits {
   /** OTP submissions per activation per minute (each call, retries included). */
@@ -64,6 +65,10 @@ export interface GatewayConfig {
   metrics: MetricsMode;
   /** GET /docs and /openapi.json without a key: on in development, off in production unless GATEWAY_DOCS=on. */
   docs: boolean;
+  /** Where customers reach the hosted activation page (`activationUrl` in a start's answer). */
+  activationPageBaseUrl?: string;
+  /** Each tenant's branding on the activation page. */
+  pageBranding: Record<string, TenantBranding>;
 }
 
 export const DEFAULT_RATE_LIMITS: RateLimits = {
@@ -96,6 +101,11 @@ const GatewayEnv = z.object({
   GATEWAY_DATA_DIR: z.string().min(1).optional(),
   DATA_DIR: z.string().min(1).default('.data'),
   DATABASE_URL: z.string().min(1).optional(),
+  ACTIVATION_PAGE_BASE_URL: z
+    .string()
+    .regex(/^https?:\/\/[^/?#\s]+(\/[^?#\s]*)?$/, 'must be an http(s) URL without query or fragment')
+    .optional(),
+  ACTIVATION_PAGE_TENANTS: z.string().optional(),
   GATEWAY_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   GATEWAY_OTP_RATE_PER_ACTIVATION: perMinute(DEFAULT_RATE_LIMITS.otpPerActivation),
   GATEWAY_RESEND_RATE_PER_ACTIVATION: perMinute(DEFAULT_RATE_LIMITS.resendPerActivation),
@@ -234,6 +244,13 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
   const clientSecretKeys = splitApiKeys(e.GATEWAY_CLIENT_SECRET_KEYS);
   if (clientSecretKeys.length === 0)
     throw new GatewayConfigError('GATEWAY_CLIENT_SECRET_KEYS: at least one key is required');
+  let pageBranding: Record<string, TenantBranding> = {};
+  try {
+    pageBranding = parseTenantBranding(e.ACTIVATION_PAGE_TENANTS);
+  } catch (error) {
+    if (!(error instanceof BrandingConfigError)) throw error;
+    throw new GatewayConfigError(error.message);
+  }
   let webhookTenants: string[] = [];
   try {
     // The same list the worker delivers to (activities/webhook-activities.ts); the gateway only needs the tenants.
@@ -267,5 +284,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     // Production keeps what describes the service closed unless a setting opens it (issue 27).
     metrics: e.GATEWAY_METRICS ?? (production ? 'api-key' : 'on'),
     docs: (e.GATEWAY_DOCS ?? (production ? 'off' : 'on')) === 'on',
+    ...(e.ACTIVATION_PAGE_BASE_URL ? { activationPageBaseUrl: e.ACTIVATION_PAGE_BASE_URL } : {}),
+    pageBranding,
   };
 }

@@ -122,6 +122,10 @@ export const activationStatusSchema = z.object({
 const startedSchema = activationStatusSchema.extend({
   clientSecret: z.string().describe("The app's credential for this one activation"),
   clientSecretExpiresAt: z.string(),
+  activationUrl: z
+    .string()
+    .optional()
+    .describe('The hosted activation page for the customer (when ACTIVATION_PAGE_BASE_URL is set); the secret is in its #fragment'),
 });
 
 const withStatusSchema = z.object({ status: activationStatusSchema });

@@ -25,6 +25,8 @@ import {
 } from './metrics';
 import { registerRateLimits } from './rate-limit';
 import { registerRequestTracing } from './tracing';
+import { pageRoutes } from './page/routes';
+import type { TenantBranding } from './page/branding';
 import { activationRoutes } from './routes/activations';
 import { healthRoutes } from './routes/health';
 import { webhookRoutes } from './routes/webhooks';
@@ -71,6 +73,13 @@ export interface GatewayOptions {
   firstStepWaitMs?: number;
   /** Long polls and event streams open at once per caller (default 10). */
   maxWaitingPerCaller?: number;
+  /**
+   * ACTIVATION_PAGE_BASE_URL: where customers reach this gateway's /activate/ page; when set, a start
+   * answers `activationUrl` (issue 26).
+   */
+  activationPageBaseUrl?: string;
+  /** ACTIVATION_PAGE_TENANTS: each tenant's name, logo and colour on the activation page (page/branding.ts). */
+  pageBranding?: Record<string, TenantBranding>;
 }
 
 export interface RunningGateway {
@@ -171,6 +180,15 @@ export async function buildGateway(
       webhookTenants: options.webhookTenants ?? [],
       firstStepWaitMs: options.firstStepWaitMs ?? 10_000,
       maxWaitingPerCaller: options.maxWaitingPerCaller ?? 10,
+      ...(options.activationPageBaseUrl ? { activationPageBaseUrl: options.activationPageBaseUrl } : {}),
+    }),
+  );
+  await app.register(
+    pageRoutes({
+      activations: options.activations,
+      clientSecrets,
+      branding: options.pageBranding ?? {},
+      livenessBodyLimit: bodyLimits.liveness,
     }),
   );
   await app.register(

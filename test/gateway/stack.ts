@@ -104,6 +104,8 @@ export interface GatewayStackOptions {
   /** The harness under the gateway; the sandbox's webhooks go to this gateway unless set here. */
   harness?: HarnessOptions;
   gateway?: Partial<GatewayOptions>;
+  /** Serve the hosted activation page from this gateway's own URL (ACTIVATION_PAGE_BASE_URL). */
+  activationPage?: boolean;
 }
 
 export async function startGatewayStack(options: GatewayStackOptions = {}): Promise<GatewayStack> {
@@ -134,6 +136,7 @@ export async function startGatewayStack(options: GatewayStackOptions = {}): Prom
     logLevel: 'info',
     logStream: { write: (line) => void logs.push(line) },
     serverPolicy: TEST_SERVER_POLICY,
+    ...(options.activationPage ? { activationPageBaseUrl: base } : {}),
     ...options.gateway,
   };
   let gateway = await startGateway(gatewayOptions);

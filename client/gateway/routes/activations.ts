@@ -23,6 +23,7 @@ import type { BodyLimits, RateLimits } from '../config';
 import type { EventDedupStore } from '../dedup/store';
 import { GatewayError } from '../http-errors';
 import { receivedBody, routeSchemas } from '../openapi';
+import { activationUrl } from '../page/link';
 import { createLimit } from '../rate-limit';
 import { longPollOf, streamStatus, WaitingSlots } from '../waiting';
 
@@ -41,6 +42,8 @@ export interface ActivationRouteDeps {
   /** How long a start waits for the first Vlens step (0: answer at once). */
   firstStepWaitMs: number;
   maxWaitingPerCaller: number;
+  /** Where the hosted activation page is reached (page/routes.ts); a start then answers `activationUrl`. */
+  activationPageBaseUrl?: string;
 }
 
 const MINUTE_MS = 60_000;
@@ -178,7 +181,14 @@ export function activationRoutes(deps: ActivationRouteDeps) {
         .code(started.created ? 202 : 200)
         .header('location', `/v1/activations/${input.requestId}`)
         .header('cache-control', 'no-store')
-        .send({ ...started.status, clientSecret, clientSecretExpiresAt: expiresAt });
+        .send({
+          ...started.status,
+          clientSecret,
+          clientSecretExpiresAt: expiresAt,
+          ...(deps.activationPageBaseUrl
+            ? { activationUrl: activationUrl(deps.activationPageBaseUrl, input.requestId, clientSecret) }
+            : {}),
+        });
     });
 
     app.get('/v1/activations', { schema: routeSchemas.list, config: { access: READERS } }, async (request) => {

@@ -1,0 +1,74 @@
+// One message catalogue per language (en.ts, ar.ts) with the same keys: the compiler refuses a catalogue
+// that misses one. A plural message has a form per Intl.PluralRules category the language uses (Arabic
+// uses all six); `{n}` and other `{name}` placeholders are filled in by i18n.ts.
+export type Plural = Partial<Record<Intl.LDMLPluralRule, string>> & { other: string };
+
+export interface Messages {
+  languageName: string;
+  switchTo: string;
+  pageTitle: string;
+  brandFallback: string;
+  loading: string;
+  errorTitle: string;
+  errorBody: string;
+  waitingTitle: string;
+  requestingOtp: string;
+  activating: string;
+  stepsLabel: string;
+  stepVerify: string;
+  stepSelfie: string;
+  stepPay: string;
+  stepDone: string;
+  stepCurrent: string;
+  stepDoneMark: string;
+  otpTitle: string;
+  otpIntro: string;
+  otpLabel: string;
+  otpHint: string;
+  otpSubmit: string;
+  otpSubmitting: string;
+  otpAttemptsLeft: Plural;
+  otpExpiresIn: string;
+  otpExpired: string;
+  otpWrong: Plural;
+  otpLocked: string;
+  otpInvalid: string;
+  resend: string;
+  resendIn: string;
+  resendSent: string;
+  sendsLeft: Plural;
+  noSendsLeft: string;
+  livenessTitle: string;
+  livenessIntro: string;
+  livenessStartCamera: string;
+  livenessCapture: string;
+  livenessCapturing: string;
+  livenessPreviewLabel: string;
+  livenessShotLabel: string;
+  livenessRetake: string;
+  livenessSend: string;
+  livenessSending: string;
+  livenessRejected: Plural;
+  livenessNoCamera: string;
+  livenessFileLabel: string;
+  livenessFileProgress: string;
+  livenessTooLarge: string;
+  locationNeeded: string;
+  locationRetry: string;
+  payTitle: string;
+  payIntro: string;
+  payButton: string;
+  payDeadline: string;
+  payWaiting: string;
+  activatedTitle: string;
+  activatedBody: string;
+  failedTitle: string;
+  cancelledTitle: string;
+  cancelledBody: string;
+  failedNext: string;
+  heldTitle: string;
+  heldBody: string;
+  tryAgainLater: string;
+  busy: string;
+  reasons: Record<string, string>;
+}
