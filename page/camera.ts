@@ -3,7 +3,7 @@
 // size limit the gateway gives (PageConfig.liveness). Frames come from the front camera (getUserMedia) and
 // are compressed on the device: scaled down, then JPEG quality lowered until each fits.
 const MAX_SIDE = 720;
-const FRAME_GAP_MS = 120;
+const FRAME_GAP_MS = 60;
 
 export async function openFrontCamera(): Promise<MediaStream | undefined> {
   if (!navigator.mediaDevices?.getUserMedia) return undefined;
@@ -21,14 +21,47 @@ export function stopCamera(stream: MediaStream | undefined): void {
   stream?.getTracks().forEach((track) => track.stop());
 }
 
-/** `count` frames from the playing video, FRAME_GAP_MS apart (all within Vlens's 0.5 s for four). */
-export async function captureFrames(video: HTMLVideoElement, count: number, maxBytes: number): Promise<Blob[]> {
+interface FrameGrabber {
+  grabFrame(): Promise<ImageBitmap>;
+}
+declare const ImageCapture: { new (track: MediaStreamTrack): FrameGrabber } | undefined;
+
+/**
+ * `count` frames, FRAME_GAP_MS apart (all within Vlens's 0.5 s for four). From the camera track itself
+ * where the browser can (ImageCapture: each grab is a new camera frame even when the preview is not
+ * being painted), else from the preview video.
+ */
+export async function captureFrames(
+  video: HTMLVideoElement,
+  stream: MediaStream,
+  count: number,
+  maxBytes: number,
+): Promise<Blob[]> {
+  const track = stream.getVideoTracks()[0];
+  const grabber = track && typeof ImageCapture === 'function' ? new ImageCapture(track) : undefined;
   const frames: HTMLCanvasElement[] = [];
   for (let i = 0; i < count; i++) {
-    if (i > 0) await new Promise((resolve) => setTimeout(resolve, FRAME_GAP_MS));
-    frames.push(drawScaled(video, video.videoWidth, video.videoHeight));
+    if (i > 0) await nextFrame(video, FRAME_GAP_MS);
+    const bitmap = grabber ? await grabber.grabFrame().catch(() => undefined) : undefined;
+    if (bitmap) {
+      frames.push(drawScaled(bitmap, bitmap.width, bitmap.height));
+      bitmap.close();
+    } else frames.push(drawScaled(video, video.videoWidth, video.videoHeight));
   }
   return Promise.all(frames.map((canvas) => compress(canvas, maxBytes)));
+}
+
+/** After `gapMs`, the next frame the video presents (so no two captures are the same frame). */
+async function nextFrame(video: HTMLVideoElement, gapMs: number): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, gapMs));
+  if (!('requestVideoFrameCallback' in video)) return;
+  await new Promise<void>((resolve) => {
+    const fallback = setTimeout(resolve, 100);
+    video.requestVideoFrameCallback(() => {
+      clearTimeout(fallback);
+      resolve();
+    });
+  });
 }
 
 /** A photo from the file input, decoded, scaled and compressed the same way. */

@@ -165,7 +165,10 @@ class Page {
       this.notice = { kind: 'error', text: this.explain(error) };
       if (error instanceof ApiError && (error.httpStatus === 401 || error.httpStatus === 404)) return this.fail();
       if (error instanceof ApiError && error.httpStatus === 409 && this.api)
-        await this.api.status().then((s) => this.show(s), () => undefined);
+        await this.api.status().then(
+          (s) => this.show(s),
+          () => undefined,
+        );
     } finally {
       this.busy = false;
       if (this.screen !== 'error') this.paint(false);
@@ -231,8 +234,14 @@ class Page {
     this.liveness.phase = 'capturing';
     this.paint(false);
     try {
-      if (video.readyState < 2) await new Promise((resolve) => video.addEventListener('loadeddata', resolve, { once: true }));
-      const shots = await captureFrames(video, this.config.liveness.images, this.config.liveness.maxImageBytes);
+      if (video.readyState < 2)
+        await new Promise((resolve) => video.addEventListener('loadeddata', resolve, { once: true }));
+      const shots = await captureFrames(
+        video,
+        this.liveness.stream,
+        this.config.liveness.images,
+        this.config.liveness.maxImageBytes,
+      );
       stopCamera(this.liveness.stream);
       this.review(shots);
     } catch (error) {
@@ -296,6 +305,8 @@ class Page {
 }
 
 function boot(): void {
+  // Another link opened in this tab (only the fragment differs): start again with its secret.
+  addEventListener('hashchange', () => location.reload());
   const lang = chosenLanguage();
   applyDocumentLanguage(lang);
   const requestId = requestIdFromPath();

@@ -5,16 +5,7 @@ import { h, type Child } from './dom';
 import type { I18n } from './i18n';
 
 export type Screen =
-  | 'loading'
-  | 'error'
-  | 'waiting'
-  | 'otp'
-  | 'liveness'
-  | 'pay'
-  | 'activated'
-  | 'failed'
-  | 'cancelled'
-  | 'held';
+  'loading' | 'error' | 'waiting' | 'otp' | 'liveness' | 'pay' | 'activated' | 'failed' | 'cancelled' | 'held';
 
 export interface Notice {
   kind: 'error' | 'info';
@@ -190,9 +181,7 @@ function otpScreen(ctx: ScreenContext): Child[] {
       'ul',
       { class: 'facts' },
       h('li', { id: 'attempts-left' }, i.p(m.otpAttemptsLeft, attemptsLeft)),
-      next?.expiresAt
-        ? h('li', { id: 'expires' }, ...withCountdown(i, m.otpExpiresIn, next.expiresAt))
-        : null,
+      next?.expiresAt ? h('li', { id: 'expires' }, ...withCountdown(i, m.otpExpiresIn, next.expiresAt)) : null,
       h('li', { id: 'sends-left' }, sendsLeft > 0 ? i.p(m.sendsLeft, sendsLeft) : m.noSendsLeft),
     ),
     h(
@@ -210,7 +199,9 @@ function otpScreen(ctx: ScreenContext): Child[] {
         },
         m.resend,
       ),
-      coolingDown && sendsLeft > 0 ? h('p', { id: 'resend-wait', class: 'hint' }, ...withCountdown(i, m.resendIn, resendAt)) : null,
+      coolingDown && sendsLeft > 0
+        ? h('p', { id: 'resend-wait', class: 'hint' }, ...withCountdown(i, m.resendIn, resendAt))
+        : null,
     ),
   ];
 }
@@ -230,7 +221,11 @@ function livenessScreen(ctx: ScreenContext): Child[] {
     case 'idle':
       body.push(
         noticeOf(ctx.notice),
-        h('button', { type: 'button', class: 'primary', id: 'camera-on', onclick: () => ctx.on.startCamera() }, m.livenessStartCamera),
+        h(
+          'button',
+          { type: 'button', class: 'primary', id: 'camera-on', onclick: () => ctx.on.startCamera() },
+          m.livenessStartCamera,
+        ),
       );
       break;
     case 'preview':
@@ -290,9 +285,22 @@ function livenessScreen(ctx: ScreenContext): Child[] {
         h(
           'div',
           { class: 'row' },
-          h('button', { type: 'button', class: 'primary', id: 'send-selfies', disabled: busy, onclick: () => ctx.on.sendSelfies() },
-            liveness.phase === 'sending' ? m.livenessSending : m.livenessSend),
-          h('button', { type: 'button', class: 'secondary', id: 'retake', disabled: busy, onclick: () => ctx.on.retake() }, m.livenessRetake),
+          h(
+            'button',
+            {
+              type: 'button',
+              class: 'primary',
+              id: 'send-selfies',
+              disabled: busy,
+              onclick: () => ctx.on.sendSelfies(),
+            },
+            liveness.phase === 'sending' ? m.livenessSending : m.livenessSend,
+          ),
+          h(
+            'button',
+            { type: 'button', class: 'secondary', id: 'retake', disabled: busy, onclick: () => ctx.on.retake() },
+            m.livenessRetake,
+          ),
         ),
       );
       break;

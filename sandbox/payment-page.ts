@@ -5,7 +5,23 @@ import type { PaymentRecord } from './state';
 const escapeHtml = (s: string) =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
 
-export function paymentPageHtml(payment: PaymentRecord): string {
+/**
+ * Where the customer goes back after paying, as Kashier's hosted checkout takes it (`merchantRedirect`):
+ * only an http(s) URL, shown as a link once the payment went through (the hosted activation page,
+ * client/gateway/page/, passes its own address).
+ */
+function returnUrlOf(merchantRedirect: string | undefined): string | undefined {
+  if (!merchantRedirect) return undefined;
+  try {
+    const url = new URL(merchantRedirect);
+    return url.protocol === 'https:' || url.protocol === 'http:' ? url.toString() : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function paymentPageHtml(payment: PaymentRecord, merchantRedirect?: string): string {
+  const returnUrl = returnUrlOf(merchantRedirect);
   const amount = `${payment.amount.toFixed(2)} ${payment.currency}`;
   const gateway = payment.gateway === 'fawry' ? 'Fawry' : 'Kashier';
   // JSON.stringify then escaping '<' keeps the id a safe JS string literal inside <script>.
@@ -34,6 +50,7 @@ export function paymentPageHtml(payment: PaymentRecord): string {
 <button id="pay" type="button">Pay</button>
 <button id="decline" type="button">Decline</button>
 <div id="result" role="status"></div>
+${returnUrl ? `<p><a id="return" href="${escapeHtml(returnUrl)}" hidden>Return to the merchant</a></p>` : ''}
 <script>
 (function () {
   var paymentId = ${idLiteral};
@@ -46,6 +63,8 @@ export function paymentPageHtml(payment: PaymentRecord): string {
       body: JSON.stringify({ outcome: outcome })
     }).then(function (r) { return r.json(); }).then(function (body) {
       if (body.status) document.getElementById('status').textContent = body.status;
+      var back = document.getElementById('return');
+      if (back && body.status === 'paid') back.hidden = false;
       document.getElementById('result').textContent =
         body.status === 'paid' ? 'Payment successful. You can return to the app.'
         : body.status === 'declined' ? 'Payment declined.'

@@ -18,8 +18,11 @@ export function chromiumPath(env: NodeJS.ProcessEnv = process.env): string {
   return onPath;
 }
 
-/** Playwright gives the browser a fresh temporary profile and removes it on close. */
-export async function launchChromium(): Promise<Browser> {
+/**
+ * Playwright gives the browser a fresh temporary profile and removes it on close. `extraArgs`: e.g. the
+ * fake camera of the activation page's tests (test/gateway/activation-page.test.ts).
+ */
+export async function launchChromium(extraArgs: readonly string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath: chromiumPath(),
     args: [
@@ -29,6 +32,7 @@ export async function launchChromium(): Promise<Browser> {
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
+      ...extraArgs,
     ],
   });
 }

@@ -10,12 +10,16 @@ import type { PaymentRecord } from '../state';
 import type { DeliveryResult } from '../webhooks';
 
 export function paymentRoutes(app: FastifyInstance, ctx: SandboxContext): void {
-  app.get<{ Params: { paymentId: string } }>('/sandbox/pay/:paymentId', async (request, reply) => {
-    const payment = ctx.state.payments.get(request.params.paymentId);
-    reply.type('text/html; charset=utf-8');
-    if (!payment) return reply.code(404).send(notFoundPageHtml());
-    return reply.send(paymentPageHtml(payment));
-  });
+  app.get<{ Params: { paymentId: string }; Querystring: { merchantRedirect?: string } }>(
+    '/sandbox/pay/:paymentId',
+    async (request, reply) => {
+      const payment = ctx.state.payments.get(request.params.paymentId);
+      reply.type('text/html; charset=utf-8');
+      if (!payment) return reply.code(404).send(notFoundPageHtml());
+      const back = request.query.merchantRedirect;
+      return reply.send(paymentPageHtml(payment, typeof back === 'string' ? back : undefined));
+    },
+  );
 
   app.post<{ Params: { paymentId: string } }>('/sandbox/payments/:paymentId', async (request) => {
     const { outcome, paymentMethod } = parseBody(paymentOutcomeSchema, request.body);

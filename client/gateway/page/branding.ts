@@ -36,7 +36,8 @@ const brandingSchema = z
       .string()
       .max(100_000)
       .refine(
-        (url) => /^data:image\/(png|jpeg|webp|gif|svg\+xml);base64,[A-Za-z0-9+/=]+$/.test(url) || /^\/(?!\/)\S*$/.test(url),
+        (url) =>
+          /^data:image\/(png|jpeg|webp|gif|svg\+xml);base64,[A-Za-z0-9+/=]+$/.test(url) || /^\/(?!\/)\S*$/.test(url),
         'must be a data:image/...;base64 URL or a path on the gateway (/...): the page loads nothing from elsewhere',
       )
       .optional(),
