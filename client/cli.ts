@@ -13,6 +13,7 @@ import {
   type DeviceContext,
 } from '../workflows/types';
 import { ActivationClient, type ActivationClientOptions } from './activation-client';
+import { activationLinkFor } from './activation-link';
 import {
   ActivationError,
   ActivationNotFound,
@@ -202,10 +203,13 @@ export function buildProgram(
       await run(command, async (client) => {
         // Waiting (at most 10 s) makes the answer say what to do next rather than "wait" (issue 16).
         const result = await client.start(input as never, options.wait ? { waitForFirstStep: true } : {});
+        // The customer's link to the hosted activation page, when ACTIVATION_PAGE_BASE_URL is set.
+        const link = activationLinkFor(env, requestId, result);
         print(
           options,
-          result,
-          `${result.created ? 'Started' : 'Already running'}: ${result.status.workflowId}\n${formatStatus(result.status)}`,
+          link ? { ...result, activationUrl: link } : result,
+          `${result.created ? 'Started' : 'Already running'}: ${result.status.workflowId}\n${formatStatus(result.status)}` +
+            (link ? `\nActivation page for the customer: ${link}` : ''),
         );
       });
     });

@@ -135,7 +135,7 @@ class Page {
     } else if (hadFocusIn && document.getElementById(hadFocusIn)) {
       document.getElementById(hadFocusIn)?.focus();
     }
-    if (this.notice) this.announce(this.notice.text);
+    if (this.notice) this.announce(this.notice.say(this.i));
   }
 
   private announce(text: string): void {
@@ -162,7 +162,7 @@ class Page {
     try {
       await run();
     } catch (error) {
-      this.notice = { kind: 'error', text: this.explain(error) };
+      this.notice = { kind: 'error', say: (i) => this.explain(error, i) };
       if (error instanceof ApiError && (error.httpStatus === 401 || error.httpStatus === 404)) return this.fail();
       if (error instanceof ApiError && error.httpStatus === 409 && this.api)
         await this.api.status().then(
@@ -175,13 +175,13 @@ class Page {
     }
   }
 
-  private explain(error: unknown): string {
-    const { m } = this.i;
+  private explain(error: unknown, i: I18n): string {
+    const { m } = i;
     if (error instanceof LocationUnavailable) return m.locationNeeded;
     if (error instanceof TooLarge) return m.livenessTooLarge;
     if (error instanceof ApiError) {
       if (error.code === 'resend_cooldown' && this.status?.otp)
-        return this.i.t(m.resendIn, { time: this.i.countdown((error.retryAfterSeconds ?? 0) * 1000) });
+        return i.t(m.resendIn, { time: i.countdown((error.retryAfterSeconds ?? 0) * 1000) });
       if (error.code === 'sends_exhausted') return m.noSendsLeft;
       if (error.httpStatus === 429) return m.busy;
       if (error.httpStatus === 422) return m.otpInvalid;
@@ -194,7 +194,7 @@ class Page {
     // Arabic-Indic and Persian digits typed on an Arabic keyboard are the same code.
     const ascii = code.replace(/[\u0660-\u0669\u06f0-\u06f9]/g, (d) => String((d.charCodeAt(0) & 0xf) % 10));
     if (!/^[0-9]{4,8}$/.test(ascii)) {
-      this.notice = { kind: 'error', text: this.i.m.otpInvalid };
+      this.notice = { kind: 'error', say: (i) => i.m.otpInvalid };
       this.paint(false);
       document.getElementById('otp')?.focus();
       return;
@@ -202,11 +202,11 @@ class Page {
     await this.act(async () => {
       const answer = await this.api!.submitOtp(ascii, await currentDevice(), newIdempotencyKey('otp'));
       this.show(answer.status);
-      const { m } = this.i;
       if (answer.outcome === 'wrong_code')
-        this.notice = { kind: 'error', text: this.i.p(m.otpWrong, answer.attemptsLeft) };
-      else if (answer.outcome === 'locked' && this.screen === 'otp') this.notice = { kind: 'error', text: m.otpLocked };
-      else if (answer.outcome === 'expired') this.notice = { kind: 'error', text: m.otpExpired };
+        this.notice = { kind: 'error', say: (i) => i.p(i.m.otpWrong, answer.attemptsLeft) };
+      else if (answer.outcome === 'locked' && this.screen === 'otp')
+        this.notice = { kind: 'error', say: (i) => i.m.otpLocked };
+      else if (answer.outcome === 'expired') this.notice = { kind: 'error', say: (i) => i.m.otpExpired };
     });
     if (this.screen === 'otp') document.getElementById('otp')?.focus();
   }
@@ -214,7 +214,7 @@ class Page {
   private async resend(): Promise<void> {
     await this.act(async () => {
       this.show(await this.api!.resend(await currentDevice(), newIdempotencyKey('resend')));
-      this.notice = { kind: 'info', text: this.i.m.resendSent };
+      this.notice = { kind: 'info', say: (i) => i.m.resendSent };
     });
     document.getElementById('otp')?.focus();
   }
@@ -246,7 +246,7 @@ class Page {
       this.review(shots);
     } catch (error) {
       this.liveness.phase = 'preview';
-      this.notice = { kind: 'error', text: this.explain(error) };
+      this.notice = { kind: 'error', say: (i) => this.explain(error, i) };
       this.paint(false);
     }
   }
@@ -263,7 +263,7 @@ class Page {
         document.getElementById('selfie-file')?.focus();
       }
     } catch (error) {
-      this.notice = { kind: 'error', text: this.explain(error) };
+      this.notice = { kind: 'error', say: (i) => this.explain(error, i) };
       this.paint(false);
     }
   }
@@ -295,7 +295,7 @@ class Page {
       if (answer.outcome === 'rejected') {
         this.resetLiveness();
         this.show(answer.status);
-        this.notice = { kind: 'error', text: this.i.p(this.i.m.livenessRejected, answer.attemptsLeft) };
+        this.notice = { kind: 'error', say: (i) => i.p(i.m.livenessRejected, answer.attemptsLeft) };
       } else {
         this.show(answer.status);
       }

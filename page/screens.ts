@@ -7,9 +7,10 @@ import type { I18n } from './i18n';
 export type Screen =
   'loading' | 'error' | 'waiting' | 'otp' | 'liveness' | 'pay' | 'activated' | 'failed' | 'cancelled' | 'held';
 
+/** A message about the last action, worded when drawn, so switching language rewords it too. */
 export interface Notice {
   kind: 'error' | 'info';
-  text: string;
+  say(i: I18n): string;
 }
 
 export interface LivenessView {
@@ -58,9 +59,10 @@ export function screenOf(status: Status | undefined): Screen {
 
 const title = (text: string) => h('h1', { id: 'title', tabindex: -1 }, text);
 
-function noticeOf(notice: Notice | undefined): Child {
+function noticeOf(ctx: ScreenContext): Child {
+  const notice = ctx.notice;
   if (!notice) return null;
-  return h('p', { class: `notice ${notice.kind}`, id: 'notice' }, notice.text);
+  return h('p', { class: `notice ${notice.kind}`, id: 'notice' }, notice.say(ctx.i));
 }
 
 /** Where the customer is: the steps in order, the current one named for screen readers too. */
@@ -112,7 +114,7 @@ export function render(screen: Screen, ctx: ScreenContext): Child[] {
               ? m.payWaiting
               : m.activating,
         ),
-        noticeOf(ctx.notice),
+        noticeOf(ctx),
       ];
     case 'otp':
       return otpScreen(ctx);
@@ -169,7 +171,7 @@ function otpScreen(ctx: ScreenContext): Child[] {
     h('label', { for: 'otp' }, m.otpLabel),
     h('p', { id: 'otp-hint', class: 'hint' }, m.otpHint),
     input,
-    noticeOf(ctx.notice),
+    noticeOf(ctx),
     h('button', { type: 'submit', class: 'primary', disabled: ctx.busy }, ctx.busy ? m.otpSubmitting : m.otpSubmit),
   );
   return [
@@ -220,7 +222,7 @@ function livenessScreen(ctx: ScreenContext): Child[] {
   switch (liveness.phase) {
     case 'idle':
       body.push(
-        noticeOf(ctx.notice),
+        noticeOf(ctx),
         h(
           'button',
           { type: 'button', class: 'primary', id: 'camera-on', onclick: () => ctx.on.startCamera() },
@@ -240,7 +242,7 @@ function livenessScreen(ctx: ScreenContext): Child[] {
       video.srcObject = liveness.stream ?? null;
       body.push(
         h('div', { class: 'camera' }, video),
-        noticeOf(ctx.notice),
+        noticeOf(ctx),
         h(
           'button',
           { type: 'button', class: 'primary', id: 'capture', disabled: busy, onclick: () => ctx.on.capture() },
@@ -267,7 +269,7 @@ function livenessScreen(ctx: ScreenContext): Child[] {
         h('label', { for: 'selfie-file' }, i.t(m.livenessFileLabel, { n: taken + 1, total })),
         file,
         h('p', { class: 'hint' }, i.t(m.livenessFileProgress, { n: taken, total })),
-        noticeOf(ctx.notice),
+        noticeOf(ctx),
       );
       break;
     }
@@ -281,7 +283,7 @@ function livenessScreen(ctx: ScreenContext): Child[] {
             h('li', {}, h('img', { src: url, alt: i.t(m.livenessShotLabel, { n: n + 1 }), width: 96, height: 96 })),
           ),
         ),
-        noticeOf(ctx.notice),
+        noticeOf(ctx),
         h(
           'div',
           { class: 'row' },
@@ -332,6 +334,6 @@ function payScreen(ctx: ScreenContext): Child[] {
     href ? h('a', { class: 'button primary', id: 'pay', href, rel: 'noreferrer' }, m.payButton) : null,
     deadline ? h('p', { class: 'hint' }, i.t(m.payDeadline, { time: i.time(deadline) })) : null,
     h('p', { class: 'hint' }, m.payWaiting),
-    noticeOf(ctx.notice),
+    noticeOf(ctx),
   ];
 }

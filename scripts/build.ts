@@ -15,12 +15,15 @@
 //   dist/client/cli.js                   the `vlens-activation` CLI (package.json `bin`)
 //   dist/workflow-bundle.js              workflow code for Worker.create({ workflowBundle })
 //   dist/workflow-bundle-tracing.js      the same with the OpenTelemetry workflow interceptors
+//   dist/client/gateway/page-assets/     the hosted activation page's script and stylesheet (build-page.ts),
+//                                        read by the gateway (client/gateway/page/assets.ts)
 //
 // tsx stays the development runner (npm start, npm run worker, the tests); nothing here is needed for those.
 // Flags: --skip-bundles (entry points only).
-import { chmodSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { build, type BuildOptions } from 'esbuild';
+import { buildPage, PAGE_FILES } from './build-page';
 import { fullySpecifiedDeepImports } from './esbuild-deep-imports';
 import { buildWorkflowBundle, DEFAULT_BUNDLE_PATH, DEFAULT_TRACING_BUNDLE_PATH } from './build-workflow-bundle';
 
@@ -79,6 +82,14 @@ async function buildEntryPoints(): Promise<string[]> {
   });
   chmodSync(path.join(DIST, 'client', 'cli.js'), 0o755);
   written.push(...Object.keys(cli.metafile.outputs).filter((f) => f.endsWith('.js')));
+  // Beside the gateway's bundle, where client/gateway/page/assets.ts looks (a production image has no esbuild).
+  const page = await buildPage();
+  const pageDir = path.join(DIST, 'client', 'gateway', 'page-assets');
+  mkdirSync(pageDir, { recursive: true });
+  for (const name of PAGE_FILES) {
+    writeFileSync(path.join(pageDir, name), page[name]);
+    written.push(path.relative(ROOT, path.join(pageDir, name)));
+  }
   return written;
 }
 

@@ -6,6 +6,8 @@
 import type { Browser, Page } from 'playwright-core';
 import { describe, expect } from 'vitest';
 import { launchChromium } from '../chromium';
+import { ActivationClient } from '../../client/activation-client';
+import { EXIT, runCli } from '../../client/cli';
 import { createClientSecrets, DEV_CLIENT_SECRET_KEY } from '../../client/gateway/client-secret';
 import { gatewayTest } from '../temporal/fixtures';
 import { ALEXANDRIA, CAIRO, deviceAt } from '../temporal/harness';
@@ -273,6 +275,30 @@ describe('hosted activation page in a real browser', () => {
       await page.evaluate(() => (globalThis as any).sessionStorage.clear());
       await page.reload();
       await expectTitle(page, en.errorTitle);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test("the CLI's start prints the link, and the page opens it", async ({ stack: s, browser }) => {
+    const seeded = await s.h.seed();
+    let stdout = '';
+    const code = await runCli(
+      ['start', seeded.requestId, '--lat', String(CAIRO.latitude), '--lon', String(CAIRO.longitude)],
+      {
+        io: { stdout: (t) => void (stdout += t), stderr: () => undefined },
+        createClient: () => new ActivationClient({ client: s.h.client, taskQueue: s.h.taskQueue }),
+        env: { ACTIVATION_PAGE_BASE_URL: `${s.gateway.url}/` },
+      },
+    );
+    expect(code).toBe(EXIT.ok);
+    const link = /Activation page for the customer: (\S+)/.exec(stdout)?.[1];
+    expect(link).toMatch(new RegExp(`^${s.gateway.url}/activate/${seeded.requestId}#cs=vcs1\\.default\\.`));
+    const context = await phone(browser, { geolocation: CAIRO });
+    try {
+      const page = await context.newPage();
+      await page.goto(link!);
+      await expectTitle(page, en.otpTitle);
     } finally {
       await context.close();
     }

@@ -27,6 +27,8 @@ const CONTENT_TYPES: Record<string, string> = {
 /** Where `npm run build` puts them: beside dist/client/gateway/main.js, which is this module once bundled. */
 const PREBUILT_DIR = fileURLToPath(new URL('./page-assets/', import.meta.url));
 
+const DEV_BUILDER = '../../../scripts/build-page.ts';
+
 let loading: Promise<PageAssets> | undefined;
 
 export function loadPageAssets(): Promise<PageAssets> {
@@ -38,7 +40,10 @@ export function loadPageAssets(): Promise<PageAssets> {
       );
     } else {
       // Development only: esbuild is a devDependency, absent from a production image (which has PREBUILT_DIR).
-      const { buildPage } = await import('../../../scripts/build-page');
+      // The specifier is a variable so that `npm run build` does not bundle the builder (and its static
+      // import of esbuild) into the gateway.
+      const builder = DEV_BUILDER;
+      const { buildPage } = (await import(builder)) as typeof import('../../../scripts/build-page');
       texts = { ...(await buildPage()) };
     }
     const files = new Map<string, PageAsset>();
