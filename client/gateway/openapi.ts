@@ -125,7 +125,9 @@ const startedSchema = activationStatusSchema.extend({
   activationUrl: z
     .string()
     .optional()
-    .describe('The hosted activation page for the customer (when ACTIVATION_PAGE_BASE_URL is set); the secret is in its #fragment'),
+    .describe(
+      'The hosted activation page for the customer (when ACTIVATION_PAGE_BASE_URL is set); the secret is in its #fragment',
+    ),
 });
 
 const withStatusSchema = z.object({ status: activationStatusSchema });
