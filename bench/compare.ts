@@ -248,7 +248,7 @@ async function compareReplayCost(
       skeleton: { bundlePath: bundles.skeleton, histories: histories.skeleton },
       project: {
         bundlePath: bundles.project,
-        dataConverter: createDataConverter(parseCodecKeys(bundles.projectKeys)),
+        dataConverter: createDataConverter(parseCodecKeys(bundles.projectKeys), { namespace: 'default' }),
         histories: histories.project,
       },
     },

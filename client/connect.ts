@@ -67,11 +67,11 @@ export interface ClientDataSafety {
  * see the same keys, and the same image folder when they share a machine. Throws CodecConfigError in
  * production without CODEC_KEYS.
  */
-export function loadClientDataSafety(env: NodeJS.ProcessEnv = process.env): ClientDataSafety {
+export function loadClientDataSafety(env: NodeJS.ProcessEnv, namespace: string): ClientDataSafety {
   const dataDir = path.resolve(env.DATA_DIR ?? '.data');
   const keys = loadCodecKeys(env, { dataDir, mode: codecMode(env) });
   return {
-    dataConverter: createDataConverter(keys),
+    dataConverter: createDataConverter(keys, { namespace }),
     imageStore: new LocalEncryptedImageStore({ keys, dir: env.IMAGE_STORE_DIR ?? path.join(dataDir, 'images') }),
   };
 }
@@ -94,7 +94,7 @@ export function createTemporalClient(options: TemporalClientOptions = {}): Tempo
   const settings = loadTemporalClientSettings(options);
   // Loaded only for what the caller did not provide, so tests with their own keys touch no key file.
   let loaded: ClientDataSafety | undefined;
-  const safety = () => (loaded ??= loadClientDataSafety(options.env ?? process.env));
+  const safety = () => (loaded ??= loadClientDataSafety(options.env ?? process.env, settings.namespace));
   const dataConverter = options.dataConverter ?? safety().dataConverter;
   const imageStore = options.imageStore ?? safety().imageStore;
   const connection = Connection.lazy(settings.connection);

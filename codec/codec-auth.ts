@@ -16,7 +16,8 @@ import { createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import { bearerTokenCheck } from './tokens';
 
 export type CodecDirection = 'encode' | 'decode';
-export type CodecAuthVerdict = 'ok' | 'unauthenticated' | 'forbidden';
+/** `ok`: every namespace; `ok-in-namespace`: a `<namespace>:<direction>` role, for the request's namespace only. */
+export type CodecAuthVerdict = 'ok' | 'ok-in-namespace' | 'unauthenticated' | 'forbidden';
 
 export interface JwtSettings {
   jwksUrl: string;
@@ -55,6 +56,15 @@ export function grants(roles: readonly string[], direction: CodecDirection, name
   return roles.includes(direction) || (namespace !== undefined && roles.includes(`${namespace}:${direction}`));
 }
 
+function verdictFor(
+  roles: readonly string[],
+  direction: CodecDirection,
+  namespace: string | undefined,
+): CodecAuthVerdict {
+  if (roles.includes(direction)) return 'ok';
+  return grants(roles, direction, namespace) ? 'ok-in-namespace' : 'forbidden';
+}
+
 export function createCodecAuthorizer(options: CodecAuthOptions): CodecAuthorizer {
   const staticCheck = bearerTokenCheck(options.tokens);
   const jwt = options.jwt;
@@ -77,6 +87,6 @@ export function createCodecAuthorizer(options: CodecAuthOptions): CodecAuthorize
       // Bad signature, expired, wrong issuer or audience, unknown key: all the same to the caller.
       return 'unauthenticated';
     }
-    return grants(rolesOf(payload[jwt.roleClaim]), direction, namespace) ? 'ok' : 'forbidden';
+    return verdictFor(rolesOf(payload[jwt.roleClaim]), direction, namespace);
   };
 }

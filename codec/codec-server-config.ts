@@ -28,6 +28,8 @@ export interface CodecServerConfig {
   corsOrigins: string[];
   /** false only when CODEC_SERVER_AUTH=off in development (the local Temporal UI cannot send a bearer token). */
   requireAuth: boolean;
+  /** TEMPORAL_NAMESPACE (default `default`): payloads of a request naming no namespace are bound to it. */
+  namespace: string;
 }
 
 const list = (value: string | undefined): string[] =>
@@ -103,7 +105,8 @@ export function loadCodecServerConfig(env: NodeJS.ProcessEnv, mode: CodecMode = 
     }
   }
   if (problems.length) throw new CodecConfigError(`invalid codec server configuration: ${problems.join('; ')}`);
-  return { port, host, tokens, ...(jwt ? { jwt } : {}), corsOrigins, requireAuth: auth === 'on' };
+  const namespace = env.TEMPORAL_NAMESPACE?.trim() || 'default';
+  return { port, host, tokens, ...(jwt ? { jwt } : {}), corsOrigins, requireAuth: auth === 'on', namespace };
 }
 
 /** CODEC_SERVER_JWKS_URL, _JWT_ISSUER, _JWT_AUDIENCE, _JWT_ROLE_CLAIM; production needs https and both checks. */

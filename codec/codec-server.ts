@@ -23,6 +23,8 @@ export interface CodecServerOptions {
   /** Replaces the authorizer built from `tokens` and `jwt` (tests pass one with a local key set). */
   authorizer?: CodecAuthorizer;
   corsOrigins: readonly string[];
+  /** The namespace of a request that names none in its path or X-Namespace header (default `default`). */
+  namespace?: string;
   /** Default true; see CODEC_SERVER_AUTH in codec-server-config.ts. */
   requireAuth?: boolean;
   bodyLimit?: number;
@@ -39,7 +41,15 @@ const sendError = (reply: FastifyReply, status: number, code: string, message: s
   reply.code(status).send({ error: { code, message } });
 
 export function buildCodecServer(options: CodecServerOptions): FastifyInstance {
-  const codec: PayloadCodec = createEncryptionCodec(options.keys);
+  // Payloads are bound to their namespace (encryption-codec.ts): each request gets a codec for its own.
+  const defaultNamespace = options.namespace ?? 'default';
+  const grantedTo = new WeakMap<FastifyRequest, { namespace: string; scoped: boolean }>();
+  const namespaceOf = (request: FastifyRequest): string | undefined => {
+    // The namespace from the path (`/{namespace}/decode`), else the UI's X-Namespace header.
+    const fromPath = (request.params as { namespace?: string }).namespace;
+    const header = request.headers['x-namespace'];
+    return fromPath ?? (typeof header === 'string' && header ? header : undefined);
+  };
   const origins = new Set(options.corsOrigins);
   const authorize =
     options.authorizer ??
@@ -73,11 +83,9 @@ export function buildCodecServer(options: CodecServerOptions): FastifyInstance {
 
   // Route-level onRequest (after CORS, before the body is read): an unauthenticated caller costs no parsing.
   const authorized = (direction: 'encode' | 'decode') => async (request: FastifyRequest, reply: FastifyReply) => {
+    const namespace = namespaceOf(request);
+    grantedTo.set(request, { namespace: namespace ?? defaultNamespace, scoped: false });
     if (requireAuth) {
-      // The namespace from the path (`/{namespace}/decode`), else the UI's X-Namespace header.
-      const fromPath = (request.params as { namespace?: string }).namespace;
-      const header = request.headers['x-namespace'];
-      const namespace = fromPath ?? (typeof header === 'string' && header ? header : undefined);
       const verdict = await authorize(request.headers.authorization, direction, namespace);
       if (verdict === 'unauthenticated') {
         reply.header('www-authenticate', 'Bearer');
@@ -91,6 +99,9 @@ export function buildCodecServer(options: CodecServerOptions): FastifyInstance {
           `the token does not grant ${direction}${namespace ? ` in namespace ${namespace}` : ''}`,
         );
       }
+      // A role for one namespace reads that namespace's payloads only: version 1 payloads name none, so
+      // they stay encrypted for it (an unscoped role or a static token reads them).
+      if (verdict === 'ok-in-namespace' && namespace) grantedTo.set(request, { namespace, scoped: true });
     }
   };
 
@@ -104,6 +115,11 @@ export function buildCodecServer(options: CodecServerOptions): FastifyInstance {
         'body must be { payloads: [{ metadata: {k: base64}, data: base64 }] }',
       );
     }
+    const grant = grantedTo.get(request) ?? { namespace: defaultNamespace, scoped: false };
+    const codec: PayloadCodec = createEncryptionCodec(options.keys, {
+      namespace: grant.namespace,
+      unbound: grant.scoped ? 'leave-encrypted' : 'decrypt',
+    });
     try {
       const payloads = await codec[direction](payloadsFromJson(parsed.data));
       return reply.send(payloadsToJson(payloads));

@@ -20,12 +20,13 @@ export interface DataSafety {
   imageMaxAgeMs: number;
 }
 
-export function loadDataSafety(env: NodeJS.ProcessEnv = process.env): DataSafety {
+/** `namespace`: the worker's Temporal namespace, which its payloads are bound to (codec/encryption-codec.ts). */
+export function loadDataSafety(env: NodeJS.ProcessEnv, namespace: string): DataSafety {
   const dataDir = path.resolve(env.DATA_DIR ?? '.data');
   const keys = loadCodecKeys(env, { dataDir, mode: codecMode(env) });
   return {
     keys,
-    dataConverter: createDataConverter(keys),
+    dataConverter: createDataConverter(keys, { namespace }),
     imageStore: new LocalEncryptedImageStore({ keys, dir: env.IMAGE_STORE_DIR ?? path.join(dataDir, 'images') }),
     imageMaxAgeMs: imageMaxAgeMs(env),
   };

@@ -20,7 +20,7 @@ import { startWorkerTracing, workerTracingOptions } from './tracing';
 async function main(): Promise<void> {
   const config = loadWorkerConfig();
   const vlens = loadVlensConfig();
-  const safety = loadDataSafety();
+  const safety = loadDataSafety(process.env, config.namespace);
   const webhookEndpoints = loadWebhookEndpoints();
   // Vlens and the webhook receivers are reached only at allowed addresses (production: public ones).
   const outbound = createOutboundDispatcher(loadOutboundPolicy());

@@ -306,7 +306,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         log,
         verify: async (records, kills) => {
           connection ??= await Connection.connect({ address: stack.temporalAddress });
-          const client = new Client({ connection, dataConverter: createDataConverter(keys) });
+          const client = new Client({ connection, dataConverter: createDataConverter(keys, { namespace: 'default' }) });
           const calls = (await httpJson(`${stack.sandboxUrl}/sandbox/calls`, 'GET', undefined, {}, 60_000))
             .body as SandboxCall[];
           return {
@@ -314,7 +314,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
             verdicts: await verifyActivations({
               records,
               client,
-              codec: createEncryptionCodec(keys),
+              codec: createEncryptionCodec(keys, { namespace: 'default' }),
               sandboxUrl: stack.sandboxUrl,
               calls,
               closeWaitMs: 30_000,

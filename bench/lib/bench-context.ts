@@ -41,9 +41,16 @@ export async function startBenchContext(options: {
   });
   const keys = parseCodecKeys(stack.codecKeys);
   const connection = await Connection.connect({ address: stack.temporalAddress });
-  const client = new Client({ connection, dataConverter: createDataConverter(keys) });
+  const client = new Client({ connection, dataConverter: createDataConverter(keys, { namespace: 'default' }) });
   const driver = new TemporalDriver(client, stack.sandboxUrl, stack.taskQueue);
-  return { stack, connection, client, codec: createEncryptionCodec(keys), driver, log: options.log };
+  return {
+    stack,
+    connection,
+    client,
+    codec: createEncryptionCodec(keys, { namespace: 'default' }),
+    driver,
+    log: options.log,
+  };
 }
 
 export async function closeBenchContext(ctx: BenchContext): Promise<void> {

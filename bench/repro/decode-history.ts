@@ -30,7 +30,10 @@ async function main(): Promise<void> {
   const json = JSON.parse(readFileSync(input, 'utf8'));
   if (last) json.events = json.events.filter((e: { eventId: string }) => Number(e.eventId) <= Number(last));
   const history = historyFromJSON(json);
-  await decodeAll(history, createEncryptionCodec(parseCodecKeys(spec)));
+  await decodeAll(
+    history,
+    createEncryptionCodec(parseCodecKeys(spec), { namespace: process.env.TEMPORAL_NAMESPACE ?? 'default' }),
+  );
   writeFileSync(output, `${JSON.stringify(JSON.parse(historyToJSON(history)), null, 2)}\n`);
   console.log(`wrote ${output}: ${history.events?.length} events, payloads decrypted`);
 }

@@ -41,7 +41,7 @@ async function main(): Promise<void> {
     log,
   });
   const keys = parseCodecKeys(generateCodecKeySpec('repro'));
-  const dataConverter = createDataConverter(keys);
+  const dataConverter = createDataConverter(keys, { namespace: 'default' });
   const connection = await Connection.connect({ address: stack.temporalAddress });
   const client = new Client({ connection, dataConverter });
   const native = await NativeConnection.connect({ address: stack.temporalAddress });

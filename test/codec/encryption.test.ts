@@ -22,9 +22,11 @@ async function encodeOne(codec: ReturnType<typeof createEncryptionCodec>, value:
   return encoded;
 }
 
+const NS = { namespace: 'default' };
+
 describe('encryption codec', () => {
   const a = keySpec('key-a');
-  const codec = createEncryptionCodec(keysFrom(a));
+  const codec = createEncryptionCodec(keysFrom(a), NS);
 
   it('round-trips payloads and hides the content and the inner encoding', async () => {
     const secret = { code: '482913', accessToken: 'user-token-xyz' };
@@ -88,7 +90,7 @@ describe('encryption codec', () => {
   });
 
   it('names the unknown key id', async () => {
-    const encoded = await encodeOne(createEncryptionCodec(keysFrom(keySpec('retired-2025'))), 'x');
+    const encoded = await encodeOne(createEncryptionCodec(keysFrom(keySpec('retired-2025')), NS), 'x');
     const error = await codec.decode([encoded]).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UnknownKeyError);
     expect((error as Error).message).toContain('"retired-2025"');
@@ -106,7 +108,7 @@ describe('encryption codec', () => {
   it('supports key rotation: old data decrypts, new data uses the new key', async () => {
     const b = keySpec('key-b');
     const oldPayload = await encodeOne(codec, { code: '111111' });
-    const rotated = createEncryptionCodec(keysFrom(b, a));
+    const rotated = createEncryptionCodec(keysFrom(b, a), NS);
     const [decodedOld] = await rotated.decode([oldPayload]);
     expect(fromPayload(decodedOld)).toEqual({ code: '111111' });
     const newPayload = await encodeOne(rotated, { code: '222222' });
@@ -116,7 +118,7 @@ describe('encryption codec', () => {
   });
 
   it('createDataConverter wires the codec for Temporal', async () => {
-    const converter = createDataConverter(keysFrom(a));
+    const converter = createDataConverter(keysFrom(a), NS);
     expect(converter.payloadCodecs).toHaveLength(1);
     const [encoded] = await converter.payloadCodecs[0]!.encode([toPayload(1)]);
     const [decoded] = await codec.decode([encoded!]);

@@ -117,6 +117,7 @@ describe('codec server config', () => {
       tokens: [DEV_CODEC_TOKEN],
       corsOrigins: ['http://localhost:8233', 'http://127.0.0.1:8233'],
       requireAuth: true,
+      namespace: 'default',
     });
   });
 

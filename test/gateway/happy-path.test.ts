@@ -125,7 +125,7 @@ describe('gateway happy path', () => {
     const accepted = (history.events ?? []).find(
       (e) => e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name === 'submitLiveness',
     );
-    const [payload] = await createEncryptionCodec(s.h.keys).decode([
+    const [payload] = await createEncryptionCodec(s.h.keys, { namespace: s.h.namespace }).decode([
       accepted!.workflowExecutionUpdateAcceptedEventAttributes!.acceptedRequest!.input!.args!.payloads![0]!,
     ]);
     const sent = JSON.parse(Buffer.from(payload!.data!).toString('utf8'));

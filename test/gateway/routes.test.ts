@@ -328,7 +328,7 @@ describe('gateway routes: refusals and edge cases', () => {
     const deadPort = await freePort();
     const unreachable = new ActivationClient({
       temporal: { address: `127.0.0.1:${deadPort}`, env: {} },
-      dataConverter: createDataConverter(FIXTURE_CODEC_KEYS),
+      dataConverter: createDataConverter(FIXTURE_CODEC_KEYS, { namespace: 'default' }),
       imageStore: s.h.imageStore,
     });
     const gateway = await startGateway({

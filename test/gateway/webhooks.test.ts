@@ -100,7 +100,7 @@ const test = gatewayTest.extend<{
         .map((event) => event.workflowExecutionSignaledEventAttributes)
         .filter((signal) => signal?.signalName === 'paymentCompleted')
         .map((signal) => signal!.input!.payloads![0]!);
-      const decoded = await createEncryptionCodec(stack.h.keys).decode(payloads);
+      const decoded = await createEncryptionCodec(stack.h.keys, { namespace: stack.h.namespace }).decode(payloads);
       return decoded.map((payload) => JSON.parse(Buffer.from(payload.data!).toString('utf8')));
     }),
 });

@@ -81,7 +81,9 @@ describe('tracing configuration', () => {
 function clientInterceptors(env: NodeJS.ProcessEnv): unknown[] {
   const handle = createTemporalClient({
     env,
-    dataConverter: createDataConverter(parseCodecKeys(`unit:${Buffer.alloc(32, 1).toString('base64')}`)),
+    dataConverter: createDataConverter(parseCodecKeys(`unit:${Buffer.alloc(32, 1).toString('base64')}`), {
+      namespace: 'default',
+    }),
     imageStore: {} as ImageStore,
   });
   const workflow = handle.client.options.interceptors.workflow;

@@ -88,6 +88,8 @@ export interface HarnessOptions {
 
 export interface Harness {
   client: Client;
+  /** The test server's namespace, which every payload of this harness is bound to. */
+  namespace: string;
   taskQueue: string;
   sandboxUrl: string;
   worker: Worker;
@@ -134,7 +136,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const connection = await Connection.connect({ address });
   // The real data path: every payload encrypted, selfies through the claim-check store.
   let keys = options.keys ?? FIXTURE_CODEC_KEYS;
-  let client = new Client({ connection, namespace, dataConverter: createDataConverter(keys) });
+  let client = new Client({ connection, namespace, dataConverter: createDataConverter(keys, { namespace }) });
   const taskQueue = `test-${randomUUID()}`;
   const imageStore = new LocalEncryptedImageStore({
     keys,
@@ -163,7 +165,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         }),
       },
       workflowBundle: { codePath: inject('workflowBundlePath') },
-      dataConverter: createDataConverter(workerKeys),
+      dataConverter: createDataConverter(workerKeys, { namespace }),
       shutdownGraceSeconds: 2,
     });
     return { worker, running: worker.run() };
@@ -197,6 +199,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   }
 
   const harness: Harness = {
+    namespace,
     taskQueue,
     sandboxUrl: sandbox.url,
     get worker() {
@@ -214,7 +217,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       current.worker.shutdown();
       await current.running;
       keys = newKeys;
-      client = new Client({ connection, namespace, dataConverter: createDataConverter(keys) });
+      client = new Client({ connection, namespace, dataConverter: createDataConverter(keys, { namespace }) });
       current = await launchWorker(keys);
     },
     sandbox: sandboxCall,

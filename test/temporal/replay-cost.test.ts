@@ -17,7 +17,7 @@ test('replays recorded activations and reports CPU per workflow for each round',
     {
       project: {
         bundlePath: inject('workflowBundlePath'),
-        dataConverter: createDataConverter(FIXTURE_CODEC_KEYS),
+        dataConverter: createDataConverter(FIXTURE_CODEC_KEYS, { namespace: inject('temporalNamespace') }),
         histories: [recorded('happy-path-customer-sign'), recorded('liveness-pass-customer-sign')],
       },
     },

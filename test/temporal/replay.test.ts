@@ -24,7 +24,7 @@ test('every recorded history replays without non-determinism', async () => {
   for await (const result of Worker.runReplayHistories(
     {
       workflowBundle: { codePath: inject('workflowBundlePath') },
-      dataConverter: createDataConverter(FIXTURE_CODEC_KEYS),
+      dataConverter: createDataConverter(FIXTURE_CODEC_KEYS, { namespace: inject('temporalNamespace') }),
     },
     histories,
   )) {

@@ -61,7 +61,7 @@ const test = temporalTest.extend<{ traced: Traced }>({
         ...createImageActivities(h.imageStore),
       },
       workflowBundle: { code },
-      dataConverter: createDataConverter(h.keys),
+      dataConverter: createDataConverter(h.keys, { namespace: h.namespace }),
       shutdownGraceSeconds: 2,
       ...workerTracingOptions(tracing, { prebuiltBundle: true }),
     });
@@ -70,7 +70,7 @@ const test = temporalTest.extend<{ traced: Traced }>({
     // The gateway with a client made by connect.ts, which adds the tracing interceptor on its own.
     const activations = new ActivationClient({
       temporal: { address, namespace, env: {} },
-      dataConverter: createDataConverter(h.keys),
+      dataConverter: createDataConverter(h.keys, { namespace: h.namespace }),
       imageStore: h.imageStore,
       taskQueue,
       updateTimeoutMs: 30_000,

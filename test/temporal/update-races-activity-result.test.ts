@@ -59,7 +59,7 @@ test.for(cases)(
   async ({ answer: what, device, expectedState }, { harness: h, connection }) => {
     const taskQueue = `race-${randomUUID()}`;
     const namespace = inject('temporalNamespace');
-    const dataConverter = createDataConverter(h.keys);
+    const dataConverter = createDataConverter(h.keys, { namespace: h.namespace });
     const workflowBundle = { codePath: inject('workflowBundlePath') };
     const vlensConfig = makeVlensConfig({ baseUrl: h.sandboxUrl, flavor: 'customer-sign', httpTimeoutMs: 3_000 });
 

@@ -145,7 +145,7 @@ export async function startUiStack(keys: CodecKeys): Promise<UiStack> {
     cleanups.push(() => nativeConnection.close());
     const connection = await Connection.connect({ address });
     cleanups.push(() => connection.close());
-    const dataConverter = createDataConverter(keys);
+    const dataConverter = createDataConverter(keys, { namespace: NAMESPACE });
     const client = new Client({ connection, namespace: NAMESPACE, dataConverter });
 
     const imageDir = mkdtempSync(path.join(os.tmpdir(), 'vlens-ui-images-'));
