@@ -73,6 +73,7 @@ describe('security: production refuses to start with weak or meaningless setting
       VLENS_TENANCY: 'acme',
       VLENS_USERNAME: 'svc',
       VLENS_PASSWORD: hex(16),
+      VLENS_CUSTOMER_SIGNED_STATUS: '3',
     };
     const plain = await startupRefusal('worker', { ...vlens, VLENS_BASE_URL: 'http://vlens.example.com' });
     expect(plain.code).toBe(78);
