@@ -25,8 +25,17 @@ export interface RateLimits {
   startsPerActivationPerHour: number;
   /** Verified webhook deliveries per activation per minute (each one is a signal, an event in history). */
   webhooksPerActivation: number;
-  /** Webhook requests per source address per minute, before any signature is checked. */
+  /** Verified webhook deliveries per source address per minute. */
   webhooksPerSource: number;
+  /**
+   * Webhook requests per source address per minute that fail their signature or token (or are not
+   * provider JSON): counted apart from verified ones, so junk never delays a valid webhook (issue 27).
+   */
+  unverifiedWebhooksPerSource: number;
+  /** Status reads, long polls and stream opens per caller per activation per minute. */
+  readsPerActivation: number;
+  /** Reads (status, list, long polls, streams) per caller per minute, all activations together. */
+  readsPerCaller: number;
 }
 
 export interface BodyLimits {
@@ -69,6 +78,14 @@ export interface GatewayConfig {
   activationPageBaseUrl?: string;
   /** Each tenant's branding on the activation page. */
   pageBranding: Record<string, TenantBranding>;
+  /**
+   * GATEWAY_TRUST_PROXY: the load balancers' addresses or CIDR ranges. A request from one of them is
+   * counted under the client address its X-Forwarded-For names (webhook limits per source); unset, the
+   * connecting address is the source and X-Forwarded-For is ignored.
+   */
+  trustProxy?: string[];
+  /** REDIS_URL: every replica counts its limits there (shared-counters.ts); unset, each process counts its own. */
+  redisUrl?: string;
 }
 
 export const DEFAULT_RATE_LIMITS: RateLimits = {
@@ -79,6 +96,9 @@ export const DEFAULT_RATE_LIMITS: RateLimits = {
   startsPerActivationPerHour: 6,
   webhooksPerActivation: 20,
   webhooksPerSource: 600,
+  unverifiedWebhooksPerSource: 60,
+  readsPerActivation: 120,
+  readsPerCaller: 6_000,
 };
 
 export const DEFAULT_BODY_LIMITS: BodyLimits = {
@@ -117,6 +137,12 @@ const GatewayEnv = z.object({
   // No defaults here: production's differ (closed unless asked), see loadGatewayConfig.
   GATEWAY_METRICS: z.enum(METRICS_MODES as [MetricsMode, ...MetricsMode[]]).optional(),
   GATEWAY_DOCS: z.enum(['on', 'off']).optional(),
+  GATEWAY_UNVERIFIED_WEBHOOK_RATE_PER_SOURCE: perMinute(DEFAULT_RATE_LIMITS.unverifiedWebhooksPerSource),
+  GATEWAY_READ_RATE_PER_ACTIVATION: perMinute(DEFAULT_RATE_LIMITS.readsPerActivation),
+  GATEWAY_READ_RATE_PER_CALLER: perMinute(DEFAULT_RATE_LIMITS.readsPerCaller),
+  GATEWAY_TRUST_PROXY: z.string().min(1).optional(),
+  REDIS_URL: z.string().url().optional(),
+  GATEWAY_REPLICAS: z.coerce.number().int().min(1).max(1_000).optional(),
 });
 
 export class GatewayConfigError extends Error {
@@ -176,6 +202,12 @@ function productionProblems(present: Record<string, string | undefined>): string
   });
   if (present.VLENS_WEBHOOK_TOKEN === undefined)
     problems.push('VLENS_WEBHOOK_TOKEN: is required when NODE_ENV=production');
+  // Limits counted per process double with every replica (issue 23): production shares them through Redis
+  // unless it declares that it runs one gateway.
+  if (present.REDIS_URL === undefined && present.GATEWAY_REPLICAS !== '1')
+    problems.push(
+      'REDIS_URL: is required when NODE_ENV=production, so every gateway replica counts the same limits; a single gateway declares GATEWAY_REPLICAS=1 instead',
+    );
   for (const name of ['KASHIER_WEBHOOK_SECRET', 'FAWRY_SECURE_KEY', 'VLENS_WEBHOOK_TOKEN']) {
     const value = present[name];
     if (value !== undefined && Buffer.byteLength(value, 'utf8') < MIN_PRODUCTION_WEBHOOK_SECRET_BYTES)
@@ -279,7 +311,12 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
       startsPerActivationPerHour: e.GATEWAY_START_RATE_PER_ACTIVATION_PER_HOUR,
       webhooksPerActivation: e.GATEWAY_WEBHOOK_RATE_PER_ACTIVATION,
       webhooksPerSource: e.GATEWAY_WEBHOOK_RATE_PER_SOURCE,
+      unverifiedWebhooksPerSource: e.GATEWAY_UNVERIFIED_WEBHOOK_RATE_PER_SOURCE,
+      readsPerActivation: e.GATEWAY_READ_RATE_PER_ACTIVATION,
+      readsPerCaller: e.GATEWAY_READ_RATE_PER_CALLER,
     },
+    ...(e.GATEWAY_TRUST_PROXY ? { trustProxy: splitApiKeys(e.GATEWAY_TRUST_PROXY) } : {}),
+    ...(e.REDIS_URL ? { redisUrl: e.REDIS_URL } : {}),
     bodyLimits: DEFAULT_BODY_LIMITS,
     // Production keeps what describes the service closed unless a setting opens it (issue 27).
     metrics: e.GATEWAY_METRICS ?? (production ? 'api-key' : 'on'),

@@ -14,7 +14,13 @@ export type GatewayErrorCode =
   | 'bad_request'
   | 'payload_too_large'
   | 'unsupported_media_type'
-  | 'rate_limited';
+  | 'rate_limited'
+  /** Redis, where the replicas count their limits, is unreachable (rate-limit.ts); retry later. */
+  | 'limits_unavailable'
+  /** The webhook dedup and Idempotency-Key record is unreachable (dedup/guarded-store.ts); retry later. */
+  | 'dedup_unavailable'
+  /** Another copy of this webhook event is being handled right now; redeliver later. */
+  | 'delivery_in_progress';
 
 export interface ErrorBody {
   error: { code: GatewayErrorCode; message: string; details?: unknown };

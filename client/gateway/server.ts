@@ -7,12 +7,15 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import { serializeRequestForLog } from '../../codec/redact';
 import { logStream } from '../../telemetry/log-output';
+import type { Redis } from 'ioredis';
 import { activeTracing } from '../../telemetry/state';
 import { DEFAULT_POLICY, type Policy } from '../../workflows/types';
 import type { ActivationClient } from '../activation-client';
 import { createApiKeyChecker } from './auth';
 import { createClientSecrets, DEV_CLIENT_SECRET_KEY } from './client-secret';
 import { DEFAULT_BODY_LIMITS, DEFAULT_RATE_LIMITS, type BodyLimits, type RateLimits } from './config';
+import { ChangeWatchers } from './change-watchers';
+import { guardDedupStore } from './dedup/guarded-store';
 import { openDedupStore, type EventDedupStore } from './dedup/store';
 import { handleError, handleFrameworkError, sendNotFoundRoute } from './http-errors';
 import { registerOpenApi } from './openapi';
@@ -24,6 +27,8 @@ import {
   type MetricsMode,
 } from './metrics';
 import { registerRateLimits } from './rate-limit';
+import { connectRedis } from './shared-counters';
+import { LocalWaitingSlots, RedisWaitingSlots } from './waiting-slots';
 import { registerRequestTracing } from './tracing';
 import { pageRoutes } from './page/routes';
 import type { TenantBranding } from './page/branding';
@@ -80,6 +85,12 @@ export interface GatewayOptions {
   activationPageBaseUrl?: string;
   /** ACTIVATION_PAGE_TENANTS: each tenant's name, logo and colour on the activation page (page/branding.ts). */
   pageBranding?: Record<string, TenantBranding>;
+  /** The load balancers' addresses or CIDRs whose X-Forwarded-For is believed (config.ts); default none. */
+  trustProxy?: string[];
+  /** REDIS_URL: limits, start limits, webhook limits and open-stream caps counted there (shared-counters.ts). */
+  redisUrl?: string;
+  /** A ready Redis connection instead of `redisUrl` (not closed with the gateway). */
+  redis?: Redis;
 }
 
 export interface RunningGateway {
@@ -130,10 +141,14 @@ function loggerOptions(options: GatewayOptions): FastifyServerOptions['logger'] 
   };
 }
 
+/** A long poll's wait (at most 60 s) plus a margin: a replica that dies gives its stream slots back after this. */
+const WAITING_SLOT_LEASE_MS = 90_000;
+
 export async function buildGateway(
   options: GatewayOptions,
   dedup: EventDedupStore,
   metrics: GatewayMetrics = createGatewayMetrics(),
+  redis: Redis | undefined = options.redis,
 ): Promise<FastifyInstance> {
   const bodyLimits = { ...DEFAULT_BODY_LIMITS, ...options.bodyLimits };
   const apiKeys = createApiKeyChecker(options.apiKeys ?? ['dev-key']);
@@ -151,7 +166,21 @@ export async function buildGateway(
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     frameworkErrors: handleFrameworkError,
+    // request.ip is the client named by X-Forwarded-For only when the connection comes from a listed proxy.
+    trustProxy: options.trustProxy && options.trustProxy.length > 0 ? options.trustProxy : false,
   });
+  const watchers = new ChangeWatchers(options.activations);
+  // Before the listener closes: open long polls and streams end now, so shutdown does not wait a round.
+  app.addHook('preClose', (done) => {
+    watchers.close();
+    done();
+  });
+  const maxWaiting = options.maxWaitingPerCaller ?? 10;
+  const waitingSlots = redis
+    ? new RedisWaitingSlots(redis, maxWaiting, WAITING_SLOT_LEASE_MS, (error) =>
+        app.log.warn({ err: error }, 'shared limits: Redis unavailable; open streams are counted in this process'),
+      )
+    : new LocalWaitingSlots(maxWaiting);
 
   // First, so every route is wrapped and every request has its span before anything else runs.
   if (options.tracing ?? activeTracing() !== undefined) registerRequestTracing(app);
@@ -161,7 +190,7 @@ export async function buildGateway(
   app.setErrorHandler(handleError);
   app.setNotFoundHandler(sendNotFoundRoute);
   registerRequestMetrics(app, metrics);
-  await registerRateLimits(app);
+  await registerRateLimits(app, redis);
   // Before the routes: the document collects each route as it is added.
   await registerOpenApi(app, options.docs ?? true);
 
@@ -179,7 +208,8 @@ export async function buildGateway(
       bodyLimits,
       webhookTenants: options.webhookTenants ?? [],
       firstStepWaitMs: options.firstStepWaitMs ?? 10_000,
-      maxWaitingPerCaller: options.maxWaitingPerCaller ?? 10,
+      waitingSlots,
+      watchers,
       ...(options.activationPageBaseUrl ? { activationPageBaseUrl: options.activationPageBaseUrl } : {}),
     }),
   );
@@ -199,7 +229,11 @@ export async function buildGateway(
       fawrySecureKey: options.fawrySecureKey ?? 'fawry-dev-secure-key',
       ...(options.vlensWebhookToken ? { vlensWebhookToken: options.vlensWebhookToken } : {}),
       bodyLimit: bodyLimits.webhooks,
-      limits: { perSource: rateLimits.webhooksPerSource, perActivation: rateLimits.webhooksPerActivation },
+      limits: {
+        perSource: rateLimits.webhooksPerSource,
+        unverifiedPerSource: rateLimits.unverifiedWebhooksPerSource,
+        perActivation: rateLimits.webhooksPerActivation,
+      },
       onOutcome: (provider, outcome) => metrics.webhook(provider, outcome),
     }),
   );
@@ -215,12 +249,16 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}),
     }));
   const metrics = createGatewayMetrics();
+  const ownsRedis = !options.redis && options.redisUrl !== undefined;
+  let redis = options.redis;
   let app: FastifyInstance;
   try {
-    app = await buildGateway(options, dedup, metrics);
+    if (ownsRedis) redis = await connectRedis(options.redisUrl!);
+    app = await buildGateway(options, guardDedupStore(dedup), metrics, redis);
     await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 3000 });
   } catch (error) {
     if (ownsDedup) await dedup.close();
+    if (ownsRedis) redis?.disconnect();
     throw error;
   }
   const address = app.server.address();
@@ -235,6 +273,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       // Stops accepting, lets requests in flight finish, then releases the dedup record.
       await app.close();
       if (ownsDedup) await dedup.close();
+      if (ownsRedis) await redis?.quit().catch(() => redis?.disconnect());
     },
   };
 }

@@ -1,7 +1,8 @@
 // Waiting without hammering: a long poll (`GET /v1/activations/:id?waitForChange=<version>&timeout=30s`) and
-// a Server-Sent Events stream (`GET /v1/activations/:id/events`). Both are answered by the workflow's
-// `waitForChange` update, which returns when the status version moves, so the gateway never loops on
-// queries; each caller may hold only a bounded number of them open at once.
+// a Server-Sent Events stream (`GET /v1/activations/:id/events`). Both are answered by the gateway's shared
+// wait per activation (change-watchers.ts), never by an update of their own, so waiting callers cannot use
+// up the workflow's update slots that actions need; each caller may hold only a bounded number of waits
+// open at once (waiting-slots.ts).
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { TERMINAL_STATES, type ActivationStatus } from '../../workflows/types';
@@ -10,7 +11,8 @@ import { MAX_WAIT_MS } from '../../workflows/notifications';
 import type { ActivationClient } from '../activation-client';
 import { InvalidInput } from '../errors';
 import { fieldProblems } from '../schemas';
-import { GatewayError } from './http-errors';
+import type { ChangeWatchers } from './change-watchers';
+import type { WaitingSlot } from './waiting-slots';
 
 /** Each SSE wait is shorter than common proxy idle timeouts (60 s), so a comment keeps the line alive. */
 const STREAM_WAIT_MS = 25_000;
@@ -37,53 +39,33 @@ export function longPollOf(query: unknown): LongPoll {
   return waitForChange === undefined ? undefined : { afterVersion: waitForChange, timeoutMs: timeout };
 }
 
-/** Counts what each caller holds open; over the bound the caller gets 429 instead of another connection. */
-export class WaitingSlots {
-  private readonly open = new Map<string, number>();
-  constructor(private readonly maxPerCaller: number) {}
-
-  take(caller: string): () => void {
-    const now = this.open.get(caller) ?? 0;
-    if (now >= this.maxPerCaller) {
-      throw new GatewayError(
-        429,
-        'rate_limited',
-        `at most ${this.maxPerCaller} long polls or event streams may be open per caller`,
-        { 'retry-after': '5' },
-      );
-    }
-    this.open.set(caller, now + 1);
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      const left = (this.open.get(caller) ?? 1) - 1;
-      if (left <= 0) this.open.delete(caller);
-      else this.open.set(caller, left);
-    };
-  }
-}
-
 /**
  * Streams the status as SSE events (`event: status`, `id: <version>`, JSON data) until the activation
  * ends or the client goes away. A reconnecting EventSource sends `Last-Event-ID`; the stream then starts
- * after that version, so nothing is shown twice.
+ * after that version, so nothing is shown twice. The slot is released when the wait in progress ends,
+ * also after a disconnect (waiting-slots.ts).
  */
 export async function streamStatus(
   request: FastifyRequest,
   reply: FastifyReply,
-  activations: ActivationClient,
+  activations: Pick<ActivationClient, 'status'>,
+  watchers: ChangeWatchers,
   requestId: string,
   view: (status: ActivationStatus) => unknown,
-  release: () => void,
+  slot: WaitingSlot,
 ): Promise<void> {
   let closed = false;
   request.raw.on('close', () => {
     closed = true;
-    release();
   });
   const lastEventId = Number(request.headers['last-event-id']);
-  let status = await activations.status(requestId);
+  let status: ActivationStatus;
+  try {
+    status = await activations.status(requestId);
+  } catch (error) {
+    slot.release();
+    throw error;
+  }
   reply.hijack();
   reply.raw.writeHead(200, {
     'content-type': 'text/event-stream; charset=utf-8',
@@ -93,11 +75,9 @@ export async function streamStatus(
   });
   try {
     if (!(Number.isInteger(lastEventId) && lastEventId === status.version)) send(reply, status, view);
-    while (!closed && !TERMINAL_STATES.includes(status.state)) {
-      const next = await activations.waitForChange(requestId, {
-        afterVersion: status.version,
-        timeoutMs: STREAM_WAIT_MS,
-      });
+    while (!closed && !watchers.closed && !TERMINAL_STATES.includes(status.state)) {
+      await slot.renew();
+      const next = await watchers.next(requestId, status.version, STREAM_WAIT_MS);
       if (closed) break;
       if (next.version !== status.version) send(reply, next, view);
       else reply.raw.write(': still waiting\n\n');
@@ -111,7 +91,7 @@ export async function streamStatus(
         `event: error\ndata: ${JSON.stringify({ message: 'the status could not be read; reconnect' })}\n\n`,
       );
   } finally {
-    release();
+    slot.release();
     reply.raw.end();
   }
 }

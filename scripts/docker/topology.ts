@@ -256,6 +256,8 @@ export function topologyContainers(config: TopologyConfig): {
       FAWRY_SECURE_KEY: s.fawry,
       VLENS_WEBHOOK_TOKEN: s.vlensWebhook,
       DATABASE_URL: config.gatewayDatabaseUrl,
+      // One gateway here: its limits are its own. With replicas, REDIS_URL instead (client/gateway/config.ts).
+      GATEWAY_REPLICAS: '1',
       GATEWAY_LOG_LEVEL: 'warn',
       ...extra.gateway,
     },

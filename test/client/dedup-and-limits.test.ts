@@ -76,7 +76,7 @@ test('PostgreSQL store: creates its table, checks and records with parameters', 
   expect(await store.has('kashier:1')).toBe(true);
   expect(queries[0]?.text).toMatch(/CREATE TABLE IF NOT EXISTS gateway_webhook_events/);
   expect(queries.find((q) => q.text.startsWith('INSERT'))).toMatchObject({
-    text: expect.stringMatching(/ON CONFLICT \(event_id\) DO NOTHING/),
+    text: expect.stringMatching(/ON CONFLICT \(event_id\) DO UPDATE SET state = 'done'/),
     values: ['kashier:1', 'r'],
   });
 });

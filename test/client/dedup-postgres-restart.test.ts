@@ -38,3 +38,27 @@ test('idle connections ended by the server do not kill the process; the next que
   await store.add({ eventId: 'evt-after', requestId: randomUUID() });
   expect(await store.has('evt-after')).toBe(true);
 });
+
+test('claims are one atomic insert-or-conflict: of six concurrent copies one claims; done is a duplicate; a release frees it', async () => {
+  const entry = { eventId: `kashier:${randomUUID()}`, requestId: randomUUID() };
+  const claims = await Promise.all(Array.from({ length: 6 }, () => store.claim(entry)));
+  expect(claims.filter((c) => c === 'claimed')).toHaveLength(1);
+  expect(claims.filter((c) => c === 'in_progress')).toHaveLength(5);
+  expect(await store.has(entry.eventId)).toBe(false);
+  await store.release(entry.eventId);
+  expect(await store.claim(entry)).toBe('claimed');
+  await store.add(entry);
+  expect(await store.has(entry.eventId)).toBe(true);
+  expect(await store.claim(entry)).toBe('duplicate');
+  // A row written before claims existed takes the column's default: signalled.
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${database}`;
+  const direct = new pg.Client({ connectionString: url.toString() });
+  await direct.connect();
+  try {
+    await direct.query(`INSERT INTO gateway_webhook_events (event_id, request_id) VALUES ('fawry:legacy', 'r')`);
+  } finally {
+    await direct.end();
+  }
+  expect(await store.claim({ eventId: 'fawry:legacy', requestId: 'r' })).toBe('duplicate');
+});

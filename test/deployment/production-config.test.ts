@@ -69,12 +69,25 @@ describe('gateway configuration in production', () => {
     KASHIER_WEBHOOK_SECRET: 'kashier-live-0123456789abcdef0123456789',
     FAWRY_SECURE_KEY: 'fawry-live-0123456789abcdef0123456789',
     VLENS_WEBHOOK_TOKEN: 'a-token-of-32-bytes-or-more-0123456789',
+    REDIS_URL: 'redis://127.0.0.1:6379',
   };
 
   it('starts with explicit secrets, and enforces the server policy', () => {
     const config = loadGatewayConfig(complete);
     expect(config.apiKeys).toEqual(['acme:backend:k-live-1-0123456789', 'acme:operator:k-live-2-0123456789']);
     expect(config.serverPolicy.enforce).toBe(true);
+  });
+
+  it('shares its limits through Redis, unless it declares one gateway (GATEWAY_REPLICAS=1)', () => {
+    const { REDIS_URL: _redis, ...withoutRedis } = complete;
+    expect(message(() => loadGatewayConfig(withoutRedis))).toContain('REDIS_URL: is required when NODE_ENV=production');
+    expect(message(() => loadGatewayConfig({ ...withoutRedis, GATEWAY_REPLICAS: '3' }))).toContain('REDIS_URL');
+    expect(loadGatewayConfig({ ...withoutRedis, GATEWAY_REPLICAS: '1' }).redisUrl).toBeUndefined();
+    expect(loadGatewayConfig(complete).redisUrl).toBe('redis://127.0.0.1:6379');
+    expect(loadGatewayConfig({ ...complete, GATEWAY_TRUST_PROXY: '10.0.0.5, 10.1.0.0/16' }).trustProxy).toEqual([
+      '10.0.0.5',
+      '10.1.0.0/16',
+    ]);
   });
 
   it('names every missing secret', () => {

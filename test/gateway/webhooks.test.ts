@@ -9,52 +9,16 @@
 import { createHash, createHmac, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import queryString from 'query-string';
 import { describe, expect } from 'vitest';
 import { createEncryptionCodec } from '../../codec';
 import { MemoryDedupStore } from '../../client/gateway/dedup/store';
 import { startGateway } from '../../client/gateway/server';
 import { deviceAt } from '../temporal/harness';
 import { gatewayTest, oncePerStack } from '../temporal/fixtures';
+import { KASHIER_SECRET, kashierEvent, kashierText, oldKashierText, type KashierData } from './provider-events';
 import { http, type GatewayStack, type HttpAnswer } from './stack';
 
-const KASHIER_SECRET = 'kashier-dev-secret';
 const FAWRY_KEY = 'fawry-dev-secure-key';
-
-type KashierData = Record<string, string>;
-
-/** Kashier's reference code: sort signatureKeys, pick them from data, query-string's stringify. */
-const kashierText = (data: KashierData, keys: string[]) =>
-  queryString.stringify(Object.fromEntries([...keys].sort().map((key) => [key, data[key]])));
-/** The old, wrong construction: `key=value` joined by `&`, nothing encoded. */
-const oldKashierText = (data: KashierData, keys: string[]) =>
-  [...keys]
-    .sort()
-    .map((key) => `${key}=${data[key]}`)
-    .join('&');
-
-function kashierEvent(requestId: string, overrides: KashierData = {}, secret = KASHIER_SECRET, text = kashierText) {
-  const data: KashierData = {
-    merchantOrderId: requestId,
-    kashierOrderId: randomUUID().replaceAll('-', '').slice(0, 24),
-    orderReference: "ORD-TEST (e2e)*!'",
-    transactionId: `TX-${randomUUID().slice(0, 12)}`,
-    status: 'SUCCESS',
-    amount: '250.00',
-    currency: 'EGP',
-    method: 'card',
-    cardBrand: 'Master Card',
-    creationDate: new Date().toISOString(),
-    ...overrides,
-  };
-  const signatureKeys = Object.keys(data).sort();
-  const signature = createHmac('sha256', secret).update(text(data, signatureKeys)).digest('hex');
-  const body: { event: string; data: Record<string, string | string[]> } = {
-    event: 'pay',
-    data: { ...data, signatureKeys },
-  };
-  return { body, signature, transactionId: data.transactionId! };
-}
 
 function fawryEvent(requestId: string, overrides: Record<string, unknown> = {}, secureKey = FAWRY_KEY) {
   const fields = {

@@ -5,9 +5,11 @@
 import { mkdir, open, readFile, rename, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import {
+  claimEventInMemory,
   claimInMap,
   IDEMPOTENCY_RETENTION_MS,
   type DedupEntry,
+  type EventClaim,
   type EventDedupStore,
   type IdempotencyClaim,
 } from './store';
@@ -31,6 +33,8 @@ export class JsonlDedupStore implements EventDedupStore {
   /** Serialises appends, so lines never interleave and each add waits for its own fsync. */
   private writes: Promise<unknown> = Promise.resolve();
   private keyWrites: Promise<unknown> = Promise.resolve();
+  /** Claims in progress: kept in memory only, so a crash between claim and signal loses none of them. */
+  private readonly claims = new Map<string, number>();
 
   private constructor(
     private readonly handle: FileHandle,
@@ -95,6 +99,14 @@ export class JsonlDedupStore implements EventDedupStore {
     return this.seen.has(eventId);
   }
 
+  async claim(entry: DedupEntry): Promise<EventClaim> {
+    return claimEventInMemory(this.seen, this.claims, entry.eventId, this.now());
+  }
+
+  async release(eventId: string): Promise<void> {
+    this.claims.delete(eventId);
+  }
+
   async add(entry: DedupEntry): Promise<void> {
     if (this.seen.has(entry.eventId)) return;
     const line: Line = { id: entry.eventId, requestId: entry.requestId, at: new Date(this.now()).toISOString() };
@@ -106,6 +118,7 @@ export class JsonlDedupStore implements EventDedupStore {
     await write;
     // Only once it is on disk: a failed write must not make a redelivery look like a duplicate.
     this.seen.set(line.id, line);
+    this.claims.delete(line.id);
   }
 
   async close(): Promise<void> {

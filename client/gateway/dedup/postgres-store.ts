@@ -1,7 +1,14 @@
 // The dedup record in PostgreSQL (DATABASE_URL), for several gateways behind a load balancer: the
 // primary key makes concurrent recording of the same event safe.
 import pg from 'pg';
-import { IDEMPOTENCY_RETENTION_MS, type DedupEntry, type EventDedupStore, type IdempotencyClaim } from './store';
+import {
+  EVENT_CLAIM_LEASE_MS,
+  IDEMPOTENCY_RETENTION_MS,
+  type DedupEntry,
+  type EventClaim,
+  type EventDedupStore,
+  type IdempotencyClaim,
+} from './store';
 
 export const DEDUP_TABLE = 'gateway_webhook_events';
 export const IDEMPOTENCY_TABLE = 'gateway_idempotency_keys';
@@ -36,6 +43,8 @@ export class PostgresDedupStore implements EventDedupStore {
          received_at timestamptz NOT NULL DEFAULT now()
        )`,
     );
+    // Rows written before claims existed were all signalled ('done').
+    await this.db.query(`ALTER TABLE ${DEDUP_TABLE} ADD COLUMN IF NOT EXISTS state text NOT NULL DEFAULT 'done'`);
     await this.db.query(
       `CREATE TABLE IF NOT EXISTS ${IDEMPOTENCY_TABLE} (
          scope text PRIMARY KEY,
@@ -63,13 +72,38 @@ export class PostgresDedupStore implements EventDedupStore {
   }
 
   async has(eventId: string): Promise<boolean> {
-    const result = await this.db.query(`SELECT 1 FROM ${DEDUP_TABLE} WHERE event_id = $1`, [eventId]);
+    const result = await this.db.query(`SELECT 1 FROM ${DEDUP_TABLE} WHERE event_id = $1 AND state = 'done'`, [
+      eventId,
+    ]);
     return (result.rowCount ?? 0) > 0;
+  }
+
+  /**
+   * One statement: the first delivery inserts a 'claimed' row; a claim left by a gateway that died before
+   * signalling is taken over once its lease is over. Every other copy finds the row and reads its state.
+   */
+  async claim(entry: DedupEntry): Promise<EventClaim> {
+    const inserted = await this.db.query(
+      `INSERT INTO ${DEDUP_TABLE} (event_id, request_id, state) VALUES ($1, $2, 'claimed')
+       ON CONFLICT (event_id) DO UPDATE SET received_at = now()
+         WHERE ${DEDUP_TABLE}.state = 'claimed'
+           AND ${DEDUP_TABLE}.received_at < now() - ($3::bigint * interval '1 millisecond')
+       RETURNING event_id`,
+      [entry.eventId, entry.requestId, EVENT_CLAIM_LEASE_MS],
+    );
+    if ((inserted.rowCount ?? 0) > 0) return 'claimed';
+    const existing = await this.db.query(`SELECT state FROM ${DEDUP_TABLE} WHERE event_id = $1`, [entry.eventId]);
+    return existing.rows?.[0]?.state === 'claimed' ? 'in_progress' : 'duplicate';
+  }
+
+  async release(eventId: string): Promise<void> {
+    await this.db.query(`DELETE FROM ${DEDUP_TABLE} WHERE event_id = $1 AND state = 'claimed'`, [eventId]);
   }
 
   async add(entry: DedupEntry): Promise<void> {
     await this.db.query(
-      `INSERT INTO ${DEDUP_TABLE} (event_id, request_id) VALUES ($1, $2) ON CONFLICT (event_id) DO NOTHING`,
+      `INSERT INTO ${DEDUP_TABLE} (event_id, request_id, state) VALUES ($1, $2, 'done')
+       ON CONFLICT (event_id) DO UPDATE SET state = 'done'`,
       [entry.eventId, entry.requestId],
     );
   }

@@ -24,8 +24,10 @@ import type { EventDedupStore } from '../dedup/store';
 import { GatewayError } from '../http-errors';
 import { receivedBody, routeSchemas } from '../openapi';
 import { activationUrl } from '../page/link';
-import { createLimit } from '../rate-limit';
-import { longPollOf, streamStatus, WaitingSlots } from '../waiting';
+import type { ChangeWatchers } from '../change-watchers';
+import { createLimit, type LimitSpec } from '../rate-limit';
+import { longPollOf, streamStatus } from '../waiting';
+import type { WaitingSlots } from '../waiting-slots';
 
 export interface ActivationRouteDeps {
   activations: ActivationClient;
@@ -41,7 +43,10 @@ export interface ActivationRouteDeps {
   webhookTenants: readonly string[];
   /** How long a start waits for the first Vlens step (0: answer at once). */
   firstStepWaitMs: number;
-  maxWaitingPerCaller: number;
+  /** Long polls and streams open at once per caller (waiting-slots.ts). */
+  waitingSlots: WaitingSlots;
+  /** The one shared wait per activation that answers every long poll and stream (change-watchers.ts). */
+  watchers: ChangeWatchers;
   /** Where the hosted activation page is reached (page/routes.ts); a start then answers `activationUrl`. */
   activationPageBaseUrl?: string;
 }
@@ -89,7 +94,7 @@ function intentOf(body: unknown): unknown {
 export function activationRoutes(deps: ActivationRouteDeps) {
   const { activations, rateLimits, bodyLimits, dedup } = deps;
   const tenants = new TenantGuard(activations);
-  const waiting = new WaitingSlots(deps.maxWaitingPerCaller);
+  const { waitingSlots, watchers } = deps;
   const hasWebhooks = (tenant: string) => deps.webhookTenants.includes('*') || deps.webhookTenants.includes(tenant);
 
   /**
@@ -140,16 +145,39 @@ export function activationRoutes(deps: ActivationRouteDeps) {
     // Limits are keyed by the caller's tenant and the activation, so one tenant never uses up another's.
     const activationKey = (r: FastifyRequest) =>
       `${r.principal?.tenant ?? '-'}:${String((r.params as { requestId?: string }).requestId ?? '').toLowerCase()}`;
-    const perMinute = (max: number, what: string, keyOf: (r: FastifyRequest) => string | undefined = activationKey) =>
-      createLimit(app, { max, timeWindowMs: MINUTE_MS, what, keyOf });
-    const keyLimit = perMinute(rateLimits.perApiKey, 'OTP requests for this API key', (r) => r.principal?.id);
-    const otpLimit = perMinute(rateLimits.otpPerActivation, 'OTP submissions for this activation');
-    const resendLimit = perMinute(rateLimits.resendPerActivation, 'resend requests for this activation');
-    const mutationLimit = (what: string) => perMinute(rateLimits.mutationsPerActivation, what);
+    const callerKey = (r: FastifyRequest) => r.principal?.id;
+    const perMinute = (
+      name: string,
+      max: number,
+      what: string,
+      keyOf: (r: FastifyRequest) => string | undefined = activationKey,
+      whenSharedStoreFails: LimitSpec['whenSharedStoreFails'] = 'refuse',
+    ) => createLimit(app, { name, max, timeWindowMs: MINUTE_MS, what, keyOf, whenSharedStoreFails });
+    const keyLimit = perMinute('otp-per-key', rateLimits.perApiKey, 'OTP requests for this API key', callerKey);
+    const otpLimit = perMinute('otp', rateLimits.otpPerActivation, 'OTP submissions for this activation');
+    const resendLimit = perMinute('resend', rateLimits.resendPerActivation, 'resend requests for this activation');
+    const mutationLimit = (name: string, what: string) => perMinute(name, rateLimits.mutationsPerActivation, what);
+    // Reads (issue 27): per caller and activation, and per caller overall. They protect this gateway and
+    // Temporal's query load, not an SMS, so a Redis outage counts them here instead of refusing them.
+    const readLimit = perMinute(
+      'reads',
+      rateLimits.readsPerActivation,
+      'reads of this activation',
+      (r) => `${r.principal?.id ?? '-'}|${activationKey(r)}`,
+      'count-here',
+    );
+    const callerReadLimit = perMinute(
+      'reads-per-caller',
+      rateLimits.readsPerCaller,
+      'reads by this caller',
+      callerKey,
+      'count-here',
+    );
     // Starts are keyed by the requestId in the body (preValidation: the body is parsed by then, and the limit
     // still counts before the body is validated, as when validation ran in the handler). Each new run sends
     // an SMS, so a start -> cancel -> start loop is bounded here.
     const startLimit = createLimit(app, {
+      name: 'starts',
       max: rateLimits.startsPerActivationPerHour,
       timeWindowMs: HOUR_MS,
       what: 'starts of this activation',
@@ -191,41 +219,46 @@ export function activationRoutes(deps: ActivationRouteDeps) {
         });
     });
 
-    app.get('/v1/activations', { schema: routeSchemas.list, config: { access: READERS } }, async (request) => {
-      const principal = principalOf(request);
-      const filter = request.query;
-      const allTenants = principal.kind === 'api-key' && principal.allTenants;
-      return {
-        activations: await activations.list({ ...filter, ...(allTenants ? {} : { tenant: principal.tenant }) }),
-      };
-    });
+    app.get(
+      '/v1/activations',
+      { schema: routeSchemas.list, config: { access: READERS }, onRequest: [callerReadLimit] },
+      async (request) => {
+        const principal = principalOf(request);
+        const filter = request.query;
+        const allTenants = principal.kind === 'api-key' && principal.allTenants;
+        return {
+          activations: await activations.list({ ...filter, ...(allTenants ? {} : { tenant: principal.tenant }) }),
+        };
+      },
+    );
 
     const viewFor = (request: FastifyRequest) => (status: ActivationStatus) =>
       principalOf(request).kind === 'client-secret' ? appView(status) : status;
 
     app.get(
       '/v1/activations/:requestId',
-      { schema: routeSchemas.status, config: { access: READERS_AND_APP } },
+      { schema: routeSchemas.status, config: { access: READERS_AND_APP }, onRequest: [callerReadLimit, readLimit] },
       async (request) => {
         const longPoll = longPollOf(request.query);
         const requestId = await tenants.check(principalOf(request), request.params.requestId);
         if (!longPoll) return viewFor(request)(await activations.status(requestId));
-        const release = waiting.take(principalOf(request).id);
+        const slot = await waitingSlots.take(principalOf(request).id);
         try {
-          return viewFor(request)(await activations.waitForChange(requestId, longPoll));
+          return viewFor(request)(await watchers.next(requestId, longPoll.afterVersion, longPoll.timeoutMs));
         } finally {
-          release();
+          // Also when the caller went away meanwhile: the slot is held until its wait has ended.
+          slot.release();
         }
       },
     );
 
     app.get(
       '/v1/activations/:requestId/events',
-      { schema: routeSchemas.events, config: { access: STREAM_READERS } },
+      { schema: routeSchemas.events, config: { access: STREAM_READERS }, onRequest: [callerReadLimit, readLimit] },
       async (request, reply) => {
         const requestId = await tenants.check(principalOf(request), request.params.requestId);
-        const release = waiting.take(principalOf(request).id);
-        await streamStatus(request, reply, activations, requestId, viewFor(request), release);
+        const slot = await waitingSlots.take(principalOf(request).id);
+        await streamStatus(request, reply, activations, watchers, requestId, viewFor(request), slot);
       },
     );
 
@@ -262,7 +295,7 @@ export function activationRoutes(deps: ActivationRouteDeps) {
         schema: routeSchemas.liveness,
         bodyLimit: bodyLimits.liveness,
         config: { access: BACKEND_AND_APP },
-        onRequest: [mutationLimit('liveness submissions for this activation')],
+        onRequest: [mutationLimit('liveness', 'liveness submissions for this activation')],
       },
       async (request) => {
         // Tenant first, then the client library checks the activation's state before storing an image.
@@ -280,7 +313,7 @@ export function activationRoutes(deps: ActivationRouteDeps) {
         schema: routeSchemas.paymentCompleted,
         bodyLimit: bodyLimits.small,
         config: { access: BACKEND },
-        onRequest: [mutationLimit('payment notifications for this activation')],
+        onRequest: [mutationLimit('payment-completed', 'payment notifications for this activation')],
       },
       async (request, reply) => {
         const { requestId, body } = await admit(request);
@@ -295,7 +328,7 @@ export function activationRoutes(deps: ActivationRouteDeps) {
         schema: routeSchemas.cancel,
         bodyLimit: bodyLimits.small,
         config: { access: BACKEND },
-        onRequest: [mutationLimit('cancel requests for this activation')],
+        onRequest: [mutationLimit('cancel', 'cancel requests for this activation')],
       },
       async (request, reply) => {
         const { requestId, body } = await admit(request);
@@ -307,7 +340,11 @@ export function activationRoutes(deps: ActivationRouteDeps) {
     // ---- operator repairs (the CLI's `ops` commands over HTTP): who and why go to status.events ----
     const ops = (path: string, what: string) => ({
       path: `/v1/activations/:requestId/ops/${path}`,
-      options: { bodyLimit: bodyLimits.small, config: { access: OPERATOR }, onRequest: [mutationLimit(what)] },
+      options: {
+        bodyLimit: bodyLimits.small,
+        config: { access: OPERATOR },
+        onRequest: [mutationLimit(`ops-${path}`, what)],
+      },
     });
     const extend = ops('extend-deadline', 'deadline extensions for this activation');
     app.post(extend.path, { ...extend.options, schema: routeSchemas.extendDeadline }, async (request) => {

@@ -2,9 +2,14 @@
 // signature is the authentication. Bodies are taken raw, so the signature is checked over exactly what
 // arrived, then parsed strictly (webhooks/providers.ts). Answers follow what providers need: 2xx for
 // anything that must not be redelivered (verified duplicates, unknown activations, ignored statuses),
-// non-2xx only when a redelivery could help (bad body 400, bad signature 401, Temporal down 503, too
-// many deliveries 429). Limits (issue 12): per source address before any signature is checked, and per
-// activation once a delivery is verified, because each signal is an event in the activation's history.
+// non-2xx only when a redelivery could help (bad body 400, bad signature 401, Temporal or the dedup
+// record down 503, another copy in progress 409, too many deliveries 429).
+// Limits (issues 12 and 27): every request's signature is checked first (cheap: the body is at most
+// 64 KB). Requests that fail it are counted per source on their own counter, so junk from anyone never
+// delays a valid webhook; verified deliveries are counted per source and, because each signal is an event
+// in the activation's history, per activation. The source is the client address, or the one a trusted
+// load balancer names (GATEWAY_TRUST_PROXY). Each event is claimed in the dedup record in one atomic
+// step before it is signalled, so concurrent copies of one event give one signal.
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { ActivationClient } from '../../activation-client';
@@ -26,8 +31,8 @@ export interface WebhookRouteDeps {
   fawrySecureKey: string;
   vlensWebhookToken?: string;
   bodyLimit: number;
-  /** Deliveries per source address and per activation, per minute (config.ts RateLimits). */
-  limits: { perSource: number; perActivation: number };
+  /** Deliveries per source address (verified, and not) and per activation, per minute (config.ts RateLimits). */
+  limits: { perSource: number; unverifiedPerSource: number; perActivation: number };
   /** Told what became of every delivery (the gateway counts them for /metrics). */
   onOutcome?: (provider: WebhookProvider, outcome: WebhookOutcome) => void;
 }
@@ -61,16 +66,44 @@ async function act(
     await reply.code(200).send({ received: true, ignored: verdict.reason });
     return 'ignored';
   }
-  const { provider, providerEventId, requestId: sentRequestId, kind: _kind, ...details } = verdict;
+  const { provider, providerEventId, requestId: sentRequestId } = verdict;
   // Providers echo the requestId as our app sent it; lowercased, it names the same workflow as the start.
   const requestId = sentRequestId.toLowerCase();
   const eventId = `${provider}:${providerEventId}`;
   const about = { provider, eventId, requestId };
-  if (await deps.dedup.has(eventId)) {
+  const claim = await deps.dedup.claim({ eventId, requestId });
+  if (claim === 'duplicate') {
     log.info(about, 'duplicate payment webhook acknowledged; nothing signalled');
     await reply.code(200).send({ received: true, duplicate: true });
     return 'duplicate';
   }
+  if (claim === 'in_progress') {
+    // Not 2xx: if the copy in progress fails, this redelivery is what brings the event back.
+    log.info(about, 'another copy of this payment webhook is being handled; asked to redeliver');
+    throw new GatewayError(409, 'delivery_in_progress', 'this event is being handled; redeliver it later', {
+      'retry-after': '5',
+    });
+  }
+  try {
+    return await signal(verdict, deps, log, reply, perActivation, about);
+  } catch (error) {
+    // Not signalled: a redelivery must be able to claim it again.
+    await deps.dedup.release(eventId).catch(() => undefined);
+    throw error;
+  }
+}
+
+/** Signals the claimed event (after its per-activation limit) and records it as signalled. */
+async function signal(
+  verdict: Extract<WebhookVerdict, { kind: 'payment' }>,
+  deps: WebhookRouteDeps,
+  log: FastifyBaseLogger,
+  reply: FastifyReply,
+  perActivation: () => Promise<void>,
+  about: { provider: WebhookProvider; eventId: string; requestId: string },
+): Promise<WebhookOutcome> {
+  const { provider, providerEventId: _id, requestId: _sent, kind: _kind, ...details } = verdict;
+  const { eventId, requestId } = about;
   // Only deliveries that would signal count: redeliveries of a known event cost the activation nothing.
   await perActivation();
   try {
@@ -80,6 +113,7 @@ async function act(
     if (error instanceof ActivationNotFound) {
       // Providers retry non-2xx for days; an unknown activation will not appear by waiting.
       log.warn(about, 'verified payment webhook for an unknown activation; acknowledged with 202');
+      await deps.dedup.release(eventId);
       await reply.code(202).send({ received: true, unknownActivation: true });
       return 'unknown_activation';
     }
@@ -92,6 +126,7 @@ async function act(
     }
     if (error instanceof ActivationEnded) {
       log.error(about, 'payment webhook for an ended activation: needs a refund or a manual activation');
+      await deps.dedup.release(eventId);
       await reply.code(202).send({ received: true, activationEnded: true });
       return 'activation_ended';
     }
@@ -106,6 +141,7 @@ async function act(
 /** What a refused or failed delivery counts as. */
 function outcomeOfError(error: unknown): WebhookOutcome {
   if (error instanceof GatewayError && error.code === 'bad_signature') return 'bad_signature';
+  if (error instanceof GatewayError && error.code === 'delivery_in_progress') return 'duplicate';
   if (error instanceof GatewayError && error.statusCode < 500) return 'bad_request';
   const status = (error as { statusCode?: unknown } | undefined)?.statusCode;
   // Fastify's own refusals (body too large, bad content length) carry a 4xx statusCode.
@@ -119,24 +155,47 @@ export function webhookRoutes(deps: WebhookRouteDeps) {
     app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: deps.bodyLimit }, (_request, body, done) =>
       done(null, body),
     );
+    // Sources count here when Redis is away (they protect this gateway); the per-activation limit guards
+    // signals that make the workflow ask Vlens, so it is refused (503, providers redeliver) instead.
     const perSource = createLimit(app, {
+      name: 'webhooks-per-source',
       max: deps.limits.perSource,
       timeWindowMs: 60_000,
       what: 'webhook deliveries from this address',
       keyOf: (request) => request.ip,
+      whenSharedStoreFails: 'count-here',
+    });
+    const unverifiedPerSource = createLimit(app, {
+      name: 'unverified-webhooks-per-source',
+      max: deps.limits.unverifiedPerSource,
+      timeWindowMs: 60_000,
+      what: 'unverified webhook requests from this address',
+      keyOf: (request) => request.ip,
+      whenSharedStoreFails: 'count-here',
     });
     const perActivationLimit: Limit = createLimit(app, {
+      name: 'webhooks-per-activation',
       max: deps.limits.perActivation,
       timeWindowMs: 60_000,
       what: 'webhook deliveries for this activation',
       keyOf: (request) => (request as FastifyRequest & { webhookActivation?: string }).webhookActivation,
     });
-    const options = { bodyLimit: deps.bodyLimit, onRequest: [perSource] };
+    const options = { bodyLimit: deps.bodyLimit };
+    /** Checks the signature; a request that fails it is counted on the unverified counter only. */
+    const verified = async (request: FastifyRequest, handle: (request: FastifyRequest) => WebhookVerdict) => {
+      try {
+        return handle(request);
+      } catch (error) {
+        if (error instanceof GatewayError && error.statusCode < 500) await unverifiedPerSource(request);
+        throw error;
+      }
+    };
     const counted = (provider: WebhookProvider, handle: (request: FastifyRequest) => WebhookVerdict) => {
       return async (request: FastifyRequest, reply: FastifyReply) => {
         let outcome: WebhookOutcome = 'error';
         try {
-          const verdict = handle(request);
+          const verdict = await verified(request, handle);
+          await perSource(request);
           const limitActivation = async () => {
             if (verdict.kind !== 'payment') return;
             (request as FastifyRequest & { webhookActivation?: string }).webhookActivation =
