@@ -459,6 +459,7 @@ describe('security: rate limits per activation on every mutating route and on we
         mutationsPerActivation: 3,
         webhooksPerActivation: 2,
         webhooksPerSource: 50,
+        unverifiedWebhooksPerSource: 50,
       },
     });
     const post = (route: string, body: unknown) =>
@@ -503,7 +504,7 @@ describe('security: rate limits per activation on every mutating route and on we
       for (let i = 0; i < 4; i++) answers.push((await vlens()).status);
       expect(answers.slice(0, 2).every((status) => status < 300)).toBe(true);
       expect(answers.slice(2)).toEqual([429, 429]);
-      // And per source address, before any signature is checked.
+      // And per source address for requests that fail their signature (counted apart from verified ones).
       let last = 0;
       for (let i = 0; i < 60 && last !== 429; i++)
         last = (await http(`${gateway.url}/v1/webhooks/kashier`, 'POST', { junk: true })).status;
