@@ -57,7 +57,14 @@ describe('gateway fuzz', () => {
   test.scoped({
     stackOptions: {
       gateway: {
-        rateLimits: { otpPerActivation: 100_000, resendPerActivation: 100_000, perApiKey: 100_000 },
+        rateLimits: {
+          otpPerActivation: 100_000,
+          resendPerActivation: 100_000,
+          perApiKey: 100_000,
+          readsPerActivation: 100_000,
+          readsPerCaller: 100_000,
+          unverifiedWebhooksPerSource: 100_000,
+        },
         logLevel: 'warn',
       },
     },
