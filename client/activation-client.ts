@@ -522,19 +522,22 @@ export class ActivationClient {
    */
   async waitForChange(
     requestId: string,
-    options: { afterVersion: number; timeoutMs: number },
+    options: { afterVersion: number; timeoutMs: number; signal?: AbortSignal },
   ): Promise<ActivationStatus> {
     requestId = normaliseRequestId(requestId);
     return this.guard(requestId, async () => {
       const now = await this.queryStatus(requestId);
       if (now.version !== options.afterVersion || TERMINAL_STATES.includes(now.state)) return now;
       const timeoutMs = Math.min(Math.max(1, Math.round(options.timeoutMs)), MAX_WAIT_MS);
-      try {
-        return await this.withDeadline(timeoutMs + this.callTimeoutMs, () =>
+      const wait = () =>
+        this.withDeadline(timeoutMs + this.callTimeoutMs, () =>
           this.handle(requestId).executeUpdate(waitForChangeUpdate, {
             args: [{ afterVersion: options.afterVersion, timeoutMs }],
           }),
         );
+      try {
+        // `signal` ends the wait early (a gateway shutting down, client/gateway/change-watchers.ts).
+        return await (options.signal ? this.client.withAbortSignal(options.signal, wait) : wait());
       } catch (error) {
         // The run ended while we waited (an update cannot outlive it): its final status is the answer.
         if (error instanceof WorkflowUpdateFailedError || error instanceof WorkflowNotFoundError)

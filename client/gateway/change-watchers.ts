@@ -31,6 +31,8 @@ const hasMoved = (status: ActivationStatus, afterVersion: number) =>
 export class ChangeWatchers {
   private readonly watching = new Map<string, Watcher>();
   private closing = false;
+  /** Ends the waits in flight when the gateway closes, so none outlives its Temporal connection. */
+  private readonly stop = new AbortController();
   /** Shared waits started since this process began (bench/waiting-fanout.ts reads it). */
   rounds = 0;
 
@@ -80,6 +82,7 @@ export class ChangeWatchers {
    */
   close(): void {
     this.closing = true;
+    this.stop.abort();
     for (const watcher of this.watching.values()) {
       for (const waiter of [...watcher.waiters]) settle(watcher, waiter, (w) => w.resolve(watcher.latest));
     }
@@ -93,6 +96,7 @@ export class ChangeWatchers {
         const next = await this.activations.waitForChange(requestId, {
           afterVersion: watcher.latest.version,
           timeoutMs: this.roundMs,
+          signal: this.stop.signal,
         });
         watcher.latest = next;
         for (const waiter of [...watcher.waiters]) {
@@ -100,7 +104,8 @@ export class ChangeWatchers {
         }
       }
     } catch (error) {
-      for (const waiter of [...watcher.waiters]) settle(watcher, waiter, (w) => w.reject(error));
+      // Stopped by close(): the waiters get the latest status below, not an error.
+      if (!this.closing) for (const waiter of [...watcher.waiters]) settle(watcher, waiter, (w) => w.reject(error));
     } finally {
       this.watching.delete(requestId);
       for (const waiter of [...watcher.waiters]) settle(watcher, waiter, (w) => w.resolve(watcher.latest));
