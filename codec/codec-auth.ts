@@ -12,7 +12,9 @@
 // per namespace), else the UI's `X-Namespace` header; with neither, only an unscoped role counts.
 // Decoding shows secrets (OTP codes, tokens), so it is its own role: a UI user who may start workflows
 // (encode) does not read payloads unless granted `decode`.
-import { createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { createRemoteJWKSet, customFetch, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { fetch as undiciFetch, type Dispatcher } from 'undici';
+import { createOutboundDispatcher, loadOutboundPolicy } from '../activities/outbound-guard';
 import { bearerTokenCheck } from './tokens';
 
 export type CodecDirection = 'encode' | 'decode';
@@ -34,6 +36,12 @@ export interface CodecAuthOptions {
   jwt?: JwtSettings;
   /** Tests pass a local key set; otherwise the JWKS is fetched (and cached) from `jwt.jwksUrl`. */
   keySet?: JWTVerifyGetKey;
+  /**
+   * Where the JWKS fetch may connect (activities/outbound-guard.ts): the same rules as every configured URL,
+   * production's public-only addresses unless OUTBOUND_ALLOWED_NETWORKS names the identity provider's.
+   * Default: the policy of this process's env. jose follows no redirect.
+   */
+  outbound?: Dispatcher;
 }
 
 export type CodecAuthorizer = (
@@ -68,7 +76,7 @@ function verdictFor(
 export function createCodecAuthorizer(options: CodecAuthOptions): CodecAuthorizer {
   const staticCheck = bearerTokenCheck(options.tokens);
   const jwt = options.jwt;
-  const keySet = jwt ? (options.keySet ?? createRemoteJWKSet(new URL(jwt.jwksUrl))) : undefined;
+  const keySet = jwt ? (options.keySet ?? remoteKeySet(jwt.jwksUrl, options.outbound)) : undefined;
   return async (authorization, direction, namespace) => {
     if (options.tokens.length > 0 && staticCheck(authorization)) return 'ok';
     const token = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1];
@@ -89,4 +97,18 @@ export function createCodecAuthorizer(options: CodecAuthOptions): CodecAuthorize
     }
     return verdictFor(rolesOf(payload[jwt.roleClaim]), direction, namespace);
   };
+}
+
+function remoteKeySet(jwksUrl: string, outbound: Dispatcher | undefined): JWTVerifyGetKey {
+  const dispatcher = outbound ?? createOutboundDispatcher(loadOutboundPolicy());
+  return createRemoteJWKSet(new URL(jwksUrl), {
+    [customFetch]: async (url, init) =>
+      (await undiciFetch(url, {
+        method: init.method,
+        redirect: init.redirect,
+        signal: init.signal,
+        headers: Object.fromEntries(init.headers.entries()),
+        dispatcher,
+      })) as unknown as Response,
+  });
 }
