@@ -4,12 +4,17 @@
 // and the app follows the activation on its event stream (`GET /v1/activations/:id/events`, Server-Sent
 // Events) instead of polling. OTP from the sandbox's SMS inbox, payment on its payment page. Pass `--far` to
 // start 180 km away and go through liveness re-validation first.
+//
+// `--page`: the backend's part only. It prints the hosted activation page's link (`activationUrl`, issue 26)
+// for a person to open in a browser and finish there (the OTP is in the sandbox inbox, printed below), then
+// follows the activation to its end. With `--far` the page asks for selfies first.
 const env = process.env;
 const sandboxUrl = env.VLENS_BASE_URL ?? 'http://127.0.0.1:4010';
 const gatewayUrl = env.GATEWAY_URL ?? 'http://127.0.0.1:3000';
 const apiKey = env.GATEWAY_API_KEY ?? 'dev-key';
 const uiUrl = env.TEMPORAL_UI_URL ?? 'http://127.0.0.1:8233';
 const far = process.argv.includes('--far');
+const hostedPage = process.argv.includes('--page');
 
 const CAIRO = { latitude: 30.0444, longitude: 31.2357 };
 const ALEXANDRIA = { latitude: 31.2001, longitude: 29.9187 };
@@ -85,7 +90,7 @@ async function main(): Promise<void> {
 
   // The backend starts the activation; the answer already carries the first Vlens step's outcome.
   const t0 = performance.now();
-  const started = await call<Status & { clientSecret: string }>(
+  const started = await call<Status & { clientSecret: string; activationUrl?: string }>(
     gatewayUrl,
     'POST',
     '/v1/activations',
@@ -102,6 +107,8 @@ async function main(): Promise<void> {
     `POST /v1/activations answered in ${Math.round(performance.now() - t0)} ms: ${started.state}, next ${started.nextAction.type}`,
   );
   console.log(`   (see ${uiUrl}/namespaces/default/workflows/activation-${requestId})`);
+
+  if (hostedPage) return followHostedPage(requestId, started);
 
   // From here on the app is in charge, with its client secret: it acts on each status it is told about.
   const app = (method: string, path: string, body: unknown) =>
@@ -155,6 +162,48 @@ async function main(): Promise<void> {
   for (const event of final.events ?? [])
     console.log(`   ${event.at}  ${event.type}${event.detail ? `  (${event.detail})` : ''}`);
   if (final.state !== 'activated') process.exit(1);
+}
+
+/** `--page`: a person finishes the activation on the hosted page; this only prints what they need and waits. */
+async function followHostedPage(requestId: string, started: Status & { clientSecret: string; activationUrl?: string }) {
+  if (!started.activationUrl)
+    throw new Error(
+      'the gateway answered no activationUrl: start it with ACTIVATION_PAGE_BASE_URL set (npm start does)',
+    );
+  const where = far ? 'Alexandria (180 km from the last location: selfies first)' : 'Cairo';
+  console.log(`
+3. Open this link in a browser and finish the activation there:
+
+   ${started.activationUrl}
+
+   The page asks for your location: allow it, or set it in the browser's developer tools (Sensors) to ${where}
+   (${JSON.stringify(device().geoLocation)}). The OTP is in the sandbox's SMS inbox:
+   curl -s ${sandboxUrl}/sandbox/requests/${requestId}/latest-otp
+   The payment page is the sandbox's: press Pay, then "Return to the merchant".
+`);
+  const stream = new AbortController();
+  const timeout = setTimeout(() => stream.abort(), 30 * 60_000);
+  let last: Status = started;
+  let otpShown = '';
+  // Each new OTP (the first, or one the person asked for again) as the SMS would bring it.
+  const showOtp = async (status: Status) => {
+    if (status.nextAction.type !== 'submit_otp' || status.nextAction.expiresAt === otpShown) return;
+    otpShown = status.nextAction.expiresAt ?? '';
+    const otp = await call<{ code: string }>(sandboxUrl, 'GET', `/sandbox/requests/${requestId}/latest-otp`);
+    console.log(`   the SMS says: ${otp.code}`);
+  };
+  try {
+    await showOtp(started);
+    for await (const status of statusEvents(requestId, started.clientSecret, started.version, stream.signal)) {
+      last = status;
+      console.log(`   event: ${status.state} (version ${status.version}), next ${status.nextAction.type}`);
+      await showOtp(status);
+    }
+  } finally {
+    clearTimeout(timeout);
+  }
+  console.log(`4. activation ${last.state}${last.failureReason ? ` (${last.failureReason})` : ''}`);
+  if (last.state !== 'activated') process.exit(1);
 }
 
 main().catch((error: unknown) => {

@@ -117,7 +117,12 @@ async function main(): Promise<void> {
   );
   if (hasGateway) {
     supervise(
-      startProcess('gateway', TSX, ['client/gateway/main.ts'], { ...common, GATEWAY_PORT: String(GATEWAY_PORT) }),
+      startProcess('gateway', TSX, ['client/gateway/main.ts'], {
+        ...common,
+        GATEWAY_PORT: String(GATEWAY_PORT),
+        // Starts answer the hosted activation page's link (`npm run demo -- --page`).
+        ACTIVATION_PAGE_BASE_URL: env.ACTIVATION_PAGE_BASE_URL ?? gatewayUrl,
+      }),
     );
     await waitForHttp(`${gatewayUrl}/healthz`);
   }
@@ -131,7 +136,7 @@ Local stack is up:
   Vlens sandbox   ${sandboxUrl}     (ApiKey sandbox-key)${hasGateway ? `\n  HTTP gateway    ${gatewayUrl}     (Authorization: Bearer dev-key)` : ''}
   Data            ${DATA_DIR}
 
-Try \`npm run demo\` in another terminal. Ctrl-C stops everything.`);
+Try \`npm run demo\` (or \`npm run demo -- --page\` for the customer's activation page) in another terminal. Ctrl-C stops everything.`);
 }
 
 main().catch((error: unknown) => {

@@ -280,6 +280,94 @@ describe('hosted activation page in a real browser', () => {
     }
   });
 
+  test('waiting while Vlens activates, and held for an operator: nothing for the customer to do', async ({
+    stack: s,
+    browser,
+  }) => {
+    const context = await phone(browser, { geolocation: CAIRO });
+    const page = await context.newPage();
+    try {
+      const { seeded } = await open(s, page);
+      await expectTitle(page, en.otpTitle);
+      // Vlens takes its time to confirm the payment: the page shows the activation under way.
+      const slow = await s.h.sandbox('POST', '/sandbox/faults', {
+        path: '/api/BusinessRequest/CustomerSign/StepValidatePayment',
+        delayMs: 8_000,
+        times: 1,
+      });
+      expect(slow.status).toBeLessThan(300);
+      await typeOtp(page, (await s.h.latestOtp(seeded.requestId)).code);
+      await expectTitle(page, en.payTitle);
+      await payAndComeBack(page);
+      await expectTitle(page, en.waitingTitle);
+      expect(await page.textContent('main')).toContain(en.activating);
+      await checkState(page, 'waiting');
+      await expectTitle(page, en.activatedTitle, 30_000);
+
+      // An answer to StepRequestOtp that nobody can read holds the activation for an operator.
+      const unreadable = await s.h.sandbox('POST', '/sandbox/faults', {
+        path: '/api/BusinessRequest/CustomerSign/StepRequestOtp',
+        answer: { status: 200, body: '{}' },
+        times: 1,
+      });
+      expect(unreadable.status).toBeLessThan(300);
+      await open(s, page);
+      await expectTitle(page, en.heldTitle);
+      await checkState(page, 'held');
+    } finally {
+      await s.h.sandbox('DELETE', '/sandbox/faults');
+      await context.close();
+    }
+  });
+
+  test('without a camera, photos from the file input (capture="user") are sent instead', async ({
+    stack: s,
+    browser,
+  }) => {
+    const context = await phone(browser, { geolocation: ALEXANDRIA });
+    // A browser without getUserMedia (an old WebView): the page falls back to the file input.
+    await context.addInitScript(() => {
+      const media = (globalThis as any).navigator.mediaDevices;
+      if (media) media.getUserMedia = undefined;
+    });
+    const page = await context.newPage();
+    try {
+      const { seeded } = await open(s, page, { device: deviceAt(ALEXANDRIA) });
+      await expectTitle(page, en.livenessTitle);
+      await page.click('#camera-on');
+      const input = page.locator('#selfie-file');
+      expect(await input.getAttribute('capture')).toBe('user');
+      // Four different photos, as a phone's camera app would hand them over.
+      const photos: string[] = await page.evaluate(() =>
+        [0, 1, 2, 3].map((n) => {
+          const canvas = (globalThis as any).document.createElement('canvas');
+          canvas.width = 64;
+          canvas.height = 64;
+          const g = canvas.getContext('2d');
+          g.fillStyle = `hsl(${n * 80}, 60%, 50%)`;
+          g.fillRect(0, 0, 64, 64);
+          return canvas.toDataURL('image/png').split(',')[1];
+        }),
+      );
+      for (const [n, photo] of photos.entries()) {
+        if (n === 1) await checkState(page, 'liveness-files');
+        await page.locator('#selfie-file').setInputFiles({
+          name: `selfie-${n}.png`,
+          mimeType: 'image/png',
+          buffer: Buffer.from(photo, 'base64'),
+        });
+        if (n < 3) await expect.poll(() => page.textContent('main')).toContain(`${n + 1} of 4 photos taken`);
+      }
+      await page.waitForSelector('#send-selfies');
+      await page.click('#send-selfies');
+      await expectTitle(page, en.otpTitle, 30_000);
+      const liveness = (await s.h.calls(seeded.requestId)).filter((c) => c.path.endsWith('StepReValidateLiveness'));
+      expect(liveness.map((call) => call.errorCode)).toEqual([0]);
+    } finally {
+      await context.close();
+    }
+  });
+
   test("the CLI's start prints the link, and the page opens it", async ({ stack: s, browser }) => {
     const seeded = await s.h.seed();
     let stdout = '';
