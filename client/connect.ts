@@ -9,7 +9,7 @@ import path from 'node:path';
 import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
-import { codecMode, createDataConverter, loadCodecKeys, LocalEncryptedImageStore, type ImageStore } from '../codec';
+import { codecMode, createDataConverter, loadCodecKeys, loadImageStore, type ImageStore } from '../codec';
 import { DEFAULT_TASK_QUEUE } from '../workflows/types';
 import { clientTracingEnabled, tracingClientInterceptors } from './tracing';
 
@@ -63,8 +63,9 @@ export interface ClientDataSafety {
 
 /**
  * The encryption codec and the image store, from the same env as the worker's (worker/data-safety.ts):
- * CODEC_KEYS, DATA_DIR (default .data), IMAGE_STORE_DIR (default <DATA_DIR>/images). Both processes must
- * see the same keys, and the same image folder when they share a machine. Throws CodecConfigError in
+ * CODEC_KEYS, DATA_DIR (default .data), and IMAGE_STORE_DIR (default <DATA_DIR>/images) or the
+ * IMAGE_STORE_S3_* settings (codec/image-store-config.ts). Both processes must see the same keys and the
+ * same store: the same image folder on one machine, the same bucket and prefix across machines. Throws CodecConfigError in
  * production without CODEC_KEYS.
  */
 export function loadClientDataSafety(env: NodeJS.ProcessEnv, namespace: string): ClientDataSafety {
@@ -72,7 +73,7 @@ export function loadClientDataSafety(env: NodeJS.ProcessEnv, namespace: string):
   const keys = loadCodecKeys(env, { dataDir, mode: codecMode(env) });
   return {
     dataConverter: createDataConverter(keys, { namespace }),
-    imageStore: new LocalEncryptedImageStore({ keys, dir: env.IMAGE_STORE_DIR ?? path.join(dataDir, 'images') }),
+    imageStore: loadImageStore(env, keys, dataDir),
   };
 }
 

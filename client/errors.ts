@@ -15,6 +15,7 @@ export type ActivationErrorCode =
   | 'upload_quota_exceeded'
   | 'vlens_unavailable'
   | 'temporal_unavailable'
+  | 'image_store_unavailable'
   | 'internal';
 
 export abstract class ActivationError extends Error {
@@ -150,6 +151,15 @@ export class VlensUnavailable extends ActivationError {
 /** Temporal could not be reached, or did not answer within the client's deadline. Retry later. */
 export class TemporalUnavailable extends ActivationError {
   readonly code = 'temporal_unavailable';
+}
+
+/**
+ * The claim-check image store (a bucket, codec/s3-image-store.ts) could not be reached while liveness
+ * images were stored. Nothing reached the activation; images of the failed attempt are removed when the
+ * store allows it, else swept as orphans. Retry later.
+ */
+export class ImageStoreUnavailable extends ActivationError {
+  readonly code = 'image_store_unavailable';
 }
 
 /** Anything unexpected (a bug, a server-side misconfiguration). The message is generic on purpose. */

@@ -6,10 +6,14 @@
 // Issue 12: each activation may store at most `maxImages` images (checked before the first byte of a
 // submission is written, so a submission is stored whole or not at all), and a reference a caller sends
 // must be one stored for this activation.
-import { ImageRejected, type ImageStore } from '../codec';
+//
+// Issue 23: a store that cannot be reached (an S3 outage) is ImageStoreUnavailable (503 + Retry-After),
+// and the images of a submission that was not stored whole are deleted again, so a retry is not charged
+// for them against the quota (when the store is down for the delete too, the orphan sweep removes them).
+import { ImageRejected, ImageStoreUnreachable, type ImageStore } from '../codec';
 import { IMAGE_REF } from '../workflows/rules';
 import type { SubmitLivenessInput } from '../workflows/types';
-import { InvalidInput, UploadQuotaExceeded } from './errors';
+import { ImageStoreUnavailable, InvalidInput, UploadQuotaExceeded } from './errors';
 
 async function store(images: ImageStore, requestId: string, image: string, field: string): Promise<string> {
   if (IMAGE_REF.test(image)) return image; // checked to belong to this activation above
@@ -20,8 +24,20 @@ async function store(images: ImageStore, requestId: string, image: string, field
       throw new InvalidInput(`invalid liveness submission: ${field} ${error.message}`, [
         { field, message: error.message },
       ]);
-    throw error;
+    throw unreachableAsUnavailable(error);
   }
+}
+
+function unreachableAsUnavailable(error: unknown): unknown {
+  return error instanceof ImageStoreUnreachable
+    ? new ImageStoreUnavailable(
+        'the liveness image store is unavailable; nothing was submitted, retry later',
+        undefined,
+        {
+          cause: error,
+        },
+      )
+    : error;
 }
 
 /** How many images of a submission would be newly stored (references are not). */
@@ -47,7 +63,9 @@ export async function storeLivenessImages(
   });
   const adding = countNewImages(input);
   if (adding > 0) {
-    const stored = await images.countForActivation(requestId);
+    const stored = await images.countForActivation(requestId).catch((error: unknown) => {
+      throw unreachableAsUnavailable(error);
+    });
     if (stored + adding > maxImages) {
       throw new UploadQuotaExceeded(
         `this activation may store at most ${maxImages} liveness images; ${stored} are stored`,
@@ -58,8 +76,18 @@ export async function storeLivenessImages(
       );
     }
   }
-  const image = await store(images, requestId, input.image, 'image');
+  const all = [input.image, ...(input.faces ?? [])];
+  const results = await Promise.allSettled(
+    all.map((image, i) => store(images, requestId, image, i === 0 ? 'image' : `faces[${i - 1}]`)),
+  );
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) {
+    // Stored whole or not at all: remove what this submission added (best effort; the sweep is the backstop).
+    const added = results.flatMap((r, i) => (r.status === 'fulfilled' && r.value !== all[i] ? [r.value] : []));
+    await Promise.allSettled(added.map((ref) => images.delete(ref, requestId)));
+    throw failed.reason;
+  }
+  const [image = input.image, ...faces] = results.map((r) => (r as PromiseFulfilledResult<string>).value);
   if (!input.faces) return { ...input, image };
-  const faces = await Promise.all(input.faces.map((face, i) => store(images, requestId, face, `faces[${i}]`)));
   return { ...input, image, faces: faces as [string, string, string] };
 }

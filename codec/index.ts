@@ -13,7 +13,15 @@ export {
 } from './encryption-codec';
 export { startCodecServer, buildCodecServer, type CodecServer, type CodecServerOptions } from './codec-server';
 export { loadCodecServerConfig, DEV_CODEC_TOKEN, type CodecServerConfig } from './codec-server-config';
-export { ImageNotFound, ImageRejected, type ImageStore } from './image-store';
+export { ImageNotFound, ImageRejected, ImageStoreUnreachable, type ImageStore } from './image-store';
 export { LocalEncryptedImageStore, DEFAULT_IMAGE_DIR, DEFAULT_MAX_IMAGE_BYTES } from './local-image-store';
+export { S3ImageStore, DEFAULT_S3_CALL_TIMEOUT_MS, type S3ImageStoreOptions } from './s3-image-store';
+export {
+  createImageStore,
+  imageStoreSettings,
+  loadImageStore,
+  DEFAULT_S3_PREFIX,
+  type ImageStoreSettings,
+} from './image-store-config';
 export { imageStoreResolver } from './image-resolver';
 export { redact, redactString, isSecretField, REDACT_PATHS, REDACTED, SECRET_FIELDS } from './redact';

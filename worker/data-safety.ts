@@ -1,13 +1,15 @@
 // The worker's data-safety parts, built once from env: the encryption codec keys (payloads are
-// encrypted before they reach Temporal) and the claim-check image store the activities read selfies from.
+// encrypted before they reach Temporal) and the claim-check image store the activities read selfies from
+// (a local directory or an S3 bucket: codec/image-store-config.ts).
 import path from 'node:path';
 import {
   CodecConfigError,
   codecMode,
   createDataConverter,
   loadCodecKeys,
-  LocalEncryptedImageStore,
+  loadImageStore,
   type CodecKeys,
+  type ImageStore,
 } from '../codec';
 import type { DataConverter } from '@temporalio/common';
 import { loadServerPolicy, maxLifeMs, ServerPolicyConfigError } from '../client/server-policy';
@@ -15,7 +17,7 @@ import { loadServerPolicy, maxLifeMs, ServerPolicyConfigError } from '../client/
 export interface DataSafety {
   keys: CodecKeys;
   dataConverter: DataConverter;
-  imageStore: LocalEncryptedImageStore;
+  imageStore: ImageStore;
   /** Images older than this are orphans (their activation is past its overall deadline). */
   imageMaxAgeMs: number;
 }
@@ -27,7 +29,7 @@ export function loadDataSafety(env: NodeJS.ProcessEnv, namespace: string): DataS
   return {
     keys,
     dataConverter: createDataConverter(keys, { namespace }),
-    imageStore: new LocalEncryptedImageStore({ keys, dir: env.IMAGE_STORE_DIR ?? path.join(dataDir, 'images') }),
+    imageStore: loadImageStore(env, keys, dataDir),
     imageMaxAgeMs: imageMaxAgeMs(env),
   };
 }

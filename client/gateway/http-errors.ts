@@ -52,6 +52,7 @@ const ACTIVATION_STATUS: Record<ActivationErrorCode, number> = {
   upload_quota_exceeded: 409,
   vlens_unavailable: 503,
   temporal_unavailable: 503,
+  image_store_unavailable: 503,
   internal: 500,
 };
 
@@ -77,7 +78,7 @@ function fromActivationError(error: ActivationError): HttpAnswer {
   const statusCode = ACTIVATION_STATUS[error.code];
   const headers: Record<string, string> = {};
   if (error instanceof ResendCooldown) headers['retry-after'] = String(error.retryAfterSeconds());
-  if (error.code === 'vlens_unavailable' || error.code === 'temporal_unavailable') headers['retry-after'] = '5';
+  if (statusCode === 503) headers['retry-after'] = '5';
   // An unexpected error's message may name internals; callers get a generic one.
   const message = statusCode >= 500 && error.code === 'internal' ? 'internal error' : error.message;
   return answer(statusCode, error.code, message, error.details, headers);

@@ -20,6 +20,7 @@ import {
   LocalEncryptedImageStore,
   parseCodecKeys,
   type CodecKeys,
+  type ImageStore,
 } from '../../codec';
 import { startSandbox } from '../../sandbox/server';
 import type { SandboxOptions } from '../../sandbox/config';
@@ -78,6 +79,8 @@ export interface HarnessOptions {
   /** Encryption keys for the worker and client; a fresh key when absent. */
   keys?: CodecKeys;
   sandbox?: Partial<SandboxOptions>;
+  /** The claim-check store of the gateway side and the worker; a fresh local directory when absent. */
+  imageStore?: (keys: CodecKeys) => ImageStore;
   /** Client settings beyond the sandbox's address and the flavour. */
   vlens?: VlensConfigOverrides;
   /** Backends that hear about state changes (ACTIVATION_WEBHOOKS); none when absent. */
@@ -94,7 +97,7 @@ export interface Harness {
   sandboxUrl: string;
   worker: Worker;
   keys: CodecKeys;
-  imageStore: LocalEncryptedImageStore;
+  imageStore: ImageStore;
   /** Marks a value the tests handled as secret: no history or log line may contain it. */
   trackSecret(value: string, kind: string): void;
   /** Replaces the worker and the client's data converter, e.g. to rotate encryption keys mid-activation. */
@@ -138,10 +141,12 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   let keys = options.keys ?? FIXTURE_CODEC_KEYS;
   let client = new Client({ connection, namespace, dataConverter: createDataConverter(keys, { namespace }) });
   const taskQueue = `test-${randomUUID()}`;
-  const imageStore = new LocalEncryptedImageStore({
-    keys,
-    dir: path.join(mkdtempSync(path.join(os.tmpdir(), 'vlens-images-')), 'images'),
-  });
+  const imageStore =
+    options.imageStore?.(keys) ??
+    new LocalEncryptedImageStore({
+      keys,
+      dir: path.join(mkdtempSync(path.join(os.tmpdir(), 'vlens-images-')), 'images'),
+    });
   const vlensConfig = makeVlensConfig({
     httpTimeoutMs: 3_000,
     ...options.vlens,
