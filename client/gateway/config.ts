@@ -5,6 +5,7 @@ import { loadWebhookEndpoints } from '../../activities/webhook-activities';
 import { z } from 'zod';
 import { loadServerPolicy, ServerPolicyConfigError, type ServerPolicySettings } from '../server-policy';
 import { DEV_CLIENT_SECRET_KEY, MIN_CLIENT_SECRET_KEY_CHARS } from './client-secret';
+import { MIN_REQUEST_GRANT_KEY_CHARS } from './request-grants';
 import { parseApiKeys as parseApiKeyEntries, splitApiKeys } from './keys';
 import { METRICS_MODES, type MetricsMode } from './metrics';
 import { BrandingConfigError, parseTenantBranding, type TenantBranding } from './page/branding';
@@ -55,6 +56,8 @@ export interface GatewayConfig {
   apiKeys: string[];
   /** HMAC keys of the apps' client secrets (client-secret.ts); the first signs, all verify. */
   clientSecretKeys: string[];
+  /** HMAC keys of request grants (request-grants.ts); empty: a start needs no grant. */
+  requestGrantKeys: string[];
   /** The server's policy a request may only tighten (client/server-policy.ts). */
   serverPolicy: ServerPolicySettings;
   kashierWebhookSecret: string;
@@ -115,6 +118,7 @@ const GatewayEnv = z.object({
   GATEWAY_PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
   GATEWAY_API_KEYS: z.string().default('dev-key'),
   GATEWAY_CLIENT_SECRET_KEYS: z.string().default(DEV_CLIENT_SECRET_KEY),
+  GATEWAY_REQUEST_GRANT_KEYS: z.string().optional(),
   KASHIER_WEBHOOK_SECRET: z.string().min(1).default('kashier-dev-secret'),
   FAWRY_SECURE_KEY: z.string().min(1).default('fawry-dev-secure-key'),
   VLENS_WEBHOOK_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
@@ -200,6 +204,7 @@ function productionProblems(present: Record<string, string | undefined>): string
       );
     }
   });
+  problems.push(...requestGrantProblems(present, keys));
   if (present.VLENS_WEBHOOK_TOKEN === undefined)
     problems.push('VLENS_WEBHOOK_TOKEN: is required when NODE_ENV=production');
   // Limits counted per process double with every replica (issue 23): production shares them through Redis
@@ -246,6 +251,31 @@ function webhookTenantProblems(
       problems.push(`ACTIVATION_WEBHOOKS: endpoint ${i + 1} names tenant "${endpoint.tenant}", which no API key has`);
     }
   });
+  return problems;
+}
+
+/**
+ * Production: request grants (request-grants.ts) are required once backend keys of more than one tenant can
+ * start activations, since one Vlens account serves them all and without grants the first start of a
+ * requestId owns it, whoever's it is (issue 27); and their keys must not be guessable.
+ */
+function requestGrantProblems(
+  present: Record<string, string | undefined>,
+  keys: ReturnType<typeof parseApiKeyEntries>['keys'],
+): string[] {
+  const grantKeys = splitApiKeys(present.GATEWAY_REQUEST_GRANT_KEYS ?? '');
+  const problems = grantKeys.flatMap((key, i) =>
+    key.length < MIN_REQUEST_GRANT_KEY_CHARS
+      ? [
+          `GATEWAY_REQUEST_GRANT_KEYS: key ${i + 1} is shorter than ${MIN_REQUEST_GRANT_KEY_CHARS} characters (e.g. openssl rand -base64 48)`,
+        ]
+      : [],
+  );
+  const starters = new Set(keys.filter((key) => key.explicit && key.role === 'backend').map((key) => key.tenant));
+  if (starters.size > 1 && grantKeys.length === 0)
+    problems.push(
+      `GATEWAY_REQUEST_GRANT_KEYS: backend keys of ${starters.size} tenants share one Vlens account, so a start must prove its requestId is the tenant's; set the keys request grants are signed with`,
+    );
   return problems;
 }
 
@@ -296,6 +326,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     port: e.GATEWAY_PORT,
     apiKeys,
     clientSecretKeys,
+    requestGrantKeys: splitApiKeys(e.GATEWAY_REQUEST_GRANT_KEYS ?? ''),
     serverPolicy,
     kashierWebhookSecret: e.KASHIER_WEBHOOK_SECRET,
     fawrySecureKey: e.FAWRY_SECURE_KEY,

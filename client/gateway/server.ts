@@ -32,6 +32,7 @@ import { LocalWaitingSlots, RedisWaitingSlots } from './waiting-slots';
 import { registerRequestTracing } from './tracing';
 import { pageRoutes } from './page/routes';
 import type { TenantBranding } from './page/branding';
+import { createRequestGrants } from './request-grants';
 import { activationRoutes } from './routes/activations';
 import { healthRoutes } from './routes/health';
 import { webhookRoutes } from './routes/webhooks';
@@ -46,6 +47,11 @@ export interface GatewayOptions {
   apiKeys?: string[];
   /** HMAC keys of the apps' client secrets (client-secret.ts); default the development key. */
   clientSecretKeys?: string[];
+  /**
+   * HMAC keys of request grants (request-grants.ts): when given, a start must carry the `Request-Grant`
+   * that gives its requestId to the caller's tenant. Default: none, any tenant may start any requestId.
+   */
+  requestGrantKeys?: string[];
   /**
    * The policy a request may only tighten (client/server-policy.ts). Default: the workflow's
    * DEFAULT_POLICY, enforced. 'unbounded' takes requests' policies as they are (development only;
@@ -202,6 +208,7 @@ export async function buildGateway(
       activations: options.activations,
       apiKeys,
       clientSecrets,
+      ...(options.requestGrantKeys?.length ? { requestGrants: createRequestGrants(options.requestGrantKeys) } : {}),
       ...(serverPolicy === 'unbounded' ? {} : { serverPolicy }),
       dedup,
       rateLimits,

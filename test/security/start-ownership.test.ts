@@ -1,6 +1,6 @@
 // Issue 27, item 1 (and the timing oracle of item 8), run as attacks against the real stack: Temporal dev
 // server, worker, sandbox over HTTP and the gateway over HTTP, with keys of two tenants as in production.
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { describe, expect } from 'vitest';
 import { CAIRO, deviceAt, successfulCalls } from '../temporal/harness';
@@ -21,8 +21,19 @@ const TWO_TENANTS: GatewayStackOptions = {
   },
 };
 
-const call = (s: GatewayStack, key: string, method: string, route: string, body?: unknown) =>
-  http(`${s.gateway.url}${route}`, method, body, { authorization: `Bearer ${key}` });
+const call = (
+  s: GatewayStack,
+  key: string,
+  method: string,
+  route: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+) => http(`${s.gateway.url}${route}`, method, body, { authorization: `Bearer ${key}`, ...headers });
+
+/** The platform's key for request grants, and a grant computed by the formula docs/gateway.md gives. */
+const GRANT_KEY = 'request-grant-key-of-the-platform-0123456789';
+const grant = (requestId: string, tenant: string, key = GRANT_KEY) =>
+  `vrg1.${createHmac('sha256', key).update(`vrg1\nactivation-${requestId.toLowerCase()}\n${tenant}`).digest('base64url')}`;
 
 const startBody = (seeded: { requestId: string; transactionId: string; accessToken: string }) => ({
   requestId: seeded.requestId,
@@ -119,5 +130,41 @@ describe('security: who owns a requestId is decided by the start that creates th
       `median ${median(taken).toFixed(2)} ms (another tenant's) vs ${median(free).toFixed(2)} ms (random)`,
     ).toBeGreaterThan(0.5);
     expect(ratio).toBeLessThan(2);
+  });
+});
+
+describe('security: a requestId belongs to the tenant it was granted to, so squatting is refused', () => {
+  test.scoped({
+    stackOptions: { gateway: { ...TWO_TENANTS.gateway, requestGrantKeys: [GRANT_KEY] } },
+  });
+
+  test('another tenant cannot start a requestId granted to acme, first or not: 403, no run, no SMS', async ({
+    stack: s,
+  }) => {
+    // The finding: globex starting acme's requestId first sent the customer an SMS and locked acme out.
+    const seeded = await s.h.seed({});
+    const body = startBody(seeded);
+    for (const attempt of <Array<Record<string, string>>>[
+      {},
+      { 'request-grant': grant(seeded.requestId, 'acme') }, // acme's grant is useless to globex
+      { 'request-grant': grant(seeded.requestId, 'globex', 'a-guessed-key-that-is-not-the-platforms') },
+    ]) {
+      const answer = await call(s, KEYS.globex, 'POST', '/v1/activations', body, attempt);
+      expect({ status: answer.status, code: answer.body?.error?.code }, JSON.stringify(attempt)).toEqual({
+        status: 403,
+        code: 'forbidden',
+      });
+    }
+    expect(await smsSent(s, seeded.requestId)).toBe(0);
+    // Nothing was created: acme's own start is the first, and it is acme's.
+    const owner = await call(s, KEYS.acme, 'POST', '/v1/activations', body, {
+      'request-grant': grant(seeded.requestId, 'acme'),
+    });
+    expect(owner.status).toBe(202);
+    await waitForState(s, KEYS.acme, seeded.requestId, 'awaiting_otp');
+    expect(await smsSent(s, seeded.requestId)).toBe(1);
+    // Without its grant acme is refused too: the grant, not the caller's word, says whose a request is.
+    const other = await s.h.seed({});
+    expect((await call(s, KEYS.acme, 'POST', '/v1/activations', startBody(other))).status).toBe(403);
   });
 });

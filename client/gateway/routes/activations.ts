@@ -26,6 +26,7 @@ import { receivedBody, routeSchemas } from '../openapi';
 import { activationUrl } from '../page/link';
 import type { ChangeWatchers } from '../change-watchers';
 import { createLimit, type LimitSpec } from '../rate-limit';
+import { REQUEST_GRANT_HEADER, type RequestGrants } from '../request-grants';
 import { longPollOf, streamStatus } from '../waiting';
 import type { WaitingSlots } from '../waiting-slots';
 
@@ -33,6 +34,8 @@ export interface ActivationRouteDeps {
   activations: ActivationClient;
   apiKeys: ApiKeyChecker;
   clientSecrets: ClientSecrets;
+  /** When set, a start must carry the grant of its requestId to the caller's tenant (request-grants.ts). */
+  requestGrants?: RequestGrants;
   /** The policy requests may only tighten; undefined: requests are taken as they are (development). */
   serverPolicy?: Policy;
   /** Where Idempotency-Key bindings are recorded (the same record as webhook dedup). */
@@ -65,6 +68,12 @@ function principalOf(request: FastifyRequest): Principal {
   if (!request.principal)
     throw new GatewayError(401, 'unauthorized', 'missing or invalid API key: send Authorization: Bearer <key>');
   return request.principal;
+}
+
+/** The `Request-Grant` header as sent (one value), or undefined. */
+function grantOf(request: FastifyRequest): string | undefined {
+  const header = request.headers[REQUEST_GRANT_HEADER];
+  return typeof header === 'string' ? header.trim() : undefined;
 }
 
 /** JSON with sorted keys: the same body hashes the same whatever order its fields were sent in. */
@@ -196,6 +205,14 @@ export function activationRoutes(deps: ActivationRouteDeps) {
     app.post('/v1/activations', startOptions, async (request, reply) => {
       const principal = principalOf(request);
       const input = request.body;
+      // Before any lookup, so the answer is the same whether or not the requestId exists anywhere.
+      if (deps.requestGrants && !deps.requestGrants.verify(grantOf(request), input.requestId, principal.tenant)) {
+        throw new GatewayError(
+          403,
+          'forbidden',
+          `this requestId is not granted to your tenant: send its grant in the ${REQUEST_GRANT_HEADER} header`,
+        );
+      }
       const started = await activations.start(input, {
         tenant: principal.tenant,
         ...(deps.serverPolicy ? { serverPolicy: deps.serverPolicy } : {}),
