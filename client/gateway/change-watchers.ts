@@ -5,6 +5,7 @@
 // to all of them; each caller's own timeout is a local timer. So waiting costs the workflow one update slot
 // per gateway replica, and history grows by one update per change or per round (WATCH_ROUND_MS), not per
 // request. bench/waiting-fanout.ts measures both against the old one-update-per-caller way.
+import { setMaxListeners } from 'node:events';
 import { TERMINAL_STATES, type ActivationStatus } from '../../workflows/types';
 import type { ActivationClient } from '../activation-client';
 
@@ -39,7 +40,10 @@ export class ChangeWatchers {
   constructor(
     private readonly activations: StatusSource,
     private readonly roundMs = WATCH_ROUND_MS,
-  ) {}
+  ) {
+    // Every activation's wait in flight listens on this one signal; hundreds at once are expected.
+    setMaxListeners(0, this.stop.signal);
+  }
 
   /** Activations with a shared wait open now. */
   get open(): number {
