@@ -1,16 +1,16 @@
 # One image for the app processes of docker-compose.yml: the worker (default command), the HTTP gateway,
 # the codec server and the Vlens sandbox (each service picks its command), all plain `node dist/...`.
-# Node 20, as package.json says.
+# Node 24 LTS on Debian trixie (package.json `engines`; docs/development.md says which versions are supported).
 #
 #   docker build -t vlens-activation .
-#   docker build --build-arg NODE_IMAGE=registry.example/node:20-bookworm-slim -t vlens-activation .
+#   docker build --build-arg NODE_IMAGE=registry.example/node:24-trixie-slim -t vlens-activation .
 #
 # Works on Docker's classic builder and on BuildKit alike: no `# syntax=` line (no frontend image to pull),
 # no heredocs, no --link/--chmod; every file it adds lives in the repository (scripts/docker/).
 # Stages: build (npm ci with dev dependencies, `npm run build`: type-check, esbuild to dist/, the
 # prebuilt workflow bundles) -> runtime (production dependencies only, dist/, non-root `node` user).
 # scripts/docker/ci.sh builds it in CI, offline, against a NODE_IMAGE made from Debian packages.
-ARG NODE_IMAGE=node:20-bookworm-slim
+ARG NODE_IMAGE=node:24-trixie-slim
 
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
@@ -46,7 +46,7 @@ COPY --from=build /app/dist ./dist
 COPY scripts/docker/healthcheck.mjs ./docker/healthcheck.mjs
 
 # State lives on volumes: /data (development codec key, the gateway's file dedup record) and /images (the
-# claim-check store the gateway and the worker share). Created here, owned by `node`, because a new named
+# claim-check store the gateway and the worker share, unless IMAGE_STORE_S3_BUCKET puts it in a bucket). Created here, owned by `node`, because a new named
 # volume copies the ownership of the directory it is mounted on. The application files stay root-owned,
 # read-only to the process. `vlens-activation` (the CLI, package.json bin) is on PATH for `docker exec`.
 RUN mkdir -p /data /images && chown node:node /data /images \

