@@ -242,7 +242,11 @@ function compilePatterns(
 }
 
 /** What production must set explicitly: the defaults point at the sandbox and carry its public secrets. */
-function productionProblems(present: Record<string, string>, serviceAuth: VlensServiceAuth): string[] {
+function productionProblems(
+  present: Record<string, string>,
+  serviceAuth: VlensServiceAuth,
+  allowHttp: boolean,
+): string[] {
   const required = [
     'VLENS_BASE_URL',
     'VLENS_API_KEY',
@@ -264,7 +268,7 @@ function productionProblems(present: Record<string, string>, serviceAuth: VlensS
   // The API key, the service password and every user's token travel in these requests.
   // VLENS_ALLOW_HTTP=true is the explicit exception: a TLS sidecar on loopback, or the sandbox in a
   // production-topology test (scripts/docker/topology.ts).
-  if (present.VLENS_BASE_URL?.trim().toLowerCase().startsWith('http:') && present.VLENS_ALLOW_HTTP !== 'true')
+  if (present.VLENS_BASE_URL?.trim().toLowerCase().startsWith('http:') && !allowHttp)
     problems.push('  VLENS_BASE_URL: must be https when NODE_ENV=production (or set VLENS_ALLOW_HTTP=true)');
   return problems;
 }
@@ -287,7 +291,9 @@ export function loadVlensConfig(env: Record<string, string | undefined> = proces
     ? []
     : parsed.error.issues.map((issue) => `  ${issue.path.join('.') || '(env)'}: ${issue.message}`);
   if (env.NODE_ENV === 'production') {
-    lines.push(...productionProblems(present, parsed.success ? parsed.data.VLENS_SERVICE_AUTH : 'login'));
+    // VLENS_ALLOW_HTTP is not a schema field, so it is read from env itself (`present` holds schema fields only).
+    const allowHttp = env.VLENS_ALLOW_HTTP?.trim() === 'true';
+    lines.push(...productionProblems(present, parsed.success ? parsed.data.VLENS_SERVICE_AUTH : 'login', allowHttp));
   }
   if (!parsed.success || lines.length) {
     throw new VlensConfigError(`Invalid Vlens configuration:\n${lines.join('\n')}`);

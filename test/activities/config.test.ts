@@ -211,6 +211,12 @@ describe('loadVlensConfig with NODE_ENV=production', () => {
     });
   });
 
+  it('refuses a plain-http Vlens unless VLENS_ALLOW_HTTP=true says so (the production topology test sets it)', () => {
+    const plain = { ...production, VLENS_BASE_URL: 'http://127.0.0.1:3100' };
+    expect(configError(plain)).toContain('VLENS_BASE_URL: must be https when NODE_ENV=production');
+    expect(loadVlensConfig({ ...plain, VLENS_ALLOW_HTTP: 'true' }).baseUrl).toBe('http://127.0.0.1:3100');
+  });
+
   it('refuses to start without the Customer Signed status number (no seed prints it)', () => {
     const message = configError({ ...production, VLENS_CUSTOMER_SIGNED_STATUS: undefined });
     expect(message).toContain('VLENS_CUSTOMER_SIGNED_STATUS: is required when NODE_ENV=production');
