@@ -43,6 +43,8 @@ describe('gateway configuration: request grants in production', () => {
     KASHIER_WEBHOOK_SECRET: 'kashier-live-0123456789abcdef0123456789',
     FAWRY_SECURE_KEY: 'fawry-live-0123456789abcdef0123456789',
     VLENS_WEBHOOK_TOKEN: 'a-token-of-32-bytes-or-more-0123456789',
+    // The only gateway: production otherwise requires REDIS_URL for limits shared across replicas.
+    GATEWAY_REPLICAS: '1',
   };
   const twoTenants = 'acme:backend:k-live-1-0123456789,globex:backend:k-live-2-0123456789';
   const refusal = (env: Record<string, string>) => {
