@@ -1,6 +1,6 @@
-// scripts/ensure-chromium.sh as `npm test` runs it first, run for real by an unprivileged user (`nobody`):
-// with no Chromium to find it must stop with the one command to run, never try to install, and never let
-// the browser tests skip. The privileged branch (root or passwordless sudo installs with apt-get) is not
+// scripts/ensure-chromium.sh and scripts/ensure-redis.sh (both through scripts/ensure-debian-tool.sh) as
+// `npm test` runs them first, run for real by an unprivileged user (`nobody`): with no binary to find each
+// must stop with the one command to run, never try to install, and never let the tests that need it skip. The privileged branch (root or passwordless sudo installs with apt-get) is not
 // driven here: it would change the shared machine's packages.
 import { spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
@@ -9,12 +9,13 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findOnPath } from '../../scripts/go-tools';
 
-const SCRIPT = path.resolve(import.meta.dirname, '../../scripts/ensure-chromium.sh');
+const SCRIPTS = path.resolve(import.meta.dirname, '../../scripts');
 // What the script calls, linked into a PATH of their own so that `chromium` is not on it.
 const TOOLS = ['id', 'sudo', 'apt-get', 'env'];
 
 let dir: string;
 let script: string;
+let redisScript: string;
 let toolsDir: string;
 
 /** Root switches to `nobody` with runuser, a passwordless-sudo user through sudo; anyone else already is unprivileged. */
@@ -46,9 +47,12 @@ function worldReadableDir(folder: string): string {
 beforeAll(() => {
   // A copy in a world-readable folder: the checkout may sit where `nobody` cannot read (e.g. under /root).
   dir = worldReadableDir(mkdtempSync(path.join(os.tmpdir(), 'ensure-chromium-')));
+  for (const name of ['ensure-chromium.sh', 'ensure-redis.sh', 'ensure-debian-tool.sh']) {
+    copyFileSync(path.join(SCRIPTS, name), path.join(dir, name));
+    chmodSync(path.join(dir, name), 0o755);
+  }
   script = path.join(dir, 'ensure-chromium.sh');
-  copyFileSync(SCRIPT, script);
-  chmodSync(script, 0o755);
+  redisScript = path.join(dir, 'ensure-redis.sh');
   toolsDir = worldReadableDir(path.join(dir, 'bin'));
   for (const tool of TOOLS) {
     const found = findOnPath(tool);
@@ -90,6 +94,21 @@ describe('scripts/ensure-chromium.sh run by a user who may not install packages'
     const withBrowser = worldReadableDir(path.join(dir, 'with-browser'));
     symlinkSync(script, path.join(withBrowser, 'chromium'));
     const result = runAsNobody({ PATH: `${withBrowser}:${toolsDir}` });
+    expect(result).toEqual({ status: 0, output: '' });
+  });
+});
+
+describe('scripts/ensure-redis.sh run by a user who may not install packages', () => {
+  it('stops with the one command to run when redis-server is not on PATH', () => {
+    const result = runAsNobody({ PATH: toolsDir }, ['/bin/bash', redisScript]);
+    expect(result.status).toBe(1);
+    expect(result.output).toContain('Run: sudo apt-get install redis-server');
+    expect(result.output).toContain('REDIS_SERVER_PATH=/path/to/redis-server npm test');
+    expect(result.output).not.toContain('installing');
+  });
+
+  it('passes quietly when REDIS_SERVER_PATH names an executable', () => {
+    const result = runAsNobody({ PATH: toolsDir, REDIS_SERVER_PATH: script }, ['/bin/bash', redisScript]);
     expect(result).toEqual({ status: 0, output: '' });
   });
 });
