@@ -149,7 +149,7 @@ export class ProdTopologyStack implements ChaosStack {
       ports: this.ports,
       secrets: this.secrets,
       gatewayDatabaseUrl: postgresUrl(target, gatewayDb),
-      imageVolume: this.volume,
+      imageStore: { volume: this.volume },
       hostnameSuffix: this.run,
       workers: 2,
       extraEnv: {

@@ -15,7 +15,10 @@
 #      healthcheck, the worker loading its native module and refusing a missing configuration (exit 78);
 #   5. docker-compose.yml validated with `docker-compose config` (dummy values for its required variables);
 #   6. with --topology (npm run docker:prod-topology), scripts/docker/prod-topology.ts: the image run as
-#      production runs it, against the native Temporal server on PostgreSQL;
+#      production runs it, replicated with no shared volume (two gateways behind HAProxy, two workers), against
+#      the native Temporal server on PostgreSQL, SeaweedFS as the S3 image store and redis-server for the
+#      shared limits (haproxy and redis-server from Debian's packages, scripts/ensure-haproxy.sh and
+#      scripts/ensure-redis.sh; the weed binary cached in GOPATH/bin, scripts/seaweedfs.ts);
 #   7. with --chaos (npm run chaos:prod), the chaos suite on that topology (bench/chaos.ts --prod: two
 #      worker containers, gateway, sandbox, temporal-server on a PostgreSQL cluster of its own; worker,
 #      server, gateway and PostgreSQL kills, Vlens faults); every argument after --chaos goes to it
@@ -198,7 +201,9 @@ log "docker-compose.yml ok (docker-compose $(docker-compose version --short) con
 
 # --- 6. (--topology) the image as production runs it -----------------------------------------------------
 if [ "$TOPOLOGY" = 1 ]; then
-  log "production topology: Temporal on PostgreSQL + 2 workers, gateway, codec server, sandbox as containers"
+  bash scripts/ensure-haproxy.sh || fail "haproxy is needed for the replicated topology (log above)"
+  bash scripts/ensure-redis.sh || fail "redis-server is needed for the replicated topology (log above)"
+  log "production topology: Temporal on PostgreSQL, SeaweedFS S3, Redis, HAProxy + 2 gateways, 2 workers, codec server, sandbox as containers"
   VLENS_IMAGE="$IMAGE" DOCKER_CLI="$DOCKER" node_modules/.bin/tsx scripts/docker/prod-topology.ts || fail "the production topology failed"
 fi
 

@@ -1,19 +1,25 @@
-// The production image run as production runs it: the real Temporal server v1.29.1 on the local
-// PostgreSQL (fresh databases, as scripts/postgres/e2e.ts sets them up), and the app processes as
-// containers of the image — TWO workers (distinct hostnames, so each healthcheck finds its own poller),
-// the HTTP gateway (webhook dedup record in PostgreSQL), the codec server and the Vlens sandbox — each
-// with production settings (NODE_ENV=production, every secret set, nothing from the development defaults),
-// sharing the claim-check image store on one volume. Every container uses --network host and binds
-// 127.0.0.1 only.
+// The production image run as production runs it, replicated, with no disk shared between processes
+// (issue 23 item 4): the real Temporal server v1.29.1 on the local PostgreSQL (fresh databases, as
+// scripts/postgres/e2e.ts sets them up), SeaweedFS as the S3 image store (scripts/seaweedfs-server.ts),
+// redis-server for the gateways' shared limits, HAProxy in front of the gateways (scripts/docker/haproxy.ts),
+// all native on free loopback ports; and the app processes as containers of the image — TWO workers (distinct
+// hostnames, so each healthcheck finds its own poller), TWO gateways (webhook dedup record in PostgreSQL,
+// limits in Redis), the codec server and the Vlens sandbox — each with production settings (NODE_ENV=production,
+// every secret set, nothing from the development defaults). No container mounts a volume. Every container
+// uses --network host and binds 127.0.0.1 only.
 //
-// Drives TOPOLOGY_ACTIVATIONS (default 6) activations through the gateway container
-// (scripts/docker/drive-activations.mjs), waits for every container's HEALTHCHECK to report healthy, checks
-// that both workers polled, that the codec server decodes a payload of a finished workflow with its token
-// (and refuses one without), then stops the workers with SIGTERM and expects a clean exit 0. Always removes
-// its containers, volume, server and databases.
+// Checks, in order (each fails the run): no container has a mount; a selfie uploaded through gateway 1 is in S3
+// and read by a worker container, the OTP of that activation sent through gateway 2 is accepted, the event
+// stream through HAProxy sees every state, a start limit trips at the same count on one replica, alternating
+// and through HAProxy (scripts/docker/replica-checks.ts); TOPOLOGY_ACTIVATIONS (default 6) activations driven
+// through HAProxy (scripts/docker/drive-activations.mjs) all activate although gateway 1 is killed (SIGKILL)
+// while they are in flight; every container's HEALTHCHECK reported healthy; both workers polled; the codec
+// server decodes a payload of a finished workflow with its token (and refuses one without); the workers stop
+// with SIGTERM and exit 0. Always removes its containers, servers and databases.
 //
-// Run through `npm run docker:prod-topology` (scripts/docker/ci.sh --topology), which starts the engine and
-// builds the image first; by hand: DOCKER_HOST=... VLENS_IMAGE=vlens-activation:ci tsx scripts/docker/prod-topology.ts
+// Run through `npm run docker:prod-topology` (scripts/docker/ci.sh --topology), which starts the engine, installs
+// haproxy and redis-server, and builds the image first; by hand:
+// DOCKER_HOST=... VLENS_IMAGE=vlens-activation:ci tsx scripts/docker/prod-topology.ts
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -28,6 +34,10 @@ import {
   postgresTargetFromEnv,
 } from '../postgres/temporal-db';
 import { freePort } from '../postgres/temporal-server';
+import { startWeedS3, type WeedS3Server } from '../seaweedfs-server';
+import { startRedisServer, type RedisServer } from '../../test/redis-server';
+import { startHaproxy, type LoadBalancer } from './haproxy';
+import { ReplicaChecks } from './replica-checks';
 import {
   Docker,
   freshSecrets,
@@ -43,18 +53,22 @@ const IMAGE = env.VLENS_IMAGE ?? 'vlens-activation:ci';
 const N = Number(env.TOPOLOGY_ACTIVATIONS ?? 6);
 const RUN = randomBytes(3).toString('hex');
 const TASK_QUEUE_TYPE_WORKFLOW = 1;
+// Long enough for every activation to have started (they are staggered 200 ms apart), short of their end.
+const KILL_AFTER_MS = Number(env.TOPOLOGY_KILL_AFTER_MS ?? 2_500);
 
 const t0 = Date.now();
 const log = (line: string) => console.log(`[topology ${((Date.now() - t0) / 1000).toFixed(1)}s] ${line}`);
 const docker = new Docker();
 const containers: string[] = [];
 
-function runNode(script: string, args: string[]): Promise<number | null> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script, ...args], { cwd: ROOT, stdio: 'inherit' });
-    child.on('error', reject);
-    child.on('exit', (code) => resolve(code));
-  });
+function runNode(script: string, args: string[]): { exited: Promise<number | null> } {
+  const child = spawn(process.execPath, [script, ...args], { cwd: ROOT, stdio: 'inherit' });
+  return {
+    exited: new Promise((resolve, reject) => {
+      child.on('error', reject);
+      child.on('exit', (code) => resolve(code));
+    }),
+  };
 }
 
 async function main(): Promise<void> {
@@ -68,12 +82,16 @@ async function main(): Promise<void> {
   const target = postgresTargetFromEnv();
   const databases = freshDatabaseNames('temporal_topo');
   const gatewayDb = `${databases.main}_gw`;
-  const volume = `vlens-topology-${RUN}-images`;
   let failed = false;
+  let weed: WeedS3Server | undefined;
+  let redis: RedisServer | undefined;
+  let lb: LoadBalancer | undefined;
 
   const cleanup = async () => {
     for (const c of containers.reverse()) docker.run(['rm', '-f', '-v', c], { allowFailure: true });
-    docker.run(['volume', 'rm', '-f', volume], { allowFailure: true });
+    await lb?.close().catch(() => undefined);
+    await redis?.close().catch(() => undefined);
+    await weed?.close().catch(() => undefined);
     for (const p of processes) await stopProcess(p, 15_000).catch(() => undefined);
     await dropTemporalDatabases(target, [databases.main, databases.visibility, gatewayDb], log);
     if (failed && env.TOPOLOGY_KEEP_LOGS === '1') log(`server log kept in ${workDir}`);
@@ -88,20 +106,30 @@ async function main(): Promise<void> {
     const address = server.address;
     await createPlainDatabase(target, gatewayDb);
 
-    // 2. The app containers, configured like docker-compose.yml's services (scripts/docker/topology.ts).
+    // 2. The S3 image store and the shared limits, native on loopback like the Temporal server.
+    weed = await startWeedS3({ log });
+    const bucket = `topology-${RUN}`;
+    const prefix = `images-${RUN}/`;
+    await weed.createBucket(bucket);
+    redis = await startRedisServer();
+    log(`SeaweedFS S3 on ${weed.endpoint} (bucket ${bucket}), redis-server on ${redis.url}`);
+
+    // 3. The app containers, configured like docker-compose.yml's services (scripts/docker/topology.ts).
     const ports = { gateway: await freePort(), codec: await freePort(), sandbox: await freePort() };
+    const replicaPorts = [await freePort(), await freePort()];
     const codecPort = ports.codec;
-    const { gatewayUrl, sandboxUrl } = topologyUrls(ports);
+    const { gatewayUrl: lbUrl, sandboxUrl } = topologyUrls(ports);
     const taskQueue = `topology-${RUN}`;
     const s = freshSecrets();
-    docker.run(['volume', 'create', volume]);
     const specs = topologyContainers({
       temporalAddress: address,
       taskQueue,
       ports,
+      gatewayReplicaPorts: replicaPorts,
+      redisUrl: redis.url,
       secrets: s,
       gatewayDatabaseUrl: postgresUrl(target, gatewayDb),
-      imageVolume: volume,
+      imageStore: { s3Env: weed.env(bucket, prefix) },
       hostnameSuffix: RUN,
       workers: 2,
     });
@@ -110,26 +138,70 @@ async function main(): Promise<void> {
       containers.push(runContainer(docker, IMAGE, name, spec));
       return name;
     };
+    const containersStarted = Date.now();
     const sandbox = start(specs.sandbox);
     const workers = specs.workers.map(start);
-    const gateway = start(specs.gateway);
+    const gateways = specs.gateways.map(start);
     const codec = start(specs.codec);
 
-    for (const c of [sandbox, gateway, codec, ...workers]) {
+    for (const c of [sandbox, ...gateways, codec, ...workers]) {
       const ms = await docker.waitHealthy(c, 120_000);
-      log(`${c.replace(`vlens-topology-${RUN}-`, '')}: healthy after ${(ms / 1000).toFixed(1)}s`);
+      log(
+        `${c.replace(`vlens-topology-${RUN}-`, '')}: healthy ${(ms / 1000).toFixed(1)}s after the wait began, ${((Date.now() - containersStarted) / 1000).toFixed(1)}s after the first docker run`,
+      );
+    }
+    const mounts = docker.run(['inspect', '--format', '{{.Name}} {{len .Mounts}}', ...containers]);
+    if (mounts.split('\n').some((line) => !line.endsWith(' 0')))
+      throw new Error(`a container mounts a volume (name, mounts):\n${mounts}`);
+    log(`no container mounts a volume (${containers.length} containers)`);
+
+    lb = await startHaproxy(workDir, ports.gateway, [
+      { name: 'gateway-1', port: replicaPorts[0]! },
+      { name: 'gateway-2', port: replicaPorts[1]! },
+    ]);
+    log(
+      `HAProxy on ${lbUrl}: round robin over gateway-1 :${replicaPorts[0]} and gateway-2 :${replicaPorts[1]}, checked on /healthz`,
+    );
+
+    // 4. What replicas must not break (scripts/docker/replica-checks.ts).
+    const checkConnection = await Connection.connect({ address });
+    const s3 = weed.client();
+    try {
+      const checks = new ReplicaChecks({
+        lbUrl,
+        gatewayUrls: [`http://127.0.0.1:${replicaPorts[0]}`, `http://127.0.0.1:${replicaPorts[1]}`],
+        sandboxUrl,
+        apiKey: s.apiKey,
+        s3,
+        bucket,
+        prefix,
+        temporal: new Client({ connection: checkConnection, namespace: 'default' }),
+        hostnameSuffix: RUN,
+        log,
+      });
+      await checks.selfieOtpAndStream();
+      await checks.sharedRateLimit();
+    } finally {
+      s3.destroy();
+      await checkConnection.close();
     }
 
-    // 3. Activations through the gateway container.
-    const driven = await runNode('scripts/docker/drive-activations.mjs', [
-      `--gateway=${gatewayUrl}`,
+    // 5. Activations through HAProxy; gateway 1 is killed while they are in flight.
+    const drive = runNode('scripts/docker/drive-activations.mjs', [
+      `--gateway=${lbUrl}`,
       `--sandbox=${sandboxUrl}`,
       `--api-key=${s.apiKey}`,
       `--count=${N}`,
     ]);
-    if (driven !== 0) throw new Error(`driving ${N} activations through the gateway container failed (exit ${driven})`);
+    await new Promise((resolve) => setTimeout(resolve, KILL_AFTER_MS));
+    docker.run(['kill', '--signal', 'KILL', gateways[0]!]);
+    log(`gateway-1 killed (SIGKILL) ${KILL_AFTER_MS / 1000}s into ${N} activations through HAProxy`);
+    const driven = await drive.exited;
+    if (driven !== 0)
+      throw new Error(`${N} activations through HAProxy with gateway-1 killed: not all activated (exit ${driven})`);
+    log(`gateway-1 killed mid-flight: all ${N} activations finished through gateway-2`);
 
-    // 4. Both workers polled; the codec server decodes what the workers encrypted, with its token only.
+    // 6. Both workers polled; the codec server decodes what the workers encrypted, with its token only.
     const connection = await Connection.connect({ address });
     try {
       const answer = await connection.workflowService.describeTaskQueue({
@@ -188,7 +260,7 @@ async function main(): Promise<void> {
       await connection.close();
     }
 
-    // 5. SIGTERM, as an orchestrator stops a worker: it drains and exits 0.
+    // 7. SIGTERM, as an orchestrator stops a worker: it drains and exits 0.
     for (const w of workers) {
       docker.run(['stop', '--time', '30', w]);
       const code = docker.run(['inspect', '--format', '{{.State.ExitCode}}', w]);
@@ -196,7 +268,7 @@ async function main(): Promise<void> {
     }
     log('both workers stopped cleanly on SIGTERM (exit 0)');
     log(
-      `PASSED: ${N} activations through the production image (2 workers, gateway, codec server, sandbox) on Temporal + PostgreSQL`,
+      `PASSED: the production image replicated (2 gateways behind HAProxy, 2 workers, codec server, sandbox; S3 on SeaweedFS, limits in Redis, no shared volume) on Temporal + PostgreSQL in ${((Date.now() - t0) / 1000).toFixed(0)}s`,
     );
   } catch (error) {
     failed = true;

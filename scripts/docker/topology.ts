@@ -162,8 +162,18 @@ export interface TopologyConfig {
   secrets: TopologySecrets;
   /** The gateway's webhook dedup record (PostgreSQL). */
   gatewayDatabaseUrl: string;
-  /** The named volume the gateway and the workers share as the claim-check image store. */
-  imageVolume: string;
+  /**
+   * The claim-check image store: a named volume the gateway and the workers share (one host), or the
+   * IMAGE_STORE_S3_* and AWS_* environment of an S3 bucket (replicas, no shared disk; codec/image-store-config.ts).
+   */
+  imageStore: { volume: string } | { s3Env: Record<string, string> };
+  /**
+   * More than one gateway: their ports (`gateway-<i>`), while `ports.gateway` is the load balancer's in front
+   * of them (the URL the sandbox sends webhooks to). Unset: one gateway on `ports.gateway`.
+   */
+  gatewayReplicaPorts?: number[];
+  /** REDIS_URL of the gateways' shared limits; unset, the single gateway declares GATEWAY_REPLICAS=1. */
+  redisUrl?: string;
   /** Workers get distinct hostnames (`worker-<i>-<suffix>`), so each healthcheck finds its own poller. */
   hostnameSuffix: string;
   workers?: number;
@@ -185,12 +195,18 @@ export function postgresUrl(target: PostgresTarget, database: string): string {
 export function topologyContainers(config: TopologyConfig): {
   sandbox: ContainerSpec;
   workers: ContainerSpec[];
+  /** The first (or only) gateway. */
   gateway: ContainerSpec;
+  /** Every gateway replica (one element unless `gatewayReplicaPorts` is set). */
+  gateways: ContainerSpec[];
   codec: ContainerSpec;
 } {
   const s = config.secrets;
   const { gatewayUrl, sandboxUrl } = topologyUrls(config.ports);
   const extra = config.extraEnv ?? {};
+  const store = config.imageStore;
+  const storeEnv: Record<string, string> = 'volume' in store ? { IMAGE_STORE_DIR: '/images' } : store.s3Env;
+  const storeMount = 'volume' in store ? ['-v', `${store.volume}:/images`] : [];
   const temporalEnv = {
     NODE_ENV: 'production',
     TEMPORAL_ADDRESS: config.temporalAddress,
@@ -223,7 +239,7 @@ export function topologyContainers(config: TopologyConfig): {
     command: ['node', 'dist/worker/main.js'],
     env: {
       ...temporalEnv,
-      IMAGE_STORE_DIR: '/images',
+      ...storeEnv,
       VLENS_BASE_URL: sandboxUrl,
       // The sandbox is plain http on loopback; production refuses both unless told (docs/production.md).
       VLENS_ALLOW_HTTP: 'true',
@@ -239,16 +255,17 @@ export function topologyContainers(config: TopologyConfig): {
       WORKER_SHUTDOWN_GRACE_SECONDS: '10',
       ...extra.worker,
     },
-    extra: ['--hostname', `worker-${i}-${config.hostnameSuffix}`, '-v', `${config.imageVolume}:/images`],
+    extra: ['--hostname', `worker-${i}-${config.hostnameSuffix}`, ...storeMount],
   }));
-  const gateway: ContainerSpec = {
-    role: 'gateway',
+  const replicaPorts = config.gatewayReplicaPorts;
+  const gatewaySpec = (role: string, port: number): ContainerSpec => ({
+    role,
     command: ['node', 'dist/client/gateway/main.js'],
     env: {
       ...temporalEnv,
       GATEWAY_HOST: '127.0.0.1',
-      GATEWAY_PORT: String(config.ports.gateway),
-      IMAGE_STORE_DIR: '/images',
+      GATEWAY_PORT: String(port),
+      ...storeEnv,
       // Production takes tenant:role:key entries only (client/gateway/keys.ts).
       GATEWAY_API_KEYS: `topology:backend:${s.apiKey}`,
       GATEWAY_CLIENT_SECRET_KEYS: s.clientSecretKey,
@@ -256,13 +273,17 @@ export function topologyContainers(config: TopologyConfig): {
       FAWRY_SECURE_KEY: s.fawry,
       VLENS_WEBHOOK_TOKEN: s.vlensWebhook,
       DATABASE_URL: config.gatewayDatabaseUrl,
-      // One gateway here: its limits are its own. With replicas, REDIS_URL instead (client/gateway/config.ts).
-      GATEWAY_REPLICAS: '1',
+      // Replicas count their limits in Redis; a single gateway's limits are its own (client/gateway/config.ts).
+      ...(config.redisUrl ? { REDIS_URL: config.redisUrl } : { GATEWAY_REPLICAS: '1' }),
       GATEWAY_LOG_LEVEL: 'warn',
       ...extra.gateway,
     },
-    extra: ['-v', `${config.imageVolume}:/images`],
-  };
+    extra: storeMount,
+  });
+  const gateways = replicaPorts
+    ? replicaPorts.map((port, k) => gatewaySpec(`gateway-${k + 1}`, port))
+    : [gatewaySpec('gateway', config.ports.gateway)];
+  const gateway = gateways[0]!;
   const codec: ContainerSpec = {
     role: 'codec-server',
     command: ['node', 'dist/codec/codec-server-main.js'],
@@ -278,7 +299,7 @@ export function topologyContainers(config: TopologyConfig): {
     },
     extra: [],
   };
-  return { sandbox, workers, gateway, codec };
+  return { sandbox, workers, gateway, gateways, codec };
 }
 
 /**

@@ -20,7 +20,7 @@ function specs() {
     ports: { gateway: 30001, codec: 30002, sandbox: 30003 },
     secrets: freshSecrets(),
     gatewayDatabaseUrl: 'postgres://postgres@127.0.0.1:5432/gw',
-    imageVolume: 'vol',
+    imageStore: { volume: 'vol' },
     hostnameSuffix: 'abc',
     workers: 2,
     extraEnv: { worker: { VLENS_HTTP_TIMEOUT_MS: '5000' } },
