@@ -40,6 +40,9 @@ export function haproxyConfig(port: number, backends: Array<{ name: string; port
     '  retries 3',
     '  option redispatch',
     '  retry-on conn-failure',
+    // The client's address for the per-source webhook limits; the gateways trust it from 127.0.0.1
+    // (GATEWAY_TRUST_PROXY, docs/production.md).
+    '  option forwardfor',
     'frontend gateways',
     `  bind 127.0.0.1:${port}`,
     '  default_backend gateways',

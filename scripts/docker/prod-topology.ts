@@ -53,8 +53,8 @@ const IMAGE = env.VLENS_IMAGE ?? 'vlens-activation:ci';
 const N = Number(env.TOPOLOGY_ACTIVATIONS ?? 6);
 const RUN = randomBytes(3).toString('hex');
 const TASK_QUEUE_TYPE_WORKFLOW = 1;
-// Long enough for every activation to have started (they are staggered 200 ms apart), short of their end.
-const KILL_AFTER_MS = Number(env.TOPOLOGY_KILL_AFTER_MS ?? 2_500);
+// When the last of the activations (staggered 200 ms apart) is being started and the first are mid-way.
+const KILL_AFTER_MS = Number(env.TOPOLOGY_KILL_AFTER_MS ?? 1_000);
 
 const t0 = Date.now();
 const log = (line: string) => console.log(`[topology ${((Date.now() - t0) / 1000).toFixed(1)}s] ${line}`);
@@ -150,10 +150,29 @@ async function main(): Promise<void> {
         `${c.replace(`vlens-topology-${RUN}-`, '')}: healthy ${(ms / 1000).toFixed(1)}s after the wait began, ${((Date.now() - containersStarted) / 1000).toFixed(1)}s after the first docker run`,
       );
     }
-    const mounts = docker.run(['inspect', '--format', '{{.Name}} {{len .Mounts}}', ...containers]);
-    if (mounts.split('\n').some((line) => !line.endsWith(' 0')))
-      throw new Error(`a container mounts a volume (name, mounts):\n${mounts}`);
-    log(`no container mounts a volume (${containers.length} containers)`);
+    // The image declares VOLUME /data and /images, so each container gets anonymous volumes of its own; none
+    // may be named, bound from the host, or appear in a second container.
+    const mounts = docker.run([
+      'inspect',
+      '--format',
+      '{{.Name}}{{range .Mounts}} {{.Type}}:{{.Name}}:{{.Destination}}{{end}}',
+      ...containers,
+    ]);
+    const owners = new Map<string, string[]>();
+    for (const line of mounts.split('\n')) {
+      const [name, ...list] = line.trim().split(' ');
+      for (const mount of list) {
+        const [type, volume] = mount.split(':');
+        if (type !== 'volume' || !/^[0-9a-f]{64}$/.test(volume ?? ''))
+          throw new Error(`${name} mounts ${mount}: only its own anonymous volumes are allowed`);
+        owners.set(volume!, [...(owners.get(volume!) ?? []), name!]);
+      }
+    }
+    const shared = [...owners].filter(([, names]) => names.length > 1);
+    if (shared.length > 0) throw new Error(`volumes shared between containers: ${JSON.stringify(shared)}`);
+    log(
+      `no volume shared between any two of the ${containers.length} containers (${owners.size} anonymous volumes, one owner each)`,
+    );
 
     lb = await startHaproxy(workDir, ports.gateway, [
       { name: 'gateway-1', port: replicaPorts[0]! },

@@ -203,24 +203,28 @@ export class ReplicaChecks {
     c.log(`event stream (load balancer): ${events.map((e) => `${e.state}@${e.version}`).join(' > ')}`);
   }
 
-  /** The identity of the worker that ran the activation's liveness activity (from its history). */
+  /**
+   * The identity of the worker that ran the activation's liveness call. It is a local activity
+   * (workflows/lean-history.ts): its marker names the activity type, and the workflow task that recorded the
+   * marker names the worker that ran it.
+   */
   private async livenessActivityWorker(requestId: string): Promise<string> {
     const history = await this.c.temporal.workflow.getHandle(`activation-${requestId}`).fetchHistory();
     const events = history.events ?? [];
-    const scheduled = events.filter((e) =>
-      /liveness/i.test(e.activityTaskScheduledEventAttributes?.activityType?.name ?? ''),
+    const text = (data?: Uint8Array | null) => (data ? Buffer.from(data).toString('utf8') : '');
+    const markers = events.filter((e) =>
+      Object.values(e.markerRecordedEventAttributes?.details ?? {}).some((p) =>
+        (p.payloads ?? []).some((payload) => text(payload.data).includes('revalidateLiveness')),
+      ),
     );
-    const ids = new Set(scheduled.map((e) => String(e.eventId)));
+    const taskIds = new Set(markers.map((e) => String(e.markerRecordedEventAttributes?.workflowTaskCompletedEventId)));
     const identities = events
-      .filter((e) => ids.has(String(e.activityTaskStartedEventAttributes?.scheduledEventId ?? '')))
-      .map((e) => e.activityTaskStartedEventAttributes?.identity ?? '');
-    const completed = events.some((e) =>
-      ids.has(String(e.activityTaskCompletedEventAttributes?.scheduledEventId ?? '')),
-    );
+      .filter((e) => taskIds.has(String(e.eventId)))
+      .map((e) => e.workflowTaskCompletedEventAttributes?.identity ?? '');
     const worker = identities.find((id) => /@worker-[12]-/.test(id) && id.endsWith(`-${this.c.hostnameSuffix}`));
-    if (!completed || !worker)
+    if (!worker)
       throw new Error(
-        `no completed liveness activity run by a worker container in activation-${requestId} (started by: ${identities.join(', ') || 'none'})`,
+        `no revalidateLiveness local activity recorded by a worker container in activation-${requestId} (${markers.length} markers, recorded by: ${identities.join(', ') || 'none'})`,
       );
     return worker.replace(/^\d+@/, '').replace(`-${this.c.hostnameSuffix}`, '');
   }

@@ -275,6 +275,8 @@ export function topologyContainers(config: TopologyConfig): {
       DATABASE_URL: config.gatewayDatabaseUrl,
       // Replicas count their limits in Redis; a single gateway's limits are its own (client/gateway/config.ts).
       ...(config.redisUrl ? { REDIS_URL: config.redisUrl } : { GATEWAY_REPLICAS: '1' }),
+      // Behind the load balancer (on 127.0.0.1), a request's source is the X-Forwarded-For it adds.
+      ...(replicaPorts ? { GATEWAY_TRUST_PROXY: '127.0.0.1' } : {}),
       GATEWAY_LOG_LEVEL: 'warn',
       ...extra.gateway,
     },
