@@ -65,3 +65,38 @@ describe('production topology containers', () => {
     expect(sandbox.env.SANDBOX_VLENS_WEBHOOK_URL).toContain(`token=${gateway.env.VLENS_WEBHOOK_TOKEN}`);
   });
 });
+
+describe('replicated topology containers (two gateways, S3, Redis)', () => {
+  const s3Env = { IMAGE_STORE_S3_BUCKET: 'b', IMAGE_STORE_S3_ENDPOINT: 'http://127.0.0.1:30009' };
+  const { sandbox, workers, gateways } = topologyContainers({
+    temporalAddress: '127.0.0.1:27233',
+    taskQueue: 'tq',
+    ports: { gateway: 30001, codec: 30002, sandbox: 30003 },
+    gatewayReplicaPorts: [30011, 30012],
+    redisUrl: 'redis://127.0.0.1:30010',
+    secrets: freshSecrets(),
+    gatewayDatabaseUrl: 'postgres://postgres@127.0.0.1:5432/gw',
+    imageStore: { s3Env },
+    hostnameSuffix: 'abc',
+    workers: 2,
+  });
+
+  it('gives each gateway its own port, the shared limits and the bucket; nothing mounts a volume', () => {
+    expect(gateways.map((g) => [g.role, g.env.GATEWAY_PORT])).toEqual([
+      ['gateway-1', '30011'],
+      ['gateway-2', '30012'],
+    ]);
+    for (const spec of [...gateways, ...workers]) {
+      expect(spec.env.IMAGE_STORE_S3_BUCKET, spec.role).toBe('b');
+      expect(spec.env.IMAGE_STORE_DIR, spec.role).toBeUndefined();
+      expect(spec.extra, spec.role).not.toContain('-v');
+    }
+    for (const g of gateways) {
+      expect(g.env.REDIS_URL).toBe('redis://127.0.0.1:30010');
+      expect(g.env.GATEWAY_REPLICAS).toBeUndefined();
+      expect(g.env.GATEWAY_TRUST_PROXY).toBe('127.0.0.1');
+    }
+    // Webhooks go to the load balancer, not to one replica.
+    expect(sandbox.env.SANDBOX_WEBHOOK_URL).toBe('http://127.0.0.1:30001/v1/webhooks/{gateway}');
+  });
+});
