@@ -349,7 +349,16 @@ function checkDockerfile(text: string): string[] {
   if (instructions.some((i) => /<<-?\s*['"]?[A-Za-z_]+['"]?(\s|$)/.test(i.args))) {
     problems.push('heredocs need BuildKit; keep the files in the repository and COPY them');
   }
-  if (!/^\s*ARG\s+NODE_IMAGE=\S+/m.test(text) || !froms.every((f) => f.args.startsWith('${NODE_IMAGE}'))) {
+  // A final `FROM scratch` stage is allowed when it takes its whole file system from an earlier stage (the
+  // runtime root file system built from ${NODE_IMAGE}, scripts/docker/runtime-rootfs.sh).
+  const fromScratchWithRootfs = (index: number) =>
+    froms[index]!.args.startsWith('scratch') &&
+    index === froms.length - 1 &&
+    finalStage.some((i) => i.keyword === 'COPY' && /--from=\S+\s+\S+\s+\/$/.test(i.args));
+  if (
+    !/^\s*ARG\s+NODE_IMAGE=\S+/m.test(text) ||
+    !froms.every((f, index) => f.args.startsWith('${NODE_IMAGE}') || fromScratchWithRootfs(index))
+  ) {
     problems.push('every stage must start FROM ${NODE_IMAGE} (ARG NODE_IMAGE=...)');
   }
   // The build: `npm run build` writes dist/ and the prebuilt workflow bundle (dist/workflow-bundle.js).
@@ -357,7 +366,12 @@ function checkDockerfile(text: string): string[] {
   if (!buildRun) problems.push('the image does not run `npm run build` (dist/ and the workflow bundle)');
   const bundleOut = 'dist/workflow-bundle.js';
   // The runtime: production dependencies only, compiled code only, plain node.
-  if (!finalRuns.some((r) => /\bnpm ci\b.*--omit=dev/.test(r)))
+  // Production dependencies only: installed with --omit=dev in a stage of their own (the final stage may be
+  // `FROM scratch` and run nothing), never copied from the build stage's full node_modules.
+  const copiesBuildModules = instructions.some(
+    (i) => i.keyword === 'COPY' && /--from=build\b/.test(i.args) && /node_modules/.test(i.args),
+  );
+  if (![...finalRuns, ...runs].some((r) => /\bnpm ci\b.*--omit=dev/.test(r)) || copiesBuildModules)
     problems.push('the final stage must install production dependencies only (npm ci --omit=dev)');
   if (finalRuns.some((r) => /\bnpm run build\b/.test(r)))
     problems.push('the final stage builds; copy dist/ from the build stage');
@@ -386,20 +400,26 @@ function checkDockerfile(text: string): string[] {
 }
 
 /** Volumes mounted into our image must exist in it owned by `node`, or the non-root processes cannot write. */
-function checkVolumeOwnership(composeText: string, dockerfileText: string): string[] {
+function checkVolumeOwnership(composeText: string, dockerfileText: string, rootfsScript = ''): string[] {
   const services: Record<string, Doc> = (parse(composeText, { merge: true }) as Doc)?.services ?? {};
   const joined = dockerfileText.replace(/\\\r?\n/g, ' ');
   const runs = [...joined.matchAll(/^RUN\s+(.*)$/gm)].map((m) => m[1]!);
+  // The runtime root file system (scripts/docker/runtime-rootfs.sh) creates them with `install -d -o node`.
+  const rootfsDirs = [...rootfsScript.matchAll(/^install -d -o node -g node (.*)$/gm)].flatMap((m) =>
+    m[1]!.split(/\s+/).map((d) => d.replace(/^"\$OUT/, '').replace(/"$/, '')),
+  );
   const problems: string[] = [];
   for (const name of Object.keys(APP_SERVICES)) {
     for (const v of services[name]?.volumes ?? []) {
       const target = String(v).split(':')[1];
       if (!target) continue;
-      const prepared = runs.some(
-        (r) =>
-          new RegExp(`mkdir[^&;]*\\s${target}(\\s|$)`).test(r) &&
-          new RegExp(`chown[^&;]*node[^&;]*\\s${target}(\\s|$)`).test(r),
-      );
+      const prepared =
+        rootfsDirs.includes(target) ||
+        runs.some(
+          (r) =>
+            new RegExp(`mkdir[^&;]*\\s${target}(\\s|$)`).test(r) &&
+            new RegExp(`chown[^&;]*node[^&;]*\\s${target}(\\s|$)`).test(r),
+        );
       if (!prepared) problems.push(`${name}: ${target} is not created and chowned to node in the Dockerfile`);
     }
   }
@@ -420,6 +440,7 @@ function checkEnvExample(composeText: string, envExample: string): string[] {
 
 const compose = read('docker-compose.yml');
 const dockerfile = read('Dockerfile');
+const rootfsScript = read('scripts/docker/runtime-rootfs.sh');
 
 describe('docker-compose.yml', () => {
   it('has the required structure', () => {
@@ -435,8 +456,10 @@ describe('Dockerfile', () => {
     expect(checkDockerfile(dockerfile)).toEqual([]);
   });
   it('prepares every mounted volume directory for the node user', () => {
-    expect(checkVolumeOwnership(compose, dockerfile)).toEqual([]);
-    expect(checkVolumeOwnership(compose, dockerfile.replace('mkdir -p /data /images', 'mkdir -p /data'))).toEqual([
+    expect(checkVolumeOwnership(compose, dockerfile, rootfsScript)).toEqual([]);
+    const withoutImages = rootfsScript.replace(' "$OUT/images"', '');
+    expect(withoutImages).not.toBe(rootfsScript);
+    expect(checkVolumeOwnership(compose, dockerfile, withoutImages)).toEqual([
       'worker: /images is not created and chowned to node in the Dockerfile',
       'gateway: /images is not created and chowned to node in the Dockerfile',
     ]);
@@ -525,7 +548,11 @@ describe('the checks fail on broken files', () => {
     expect(broken(/npm ci --omit=dev/, 'npm ci')).toMatch(/production dependencies only/);
     expect(broken(/^CMD \[.*\]$/m, 'CMD ["npx", "tsx", "worker/main.ts"]')).toMatch(/TypeScript|not node dist/);
     expect(broken(/^HEALTHCHECK .*$/m, '')).toMatch(/no HEALTHCHECK/);
-    expect(broken(/^FROM \$\{NODE_IMAGE\} AS runtime$/m, 'FROM node:20 AS runtime')).toMatch(/NODE_IMAGE/);
+    expect(broken(/^FROM \$\{NODE_IMAGE\} AS deps$/m, 'FROM node:20 AS deps')).toMatch(/NODE_IMAGE/);
+    expect(broken(/^COPY --from=rootfs \/rootfs \/$/m, 'COPY --from=rootfs /rootfs/app /app')).toMatch(/NODE_IMAGE/);
+    expect(broken(/^COPY --from=deps \/app\/node_modules/m, 'COPY --from=build /app/node_modules')).toMatch(
+      /production dependencies only/,
+    );
   });
   it('a compose service still running TypeScript', () => {
     expect(
