@@ -7,6 +7,7 @@
 // reach Temporal.
 import path from 'node:path';
 import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
+import { createRetryAfterCloseGuard } from './retry-after-close-guard';
 import type { DataConverter } from '@temporalio/common';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { codecMode, createDataConverter, loadCodecKeys, loadImageStore, type ImageStore } from '../codec';
@@ -98,7 +99,8 @@ export function createTemporalClient(options: TemporalClientOptions = {}): Tempo
   const safety = () => (loaded ??= loadClientDataSafety(options.env ?? process.env, settings.namespace));
   const dataConverter = options.dataConverter ?? safety().dataConverter;
   const imageStore = options.imageStore ?? safety().imageStore;
-  const connection = Connection.lazy(settings.connection);
+  const retryGuard = createRetryAfterCloseGuard();
+  const connection = Connection.lazy({ interceptors: retryGuard.interceptors, ...settings.connection });
   const tracing = options.tracing ?? clientTracingEnabled(options.env ?? process.env);
   const client = new Client({
     connection,
@@ -112,7 +114,10 @@ export function createTemporalClient(options: TemporalClientOptions = {}): Tempo
     namespace: settings.namespace,
     taskQueue: settings.taskQueue,
     imageStore,
-    close: () => connection.close(),
+    close: () => {
+      retryGuard.markClosed();
+      return connection.close();
+    },
   };
 }
 

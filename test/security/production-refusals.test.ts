@@ -17,6 +17,8 @@ const PRODUCTION_GATEWAY = {
   KASHIER_WEBHOOK_SECRET: hex(32),
   FAWRY_SECURE_KEY: hex(32),
   VLENS_WEBHOOK_TOKEN: hex(32),
+  // Two tenants share the Vlens account: starts must carry a request grant (docs/gateway.md).
+  GATEWAY_REQUEST_GRANT_KEYS: hex(32),
   // One gateway: it counts its own limits (otherwise production needs REDIS_URL, docs/production.md).
   GATEWAY_REPLICAS: '1',
 };

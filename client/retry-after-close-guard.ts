@@ -1,0 +1,52 @@
+// The SDK's gRPC retry interceptor schedules each retry with a timer that nothing cancels: a call that was
+// aborted, or whose caller stopped waiting (a health probe, a shared wait ended by a closing gateway),
+// may still hold one. When that timer fires after `connection.close()`, creating the call throws
+// "Channel has been shut down" from the timer, an uncaught exception that ends the process. This keeps
+// the SDK's retry policy and puts a guard under it: once the connection is closed, a retry is answered
+// CANCELLED at once instead of dialling the shut channel.
+import { defaultGrpcRetryOptions, makeGrpcRetryInterceptor } from '@temporalio/client';
+
+type Interceptor = ReturnType<typeof makeGrpcRetryInterceptor>;
+type NextCall = Parameters<Interceptor>[1];
+type Call = ReturnType<NextCall>;
+
+/** grpc.status.CANCELLED (no direct dependency on @grpc/grpc-js for one number). */
+const CANCELLED = 1;
+
+export interface RetryAfterCloseGuard {
+  /** The SDK's default retry interceptor, whose retries stop dialling once `markClosed` was called. */
+  readonly interceptors: Interceptor[];
+  /** Call before closing the connection. */
+  markClosed(): void;
+}
+
+export function createRetryAfterCloseGuard(): RetryAfterCloseGuard {
+  let closed = false;
+  const retry = makeGrpcRetryInterceptor(defaultGrpcRetryOptions());
+  const guarded: Interceptor = (options, nextCall) =>
+    retry(options, (callOptions) => (closed ? cancelledCall() : nextCall(callOptions)));
+  return {
+    interceptors: [guarded],
+    markClosed: () => {
+      closed = true;
+    },
+  };
+}
+
+/** A call that never reaches the network and ends CANCELLED as soon as it starts. */
+function cancelledCall(): Call {
+  const call = {
+    start(metadata: unknown, listener: { onReceiveStatus(status: unknown): void }) {
+      queueMicrotask(() =>
+        listener.onReceiveStatus({ code: CANCELLED, details: 'the Temporal connection was closed', metadata }),
+      );
+    },
+    sendMessage() {},
+    sendMessageWithContext() {},
+    halfClose() {},
+    startRead() {},
+    cancelWithStatus() {},
+    getPeer: () => '',
+  };
+  return call as unknown as Call;
+}
