@@ -7,6 +7,7 @@
 // - a rate limit trips at the same count on one replica and alternating between them (Redis).
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import type { Client } from '@temporalio/client';
+import { httpJson as http, type HttpAnswer as Answer } from '../../bench/lib/http';
 
 const CAIRO = { latitude: 30.0444, longitude: 31.2357 };
 // 180 km from Cairo: the sandbox asks for liveness re-validation before the OTP (sandbox/README.md).
@@ -30,31 +31,6 @@ export interface ReplicaCheckContext {
   /** The suffix of the workers' hostnames (`worker-<i>-<suffix>`). */
   hostnameSuffix: string;
   log: (line: string) => void;
-}
-
-interface Answer {
-  status: number;
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- JSON of several routes, read by field
-}
-
-async function http(
-  url: string,
-  method: string,
-  body?: unknown,
-  headers: Record<string, string> = {},
-): Promise<Answer> {
-  const response = await fetch(url, {
-    method,
-    headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
-    body: body !== undefined ? JSON.stringify(body) : undefined,
-    signal: AbortSignal.timeout(30_000),
-  });
-  const text = await response.text();
-  try {
-    return { status: response.status, body: JSON.parse(text) };
-  } catch {
-    return { status: response.status, body: text };
-  }
 }
 
 export class ReplicaChecks {
