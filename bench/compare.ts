@@ -12,6 +12,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import { connectGuarded } from '../client/retry-after-close-guard';
 // Default import: @temporalio/proto is CommonJS whose named exports Node's ESM loader cannot detect.
 import proto from '@temporalio/proto';
 import { createDataConverter, parseCodecKeys } from '../codec';
@@ -91,7 +92,7 @@ async function startSkeleton(options: CompareOptions): Promise<SkeletonContext> 
     ...(options.workerNodeArgs ? { workerNodeArgs: options.workerNodeArgs('skeleton') } : {}),
   };
   const stack = await LocalStack.start(stackOptions);
-  const connection = await Connection.connect({ address: stack.temporalAddress });
+  const connection = await connectGuarded({ address: stack.temporalAddress });
   // Plain JSON: the SDK's default data converter, no codec.
   return { stack, connection, client: new Client({ connection }), log: options.log };
 }

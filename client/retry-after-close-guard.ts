@@ -4,7 +4,12 @@
 // "Channel has been shut down" from the timer, an uncaught exception that ends the process. This keeps
 // the SDK's retry policy and puts a guard under it: once the connection is closed, a retry is answered
 // CANCELLED at once instead of dialling the shut channel.
-import { defaultGrpcRetryOptions, makeGrpcRetryInterceptor } from '@temporalio/client';
+import {
+  Connection,
+  defaultGrpcRetryOptions,
+  makeGrpcRetryInterceptor,
+  type ConnectionOptions,
+} from '@temporalio/client';
 
 type Interceptor = ReturnType<typeof makeGrpcRetryInterceptor>;
 type NextCall = Parameters<Interceptor>[1];
@@ -49,4 +54,23 @@ function cancelledCall(): Call {
     getPeer: () => '',
   };
   return call as unknown as Call;
+}
+
+/**
+ * `Connection.connect` with the guard under its retries and `close()` marking it closed first: the one
+ * way tests, scripts and benchmarks open an eager Connection, so none of them can leave a retry timer that
+ * throws after close (client/connect.ts does the same for the lazy one).
+ */
+export async function connectGuarded(options: ConnectionOptions = {}): Promise<Connection> {
+  const guard = createRetryAfterCloseGuard();
+  const connection = await Connection.connect({
+    ...options,
+    interceptors: [...guard.interceptors, ...(options.interceptors ?? [])],
+  });
+  const close = connection.close.bind(connection);
+  connection.close = () => {
+    guard.markClosed();
+    return close();
+  };
+  return connection;
 }

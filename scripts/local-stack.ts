@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
-import { Connection } from '@temporalio/client';
+import { connectGuarded } from '../client/retry-after-close-guard';
 import { REGISTERED_SEARCH_ATTRIBUTE_KEYS } from '../client/tenancy';
 
 export const ROOT = path.resolve(new URL('..', import.meta.url).pathname);
@@ -113,7 +113,7 @@ export async function waitForTemporal(address: string, timeoutMs = 60_000): Prom
   let lastError: unknown;
   while (Date.now() - started < timeoutMs) {
     try {
-      const connection = await Connection.connect({ address, connectTimeout: 2_000 });
+      const connection = await connectGuarded({ address, connectTimeout: 2_000 });
       await connection.workflowService.getSystemInfo({});
       await connection.close();
       return;

@@ -16,6 +16,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import { connectGuarded } from '../../client/retry-after-close-guard';
 import { mulberry32 } from '../../sandbox/faults';
 import { createDataConverter, createEncryptionCodec, parseCodecKeys } from '../../codec';
 import { driveActivation, scriptFor, type DriveRecord } from '../lib/gateway-driver';
@@ -305,7 +306,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         strict: options.strict ?? false,
         log,
         verify: async (records, kills) => {
-          connection ??= await Connection.connect({ address: stack.temporalAddress });
+          connection ??= await connectGuarded({ address: stack.temporalAddress });
           const client = new Client({ connection, dataConverter: createDataConverter(keys, { namespace: 'default' }) });
           const calls = (await httpJson(`${stack.sandboxUrl}/sandbox/calls`, 'GET', undefined, {}, 60_000))
             .body as SandboxCall[];

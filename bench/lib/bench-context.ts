@@ -3,6 +3,7 @@
 // worker's data converter, the direct driver, and a few measuring helpers.
 import { readFileSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
+import { connectGuarded } from '../../client/retry-after-close-guard';
 import type { PayloadCodec } from '@temporalio/common';
 import { createDataConverter, createEncryptionCodec, parseCodecKeys } from '../../codec';
 import { LocalStack, type StackOptions } from './stack';
@@ -40,7 +41,7 @@ export async function startBenchContext(options: {
     ...(options.worker ? { worker: options.worker } : {}),
   });
   const keys = parseCodecKeys(stack.codecKeys);
-  const connection = await Connection.connect({ address: stack.temporalAddress });
+  const connection = await connectGuarded({ address: stack.temporalAddress });
   const client = new Client({ connection, dataConverter: createDataConverter(keys, { namespace: 'default' }) });
   const driver = new TemporalDriver(client, stack.sandboxUrl, stack.taskQueue);
   return {

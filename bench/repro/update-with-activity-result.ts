@@ -20,7 +20,8 @@
 // for the next workflow task); a fresh workflow worker picks up the task holding both.
 import os from 'node:os';
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
+import { connectGuarded } from '../../client/retry-after-close-guard';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities, makeVlensConfig } from '../../activities';
 import { createDataConverter, parseCodecKeys } from '../../codec';
@@ -42,7 +43,7 @@ async function main(): Promise<void> {
   });
   const keys = parseCodecKeys(generateCodecKeySpec('repro'));
   const dataConverter = createDataConverter(keys, { namespace: 'default' });
-  const connection = await Connection.connect({ address: stack.temporalAddress });
+  const connection = await connectGuarded({ address: stack.temporalAddress });
   const client = new Client({ connection, dataConverter });
   const native = await NativeConnection.connect({ address: stack.temporalAddress });
   const taskQueue = 'repro';

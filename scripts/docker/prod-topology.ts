@@ -25,7 +25,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
+import { connectGuarded } from '../../client/retry-after-close-guard';
 import { ROOT, stopProcess, type ManagedProcess } from '../local-stack';
 import {
   createPlainDatabase,
@@ -183,7 +184,7 @@ async function main(): Promise<void> {
     );
 
     // 4. What replicas must not break (scripts/docker/replica-checks.ts).
-    const checkConnection = await Connection.connect({ address });
+    const checkConnection = await connectGuarded({ address });
     const s3 = weed.client();
     try {
       const checks = new ReplicaChecks({
@@ -221,7 +222,7 @@ async function main(): Promise<void> {
     log(`gateway-1 killed mid-flight: all ${N} activations finished through gateway-2`);
 
     // 6. Both workers polled; the codec server decodes what the workers encrypted, with its token only.
-    const connection = await Connection.connect({ address });
+    const connection = await connectGuarded({ address });
     try {
       const answer = await connection.workflowService.describeTaskQueue({
         namespace: 'default',

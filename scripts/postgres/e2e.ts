@@ -14,7 +14,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
+import { connectGuarded } from '../../client/retry-after-close-guard';
 import pg from 'pg';
 import { buildWorkflowBundle } from '../build-workflow-bundle';
 import { ROOT, TSX, stopProcess, waitForHttp, waitForTemporal, type ManagedProcess } from '../local-stack';
@@ -461,7 +462,7 @@ async function main(): Promise<void> {
   timings.drive = Date.now() - driveStarted;
 
   // 4. Cross-checks on the server and in PostgreSQL.
-  const connection = await Connection.connect({ address });
+  const connection = await connectGuarded({ address });
   const client = new Client({ connection, namespace: 'default' });
   let taskFailures = 0;
   let notCompleted = 0;
@@ -555,7 +556,7 @@ async function main(): Promise<void> {
 }
 
 async function waitForPollers(address: string, taskQueue: string, count: number, timeoutMs: number): Promise<void> {
-  const connection = await Connection.connect({ address });
+  const connection = await connectGuarded({ address });
   try {
     const until = Date.now() + timeoutMs;
     let seen = 0;

@@ -3,6 +3,7 @@
 // attribute upserts, no timers, no markers (bench/compare.ts compares the project against exactly this).
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
+import { connectGuarded } from '../../client/retry-after-close-guard';
 // Default import: @temporalio/proto is CommonJS whose named exports Node's ESM loader cannot detect.
 import proto from '@temporalio/proto';
 import { NativeConnection, Worker } from '@temporalio/worker';
@@ -19,7 +20,7 @@ const taskQueue = `skeleton-${randomUUID()}`;
 
 beforeAll(async () => {
   nativeConnection = await NativeConnection.connect({ address: inject('temporalAddress') });
-  connection = await Connection.connect({ address: inject('temporalAddress') });
+  connection = await connectGuarded({ address: inject('temporalAddress') });
   worker = await Worker.create({
     connection: nativeConnection,
     namespace: inject('temporalNamespace'),

@@ -1,7 +1,8 @@
 // Secrets never in plain history: what an operator with UI access sees is ciphertext, the codec
 // server (with a token) shows the plain payloads, and keys rotate under a running activation.
 // Every other scenario file gets the same leak scan from the harness when it closes.
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
+import { connectGuarded } from '../../client/retry-after-close-guard';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { describe, expect, inject } from 'vitest';
 import { METADATA_KEY_ID, parseCodecKeys, startCodecServer, type CodecServer } from '../../codec';
@@ -35,7 +36,7 @@ const test = temporalTest.extend<{ codec: CodecServer }>({
 describe('data safety', () => {
   test('the scan finds a secret in a history written without the codec (so it can fail)', async ({ harness: h }) => {
     const seeded = await h.seed();
-    const plainClient = new Client({ connection: await Connection.connect({ address: inject('temporalAddress') }) });
+    const plainClient = new Client({ connection: await connectGuarded({ address: inject('temporalAddress') }) });
     const handle = await plainClient.workflow.start(activation, {
       taskQueue: 'nobody-polls-this-queue',
       workflowId: workflowIdFor(seeded.requestId),

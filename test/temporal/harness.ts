@@ -4,7 +4,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Client, Connection, WorkflowHandle } from '@temporalio/client';
+import { Client, WorkflowHandle } from '@temporalio/client';
+import { connectGuarded } from '../../client/retry-after-close-guard';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
@@ -136,7 +137,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const address = inject('temporalAddress');
   const namespace = inject('temporalNamespace');
   const nativeConnection = await NativeConnection.connect({ address });
-  const connection = await Connection.connect({ address });
+  const connection = await connectGuarded({ address });
   // The real data path: every payload encrypted, selfies through the claim-check store.
   let keys = options.keys ?? FIXTURE_CODEC_KEYS;
   let client = new Client({ connection, namespace, dataConverter: createDataConverter(keys, { namespace }) });

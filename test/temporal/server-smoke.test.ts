@@ -1,12 +1,13 @@
 // Proves CI has a real Temporal server: the provisioned dev server answers, and the search attributes
 // the workflow needs are registered on it.
 import { Connection } from '@temporalio/client';
+import { connectGuarded } from '../../client/retry-after-close-guard';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 
 let connection: Connection;
 
 beforeAll(async () => {
-  connection = await Connection.connect({ address: inject('temporalAddress') });
+  connection = await connectGuarded({ address: inject('temporalAddress') });
 });
 afterAll(async () => {
   await connection?.close();

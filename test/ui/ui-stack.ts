@@ -4,7 +4,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { Client, type WorkflowHandle } from '@temporalio/client';
+import { connectGuarded } from '../../client/retry-after-close-guard';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { createActivities, makeVlensConfig } from '../../activities';
@@ -143,7 +144,7 @@ export async function startUiStack(keys: CodecKeys): Promise<UiStack> {
     }
     const nativeConnection = await NativeConnection.connect({ address });
     cleanups.push(() => nativeConnection.close());
-    const connection = await Connection.connect({ address });
+    const connection = await connectGuarded({ address });
     cleanups.push(() => connection.close());
     const dataConverter = createDataConverter(keys, { namespace: NAMESPACE });
     const client = new Client({ connection, namespace: NAMESPACE, dataConverter });
