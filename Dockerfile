@@ -19,7 +19,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY . .
-# tsc -p tsconfig.build.json (type-check) + scripts/build.ts: dist/{worker,client,codec,sandbox}/*.js with
+# tsc -p tsconfig.build.json (type-check) + scripts/build.ts: dist/{worker,client,gateway,codec,sandbox}/*.js with
 # source maps, dist/workflow-bundle.js and dist/workflow-bundle-tracing.js (scripts/build-workflow-bundle.ts).
 RUN npm run build
 

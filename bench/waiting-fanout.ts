@@ -2,7 +2,7 @@
 // item 4, on a stack of its own (Temporal dev server, sandbox, worker; bench/lib/bench-context.ts).
 //   per-caller: each long poll or stream holds its own `waitForChange` update, as the gateway did before
 //               (ActivationClient.waitForChange called once per waiter);
-//   shared:     one wait per activation per gateway, fanned out (client/gateway/change-watchers.ts).
+//   shared:     one wait per activation per gateway, fanned out (gateway/change-watchers.ts).
 // For each N waiters on one activation awaiting its OTP: does the OTP (an update) go through, how long it
 // takes, how long until every waiter has the change, and how many updates the workflow accepted. Then 200
 // long polls with `timeout=1ms` one after another: how many history events they added.
@@ -11,7 +11,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ActivationClient } from '../client/activation-client';
-import { ChangeWatchers } from '../client/gateway/change-watchers';
+import { ChangeWatchers } from '../gateway/change-watchers';
 import { closeBenchContext, percentile, round, startBenchContext, type BenchContext } from './lib/bench-context';
 import { machineInfo } from './lib/machine';
 

@@ -536,7 +536,7 @@ export class ActivationClient {
           }),
         );
       try {
-        // `signal` ends the wait early (a gateway shutting down, client/gateway/change-watchers.ts).
+        // `signal` ends the wait early (a gateway shutting down, gateway/change-watchers.ts).
         return await (options.signal ? this.client.withAbortSignal(options.signal, wait) : wait());
       } catch (error) {
         // The run ended while we waited (an update cannot outlive it): its final status is the answer.

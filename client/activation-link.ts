@@ -2,9 +2,9 @@
 // when ACTIVATION_PAGE_BASE_URL is set, with a client secret signed by the gateway's key
 // (GATEWAY_CLIENT_SECRET_KEYS; the development key outside production, as the gateway does), so the
 // gateway at that address accepts it.
-import { createClientSecrets, DEV_CLIENT_SECRET_KEY } from './gateway/client-secret';
-import { splitApiKeys } from './gateway/keys';
-import { activationUrl } from './gateway/page/link';
+import { createClientSecrets, DEV_CLIENT_SECRET_KEY } from '../gateway/client-secret';
+import { splitApiKeys } from '../gateway/keys';
+import { activationUrl } from '../gateway/page/link';
 
 export function activationLinkFor(
   env: NodeJS.ProcessEnv,

@@ -19,7 +19,7 @@ export const REGISTERED_SEARCH_ATTRIBUTE_KEYS = [...ALL_SEARCH_ATTRIBUTE_KEYS, A
 
 /**
  * The tenant of keys configured without one (development only: production refuses such keys, see
- * client/gateway/config.ts) and of activations started before tenants existed (no attribute).
+ * gateway/config.ts) and of activations started before tenants existed (no attribute).
  */
 export const DEFAULT_TENANT = 'default';
 

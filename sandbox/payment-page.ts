@@ -8,7 +8,7 @@ const escapeHtml = (s: string) =>
 /**
  * Where the customer goes back after paying, as Kashier's hosted checkout takes it (`merchantRedirect`):
  * only an http(s) URL, shown as a link once the payment went through (the hosted activation page,
- * client/gateway/page/, passes its own address).
+ * gateway/page/, passes its own address).
  */
 function returnUrlOf(merchantRedirect: string | undefined): string | undefined {
   if (!merchantRedirect) return undefined;

@@ -10,7 +10,7 @@
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { generateDtsBundle } from 'dts-bundle-generator';
-import { build, type Plugin } from 'esbuild';
+import { build, type BuildOptions, type Plugin } from 'esbuild';
 import { CONTRACT_VERSION } from '../contract/version';
 import { fullySpecifiedDeepImports } from './esbuild-deep-imports';
 
@@ -52,6 +52,16 @@ export function manifestProblems(imported: readonly string[], manifest: Manifest
   return problems;
 }
 
+/** Folders whose code runs only on a server: the package bundles none of their modules. */
+export const SERVER_ONLY_FOLDERS = ['gateway/', 'worker/', 'sandbox/'] as const;
+
+/** Problems when the bundle took in a server-only module (an import chain from the public API reached it). */
+export function serverModuleProblems(bundledModules: readonly string[]): string[] {
+  return bundledModules
+    .filter((file) => SERVER_ONLY_FOLDERS.some((folder) => file.startsWith(folder)))
+    .map((file) => `the bundle includes ${file}, which only a server runs`);
+}
+
 /**
  * The repository's modules do nothing when imported but define things, so a module none of whose exports the
  * API uses can be dropped whole, with its imports: codec/index.ts names the codec server (fastify) beside the
@@ -74,25 +84,28 @@ const ownModulesHaveNoSideEffects: Plugin = {
   },
 };
 
+/** esbuild's options for dist/index.js; a test bundles with them (write: false) to see which modules it takes. */
+export const bundleOptions = {
+  absWorkingDir: ROOT,
+  entryPoints: [ENTRY],
+  outfile: path.join(DIST, 'index.js'),
+  bundle: true,
+  packages: 'external',
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  // Error classes are told apart by name (ActivationNotFound, ...): keep them.
+  keepNames: true,
+  legalComments: 'none',
+  logLevel: 'warning',
+  metafile: true,
+  plugins: [ownModulesHaveNoSideEffects, fullySpecifiedDeepImports],
+} satisfies BuildOptions;
+
 export async function buildClientPackage(): Promise<{ files: Record<string, number>; dependencies: string[] }> {
   rmSync(DIST, { recursive: true, force: true });
   mkdirSync(DIST, { recursive: true });
-  const result = await build({
-    absWorkingDir: ROOT,
-    entryPoints: [ENTRY],
-    outfile: path.join(DIST, 'index.js'),
-    bundle: true,
-    packages: 'external',
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    // Error classes are told apart by name (ActivationNotFound, ...): keep them.
-    keepNames: true,
-    legalComments: 'none',
-    logLevel: 'warning',
-    metafile: true,
-    plugins: [ownModulesHaveNoSideEffects, fullySpecifiedDeepImports],
-  });
+  const result = await build(bundleOptions);
   const imported = new Set<string>();
   for (const output of Object.values(result.metafile.outputs))
     for (const { path: specifier, external } of output.imports) {
@@ -105,11 +118,14 @@ export async function buildClientPackage(): Promise<{ files: Record<string, numb
   });
   writeFileSync(path.join(DIST, 'index.d.ts'), types ?? '');
 
-  const problems = manifestProblems(
-    [...imported].sort(),
-    readManifest(path.join(PACKAGE_DIR, 'package.json')),
-    readManifest(path.join(ROOT, 'package.json')),
-  );
+  const problems = [
+    ...manifestProblems(
+      [...imported].sort(),
+      readManifest(path.join(PACKAGE_DIR, 'package.json')),
+      readManifest(path.join(ROOT, 'package.json')),
+    ),
+    ...serverModuleProblems(Object.keys(result.metafile.inputs)),
+  ];
   if (problems.length) throw new Error(`packages/client is inconsistent:\n- ${problems.join('\n- ')}`);
   const files = Object.fromEntries(
     ['index.js', 'index.d.ts'].map((file) => [file, statSync(path.join(DIST, file)).size] as const),

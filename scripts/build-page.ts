@@ -1,5 +1,5 @@
 // The hosted activation page's browser bundle (page/, issue 26): TypeScript and CSS through esbuild,
-// minified, one script and one stylesheet. The gateway serves them (client/gateway/page/assets.ts): in
+// minified, one script and one stylesheet. The gateway serves them (gateway/page/assets.ts): in
 // development it calls buildPage() when it starts; `npm run build` writes them next to the gateway's bundle
 // (scripts/build.ts), because a production image has no esbuild.
 //

@@ -9,14 +9,14 @@
 // (a worker in dist/ never has the workflow sources to bundle):
 //
 //   dist/worker/main.js                  worker        (loads dist/workflow-bundle.js, or -tracing.js with OTLP on)
-//   dist/client/gateway/main.js          HTTP gateway
+//   dist/gateway/main.js                 HTTP gateway
 //   dist/codec/codec-server-main.js      codec server
 //   dist/sandbox/main.js                 Vlens sandbox
 //   dist/client/cli.js                   the `vlens-activation` CLI (package.json `bin`)
 //   dist/workflow-bundle.js              workflow code for Worker.create({ workflowBundle })
 //   dist/workflow-bundle-tracing.js      the same with the OpenTelemetry workflow interceptors
-//   dist/client/gateway/page-assets/     the hosted activation page's script and stylesheet (build-page.ts),
-//                                        read by the gateway (client/gateway/page/assets.ts)
+//   dist/gateway/page-assets/            the hosted activation page's script and stylesheet (build-page.ts),
+//                                        read by the gateway (gateway/page/assets.ts)
 //
 // tsx stays the development runner (npm start, npm run worker, the tests); nothing here is needed for those.
 // Flags: --skip-bundles (entry points only).
@@ -33,7 +33,7 @@ export const DIST = path.join(ROOT, 'dist');
 /** dist path (without .js) -> source entry. The Dockerfile, docker-compose.yml and package.json run these. */
 export const ENTRY_POINTS: Record<string, string> = {
   'worker/main': 'worker/main.ts',
-  'client/gateway/main': 'client/gateway/main.ts',
+  'gateway/main': 'gateway/main.ts',
   'codec/codec-server-main': 'codec/codec-server-main.ts',
   'sandbox/main': 'sandbox/main.ts',
 };
@@ -82,9 +82,9 @@ async function buildEntryPoints(): Promise<string[]> {
   });
   chmodSync(path.join(DIST, 'client', 'cli.js'), 0o755);
   written.push(...Object.keys(cli.metafile.outputs).filter((f) => f.endsWith('.js')));
-  // Beside the gateway's bundle, where client/gateway/page/assets.ts looks (a production image has no esbuild).
+  // Beside the gateway's bundle, where gateway/page/assets.ts looks (a production image has no esbuild).
   const page = await buildPage();
-  const pageDir = path.join(DIST, 'client', 'gateway', 'page-assets');
+  const pageDir = path.join(DIST, 'gateway', 'page-assets');
   mkdirSync(pageDir, { recursive: true });
   for (const name of PAGE_FILES) {
     writeFileSync(path.join(pageDir, name), page[name]);
@@ -114,9 +114,7 @@ async function main(): Promise<void> {
       console.log(`  ${path.relative(ROOT, b.path)} (${(b.bytes / 1024).toFixed(0)} KiB)`);
     console.log(`workflow bundles built in ${Date.now() - bundlesStarted} ms`);
   }
-  console.log(
-    `build done in ${Date.now() - started} ms: node dist/worker/main.js, node dist/client/gateway/main.js, ...`,
-  );
+  console.log(`build done in ${Date.now() - started} ms: node dist/worker/main.js, node dist/gateway/main.js, ...`);
 }
 
 main().catch((error: unknown) => {

@@ -45,8 +45,8 @@ async function call<T>(base: string, method: string, path: string, body?: unknow
 
 /**
  * The activation's status changes, as a browser's `new EventSource(url)` would see them: the app's client
- * secret rides in `access_token` because EventSource cannot set headers (client/gateway/auth.ts). The
- * stream ends by itself once the activation has ended (client/gateway/waiting.ts).
+ * secret rides in `access_token` because EventSource cannot set headers (gateway/auth.ts). The
+ * stream ends by itself once the activation has ended (gateway/waiting.ts).
  */
 async function* statusEvents(
   requestId: string,

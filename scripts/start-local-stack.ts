@@ -29,7 +29,7 @@ const codecUrl = `http://127.0.0.1:${CODEC_PORT}`;
 const temporalAddress = `127.0.0.1:${TEMPORAL_PORT}`;
 const sandboxUrl = `http://127.0.0.1:${SANDBOX_PORT}`;
 const gatewayUrl = `http://127.0.0.1:${GATEWAY_PORT}`;
-const hasGateway = existsSync(path.join(ROOT, 'client/gateway/main.ts'));
+const hasGateway = existsSync(path.join(ROOT, 'gateway/main.ts'));
 
 const running: ManagedProcess[] = [];
 let stopping = false;
@@ -117,7 +117,7 @@ async function main(): Promise<void> {
   );
   if (hasGateway) {
     supervise(
-      startProcess('gateway', TSX, ['client/gateway/main.ts'], {
+      startProcess('gateway', TSX, ['gateway/main.ts'], {
         ...common,
         GATEWAY_PORT: String(GATEWAY_PORT),
         // Starts answer the hosted activation page's link (`npm run demo -- --page`).

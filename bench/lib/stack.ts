@@ -292,7 +292,7 @@ export class LocalStack {
         return;
       }
       case 'gateway': {
-        const proc = this.spawnNode('gateway', 'client/gateway/main.ts', {
+        const proc = this.spawnNode('gateway', 'gateway/main.ts', {
           ...this.commonEnv(),
           GATEWAY_PORT: String(this.ports.gateway),
           GATEWAY_DATA_DIR: path.join(this.dataDir, 'gateway'),

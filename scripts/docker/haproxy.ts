@@ -1,6 +1,6 @@
 // HAProxy (Debian's package; scripts/ensure-haproxy.sh installs it) in front of the topology's gateway
 // replicas, run natively on 127.0.0.1 as an operator's load balancer would run on its own host: round robin,
-// each gateway health-checked on /healthz (200 only while it reaches Temporal; client/gateway/routes/health.ts),
+// each gateway health-checked on /healthz (200 only while it reaches Temporal; gateway/routes/health.ts),
 // a failed connection tried again on the other replica.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -31,7 +31,7 @@ export function haproxyConfig(port: number, backends: Array<{ name: string; port
     'defaults',
     '  mode http',
     '  timeout connect 2s',
-    // Long polls wait up to 60 s and event streams send a comment at least that often (client/gateway/waiting.ts).
+    // Long polls wait up to 60 s and event streams send a comment at least that often (gateway/waiting.ts).
     '  timeout client 90s',
     '  timeout server 90s',
     '  timeout tunnel 1h',

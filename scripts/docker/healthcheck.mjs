@@ -15,7 +15,7 @@ import os from 'node:os';
 
 const ENTRY_POINTS = {
   'dist/worker/main.js': 'worker',
-  'dist/client/gateway/main.js': 'gateway',
+  'dist/gateway/main.js': 'gateway',
   'dist/codec/codec-server-main.js': 'codec-server',
   'dist/sandbox/main.js': 'sandbox',
 };

@@ -260,20 +260,20 @@ export function topologyContainers(config: TopologyConfig): {
   const replicaPorts = config.gatewayReplicaPorts;
   const gatewaySpec = (role: string, port: number): ContainerSpec => ({
     role,
-    command: ['node', 'dist/client/gateway/main.js'],
+    command: ['node', 'dist/gateway/main.js'],
     env: {
       ...temporalEnv,
       GATEWAY_HOST: '127.0.0.1',
       GATEWAY_PORT: String(port),
       ...storeEnv,
-      // Production takes tenant:role:key entries only (client/gateway/keys.ts).
+      // Production takes tenant:role:key entries only (gateway/keys.ts).
       GATEWAY_API_KEYS: `topology:backend:${s.apiKey}`,
       GATEWAY_CLIENT_SECRET_KEYS: s.clientSecretKey,
       KASHIER_WEBHOOK_SECRET: s.kashier,
       FAWRY_SECURE_KEY: s.fawry,
       VLENS_WEBHOOK_TOKEN: s.vlensWebhook,
       DATABASE_URL: config.gatewayDatabaseUrl,
-      // Replicas count their limits in Redis; a single gateway's limits are its own (client/gateway/config.ts).
+      // Replicas count their limits in Redis; a single gateway's limits are its own (gateway/config.ts).
       ...(config.redisUrl ? { REDIS_URL: config.redisUrl } : { GATEWAY_REPLICAS: '1' }),
       // Behind the load balancer (on 127.0.0.1), a request's source is the X-Forwarded-For it adds.
       ...(replicaPorts ? { GATEWAY_TRUST_PROXY: '127.0.0.1' } : {}),

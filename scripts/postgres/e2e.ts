@@ -293,7 +293,7 @@ async function main(): Promise<void> {
     const gateway = spawnLogged(
       'gateway',
       TSX,
-      ['client/gateway/main.ts'],
+      ['gateway/main.ts'],
       {
         ...common,
         GATEWAY_PORT: String(gatewayPort),

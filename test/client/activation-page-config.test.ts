@@ -2,12 +2,12 @@
 // checked at start-up and refused by name; the CLI's link is signed so the gateway accepts it.
 import { describe, expect, test } from 'vitest';
 import { activationLinkFor } from '../../client/activation-link';
-import { loadGatewayConfig } from '../../client/gateway/config';
-import { createClientSecrets, DEV_CLIENT_SECRET_KEY } from '../../client/gateway/client-secret';
-import { contrastWithWhite } from '../../client/gateway/page/branding';
-import { pageImageBytes } from '../../client/gateway/page/routes';
-import { languageOf } from '../../client/gateway/page/shell';
-import { DEFAULT_BODY_LIMITS } from '../../client/gateway/config';
+import { loadGatewayConfig } from '../../gateway/config';
+import { createClientSecrets, DEV_CLIENT_SECRET_KEY } from '../../gateway/client-secret';
+import { contrastWithWhite } from '../../gateway/page/branding';
+import { pageImageBytes } from '../../gateway/page/routes';
+import { languageOf } from '../../gateway/page/shell';
+import { DEFAULT_BODY_LIMITS } from '../../gateway/config';
 
 const REQUEST = '81f404b3-d7dc-4f08-b4fe-934853c86282';
 

@@ -5,12 +5,12 @@ import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:f
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { createApiKeyChecker } from '../../client/gateway/auth';
-import { loadGatewayConfig, GatewayConfigError } from '../../client/gateway/config';
-import { JsonlDedupStore } from '../../client/gateway/dedup/jsonl-store';
-import { PostgresDedupStore, type Queryable } from '../../client/gateway/dedup/postgres-store';
-import { MemoryDedupStore, openDedupStore } from '../../client/gateway/dedup/store';
-import { createClientSecrets } from '../../client/gateway/client-secret';
+import { createApiKeyChecker } from '../../gateway/auth';
+import { loadGatewayConfig, GatewayConfigError } from '../../gateway/config';
+import { JsonlDedupStore } from '../../gateway/dedup/jsonl-store';
+import { PostgresDedupStore, type Queryable } from '../../gateway/dedup/postgres-store';
+import { MemoryDedupStore, openDedupStore } from '../../gateway/dedup/store';
+import { createClientSecrets } from '../../gateway/client-secret';
 
 const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'dedup-'));
 

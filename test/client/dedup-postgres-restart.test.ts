@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { PostgresDedupStore } from '../../client/gateway/dedup/postgres-store';
+import { PostgresDedupStore } from '../../gateway/dedup/postgres-store';
 
 const ADMIN_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const database = `vlens_dedup_${randomUUID().replace(/-/g, '').slice(0, 12)}`;

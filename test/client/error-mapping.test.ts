@@ -16,7 +16,7 @@ import {
   UnexpectedActivationError,
   VlensUnavailable,
 } from '../../client/errors';
-import { toHttpAnswer, GatewayError } from '../../client/gateway/http-errors';
+import { toHttpAnswer, GatewayError } from '../../gateway/http-errors';
 import { exitCodeFor, EXIT } from '../../client/cli';
 
 const REQUEST = '81f404b3-d7dc-4f08-b4fe-934853c86282';

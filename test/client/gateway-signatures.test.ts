@@ -5,14 +5,9 @@
 // JSON are refused.
 import { createHash, createHmac } from 'node:crypto';
 import { describe, expect, test } from 'vitest';
-import { GatewayError } from '../../client/gateway/http-errors';
-import { readFawry, readKashier, readVlens } from '../../client/gateway/webhooks/providers';
-import {
-  fawrySignature,
-  kashierCanonical,
-  kashierSignature,
-  signaturesMatch,
-} from '../../client/gateway/webhooks/signatures';
+import { GatewayError } from '../../gateway/http-errors';
+import { readFawry, readKashier, readVlens } from '../../gateway/webhooks/providers';
+import { fawrySignature, kashierCanonical, kashierSignature, signaturesMatch } from '../../gateway/webhooks/signatures';
 import { fawryPaidEvent, kashierPaidEvent } from '../../sandbox/gateway-events';
 import type { PaymentRecord } from '../../sandbox/state';
 

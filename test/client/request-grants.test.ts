@@ -1,9 +1,9 @@
-// Request grants (client/gateway/request-grants.ts) and the production rule that requires them once
-// backend keys of more than one tenant share the Vlens account (client/gateway/config.ts).
+// Request grants (gateway/request-grants.ts) and the production rule that requires them once
+// backend keys of more than one tenant share the Vlens account (gateway/config.ts).
 import { createHmac, randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { GatewayConfigError, loadGatewayConfig } from '../../client/gateway/config';
-import { createRequestGrants } from '../../client/gateway/request-grants';
+import { GatewayConfigError, loadGatewayConfig } from '../../gateway/config';
+import { createRequestGrants } from '../../gateway/request-grants';
 
 const KEY = 'request-grant-key-of-the-platform-0123456789';
 

@@ -56,7 +56,7 @@ const LONG_RUNNING = REQUIRED_SERVICES.filter((s) => s !== 'temporal-setup');
 /** Built from our Dockerfile and run with NODE_ENV=production; value = the compiled entry its command runs. */
 const APP_SERVICES: Record<string, string> = {
   worker: 'dist/worker/main.js',
-  gateway: 'dist/client/gateway/main.js',
+  gateway: 'dist/gateway/main.js',
   'codec-server': 'dist/codec/codec-server-main.js',
   sandbox: 'dist/sandbox/main.js',
 };

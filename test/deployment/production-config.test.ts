@@ -2,7 +2,7 @@
 // nothing else configured must not quietly talk to the sandbox or accept the public dev secrets.
 import { describe, expect, it } from 'vitest';
 import { loadVlensConfig, VlensConfigError } from '../../activities/config';
-import { GatewayConfigError, loadGatewayConfig } from '../../client/gateway/config';
+import { GatewayConfigError, loadGatewayConfig } from '../../gateway/config';
 
 const message = (run: () => unknown): string => {
   try {

@@ -4,8 +4,8 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import queryString from 'query-string';
 import { describe, expect } from 'vitest';
-import { MemoryDedupStore } from '../../client/gateway/dedup/store';
-import { startGateway } from '../../client/gateway/server';
+import { MemoryDedupStore } from '../../gateway/dedup/store';
+import { startGateway } from '../../gateway/server';
 import { CAIRO, deviceAt } from '../temporal/harness';
 import { gatewayTest, oncePerStack } from '../temporal/fixtures';
 import { API_KEY, http, type GatewayStack, type HttpAnswer } from './stack';

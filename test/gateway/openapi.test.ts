@@ -1,5 +1,5 @@
 // GET /openapi.json is a valid OpenAPI 3 document, /docs serves the browsable view, and real answers
-// (a start, a status, a refusal) match the response schemas the document declares (client/gateway/openapi.ts).
+// (a start, a status, a refusal) match the response schemas the document declares (gateway/openapi.ts).
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect } from 'vitest';

@@ -4,7 +4,7 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import queryString from 'query-string';
 
-/** The gateway's development default (client/gateway/server.ts). */
+/** The gateway's development default (gateway/server.ts). */
 export const KASHIER_SECRET = 'kashier-dev-secret';
 
 export type KashierData = Record<string, string>;

@@ -3,8 +3,8 @@
 // Retry-After), not found (404), rate limits, the error shape, /healthz both ways.
 import { describe, expect } from 'vitest';
 import { ActivationClient } from '../../client/activation-client';
-import { MemoryDedupStore } from '../../client/gateway/dedup/store';
-import { startGateway, type RunningGateway } from '../../client/gateway/server';
+import { MemoryDedupStore } from '../../gateway/dedup/store';
+import { startGateway, type RunningGateway } from '../../gateway/server';
 import { createDataConverter } from '../../codec';
 import { ALEXANDRIA, deviceAt, FIXTURE_CODEC_KEYS } from '../temporal/harness';
 import { freePort, http } from './stack';

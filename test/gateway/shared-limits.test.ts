@@ -6,8 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
-import { PostgresDedupStore } from '../../client/gateway/dedup/postgres-store';
-import { startGateway, type GatewayOptions, type RunningGateway } from '../../client/gateway/server';
+import { PostgresDedupStore } from '../../gateway/dedup/postgres-store';
+import { startGateway, type GatewayOptions, type RunningGateway } from '../../gateway/server';
 import { startRedisServer, type RedisServer } from '../redis-server';
 import { gatewayTest } from '../temporal/fixtures';
 import { deviceAt } from '../temporal/harness';

@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { ActivationClient } from '../../client/activation-client';
-import { startGateway, type GatewayOptions, type RunningGateway } from '../../client/gateway/server';
+import { startGateway, type GatewayOptions, type RunningGateway } from '../../gateway/server';
 import {
   CAIRO,
   deviceAt,

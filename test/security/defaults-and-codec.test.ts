@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { imageStoreResolver, LocalEncryptedImageStore, parseCodecKeys } from '../../codec';
 import { startCodecServer, type CodecServer } from '../../codec/codec-server';
 import { loadCodecServerConfig } from '../../codec/codec-server-config';
-import { loadGatewayConfig } from '../../client/gateway/config';
+import { loadGatewayConfig } from '../../gateway/config';
 import { imageMaxAgeMs } from '../../worker/data-safety';
 
 const KEYS = 'k1:' + Buffer.alloc(32, 1).toString('base64');

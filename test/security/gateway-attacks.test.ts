@@ -4,9 +4,9 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect } from 'vitest';
 import { ActivationClient } from '../../client/activation-client';
-import { createClientSecrets } from '../../client/gateway/client-secret';
-import { MemoryDedupStore } from '../../client/gateway/dedup/store';
-import { startGateway } from '../../client/gateway/server';
+import { createClientSecrets } from '../../gateway/client-secret';
+import { MemoryDedupStore } from '../../gateway/dedup/store';
+import { startGateway } from '../../gateway/server';
 import { ALEXANDRIA, CAIRO, deviceAt } from '../temporal/harness';
 import { http, type GatewayStack, type GatewayStackOptions, type HttpAnswer } from '../gateway/stack';
 import { gatewayTest } from '../temporal/fixtures';

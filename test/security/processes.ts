@@ -8,7 +8,7 @@ import path from 'node:path';
 import { freePort } from '../../scripts/local-stack';
 
 export const ENTRIES = {
-  gateway: 'client/gateway/main.ts',
+  gateway: 'gateway/main.ts',
   'codec-server': 'codec/codec-server-main.ts',
   sandbox: 'sandbox/main.ts',
   worker: 'worker/main.ts',

@@ -8,7 +8,7 @@
 //   - six concurrent copies of one Kashier event give one signal.
 import { randomUUID } from 'node:crypto';
 import { describe, expect } from 'vitest';
-import { startGateway, type GatewayOptions } from '../../client/gateway/server';
+import { startGateway, type GatewayOptions } from '../../gateway/server';
 import { DEFAULT_POLICY } from '../../workflows/types';
 import { kashierEvent } from '../gateway/provider-events';
 import { http, type GatewayStack, type GatewayStackOptions, type HttpAnswer } from '../gateway/stack';

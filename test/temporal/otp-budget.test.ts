@@ -5,7 +5,7 @@ import type { FastifyRequest } from 'fastify';
 import { describe, expect } from 'vitest';
 import { ActivationClient } from '../../client/activation-client';
 import { OtpBudgetExhausted } from '../../client/errors';
-import { toHttpAnswer } from '../../client/gateway/http-errors';
+import { toHttpAnswer } from '../../gateway/http-errors';
 import { FAILURE_TYPES } from '../../workflows/rules';
 import { workflowIdFor, type ActivationStatus, type Policy } from '../../workflows/types';
 import { temporalTest } from './fixtures';

@@ -18,8 +18,8 @@ import {
   paymentCompletedBodySchema,
   resendOtpSchema,
   submitOtpSchema,
-} from '../schemas';
-import { ACTIVATION_STATES, FAILURE_REASONS } from '../../workflows/types';
+} from '../client/schemas';
+import { ACTIVATION_STATES, FAILURE_REASONS } from '../workflows/types';
 
 /**
  * What each schema is called in a 422 message ("invalid OTP submission: code must be 4 to 8 digits"),

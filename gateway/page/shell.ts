@@ -3,8 +3,8 @@
 // reads the client secret from the fragment and asks the gateway. No inline script or style: the
 // Content-Security-Policy below allows only the page's own files.
 import Negotiator from 'negotiator';
-import { ar } from '../../../page/messages/ar';
-import { en } from '../../../page/messages/en';
+import { ar } from '../../page/messages/ar';
+import { en } from '../../page/messages/en';
 
 export type PageLanguage = 'en' | 'ar';
 

@@ -5,7 +5,7 @@
 // Everything else the page does goes through the app routes with the client secret (routes/activations.ts).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { TenantGuard } from '../access';
-import type { ActivationClient } from '../../activation-client';
+import type { ActivationClient } from '../../client/activation-client';
 import { bearerToken } from '../auth';
 import type { ClientSecrets } from '../client-secret';
 import { GatewayError } from '../http-errors';

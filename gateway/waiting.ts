@@ -5,12 +5,12 @@
 // open at once (waiting-slots.ts).
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { TERMINAL_STATES, type ActivationStatus } from '../../workflows/types';
-import { durationMs } from '../../workflows/rules';
-import { MAX_WAIT_MS } from '../../workflows/notifications';
-import type { ActivationClient } from '../activation-client';
-import { InvalidInput } from '../errors';
-import { fieldProblems } from '../schemas';
+import { TERMINAL_STATES, type ActivationStatus } from '../workflows/types';
+import { durationMs } from '../workflows/rules';
+import { MAX_WAIT_MS } from '../workflows/notifications';
+import type { ActivationClient } from '../client/activation-client';
+import { InvalidInput } from '../client/errors';
+import { fieldProblems } from '../client/schemas';
 import type { ChangeWatchers } from './change-watchers';
 import type { WaitingSlot } from './waiting-slots';
 

@@ -1,8 +1,8 @@
 // `npm run gateway`: the HTTP gateway as a process. Config from env (config.ts, connect.ts), graceful
 // shutdown on SIGINT/SIGTERM: stop accepting, finish requests in flight, close the dedup record and the
 // Temporal connection, flush traces, exit. Traces go over OTLP/HTTP when OTEL_EXPORTER_OTLP_ENDPOINT is set.
-import { SERVICE_NAMES, startTracing } from '../../telemetry/tracing';
-import { ActivationClient } from '../activation-client';
+import { SERVICE_NAMES, startTracing } from '../telemetry/tracing';
+import { ActivationClient } from '../client/activation-client';
 import { loadGatewayConfig } from './config';
 import { startGateway } from './server';
 

@@ -1,5 +1,5 @@
 // The activation page's script and stylesheet, held in memory with a gzipped copy (they are ~40 KB).
-// A production build has them next to the gateway's bundle (dist/client/gateway/page-assets/, written by
+// A production build has them next to the gateway's bundle (dist/gateway/page-assets/, written by
 // scripts/build.ts); anywhere else (npm start, the tests, all under tsx) they are built from page/ with
 // esbuild when the gateway starts, so a change to the page shows on the next start.
 import { createHash } from 'node:crypto';
@@ -24,10 +24,10 @@ const CONTENT_TYPES: Record<string, string> = {
   'page.css': 'text/css; charset=utf-8',
 };
 
-/** Where `npm run build` puts them: beside dist/client/gateway/main.js, which is this module once bundled. */
+/** Where `npm run build` puts them: beside dist/gateway/main.js, which is this module once bundled. */
 const PREBUILT_DIR = fileURLToPath(new URL('./page-assets/', import.meta.url));
 
-const DEV_BUILDER = '../../../scripts/build-page.ts';
+const DEV_BUILDER = '../../scripts/build-page.ts';
 
 let loading: Promise<PageAssets> | undefined;
 
@@ -43,7 +43,7 @@ export function loadPageAssets(): Promise<PageAssets> {
       // The specifier is a variable so that `npm run build` does not bundle the builder (and its static
       // import of esbuild) into the gateway.
       const builder = DEV_BUILDER;
-      const { buildPage } = (await import(builder)) as typeof import('../../../scripts/build-page');
+      const { buildPage } = (await import(builder)) as typeof import('../../scripts/build-page');
       texts = { ...(await buildPage()) };
     }
     const files = new Map<string, PageAsset>();

@@ -12,10 +12,10 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import type { ActivationClient, UpdateOptions } from '../../activation-client';
-import { InvalidInput } from '../../errors';
-import { fieldProblems, idempotencyKeySchema } from '../../schemas';
-import type { ActivationStatus, Policy } from '../../../workflows/types';
+import type { ActivationClient, UpdateOptions } from '../../client/activation-client';
+import { InvalidInput } from '../../client/errors';
+import { fieldProblems, idempotencyKeySchema } from '../../client/schemas';
+import type { ActivationStatus, Policy } from '../../workflows/types';
 import { appView, TenantGuard } from '../access';
 import { requireAuth, type ApiKeyChecker, type Principal, type RouteAccess } from '../auth';
 import type { ClientSecrets } from '../client-secret';

@@ -17,8 +17,8 @@
 // The trade-off is that a single secret cannot be revoked before it expires; cancelling the activation
 // ends what it can do, and rotating the key revokes all of them.
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { workflowIdFor } from '../../workflows/types';
-import { TENANT_NAME } from '../tenancy';
+import { workflowIdFor } from '../workflows/types';
+import { TENANT_NAME } from '../client/tenancy';
 
 export const CLIENT_SECRET_PREFIX = 'vcs1';
 /** The public development key: production refuses it (config.ts). */

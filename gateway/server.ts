@@ -5,12 +5,12 @@
 // `startGateway` is what main.ts and the tests call.
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
-import { serializeRequestForLog } from '../../codec/redact';
-import { logStream } from '../../telemetry/log-output';
+import { serializeRequestForLog } from '../codec/redact';
+import { logStream } from '../telemetry/log-output';
 import type { Redis } from 'ioredis';
-import { activeTracing } from '../../telemetry/state';
-import { DEFAULT_POLICY, type Policy } from '../../workflows/types';
-import type { ActivationClient } from '../activation-client';
+import { activeTracing } from '../telemetry/state';
+import { DEFAULT_POLICY, type Policy } from '../workflows/types';
+import type { ActivationClient } from '../client/activation-client';
 import { createApiKeyChecker } from './auth';
 import { createClientSecrets, DEV_CLIENT_SECRET_KEY } from './client-secret';
 import { DEFAULT_BODY_LIMITS, DEFAULT_RATE_LIMITS, type BodyLimits, type RateLimits } from './config';

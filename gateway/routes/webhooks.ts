@@ -12,9 +12,9 @@
 // step before it is signalled, so concurrent copies of one event give one signal.
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { ActivationClient } from '../../activation-client';
-import { ActivationEnded, ActivationNotFound } from '../../errors';
-import { uuidSchema } from '../../schemas';
+import type { ActivationClient } from '../../client/activation-client';
+import { ActivationEnded, ActivationNotFound } from '../../client/errors';
+import { uuidSchema } from '../../client/schemas';
 import type { EventDedupStore } from '../dedup/store';
 import { GatewayError } from '../http-errors';
 import type { WebhookOutcome } from '../metrics';

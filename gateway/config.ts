@@ -1,9 +1,9 @@
 // The gateway's settings, read once from env and checked, with the local defaults of docs/design.md §4a
 // (127.0.0.1:3000, API key `dev-key`, state under ./.data). A typo fails start-up naming the variable.
 // With NODE_ENV=production every development default is refused by name (productionProblems).
-import { loadWebhookEndpoints } from '../../activities/webhook-activities';
+import { loadWebhookEndpoints } from '../activities/webhook-activities';
 import { z } from 'zod';
-import { loadServerPolicy, ServerPolicyConfigError, type ServerPolicySettings } from '../server-policy';
+import { loadServerPolicy, ServerPolicyConfigError, type ServerPolicySettings } from '../client/server-policy';
 import { DEV_CLIENT_SECRET_KEY, MIN_CLIENT_SECRET_KEY_CHARS } from './client-secret';
 import { MIN_REQUEST_GRANT_KEY_CHARS } from './request-grants';
 import { parseApiKeys as parseApiKeyEntries, splitApiKeys } from './keys';

@@ -2,10 +2,10 @@
 // search attribute at start (client/tenancy.ts). Every route that names an activation checks it before
 // doing anything, and answers another tenant's activation exactly like a missing one (404 not_found,
 // never 403), so a key cannot even learn that a requestId exists elsewhere.
-import type { ActivationClient } from '../activation-client';
-import { ActivationNotFound } from '../errors';
-import { normaliseRequestId } from '../schemas';
-import type { ActivationStatus } from '../../workflows/types';
+import type { ActivationClient } from '../client/activation-client';
+import { ActivationNotFound } from '../client/errors';
+import { normaliseRequestId } from '../client/schemas';
+import type { ActivationStatus } from '../workflows/types';
 import type { Principal } from './auth';
 
 /**

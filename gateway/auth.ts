@@ -8,7 +8,7 @@
 // checked later, in the handler (access.ts), because that needs Temporal.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
-import type { Role } from '../tenancy';
+import type { Role } from '../client/tenancy';
 import { looksLikeClientSecret, type ClientSecrets } from './client-secret';
 import { GatewayError } from './http-errors';
 import { parseApiKeys } from './keys';
