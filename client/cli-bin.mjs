@@ -7,5 +7,5 @@ import process from 'node:process';
 import { register } from 'tsx/esm/api';
 
 register();
-const { runCliProcess } = await import('./cli.ts');
+const { runCliProcess } = await import('./cli/index.ts');
 process.exitCode = await runCliProcess(process.argv.slice(2));

@@ -38,9 +38,9 @@ export const ENTRY_POINTS: Record<string, string> = {
   'sandbox/main': 'sandbox/main.ts',
 };
 
-/** The CLI's entry: cli.ts exports runCliProcess; the process wrapper is the one client/cli-bin.mjs runs under tsx. */
+/** The CLI's entry: client/cli/index.ts exports runCliProcess; the process wrapper is the one client/cli-bin.mjs runs under tsx. */
 const CLI_ENTRY = `import process from 'node:process';
-import { runCliProcess } from './cli';
+import { runCliProcess } from './cli/index';
 process.exitCode = await runCliProcess(process.argv.slice(2));
 `;
 

@@ -4,7 +4,7 @@ import type { Client } from '@temporalio/client';
 import { describe, expect, test } from 'vitest';
 import { ActivationClient } from '../../client/activation-client';
 import { EXIT, runCli } from '../../client/cli';
-import { formatList, formatStatus } from '../../client/status-format';
+import { formatList, formatStatus } from '../../client/cli/status-format';
 
 async function cli(...argv: string[]) {
   let stdout = '';
