@@ -38,7 +38,7 @@ export interface RouteAccess {
   clientSecret?: boolean;
   /**
    * The credential may come as `?access_token=` when there is no Authorization header: a browser's
-   * EventSource cannot set headers. Logs redact it (server.ts).
+   * EventSource cannot set headers. Logs redact it (fastify-options.ts).
    */
   queryToken?: boolean;
 }
@@ -151,6 +151,13 @@ export function requireAuth(apiKeys: ApiKeyChecker, clientSecrets?: ClientSecret
     request.principal = principal;
     request.apiKeyId = principal.id;
   };
+}
+
+/** The caller requireAuth identified; a route behind it always has one (401 otherwise). */
+export function principalOf(request: FastifyRequest): Principal {
+  if (!request.principal)
+    throw new GatewayError(401, 'unauthorized', 'missing or invalid API key: send Authorization: Bearer <key>');
+  return request.principal;
 }
 
 function queryCredential(request: FastifyRequest): string | undefined {

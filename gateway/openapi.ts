@@ -19,6 +19,7 @@ import {
   resendOtpSchema,
   submitOtpSchema,
 } from '../client/schemas';
+import { UPDATES, type UpdateName } from '../client/update-table';
 import { ACTIVATION_STATES, FAILURE_REASONS } from '../workflows/types';
 
 /**
@@ -197,30 +198,6 @@ export const routeSchemas = {
     tags: ['activations'],
     params: requestIdParams,
   },
-  otp: {
-    summary: 'Submit the OTP code',
-    tags: ['app'],
-    params: requestIdParams,
-    body: submitOtpSchema,
-    response: {
-      200: stepResultSchema(['accepted', 'wrong_code', 'expired', 'locked', 'liveness_rejected']),
-      ...refusals,
-    },
-  },
-  resend: {
-    summary: 'Send a new OTP',
-    tags: ['app'],
-    params: requestIdParams,
-    body: resendOtpSchema,
-    response: { 200: activationStatusSchema, ...refusals },
-  },
-  liveness: {
-    summary: 'Submit liveness images',
-    tags: ['app'],
-    params: requestIdParams,
-    body: livenessUploadSchema,
-    response: { 200: stepResultSchema(['accepted', 'rejected']), ...refusals },
-  },
   paymentCompleted: {
     summary: 'Tell the activation its payment is done',
     tags: ['activations'],
@@ -234,27 +211,6 @@ export const routeSchemas = {
     params: requestIdParams,
     body: cancelSchema,
     response: { 202: acceptedSchema, ...refusals },
-  },
-  extendDeadline: {
-    summary: 'Operator: extend the OTP or payment deadline',
-    tags: ['operator'],
-    params: requestIdParams,
-    body: extendDeadlineSchema,
-    response: { 200: withStatusSchema, ...refusals },
-  },
-  operatorAction: (summary: string) => ({
-    summary,
-    tags: ['operator'],
-    params: requestIdParams,
-    body: operatorActionSchema,
-    response: { 200: withStatusSchema, ...refusals },
-  }),
-  verifyPayment: {
-    summary: 'Operator: ask the payment gateway whether the payment went through',
-    tags: ['operator'],
-    params: requestIdParams,
-    body: operatorActionSchema,
-    response: { 200: withStatusSchema.extend({ activated: z.boolean() }), ...refusals },
   },
   webhook: (provider: string, headers?: z.ZodObject) => ({
     summary: `${provider} payment notification (raw body; authenticated by its signature, no API key)`,
@@ -279,8 +235,31 @@ export const routeSchemas = {
   },
 };
 
-/** GET /openapi.json and /docs; registered before the routes so every route is collected. */
-/** `serve`: GET /docs and /openapi.json exist (config.ts: off in production unless GATEWAY_DOCS=on). */
+/** Each update's answer (client/update-table.ts; the apps' steps and the operators' repairs). */
+const UPDATE_ANSWERS: Record<UpdateName, z.ZodType> = {
+  submitOtp: stepResultSchema(['accepted', 'wrong_code', 'expired', 'locked', 'liveness_rejected']),
+  resendOtp: activationStatusSchema,
+  submitLiveness: stepResultSchema(['accepted', 'rejected']),
+  extendDeadline: withStatusSchema,
+  forceNewOtp: withStatusSchema,
+  verifyPayment: withStatusSchema.extend({ activated: z.boolean() }),
+  retryStep: withStatusSchema,
+  operatorCancel: withStatusSchema,
+};
+
+/** The schema of an update's route, from its table entry; `body` when the route takes another than the update. */
+export const updateRouteSchema = (name: UpdateName, body: unknown = UPDATES[name].schema) => ({
+  summary: UPDATES[name].summary,
+  tags: [UPDATES[name].role],
+  params: requestIdParams,
+  body,
+  response: { 200: UPDATE_ANSWERS[name], ...refusals },
+});
+
+/**
+ * The compilers, and GET /openapi.json and /docs; registered before the routes so every route is collected.
+ * `serve`: GET /docs and /openapi.json exist (config.ts: off in production unless GATEWAY_DOCS=on).
+ */
 export async function registerOpenApi(app: FastifyInstance, serve = true): Promise<void> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

@@ -1,12 +1,9 @@
-// Assembles the HTTP gateway (docs/design.md §3): logging with secrets redacted and a request id on every line,
-// one error handler, the authenticated activation routes, the webhook routes with their raw-body
-// parser, /healthz, GET /openapi.json and /docs (openapi.ts), Prometheus /metrics (metrics.ts), and a span
-// per request while tracing (tracing.ts).
+// Assembles the HTTP gateway (docs/design.md §3): logging with secrets redacted and a request id on every
+// line (fastify-options.ts), one error handler, one plugin per audience (routes/apps.ts, backends.ts,
+// operators.ts, and webhooks.ts with its raw-body parser), /healthz, GET /openapi.json and /docs
+// (openapi.ts), Prometheus /metrics (metrics.ts), and a span per request while tracing (tracing.ts).
 // `startGateway` is what main.ts and the tests call.
-import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
-import { serializeRequestForLog } from '../codec/redact';
-import { logStream } from '../telemetry/log-output';
+import Fastify, { type FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { activeTracing } from '../telemetry/state';
 import { DEFAULT_POLICY, type Policy } from '../workflows/types';
@@ -17,7 +14,8 @@ import { DEFAULT_BODY_LIMITS, DEFAULT_RATE_LIMITS, type BodyLimits, type RateLim
 import { ChangeWatchers } from './change-watchers';
 import { guardDedupStore } from './dedup/guarded-store';
 import { openDedupStore, type EventDedupStore } from './dedup/store';
-import { handleError, handleFrameworkError, sendNotFoundRoute } from './http-errors';
+import { fastifyOptions } from './fastify-options';
+import { handleError, sendNotFoundRoute } from './http-errors';
 import { registerOpenApi } from './openapi';
 import {
   createGatewayMetrics,
@@ -33,9 +31,12 @@ import { registerRequestTracing } from './tracing';
 import { pageRoutes } from './page/routes';
 import type { TenantBranding } from './page/branding';
 import { createRequestGrants } from './request-grants';
-import { activationRoutes } from './routes/activations';
+import { appRoutes } from './routes/apps';
+import { createAudience } from './routes/audience';
+import { backendRoutes } from './routes/backends';
 import { healthRoutes } from './routes/health';
-import { webhookRoutes } from './routes/webhooks';
+import { operatorRoutes } from './routes/operators';
+import { webhookRoutes, type WebhookRouteDeps } from './routes/webhooks';
 
 export interface GatewayOptions {
   activations: ActivationClient;
@@ -108,73 +109,31 @@ export interface RunningGateway {
   close(): Promise<void>;
 }
 
-/**
- * Nothing secret reaches the logs: Fastify logs no bodies or headers by default, and these paths cover
- * anything that might log them by mistake (OTP codes, images, tokens, positions, signatures, keys).
- */
-export const REDACTED_LOG_PATHS = [
-  'req.headers.authorization',
-  'req.headers["x-kashier-signature"]',
-  'req.headers["idempotency-key"]',
-  'req.headers["x-webhook-token"]',
-  'headers.authorization',
-  'body.code',
-  'body.image',
-  'body.faces',
-  'body.accessToken',
-  'body.device',
-  'body.messageSignature',
-  'req.body',
-  '*.image',
-  '*.faces',
-  '*.accessToken',
-  '*.device',
-  '*.geoLocation',
-];
-
-const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
-
-/** Request lines keep method and URL, with credentials masked by decoded name and by shape (codec/redact.ts). */
-const serializeRequest = (request: FastifyRequest) => serializeRequestForLog(request);
-
-function loggerOptions(options: GatewayOptions): FastifyServerOptions['logger'] {
-  return {
-    level: options.logLevel ?? 'info',
-    redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' },
-    serializers: { req: serializeRequest },
-    // Tests capture lines with logStream; otherwise JSON, or one line per event for a person (log-output.ts).
-    ...(options.logStream ? { stream: options.logStream } : logStream()),
-  };
-}
-
 /** A long poll's wait (at most 60 s) plus a margin: a replica that dies gives its stream slots back after this. */
 const WAITING_SLOT_LEASE_MS = 90_000;
 
-export async function buildGateway(
+/** What every route has: its span, its request id, the error answers, metrics, rate limits, the document. */
+async function registerCommon(
+  app: FastifyInstance,
   options: GatewayOptions,
-  dedup: EventDedupStore,
-  metrics: GatewayMetrics = createGatewayMetrics(),
-  redis: Redis | undefined = options.redis,
-): Promise<FastifyInstance> {
-  const bodyLimits = { ...DEFAULT_BODY_LIMITS, ...options.bodyLimits };
-  const apiKeys = createApiKeyChecker(options.apiKeys ?? ['dev-key']);
-  const clientSecrets = createClientSecrets(options.clientSecretKeys ?? [DEV_CLIENT_SECRET_KEY]);
-  const serverPolicy = options.serverPolicy ?? DEFAULT_POLICY;
-  const rateLimits = { ...DEFAULT_RATE_LIMITS, ...options.rateLimits };
-  const app = Fastify({
-    logger: loggerOptions(options),
-    // A caller's X-Request-Id is kept when it is plain and short, so logs can be joined across services.
-    genReqId: (request) => {
-      const given = request.headers['x-request-id'];
-      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
-    },
-    bodyLimit: bodyLimits.small,
-    onProtoPoisoning: 'error',
-    onConstructorPoisoning: 'error',
-    frameworkErrors: handleFrameworkError,
-    // request.ip is the client named by X-Forwarded-For only when the connection comes from a listed proxy.
-    trustProxy: options.trustProxy && options.trustProxy.length > 0 ? options.trustProxy : false,
+  metrics: GatewayMetrics,
+  redis: Redis | undefined,
+): Promise<void> {
+  // First, so every route is wrapped and every request has its span before anything else runs.
+  if (options.tracing ?? activeTracing() !== undefined) registerRequestTracing(app);
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
   });
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler(sendNotFoundRoute);
+  registerRequestMetrics(app, metrics);
+  await registerRateLimits(app, redis);
+  // Before the routes: the document collects each route as it is added.
+  await registerOpenApi(app, options.docs ?? true);
+}
+
+/** The long polls' shared waits and their per-caller slots (counted in Redis when there is one). */
+function waitingFor(app: FastifyInstance, options: GatewayOptions, redis: Redis | undefined) {
   const watchers = new ChangeWatchers(options.activations);
   // Before the listener closes: open long polls and streams end now, so shutdown does not wait a round.
   app.addHook('preClose', (done) => {
@@ -187,39 +146,64 @@ export async function buildGateway(
         app.log.warn({ err: error }, 'shared limits: Redis unavailable; open streams are counted in this process'),
       )
     : new LocalWaitingSlots(maxWaiting);
+  return { watchers, waitingSlots };
+}
 
-  // First, so every route is wrapped and every request has its span before anything else runs.
-  if (options.tracing ?? activeTracing() !== undefined) registerRequestTracing(app);
-  app.addHook('onRequest', async (request, reply) => {
-    reply.header('x-request-id', request.id);
-  });
-  app.setErrorHandler(handleError);
-  app.setNotFoundHandler(sendNotFoundRoute);
-  registerRequestMetrics(app, metrics);
-  await registerRateLimits(app, redis);
-  // Before the routes: the document collects each route as it is added.
-  await registerOpenApi(app, options.docs ?? true);
+function webhookDeps(
+  options: GatewayOptions,
+  dedup: EventDedupStore,
+  limits: { bodyLimits: BodyLimits; rateLimits: RateLimits },
+  metrics: GatewayMetrics,
+): WebhookRouteDeps {
+  return {
+    activations: options.activations,
+    dedup,
+    kashierWebhookSecret: options.kashierWebhookSecret ?? 'kashier-dev-secret',
+    fawrySecureKey: options.fawrySecureKey ?? 'fawry-dev-secure-key',
+    ...(options.vlensWebhookToken ? { vlensWebhookToken: options.vlensWebhookToken } : {}),
+    bodyLimit: limits.bodyLimits.webhooks,
+    limits: {
+      perSource: limits.rateLimits.webhooksPerSource,
+      unverifiedPerSource: limits.rateLimits.unverifiedWebhooksPerSource,
+      perActivation: limits.rateLimits.webhooksPerActivation,
+    },
+    onOutcome: (provider, outcome) => metrics.webhook(provider, outcome),
+  };
+}
+
+export async function buildGateway(
+  options: GatewayOptions,
+  dedup: EventDedupStore,
+  metrics: GatewayMetrics = createGatewayMetrics(),
+  redis: Redis | undefined = options.redis,
+): Promise<FastifyInstance> {
+  const bodyLimits = { ...DEFAULT_BODY_LIMITS, ...options.bodyLimits };
+  const rateLimits = { ...DEFAULT_RATE_LIMITS, ...options.rateLimits };
+  const apiKeys = createApiKeyChecker(options.apiKeys ?? ['dev-key']);
+  const clientSecrets = createClientSecrets(options.clientSecretKeys ?? [DEV_CLIENT_SECRET_KEY]);
+  const serverPolicy = options.serverPolicy ?? DEFAULT_POLICY;
+  const app = Fastify(fastifyOptions(options, bodyLimits.small));
+  await registerCommon(app, options, metrics, redis);
 
   await app.register(healthRoutes(options.activations));
   const metricsMode = options.metrics ?? 'on';
   if (metricsMode !== 'off') await app.register(metricsRoutes(metrics, metricsMode, apiKeys));
-  await app.register(
-    activationRoutes({
-      activations: options.activations,
-      apiKeys,
-      clientSecrets,
-      ...(options.requestGrantKeys?.length ? { requestGrants: createRequestGrants(options.requestGrantKeys) } : {}),
-      ...(serverPolicy === 'unbounded' ? {} : { serverPolicy }),
-      dedup,
-      rateLimits,
-      bodyLimits,
-      webhookTenants: options.webhookTenants ?? [],
-      firstStepWaitMs: options.firstStepWaitMs ?? 10_000,
-      waitingSlots,
-      watchers,
-      ...(options.activationPageBaseUrl ? { activationPageBaseUrl: options.activationPageBaseUrl } : {}),
-    }),
-  );
+  // One plugin per audience: apps (client secret), backends and operators (API keys), webhooks (signatures).
+  const audience = createAudience(app, {
+    activations: options.activations,
+    apiKeys,
+    clientSecrets,
+    ...(options.requestGrantKeys?.length ? { requestGrants: createRequestGrants(options.requestGrantKeys) } : {}),
+    ...(serverPolicy === 'unbounded' ? {} : { serverPolicy }),
+    dedup,
+    rateLimits,
+    bodyLimits,
+    webhookTenants: options.webhookTenants ?? [],
+    firstStepWaitMs: options.firstStepWaitMs ?? 10_000,
+    ...waitingFor(app, options, redis),
+    ...(options.activationPageBaseUrl ? { activationPageBaseUrl: options.activationPageBaseUrl } : {}),
+  });
+  for (const audiencePlugin of [appRoutes, backendRoutes, operatorRoutes]) await app.register(audiencePlugin(audience));
   await app.register(
     pageRoutes({
       activations: options.activations,
@@ -228,22 +212,7 @@ export async function buildGateway(
       livenessBodyLimit: bodyLimits.liveness,
     }),
   );
-  await app.register(
-    webhookRoutes({
-      activations: options.activations,
-      dedup,
-      kashierWebhookSecret: options.kashierWebhookSecret ?? 'kashier-dev-secret',
-      fawrySecureKey: options.fawrySecureKey ?? 'fawry-dev-secure-key',
-      ...(options.vlensWebhookToken ? { vlensWebhookToken: options.vlensWebhookToken } : {}),
-      bodyLimit: bodyLimits.webhooks,
-      limits: {
-        perSource: rateLimits.webhooksPerSource,
-        unverifiedPerSource: rateLimits.unverifiedWebhooksPerSource,
-        perActivation: rateLimits.webhooksPerActivation,
-      },
-      onOutcome: (provider, outcome) => metrics.webhook(provider, outcome),
-    }),
-  );
+  await app.register(webhookRoutes(webhookDeps(options, dedup, { bodyLimits, rateLimits }, metrics)));
   return app;
 }
 

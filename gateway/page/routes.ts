@@ -2,7 +2,7 @@
 //   GET /activate/:requestId          the HTML shell (shell.ts), the same for every link
 //   GET /activate/assets/:file        its script and stylesheet (assets.ts), gzipped when accepted
 //   GET /activate/:requestId/config   the tenant's branding and the liveness limits, for a valid client secret
-// Everything else the page does goes through the app routes with the client secret (routes/activations.ts).
+// Everything else the page does goes through the app routes with the client secret (routes/apps.ts).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { TenantGuard } from '../access';
 import type { ActivationClient } from '../../client/activation-client';
