@@ -1,14 +1,16 @@
 // The gateway's settings, read once from env and checked, with the local defaults of docs/design.md §4a
 // (127.0.0.1:3000, API key `dev-key`, state under ./.data). A typo fails start-up naming the variable.
-// With NODE_ENV=production every development default is refused by name (productionProblems).
+// With NODE_ENV=production every development default is refused by name (production-config.ts).
 import { loadWebhookEndpoints } from '../activities/webhook-activities';
 import { z } from 'zod';
 import { loadServerPolicy, ServerPolicyConfigError, type ServerPolicySettings } from '../client/server-policy';
-import { DEV_CLIENT_SECRET_KEY, MIN_CLIENT_SECRET_KEY_CHARS } from './client-secret';
-import { MIN_REQUEST_GRANT_KEY_CHARS } from './request-grants';
+import { DEV_CLIENT_SECRET_KEY } from './client-secret';
 import { parseApiKeys as parseApiKeyEntries, splitApiKeys } from './keys';
 import { METRICS_MODES, type MetricsMode } from './metrics';
 import { BrandingConfigError, parseTenantBranding, type TenantBranding } from './page/branding';
+import { productionProblems } from './production-config';
+
+export { MIN_PRODUCTION_WEBHOOK_SECRET_BYTES } from './production-config';
 
 export interface RateLimits {
   /** OTP submissions per activation per minute (each call, retries included). */
@@ -158,128 +160,8 @@ export function parseApiKeys(text: string): string[] {
   return splitApiKeys(text);
 }
 
-/** The public development defaults: anyone can read them here, so production refuses them. */
-const DEVELOPMENT_SECRETS: Record<string, string> = {
-  GATEWAY_API_KEYS: 'dev-key',
-  GATEWAY_CLIENT_SECRET_KEYS: DEV_CLIENT_SECRET_KEY,
-  KASHIER_WEBHOOK_SECRET: 'kashier-dev-secret',
-  FAWRY_SECURE_KEY: 'fawry-dev-secure-key',
-};
-
-/** Long enough that guessing is hopeless even without rate limiting (as codec/codec-server-config.ts). */
-const MIN_PRODUCTION_API_KEY_CHARS = 16;
-/** A provider's webhook signing secret: 256 bits, the HMAC-SHA256 key size. */
-export const MIN_PRODUCTION_WEBHOOK_SECRET_BYTES = 32;
-
-/**
- * With NODE_ENV=production every secret must be set explicitly and none may be a development default;
- * every API key names its tenant and role and is long enough; the Vlens webhook, which Vlens does not
- * sign, must carry a token. Problems name the variable and the entry, never a secret's value.
- */
-function productionProblems(present: Record<string, string | undefined>): string[] {
-  const problems: string[] = [];
-  for (const [name, devValue] of Object.entries(DEVELOPMENT_SECRETS)) {
-    const value = present[name];
-    if (value === undefined) problems.push(`${name}: is required when NODE_ENV=production`);
-    else if (
-      value === devValue ||
-      splitApiKeys(value).some((entry) => entry === devValue || entry.endsWith(`:${devValue}`))
-    ) {
-      problems.push(`${name}: is a public development default, refused when NODE_ENV=production`);
-    }
-  }
-  const keys = parseApiKeyEntries(splitApiKeys(present.GATEWAY_API_KEYS ?? '')).keys;
-  keys.forEach((key, i) => {
-    if (!key.explicit)
-      problems.push(
-        `GATEWAY_API_KEYS: entry ${i + 1} names no tenant and role; write tenant:role:key (role backend, operator or read-only)`,
-      );
-    else if (key.key.length < MIN_PRODUCTION_API_KEY_CHARS)
-      problems.push(`GATEWAY_API_KEYS: entry ${i + 1} is shorter than ${MIN_PRODUCTION_API_KEY_CHARS} characters`);
-  });
-  splitApiKeys(present.GATEWAY_CLIENT_SECRET_KEYS ?? '').forEach((key, i) => {
-    if (key !== DEV_CLIENT_SECRET_KEY && key.length < MIN_CLIENT_SECRET_KEY_CHARS) {
-      problems.push(
-        `GATEWAY_CLIENT_SECRET_KEYS: key ${i + 1} is shorter than ${MIN_CLIENT_SECRET_KEY_CHARS} characters (e.g. openssl rand -base64 48)`,
-      );
-    }
-  });
-  problems.push(...requestGrantProblems(present, keys));
-  if (present.VLENS_WEBHOOK_TOKEN === undefined)
-    problems.push('VLENS_WEBHOOK_TOKEN: is required when NODE_ENV=production');
-  // Limits counted per process double with every replica (issue 23): production shares them through Redis
-  // unless it declares that it runs one gateway.
-  if (present.REDIS_URL === undefined && present.GATEWAY_REPLICAS !== '1')
-    problems.push(
-      'REDIS_URL: is required when NODE_ENV=production, so every gateway replica counts the same limits; a single gateway declares GATEWAY_REPLICAS=1 instead',
-    );
-  for (const name of ['KASHIER_WEBHOOK_SECRET', 'FAWRY_SECURE_KEY', 'VLENS_WEBHOOK_TOKEN']) {
-    const value = present[name];
-    if (value !== undefined && Buffer.byteLength(value, 'utf8') < MIN_PRODUCTION_WEBHOOK_SECRET_BYTES)
-      problems.push(
-        `${name}: is shorter than ${MIN_PRODUCTION_WEBHOOK_SECRET_BYTES} bytes (e.g. openssl rand -hex 32)`,
-      );
-  }
-  problems.push(...webhookTenantProblems(present, keys));
-  return problems;
-}
-
-/**
- * Production: every ACTIVATION_WEBHOOKS endpoint names a tenant that a GATEWAY_API_KEYS entry names, so a
- * typo does not silently send nothing, and an endpoint without a tenant (every tenant's statuses to one
- * receiver) is refused once keys name more than one tenant.
- */
-function webhookTenantProblems(
-  present: Record<string, string | undefined>,
-  keys: ReturnType<typeof parseApiKeyEntries>['keys'],
-): string[] {
-  let endpoints: { tenant?: string }[];
-  try {
-    endpoints = loadWebhookEndpoints(present);
-  } catch {
-    return []; // reported with its own message below
-  }
-  const tenants = new Set(keys.filter((key) => key.explicit && key.tenant !== '*').map((key) => key.tenant));
-  const problems: string[] = [];
-  endpoints.forEach((endpoint, i) => {
-    if (endpoint.tenant === undefined) {
-      if (tenants.size > 1)
-        problems.push(
-          `ACTIVATION_WEBHOOKS: endpoint ${i + 1} names no tenant, so it would hear every tenant's activations; name one`,
-        );
-    } else if (!tenants.has(endpoint.tenant)) {
-      problems.push(`ACTIVATION_WEBHOOKS: endpoint ${i + 1} names tenant "${endpoint.tenant}", which no API key has`);
-    }
-  });
-  return problems;
-}
-
-/**
- * Production: request grants (request-grants.ts) are required once backend keys of more than one tenant can
- * start activations, since one Vlens account serves them all and without grants the first start of a
- * requestId owns it, whoever's it is (issue 27); and their keys must not be guessable.
- */
-function requestGrantProblems(
-  present: Record<string, string | undefined>,
-  keys: ReturnType<typeof parseApiKeyEntries>['keys'],
-): string[] {
-  const grantKeys = splitApiKeys(present.GATEWAY_REQUEST_GRANT_KEYS ?? '');
-  const problems = grantKeys.flatMap((key, i) =>
-    key.length < MIN_REQUEST_GRANT_KEY_CHARS
-      ? [
-          `GATEWAY_REQUEST_GRANT_KEYS: key ${i + 1} is shorter than ${MIN_REQUEST_GRANT_KEY_CHARS} characters (e.g. openssl rand -base64 48)`,
-        ]
-      : [],
-  );
-  const starters = new Set(keys.filter((key) => key.explicit && key.role === 'backend').map((key) => key.tenant));
-  if (starters.size > 1 && grantKeys.length === 0)
-    problems.push(
-      `GATEWAY_REQUEST_GRANT_KEYS: backend keys of ${starters.size} tenants share one Vlens account, so a start must prove its requestId is the tenant's; set the keys request grants are signed with`,
-    );
-  return problems;
-}
-
-export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+/** Every problem of `env`, each naming its variable; the parsed variables when there is none. */
+function checkedEnv(env: NodeJS.ProcessEnv): { e: z.output<typeof GatewayEnv>; serverPolicy: ServerPolicySettings } {
   const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
   const parsed = GatewayEnv.safeParse(present);
   const problems = parsed.success
@@ -299,27 +181,51 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
   if (!parsed.success || problems.length || !serverPolicy) {
     throw new GatewayConfigError(`invalid gateway configuration: ${problems.join('; ')}`);
   }
-  const e = parsed.data;
+  return { e: parsed.data, serverPolicy };
+}
+
+/** The variables' value, or the error of the module that reads it as a GatewayConfigError. */
+function readOrRefuse<T>(read: () => T, refused: (error: unknown) => boolean): T {
+  try {
+    return read();
+  } catch (error) {
+    if (!refused(error)) throw error;
+    throw new GatewayConfigError((error as Error).message);
+  }
+}
+
+function rateLimitsOf(e: z.output<typeof GatewayEnv>): RateLimits {
+  return {
+    otpPerActivation: e.GATEWAY_OTP_RATE_PER_ACTIVATION,
+    resendPerActivation: e.GATEWAY_RESEND_RATE_PER_ACTIVATION,
+    perApiKey: e.GATEWAY_RATE_PER_API_KEY,
+    mutationsPerActivation: e.GATEWAY_MUTATION_RATE_PER_ACTIVATION,
+    startsPerActivationPerHour: e.GATEWAY_START_RATE_PER_ACTIVATION_PER_HOUR,
+    webhooksPerActivation: e.GATEWAY_WEBHOOK_RATE_PER_ACTIVATION,
+    webhooksPerSource: e.GATEWAY_WEBHOOK_RATE_PER_SOURCE,
+    unverifiedWebhooksPerSource: e.GATEWAY_UNVERIFIED_WEBHOOK_RATE_PER_SOURCE,
+    readsPerActivation: e.GATEWAY_READ_RATE_PER_ACTIVATION,
+    readsPerCaller: e.GATEWAY_READ_RATE_PER_CALLER,
+  };
+}
+
+export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+  const { e, serverPolicy } = checkedEnv(env);
   const production = env.NODE_ENV === 'production';
   const apiKeys = parseApiKeys(e.GATEWAY_API_KEYS);
   if (apiKeys.length === 0) throw new GatewayConfigError('GATEWAY_API_KEYS: at least one API key is required');
   const clientSecretKeys = splitApiKeys(e.GATEWAY_CLIENT_SECRET_KEYS);
   if (clientSecretKeys.length === 0)
     throw new GatewayConfigError('GATEWAY_CLIENT_SECRET_KEYS: at least one key is required');
-  let pageBranding: Record<string, TenantBranding> = {};
-  try {
-    pageBranding = parseTenantBranding(e.ACTIVATION_PAGE_TENANTS);
-  } catch (error) {
-    if (!(error instanceof BrandingConfigError)) throw error;
-    throw new GatewayConfigError(error.message);
-  }
-  let webhookTenants: string[] = [];
-  try {
-    // The same list the worker delivers to (activities/webhook-activities.ts); the gateway only needs the tenants.
-    webhookTenants = loadWebhookEndpoints(env).map((endpoint) => endpoint.tenant ?? '*');
-  } catch (error) {
-    throw new GatewayConfigError((error as Error).message);
-  }
+  const pageBranding = readOrRefuse(
+    () => parseTenantBranding(e.ACTIVATION_PAGE_TENANTS),
+    (error) => error instanceof BrandingConfigError,
+  );
+  // The same list the worker delivers to (activities/webhook-activities.ts); the gateway only needs the tenants.
+  const webhookTenants = readOrRefuse(
+    () => loadWebhookEndpoints(env).map((endpoint) => endpoint.tenant ?? '*'),
+    () => true,
+  );
   return {
     webhookTenants,
     host: e.GATEWAY_HOST,
@@ -334,18 +240,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     dataDir: e.GATEWAY_DATA_DIR ?? e.DATA_DIR,
     ...(e.DATABASE_URL ? { databaseUrl: e.DATABASE_URL } : {}),
     logLevel: e.GATEWAY_LOG_LEVEL,
-    rateLimits: {
-      otpPerActivation: e.GATEWAY_OTP_RATE_PER_ACTIVATION,
-      resendPerActivation: e.GATEWAY_RESEND_RATE_PER_ACTIVATION,
-      perApiKey: e.GATEWAY_RATE_PER_API_KEY,
-      mutationsPerActivation: e.GATEWAY_MUTATION_RATE_PER_ACTIVATION,
-      startsPerActivationPerHour: e.GATEWAY_START_RATE_PER_ACTIVATION_PER_HOUR,
-      webhooksPerActivation: e.GATEWAY_WEBHOOK_RATE_PER_ACTIVATION,
-      webhooksPerSource: e.GATEWAY_WEBHOOK_RATE_PER_SOURCE,
-      unverifiedWebhooksPerSource: e.GATEWAY_UNVERIFIED_WEBHOOK_RATE_PER_SOURCE,
-      readsPerActivation: e.GATEWAY_READ_RATE_PER_ACTIVATION,
-      readsPerCaller: e.GATEWAY_READ_RATE_PER_CALLER,
-    },
+    rateLimits: rateLimitsOf(e),
     ...(e.GATEWAY_TRUST_PROXY ? { trustProxy: splitApiKeys(e.GATEWAY_TRUST_PROXY) } : {}),
     ...(e.REDIS_URL ? { redisUrl: e.REDIS_URL } : {}),
     bodyLimits: DEFAULT_BODY_LIMITS,

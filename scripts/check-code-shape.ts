@@ -14,10 +14,19 @@ export const MAX_FUNCTION_LINES = 80;
 export const MAX_FILE_LINES = 300;
 
 /**
- * Files another branch of issue 25 is reshaping right now, with the date they were allowed: their breaches
- * are reported but do not fail the check. Each entry goes when its branch lands; the list must end empty.
+ * Files another branch of issue 25 is reshaping right now, with who reshapes them and since when: their
+ * breaches are reported but do not fail the check. Each entry goes when its branch lands (the test fails on
+ * an entry whose file no longer breaches); the list must end empty.
  */
-export const ALLOWED_UNTIL_RESHAPED: Readonly<Record<string, string>> = {};
+export const ALLOWED_UNTIL_RESHAPED: Readonly<Record<string, { owner: string; since: string }>> = {
+  'client/cli.ts': { owner: 'branch cli (one module per command)', since: '2026-12-07' },
+  'workflows/activation.ts': { owner: 'branch wfcore (workflow core)', since: '2026-12-07' },
+  'workflows/activation-record.ts': { owner: 'branch wfcore (workflow core)', since: '2026-12-07' },
+  // No branch of issue 25 owns these yet: the lead assigns them.
+  'activities/config.ts': { owner: 'unassigned (lead)', since: '2026-12-07' },
+  'activities/http.ts': { owner: 'unassigned (lead)', since: '2026-12-07' },
+  'activities/outcomes.ts': { owner: 'unassigned (lead)', since: '2026-12-07' },
+};
 
 export interface Breach {
   file: string;

@@ -19,8 +19,7 @@ import type { EventDedupStore } from '../dedup/store';
 import { GatewayError } from '../http-errors';
 import type { WebhookOutcome } from '../metrics';
 import { routeSchemas } from '../openapi';
-import type { Limit } from '../rate-limit';
-import { createLimit } from '../rate-limit';
+import { createLimit, type Limit } from '../rate-limit';
 import { readFawry, readKashier, readVlens, type WebhookProvider, type WebhookVerdict } from '../webhooks/providers';
 import { secretsMatch } from '../webhooks/signatures';
 
@@ -148,6 +147,91 @@ function outcomeOfError(error: unknown): WebhookOutcome {
   return typeof status === 'number' && status >= 400 && status < 500 ? 'bad_request' : 'error';
 }
 
+interface WebhookLimits {
+  perSource: Limit;
+  unverifiedPerSource: Limit;
+  perActivation: Limit;
+}
+
+/**
+ * Sources count here when Redis is away (they protect this gateway); the per-activation limit guards
+ * signals that make the workflow ask Vlens, so it is refused (503, providers redeliver) instead.
+ */
+function webhookLimits(app: FastifyInstance, limits: WebhookRouteDeps['limits']): WebhookLimits {
+  const perSource = (name: string, max: number, what: string) =>
+    createLimit(app, {
+      name,
+      max,
+      timeWindowMs: 60_000,
+      what,
+      keyOf: (request) => request.ip,
+      whenSharedStoreFails: 'count-here',
+    });
+  return {
+    perSource: perSource('webhooks-per-source', limits.perSource, 'webhook deliveries from this address'),
+    unverifiedPerSource: perSource(
+      'unverified-webhooks-per-source',
+      limits.unverifiedPerSource,
+      'unverified webhook requests from this address',
+    ),
+    perActivation: createLimit(app, {
+      name: 'webhooks-per-activation',
+      max: limits.perActivation,
+      timeWindowMs: 60_000,
+      what: 'webhook deliveries for this activation',
+      keyOf: (request) => (request as FastifyRequest & { webhookActivation?: string }).webhookActivation,
+    }),
+  };
+}
+
+type ReadWebhook = (request: FastifyRequest) => WebhookVerdict;
+
+/**
+ * The handler of one provider's route: the signature checked (a request that fails it is counted on the
+ * unverified counter only), the source's limit, then the delivery answered (act), its outcome told.
+ */
+function webhookHandler(deps: WebhookRouteDeps, limits: WebhookLimits, provider: WebhookProvider, read: ReadWebhook) {
+  const verified = async (request: FastifyRequest) => {
+    try {
+      return read(request);
+    } catch (error) {
+      if (error instanceof GatewayError && error.statusCode < 500) await limits.unverifiedPerSource(request);
+      throw error;
+    }
+  };
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    let outcome: WebhookOutcome = 'error';
+    try {
+      const verdict = await verified(request);
+      await limits.perSource(request);
+      const limitActivation = async () => {
+        if (verdict.kind !== 'payment') return;
+        (request as FastifyRequest & { webhookActivation?: string }).webhookActivation =
+          verdict.requestId.toLowerCase();
+        await limits.perActivation(request);
+      };
+      outcome = await act(verdict, deps, request.log, reply, limitActivation);
+      return reply;
+    } catch (error) {
+      outcome = outcomeOfError(error);
+      throw error;
+    } finally {
+      deps.onOutcome?.(provider, outcome);
+    }
+  };
+}
+
+// Headers are declared for the document only (openapi.ts validates bodies and queries alone).
+const kashierHeaders = z.object({
+  'x-kashier-signature': z
+    .string()
+    .describe("Kashier's signature, made with the webhook secret (webhooks/providers.ts)"),
+});
+const vlensHeaders = z.object({
+  'x-webhook-token': z.string().optional().describe('The shared token, when configured (or query `token`)'),
+});
+
+/** The webhooks' plugin: no API key, each provider's signature (or token) is its authentication. */
 export function webhookRoutes(deps: WebhookRouteDeps) {
   return async function register(app: FastifyInstance): Promise<void> {
     // Raw bytes for every content type: the signature covers what was sent, not a re-serialisation.
@@ -155,89 +239,24 @@ export function webhookRoutes(deps: WebhookRouteDeps) {
     app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: deps.bodyLimit }, (_request, body, done) =>
       done(null, body),
     );
-    // Sources count here when Redis is away (they protect this gateway); the per-activation limit guards
-    // signals that make the workflow ask Vlens, so it is refused (503, providers redeliver) instead.
-    const perSource = createLimit(app, {
-      name: 'webhooks-per-source',
-      max: deps.limits.perSource,
-      timeWindowMs: 60_000,
-      what: 'webhook deliveries from this address',
-      keyOf: (request) => request.ip,
-      whenSharedStoreFails: 'count-here',
-    });
-    const unverifiedPerSource = createLimit(app, {
-      name: 'unverified-webhooks-per-source',
-      max: deps.limits.unverifiedPerSource,
-      timeWindowMs: 60_000,
-      what: 'unverified webhook requests from this address',
-      keyOf: (request) => request.ip,
-      whenSharedStoreFails: 'count-here',
-    });
-    const perActivationLimit: Limit = createLimit(app, {
-      name: 'webhooks-per-activation',
-      max: deps.limits.perActivation,
-      timeWindowMs: 60_000,
-      what: 'webhook deliveries for this activation',
-      keyOf: (request) => (request as FastifyRequest & { webhookActivation?: string }).webhookActivation,
-    });
+    const limits = webhookLimits(app, deps.limits);
     const options = { bodyLimit: deps.bodyLimit };
-    /** Checks the signature; a request that fails it is counted on the unverified counter only. */
-    const verified = async (request: FastifyRequest, handle: (request: FastifyRequest) => WebhookVerdict) => {
-      try {
-        return handle(request);
-      } catch (error) {
-        if (error instanceof GatewayError && error.statusCode < 500) await unverifiedPerSource(request);
-        throw error;
-      }
-    };
-    const counted = (provider: WebhookProvider, handle: (request: FastifyRequest) => WebhookVerdict) => {
-      return async (request: FastifyRequest, reply: FastifyReply) => {
-        let outcome: WebhookOutcome = 'error';
-        try {
-          const verdict = await verified(request, handle);
-          await perSource(request);
-          const limitActivation = async () => {
-            if (verdict.kind !== 'payment') return;
-            (request as FastifyRequest & { webhookActivation?: string }).webhookActivation =
-              verdict.requestId.toLowerCase();
-            await perActivationLimit(request);
-          };
-          outcome = await act(verdict, deps, request.log, reply, limitActivation);
-          return reply;
-        } catch (error) {
-          outcome = outcomeOfError(error);
-          throw error;
-        } finally {
-          deps.onOutcome?.(provider, outcome);
-        }
-      };
-    };
-
-    // Headers are declared for the document only (openapi.ts validates bodies and queries alone).
-    const kashierHeaders = z.object({
-      'x-kashier-signature': z
-        .string()
-        .describe("Kashier's signature, made with the webhook secret (webhooks/providers.ts)"),
-    });
-    const vlensHeaders = z.object({
-      'x-webhook-token': z.string().optional().describe('The shared token, when configured (or query `token`)'),
-    });
     app.post(
       '/v1/webhooks/kashier',
       { ...options, schema: routeSchemas.webhook('Kashier', kashierHeaders) },
-      counted('kashier', (request) =>
+      webhookHandler(deps, limits, 'kashier', (request) =>
         readKashier(rawBody(request), request.headers['x-kashier-signature'], deps.kashierWebhookSecret),
       ),
     );
     app.post(
       '/v1/webhooks/fawry',
       { ...options, schema: routeSchemas.webhook('Fawry') },
-      counted('fawry', (request) => readFawry(rawBody(request), deps.fawrySecureKey)),
+      webhookHandler(deps, limits, 'fawry', (request) => readFawry(rawBody(request), deps.fawrySecureKey)),
     );
     app.post(
       '/v1/webhooks/vlens',
       { ...options, schema: routeSchemas.webhook('Vlens', vlensHeaders) },
-      counted('vlens', (request) => {
+      webhookHandler(deps, limits, 'vlens', (request) => {
         checkVlensToken(request, deps.vlensWebhookToken);
         return readVlens(rawBody(request));
       }),
