@@ -33,6 +33,22 @@ import { ActivationStateKey, VlensRequestIdKey } from './search-attributes';
 import type { ActivationInput, ActivationStatus } from './types';
 import { describeFailure, terminalReasonFor } from './vlens-steps';
 
+/**
+ * True when the clean-up would make no command and wait for nothing: a lean run (its image deletion asks no
+ * patch) whose handlers have all finished, with no images to delete, no late payment to wait for and no
+ * notifier to close. Nothing else can act in this workflow task then, so ending without the clean-up's scope
+ * and waits (a dozen promises) makes the same commands in the same order.
+ */
+function nothingLeftToDo(lean: boolean, rec: ActivationRecord, notifying: Promise<void> | undefined): boolean {
+  return (
+    lean &&
+    notifying === undefined &&
+    allHandlersFinished() &&
+    !rec.liveness.imagesSubmitted &&
+    !(rec.state !== 'activated' && rec.payment.stageReached)
+  );
+}
+
 export async function activation(input: ActivationInput): Promise<ActivationStatus> {
   checkActivationInput(input);
   const info = workflowInfo();
@@ -106,21 +122,23 @@ export async function activation(input: ActivationInput): Promise<ActivationStat
 
   // ---- clean-up ---------------------------------------------------------------------------------------
 
-  await CancellationScope.nonCancellable(async () => {
-    await condition(allHandlersFinished);
-    // Introduced after the first histories were recorded: patched() keeps those replaying unchanged
-    // (lean histories always delete, without a marker of their own).
-    if ((lean || patched('delete-liveness-images-at-end')) && rec.liveness.imagesSubmitted) {
-      await liveness.deleteImages(rec.ctx.requestId);
-    }
-    if (rec.state !== 'activated' && rec.payment.stageReached) {
-      // A payment may still be in flight at the gateway: stay reachable for its notification.
-      await condition(() => false, rec.policy.latePaymentWindowMs, { summary: 'late payment window' });
+  if (!nothingLeftToDo(lean, rec, notifying)) {
+    await CancellationScope.nonCancellable(async () => {
       await condition(allHandlersFinished);
-    }
-    closing = true;
-    await notifying;
-  });
+      // Introduced after the first histories were recorded: patched() keeps those replaying unchanged
+      // (lean histories always delete, without a marker of their own).
+      if ((lean || patched('delete-liveness-images-at-end')) && rec.liveness.imagesSubmitted) {
+        await liveness.deleteImages(rec.ctx.requestId);
+      }
+      if (rec.state !== 'activated' && rec.payment.stageReached) {
+        // A payment may still be in flight at the gateway: stay reachable for its notification.
+        await condition(() => false, rec.policy.latePaymentWindowMs, { summary: 'late payment window' });
+        await condition(allHandlersFinished);
+      }
+      closing = true;
+      await notifying;
+    });
+  }
 
   log.info('activation finished', {
     requestId: rec.ctx.requestId,

@@ -3,10 +3,10 @@
 // decision, so two OTP submissions, or a submission and an expiry, can never interleave.
 import type { SignalDefinition, UpdateDefinition } from '@temporalio/common';
 import { ApplicationFailure, CancellationScope, isCancellation, setHandler } from '@temporalio/workflow';
-import { Mutex } from 'async-mutex';
 import type { ActivationRecord } from './activation-record';
 import { FAILURE_TYPES } from './rules';
 import { isoTime } from './status';
+import { StepLock } from './step-lock';
 import { ATTENTION_REASONS, type ActivationState, type HeldStep, type OperatorAction } from './types';
 import type { VlensActivities } from '../activities/contract';
 import {
@@ -33,7 +33,7 @@ export const byOperator = (action: OperatorAction) => `by ${action.operator}: ${
 export type Step<A, R> = (run: ActivationRun, payload: A) => R;
 
 export class ActivationRun {
-  readonly lock = new Mutex();
+  readonly lock = new StepLock();
   readonly mainScope = new CancellationScope();
 
   constructor(readonly rec: ActivationRecord) {}
