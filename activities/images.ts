@@ -1,8 +1,8 @@
 // Liveness images arrive either inline (base64, passed through) or as claim-check references
 // (`blob:<id>`, docs/design.md "Data safety") that the image store resolves, so large selfies never enter history.
 import { ApplicationFailure } from '@temporalio/common';
-import { IMAGE_FAILURE_TYPES } from '../workflows/rules';
-import type { LivenessImages } from './contract';
+import { IMAGE_FAILURE_TYPES } from '../contract/rules';
+import type { LivenessImages } from '../contract/activities';
 
 export const BLOB_PREFIX = 'blob:';
 

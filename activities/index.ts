@@ -3,8 +3,8 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { VlensConfig, VlensStep } from './config';
-import { FAILURE_TYPES } from '../workflows/rules';
-import type { VlensActivities } from './contract';
+import { FAILURE_TYPES } from '../contract/rules';
+import type { VlensActivities } from '../contract/activities';
 import { createCustomerSign } from './flavors/customer-sign';
 import { createLegacyActivate } from './flavors/legacy-activate';
 import { activityLogger, VlensHttpClient, type FetchLike, type VlensLogger } from './http';
@@ -90,8 +90,8 @@ function currentAttempt(): number {
   }
 }
 
-export type * from './contract';
-export { VLENS_FAILURE_TYPES, VLENS_TRANSIENT_FAILURE_TYPES } from './contract';
+export type * from '../contract/activities';
+export { VLENS_FAILURE_TYPES, VLENS_TRANSIENT_FAILURE_TYPES } from '../contract/activities';
 export { loadVlensConfig, makeVlensConfig, DEFAULT_VLENS_CODES, VlensConfigError } from './config';
 export type { VlensConfig, VlensCodes, VlensApiFlavor, VlensConfigOverrides } from './config';
 export { VlensHttpClient } from './http';

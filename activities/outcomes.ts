@@ -12,8 +12,13 @@
 // tokens or positions.
 import { ApplicationFailure } from '@temporalio/common';
 import type { z } from 'zod';
-import { VLENS_FAILURE_TYPES, VLENS_TRANSIENT_FAILURE_TYPES } from '../workflows/rules';
-import type { RequestOtpResult, RevalidateLivenessResult, ValidateOtpResult, ValidatePaymentResult } from './contract';
+import { VLENS_FAILURE_TYPES, VLENS_TRANSIENT_FAILURE_TYPES } from '../contract/rules';
+import type {
+  RequestOtpResult,
+  RevalidateLivenessResult,
+  ValidateOtpResult,
+  ValidatePaymentResult,
+} from '../contract/activities';
 import { READING_CONDITIONS, type ReadingCondition, type VlensConfig } from './config';
 import { BOOLEAN_FLAGS, isSuccessMessage } from './positive-answers';
 import { describeIssues, type VlensEnvelope } from './schemas';

@@ -9,7 +9,8 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { fetch as undiciFetch, type Dispatcher } from 'undici';
 import { z } from 'zod';
-import { signWebhookPayload, WEBHOOK_SIGNATURE_HEADER } from '../client/webhook-signature';
+import type { ActivationUpdate, WebhookActivities } from '../contract/activities';
+import { signWebhookPayload, WEBHOOK_SIGNATURE_HEADER } from '../contract/webhook-signature';
 import { createOutboundDispatcher, loadOutboundPolicy, OutboundAddressRefused } from './outbound-guard';
 
 export const WEBHOOK_EVENT_TYPE = 'activation.updated';
@@ -20,22 +21,6 @@ export interface WebhookEndpoint {
   url: string;
   /** Signing secrets, newest first; two while one is rotated out. */
   secrets: string[];
-}
-
-export interface ActivationUpdate {
-  activationId: string;
-  tenant?: string;
-  /** The status version; receivers drop a delivery older than one they already have. */
-  version: number;
-  /** When the change happened (workflow time, ISO 8601), so a redelivery carries the same event. */
-  changedAt: string;
-  status: unknown;
-  /** The activation has closed: this is the last update its notifier will get. */
-  final?: boolean;
-}
-
-export interface WebhookActivities {
-  deliverActivationUpdate(update: ActivationUpdate): Promise<{ delivered: number }>;
 }
 
 export interface WebhookDeps {

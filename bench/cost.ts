@@ -3,8 +3,8 @@
 // comes from; and what reconciliation polling costs while an activation waits for its payment.
 import { msToNumber } from '@temporalio/common/lib/time';
 import proto from '@temporalio/proto';
-import { submitOtpUpdate } from '../workflows/messages';
-import { DEFAULT_POLICY, workflowIdFor } from '../workflows/types';
+import { submitOtpUpdate } from '../contract/messages';
+import { DEFAULT_POLICY, workflowIdFor } from '../contract/types';
 import type { BenchContext } from './lib/bench-context';
 import { billableTimeline, countActions, readHistory, type BillableItem } from './lib/histories';
 import { device } from './lib/temporal-driver';

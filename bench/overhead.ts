@@ -10,7 +10,7 @@ import { fakeSelfies } from './lib/gateway-driver';
 import { eventTypeName, readHistory, type HistoryEvent } from './lib/histories';
 import { httpJson } from './lib/http';
 import { device } from './lib/temporal-driver';
-import { workflowIdFor } from '../workflows/types';
+import { workflowIdFor } from '../contract/types';
 
 const STEPS = [
   'requestOtp (re-validation demanded)',

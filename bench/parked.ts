@@ -2,7 +2,7 @@
 // in yet), the worker's memory watched while they wait, then a sample of them resumed and completed. The
 // worker's workflow cache is bounded (WORKER_MAX_CACHED_WORKFLOWS), so parked activations beyond it are
 // evicted and replayed from history when they are resumed.
-import { workflowIdFor } from '../workflows/types';
+import { workflowIdFor } from '../contract/types';
 import type { BenchContext } from './lib/bench-context';
 import { percentile, pool, round, rssMb } from './lib/bench-context';
 import { settledRss } from './lib/compare';

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { ActivationClient } from '../client/activation-client';
 import { loadGatewayConfig } from '../gateway/config';
 import { startGateway } from '../gateway/server';
-import { verifyWebhook, WEBHOOK_SIGNATURE_HEADER } from '../client/webhook-signature';
+import { verifyWebhook, WEBHOOK_SIGNATURE_HEADER } from '../contract/webhook-signature';
 import { httpJson } from './lib/http';
 import { machineInfo } from './lib/machine';
 

@@ -8,7 +8,7 @@ import { CPU_PROCESSES, cpuMsPerWorkflowOf, spreadSample } from './lib/compare';
 import { cpuDelta, cpuSnapshot, type CpuSnapshot } from './lib/cpu';
 import type { StepTimes } from './lib/temporal-driver';
 import { TemporalDriver } from './lib/temporal-driver';
-import { workflowIdFor } from '../workflows/types';
+import { workflowIdFor } from '../contract/types';
 
 /** One virtual user's way of running an activation start to finish: the project's or the skeleton's. */
 export interface ActivationDriver {

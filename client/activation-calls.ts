@@ -3,9 +3,9 @@
 // describe that tells "never existed" from "has ended", and the mapping of failures to the typed errors of
 // errors.ts (one place, error-mapping.ts).
 import type { Client, WorkflowExecutionDescription } from '@temporalio/client';
-import { statusQuery } from '../workflows/messages';
-import { ActivationStateKey } from '../workflows/search-attributes';
-import { workflowIdFor, type ActivationState, type ActivationStatus } from '../workflows/types';
+import { statusQuery } from '../contract/messages';
+import { ActivationStateKey } from '../contract/search-attributes';
+import { workflowIdFor, type ActivationState, type ActivationStatus } from '../contract/types';
 import { toActivationError } from './error-mapping';
 import { ActivationEnded, ActivationNotFound, type ActivationError } from './errors';
 

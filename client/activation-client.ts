@@ -1,6 +1,6 @@
 // ActivationClient: the typed library a backend imports to drive activations (docs/design.md, "The
 // workflow contract"). Every method validates its input with the shared zod schemas before anything is
-// sent, talks to the workflow only through the message definitions in workflows/messages.ts, and throws
+// sent, talks to the workflow only through the message definitions in contract/messages.ts, and throws
 // the typed errors of errors.ts (mapped in one place, error-mapping.ts). The work is done by one module per
 // job: starting.ts, updates.ts (every update, from update-table.ts), reading.ts (status, long poll, list),
 // signals.ts (payment notice, cancel), on the plumbing of activation-calls.ts.
@@ -23,7 +23,7 @@ import {
   type SubmitOtpInput,
   type SubmitOtpResult,
   type VerifyPaymentResult,
-} from '../workflows/types';
+} from '../contract/types';
 import type { ImageStore } from '../codec';
 import { ActivationCalls } from './activation-calls';
 import { createTemporalClient, type TemporalClientOptions } from './connect';

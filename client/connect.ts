@@ -11,7 +11,7 @@ import { createRetryAfterCloseGuard } from './retry-after-close-guard';
 import type { DataConverter } from '@temporalio/common';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { codecMode, createDataConverter, loadCodecKeys, loadImageStore, type ImageStore } from '../codec';
-import { DEFAULT_TASK_QUEUE } from '../workflows/types';
+import { DEFAULT_TASK_QUEUE } from '../contract/types';
 import { clientTracingEnabled, tracingClientInterceptors } from './tracing';
 
 export interface TemporalClientOptions {

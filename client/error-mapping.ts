@@ -1,7 +1,7 @@
 // The one place that turns what the Temporal client throws into the typed errors of errors.ts
 // (docs/design.md, "Style to follow": one table maps a third-party API's errors). The workflow's update
 // validators and handlers reject with ApplicationFailures whose `type` is in FAILURE_TYPES
-// (workflows/rules.ts); everything else is Temporal itself (not found, unreachable, timed out).
+// (contract/rules.ts); everything else is Temporal itself (not found, unreachable, timed out).
 import {
   isGrpcServiceError,
   QueryNotRegisteredError,
@@ -10,9 +10,9 @@ import {
   WorkflowUpdateRPCTimeoutOrCancelledError,
 } from '@temporalio/client';
 import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
-import type { FieldProblem } from '../workflows/input-checks';
-import { FAILURE_TYPES } from '../workflows/rules';
-import type { ActivationState, FailureReason } from '../workflows/types';
+import type { FieldProblem } from '../contract/input-checks';
+import { FAILURE_TYPES } from '../contract/rules';
+import type { ActivationState, FailureReason } from '../contract/types';
 import {
   ActivationEnded,
   ActivationError,

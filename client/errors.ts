@@ -1,8 +1,8 @@
 // The typed errors of the activation client. Every failure a caller can act on has its own class and a
 // stable `code` (the same string the HTTP gateway puts in `{ error: { code } }`), so a backend can
 // `catch (e) { if (e instanceof ResendCooldown) ... }` and an HTTP client can switch on `code`.
-import type { FieldProblem } from '../workflows/input-checks';
-import type { ActivationState, FailureReason } from '../workflows/types';
+import type { FieldProblem } from '../contract/input-checks';
+import type { ActivationState, FailureReason } from '../contract/types';
 
 export type ActivationErrorCode =
   | 'not_found'
@@ -133,7 +133,7 @@ export class InvalidInput extends ActivationError {
 }
 
 /**
- * The request's `policy` tries to loosen the server's (client/server-policy.ts): a kind of InvalidInput,
+ * The request's `policy` tries to loosen the server's (contract/server-policy.ts): a kind of InvalidInput,
  * so it is a 422 naming each field (`policy.maxOtpSends`), refused before any workflow starts.
  */
 export class PolicyNotAllowed extends InvalidInput {}

@@ -11,8 +11,8 @@
 // and the images of a submission that was not stored whole are deleted again, so a retry is not charged
 // for them against the quota (when the store is down for the delete too, the orphan sweep removes them).
 import { ImageRejected, ImageStoreUnreachable, type ImageStore } from '../codec';
-import { IMAGE_REF } from '../workflows/rules';
-import type { SubmitLivenessInput } from '../workflows/types';
+import { IMAGE_REF } from '../contract/rules';
+import type { SubmitLivenessInput } from '../contract/types';
 import { ImageStoreUnavailable, InvalidInput, UploadQuotaExceeded } from './errors';
 
 async function store(images: ImageStore, requestId: string, image: string, field: string): Promise<string> {

@@ -3,17 +3,18 @@
 // used to be written first and refused after). The workflow's validator still decides; this is the same
 // rule read from its status, before a byte is written.
 import type { ImageStore } from '../codec';
-import { ADMITTED_IN } from '../workflows/states';
+import { ADMITTED_IN } from '../contract/states';
 import {
   workflowIdFor,
   type ActivationState,
   type SubmitLivenessInput,
   type SubmitLivenessResult,
-} from '../workflows/types';
+} from '../contract/types';
 import type { ActivationCalls } from './activation-calls';
 import { ActivationNotFound, InvalidState } from './errors';
 import { storeLivenessImages } from './liveness-images';
-import { livenessUploadSchema, normaliseRequestId, parseInput } from './schemas';
+import { livenessUploadSchema } from '../contract/request-schemas';
+import { normaliseRequestId, parseInput } from './parse-input';
 import { UPDATES } from './update-table';
 import type { UpdateOptions, UpdateSender } from './updates';
 

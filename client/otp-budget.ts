@@ -1,12 +1,12 @@
 // OTP budgets per requestId across runs (issue 12, "Limits are caller input": a start -> cancel -> start loop
 // sent one SMS per start). Before a new run of a failed or cancelled activation starts, the client reads what
 // the previous run spent (it reports totals, earlier runs included: workflows/status.ts, `spent`), passes it
-// in the workflow input (`spent`, checked by workflows/input-checks.ts), and refuses the start when nothing is
+// in the workflow input (`spent`, checked by contract/input-checks.ts), and refuses the start when nothing is
 // left, so no SMS is sent.
 import { WorkflowFailedError, type Client, type WorkflowExecutionDescription } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { statusQuery } from '../workflows/messages';
-import { DEFAULT_POLICY, type ActivationStatus, type OtpSpent, type Policy } from '../workflows/types';
+import { statusQuery } from '../contract/messages';
+import { DEFAULT_POLICY, type ActivationStatus, type OtpSpent, type Policy } from '../contract/types';
 import { OtpBudgetExhausted } from './errors';
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;

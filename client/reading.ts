@@ -2,9 +2,9 @@
 // visibility lists under the call deadline; the long poll is a `waitForChange` update that ends when the
 // status moves, the run ends, or its time is up.
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { waitForChangeUpdate } from '../workflows/messages';
-import { MAX_WAIT_MS } from '../workflows/notifications';
-import { ActivationStateKey, VlensRequestIdKey } from '../workflows/search-attributes';
+import { waitForChangeUpdate } from '../contract/messages';
+import { MAX_WAIT_MS } from '../contract/rules';
+import { ActivationStateKey, VlensRequestIdKey } from '../contract/search-attributes';
 import {
   SEARCH_ATTRIBUTES,
   TERMINAL_STATES,
@@ -12,9 +12,10 @@ import {
   workflowIdFor,
   type ActivationState,
   type ActivationStatus,
-} from '../workflows/types';
+} from '../contract/types';
 import type { ActivationCalls } from './activation-calls';
-import { listQuerySchema, normaliseRequestId, parseInput } from './schemas';
+import { listQuerySchema } from '../contract/request-schemas';
+import { normaliseRequestId, parseInput } from './parse-input';
 import { tenantOfAttributes, tenantQueryClause } from './tenancy';
 
 export interface ActivationSummary {

@@ -1,10 +1,11 @@
 // The two signals a backend sends (ActivationClient.paymentCompleted and cancel). Signals, not updates: a
 // payment notification is a hint the workflow checks with Vlens, and a cancel must reach a run whatever it is
 // doing. A cancel that meets a run whose workflow task keeps failing terminates it (issue 27).
-import { cancelSignal, paymentCompletedSignal } from '../workflows/messages';
-import { workflowIdFor, type CancelInput, type PaymentCompletedInput } from '../workflows/types';
+import { cancelSignal, paymentCompletedSignal } from '../contract/messages';
+import { workflowIdFor, type CancelInput, type PaymentCompletedInput } from '../contract/types';
 import type { ActivationCalls } from './activation-calls';
-import { cancelSchema, normaliseRequestId, parseInput, paymentCompletedSchema } from './schemas';
+import { cancelSchema, paymentCompletedSchema } from '../contract/request-schemas';
+import { normaliseRequestId, parseInput } from './parse-input';
 
 /** The terminate reason of a cancel that met a failing workflow task (docs/operator-guide.md). */
 export const TERMINATED_WHILE_FAILING = 'cancelled while its workflow task was failing';

@@ -7,21 +7,24 @@ import {
   type WorkflowExecutionDescription,
 } from '@temporalio/client';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
-import { statusQuery, waitForChangeUpdate } from '../workflows/messages';
-import { ActivationStateKey, VlensRequestIdKey } from '../workflows/search-attributes';
+import { statusQuery, waitForChangeUpdate } from '../contract/messages';
+import { ActivationStateKey, VlensRequestIdKey } from '../contract/search-attributes';
 import {
   DEFAULT_POLICY,
   WORKFLOW_TYPE,
   workflowIdFor,
   type ActivationInput,
   type ActivationStatus,
+  type ActivationWorkflow,
   type Policy,
-} from '../workflows/types';
+} from '../contract/types';
 import type { ActivationCalls } from './activation-calls';
 import { ActivationNotFound, AlreadyActivated } from './errors';
 import { requireOtpBudgetLeft, spentBefore } from './otp-budget';
-import { activationInputSchema, parseInput } from './schemas';
-import { applyServerPolicy, maxLifeMs } from './server-policy';
+import { activationInputSchema } from '../contract/request-schemas';
+import { maxLifeMs } from '../contract/server-policy';
+import { applyServerPolicy } from './apply-server-policy';
+import { parseInput } from './parse-input';
 import { ActivationTenantKey, DEFAULT_TENANT, isTenantName, tenantOfAttributes } from './tenancy';
 
 /** How long a start waits for the first Vlens step by default before answering with "requesting". */
@@ -35,7 +38,7 @@ export interface StartOptions {
    */
   tenant?: string;
   /**
-   * The server's policy (client/server-policy.ts): the request's `policy` may only tighten it
+   * The server's policy (contract/server-policy.ts): the request's `policy` may only tighten it
    * (PolicyNotAllowed otherwise), and the activation starts with the complete result. Without it the
    * request's policy is taken as it is (trusted callers: the CLI, tests).
    */
@@ -122,7 +125,7 @@ class Start {
       ? await spentBefore(this.calls.client, existing, { ...DEFAULT_POLICY, ...policy }, this.calls.callTimeoutMs)
       : undefined;
     if (spent) requireOtpBudgetLeft(this.requestId, spent, policy);
-    const args = [spent ? { ...workflowInput, spent } : workflowInput] as [ActivationInput];
+    const args: Parameters<ActivationWorkflow> = [spent ? { ...workflowInput, spent } : workflowInput];
     try {
       const status = await this.create(args, existing !== undefined);
       return { created: true, status: status ?? (await this.statusAfterStart(workflowInput)) };
@@ -135,7 +138,7 @@ class Start {
   }
 
   /** Creates the run; with waitForFirstStep, answers the status after the first step (else undefined). */
-  private async create(args: [ActivationInput], hadRun: boolean): Promise<ActivationStatus | undefined> {
+  private async create(args: Parameters<ActivationWorkflow>, hadRun: boolean): Promise<ActivationStatus | undefined> {
     const startOptions = {
       taskQueue: this.taskQueue,
       workflowId: this.workflowId,
@@ -155,7 +158,9 @@ class Start {
     const { calls } = this;
     const firstStep = this.options.waitForFirstStep;
     if (!firstStep) {
-      await calls.withDeadline(calls.callTimeoutMs, () => calls.client.workflow.start(WORKFLOW_TYPE, startOptions));
+      await calls.withDeadline(calls.callTimeoutMs, () =>
+        calls.client.workflow.start<ActivationWorkflow>(WORKFLOW_TYPE, startOptions),
+      );
       return undefined;
     }
     const timeoutMs = typeof firstStep === 'object' ? firstStep.timeoutMs : FIRST_STEP_WAIT_MS;
@@ -163,7 +168,7 @@ class Start {
     return calls.withDeadline(timeoutMs + calls.callTimeoutMs, () =>
       calls.client.workflow.executeUpdateWithStart(waitForChangeUpdate, {
         args: [{ whileState: 'requesting_otp', timeoutMs }],
-        startWorkflowOperation: new WithStartWorkflowOperation(WORKFLOW_TYPE, startOptions),
+        startWorkflowOperation: new WithStartWorkflowOperation<ActivationWorkflow>(WORKFLOW_TYPE, startOptions),
       }),
     );
   }

@@ -2,11 +2,7 @@
 // the `ActivationTenant` search attribute at start, so ownership is visible to every gateway and to the
 // list query without a database of our own. The client writes it at start; the workflow only reads it
 // (to address its webhooks) and never upserts it, so it keeps the value set at start.
-import {
-  ActivationTenantKey,
-  ALL_SEARCH_ATTRIBUTE_KEYS,
-  TENANT_SEARCH_ATTRIBUTE,
-} from '../workflows/search-attributes';
+import { ActivationTenantKey, ALL_SEARCH_ATTRIBUTE_KEYS, TENANT_SEARCH_ATTRIBUTE } from '../contract/search-attributes';
 
 export { ActivationTenantKey, TENANT_SEARCH_ATTRIBUTE };
 

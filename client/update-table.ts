@@ -2,7 +2,7 @@
 // ActivationClient's update methods send them through one body (updates.ts), and the gateway's routes for
 // them come from the same entries (gateway/routes/operators.ts generates the operator routes; the app
 // routes, gateway/routes/apps.ts, take their path and answer from here). Adding an operator action is one
-// entry here, its message in workflows/messages.ts, and its method on ActivationClient.
+// entry here, its message in contract/messages.ts, and its method on ActivationClient.
 import type { UpdateDefinition } from '@temporalio/client';
 import type { z } from 'zod';
 import {
@@ -14,7 +14,7 @@ import {
   resendOtpUpdate,
   submitLivenessUpdate,
   submitOtpUpdate,
-} from '../workflows/messages';
+} from '../contract/messages';
 import type { Role } from './tenancy';
 import {
   extendDeadlineSchema,
@@ -22,7 +22,7 @@ import {
   resendOtpSchema,
   submitLivenessSchema,
   submitOtpSchema,
-} from './schemas';
+} from '../contract/request-schemas';
 
 /**
  * What the gateway answers with (result mapping): the update's result as it is, the result with the status

@@ -4,7 +4,8 @@
 import { createHash } from 'node:crypto';
 import { ResendCooldown, VlensUnavailable } from './errors';
 import { toActivationError } from './error-mapping';
-import { idempotencyKeySchema, normaliseRequestId, parseInput } from './schemas';
+import { idempotencyKeySchema } from '../contract/request-schemas';
+import { normaliseRequestId, parseInput } from './parse-input';
 import type { ActivationCalls } from './activation-calls';
 import { UPDATES, type InputOf, type ResultOf, type UpdateAction, type UpdateName } from './update-table';
 

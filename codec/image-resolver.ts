@@ -9,7 +9,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { ImageNotFound, type ImageStore } from './image-store';
 
-/** The workflow id prefix of activations (workflows/types.ts workflowIdFor). */
+/** The workflow id prefix of activations (contract/types.ts workflowIdFor). */
 const ACTIVATION_WORKFLOW_PREFIX = 'activation-';
 
 export interface ImageResolverOptions {

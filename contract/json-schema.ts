@@ -1,6 +1,6 @@
 // The contract as JSON Schema, for backends that call the workflow through another language's Temporal SDK
 // (docs/other-languages.md). One file per message, generated from the zod schemas with zod's toJSONSchema:
-// inputs from client/schemas.ts (what the client library and the gateway accept), answers from
+// inputs from contract/request-schemas.ts (what the client library and the gateway accept), answers from
 // contract/schemas.ts. `npm run contract:generate` writes contract/json-schema/v<CONTRACT_VERSION>/;
 // test/contract/json-schema.test.ts fails when the committed files differ from a fresh generation.
 import path from 'node:path';
@@ -14,9 +14,9 @@ import {
   resendOtpSchema,
   submitLivenessSchema,
   submitOtpSchema,
-} from '../client/schemas';
-import { DEFAULT_TASK_QUEUE, SEARCH_ATTRIBUTES, WORKFLOW_TYPE } from '../workflows/types';
-import { TENANT_SEARCH_ATTRIBUTE } from '../workflows/search-attributes';
+} from './request-schemas';
+import { DEFAULT_TASK_QUEUE, SEARCH_ATTRIBUTES, WORKFLOW_TYPE } from './types';
+import { TENANT_SEARCH_ATTRIBUTE } from './search-attributes';
 import {
   activationStatusSchema,
   submitLivenessResultSchema,
@@ -40,7 +40,7 @@ interface Message {
   summary: string;
 }
 
-/** Every message of workflows/messages.ts, and the workflow itself. */
+/** Every message of contract/messages.ts, and the workflow itself. */
 export const MESSAGES: readonly Message[] = [
   {
     kind: 'workflow',

@@ -1,9 +1,9 @@
 // zod schemas of what the workflow answers (the status, each update's result) and of the long poll's input,
-// the halves of the contract client/schemas.ts does not describe because no caller sends them. Together they
+// the halves of the contract contract/request-schemas.ts does not describe because no caller sends them. Together they
 // are the source of the JSON Schemas in contract/json-schema/ (contract/json-schema.ts). Each is checked
-// against its type in workflows/types.ts below, so a field added there fails the typecheck here.
+// against its type in contract/types.ts below, so a field added there fails the typecheck here.
 import { z } from 'zod';
-import { MAX_WAIT_MS } from '../workflows/notifications';
+import { MAX_WAIT_MS } from './rules';
 import {
   ACTIVATION_STATES,
   ATTENTION_REASONS,
@@ -16,7 +16,7 @@ import {
   type SubmitOtpResult,
   type VerifyPaymentResult,
   type WaitForChangeInput,
-} from '../workflows/types';
+} from './types';
 
 const HELD_STEPS = ['requestOtp', 'revalidateLiveness', 'validateOtp', 'validatePayment'] as const;
 const dateTime = z.string().describe('ISO-8601 date-time (UTC)');

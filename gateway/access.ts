@@ -4,8 +4,8 @@
 // never 403), so a key cannot even learn that a requestId exists elsewhere.
 import type { ActivationClient } from '../client/activation-client';
 import { ActivationNotFound } from '../client/errors';
-import { normaliseRequestId } from '../client/schemas';
-import type { ActivationStatus } from '../workflows/types';
+import { normaliseRequestId } from '../client/parse-input';
+import type { ActivationStatus } from '../contract/types';
 import type { Principal } from './auth';
 
 /**

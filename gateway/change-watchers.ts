@@ -6,7 +6,7 @@
 // per gateway replica, and history grows by one update per change or per round (WATCH_ROUND_MS), not per
 // request. bench/waiting-fanout.ts measures both against the old one-update-per-caller way.
 import { setMaxListeners } from 'node:events';
-import { TERMINAL_STATES, type ActivationStatus } from '../workflows/types';
+import { TERMINAL_STATES, type ActivationStatus } from '../contract/types';
 import type { ActivationClient } from '../client/activation-client';
 
 /** How long one shared wait runs before it is renewed (shorter than common proxy idle timeouts). */

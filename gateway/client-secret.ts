@@ -10,14 +10,14 @@
 //   Temporal call;
 // - the MAC covers (workflow id, tenant, expiry), so a secret works for exactly one activation, one
 //   tenant and a bounded time: changing any of them breaks the MAC. It expires with the activation's
-//   maximum life (policy deadline + late-payment window, see client/server-policy.ts), after which the
+//   maximum life (policy deadline + late-payment window, see contract/server-policy.ts), after which the
 //   workflow accepts nothing from an app anyway. A backend that needs a fresh one (an operator extended
 //   the deadline) calls POST /v1/activations again: it is idempotent and issues a new secret.
 // - rotation: several keys may be configured; the first signs, every one verifies.
 // The trade-off is that a single secret cannot be revoked before it expires; cancelling the activation
 // ends what it can do, and rotating the key revokes all of them.
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { workflowIdFor } from '../workflows/types';
+import { workflowIdFor } from '../contract/types';
 import { TENANT_NAME } from '../client/tenancy';
 
 export const CLIENT_SECRET_PREFIX = 'vcs1';

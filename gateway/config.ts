@@ -3,7 +3,7 @@
 // With NODE_ENV=production every development default is refused by name (production-config.ts).
 import { loadWebhookEndpoints } from '../activities/webhook-activities';
 import { z } from 'zod';
-import { loadServerPolicy, ServerPolicyConfigError, type ServerPolicySettings } from '../client/server-policy';
+import { loadServerPolicy, ServerPolicyConfigError, type ServerPolicySettings } from '../contract/server-policy';
 import { DEV_CLIENT_SECRET_KEY } from './client-secret';
 import { parseApiKeys as parseApiKeyEntries, splitApiKeys } from './keys';
 import { METRICS_MODES, type MetricsMode } from './metrics';
@@ -60,7 +60,7 @@ export interface GatewayConfig {
   clientSecretKeys: string[];
   /** HMAC keys of request grants (request-grants.ts); empty: a start needs no grant. */
   requestGrantKeys: string[];
-  /** The server's policy a request may only tighten (client/server-policy.ts). */
+  /** The server's policy a request may only tighten (contract/server-policy.ts). */
   serverPolicy: ServerPolicySettings;
   kashierWebhookSecret: string;
   fawrySecureKey: string;

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import type { UpdateOptions } from '../client/activation-client';
 import { InvalidInput } from '../client/errors';
-import { fieldProblems, idempotencyKeySchema } from '../client/schemas';
+import { fieldProblems, idempotencyKeySchema } from '../contract/request-schemas';
 import { principalOf } from './auth';
 import type { EventDedupStore } from './dedup/store';
 import { GatewayError } from './http-errors';

@@ -1,5 +1,5 @@
 // The gateway's OpenAPI document (issue 13 item 4). Routes declare their bodies and queries with the zod
-// schemas of client/schemas.ts through fastify-type-provider-zod; this file adds the response shapes, the
+// schemas of contract/request-schemas.ts through fastify-type-provider-zod; this file adds the response shapes, the
 // compilers that keep the gateway's answers what they were before schemas were declared, and the
 // unauthenticated, read-only GET /openapi.json and /docs (Swagger UI, served from node_modules).
 import swagger from '@fastify/swagger';
@@ -14,13 +14,13 @@ import {
   listQuerySchema,
   livenessUploadSchema,
   operatorActionSchema,
-  parseInput,
   paymentCompletedBodySchema,
   resendOtpSchema,
   submitOtpSchema,
-} from '../client/schemas';
+} from '../contract/request-schemas';
+import { parseInput } from '../client/parse-input';
 import { UPDATES, type UpdateName } from '../client/update-table';
-import { ACTIVATION_STATES, FAILURE_REASONS } from '../workflows/types';
+import { ACTIVATION_STATES, FAILURE_REASONS } from '../contract/types';
 
 /**
  * What each schema is called in a 422 message ("invalid OTP submission: code must be 4 to 8 digits"),
@@ -84,7 +84,7 @@ const errorBodySchema = z
   .describe('Every refusal and failure');
 
 // Full shapes, not loose ones: the document says exactly which fields an answer has, and the routes'
-// return types are checked against them (a field added to workflows/types.ts fails the typecheck here).
+// return types are checked against them (a field added to contract/types.ts fails the typecheck here).
 const nextActionSchema = z.object({
   type: z.enum(['submit_otp', 'submit_liveness', 'pay', 'wait', 'none']),
   expiresAt: z.string().optional(),
@@ -94,7 +94,7 @@ const nextActionSchema = z.object({
   paymentLink: z.string().optional(),
 });
 
-/** ActivationStatus (workflows/types.ts); an app's client secret sees it without `events` and `attention`. */
+/** ActivationStatus (contract/types.ts); an app's client secret sees it without `events` and `attention`. */
 export const activationStatusSchema = z.object({
   requestId: z.string(),
   workflowId: z.string(),

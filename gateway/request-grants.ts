@@ -13,7 +13,7 @@
 // The platform may compute grants in any language:
 //   vrg1.<base64url(HMAC-SHA256(key, "vrg1\nactivation-<lowercase requestId>\n<tenant>"))>
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { workflowIdFor } from '../workflows/types';
+import { workflowIdFor } from '../contract/types';
 
 export const REQUEST_GRANT_PREFIX = 'vrg1';
 export const REQUEST_GRANT_HEADER = 'request-grant';

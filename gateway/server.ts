@@ -6,7 +6,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { activeTracing } from '../telemetry/state';
-import { DEFAULT_POLICY, type Policy } from '../workflows/types';
+import { DEFAULT_POLICY, type Policy } from '../contract/types';
 import type { ActivationClient } from '../client/activation-client';
 import { createApiKeyChecker } from './auth';
 import { createClientSecrets, DEV_CLIENT_SECRET_KEY } from './client-secret';
@@ -54,7 +54,7 @@ export interface GatewayOptions {
    */
   requestGrantKeys?: string[];
   /**
-   * The policy a request may only tighten (client/server-policy.ts). Default: the workflow's
+   * The policy a request may only tighten (contract/server-policy.ts). Default: the workflow's
    * DEFAULT_POLICY, enforced. 'unbounded' takes requests' policies as they are (development only;
    * config.ts refuses it in production).
    */

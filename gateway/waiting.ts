@@ -5,12 +5,11 @@
 // open at once (waiting-slots.ts).
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { TERMINAL_STATES, type ActivationStatus } from '../workflows/types';
-import { durationMs } from '../workflows/rules';
-import { MAX_WAIT_MS } from '../workflows/notifications';
+import { TERMINAL_STATES, type ActivationStatus } from '../contract/types';
+import { durationMs, MAX_WAIT_MS } from '../contract/rules';
 import type { ActivationClient } from '../client/activation-client';
 import { InvalidInput } from '../client/errors';
-import { fieldProblems } from '../client/schemas';
+import { fieldProblems } from '../contract/request-schemas';
 import type { ChangeWatchers } from './change-watchers';
 import type { WaitingSlot } from './waiting-slots';
 

@@ -3,7 +3,7 @@
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import type { NativeConnectionOptions } from '@temporalio/worker';
 import { z } from 'zod';
-import { DEFAULT_TASK_QUEUE } from '../workflows/types';
+import { DEFAULT_TASK_QUEUE } from '../contract/types';
 
 const intFromEnv = (fallback: number, min: number, max: number) =>
   z.coerce.number().int().min(min).max(max).default(fallback);

@@ -2,9 +2,7 @@
 // benchmarks alike, so all of them run the same workflow code with the same options.
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
-import type { VlensActivities } from '../activities/contract';
-import type { ImageActivities } from '../activities/image-activities';
-import type { WebhookActivities } from '../activities/webhook-activities';
+import type { ImageActivities, VlensActivities, WebhookActivities } from '../contract/activities';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 

@@ -12,7 +12,7 @@ import {
   type ImageStore,
 } from '../codec';
 import type { DataConverter } from '@temporalio/common';
-import { loadServerPolicy, maxLifeMs, ServerPolicyConfigError } from '../client/server-policy';
+import { loadServerPolicy, maxLifeMs, ServerPolicyConfigError } from '../contract/server-policy';
 
 export interface DataSafety {
   keys: CodecKeys;
@@ -39,7 +39,7 @@ const HOUR_MS = 3_600_000;
 /**
  * IMAGE_MAX_AGE_HOURS: how old an image must be before the orphan sweep deletes it. It must be a positive
  * number of hours and never shorter than the longest activation the server's policy allows (deadline plus
- * late-payment window, client/server-policy.ts), or the sweep would delete selfies a live activation still
+ * late-payment window, contract/server-policy.ts), or the sweep would delete selfies a live activation still
  * needs. Before issue 12 it was `Number(...)`: "" became 0 and "25h" NaN, and both swept every image.
  * Default: 25 h, or the longest activation when that is longer.
  */

@@ -2,14 +2,14 @@
 // read through read-only views; every change is a method named for what happened, which wakes the main
 // loop itself when what the loop waits for changed. The state and its checked transitions are
 // StateMachine's (state-machine.ts); the status object is built in status.ts.
-import type { LivenessImages, VlensCallContext } from '../activities/contract';
+import type { LivenessImages, VlensCallContext } from '../contract/activities';
 import { businessMetrics } from './business-metrics';
 import type { ResolvedPolicy } from './policy';
 import { MAX_PAYMENT_EVENT_IDS, PaymentNotices } from './payment-notices';
-import type { CarriedRecord, Liveness, Otp, Payment, RecordData } from './record-data';
+import type { ActivationRunInput, CarriedRecord, Liveness, Otp, Payment, RecordData } from './record-data';
 import { StateMachine } from './state-machine';
 import { buildStatus } from './status';
-import type { ActivationInput, ActivationStatus, AppMessage, OtpSpent, PaymentCompletedInput } from './types';
+import type { ActivationStatus, AppMessage, OtpSpent, PaymentCompletedInput } from '../contract/types';
 
 export class ActivationRecord extends StateMachine {
   private readonly d: RecordData;
@@ -17,7 +17,7 @@ export class ActivationRecord extends StateMachine {
   private _runs = 1;
 
   constructor(
-    input: ActivationInput,
+    input: ActivationRunInput,
     readonly policy: ResolvedPolicy,
     readonly workflowId: string,
     readonly startedAt: number,

@@ -12,7 +12,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Duration } from '@temporalio/common';
-import type { ActivationUpdate, WebhookActivities } from '../activities/webhook-activities';
+import type { ActivationUpdate, WebhookActivities } from '../contract/activities';
 
 export const activationChangedSignal = defineSignal<[ActivationUpdate]>('activationChanged');
 

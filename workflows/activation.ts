@@ -19,9 +19,9 @@ import { ActivationRecord } from './activation-record';
 import { businessMetrics } from './business-metrics';
 import { historyBound } from './history-bound';
 import { leanHistory } from './lean-history';
-import { checkActivationInput } from './input-checks';
+import { checkActivationInput } from '../contract/input-checks';
 import * as liveness from './liveness';
-import * as m from './messages';
+import * as m from '../contract/messages';
 import { notifyBackends, registerWaitForChange } from './notifications';
 import * as operator from './operator';
 import * as otp from './otp';
@@ -29,8 +29,9 @@ import { runMainLoop } from './main-loop';
 import * as payment from './payment';
 import { resolvePolicy } from './policy';
 import { ActivationRun } from './run';
-import { ActivationStateKey, VlensRequestIdKey } from './search-attributes';
-import type { ActivationInput, ActivationStatus } from './types';
+import { ActivationStateKey, VlensRequestIdKey } from '../contract/search-attributes';
+import type { ActivationStatus, ActivationWorkflow } from '../contract/types';
+import type { ActivationRunInput } from './record-data';
 import { describeFailure, terminalReasonFor } from './vlens-steps';
 
 /**
@@ -49,7 +50,7 @@ function nothingLeftToDo(lean: boolean, rec: ActivationRecord, notifying: Promis
   );
 }
 
-export async function activation(input: ActivationInput): Promise<ActivationStatus> {
+export async function activation(input: ActivationRunInput): Promise<ActivationStatus> {
   checkActivationInput(input);
   const info = workflowInfo();
   const { carried } = input;
@@ -153,3 +154,8 @@ export async function activation(input: ActivationInput): Promise<ActivationStat
     details: [rec.status()],
   });
 }
+
+// The contract's signature of this workflow (contract/types.ts), which callers start it by: a change to either
+// side that breaks a caller fails the typecheck here.
+const matchesContract: ActivationWorkflow = activation;
+void matchesContract;

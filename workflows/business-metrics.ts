@@ -2,7 +2,7 @@
 // Prometheus endpoint as the worker's own metrics. The SDK suppresses them during replay, so a
 // restarted worker does not count an activation twice.
 import { metricMeter } from '@temporalio/workflow';
-import type { ActivationState, FailureReason } from './types';
+import type { ActivationState, FailureReason } from '../contract/types';
 
 // Created on first use inside a workflow: module scope runs once per cached workflow context.
 let instruments:

@@ -3,7 +3,7 @@
 import { allHandlersFinished, condition, continueAsNew, workflowInfo } from '@temporalio/workflow';
 import type { activation } from './activation';
 import type { ActivationRun } from './run';
-import type { ActivationInput } from './types';
+import type { ActivationRunInput } from './record-data';
 
 /**
  * History length (events) at which an activation continues as new (issue 12, "History-limit kills").
@@ -17,7 +17,7 @@ export const DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS = 10_000;
 
 export type HistoryBound = ReturnType<typeof historyBound>;
 
-export function historyBound(run: ActivationRun, input: ActivationInput) {
+export function historyBound(run: ActivationRun, input: ActivationRunInput) {
   const { rec, lock, mainScope } = run;
   const continueAsNewAfter = input.continueAsNewAfterEvents ?? DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS;
   const historyIsLong = () =>

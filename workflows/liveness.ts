@@ -1,12 +1,12 @@
 // The liveness step: Vlens asks for it when the device moved more than 80 km from its last location; the
 // user sends selfies (inline or as image-store references), which are deleted when the activation ends.
 import { log, proxyActivities } from '@temporalio/workflow';
-import type { LivenessImages } from '../activities/contract';
-import type { ImageActivities } from '../activities/image-activities';
-import { checkSubmitLiveness } from './input-checks';
+import type { ImageActivities, LivenessImages } from '../contract/activities';
+
+import { checkSubmitLiveness } from '../contract/input-checks';
 import type { ActivationRun } from './run';
-import { ACCEPTED_IN, ADMITTED_IN } from './states';
-import type { SubmitLivenessInput, SubmitLivenessResult } from './types';
+import { ACCEPTED_IN, ADMITTED_IN } from '../contract/states';
+import type { SubmitLivenessInput, SubmitLivenessResult } from '../contract/types';
 import { describeFailure } from './vlens-steps';
 
 const { deleteActivationImages } = proxyActivities<ImageActivities>({

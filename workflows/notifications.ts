@@ -13,17 +13,15 @@ import {
 } from '@temporalio/workflow';
 import type { ActivationRecord } from './activation-record';
 import { activationChangedSignal, activationWebhooks } from './activation-webhooks';
-import { waitForChangeUpdate } from './messages';
-import { ActivationTenantKey } from './search-attributes';
-import { ACTIVATION_STATES, type WaitForChangeInput } from './types';
+import { waitForChangeUpdate } from '../contract/messages';
+import { ActivationTenantKey } from '../contract/search-attributes';
+import { MAX_WAIT_MS } from '../contract/rules';
+import { ACTIVATION_STATES, type WaitForChangeInput } from '../contract/types';
 
 /** The notifier's workflow id: one per business request. */
 export function notifierIdFor(requestId: string): string {
   return `activation-webhooks-${requestId}`;
 }
-
-/** A long poll never holds an update open longer than this; the gateway asks again. */
-export const MAX_WAIT_MS = 60_000;
 
 export function registerWaitForChange(rec: ActivationRecord): void {
   setHandler(

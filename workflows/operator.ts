@@ -2,19 +2,19 @@
 // the answer and a refusal writes nothing to history; each one names the operator and the reason in the
 // audit trail. Each `admit…` is the update's validator; the handler checks the same states again under the lock.
 import { condition } from '@temporalio/workflow';
-import { checkCancel, checkExtendDeadline, checkOperatorAction } from './input-checks';
+import { checkCancel, checkExtendDeadline, checkOperatorAction } from '../contract/input-checks';
 import { requestOtp } from './otp';
 import { confirmPayment } from './payment';
-import { extensionMs, FAILURE_TYPES } from './rules';
+import { extensionMs, FAILURE_TYPES } from '../contract/rules';
 import { byOperator, reject, type ActivationRun } from './run';
-import { ACCEPTED_IN } from './states';
+import { ACCEPTED_IN } from '../contract/states';
 import type {
   CancelInput,
   ExtendDeadlineInput,
   OperatorAction,
   OperatorUpdateResult,
   VerifyPaymentResult,
-} from './types';
+} from '../contract/types';
 import { userFacingVlens } from './vlens-steps';
 
 // ---- extend a step's deadline ---------------------------------------------------------------------

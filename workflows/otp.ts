@@ -1,10 +1,10 @@
 // The OTP step: requesting an OTP (from the main loop, or when the user or an operator asks for a new one),
 // noticing its expiry, and the user's code.
-import type { VlensActivities } from '../activities/contract';
-import { checkResendOtp, checkSubmitOtp } from './input-checks';
+import type { VlensActivities } from '../contract/activities';
+import { checkResendOtp, checkSubmitOtp } from '../contract/input-checks';
 import type { ActivationRun } from './run';
-import { ACCEPTED_IN, ADMITTED_IN } from './states';
-import type { ResendOtpInput, ResendOtpResult, SubmitOtpInput, SubmitOtpResult } from './types';
+import { ACCEPTED_IN, ADMITTED_IN } from '../contract/states';
+import type { ResendOtpInput, ResendOtpResult, SubmitOtpInput, SubmitOtpResult } from '../contract/types';
 import { backgroundVlens, userFacingVlens } from './vlens-steps';
 
 /** Requests an OTP; Vlens may answer that the user moved and liveness must be re-validated first. */

@@ -1,7 +1,7 @@
 // The payment notifications one run has heard of: those waiting for the main loop, the event ids already
 // acted on (gateways deliver at least once), and how many fresh ids were dropped over the cap. Only Vlens
 // decides a payment (payment.ts); these are hints that make the workflow ask it sooner.
-import type { PaymentCompletedInput } from './types';
+import type { PaymentCompletedInput } from '../contract/types';
 
 /**
  * Distinct payment-notification event ids one run acts on (issue 12, "History-limit kills"). A real payment

@@ -2,9 +2,9 @@
 // notifications from the app, the gateways or an operator are hints that make the workflow ask now, and
 // reconciliation asks on its own, backing off, until the payment deadline.
 import { CancellationScope, patched } from '@temporalio/workflow';
-import { checkPaymentCompleted } from './input-checks';
+import { checkPaymentCompleted } from '../contract/input-checks';
 import type { ActivationRun } from './run';
-import type { PaymentCompletedInput } from './types';
+import type { PaymentCompletedInput } from '../contract/types';
 import { backgroundVlens } from './vlens-steps';
 
 /**

@@ -10,8 +10,8 @@ import {
   isPolicyCount,
   policyDurationMs,
   type PolicyDurationField,
-} from './rules';
-import { DEFAULT_POLICY, type Policy } from './types';
+} from '../contract/rules';
+import { DEFAULT_POLICY, type Policy } from '../contract/types';
 
 export interface ResolvedPolicy {
   otpTtlMs: number;
@@ -54,7 +54,7 @@ function positiveCount(name: keyof Policy, value: unknown): number {
 /**
  * The policy a run computes with. A duration over its ceiling fails the run at once, as invalid input,
  * before any timer or Date is computed from it: the workflow is not only reached through the gateway's
- * schema (client/schemas.ts), and a value such as 1e20 ms used to fail every workflow task after the SMS
+ * schema (contract/request-schemas.ts), and a value such as 1e20 ms used to fail every workflow task after the SMS
  * was sent. patched(): runs recorded before the ceilings kept such values; only a policy over a ceiling
  * meets the patch, so every other history is unchanged.
  */

@@ -1,5 +1,6 @@
 // The activation record's data (activation-record.ts), the part a continue-as-new carries to the next run.
-import type { LivenessImages, VlensCallContext } from '../activities/contract';
+import type { LivenessImages, VlensCallContext } from '../contract/activities';
+import type { ActivationInput } from '../contract/types';
 import type { CarriedNotices } from './payment-notices';
 import type { MachineSnapshot } from './state-machine';
 
@@ -54,3 +55,6 @@ export interface CarriedRecord extends RecordData, CarriedNotices {
   /** Runs so far, this one included. */
   runs: number;
 }
+
+/** The workflow's input as a run receives it: a continued run's also carries the previous run's record. */
+export type ActivationRunInput = ActivationInput<CarriedRecord>;

@@ -4,11 +4,11 @@
 import type { SignalDefinition, UpdateDefinition } from '@temporalio/common';
 import { ApplicationFailure, CancellationScope, isCancellation, setHandler } from '@temporalio/workflow';
 import type { ActivationRecord } from './activation-record';
-import { FAILURE_TYPES } from './rules';
+import { FAILURE_TYPES } from '../contract/rules';
 import { isoTime } from './status';
 import { StepLock } from './step-lock';
-import { ATTENTION_REASONS, type ActivationState, type HeldStep, type OperatorAction } from './types';
-import type { VlensActivities } from '../activities/contract';
+import { ATTENTION_REASONS, type ActivationState, type HeldStep, type OperatorAction } from '../contract/types';
+import type { VlensActivities } from '../contract/activities';
 import {
   describeFailure,
   terminalReasonFor,

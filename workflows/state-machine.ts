@@ -5,8 +5,8 @@
 // happened.
 import { upsertMemo, upsertSearchAttributes } from '@temporalio/workflow';
 import { businessMetrics } from './business-metrics';
-import { ActivationStateKey } from './search-attributes';
-import { PASSING_STATES, TRANSITIONS } from './states';
+import { ActivationStateKey } from '../contract/search-attributes';
+import { PASSING_STATES, TRANSITIONS } from '../contract/states';
 import {
   ATTENTION_REASONS,
   TERMINAL_STATES,
@@ -14,7 +14,7 @@ import {
   type FailureReason,
   type HeldStep,
   type StatusEvent,
-} from './types';
+} from '../contract/types';
 
 /** What a continue-as-new carries of the state machine (activation.ts). */
 export interface MachineSnapshot {
@@ -142,7 +142,7 @@ export class StateMachine {
     if (this.isTerminal() || this._state === state) return;
     if (!TRANSITIONS[this._state].includes(state)) {
       throw new Error(
-        `illegal activation transition ${this._state} -> ${state} (see TRANSITIONS in workflows/states.ts)`,
+        `illegal activation transition ${this._state} -> ${state} (see TRANSITIONS in contract/states.ts)`,
       );
     }
     const now = Date.now();

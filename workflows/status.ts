@@ -1,7 +1,7 @@
 // The status object every query and update answers with, built from the record (docs/design.md, "Status
 // object"). It never carries an OTP code, an image, a token or a position.
 import type { ActivationRecord } from './activation-record';
-import { ATTENTION_REASONS, type ActivationStatus, type NextAction } from './types';
+import { ATTENTION_REASONS, type ActivationStatus, type NextAction } from '../contract/types';
 
 /** The latest instant a Date can hold (ECMAScript: 8.64e15 ms either side of 1970). */
 const LAST_INSTANT_MS = 8.64e15;

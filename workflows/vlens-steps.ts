@@ -15,9 +15,9 @@ import {
   proxyActivities,
   proxyLocalActivities,
 } from '@temporalio/workflow';
-import type { VlensActivities } from '../activities/contract';
-import { FAILURE_TYPES } from './rules';
-import type { FailureReason, HeldStep } from './types';
+import type { VlensActivities } from '../contract/activities';
+import { FAILURE_TYPES } from '../contract/rules';
+import type { FailureReason, HeldStep } from '../contract/types';
 
 const USER_FACING_BUDGET_MS = 60_000;
 

@@ -1,7 +1,7 @@
 // What both flavours share: their dependencies, the base body, reading a payment link, and proving an
 // activation.
 import type { VlensConfig } from '../config';
-import type { ValidatePaymentResult, VlensCallContext } from '../contract';
+import type { ValidatePaymentResult, VlensCallContext } from '../../contract/activities';
 import type { VlensHttpClient, VlensLogger } from '../http';
 import type { ResolveImage } from '../images';
 import { z } from 'zod';

@@ -10,7 +10,7 @@ import type {
   ValidatePaymentResult,
   VlensActivities,
   VlensCallContext,
-} from '../contract';
+} from '../../contract/activities';
 import { z } from 'zod';
 import { resolveLivenessImages } from '../images';
 import { settle } from '../outcomes';

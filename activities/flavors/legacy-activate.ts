@@ -4,7 +4,7 @@
 // a success envelope as `data.errorMessage` (outcomes.ts reads them), and `data.needsReValidate` is the
 // re-validation demand.
 import { ApplicationFailure } from '@temporalio/common';
-import { FAILURE_TYPES } from '../../workflows/rules';
+import { FAILURE_TYPES } from '../../contract/rules';
 import {
   type LivenessImages,
   type RequestOtpResult,
@@ -14,7 +14,7 @@ import {
   type ValidatePaymentResult,
   type VlensActivities,
   type VlensCallContext,
-} from '../contract';
+} from '../../contract/activities';
 import { resolveImage as resolveOne } from '../images';
 import { dataErrorMessage, settle, unrecognisedData } from '../outcomes';
 import { isPositiveData } from '../positive-answers';

@@ -43,7 +43,7 @@ const WORKER_READY = /worker polling task queue/;
 
 /**
  * The chaos policy the driver asks for on the production topology. Production enforces the server's
- * floors (an SMS at most every 10 s, Vlens polled at most every 5 s: client/server-policy.ts), so the dev
+ * floors (an SMS at most every 10 s, Vlens polled at most every 5 s: contract/server-policy.ts), so the dev
  * run's 1 s cooldown and 2 s first reconciliation are raised to those; the late-payment window may only be
  * shortened, and is.
  */
@@ -157,7 +157,7 @@ export class ProdTopologyStack implements ChaosStack {
         worker: { VLENS_HTTP_TIMEOUT_MS: '5000', ...this.options.workerEnv },
         // Rate limiting is not what these runs measure.
         gateway: {
-          // The server's policy, which a request may only tighten (client/server-policy.ts): as close to
+          // The server's policy, which a request may only tighten (contract/server-policy.ts): as close to
           // the dev run's chaos policy as production's floors allow (PROD_CHAOS_POLICY, the driver's).
           ACTIVATION_POLICY_RESEND_COOLDOWN: PROD_CHAOS_POLICY.resendCooldown,
           ACTIVATION_POLICY_PAYMENT_RECONCILE_INITIAL: PROD_CHAOS_POLICY.paymentReconcileInitial,

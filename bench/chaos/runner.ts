@@ -22,7 +22,7 @@ import { createDataConverter, createEncryptionCodec, parseCodecKeys } from '../.
 import { driveActivation, scriptFor, type DriveRecord } from '../lib/gateway-driver';
 import { httpJson, newRetryStats } from '../lib/http';
 import { LocalStack, sleep, type PieceName } from '../lib/stack';
-import type { Policy } from '../../workflows/types';
+import type { Policy } from '../../contract/types';
 import { BENIGN_TASK_FAILURES, verifyActivations, type ActivationVerdict, type SandboxCall } from './verify';
 
 export const SCENARIOS = ['worker-kill', 'server-kill', 'gateway-kill', 'vlens-faults', 'postgres-restart'] as const;

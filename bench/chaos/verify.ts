@@ -6,7 +6,7 @@ import type { PayloadCodec } from '@temporalio/common';
 import { activityRuns, finalStatus, readHistory, type ActivityRun, type HistoryFacts } from '../lib/histories';
 import { httpJson } from '../lib/http';
 import type { DriveRecord } from '../lib/gateway-driver';
-import { workflowIdFor, type ActivationStatus } from '../../workflows/types';
+import { workflowIdFor, type ActivationStatus } from '../../contract/types';
 
 export interface SandboxCall {
   at: string;

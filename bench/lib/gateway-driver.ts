@@ -3,7 +3,7 @@
 // the gateway). Every call is retried on connection errors and 5xx, because the chaos suite kills the
 // pieces underneath; updates carry an Idempotency-Key, so a retry is the same update, never a second try.
 import { randomUUID } from 'node:crypto';
-import type { ActivationState, ActivationStatus, DeviceContext, Policy } from '../../workflows/types';
+import type { ActivationState, ActivationStatus, DeviceContext, Policy } from '../../contract/types';
 import { httpJson, httpRetry, type RetryStats } from './http';
 
 export const CAIRO = { latitude: 30.0444, longitude: 31.2357 };

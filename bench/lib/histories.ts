@@ -5,7 +5,7 @@ import { Client, WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure, defaultPayloadConverter, type PayloadCodec } from '@temporalio/common';
 // Default import: @temporalio/proto is CommonJS whose named exports Node's ESM loader cannot detect.
 import proto from '@temporalio/proto';
-import type { ActivationStatus, PaymentCompletedInput } from '../../workflows/types';
+import type { ActivationStatus, PaymentCompletedInput } from '../../contract/types';
 
 const { temporal } = proto;
 const EventType = temporal.api.enums.v1.EventType;

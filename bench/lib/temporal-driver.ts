@@ -12,16 +12,17 @@ import {
   type WorkflowHandleWithFirstExecutionRunId,
 } from '@temporalio/client';
 import { ApplicationFailure, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
-import { paymentCompletedSignal, submitLivenessUpdate, submitOtpUpdate } from '../../workflows/messages';
-import { ActivationStateKey, VlensRequestIdKey } from '../../workflows/search-attributes';
+import { paymentCompletedSignal, submitLivenessUpdate, submitOtpUpdate } from '../../contract/messages';
+import { ActivationStateKey, VlensRequestIdKey } from '../../contract/search-attributes';
 import {
   REJECTION_TYPES,
   WORKFLOW_TYPE,
   workflowIdFor,
   type ActivationInput,
+  type ActivationWorkflow,
   type DeviceContext,
   type Policy,
-} from '../../workflows/types';
+} from '../../contract/types';
 import { ALEXANDRIA, CAIRO, fakeSelfies } from './gateway-driver';
 import { EventType, waitForHistoryEvent } from './history-wait';
 import { httpJson } from './http';
@@ -87,7 +88,7 @@ export class TemporalDriver {
       paymentGateway: 'kashier',
       ...(options.policy ? { policy: options.policy } : {}),
     };
-    return this.client.workflow.start(WORKFLOW_TYPE, {
+    return this.client.workflow.start<ActivationWorkflow>(WORKFLOW_TYPE, {
       taskQueue: this.taskQueue,
       workflowId: workflowIdFor(seeded.requestId),
       args: [input],

@@ -25,7 +25,7 @@ import { connectGuarded } from '../../client/retry-after-close-guard';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities, makeVlensConfig } from '../../activities';
 import { createDataConverter, parseCodecKeys } from '../../codec';
-import { paymentCompletedSignal, submitOtpUpdate } from '../../workflows/messages';
+import { paymentCompletedSignal, submitOtpUpdate } from '../../contract/messages';
 import { eventTypeName } from '../lib/histories';
 import { httpJson } from '../lib/http';
 import { generateCodecKeySpec, LocalStack } from '../lib/stack';

@@ -1,7 +1,7 @@
 // Files the commands read: liveness images (sent as base64 unless already a blob: reference) and a JSON
 // workflow input (a file or stdin). A file that cannot be read is InvalidInput (exit 5).
 import { readFile } from 'node:fs/promises';
-import { IMAGE_REF } from '../../workflows/rules';
+import { IMAGE_REF } from '../../contract/rules';
 import { InvalidInput } from '../errors';
 import { jsonObject } from './options';
 

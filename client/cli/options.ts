@@ -1,7 +1,7 @@
 // Option parsers and option groups shared by the commands. A value a parser refuses is a usage error
 // (commander's InvalidArgumentError, exit 2), found before any client is built.
 import { Command, InvalidArgumentError, Option } from 'commander';
-import type { DeviceContext } from '../../workflows/types';
+import type { DeviceContext } from '../../contract/types';
 
 export function numberIn(min: number, max: number) {
   return (text: string): number => {

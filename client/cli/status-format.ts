@@ -1,7 +1,7 @@
 // Human-readable renderings of the status object and list rows for the CLI (`--json` prints the raw
 // object instead). Only what the status carries, which never includes codes, images, tokens or positions.
 import type { ActivationSummary } from '../activation-client';
-import type { ActivationStatus, NextAction } from '../../workflows/types';
+import type { ActivationStatus, NextAction } from '../../contract/types';
 
 function describeNextAction(next: NextAction): string {
   const parts: string[] = [];

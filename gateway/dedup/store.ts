@@ -18,7 +18,7 @@ export interface DedupEntry {
 export type IdempotencyClaim = 'new' | 'same' | 'different';
 
 /**
- * How long a key stays bound to its body: longer than any activation can live (client/server-policy.ts
+ * How long a key stays bound to its body: longer than any activation can live (contract/server-policy.ts
  * caps the deadline at 7 days), so a key cannot be reused while its update's answer still exists.
  */
 export const IDEMPOTENCY_RETENTION_MS = 8 * 86_400_000;

@@ -5,7 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { UPDATES, type UpdateName } from '../../client/update-table';
-import { livenessUploadSchema } from '../../client/schemas';
+import { livenessUploadSchema } from '../../contract/request-schemas';
 import { principalOf } from '../auth';
 import { routeSchemas, updateRouteSchema } from '../openapi';
 import type { Limit } from '../rate-limit';

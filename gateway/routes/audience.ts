@@ -17,7 +17,7 @@ import type {
 } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { ActivationClient } from '../../client/activation-client';
-import type { Policy } from '../../workflows/types';
+import type { Policy } from '../../contract/types';
 import { appView, TenantGuard } from '../access';
 import { principalOf, requireAuth, type ApiKeyChecker, type RouteAccess } from '../auth';
 import type { ClientSecrets } from '../client-secret';

@@ -3,7 +3,7 @@
 // behalf are in apps.ts; the operators' repairs in operators.ts.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import type { ActivationInput } from '../../workflows/types';
+import type { ActivationInput } from '../../contract/types';
 import { principalOf } from '../auth';
 import { GatewayError } from '../http-errors';
 import { routeSchemas } from '../openapi';

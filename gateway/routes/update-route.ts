@@ -5,7 +5,7 @@
 import type { FastifyRequest } from 'fastify';
 import { UPDATES, type HttpAnswer, type InputOf, type UpdateName } from '../../client/update-table';
 import type { UpdateMethods } from '../../client/updates';
-import type { ActivationStatus } from '../../workflows/types';
+import type { ActivationStatus } from '../../contract/types';
 import { appView } from '../access';
 import { principalOf } from '../auth';
 import { admit, type Audience } from './audience';

@@ -14,7 +14,7 @@ import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest }
 import { z } from 'zod';
 import type { ActivationClient } from '../../client/activation-client';
 import { ActivationEnded, ActivationNotFound } from '../../client/errors';
-import { uuidSchema } from '../../client/schemas';
+import { uuidSchema } from '../../contract/request-schemas';
 import type { EventDedupStore } from '../dedup/store';
 import { GatewayError } from '../http-errors';
 import type { WebhookOutcome } from '../metrics';

@@ -4,7 +4,7 @@
 // signature. The Vlens requestId is Kashier's `data.merchantOrderId` and Fawry's `merchantRefNumber`.
 import secureJson from 'secure-json-parse';
 import { z } from 'zod';
-import type { PaymentSource } from '../../workflows/types';
+import type { PaymentSource } from '../../contract/types';
 import { GatewayError } from '../http-errors';
 import { fawrySignature, kashierSignature, signaturesMatch } from './signatures';
 

@@ -7,7 +7,7 @@ import {
   VLENS_FAILURE_TYPES as F,
   VLENS_TRANSIENT_FAILURE_TYPES as TF,
   type VlensCallContext,
-} from '../../activities/contract';
+} from '../../contract/activities';
 import { VlensHttpClient } from '../../activities/http';
 import { createActivities } from '../../activities/index';
 import { startSandbox, type RunningSandbox } from '../../sandbox/server';

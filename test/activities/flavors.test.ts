@@ -8,7 +8,7 @@ import {
   VLENS_FAILURE_TYPES as F,
   VLENS_TRANSIENT_FAILURE_TYPES as TF,
   type VlensCallContext,
-} from '../../activities/contract';
+} from '../../contract/activities';
 import { createActivities, type ActivityDeps } from '../../activities/index';
 import { IMAGE_FAILURE_TYPES } from '../../activities/images';
 import {

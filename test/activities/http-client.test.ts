@@ -4,10 +4,10 @@ import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeVlensConfig, type VlensConfigOverrides } from '../../activities/config';
-import { VLENS_FAILURE_TYPES as F, VLENS_TRANSIENT_FAILURE_TYPES as TF } from '../../activities/contract';
+import { VLENS_FAILURE_TYPES as F, VLENS_TRANSIENT_FAILURE_TYPES as TF } from '../../contract/activities';
 import { VlensHttpClient } from '../../activities/http';
 import { createActivities } from '../../activities/index';
-import type { VlensCallContext } from '../../activities/contract';
+import type { VlensCallContext } from '../../contract/activities';
 import {
   envelope,
   isRequestStatus,

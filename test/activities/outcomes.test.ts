@@ -4,7 +4,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
 import { makeVlensConfig } from '../../activities/config';
-import { VLENS_FAILURE_TYPES as F, VLENS_TRANSIENT_FAILURE_TYPES as TF } from '../../activities/contract';
+import { VLENS_FAILURE_TYPES as F, VLENS_TRANSIENT_FAILURE_TYPES as TF } from '../../contract/activities';
 import {
   classify,
   fieldNames,

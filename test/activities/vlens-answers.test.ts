@@ -20,7 +20,7 @@ import {
   type FieldRule,
   type PositiveStep,
 } from '../../activities/positive-answers';
-import { VLENS_FAILURE_TYPES, VLENS_TRANSIENT_FAILURE_TYPES, type VlensCallContext } from '../../activities/contract';
+import { VLENS_FAILURE_TYPES, VLENS_TRANSIENT_FAILURE_TYPES, type VlensCallContext } from '../../contract/activities';
 
 type Step = 'requestOtp' | 'revalidateLiveness' | 'validateOtp' | 'validatePayment';
 type Reading =

@@ -2,12 +2,9 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  createWebhookActivities,
-  loadWebhookEndpoints,
-  type ActivationUpdate,
-} from '../../activities/webhook-activities';
-import { verifyWebhook, WEBHOOK_SIGNATURE_HEADER } from '../../client/webhook-signature';
+import { createWebhookActivities, loadWebhookEndpoints } from '../../activities/webhook-activities';
+import type { ActivationUpdate } from '../../contract/activities';
+import { verifyWebhook, WEBHOOK_SIGNATURE_HEADER } from '../../contract/webhook-signature';
 
 const secret = 'whsec_test_0123456789abcdef';
 const update: ActivationUpdate = {

@@ -7,11 +7,11 @@ import {
   cancelSchema,
   fieldProblems,
   livenessUploadSchema,
-  parseInput,
   paymentCompletedBodySchema,
   submitLivenessSchema,
   submitOtpSchema,
-} from '../../client/schemas';
+} from '../../contract/request-schemas';
+import { parseInput } from '../../client/parse-input';
 
 const REQUEST = '81f404b3-d7dc-4f08-b4fe-934853c86282';
 const device = { geoLocation: { latitude: 30.0444, longitude: 31.2357 }, userDeviceUtcTime: '2025-01-15T10:30:00Z' };

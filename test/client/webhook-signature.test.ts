@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { signWebhookPayload, verifyWebhook, WebhookSignatureError } from '../../client/webhook-signature';
+import { signWebhookPayload, verifyWebhook, WebhookSignatureError } from '../../contract/webhook-signature';
 
 const body = JSON.stringify({ id: 'evt_1', type: 'activation.updated', data: { version: 3 } });
 const secret = 'whsec_current_0123456789';

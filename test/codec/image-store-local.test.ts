@@ -10,7 +10,7 @@ import { ImageNotFound, ImageRejected } from '../../codec/image-store';
 import { LocalEncryptedImageStore } from '../../codec/local-image-store';
 import { keySpec, keysFrom } from './helpers';
 
-const IMAGE_REF = /^blob:[A-Za-z0-9_-]{8,200}$/; // what the workflow accepts (workflows/input-checks.ts)
+const IMAGE_REF = /^blob:[A-Za-z0-9_-]{8,200}$/; // what the workflow accepts (contract/input-checks.ts)
 const keyA = keySpec('img-a');
 const newStore = (options: Partial<ConstructorParameters<typeof LocalEncryptedImageStore>[0]> = {}) =>
   new LocalEncryptedImageStore({ keys: keysFrom(keyA), dir: mkdtempSync(path.join(tmpdir(), 'images-')), ...options });

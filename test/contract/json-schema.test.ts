@@ -6,8 +6,8 @@ import path from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, test } from 'vitest';
 import { contractSchemaFiles, MESSAGES, SCHEMA_DIR, schemaFileText } from '../../contract/json-schema';
-import * as messages from '../../workflows/messages';
-import { MAX_WAIT_MS } from '../../workflows/notifications';
+import * as messages from '../../contract/messages';
+import { MAX_WAIT_MS } from '../../contract/rules';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const generated = contractSchemaFiles();
@@ -35,7 +35,7 @@ describe('contract/json-schema', () => {
       );
   });
 
-  test('every query, update and signal of workflows/messages.ts has its schemas', () => {
+  test('every query, update and signal of contract/messages.ts has its schemas', () => {
     const defined = Object.values(messages)
       .map((definition) => `${definition.type}:${definition.name}`)
       .sort();

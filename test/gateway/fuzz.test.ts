@@ -5,7 +5,12 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import { describe, expect } from 'vitest';
 import type { z } from 'zod';
-import { activationInputSchema, cancelSchema, paymentCompletedBodySchema, submitOtpSchema } from '../../client/schemas';
+import {
+  activationInputSchema,
+  cancelSchema,
+  paymentCompletedBodySchema,
+  submitOtpSchema,
+} from '../../contract/request-schemas';
 import { ALEXANDRIA, CAIRO, deviceAt } from '../temporal/harness';
 import { getCases, postCases, prng, type FuzzCase, type RouteTemplate } from './fuzz-corpus';
 import { gatewayTest } from '../temporal/fixtures';

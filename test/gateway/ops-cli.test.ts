@@ -5,7 +5,7 @@ import os from 'node:os';
 import { describe, expect } from 'vitest';
 import { ActivationClient } from '../../client/activation-client';
 import { EXIT, runCli } from '../../client/cli';
-import type { ActivationStatus } from '../../workflows/types';
+import type { ActivationStatus } from '../../contract/types';
 import { temporalTest } from '../temporal/fixtures';
 import type { Harness } from '../temporal/harness';
 import { historyEventTypes } from '../temporal/history-recorder';

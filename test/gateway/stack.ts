@@ -16,7 +16,7 @@ import {
   type HarnessOptions,
   type SeededRequest,
 } from '../temporal/harness';
-import { DEFAULT_POLICY, type ActivationStatus, type ActivationState, type Policy } from '../../workflows/types';
+import { DEFAULT_POLICY, type ActivationStatus, type ActivationState, type Policy } from '../../contract/types';
 import { freePort } from '../../scripts/local-stack';
 
 export const API_KEY = 'dev-key';

@@ -10,7 +10,7 @@ import { startGateway } from '../../gateway/server';
 import { ALEXANDRIA, CAIRO, deviceAt } from '../temporal/harness';
 import { http, type GatewayStack, type GatewayStackOptions, type HttpAnswer } from '../gateway/stack';
 import { gatewayTest } from '../temporal/fixtures';
-import { DEFAULT_POLICY } from '../../workflows/types';
+import { DEFAULT_POLICY } from '../../contract/types';
 
 const KEYS = {
   acme: 'acme-backend-key-0123456789',

@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { WorkflowHandle } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
-import type { ActivationUpdate } from '../../activities/webhook-activities';
+import type { ActivationUpdate } from '../../contract/activities';
 import { activationWebhooks } from '../../workflows';
 import { activationChangedSignal } from '../../workflows/activation-webhooks';
 import type { Harness, HarnessOptions } from '../temporal/harness';

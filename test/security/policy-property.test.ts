@@ -5,9 +5,9 @@
 // resend cooldown, the payment deadline and check intervals, the status times) and then cancelled.
 import fc from 'fast-check';
 import { describe, expect } from 'vitest';
-import { activationInputSchema } from '../../client/schemas';
-import { POLICY_DURATION_CEILINGS_MS, LIMITS, type PolicyDurationField } from '../../workflows/rules';
-import { workflowIdFor, type Policy } from '../../workflows/types';
+import { activationInputSchema } from '../../contract/request-schemas';
+import { POLICY_DURATION_CEILINGS_MS, LIMITS, type PolicyDurationField } from '../../contract/rules';
+import { workflowIdFor, type Policy } from '../../contract/types';
 import { CAIRO, deviceAt } from '../temporal/harness';
 import { workflowTaskFailures } from '../gateway/stack';
 import { gatewayTest as test } from '../temporal/fixtures';

@@ -6,7 +6,7 @@ import { describe, expect } from 'vitest';
 import { CAIRO, deviceAt, successfulCalls } from '../temporal/harness';
 import { http, type GatewayStack, type GatewayStackOptions, type HttpAnswer } from '../gateway/stack';
 import { gatewayTest as test } from '../temporal/fixtures';
-import { DEFAULT_POLICY } from '../../workflows/types';
+import { DEFAULT_POLICY } from '../../contract/types';
 
 const KEYS = {
   acme: 'acme-backend-key-0123456789',

@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect } from 'vitest';
 import { startGateway, type GatewayOptions } from '../../gateway/server';
-import { DEFAULT_POLICY } from '../../workflows/types';
+import { DEFAULT_POLICY } from '../../contract/types';
 import { kashierEvent } from '../gateway/provider-events';
 import { http, type GatewayStack, type GatewayStackOptions, type HttpAnswer } from '../gateway/stack';
 import { CAIRO, deviceAt } from '../temporal/harness';

@@ -1,7 +1,7 @@
 // Cancellation at every waiting state, requests Vlens refuses, the overall deadline, and a flaky Vlens
 // that is retried to success without sending a second SMS.
 import { describe, expect } from 'vitest';
-import { cancelSignal, paymentCompletedSignal } from '../../workflows/messages';
+import { cancelSignal, paymentCompletedSignal } from '../../contract/messages';
 import { ALEXANDRIA, deviceAt, successfulCalls } from './harness';
 import { recordHistory } from './history-recorder';
 import { failureOf, submitInboxOtp } from './scenario-helpers';

@@ -1,8 +1,8 @@
 // The whole activation in both API flavours, on a real Temporal server with the real worker and the
 // sandbox over HTTP; plus the request type that needs no payment, and the signal-only app.
 import { describe, expect } from 'vitest';
-import { otpCodeSignal, paymentCompletedSignal, statusQuery } from '../../workflows/messages';
-import { ActivationStateKey, VlensRequestIdKey } from '../../workflows/search-attributes';
+import { otpCodeSignal, paymentCompletedSignal, statusQuery } from '../../contract/messages';
+import { ActivationStateKey, VlensRequestIdKey } from '../../contract/search-attributes';
 import { deviceAt, successfulCalls } from './harness';
 import { historyEventTypes, recordHistory } from './history-recorder';
 import { payAndNotify, submitInboxOtp } from './scenario-helpers';

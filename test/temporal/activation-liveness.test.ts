@@ -1,6 +1,6 @@
 // The >80 km branch: Vlens demands liveness re-validation before it sends an OTP.
 import { describe, expect } from 'vitest';
-import { submitLivenessUpdate } from '../../workflows/messages';
+import { submitLivenessUpdate } from '../../contract/messages';
 import { ALEXANDRIA, deviceAt, successfulCalls } from './harness';
 import { recordHistory } from './history-recorder';
 import { failureOf, payAndNotify, submitInboxOtp } from './scenario-helpers';

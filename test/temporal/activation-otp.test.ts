@@ -1,7 +1,7 @@
 // OTP entry: wrong codes until locked, expiry and resend, the cooldown, the send limit, and update
 // validators that reject without writing anything to history.
 import { describe, expect } from 'vitest';
-import { resendOtpUpdate, submitLivenessUpdate, submitOtpUpdate } from '../../workflows/messages';
+import { resendOtpUpdate, submitLivenessUpdate, submitOtpUpdate } from '../../contract/messages';
 import { deviceAt } from './harness';
 import { historyEventTypes, recordHistory } from './history-recorder';
 import { failureOf, payAndNotify, sleep, submitInboxOtp, updateRejection } from './scenario-helpers';

@@ -1,7 +1,7 @@
 // Payment: timeout, early and duplicate notifications, lost notifications recovered by
 // reconciliation, and money that arrives after the activation ended.
 import { describe, expect } from 'vitest';
-import { paymentCompletedSignal, statusQuery } from '../../workflows/messages';
+import { paymentCompletedSignal, statusQuery } from '../../contract/messages';
 import { successfulCalls } from './harness';
 import { recordHistory } from './history-recorder';
 import { failureOf, sleep, submitInboxOtp } from './scenario-helpers';

@@ -3,8 +3,8 @@
 // the client library's helper.
 import { randomUUID } from 'node:crypto';
 import { describe, expect } from 'vitest';
-import type { ActivationUpdate } from '../../activities/webhook-activities';
-import { signWebhookPayload, WEBHOOK_SIGNATURE_HEADER } from '../../client/webhook-signature';
+import type { ActivationUpdate } from '../../contract/activities';
+import { signWebhookPayload, WEBHOOK_SIGNATURE_HEADER } from '../../contract/webhook-signature';
 import { activationChangedSignal } from '../../workflows/activation-webhooks';
 import { notifierIdFor } from '../../workflows/notifications';
 import { activationWebhooks } from '../../workflows';

@@ -28,15 +28,15 @@ import type { SandboxOptions } from '../../sandbox/config';
 import { createActivationWorker } from '../../worker/create-worker';
 import { capturedLogText, capturingLogger, findHistoryLeaks, findLeaks } from './secret-guard';
 import { activation } from '../../workflows';
-import { statusQuery } from '../../workflows/messages';
-import { ActivationStateKey, VlensRequestIdKey } from '../../workflows/search-attributes';
+import { statusQuery } from '../../contract/messages';
+import { ActivationStateKey, VlensRequestIdKey } from '../../contract/search-attributes';
 import {
   workflowIdFor,
   type ActivationInput,
   type ActivationState,
   type ActivationStatus,
   type DeviceContext,
-} from '../../workflows/types';
+} from '../../contract/types';
 
 export const CAIRO = { latitude: 30.0444, longitude: 31.2357 };
 /** About 180 km from Cairo: more than 80 km, so Vlens demands liveness re-validation. */

@@ -4,9 +4,9 @@
 import { describe, expect } from 'vitest';
 import { activation } from '../../workflows';
 import { MAX_PAYMENT_EVENT_IDS } from '../../workflows/payment-notices';
-import { operatorVerifyPaymentUpdate, paymentCompletedSignal, statusQuery } from '../../workflows/messages';
-import { ActivationStateKey, ActivationTenantKey, VlensRequestIdKey } from '../../workflows/search-attributes';
-import { workflowIdFor } from '../../workflows/types';
+import { operatorVerifyPaymentUpdate, paymentCompletedSignal, statusQuery } from '../../contract/messages';
+import { ActivationStateKey, ActivationTenantKey, VlensRequestIdKey } from '../../contract/search-attributes';
+import { workflowIdFor } from '../../contract/types';
 import { notifierIdFor } from '../../workflows/notifications';
 import { deviceAt, workerMetricsUrl } from './harness';
 import { historyEventTypes, recordHistory } from './history-recorder';

@@ -7,7 +7,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { describe, expect } from 'vitest';
 import { LEAN_HISTORY_PATCH } from '../../workflows/lean-history';
-import { resendOtpUpdate, submitLivenessUpdate } from '../../workflows/messages';
+import { resendOtpUpdate, submitLivenessUpdate } from '../../contract/messages';
 import { ALEXANDRIA, deviceAt } from './harness';
 import { payAndNotify, submitInboxOtp } from './scenario-helpers';
 import { temporalTest as test } from './fixtures';

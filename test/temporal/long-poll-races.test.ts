@@ -9,9 +9,9 @@
 import { WithStartWorkflowOperation, type WorkflowHandle } from '@temporalio/client';
 import { expect } from 'vitest';
 import { activation } from '../../workflows';
-import { waitForChangeUpdate } from '../../workflows/messages';
-import { ActivationStateKey, VlensRequestIdKey } from '../../workflows/search-attributes';
-import { TERMINAL_STATES, workflowIdFor, type ActivationInput, type ActivationStatus } from '../../workflows/types';
+import { waitForChangeUpdate } from '../../contract/messages';
+import { ActivationStateKey, VlensRequestIdKey } from '../../contract/search-attributes';
+import { TERMINAL_STATES, workflowIdFor, type ActivationInput, type ActivationStatus } from '../../contract/types';
 import { deviceAt, type Harness, type SeededRequest } from './harness';
 import { historyEventTypes, recordHistory } from './history-recorder';
 import { payAndNotify, submitInboxOtp } from './scenario-helpers';

@@ -7,7 +7,7 @@ import {
   operatorForceNewOtpUpdate,
   operatorVerifyPaymentUpdate,
   submitOtpUpdate,
-} from '../../workflows/messages';
+} from '../../contract/messages';
 import { deviceAt, successfulCalls, workerMetricsUrl } from './harness';
 import { historyEventTypes, recordHistory } from './history-recorder';
 import { failureOf, sleep, submitInboxOtp, updateRejection } from './scenario-helpers';

@@ -2,8 +2,8 @@
 import { WorkflowFailedError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { expect } from 'vitest';
-import { paymentCompletedSignal, submitOtpUpdate } from '../../workflows/messages';
-import type { ActivationStatus } from '../../workflows/types';
+import { paymentCompletedSignal, submitOtpUpdate } from '../../contract/messages';
+import type { ActivationStatus } from '../../contract/types';
 import { deviceAt, type Harness, type SeededRequest } from './harness';
 
 /** Submits the OTP from the sandbox inbox and expects it accepted. */

@@ -8,7 +8,7 @@ import {
   operatorRetryStepUpdate,
   paymentCompletedSignal,
   submitOtpUpdate,
-} from '../../workflows/messages';
+} from '../../contract/messages';
 import { deviceAt, successfulCalls, type Harness } from './harness';
 import { recordHistory } from './history-recorder';
 import { failureOf, payAndNotify, submitInboxOtp, updateRejection } from './scenario-helpers';

@@ -19,9 +19,9 @@ import { createImageActivities } from '../../activities/image-activities';
 import { createDataConverter, imageStoreResolver } from '../../codec';
 import { createActivationWorker } from '../../worker/create-worker';
 import { activation } from '../../workflows';
-import { resendOtpUpdate, submitLivenessUpdate, submitOtpUpdate } from '../../workflows/messages';
-import { ActivationStateKey, VlensRequestIdKey } from '../../workflows/search-attributes';
-import { REJECTION_TYPES, workflowIdFor } from '../../workflows/types';
+import { resendOtpUpdate, submitLivenessUpdate, submitOtpUpdate } from '../../contract/messages';
+import { ActivationStateKey, VlensRequestIdKey } from '../../contract/search-attributes';
+import { REJECTION_TYPES, workflowIdFor } from '../../contract/types';
 import { temporalTest } from './fixtures';
 import { ALEXANDRIA, deviceAt } from './harness';
 

@@ -2,7 +2,7 @@
 // helper, as a merchant would, records what it accepted, and can be "down" (503) for a number of requests.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { verifyWebhook, WEBHOOK_SIGNATURE_HEADER } from '../../client/webhook-signature';
+import { verifyWebhook, WEBHOOK_SIGNATURE_HEADER } from '../../contract/webhook-signature';
 import { startHarness, type Harness, type HarnessOptions } from './harness';
 
 export interface ReceivedEvent {

@@ -29,14 +29,9 @@ import {
 import { resolveTemporalCli } from '../../scripts/temporal-cli';
 import { createActivationWorker } from '../../worker/create-worker';
 import { activation } from '../../workflows';
-import { paymentCompletedSignal, statusQuery, submitOtpUpdate } from '../../workflows/messages';
-import { ActivationStateKey, VlensRequestIdKey } from '../../workflows/search-attributes';
-import {
-  workflowIdFor,
-  type ActivationInput,
-  type ActivationState,
-  type ActivationStatus,
-} from '../../workflows/types';
+import { paymentCompletedSignal, statusQuery, submitOtpUpdate } from '../../contract/messages';
+import { ActivationStateKey, VlensRequestIdKey } from '../../contract/search-attributes';
+import { workflowIdFor, type ActivationInput, type ActivationState, type ActivationStatus } from '../../contract/types';
 import { CAIRO, deviceAt } from '../temporal/harness';
 import { freePort } from '../../scripts/local-stack';
 

@@ -1,6 +1,6 @@
 // `list`: activations, newest first, optionally in one state.
 import { Option, type Command } from 'commander';
-import { ACTIVATION_STATES, type ActivationState } from '../../../workflows/types';
+import { ACTIVATION_STATES, type ActivationState } from '../../../contract/types';
 import type { CliContext } from '../context';
 import { jsonOption, numberIn } from '../options';
 import { formatList } from '../status-format';

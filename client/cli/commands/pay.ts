@@ -1,6 +1,6 @@
 // `pay <requestId>`: tell the activation a payment was made. Only a hint: Vlens confirms it.
 import { Option, type Command } from 'commander';
-import { PAYMENT_SOURCES, type PaymentSource } from '../../../workflows/types';
+import { PAYMENT_SOURCES, type PaymentSource } from '../../../contract/types';
 import type { CliContext } from '../context';
 import { numberIn } from '../options';
 

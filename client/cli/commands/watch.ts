@@ -1,7 +1,7 @@
 // `watch <requestId>`: the status, then one line per change (the client's long poll, no polling loop here)
 // until the activation ends.
 import type { Command } from 'commander';
-import { TERMINAL_STATES, type ActivationStatus } from '../../../workflows/types';
+import { TERMINAL_STATES, type ActivationStatus } from '../../../contract/types';
 import type { CliContext } from '../context';
 
 export function addWatchCommand(program: Command, cli: CliContext): void {

@@ -40,7 +40,7 @@ export {
   VlensUnavailable,
   type ActivationErrorCode,
 } from '../../../client/errors';
-export type { FieldProblem } from '../../../workflows/input-checks';
+export type { FieldProblem } from '../../../contract/input-checks';
 
 // Outbound webhooks: the signature verifier (and the signer, for a receiver's own tests).
 export {
@@ -50,7 +50,7 @@ export {
   signWebhookPayload,
   verifyWebhook,
   type VerifyOptions,
-} from '../../../client/webhook-signature';
+} from '../../../contract/webhook-signature';
 export type { ActivationWebhookEvent } from './webhook-event';
 
 // The contract: the workflow's input, status and message payloads (docs/design.md, "The workflow contract").
@@ -96,5 +96,5 @@ export {
   type SubmitOtpResult,
   type VerifyPaymentResult,
   type WaitForChangeInput,
-} from '../../../workflows/types';
+} from '../../../contract/types';
 export { CONTRACT_VERSION } from '../../../contract/version';

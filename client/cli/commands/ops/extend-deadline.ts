@@ -1,6 +1,6 @@
 // `ops extend-deadline <requestId> --step otp|payment --by <duration>`: give the user more time.
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { extensionMs } from '../../../../workflows/rules';
+import { extensionMs } from '../../../../contract/rules';
 import { idempotencyFrom } from '../../options';
 import { formatStatus } from '../../status-format';
 import { auditFrom, byLine, operatorCommand, type OperatorOptions, type OpsContext } from './operator-command';

@@ -1,6 +1,7 @@
-// What the workflow sees of Vlens (docs/design.md, "Components and layout"). Both API flavours implement
-// this one interface, so the workflow never knows which runs. Workflows import these types only.
-import type { DeviceContext, SmsProvider } from '../workflows/types';
+// The activity interface: what the workflow sees of Vlens (docs/design.md, "Components and layout"), of the
+// image store and of the webhook delivery. Both Vlens API flavours implement VlensActivities, so the workflow
+// never knows which runs. Workflows import these types only.
+import type { DeviceContext, SmsProvider } from './types';
 
 /** Everything a Vlens activation call needs besides the step's own fields. */
 export interface VlensCallContext {
@@ -66,9 +67,31 @@ export interface VlensActivities {
   validatePayment(ctx: VlensCallContext): Promise<ValidatePaymentResult>;
 }
 
+/** The claim-check image store's clean-up (activities/image-activities.ts). */
+export interface ImageActivities {
+  deleteActivationImages(requestId: string): Promise<number>;
+}
+
+/** One status change for the backends' webhooks (activities/webhook-activities.ts delivers it). */
+export interface ActivationUpdate {
+  activationId: string;
+  tenant?: string;
+  /** The status version; receivers drop a delivery older than one they already have. */
+  version: number;
+  /** When the change happened (workflow time, ISO 8601), so a redelivery carries the same event. */
+  changedAt: string;
+  status: unknown;
+  /** The activation has closed: this is the last update its notifier will get. */
+  final?: boolean;
+}
+
+export interface WebhookActivities {
+  deliverActivationUpdate(update: ActivationUpdate): Promise<{ delivered: number }>;
+}
+
 /**
  * The ApplicationFailure types the activities throw: non-retryable for terminal Vlens outcomes (the
  * workflow maps them to failure reasons), retryable for the rest. Defined with every other failure type
- * of the service in workflows/rules.ts.
+ * of the service in contract/rules.ts.
  */
-export { VLENS_FAILURE_TYPES, VLENS_TRANSIENT_FAILURE_TYPES } from '../workflows/rules';
+export { VLENS_FAILURE_TYPES, VLENS_TRANSIENT_FAILURE_TYPES } from './rules';

@@ -1,5 +1,5 @@
 // The activation's state machine as data: which state may follow which, and in which states each message is
-// accepted. StateMachine (state-machine.ts) checks every change against TRANSITIONS; a change missing from
+// accepted. StateMachine (workflows/state-machine.ts) checks every change against TRANSITIONS; a change missing from
 // it is a bug, so it fails the workflow task (visible, and fixed by a deploy) instead of quietly taking
 // effect. Plain data, so the client can read the same lists.
 import type { ActivationState } from './types';
@@ -14,7 +14,7 @@ export const RUNNING_STATES = [
 
 /**
  * States an activation passes through on one Vlens call (the OTP request; the payment check) rather than
- * rests in. On lean histories (lean-history.ts) the ActivationState search attribute is not written for
+ * rests in. On lean histories (workflows/lean-history.ts) the ActivationState search attribute is not written for
  * them: operators filter on where activations wait; the status query still reports every state.
  */
 export const PASSING_STATES: readonly ActivationState[] = ['requesting_otp', 'activating'];

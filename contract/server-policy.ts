@@ -5,16 +5,16 @@
 // typed 422 naming the field (PolicyNotAllowed). The workflow itself (workflows/policy.ts) only checks
 // that values are well formed; it cannot know which caller may ask for what.
 //
-// Env (all optional; defaults are the workflow's DEFAULT_POLICY, workflows/types.ts):
+// Env (all optional; defaults are the workflow's DEFAULT_POLICY, contract/types.ts):
 //   ACTIVATION_POLICY_OTP_TTL, _MAX_OTP_ATTEMPTS, _MAX_OTP_SENDS, _RESEND_COOLDOWN, _LIVENESS_TIMEOUT,
 //   _MAX_LIVENESS_ATTEMPTS, _PAYMENT_TIMEOUT, _PAYMENT_RECONCILE_INITIAL, _PAYMENT_RECONCILE_MAX,
 //   _DEADLINE, _LATE_PAYMENT_WINDOW   (durations as milliseconds or '30s', '5m', '24h')
 //   ACTIVATION_POLICY_BOUNDS=enforce|off   (off: development only; production refuses it)
 // The same variables tell the worker how long the longest activation can live (worker/data-safety.ts
 // checks IMAGE_MAX_AGE_HOURS against it).
-import { POLICY_DURATION_CEILINGS_MS as CEILING, policyDurationMs as durationMs } from '../workflows/rules';
-import { DEFAULT_POLICY, type Policy } from '../workflows/types';
-import { PolicyNotAllowed } from './errors';
+import { POLICY_DURATION_CEILINGS_MS as CEILING, policyDurationMs as durationMs } from './rules';
+import { DEFAULT_POLICY, type Policy } from './types';
+import type { FieldProblem } from './input-checks';
 
 type Field = keyof Policy;
 
@@ -134,12 +134,11 @@ function describe(field: Field, value: number): string {
 }
 
 /**
- * The policy an activation starts with: the server's, tightened by the request. Throws PolicyNotAllowed
- * naming every field the request tried to loosen. The result is complete, so the workflow's own defaults
- * (which may be looser than the server's) never apply.
+ * The fields a request tried to loosen against the server's policy, each named `policy.<field>`; empty when
+ * the request only tightens it (client/apply-server-policy.ts refuses the others with PolicyNotAllowed).
  */
-export function applyServerPolicy(requested: Partial<Policy> | undefined, server: Policy): Policy {
-  const problems: Array<{ field: string; message: string }> = [];
+export function loosenedFields(requested: Partial<Policy> | undefined, server: Policy): FieldProblem[] {
+  const problems: FieldProblem[] = [];
   for (const field of FIELDS) {
     const value = requested?.[field];
     if (value === undefined) continue;
@@ -158,19 +157,18 @@ export function applyServerPolicy(requested: Partial<Policy> | undefined, server
       });
     }
   }
-  if (problems.length) {
-    throw new PolicyNotAllowed(
-      `policy not allowed: ${problems.map((p) => `${p.field} ${p.message}`).join('; ')}`,
-      problems,
-    );
-  }
+  return problems;
+}
+
+/** The server's policy tightened by a request that `loosenedFields` found nothing wrong with. */
+export function tightenedPolicy(requested: Partial<Policy> | undefined, server: Policy): Policy {
   return { ...server, ...stripUndefined(requested ?? {}) };
 }
 
 /**
  * How long an activation with this policy can live: its overall deadline plus the late-payment window
  * the workflow stays open for after a failure (workflows/activation.ts). An operator's deadline
- * extension can go beyond it; that is an operator's decision, see client-secret.ts for what follows.
+ * extension can go beyond it; that is an operator's decision, see client/gateway/client-secret.ts for what follows.
  */
 export function maxLifeMs(policy: Partial<Policy> | undefined): number {
   const full = { ...DEFAULT_POLICY, ...stripUndefined(policy ?? {}) };

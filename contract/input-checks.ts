@@ -2,7 +2,7 @@
 // schema library in the workflow bundle is rebuilt per cached workflow (docs/design.md, "Style to follow"),
 // so the workflow validates with these small functions; the gateway validates the same shapes with zod
 // before sending. Both read their patterns and limits from rules.ts.
-import { ApplicationFailure } from '@temporalio/workflow';
+import { ApplicationFailure } from '@temporalio/common';
 import { BASE64, CURRENCY, FAILURE_TYPES, IMAGE_REF, ISO_UTC, LIMITS, OTP_CODE, SMS_PROVIDERS, UUID } from './rules';
 import {
   PAYMENT_SOURCES,
@@ -97,7 +97,7 @@ export function fail(problems: FieldProblem[], what: string): never {
   });
 }
 
-export function checkActivationInput(input: unknown): asserts input is ActivationInput {
+export function checkActivationInput(input: unknown): asserts input is ActivationInput<unknown> {
   const problems: FieldProblem[] = [];
   if (!isObject(input)) fail([{ field: '', message: 'must be an object' }], 'activation input');
   if (typeof input.requestId !== 'string' || !UUID.test(input.requestId)) {

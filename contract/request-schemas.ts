@@ -1,11 +1,11 @@
 // zod schemas for everything a caller sends, shared by ActivationClient, the CLI and the HTTP gateway.
-// They mirror the workflow's own plain checks (workflows/input-checks.ts; both read their patterns and
-// limits from workflows/rules.ts) so a bad payload is refused here, with field-level details, before
+// They mirror the workflow's own plain checks (contract/input-checks.ts; both read their patterns and
+// limits from contract/rules.ts) so a bad payload is refused here, with field-level details, before
 // anything reaches Temporal; the workflow still checks again,
 // because not every sender goes through this library. Unknown keys are stripped, so nothing the
 // contract does not name (prototype-pollution keys included) ever enters workflow history.
 import { z } from 'zod';
-import type { FieldProblem } from '../workflows/input-checks';
+import type { FieldProblem } from './input-checks';
 import {
   BASE64,
   CURRENCY,
@@ -20,7 +20,7 @@ import {
   extensionMs,
   policyDurationMs,
   type PolicyDurationField,
-} from '../workflows/rules';
+} from './rules';
 import {
   ACTIVATION_STATES,
   PAYMENT_SOURCES,
@@ -32,8 +32,7 @@ import {
   type ResendOtpInput,
   type SubmitLivenessInput,
   type SubmitOtpInput,
-} from '../workflows/types';
-import { InvalidInput } from './errors';
+} from './types';
 
 export const uuidSchema = z.string().regex(UUID, 'must be a UUID');
 
@@ -43,11 +42,6 @@ export const uuidSchema = z.string().regex(UUID, 'must be a UUID');
  * (issue 12). Vlens treats its ids case-insensitively; providers send them lowercase.
  */
 export const requestIdSchema = uuidSchema.transform((id) => id.toLowerCase());
-
-/** The canonical (lowercase) form of a requestId; throws InvalidInput for anything that is not a UUID. */
-export function normaliseRequestId(requestId: string): string {
-  return parseInput(requestIdSchema, requestId, 'requestId');
-}
 
 const isoDateTime = z
   .string()
@@ -68,7 +62,7 @@ const accessToken = boundedString(LIMITS.accessTokenChars).optional();
 
 /**
  * A Temporal duration: milliseconds, or text such as '5m' / '30 seconds' (what the workflow's policy
- * accepts), at most the field's ceiling (workflows/rules.ts): a value a Date cannot hold never starts a
+ * accepts), at most the field's ceiling (contract/rules.ts): a value a Date cannot hold never starts a
  * workflow (issue 27).
  */
 const duration = (field: PolicyDurationField) => {
@@ -241,13 +235,4 @@ function fieldName(path: readonly PropertyKey[]): string {
 /** zod issues as the `{ field, message }` list the workflow and the gateway use. */
 export function fieldProblems(error: z.ZodError): FieldProblem[] {
   return error.issues.map((issue) => ({ field: fieldName(issue.path), message: issue.message }));
-}
-
-/** Parses or throws InvalidInput naming every bad field; returns only the fields the contract knows. */
-export function parseInput<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  const problems = fieldProblems(result.error);
-  const summary = problems.map((p) => (p.field ? `${p.field} ${p.message}` : p.message)).join('; ');
-  throw new InvalidInput(`invalid ${what}: ${summary}`, problems);
 }

@@ -2,7 +2,6 @@
 // policy, messages and the status object. Plain types only, so clients, the gateway and the workflow
 // bundle share them without pulling a schema library into the workflow sandbox; the rules a valid value
 // follows, and the failure types, are in rules.ts.
-import type { CarriedRecord } from './record-data';
 import type { SMS_PROVIDERS } from './rules';
 
 export interface GeoLocation {
@@ -68,7 +67,11 @@ export interface OtpSpent {
   otpAttempts: number;
 }
 
-export interface ActivationInput {
+/**
+ * The workflow's input. `Carried` is what a continue-as-new hands the next run: the workflow's own record
+ * (workflows/record-data.ts, `CarriedRecord`), which no caller may set, so for everyone else it is `never`.
+ */
+export interface ActivationInput<Carried = never> {
   requestId: string;
   transactionId?: string;
   contractStorageId?: string;
@@ -87,11 +90,11 @@ export interface ActivationInput {
   spent?: OtpSpent;
   /**
    * History length (events) at which the activation continues as new, carrying its state (the default is
-   * DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS in history-bound.ts). For tests; the gateway's schema has no such field.
+   * DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS in workflows/history-bound.ts). For tests; the gateway's schema has no such field.
    */
   continueAsNewAfterEvents?: number;
   /** Set only by the activation itself when it continues as new: the previous run's state. */
-  carried?: CarriedRecord;
+  carried?: Carried;
 }
 
 export const ACTIVATION_STATES = [
@@ -242,6 +245,12 @@ export interface CancelInput {
 // ---- identifiers ------------------------------------------------------------------------------
 
 export const WORKFLOW_TYPE = 'activation';
+
+/**
+ * The activation workflow's signature (workflows/activation.ts checks that its function matches it), so
+ * callers start it by type: `client.workflow.start<ActivationWorkflow>(WORKFLOW_TYPE, …)`.
+ */
+export type ActivationWorkflow = (input: ActivationInput) => Promise<ActivationStatus>;
 export const DEFAULT_TASK_QUEUE = 'vlens-activation';
 
 export function workflowIdFor(requestId: string): string {

@@ -1,5 +1,5 @@
 // The contract's rules and its failure vocabulary, in one place: the workflow's own checks
-// (input-checks.ts, policy.ts), the client's zod schemas (client/schemas.ts), the CLI, the activities and
+// (input-checks.ts, workflows/policy.ts), the client's zod schemas (contract/request-schemas.ts), the CLI, the activities and
 // the client's error mapping all read them from here, so a limit or a failure type cannot drift between
 // sender and receiver. It runs inside the workflow sandbox, so it imports nothing but Temporal's own
 // duration parser (the same one every timer and timeout uses).
@@ -34,6 +34,9 @@ export const LIMITS = {
   extensionMs: 7 * 24 * 3_600_000,
 } as const;
 
+/** A long poll (`waitForChange`) never holds an update open longer than this; the gateway asks again. */
+export const MAX_WAIT_MS = 60_000;
+
 // ---- durations ------------------------------------------------------------------------------------
 
 /** A Temporal duration ('5m', '30 seconds', or milliseconds) in milliseconds; undefined when it is not one. */
@@ -52,8 +55,8 @@ const DAY_MS = 24 * 3_600_000;
  * The longest each duration of a policy may be (issue 27: `resendCooldown: 1e20` overflowed a Date and
  * wedged the workflow). "At least" fields (the resend cooldown, the payment check intervals) have a
  * ceiling too, and nothing is longer than 7 days, the longest an activation may live. The request
- * schema (client/schemas.ts), the server's configured policy (client/server-policy.ts) and the workflow
- * itself (policy.ts) all refuse anything longer.
+ * schema (contract/request-schemas.ts), the server's configured policy (contract/server-policy.ts) and the workflow
+ * itself (workflows/policy.ts) all refuse anything longer.
  */
 export const POLICY_DURATION_CEILINGS_MS = {
   otpTtl: DAY_MS,
@@ -97,7 +100,7 @@ export function extensionMs(value: unknown): number | undefined {
 
 /**
  * Every ApplicationFailure `type` the service throws or reads. A failed activation run itself fails with
- * its FailureReason as the type (workflows/types.ts).
+ * its FailureReason as the type (contract/types.ts).
  */
 export const FAILURE_TYPES = {
   // The workflow refuses a message (update validators and handlers); the client maps each to an error class.
