@@ -23,7 +23,11 @@ describe('code shape', () => {
     expect(failing).toEqual([]);
     // An entry whose file is within the limits (or gone) must be removed, so the list only shrinks.
     const stillBreaching = new Set(breaches.map((b) => b.file));
-    expect(Object.keys(ALLOWED_UNTIL_RESHAPED).filter((file) => !stillBreaching.has(file))).toEqual([]);
+    const stale = Object.keys(ALLOWED_UNTIL_RESHAPED).filter((file) => !stillBreaching.has(file));
+    expect(
+      stale,
+      'within the limits now: remove them from ALLOWED_UNTIL_RESHAPED (scripts/check-code-shape.ts)',
+    ).toEqual([]);
   });
 
   test('a function of 80 lines passes, of 81 fails; the comment above it does not count', () => {
