@@ -19,7 +19,7 @@ import {
   submitOtpSchema,
 } from '../contract/request-schemas';
 import { parseInput } from '../client/parse-input';
-import { UPDATES, type UpdateName } from '../client/update-table';
+import { UPDATES, type ResultOf, type UpdateName } from '../client/update-table';
 import { ACTIVATION_STATES, FAILURE_REASONS } from '../contract/types';
 
 /**
@@ -236,7 +236,7 @@ export const routeSchemas = {
 };
 
 /** Each update's answer (client/update-table.ts; the apps' steps and the operators' repairs). */
-const UPDATE_ANSWERS: Record<UpdateName, z.ZodType> = {
+const UPDATE_ANSWERS = {
   submitOtp: stepResultSchema(['accepted', 'wrong_code', 'expired', 'locked', 'liveness_rejected']),
   resendOtp: activationStatusSchema,
   submitLiveness: stepResultSchema(['accepted', 'rejected']),
@@ -245,7 +245,15 @@ const UPDATE_ANSWERS: Record<UpdateName, z.ZodType> = {
   verifyPayment: withStatusSchema.extend({ activated: z.boolean() }),
   retryStep: withStatusSchema,
   operatorCancel: withStatusSchema,
-};
+} satisfies Record<UpdateName, z.ZodType>;
+
+// The update routes share one handler (routes/update-route.ts), so the compiler checks here instead that what
+// each one answers (its result, or the status alone for a resend) has the documented shape.
+type AnswerOf<N extends UpdateName> = N extends 'resendOtp' ? ResultOf<'resendOtp'>['status'] : ResultOf<N>;
+type Documented = {
+  [N in UpdateName]: AnswerOf<N> extends z.output<(typeof UPDATE_ANSWERS)[N]> ? N : never;
+}[UpdateName];
+export const _everyUpdateAnswerDocumented: UpdateName extends Documented ? true : never = true;
 
 /** The schema of an update's route, from its table entry; `body` when the route takes another than the update. */
 export const updateRouteSchema = (name: UpdateName, body: unknown = UPDATES[name].schema) => ({

@@ -3,6 +3,7 @@
 // whether they list or read one activation). Limits are keyed by the caller's tenant and the activation, so
 // one tenant never uses up another's. Names are the counters' Redis prefixes: never rename one.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { UPDATES } from '../../client/update-table';
 import type { RateLimits } from '../config';
 import { createLimit, type Limit, type LimitSpec } from '../rate-limit';
 
@@ -39,8 +40,8 @@ export function createRouteLimits(app: FastifyInstance, rateLimits: RateLimits):
   ) => createLimit(app, { name, max, timeWindowMs: MINUTE_MS, what, keyOf, whenSharedStoreFails });
   return {
     perKey: perMinute('otp-per-key', rateLimits.perApiKey, 'OTP requests for this API key', callerKey),
-    otp: perMinute('otp', rateLimits.otpPerActivation, 'OTP submissions for this activation'),
-    resend: perMinute('resend', rateLimits.resendPerActivation, 'resend requests for this activation'),
+    otp: perMinute('otp', rateLimits.otpPerActivation, `${UPDATES.submitOtp.counted} for this activation`),
+    resend: perMinute('resend', rateLimits.resendPerActivation, `${UPDATES.resendOtp.counted} for this activation`),
     // Reads (issue 27): per caller and activation, and per caller overall. They protect this gateway and
     // Temporal's query load, not an SMS, so a Redis outage counts them here instead of refusing them.
     reads: perMinute(
