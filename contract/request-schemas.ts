@@ -14,13 +14,19 @@ import {
   LIMITS,
   OTP_CODE,
   SMS_PROVIDERS,
-  POLICY_DURATION_CEILINGS_MS,
   UUID,
   describeCeiling,
   extensionMs,
   policyDurationMs,
-  type PolicyDurationField,
 } from './rules';
+import {
+  POLICY_DURATION_CEILINGS_MS,
+  POLICY_FIELDS,
+  isCountField,
+  type PolicyCountField,
+  type PolicyDurationField,
+  type PolicyField,
+} from './policy';
 import {
   ACTIVATION_STATES,
   PAYMENT_SOURCES,
@@ -62,7 +68,7 @@ const accessToken = boundedString(LIMITS.accessTokenChars).optional();
 
 /**
  * A Temporal duration: milliseconds, or text such as '5m' / '30 seconds' (what the workflow's policy
- * accepts), at most the field's ceiling (contract/rules.ts): a value a Date cannot hold never starts a
+ * accepts), at most the field's ceiling (contract/policy.ts): a value a Date cannot hold never starts a
  * workflow (issue 27).
  */
 const duration = (field: PolicyDurationField) => {
@@ -76,20 +82,15 @@ const duration = (field: PolicyDurationField) => {
 
 const count = z.number().int().min(LIMITS.policyCount.min).max(LIMITS.policyCount.max);
 
+type PolicyShape = { [F in PolicyField]: F extends PolicyCountField ? typeof count : ReturnType<typeof duration> };
+
+/** One field per setting of the policy table (contract/policy.ts), each optional: a request names what it tightens. */
 export const policySchema = z
-  .object({
-    otpTtl: duration('otpTtl'),
-    maxOtpAttempts: count,
-    maxOtpSends: count,
-    resendCooldown: duration('resendCooldown'),
-    livenessTimeout: duration('livenessTimeout'),
-    maxLivenessAttempts: count,
-    paymentTimeout: duration('paymentTimeout'),
-    paymentReconcileInitial: duration('paymentReconcileInitial'),
-    paymentReconcileMax: duration('paymentReconcileMax'),
-    deadline: duration('deadline'),
-    latePaymentWindow: duration('latePaymentWindow'),
-  })
+  .object(
+    Object.fromEntries(
+      POLICY_FIELDS.map((field) => [field, isCountField(field) ? count : duration(field)]),
+    ) as PolicyShape,
+  )
   .partial();
 
 export const activationInputSchema = z.object({

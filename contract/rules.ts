@@ -51,25 +51,6 @@ export function durationMs(value: unknown): number | undefined {
 
 const DAY_MS = 24 * 3_600_000;
 
-/**
- * The longest each duration of a policy may be (issue 27: `resendCooldown: 1e20` overflowed a Date and
- * wedged the workflow). "At least" fields (the resend cooldown, the payment check intervals) have a
- * ceiling too, and nothing is longer than 7 days, the longest an activation may live. The request
- * schema (contract/request-schemas.ts), the server's configured policy (contract/server-policy.ts) and the workflow
- * itself (workflows/policy.ts) all refuse anything longer.
- */
-export const POLICY_DURATION_CEILINGS_MS = {
-  otpTtl: DAY_MS,
-  resendCooldown: DAY_MS,
-  livenessTimeout: DAY_MS,
-  paymentTimeout: 7 * DAY_MS,
-  paymentReconcileInitial: DAY_MS,
-  paymentReconcileMax: DAY_MS,
-  deadline: 7 * DAY_MS,
-  latePaymentWindow: DAY_MS,
-} as const;
-export type PolicyDurationField = keyof typeof POLICY_DURATION_CEILINGS_MS;
-
 /** A ceiling as text for error messages ('1d', '7d'). */
 export function describeCeiling(ms: number): string {
   return ms % DAY_MS === 0 ? `${ms / DAY_MS}d` : `${ms}ms`;

@@ -15,45 +15,10 @@ export interface DeviceContext {
   userDeviceUtcTime: string;
 }
 
-/**
- * How long each human step may take. Durations are Temporal durations: milliseconds as a number or a
- * string such as '5m' or '30 seconds', so tests can shrink every one of them.
- */
-export type Duration = string | number;
-
-export interface Policy {
-  otpTtl: Duration;
-  maxOtpAttempts: number;
-  maxOtpSends: number;
-  resendCooldown: Duration;
-  livenessTimeout: Duration;
-  maxLivenessAttempts: number;
-  paymentTimeout: Duration;
-  /** StepValidatePayment is polled while awaiting payment, first after this, doubling up to the max. */
-  paymentReconcileInitial: Duration;
-  paymentReconcileMax: Duration;
-  /** The whole activation, from start to the last step. */
-  deadline: Duration;
-  /**
-   * After a failure or cancellation that came once a payment link was out, the workflow stays open
-   * this long so a late payment notification can still flag it (`needsAttention`) for a refund.
-   */
-  latePaymentWindow: Duration;
-}
-
-export const DEFAULT_POLICY: Readonly<Policy> = Object.freeze({
-  otpTtl: '5m',
-  maxOtpAttempts: 5,
-  maxOtpSends: 5,
-  resendCooldown: '30s',
-  livenessTimeout: '15m',
-  maxLivenessAttempts: 3,
-  paymentTimeout: '30m',
-  paymentReconcileInitial: '2m',
-  paymentReconcileMax: '10m',
-  deadline: '24h',
-  latePaymentWindow: '15m',
-});
+// The policy (its type, defaults and bounds) is one table, contract/policy.ts; re-exported for the callers
+// that read the rest of the contract from here.
+export { DEFAULT_POLICY, type Duration, type Policy } from './policy';
+import type { Duration, Policy } from './policy';
 
 export type SmsProvider = (typeof SMS_PROVIDERS)[number];
 

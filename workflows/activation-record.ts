@@ -270,7 +270,7 @@ export class ActivationRecord extends StateMachine {
       this.d.payment.deadlineAt = Math.max(this.d.payment.deadlineAt ?? now, now) + ms;
     }
     const stepDeadline = step === 'otp' ? (this.d.otp?.expiresAt ?? now) : (this.d.payment.deadlineAt ?? now);
-    this.d.deadlineAt = Math.max(this.d.deadlineAt, stepDeadline + this.policy.otpTtlMs);
+    this.d.deadlineAt = Math.max(this.d.deadlineAt, stepDeadline + this.policy.deadlineMarginAfterExtensionMs);
     this.wakeMainLoop();
     this.note(`operator_extended_${step}_deadline`, by);
   }

@@ -61,8 +61,8 @@ export function whileAwaitingOtp(run: ActivationRun, now: number): number {
     rec.fail('otp_sends_exhausted', 'the last OTP expired and no sends are left');
     return now;
   }
-  // The OTP expired; the user gets one more OTP lifetime to ask for a new one.
-  const graceEnd = otp.expiresAt + rec.policy.otpTtlMs;
+  // The OTP expired; the user has the grace window (contract/policy.ts) to ask for a new one.
+  const graceEnd = otp.expiresAt + rec.policy.otpGraceWindowMs;
   if (now >= graceEnd) {
     rec.fail('otp_expired', 'the OTP expired and no new one was requested');
     return now;

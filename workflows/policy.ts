@@ -1,33 +1,36 @@
 // Turns the caller's partial policy into numbers the workflow can compute with, rejecting values
 // that would make the state machine meaningless (a zero TTL, a negative attempt count) or that no Date
-// can hold (issue 27: a duration over its ceiling, rules.ts).
+// can hold (issue 27: a duration over its ceiling, contract/policy.ts). Every setting, its default and its
+// ceiling come from the policy table (contract/policy.ts).
 import { ApplicationFailure, patched } from '@temporalio/workflow';
 import {
-  FAILURE_TYPES,
-  LIMITS,
+  DEFAULT_POLICY,
   POLICY_DURATION_CEILINGS_MS,
-  describeCeiling,
-  isPolicyCount,
-  policyDurationMs,
+  POLICY_FIELDS,
+  deadlineMarginAfterExtensionMs,
+  isCountField,
+  otpGraceWindowMs,
+  type Policy,
+  type PolicyCountField,
   type PolicyDurationField,
-} from '../contract/rules';
-import { DEFAULT_POLICY, type Policy } from '../contract/types';
+  type PolicyField,
+} from '../contract/policy';
+import { FAILURE_TYPES, LIMITS, describeCeiling, isPolicyCount, policyDurationMs } from '../contract/rules';
 
-export interface ResolvedPolicy {
-  otpTtlMs: number;
-  maxOtpAttempts: number;
-  maxOtpSends: number;
-  resendCooldownMs: number;
-  livenessTimeoutMs: number;
-  maxLivenessAttempts: number;
-  paymentTimeoutMs: number;
-  paymentReconcileInitialMs: number;
-  paymentReconcileMaxMs: number;
-  deadlineMs: number;
-  latePaymentWindowMs: number;
-}
+/**
+ * The policy in numbers: each count setting of the table (contract/policy.ts) as is, each duration setting in
+ * milliseconds as `<setting>Ms`, and the windows the table derives from the OTP's lifetime.
+ */
+export type ResolvedPolicy = {
+  [F in PolicyField as F extends PolicyCountField ? F : `${F & PolicyDurationField}Ms`]: number;
+} & {
+  /** After an OTP expired, how long the user may still ask for a new one (contract/policy.ts). */
+  otpGraceWindowMs: number;
+  /** How far past an extended step the overall deadline moves (contract/policy.ts). */
+  deadlineMarginAfterExtensionMs: number;
+};
 
-function durationMs(name: keyof Policy, value: unknown): number {
+function durationMs(name: PolicyField, value: unknown): number {
   const ms = policyDurationMs(value);
   if (ms === undefined) {
     throw ApplicationFailure.create({
@@ -39,7 +42,7 @@ function durationMs(name: keyof Policy, value: unknown): number {
   return ms;
 }
 
-function positiveCount(name: keyof Policy, value: unknown): number {
+function positiveCount(name: PolicyField, value: unknown): number {
   if (!isPolicyCount(value)) {
     const { min, max } = LIMITS.policyCount;
     throw ApplicationFailure.create({
@@ -85,19 +88,18 @@ export function overCeilings(overrides: Partial<Policy> | undefined): Array<{ fi
 
 function resolveWithoutCeilings(overrides: Partial<Policy> | undefined): ResolvedPolicy {
   const p: Policy = { ...DEFAULT_POLICY, ...stripUndefined(overrides ?? {}) };
+  // In the table's order, so the first bad setting is the one reported, as it always was.
+  const numbers: Record<string, number> = {};
+  for (const field of POLICY_FIELDS) {
+    if (isCountField(field)) numbers[field] = positiveCount(field, p[field]);
+    else numbers[`${field}Ms`] = durationMs(field, p[field]);
+  }
+  const otpTtlMs = numbers.otpTtlMs!;
   return {
-    otpTtlMs: durationMs('otpTtl', p.otpTtl),
-    maxOtpAttempts: positiveCount('maxOtpAttempts', p.maxOtpAttempts),
-    maxOtpSends: positiveCount('maxOtpSends', p.maxOtpSends),
-    resendCooldownMs: durationMs('resendCooldown', p.resendCooldown),
-    livenessTimeoutMs: durationMs('livenessTimeout', p.livenessTimeout),
-    maxLivenessAttempts: positiveCount('maxLivenessAttempts', p.maxLivenessAttempts),
-    paymentTimeoutMs: durationMs('paymentTimeout', p.paymentTimeout),
-    paymentReconcileInitialMs: durationMs('paymentReconcileInitial', p.paymentReconcileInitial),
-    paymentReconcileMaxMs: durationMs('paymentReconcileMax', p.paymentReconcileMax),
-    deadlineMs: durationMs('deadline', p.deadline),
-    latePaymentWindowMs: durationMs('latePaymentWindow', p.latePaymentWindow),
-  };
+    ...(numbers as Omit<ResolvedPolicy, 'otpGraceWindowMs' | 'deadlineMarginAfterExtensionMs'>),
+    otpGraceWindowMs: otpGraceWindowMs(otpTtlMs),
+    deadlineMarginAfterExtensionMs: deadlineMarginAfterExtensionMs(otpTtlMs),
+  } as ResolvedPolicy;
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {

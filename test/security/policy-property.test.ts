@@ -6,7 +6,8 @@
 import fc from 'fast-check';
 import { describe, expect } from 'vitest';
 import { activationInputSchema } from '../../contract/request-schemas';
-import { POLICY_DURATION_CEILINGS_MS, LIMITS, type PolicyDurationField } from '../../contract/rules';
+import { POLICY_DURATION_CEILINGS_MS, type PolicyDurationField } from '../../contract/policy';
+import { LIMITS } from '../../contract/rules';
 import { workflowIdFor, type Policy } from '../../contract/types';
 import { CAIRO, deviceAt } from '../temporal/harness';
 import { workflowTaskFailures } from '../gateway/stack';
