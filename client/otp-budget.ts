@@ -1,6 +1,6 @@
 // OTP budgets per requestId across runs (issue 12, "Limits are caller input": a start -> cancel -> start loop
 // sent one SMS per start). Before a new run of a failed or cancelled activation starts, the client reads what
-// the previous run spent (it reports totals, earlier runs included: workflows/status.ts, `spent`), passes it
+// the previous run spent (it reports totals, earlier runs included: workflows/otp/otp-record.ts, `spent`), passes it
 // in the workflow input (`spent`, checked by contract/input-checks.ts), and refuses the start when nothing is
 // left, so no SMS is sent.
 import { WorkflowFailedError, type Client, type WorkflowExecutionDescription } from '@temporalio/client';

@@ -62,3 +62,5 @@ export const businessMetrics = {
   timeInState: (state: ActivationState, ms: number) =>
     meter().timeInState.record(Math.max(0, Math.round(ms)), { state }),
 };
+
+export type BusinessMetrics = typeof businessMetrics;

@@ -31,10 +31,10 @@ export function historyBound(run: ActivationRun, input: ActivationRunInput) {
    */
   async function continueAsNewWhenQuiet(): Promise<void> {
     for (;;) {
-      await condition(() => allHandlersFinished() || rec.isTerminal());
-      if (rec.isTerminal()) return;
+      await condition(() => allHandlersFinished() || rec.machine.isTerminal());
+      if (rec.machine.isTerminal()) return;
       await lock.runExclusive(async () => {
-        if (!allHandlersFinished() || rec.isTerminal() || mainScope.consideredCancelled) return;
+        if (!allHandlersFinished() || rec.machine.isTerminal() || mainScope.consideredCancelled) return;
         await continueAsNew<typeof activation>({ ...input, carried: rec.carry() });
       });
       if (mainScope.consideredCancelled) return;

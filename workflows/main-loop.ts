@@ -3,9 +3,9 @@
 // steps are otp.ts, liveness.ts and payment.ts; every decision runs under the run's lock (run.ts).
 import { CancellationScope, CancelledFailure, condition, patched, sleep } from '@temporalio/workflow';
 import type { HistoryBound } from './history-bound';
-import * as liveness from './liveness';
-import * as otp from './otp';
-import * as payment from './payment';
+import * as liveness from './liveness/liveness';
+import * as otp from './otp/otp';
+import * as payment from './payment/payment';
 import type { ActivationRun } from './run';
 
 /**
@@ -14,19 +14,20 @@ import type { ActivationRun } from './run';
  */
 function advance(run: ActivationRun): number | Promise<number> {
   const { rec } = run;
+  const { machine } = rec;
   const now = Date.now();
-  if (rec.hold) {
+  if (machine.hold) {
     // Nothing runs while an operator decides; the overall deadline still ends it (needsAttention stays).
     if (now < rec.deadlineAt) return rec.deadlineAt;
-    rec.fail('deadline_exceeded', `the overall deadline passed while ${rec.hold.step} waited for an operator`);
+    machine.fail('deadline_exceeded', `the overall deadline passed while ${machine.hold.step} waited for an operator`);
     return now;
   }
-  if (now >= rec.deadlineAt && rec.state !== 'activating') {
-    if (rec.state === 'awaiting_payment') return finalCheckAtDeadline(run, now);
-    rec.fail('deadline_exceeded', 'the overall activation deadline passed');
+  if (now >= rec.deadlineAt && machine.state !== 'activating') {
+    if (machine.state === 'awaiting_payment') return finalCheckAtDeadline(run, now);
+    machine.fail('deadline_exceeded', 'the overall activation deadline passed');
     return now;
   }
-  switch (rec.state) {
+  switch (machine.state) {
     case 'requesting_otp':
       return asReturnedFromAStep(otp.whileRequestingOtp(run, now));
     case 'awaiting_liveness':
@@ -44,7 +45,7 @@ function advance(run: ActivationRun): number | Promise<number> {
 
 async function finalCheckAtDeadline(run: ActivationRun, now: number): Promise<number> {
   if (await payment.confirmPayment(run, 'final check at deadline')) return now;
-  run.rec.fail('deadline_exceeded', 'the overall activation deadline passed');
+  run.rec.machine.fail('deadline_exceeded', 'the overall activation deadline passed');
   return now;
 }
 
@@ -115,8 +116,9 @@ class WakeUpTimer {
 /** Runs until the activation reaches a terminal state; a cancel rejects it with a cancellation. */
 export async function runMainLoop(run: ActivationRun, { historyIsLong, continueAsNewWhenQuiet }: HistoryBound) {
   const { rec, mainScope } = run;
+  const { machine } = rec;
   const timer = new WakeUpTimer();
-  while (!rec.isTerminal()) {
+  while (!machine.isTerminal()) {
     // A cancel that arrives while a payment check runs (not cancellable, on purpose) is seen only at the
     // next cancellable await; without this the loop could decide on a further Vlens call by the clock
     // first, a decision a replay can make differently. Stop at once instead. patched(): histories from
@@ -125,24 +127,24 @@ export async function runMainLoop(run: ActivationRun, { historyIsLong, continueA
       throw new CancelledFailure('the activation was cancelled');
     }
     const wakeAt = await turnUnderLock(run);
-    if (rec.isTerminal()) {
+    if (machine.isTerminal()) {
       // A run that did not activate may still wait for a late payment; a stale timer must not wake it
       // then. An activated run completes now, and a completed run's pending timer costs nothing.
-      if (rec.state !== 'activated') timer.cancel();
+      if (machine.state !== 'activated') timer.cancel();
       return;
     }
     // patched(): runs recorded before continue-as-new existed never got this long, but say so explicitly.
     if (historyIsLong() && patched('continue-as-new-when-history-long')) await continueAsNewWhenQuiet();
-    const version = rec.scheduleVersion;
+    const version = machine.scheduleVersion;
     const waitMs = wakeAt - Date.now();
     if (waitMs <= 0) continue;
     // Also wakes when messages alone (which need not wake the loop) made the history long.
-    const changed = () => rec.scheduleVersion !== version || historyIsLong();
+    const changed = () => machine.scheduleVersion !== version || historyIsLong();
     if (rec.leanHistory) {
-      timer.setFor(wakeAt, `${rec.state}: next check`);
+      timer.setFor(wakeAt, `${machine.state}: next check`);
       await condition(() => changed() || timer.rang);
     } else {
-      await condition(changed, waitMs, { summary: `${rec.state}: next check` });
+      await condition(changed, waitMs, { summary: `${machine.state}: next check` });
     }
   }
 }

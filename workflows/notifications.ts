@@ -28,12 +28,13 @@ export function registerWaitForChange(rec: ActivationRecord): void {
     waitForChangeUpdate,
     async ({ afterVersion, whileState, timeoutMs }) => {
       // Not under the lock: waiting must never delay a step. A closed activation answers at once.
+      const { machine } = rec;
       await condition(
         () =>
-          rec.isTerminal() ||
-          rec.hold !== undefined ||
-          (afterVersion !== undefined && rec.version !== afterVersion) ||
-          (whileState !== undefined && rec.state !== whileState),
+          machine.isTerminal() ||
+          machine.hold !== undefined ||
+          (afterVersion !== undefined && machine.version !== afterVersion) ||
+          (whileState !== undefined && machine.state !== whileState),
         timeoutMs,
       );
       return rec.status();
@@ -80,15 +81,16 @@ export async function notifyBackends(
         args: [{}],
       });
   const tenant = workflowInfo().typedSearchAttributes.get(ActivationTenantKey);
+  const { machine } = rec;
   let sent = -1;
   for (;;) {
-    await condition(() => rec.notableChanges !== sent || closing());
+    await condition(() => machine.notableChanges !== sent || closing());
     const final = closing();
-    sent = rec.notableChanges;
+    sent = machine.notableChanges;
     await notifier.signal(activationChangedSignal, {
       activationId: workflowId,
       ...(tenant ? { tenant } : {}),
-      version: rec.version,
+      version: machine.version,
       changedAt: new Date(Date.now()).toISOString(),
       status: rec.status(),
       ...(final ? { final } : {}),

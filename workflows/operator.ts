@@ -3,10 +3,7 @@
 // audit trail. Each `admit…` is the update's validator; the handler checks the same states again under the lock.
 import { condition } from '@temporalio/workflow';
 import { checkCancel, checkExtendDeadline, checkOperatorAction } from '../contract/input-checks';
-import { requestOtp } from './otp';
-import { confirmPayment } from './payment';
 import { extensionMs, FAILURE_TYPES } from '../contract/rules';
-import { byOperator, reject, type ActivationRun } from './run';
 import { ACCEPTED_IN } from '../contract/states';
 import type {
   CancelInput,
@@ -15,6 +12,11 @@ import type {
   OperatorUpdateResult,
   VerifyPaymentResult,
 } from '../contract/types';
+import type { ActivationRecord } from './activation-record';
+import { byOperator, reject, requireRunningIn } from './admission';
+import { requestOtp } from './otp/otp';
+import { confirmPayment } from './payment/payment';
+import type { ActivationRun } from './run';
 import { userFacingVlens } from './vlens-steps';
 
 // ---- extend a step's deadline ---------------------------------------------------------------------
@@ -29,15 +31,15 @@ function extensionOf(input: ExtendDeadlineInput): number {
   return ms;
 }
 
-export function admitExtendDeadline(run: ActivationRun, input: ExtendDeadlineInput): void {
+export function admitExtendDeadline(rec: ActivationRecord, input: ExtendDeadlineInput): void {
   checkExtendDeadline(input);
-  run.requireRunningIn(ACCEPTED_IN.operatorExtendDeadline[input.step]);
+  requireRunningIn(rec, ACCEPTED_IN.operatorExtendDeadline[input.step]);
   extensionOf(input);
 }
 
 export function extendDeadline(run: ActivationRun, input: ExtendDeadlineInput): Promise<OperatorUpdateResult> {
   return run.lock.runExclusive(async () => {
-    run.requireRunningIn(ACCEPTED_IN.operatorExtendDeadline[input.step]);
+    requireRunningIn(run.rec, ACCEPTED_IN.operatorExtendDeadline[input.step]);
     run.rec.deadlineExtended(input.step, extensionOf(input), byOperator(input));
     return { status: run.rec.status() };
   });
@@ -45,15 +47,15 @@ export function extendDeadline(run: ActivationRun, input: ExtendDeadlineInput): 
 
 // ---- a new OTP, past the cooldown and the send limit ----------------------------------------------
 
-export function admitForceNewOtp(run: ActivationRun, input: OperatorAction): void {
+export function admitForceNewOtp(rec: ActivationRecord, input: OperatorAction): void {
   checkOperatorAction(input);
-  run.requireRunningIn(ACCEPTED_IN.operatorForceNewOtp);
+  requireRunningIn(rec, ACCEPTED_IN.operatorForceNewOtp);
 }
 
 export function forceNewOtp(run: ActivationRun, input: OperatorAction): Promise<OperatorUpdateResult> {
   return run.lock.runExclusive(async () => {
-    run.requireRunningIn(ACCEPTED_IN.operatorForceNewOtp);
-    run.rec.note('operator_forced_new_otp', byOperator(input));
+    requireRunningIn(run.rec, ACCEPTED_IN.operatorForceNewOtp);
+    run.rec.machine.note('operator_forced_new_otp', byOperator(input));
     try {
       // Ignores the cooldown and the send limit: an operator decided the user needs one more. An ordinary
       // activity, like a resend's (otp.ts): an SMS is sent once per request.
@@ -67,15 +69,15 @@ export function forceNewOtp(run: ActivationRun, input: OperatorAction): Promise<
 
 // ---- ask Vlens about the payment now ----------------------------------------------------------------
 
-export function admitVerifyPayment(run: ActivationRun, input: OperatorAction): void {
+export function admitVerifyPayment(rec: ActivationRecord, input: OperatorAction): void {
   checkOperatorAction(input);
-  run.requireRunningIn(ACCEPTED_IN.operatorVerifyPayment);
+  requireRunningIn(rec, ACCEPTED_IN.operatorVerifyPayment);
 }
 
 export function verifyPayment(run: ActivationRun, input: OperatorAction): Promise<VerifyPaymentResult> {
   return run.lock.runExclusive(async () => {
-    run.requireRunningIn(ACCEPTED_IN.operatorVerifyPayment);
-    run.rec.note('operator_verifying_payment', byOperator(input));
+    requireRunningIn(run.rec, ACCEPTED_IN.operatorVerifyPayment);
+    run.rec.machine.note('operator_verifying_payment', byOperator(input));
     // Vlens decides: the operator's word alone never activates a contract.
     const activated = await confirmPayment(run, `operator ${input.operator}`);
     return { activated, status: run.rec.status() };
@@ -84,57 +86,60 @@ export function verifyPayment(run: ActivationRun, input: OperatorAction): Promis
 
 // ---- let a step held by an unrecognised Vlens answer run again ------------------------------------
 
-function requireHeld(run: ActivationRun): void {
-  run.requireRunningIn(ACCEPTED_IN.operatorRetryStep);
-  if (!run.rec.hold)
-    throw reject(FAILURE_TYPES.invalidState, 'no step is waiting for an operator', { state: run.rec.state });
+function requireHeld(rec: ActivationRecord): void {
+  requireRunningIn(rec, ACCEPTED_IN.operatorRetryStep);
+  if (!rec.machine.hold)
+    throw reject(FAILURE_TYPES.invalidState, 'no step is waiting for an operator', { state: rec.machine.state });
 }
 
-export function admitRetryStep(run: ActivationRun, input: OperatorAction): void {
+export function admitRetryStep(rec: ActivationRecord, input: OperatorAction): void {
   checkOperatorAction(input);
-  requireHeld(run);
+  requireHeld(rec);
 }
 
 export function retryStep(run: ActivationRun, input: OperatorAction): Promise<OperatorUpdateResult> {
   return run.lock.runExclusive(async () => {
-    requireHeld(run);
-    run.rec.releaseHold(byOperator(input));
+    const { rec } = run;
+    requireHeld(rec);
+    // A payment check released by an operator runs at once; other steps run when next due or asked for.
+    if (rec.machine.hold?.step === 'validatePayment') rec.payment.reconcileNow(Date.now());
+    rec.machine.releaseHold(byOperator(input));
     return { status: run.rec.status() };
   });
 }
 
 // ---- cancel -----------------------------------------------------------------------------------------
 
-export function admitCancel(run: ActivationRun, input: OperatorAction): void {
+export function admitCancel(rec: ActivationRecord, input: OperatorAction): void {
   checkOperatorAction(input);
-  run.requireRunningIn(ACCEPTED_IN.operatorCancel);
+  requireRunningIn(rec, ACCEPTED_IN.operatorCancel);
 }
 
 /** Not under the lock: a cancel must reach a main loop that holds it; it answers once the activation has ended. */
 export async function cancel(run: ActivationRun, input: OperatorAction): Promise<OperatorUpdateResult> {
-  const { rec } = run;
-  run.requireRunningIn(ACCEPTED_IN.operatorCancel);
-  if (!rec.cancelRequested) {
-    rec.requestCancel(`${input.reason} (operator ${input.operator})`, byOperator(input));
+  const { machine } = run.rec;
+  requireRunningIn(run.rec, ACCEPTED_IN.operatorCancel);
+  if (!machine.cancelRequested) {
+    machine.requestCancel(`${input.reason} (operator ${input.operator})`, byOperator(input));
     run.mainScope.cancel();
   }
-  await condition(() => rec.isTerminal());
-  return { status: rec.status() };
+  await condition(() => machine.isTerminal());
+  return { status: run.rec.status() };
 }
 
 /** The cancel signal (the app's backend): never refused, at most noted. */
 export function cancelSignal(run: ActivationRun, payload: CancelInput): void {
-  const { rec } = run;
+  const { machine } = run.rec;
   try {
     checkCancel(payload);
   } catch {
-    rec.note('cancel_ignored', 'invalid payload');
+    machine.note('cancel_ignored', 'invalid payload');
     return;
   }
-  if (rec.isTerminal() || rec.cancelRequested) {
-    rec.note('cancel_ignored', rec.state);
+  if (machine.isTerminal() || machine.cancelRequested) {
+    machine.note('cancel_ignored', machine.state);
     return;
   }
-  rec.requestCancel(payload.reason);
+  machine.requestCancel(payload.reason);
   run.mainScope.cancel();
 }

@@ -1,14 +1,15 @@
-// What every step of one activation works with: the record, the lock, the scope the main loop runs in,
-// and the refusals every message handler shares. One mutex serialises every Vlens call and every state
-// decision, so two OTP submissions, or a submission and an expiry, can never interleave.
+// What every step of one activation works with: the record, the lock, the scope the main loop runs in, how
+// a user-facing Vlens failure reaches the waiting caller, and how messages are registered. One lock
+// (step-lock.ts) serialises every Vlens call and every state decision, so two OTP submissions, or a
+// submission and an expiry, can never interleave.
 import type { SignalDefinition, UpdateDefinition } from '@temporalio/common';
 import { ApplicationFailure, CancellationScope, isCancellation, setHandler } from '@temporalio/workflow';
 import type { ActivationRecord } from './activation-record';
-import { FAILURE_TYPES } from '../contract/rules';
-import { isoTime } from './status';
-import { StepLock } from './step-lock';
-import { ATTENTION_REASONS, type ActivationState, type HeldStep, type OperatorAction } from '../contract/types';
 import type { VlensActivities } from '../contract/activities';
+import { FAILURE_TYPES } from '../contract/rules';
+import type { HeldStep } from '../contract/types';
+import { heldRejection, reject, type Admission } from './admission';
+import { StepLock } from './step-lock';
 import {
   describeFailure,
   terminalReasonFor,
@@ -18,18 +19,7 @@ import {
   vlensFailureType,
 } from './vlens-steps';
 
-export const reject = (type: string, message: string, details?: unknown) =>
-  ApplicationFailure.create({
-    type,
-    message,
-    nonRetryable: true,
-    ...(details !== undefined ? { details: [details] } : {}),
-  });
-
-/** Each operator repair names the operator and the reason in the audit trail. */
-export const byOperator = (action: OperatorAction) => `by ${action.operator}: ${action.reason}`;
-
-/** A step of the activation: what a handler, validator or the main loop calls. */
+/** A step of the activation: what a handler or the main loop calls. */
 export type Step<A, R> = (run: ActivationRun, payload: A) => R;
 
 export class ActivationRun {
@@ -46,80 +36,34 @@ export class ActivationRun {
     return this.rec.leanHistory ? userFacingLocalVlens : userFacingVlens;
   }
 
-  requireRunningIn(states: readonly ActivationState[]): void {
-    const { rec } = this;
-    if (rec.isTerminal()) {
-      throw reject(FAILURE_TYPES.activationEnded, `the activation has ended (${rec.state})`, { state: rec.state });
-    }
-    if (!states.includes(rec.state)) {
-      throw reject(FAILURE_TYPES.invalidState, `not possible while ${rec.state}`, {
-        state: rec.state,
-        expected: states,
-      });
-    }
-  }
-
-  /** While an unrecognised Vlens answer holds a step, the user's steps wait for the operator. */
-  heldRejection(): ApplicationFailure {
-    const { rec } = this;
-    return reject(
-      FAILURE_TYPES.invalidState,
-      `waiting for an operator: Vlens gave an answer the service cannot read (${rec.hold?.step})`,
-      {
-        state: rec.state,
-        needsAttention: true,
-        attention: ATTENTION_REASONS.unrecognisedAnswer,
-      },
-    );
-  }
-
-  requireNotHeld(): void {
-    if (this.rec.hold && !this.rec.isTerminal()) throw this.heldRejection();
-  }
-
-  requireResendAllowed(states: readonly ActivationState[]): void {
-    const { rec } = this;
-    this.requireRunningIn(states);
-    this.requireNotHeld();
-    if (rec.otpSendsLeft() === 0) {
-      throw reject(FAILURE_TYPES.sendsExhausted, `all ${rec.policy.maxOtpSends} OTP sends are used`, { sendsLeft: 0 });
-    }
-    const availableAt = rec.resendAvailableAt();
-    if (Date.now() < availableAt) {
-      const resendAvailableAt = isoTime(availableAt);
-      throw reject(FAILURE_TYPES.resendCooldown, `a new OTP can be sent from ${resendAvailableAt}`, {
-        resendAvailableAt,
-      });
-    }
-  }
-
   /**
    * Maps a user-facing Vlens failure to what the waiting caller sees. `called` is the activity that failed:
    * a local activity's failure does not name it (vlens-steps.ts, `vlensCause`).
    */
   userFacingFailure(error: unknown, step: string, called: HeldStep): ApplicationFailure {
     const { rec } = this;
+    const { machine } = rec;
     if (isCancellation(error)) return reject(FAILURE_TYPES.activationEnded, 'the activation was cancelled');
     if (vlensFailureType(error) === FAILURE_TYPES.vlensUserTokenRejected) {
-      rec.note(`${step}_token_rejected`);
+      machine.note(`${step}_token_rejected`);
       return reject(FAILURE_TYPES.invalidInput, 'Vlens rejected the access token; send a fresh accessToken', {
         field: 'accessToken',
       });
     }
     const reason = terminalReasonFor(error);
     if (reason) {
-      rec.fail(reason, `Vlens answered ${describeFailure(error)} during ${step}`);
+      machine.fail(reason, `Vlens answered ${describeFailure(error)} during ${step}`);
       return reject(FAILURE_TYPES.activationEnded, `the activation failed: ${reason}`, {
-        state: rec.state,
+        state: machine.state,
         failureReason: reason,
       });
     }
     const held = unrecognisedAnswer(error, called);
     if (held) {
-      rec.holdForOperator(held.step, held.answer);
-      return this.heldRejection();
+      machine.holdForOperator(held.step, held.answer);
+      return heldRejection(rec);
     }
-    rec.note(`${step}_unavailable`, describeFailure(error));
+    machine.note(`${step}_unavailable`, describeFailure(error));
     // Not terminal: nothing was used up, the caller may simply try again.
     return ApplicationFailure.create({
       type: FAILURE_TYPES.vlensUnavailable,
@@ -131,12 +75,12 @@ export class ActivationRun {
   holdIfUnrecognised(error: unknown): void {
     const held = unrecognisedAnswer(error);
     if (!held) throw error;
-    this.rec.holdForOperator(held.step, held.answer);
+    this.rec.machine.holdForOperator(held.step, held.answer);
   }
 
-  /** Registers an update whose validator (`admit`) and handler (`handle`) are steps of this run. */
-  onUpdate<A, R>(def: UpdateDefinition<R, [A]>, handle: Step<A, Promise<R>>, admit: Step<A, void>): void {
-    setHandler(def, (payload: A) => handle(this, payload), { validator: (payload: A) => admit(this, payload) });
+  /** Registers an update: `admit` is its validator (the step's admission rule), `handle` its handler. */
+  onUpdate<A, R>(def: UpdateDefinition<R, [A]>, handle: Step<A, Promise<R>>, admit: Admission<A>): void {
+    setHandler(def, (payload: A) => handle(this, payload), { validator: (payload: A) => admit(this.rec, payload) });
   }
 
   /**
@@ -147,19 +91,25 @@ export class ActivationRun {
     def: SignalDefinition<[A]>,
     name: string,
     handle: Step<A, Promise<unknown>>,
-    admit: Step<A, void>,
+    admit: Admission<A>,
   ): void {
     setHandler(def, async (payload: A) => {
       try {
-        admit(this, payload);
+        admit(this.rec, payload);
       } catch (error) {
-        this.rec.note(`${name}_ignored`, error instanceof ApplicationFailure ? (error.type ?? undefined) : 'invalid');
+        this.rec.machine.note(
+          `${name}_ignored`,
+          error instanceof ApplicationFailure ? (error.type ?? undefined) : 'invalid',
+        );
         return;
       }
       try {
         await handle(this, payload);
       } catch (error) {
-        this.rec.note(`${name}_failed`, error instanceof ApplicationFailure ? (error.type ?? undefined) : 'error');
+        this.rec.machine.note(
+          `${name}_failed`,
+          error instanceof ApplicationFailure ? (error.type ?? undefined) : 'error',
+        );
       }
     });
   }

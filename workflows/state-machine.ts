@@ -1,11 +1,9 @@
-// The state and what changes with it: every change is checked against the transition table (states.ts),
-// noted in the audit trail, written to the ActivationState search attribute (but for the states an
-// activation only passes through, on lean histories: lean-history.ts), and bumps `scheduleVersion`,
-// which wakes the main loop. ActivationRecord adds the activation's data and the events named for what
-// happened.
-import { upsertMemo, upsertSearchAttributes } from '@temporalio/workflow';
-import { businessMetrics } from './business-metrics';
-import { ActivationStateKey } from '../contract/search-attributes';
+// The state and what changes with it: every change is checked against the transition table
+// (contract/states.ts), noted in the audit trail, written to the ActivationState search attribute (but for
+// the states an activation only passes through, on lean histories: lean-history.ts), and bumps
+// `scheduleVersion`, which wakes the main loop. Also the audit trail, the operator's hold and the attention
+// flag. A member of the record (activation-record.ts, `machine`); the steps' records change the state
+// through it.
 import { PASSING_STATES, TRANSITIONS } from '../contract/states';
 import {
   ATTENTION_REASONS,
@@ -15,6 +13,7 @@ import {
   type HeldStep,
   type StatusEvent,
 } from '../contract/types';
+import type { ActivationEffects } from './effects';
 
 /** What a continue-as-new carries of the state machine (activation.ts). */
 export interface MachineSnapshot {
@@ -56,11 +55,12 @@ export class StateMachine {
   constructor(
     startedAt: number,
     readonly leanHistory: boolean,
+    private readonly effects: ActivationEffects,
   ) {
     this.stateEnteredAt = startedAt;
   }
 
-  protected snapshotMachine(): MachineSnapshot {
+  snapshot(): MachineSnapshot {
     return {
       state: this._state,
       stateEnteredAt: this.stateEnteredAt,
@@ -76,17 +76,17 @@ export class StateMachine {
   }
 
   /** Takes over the previous run's state as it was (no transition, no audit entry, no search attribute). */
-  protected restoreMachine(s: MachineSnapshot): void {
-    this._state = s.state;
-    this.stateEnteredAt = s.stateEnteredAt;
-    this._cancelRequested = s.cancelRequested;
-    this._hold = s.hold;
-    this._needsAttention = s.needsAttention;
-    this.flagged = s.flagged;
-    this._events.splice(0, this._events.length, ...s.events);
-    this._droppedEvents = s.droppedEvents;
-    this._version = s.version;
-    this._notableChanges = s.notableChanges;
+  restore(snapshot: MachineSnapshot): void {
+    this._state = snapshot.state;
+    this.stateEnteredAt = snapshot.stateEnteredAt;
+    this._cancelRequested = snapshot.cancelRequested;
+    this._hold = snapshot.hold;
+    this._needsAttention = snapshot.needsAttention;
+    this.flagged = snapshot.flagged;
+    this._events.splice(0, this._events.length, ...snapshot.events);
+    this._droppedEvents = snapshot.droppedEvents;
+    this._version = snapshot.version;
+    this._notableChanges = snapshot.notableChanges;
   }
 
   get state(): ActivationState {
@@ -125,7 +125,7 @@ export class StateMachine {
   }
 
   /** The main loop looks again: what it waits for changed. */
-  protected wakeMainLoop(): void {
+  wakeMainLoop(): void {
     this._scheduleVersion++;
   }
 
@@ -146,16 +146,16 @@ export class StateMachine {
       );
     }
     const now = Date.now();
-    businessMetrics.timeInState(this._state, now - this.stateEnteredAt);
+    this.effects.metrics.timeInState(this._state, now - this.stateEnteredAt);
     this.stateEnteredAt = now;
     this._state = state;
     this._scheduleVersion++;
     this._notableChanges++;
     this.note(`state:${state}`, detail);
     if (!(this.leanHistory && PASSING_STATES.includes(state))) {
-      upsertSearchAttributes([{ key: ActivationStateKey, value: state }]);
+      this.effects.stateAttribute(state);
     }
-    if (this.isTerminal()) businessMetrics.finished(state, this._failure?.reason);
+    if (this.isTerminal()) this.effects.metrics.finished(state, this._failure?.reason);
   }
 
   fail(reason: FailureReason, message: string): void {
@@ -175,7 +175,7 @@ export class StateMachine {
     this.flagged = true;
     this._needsAttention = true;
     this._notableChanges++;
-    upsertMemo({ needsAttention: true, needsAttentionReason: why });
+    this.effects.attentionMemo(why);
   }
 
   /**
@@ -188,7 +188,7 @@ export class StateMachine {
     this._notableChanges++;
     this._scheduleVersion++;
     this.note(ATTENTION_REASONS.unrecognisedAnswer, `${step}: ${answer}`);
-    upsertMemo({ needsAttention: true, needsAttentionReason: `${ATTENTION_REASONS.unrecognisedAnswer} (${step})` });
+    this.effects.attentionMemo(`${ATTENTION_REASONS.unrecognisedAnswer} (${step})`);
   }
 
   /** An operator let the held step run again. */
@@ -199,6 +199,6 @@ export class StateMachine {
     this._needsAttention = this.flagged;
     this._notableChanges++;
     this._scheduleVersion++;
-    if (!this.flagged) upsertMemo({ needsAttention: false, needsAttentionReason: undefined });
+    if (!this.flagged) this.effects.attentionMemo(undefined);
   }
 }

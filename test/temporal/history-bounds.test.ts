@@ -3,7 +3,7 @@
 // whose history grows past its threshold continues as new, carrying its state, and still completes.
 import { describe, expect } from 'vitest';
 import { activation } from '../../workflows';
-import { MAX_PAYMENT_EVENT_IDS } from '../../workflows/payment-notices';
+import { MAX_PAYMENT_EVENT_IDS } from '../../workflows/payment/payment-notices';
 import { operatorVerifyPaymentUpdate, paymentCompletedSignal, statusQuery } from '../../contract/messages';
 import { ActivationStateKey, ActivationTenantKey, VlensRequestIdKey } from '../../contract/search-attributes';
 import { workflowIdFor } from '../../contract/types';

@@ -1,13 +1,16 @@
 // The liveness step: Vlens asks for it when the device moved more than 80 km from its last location; the
 // user sends selfies (inline or as image-store references), which are deleted when the activation ends.
+// Which states admit the selfies, what Vlens's answer does, and the main loop's part; its data and counters
+// are liveness-record.ts.
 import { log, proxyActivities } from '@temporalio/workflow';
-import type { ImageActivities, LivenessImages } from '../contract/activities';
-
-import { checkSubmitLiveness } from '../contract/input-checks';
-import type { ActivationRun } from './run';
-import { ACCEPTED_IN, ADMITTED_IN } from '../contract/states';
-import type { SubmitLivenessInput, SubmitLivenessResult } from '../contract/types';
-import { describeFailure } from './vlens-steps';
+import type { ImageActivities, LivenessImages } from '../../contract/activities';
+import { checkSubmitLiveness } from '../../contract/input-checks';
+import { ACCEPTED_IN, ADMITTED_IN } from '../../contract/states';
+import type { SubmitLivenessInput, SubmitLivenessResult } from '../../contract/types';
+import type { ActivationRecord } from '../activation-record';
+import { requireNotHeld, requireRunningIn } from '../admission';
+import type { ActivationRun } from '../run';
+import { describeFailure } from '../vlens-steps';
 
 const { deleteActivationImages } = proxyActivities<ImageActivities>({
   startToCloseTimeout: '30s',
@@ -31,26 +34,26 @@ export function whileAwaitingLiveness(run: ActivationRun, now: number): number {
   const { rec } = run;
   const until = rec.liveness.deadlineAt ?? rec.deadlineAt;
   if (now >= until) {
-    rec.fail('liveness_timeout', 'no liveness images arrived in time');
+    rec.machine.fail('liveness_timeout', 'no liveness images arrived in time');
     return now;
   }
   return Math.min(until, rec.deadlineAt);
 }
 
-export function admitLiveness(run: ActivationRun, payload: SubmitLivenessInput): void {
+export function admitLiveness(rec: ActivationRecord, payload: SubmitLivenessInput): void {
   checkSubmitLiveness(payload);
-  run.requireRunningIn(ADMITTED_IN.submitLiveness);
-  run.requireNotHeld();
+  requireRunningIn(rec, ADMITTED_IN.submitLiveness);
+  requireNotHeld(rec);
 }
 
 export async function submitLiveness(run: ActivationRun, payload: SubmitLivenessInput): Promise<SubmitLivenessResult> {
   const { rec } = run;
   return run.lock.runExclusive(async () => {
-    run.requireRunningIn(ACCEPTED_IN.submitLiveness);
-    run.requireNotHeld();
+    requireRunningIn(rec, ACCEPTED_IN.submitLiveness);
+    requireNotHeld(rec);
     rec.absorb(payload);
     const images: LivenessImages = { image: payload.image, ...(payload.faces ? { faces: payload.faces } : {}) };
-    rec.imagesArrived();
+    rec.liveness.imagesArrived();
     let result;
     try {
       result = await run.repeatableUserFacingVlens.revalidateLiveness({ ...rec.ctx }, images);
@@ -59,14 +62,14 @@ export async function submitLiveness(run: ActivationRun, payload: SubmitLiveness
     }
     const answer = (outcome: SubmitLivenessResult['outcome']): SubmitLivenessResult => ({
       outcome,
-      attemptsLeft: rec.livenessAttemptsLeft(),
+      attemptsLeft: rec.liveness.attemptsLeft(),
       status: rec.status(),
     });
     if (result.outcome === 'rejected') {
-      rec.livenessRejected();
+      rec.liveness.rejected();
       return answer('rejected');
     }
-    rec.livenessAccepted(images);
+    rec.liveness.accepted(images, rec.otp.code !== undefined);
     return answer('accepted');
   });
 }

@@ -1,12 +1,12 @@
 // The payment notifications one run has heard of: those waiting for the main loop, the event ids already
 // acted on (gateways deliver at least once), and how many fresh ids were dropped over the cap. Only Vlens
 // decides a payment (payment.ts); these are hints that make the workflow ask it sooner.
-import type { PaymentCompletedInput } from '../contract/types';
+import type { PaymentCompletedInput } from '../../contract/types';
 
 /**
  * Distinct payment-notification event ids one run acts on (issue 12, "History-limit kills"). A real payment
  * produces a handful: one per source that can report it (the app, the gateway's webhook, the Vlens webhook,
- * an operator; PAYMENT_SOURCES in types.ts), and a provider's redeliveries reuse their id (duplicates are
+ * an operator; PAYMENT_SOURCES in contract/types.ts), and a provider's redeliveries reuse their id (duplicates are
  * noted, never acted on). 50 leaves ten times that for retried apps and several payment attempts, while
  * bounding what a flood can cost: each acted-on hint may schedule one StepValidatePayment activity (about
  * six history events), so the cap keeps hints well under 1% of Temporal's 51,200-event history limit and

@@ -1,11 +1,12 @@
 // The payment step. Only Vlens decides that a contract is activated (StepValidatePayment): payment
 // notifications from the app, the gateways or an operator are hints that make the workflow ask now, and
-// reconciliation asks on its own, backing off, until the payment deadline.
+// reconciliation asks on its own, backing off, until the payment deadline. Its data, the notifications heard
+// of and its part of the status are payment-record.ts.
 import { CancellationScope, patched } from '@temporalio/workflow';
-import { checkPaymentCompleted } from '../contract/input-checks';
-import type { ActivationRun } from './run';
-import type { PaymentCompletedInput } from '../contract/types';
-import { backgroundVlens } from './vlens-steps';
+import { checkPaymentCompleted } from '../../contract/input-checks';
+import type { PaymentCompletedInput } from '../../contract/types';
+import type { ActivationRun } from '../run';
+import { backgroundVlens } from '../vlens-steps';
 
 /**
  * Asks Vlens whether the payment went through; on proof the contract is activated. An answer the client
@@ -24,10 +25,10 @@ export async function confirmPayment(run: ActivationRun, trigger: string): Promi
     return false;
   }
   if (activated) {
-    rec.paymentConfirmed(trigger);
+    rec.payment.confirmed(trigger);
     return true;
   }
-  rec.note('payment_not_confirmed', trigger);
+  rec.machine.note('payment_not_confirmed', trigger);
   return false;
 }
 
@@ -35,26 +36,26 @@ export async function confirmPayment(run: ActivationRun, trigger: string): Promi
 
 export async function whileAwaitingPayment(run: ActivationRun, now: number): Promise<number> {
   const { rec } = run;
-  const hints = rec.takePaymentHints();
+  const hints = rec.payment.takeHints();
   if (hints.length) {
-    rec.moveTo('activating', `payment notification from ${hints.map((h) => h.source).join(', ')}`);
+    rec.machine.moveTo('activating', `payment notification from ${hints.map((hint) => hint.source).join(', ')}`);
     if (await confirmPayment(run, `notification from ${hints[0]?.source}`)) return now;
-    rec.moveTo('awaiting_payment');
+    rec.machine.moveTo('awaiting_payment');
     // The gateway said paid but Vlens has not seen it yet: look again soon.
-    rec.reconcileSoon(now);
+    rec.payment.reconcileSoon(now);
     return now;
   }
   const paymentDeadline = rec.payment.deadlineAt ?? rec.deadlineAt;
   if (now >= paymentDeadline) {
     // One last look before giving up: a payment made in time must not be refunded for our delay.
-    if (!(await confirmPayment(run, 'final check at payment timeout')) && !rec.hold) {
-      rec.fail('payment_timeout', 'no confirmed payment before the payment deadline');
+    if (!(await confirmPayment(run, 'final check at payment timeout')) && !rec.machine.hold) {
+      rec.machine.fail('payment_timeout', 'no confirmed payment before the payment deadline');
     }
     return now;
   }
   if (rec.payment.nextReconcileAt !== undefined && now >= rec.payment.nextReconcileAt) {
     if (await confirmPayment(run, 'reconciliation')) return now;
-    rec.reconcileLater(now);
+    rec.payment.reconcileLater(now);
   }
   return Math.min(rec.payment.nextReconcileAt ?? paymentDeadline, paymentDeadline, rec.deadlineAt);
 }
@@ -62,8 +63,8 @@ export async function whileAwaitingPayment(run: ActivationRun, now: number): Pro
 /** Reached without a payment link: the request type needs no payment, so confirm right away. */
 export async function whileActivating(run: ActivationRun, now: number): Promise<number> {
   const { rec } = run;
-  if (!(await confirmPayment(run, 'no payment required')) && !rec.hold) {
-    rec.paymentStillExpected();
+  if (!(await confirmPayment(run, 'no payment required')) && !rec.machine.hold) {
+    rec.payment.stillExpected();
   }
   return now;
 }
@@ -71,29 +72,32 @@ export async function whileActivating(run: ActivationRun, now: number): Promise<
 /** A payment notification (signal): never refused, at most noted; money after the end flags the activation. */
 export function paymentCompleted(run: ActivationRun, payload: PaymentCompletedInput): void {
   const { rec } = run;
+  const { machine } = rec;
   try {
     checkPaymentCompleted(payload);
   } catch {
-    rec.note('payment_notification_ignored', 'invalid payload');
+    machine.note('payment_notification_ignored', 'invalid payload');
     return;
   }
   // Beyond the cap (payment-notices.ts, MAX_PAYMENT_EVENT_IDS) a fresh event id would wake the loop into
   // another Vlens call or flag the activation: drop it instead. patched(): a run that saw more hints before
   // the cap existed acted on them, and its history must replay unchanged.
-  if (rec.overPaymentHintCap(payload) && patched('payment-hints-capped')) {
-    rec.paymentHintDropped(payload);
+  if (rec.payment.overHintCap(payload) && patched('payment-hints-capped')) {
+    rec.payment.hintDropped(payload);
     return;
   }
-  if (!rec.firstNotice(payload)) {
-    rec.note('payment_notification_duplicate', payload.source);
+  if (!rec.payment.firstNotice(payload)) {
+    machine.note('payment_notification_duplicate', payload.source);
     return;
   }
-  if (rec.state === 'activated') {
-    rec.note('payment_notification_after_activation', payload.source);
-  } else if (rec.isTerminal()) {
+  if (machine.state === 'activated') {
+    machine.note('payment_notification_after_activation', payload.source);
+  } else if (machine.isTerminal()) {
     // Money arrived for an activation that is over: someone must look at it (refund or reactivate).
-    rec.flagNeedsAttention(`payment notification from ${payload.source} after ${rec.failure?.reason ?? rec.state}`);
+    machine.flagNeedsAttention(
+      `payment notification from ${payload.source} after ${machine.failure?.reason ?? machine.state}`,
+    );
   } else {
-    rec.paymentHinted(payload);
+    rec.payment.hinted(payload);
   }
 }
