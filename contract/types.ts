@@ -159,6 +159,11 @@ export interface SubmitOtpInput extends AppMessage {
 /**
  * `liveness_rejected` happens only in the legacy API flavour, where the selfie travels with the OTP
  * and its verdict arrives with the OTP's: the app is sent back to the liveness step.
+ *
+ * `locked` is one word for two cases, kept for the clients that read it: the code used the last allowed
+ * attempt and the activation failed (the status is `failed` with `otp_attempts_exhausted`), or Vlens locked
+ * this code after too many tries on it and a resend gets a new one (the status is still `awaiting_otp`).
+ * The workflow names them apart (workflows/otp/otp.ts, `CodeVerdict`).
  */
 export type OtpOutcome = 'accepted' | 'wrong_code' | 'expired' | 'locked' | 'liveness_rejected';
 
