@@ -18,11 +18,21 @@ export async function readImage(pathOrRef: string): Promise<string> {
 
 /** A JSON object from `file`, or from stdin when `file` is '-'. */
 export async function readInputFile(file: string): Promise<Record<string, unknown>> {
-  const text = file === '-' ? await readStdin() : await readFile(file, 'utf8');
+  const text = file === '-' ? await readStdin() : await readInput(file);
   try {
     return jsonObject(text);
   } catch {
     throw new InvalidInput(`${file} is not a JSON object`, [{ field: '', message: 'must be a JSON object' }]);
+  }
+}
+
+async function readInput(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    throw new InvalidInput(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`, [
+      { field: 'input', message: `cannot read ${file}` },
+    ]);
   }
 }
 

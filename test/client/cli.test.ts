@@ -54,6 +54,18 @@ describe('vlens-activation without a server', () => {
     expect((await cli('liveness', REQUEST, '/nonexistent/selfie.jpg', '--lat', '30', '--lon', '31')).code).toBe(
       EXIT.invalidInput,
     );
+    const missingInput = await cli(
+      'start',
+      REQUEST,
+      '--lat',
+      '30',
+      '--lon',
+      '31',
+      '--input',
+      '/nonexistent/input.json',
+    );
+    expect(missingInput.code).toBe(EXIT.invalidInput);
+    expect(missingInput.stderr).toMatch(/cannot read \/nonexistent\/input\.json: ENOENT/);
   });
 });
 
