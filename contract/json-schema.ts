@@ -146,8 +146,11 @@ export function contractSchemaFiles(): Record<string, unknown> {
     workflowId: 'activation-<requestId, lowercase>',
     defaultTaskQueue: DEFAULT_TASK_QUEUE,
     startOptions: {
-      workflowIdConflictPolicy: 'USE_EXISTING',
-      workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+      // The start that creates the run writes the tenant: that is what makes the tenant the owner (docs/design.md).
+      workflowIdConflictPolicy: 'FAIL',
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      workflowIdReusePolicyAfterOwnFailedRun: 'ALLOW_DUPLICATE_FAILED_ONLY',
+      whenAlreadyStarted: 'describe the run: yours only if its ActivationTenant is your tenant',
       searchAttributes: {
         [SEARCH_ATTRIBUTES.state]: 'Keyword: requesting_otp at start',
         [SEARCH_ATTRIBUTES.vlensRequestId]: 'Keyword: the requestId',
