@@ -1,98 +1,22 @@
 // The Vlens HTTP client: headers, bearer tokens, timeouts, cancellation and envelope parsing. It returns
-// what Vlens said (a VlensReply) and leaves its meaning to outcomes.ts; it throws only for transport
-// failures (timeout, connection), which outcomes.ts also builds.
+// what Vlens said (a VlensReply, activities/vlens-reply.ts) and leaves its meaning to outcomes.ts; it throws
+// only for transport failures (timeout, connection), which activities/vlens-failures.ts builds.
 //
 // Never logged: request bodies (OTP codes, images, positions), tokens, response bodies.
-import { Context } from '@temporalio/activity';
-import { CancelledFailure } from '@temporalio/common';
-import { request, type Dispatcher } from 'undici';
-import type { VlensConfig } from './config';
 import {
-  isServiceTokenRejection,
-  networkFailure,
-  settle,
-  timeoutFailure,
-  type TokenSource,
-  type VlensOp,
-  type VlensReply,
-} from './outcomes';
-import { describeIssues, envelopeSchema, loginDataSchema, refreshDataSchema, type LoginData } from './schemas';
-
-export interface FetchResponseLike {
-  status: number;
-  headers: { get(name: string): string | null };
-  text(): Promise<string>;
-}
-
-/** The slice of fetch the client uses; `undiciFetch` by default, injectable for tests. */
-export type FetchLike = (
-  url: string,
-  init: { method: 'POST' | 'GET'; headers: Record<string, string>; body?: string; signal: AbortSignal },
-) => Promise<FetchResponseLike>;
-
-/**
- * The default transport: undici's `request` (keep-alive connections from its global pool). Lighter than a
- * WHATWG fetch: the worker's profile had node-fetch's streams, headers and abort plumbing at about a tenth
- * of its main thread's busy time (BENCHMARKS.md, section 2). Every body is read to the end by `send`, which
- * hands the connection back to the pool.
- */
-export const undiciFetch = async (
-  url: string,
-  init: Parameters<FetchLike>[1],
-  dispatcher?: Dispatcher,
-): Promise<FetchResponseLike> => {
-  const { statusCode, headers, body } = await request(url, {
-    method: init.method,
-    headers: init.headers,
-    ...(init.body !== undefined ? { body: init.body } : {}),
-    signal: init.signal,
-    ...(dispatcher ? { dispatcher } : {}),
-  });
-  return {
-    status: statusCode,
-    headers: {
-      get(name: string): string | null {
-        const value = headers[name.toLowerCase()];
-        if (value === undefined) return null;
-        return Array.isArray(value) ? value.join(', ') : value;
-      },
-    },
-    text: () => body.text(),
-  };
-};
-
-/** `undiciFetch` through the worker's outbound guard (outbound-guard.ts); `request` follows no redirects. */
-export const undiciFetchVia =
-  (dispatcher: Dispatcher): FetchLike =>
-  (url, init) =>
-    undiciFetch(url, init, dispatcher);
-
-type LogMeta = Record<string, unknown>;
-/** Structurally compatible with Temporal's Logger. */
-export interface VlensLogger {
-  debug(message: string, meta?: LogMeta): void;
-  info(message: string, meta?: LogMeta): void;
-  warn(message: string, meta?: LogMeta): void;
-  error(message: string, meta?: LogMeta): void;
-}
-
-function currentActivity(): Context | undefined {
-  try {
-    return Context.current();
-  } catch {
-    return undefined; // not inside an activity (scripts, tests)
-  }
-}
-
-/** Logs through the running activity's logger (which adds workflow/activity ids), else nowhere. */
-export const activityLogger: VlensLogger = {
-  debug: (m, meta) => currentActivity()?.log.debug(m, meta),
-  info: (m, meta) => currentActivity()?.log.info(m, meta),
-  warn: (m, meta) => currentActivity()?.log.warn(m, meta),
-  error: (m, meta) => currentActivity()?.log.error(m, meta),
-};
-
-export const currentActivityCancellation = (): AbortSignal | undefined => currentActivity()?.cancellationSignal;
+  activityLogger,
+  cancelled,
+  currentActivityCancellation,
+  withCancellation,
+  type VlensLogger,
+} from './activity-context';
+import { isServiceTokenRejection } from './classify';
+import type { VlensConfig } from './config';
+import { settle } from './outcomes';
+import { loginDataSchema, refreshDataSchema, type LoginData } from './schemas';
+import { undiciFetch, type FetchLike } from './transport';
+import { networkFailure, timeoutFailure } from './vlens-failures';
+import { parseEnvelope, type TokenSource, type VlensOp, type VlensReply } from './vlens-reply';
 
 export const PATHS = {
   login: '/api/credentials/Login',
@@ -126,22 +50,6 @@ interface ServiceToken {
   refreshAt: number;
   refreshToken?: string;
   refreshExpiresAt: number;
-}
-
-/** Temporal aborts an activity's signal with a CancelledFailure; any other abort becomes one too. */
-function cancelled(signal: AbortSignal): Error {
-  return signal.reason instanceof CancelledFailure ? signal.reason : new CancelledFailure('Vlens call cancelled');
-}
-
-/** Awaits a shared promise, but lets this caller walk away when its own activity is cancelled. */
-function withCancellation<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return promise;
-  if (signal.aborted) return Promise.reject(cancelled(signal));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(cancelled(signal));
-    signal.addEventListener('abort', onAbort, { once: true });
-    void promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
 }
 
 const DEFAULT_TOKEN_LIFE_S = 86_400; // docs/vlens-api.md: expireInSeconds 86400
@@ -341,23 +249,4 @@ export class VlensHttpClient {
       signal?.removeEventListener('abort', onCancel);
     }
   }
-}
-
-/** Parses a body as the Vlens envelope; describes (never quotes) what was wrong with it. */
-export function parseEnvelope(text: string, contentType: string | null): VlensReply['body'] {
-  if (text.trim() === '') return { ok: false, reason: 'empty body', empty: true };
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    return {
-      ok: false,
-      reason: `non-JSON body (content-type ${contentType ?? 'none'}, ${text.length} chars)`,
-      empty: false,
-    };
-  }
-  const parsed = envelopeSchema.safeParse(json);
-  if (!parsed.success)
-    return { ok: false, reason: `body is not an envelope (${describeIssues(parsed.error)})`, empty: false };
-  return { ok: true, envelope: parsed.data };
 }

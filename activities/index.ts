@@ -2,13 +2,16 @@
 // chosen here, once, from config; the workflow sees only VlensActivities.
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import type { VlensConfig, VlensStep } from './config';
+import type { VlensConfig } from './config';
 import { FAILURE_TYPES } from '../contract/rules';
 import type { VlensActivities } from '../contract/activities';
 import { createCustomerSign } from './flavors/customer-sign';
 import { createLegacyActivate } from './flavors/legacy-activate';
-import { activityLogger, VlensHttpClient, type FetchLike, type VlensLogger } from './http';
+import { activityLogger, type VlensLogger } from './activity-context';
+import { VlensHttpClient } from './http';
 import { noImageStore, type ResolveImage } from './images';
+import type { VlensStep } from './reading-table';
+import type { FetchLike } from './transport';
 
 export interface ActivityDeps {
   config: VlensConfig;
@@ -92,8 +95,11 @@ function currentAttempt(): number {
 
 export type * from '../contract/activities';
 export { VLENS_FAILURE_TYPES, VLENS_TRANSIENT_FAILURE_TYPES } from '../contract/activities';
-export { loadVlensConfig, makeVlensConfig, DEFAULT_VLENS_CODES, VlensConfigError } from './config';
-export type { VlensConfig, VlensCodes, VlensApiFlavor, VlensConfigOverrides } from './config';
+export { loadVlensConfig, makeVlensConfig, VlensConfigError } from './config';
+export type { VlensConfig, VlensApiFlavor, VlensConfigOverrides } from './config';
+export { DEFAULT_VLENS_CODES } from './reading-table';
+export type { VlensCodes } from './reading-table';
 export { VlensHttpClient } from './http';
-export type { FetchLike, VlensLogger } from './http';
+export type { VlensLogger } from './activity-context';
+export type { FetchLike } from './transport';
 export { BLOB_PREFIX, IMAGE_FAILURE_TYPES, type ResolveImage } from './images';

@@ -1,7 +1,7 @@
 // What a POSITIVE answer is, step by step and flavour by flavour: the one table the client reads success
 // by (docs/vlens-answers.md, "The positive answers"). An answer is positive only when the envelope rule
 // holds AND its `data` has one of the shapes listed for the step, field by field. Every other answer is a
-// known business outcome (a configured code or message pattern, activities/config.ts) or unrecognised,
+// known business outcome (a configured code or message pattern, activities/reading-table.ts) or unrecognised,
 // held for an operator. The property test (test/activities/vlens-answers.test.ts) reads this table as data
 // and checks each field itself, so it does not share the code below.
 import type { VlensApiFlavor } from './config';

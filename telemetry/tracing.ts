@@ -30,7 +30,7 @@ export interface TracingOptions {
    */
   spanProcessor?: SpanProcessor;
   /**
-   * Client spans for outgoing HTTP calls: undici's (the worker's Vlens calls, activities/http.ts; Node's
+   * Client spans for outgoing HTTP calls: undici's (the worker's Vlens calls, activities/transport.ts; Node's
    * fetch for webhook deliveries) and node:http's.
    */
   instrumentHttp?: boolean;

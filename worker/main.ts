@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { loadVlensConfig, VlensConfigError } from '../activities/config';
-import { undiciFetchVia } from '../activities/http';
+import { undiciFetchVia } from '../activities/transport';
 import { createImageActivities } from '../activities/image-activities';
 import { createOutboundDispatcher, loadOutboundPolicy, OutboundConfigError } from '../activities/outbound-guard';
 import { createWebhookActivities, loadWebhookEndpoints, WebhookConfigError } from '../activities/webhook-activities';

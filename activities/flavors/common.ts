@@ -2,18 +2,14 @@
 // activation.
 import type { VlensConfig } from '../config';
 import type { ValidatePaymentResult, VlensCallContext } from '../../contract/activities';
-import type { VlensHttpClient, VlensLogger } from '../http';
+import type { VlensLogger } from '../activity-context';
+import type { VlensHttpClient } from '../http';
 import type { ResolveImage } from '../images';
 import { z } from 'zod';
-import {
-  dataErrorMessage,
-  messageCondition,
-  settle,
-  settleCondition,
-  unrecognisedData,
-  type Settled,
-  type VlensReply,
-} from '../outcomes';
+import { dataErrorMessage, messageCondition } from '../classify';
+import { settle, settleCondition, type Settled } from '../outcomes';
+import { unrecognisedData } from '../vlens-failures';
+import type { VlensReply } from '../vlens-reply';
 import { isHttpUrl, isPositiveData } from '../positive-answers';
 import { asksForRevalidation } from './revalidation';
 

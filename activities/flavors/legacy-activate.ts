@@ -16,7 +16,9 @@ import {
   type VlensCallContext,
 } from '../../contract/activities';
 import { resolveImage as resolveOne } from '../images';
-import { dataErrorMessage, settle, unrecognisedData } from '../outcomes';
+import { dataErrorMessage } from '../classify';
+import { settle } from '../outcomes';
+import { unrecognisedData } from '../vlens-failures';
 import { isPositiveData } from '../positive-answers';
 import { activateDataSchema, stepValidatePaymentDataSchema } from '../schemas';
 import { authOf, geoAndTime, paymentLinkFrom, provePayment, readNotPositive, type FlavorDeps } from './common';

@@ -1,7 +1,7 @@
 // "Re-validate liveness first", in the forms a success answer can carry it: the legacy model's
 // `needsReValidate: true`, or a message (as `data` or inside it) that names the demand.
 import type { VlensConfig } from '../config';
-import { matchesAll } from '../outcomes';
+import { matchesAll } from '../classify';
 
 export function asksForRevalidation(data: unknown, config: Pick<VlensConfig, 'messagePatterns'>): boolean {
   const says = (text: unknown) =>

@@ -1,14 +1,12 @@
 // Vlens configuration from env: defaults match the sandbox, bad values are named (never echoed), and
 // production refuses to run on the sandbox's defaults.
 import { describe, expect, it } from 'vitest';
+import { loadVlensConfig, makeVlensConfig, VlensConfigError } from '../../activities/config';
 import {
   DEFAULT_MESSAGE_PATTERNS,
   DEFAULT_UNRECOGNISED_ATTEMPTS,
   DEFAULT_VLENS_CODES,
-  loadVlensConfig,
-  makeVlensConfig,
-  VlensConfigError,
-} from '../../activities/config';
+} from '../../activities/reading-table';
 
 function configError(env: Record<string, string | undefined>): string {
   try {

@@ -5,18 +5,11 @@ import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
 import { makeVlensConfig } from '../../activities/config';
 import { VLENS_FAILURE_TYPES as F, VLENS_TRANSIENT_FAILURE_TYPES as TF } from '../../contract/activities';
-import {
-  classify,
-  fieldNames,
-  isServiceTokenRejection,
-  redactAnswer,
-  retryAfterMs,
-  scrub,
-  settle,
-  type TokenSource,
-  type VlensOp,
-  type VlensReply,
-} from '../../activities/outcomes';
+import { classify, isServiceTokenRejection } from '../../activities/classify';
+import { settle } from '../../activities/outcomes';
+import { fieldNames, redactAnswer, scrub } from '../../activities/redaction';
+import { retryAfterMs } from '../../activities/vlens-failures';
+import type { TokenSource, VlensOp, VlensReply } from '../../activities/vlens-reply';
 import { envelopeSchema } from '../../activities/schemas';
 
 const config = makeVlensConfig();

@@ -7,12 +7,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createActivities, type FetchLike, type VlensActivities } from '../../activities';
-import {
-  DEFAULT_MESSAGE_PATTERNS,
-  DEFAULT_SUCCESS_MESSAGE_PATTERNS,
-  makeVlensConfig,
-  type VlensApiFlavor,
-} from '../../activities/config';
+import { makeVlensConfig, type VlensApiFlavor } from '../../activities/config';
+import { DEFAULT_MESSAGE_PATTERNS, DEFAULT_SUCCESS_MESSAGE_PATTERNS } from '../../activities/reading-table';
 import {
   BOOLEAN_FLAGS,
   POSITIVE_ANSWERS,
@@ -228,7 +224,7 @@ describe('the Vlens answer corpus', () => {
 // ---- the property: only a positive answer activates, accepts or sends ----------------------------------
 //
 // The oracle below is written from the table of activities/positive-answers.ts (read as data) and the
-// default patterns of activities/config.ts, field by field, with its own code: it never calls the
+// default patterns of activities/reading-table.ts, field by field, with its own code: it never calls the
 // classifier or the flavours it checks. Each property runs both ways: every answer the client builds on is
 // positive by the table, and every positive answer is built on.
 
