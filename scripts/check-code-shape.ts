@@ -3,7 +3,7 @@
 // language says it is (declarations, methods, accessors, constructors, arrow functions and function
 // expressions, nested ones counted on their own and inside their parent), from its first token to its last;
 // the comment above a function does not count, the comments inside it do.
-// `npx tsx scripts/check-code-shape.ts` prints every breach and exits 1 when there is one not allowed below;
+// `npx tsx scripts/check-code-shape.ts` prints every breach and exits 1 when there is one (no file is exempt);
 // test/scripts/code-shape.test.ts runs the same check in `npm test`.
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -12,18 +12,6 @@ import ts from 'typescript';
 export const CHECKED_FOLDERS = ['workflows', 'activities', 'gateway', 'client'] as const;
 export const MAX_FUNCTION_LINES = 80;
 export const MAX_FILE_LINES = 300;
-
-/**
- * Files another branch of issue 25 is reshaping right now, with who reshapes them and since when: their
- * breaches are reported but do not fail the check. Each entry goes when its branch lands (the test fails on
- * an entry whose file no longer breaches); the list must end empty.
- */
-export const ALLOWED_UNTIL_RESHAPED: Readonly<Record<string, { owner: string; since: string }>> = {
-  // No branch of issue 25 owns these yet: the lead assigns them.
-  'activities/config.ts': { owner: 'unassigned (lead)', since: '2026-12-07' },
-  'activities/http.ts': { owner: 'unassigned (lead)', since: '2026-12-07' },
-  'activities/outcomes.ts': { owner: 'unassigned (lead)', since: '2026-12-07' },
-};
 
 export interface Breach {
   file: string;
@@ -106,9 +94,7 @@ export const describeBreach = (b: Breach) =>
 
 if (process.argv[1] && path.resolve(process.argv[1]) === import.meta.filename) {
   const breaches = repositoryBreaches();
-  const failing = breaches.filter((b) => !(b.file in ALLOWED_UNTIL_RESHAPED));
-  for (const breach of breaches)
-    console.log(`${failing.includes(breach) ? 'FAIL ' : 'allowed '}${describeBreach(breach)}`);
-  console.log(`${breaches.length} breaches, ${failing.length} failing`);
-  process.exitCode = failing.length ? 1 : 0;
+  for (const breach of breaches) console.log(`FAIL ${describeBreach(breach)}`);
+  console.log(`${breaches.length} breaches`);
+  process.exitCode = breaches.length ? 1 : 0;
 }
