@@ -1,4 +1,4 @@
-// THE one place that maps what Vlens answers to what the workflow sees (after dust-tt's connectors): a
+// THE one place that maps what Vlens answers to what the workflow sees: a
 // Vlens reply (HTTP status + envelope, activities/vlens-reply.ts) is first classified into a condition
 // (activities/classify.ts), using the configured table (activities/reading-table.ts, overridable by env);
 // the condition and the operation then pick either a typed business result or an ApplicationFailure
