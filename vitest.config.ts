@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
 // Two projects: `unit` needs no Temporal server (sandbox, Vlens client against the in-process sandbox,
-// codec, pure helpers; the dedup store's restart test uses the machine's PostgreSQL); `temporal` runs against a real Temporal dev server that the global setup starts
+// codec, the workflow core with fake effects, pure helpers; the dedup store's restart test uses the machine's PostgreSQL); `temporal` runs against a real Temporal dev server that the global setup starts
 // once through the project's provisioning script. Both run in `npm test`; neither skips.
 export default defineConfig({
   test: {
@@ -25,6 +25,7 @@ export default defineConfig({
             'test/sandbox/**/*.test.ts',
             'test/scripts/**/*.test.ts',
             'test/telemetry/**/*.test.ts',
+            'test/workflows/**/*.test.ts',
           ],
         },
       },
