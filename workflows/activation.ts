@@ -5,7 +5,6 @@
 // activation-record.ts, the lock that serialises every Vlens call and state decision run.ts.
 import {
   ApplicationFailure,
-  CancellationScope,
   allHandlersFinished,
   condition,
   isCancellation,
@@ -22,6 +21,7 @@ import type { ActivationStatus, ActivationWorkflow } from '../contract/types';
 import { ActivationRecord } from './activation-record';
 import { temporalEffects } from './effects';
 import { historyBound } from './history-bound';
+import { LeanScope } from './lean-scope';
 import { leanHistory } from './lean-history';
 import * as liveness from './liveness/liveness';
 import { runMainLoop } from './main-loop';
@@ -110,7 +110,7 @@ function notifierOf(rec: ActivationRecord, input: ActivationRunInput): Backends 
   if (input.webhooks) {
     // A continued run signals the notifier its first run started.
     const { workflowId } = rec;
-    backends.notifying = CancellationScope.nonCancellable(() =>
+    backends.notifying = LeanScope.nonCancellable(() =>
       notifyBackends(rec, workflowId, () => backends.closing, input.carried !== undefined),
     );
   }
@@ -155,7 +155,7 @@ function mayStillBePaid(rec: ActivationRecord): boolean {
 
 /** Not async on purpose: awaiting it is awaiting the scope, in the turns the workflow always took. */
 function cleanUp(lean: boolean, rec: ActivationRecord, backends: Backends): Promise<void> {
-  return CancellationScope.nonCancellable(async () => {
+  return LeanScope.nonCancellable(async () => {
     await condition(allHandlersFinished);
     // Introduced after the first histories were recorded: patched() keeps those replaying unchanged
     // (lean histories always delete, without a marker of their own).

@@ -7,12 +7,19 @@ import * as liveness from './liveness/liveness';
 import * as otp from './otp/otp';
 import * as payment from './payment/payment';
 import type { ActivationRun } from './run';
+import { Turns } from './turns';
+
+/** A step's promise as an async function returned it: the loop sees its outcome two turns after it settles. */
+class ReturnedStep {
+  constructor(readonly step: Promise<number>) {}
+}
 
 /**
- * Does what is due now and says when to look again: a number when that needs no Vlens call, else a promise
- * that settles in the microtask turns it did when this was one async function (step-lock.ts says why).
+ * Does what is due now and says when to look again: a number when that needs no Vlens call, else the step's
+ * promise, which settles in the microtask turns it did when this was one async function (step-lock.ts says
+ * why): the steps that were returned from it are wrapped in ReturnedStep.
  */
-function advance(run: ActivationRun): number | Promise<number> {
+function advance(run: ActivationRun): number | Promise<number> | ReturnedStep {
   const { rec } = run;
   const { machine } = rec;
   const now = Date.now();
@@ -29,15 +36,15 @@ function advance(run: ActivationRun): number | Promise<number> {
   }
   switch (machine.state) {
     case 'requesting_otp':
-      return asReturnedFromAStep(otp.whileRequestingOtp(run, now));
+      return new ReturnedStep(otp.whileRequestingOtp(run, now));
     case 'awaiting_liveness':
       return liveness.whileAwaitingLiveness(run, now);
     case 'awaiting_otp':
       return otp.whileAwaitingOtp(run, now);
     case 'awaiting_payment':
-      return asReturnedFromAStep(payment.whileAwaitingPayment(run, now));
+      return new ReturnedStep(payment.whileAwaitingPayment(run, now));
     case 'activating':
-      return asReturnedFromAStep(payment.whileActivating(run, now));
+      return new ReturnedStep(payment.whileActivating(run, now));
     default:
       return now;
   }
@@ -49,32 +56,58 @@ async function finalCheckAtDeadline(run: ActivationRun, now: number): Promise<nu
   return now;
 }
 
-/** A step's promise returned from an async function, as `advance` returned it: two turns later. */
-async function asReturnedFromAStep(step: Promise<number>): Promise<number> {
-  return step;
-}
-
 /**
- * One turn of the loop under the lock: `lock.runExclusive(() => advance(run))` in the same microtask turns
- * (step-lock.ts says why they matter) with fewer promises. Its caller resumes one turn after the release,
- * behind a handler that waited for the lock.
+ * One turn of the loop under the lock, in the microtask turns of the async function it was
+ * (`await lock.acquire(); try { return await advance(run) } finally { lock.release() }`, awaited by the loop)
+ * with none of its promises: `done` or `failed` runs one turn after the release, behind a handler that
+ * waited for the lock. Only a step's own promise costs one `.then`.
  */
-async function turnUnderLock(run: ActivationRun): Promise<number> {
+function turnUnderLock(
+  run: ActivationRun,
+  turns: Turns,
+  done: (wakeAt: number) => void,
+  failed: (error: unknown) => void,
+): void {
   const { lock } = run;
-  await lock.acquire();
-  try {
-    let next: number | Promise<number>;
+  const release = (resume: () => void) => {
+    lock.release();
+    turns.next(resume);
+  };
+  const settled = (wakeAt: number) => release(() => done(wakeAt));
+  const threw = (error: unknown) => release(() => failed(error));
+  lock.whenHeld(turns, () => {
+    let next: number | Promise<number> | ReturnedStep;
     try {
       next = advance(run);
     } catch (error) {
-      await lock.turn(); // a throw from the async step settled a turn later
-      throw error;
+      turns.next(() => threw(error)); // a throw from the async step settled a turn later
+      return;
     }
-    if (typeof next !== 'number') return await next;
-    await lock.turn(); // the async step settled at once; the lock took a turn to see it
-    return next;
-  } finally {
-    lock.release();
+    if (typeof next === 'number') {
+      const wakeAt = next;
+      turns.next(() => settled(wakeAt)); // the async step settled at once; a turn to see it
+    } else if (next instanceof ReturnedStep) {
+      // The async function's promise took the step's outcome in a job of its own, and settled a turn later.
+      const { step } = next;
+      turns.next(() => {
+        step.then(
+          (wakeAt) => turns.next(() => settled(wakeAt)),
+          (error: unknown) => turns.next(() => threw(error)),
+        );
+      });
+    } else {
+      next.then(settled, threw);
+    }
+  });
+}
+
+/**
+ * The scope of one wake-up timer: its run() hands back the timer's own promise, without the SDK's async
+ * wrapper (two promises); WakeUpTimer takes the wrapper's turn itself.
+ */
+class TimerScope extends CancellationScope {
+  protected override runInContext<T>(fn: () => Promise<T>): Promise<T> {
+    return fn();
   }
 }
 
@@ -89,19 +122,23 @@ class WakeUpTimer {
   private scope?: CancellationScope;
   rang = false;
 
+  constructor(private readonly turns: Turns) {}
+
   setFor(at: number, summary: string): void {
     if (this.at === at && !this.rang) return;
     this.cancel();
-    const scope = new CancellationScope();
+    const scope = new TimerScope();
     this.scope = scope;
     this.at = at;
     this.rang = false;
     scope
       .run(() => sleep(at - Date.now(), { summary }))
       .then(
-        () => {
-          if (this.scope === scope) this.rang = true;
-        },
+        // A turn later, where the SDK's scope.run() settled.
+        () =>
+          this.turns.next(() => {
+            if (this.scope === scope) this.rang = true;
+          }),
         () => undefined, // cancelled: a newer time replaced it, or the activation was cancelled
       );
   }
@@ -113,38 +150,93 @@ class WakeUpTimer {
   }
 }
 
-/** Runs until the activation reaches a terminal state; a cancel rejects it with a cancellation. */
-export async function runMainLoop(run: ActivationRun, { historyIsLong, continueAsNewWhenQuiet }: HistoryBound) {
-  const { rec, mainScope } = run;
-  const { machine } = rec;
-  const timer = new WakeUpTimer();
-  while (!machine.isTerminal()) {
-    // A cancel that arrives while a payment check runs (not cancellable, on purpose) is seen only at the
-    // next cancellable await; without this the loop could decide on a further Vlens call by the clock
-    // first, a decision a replay can make differently. Stop at once instead. patched(): histories from
-    // before this check took the longer way and must replay unchanged.
-    if (mainScope.consideredCancelled && patched('stop-main-loop-once-cancelled')) {
-      throw new CancelledFailure('the activation was cancelled');
+/**
+ * Runs until the activation reaches a terminal state; a cancel rejects it with a cancellation. Written as
+ * callbacks, not as the async function it was, in that function's microtask turns (every `await` made a
+ * promise): `top` is the head of its `while` loop, each `.then` one of its awaits.
+ */
+export function runMainLoop(run: ActivationRun, bound: HistoryBound): Promise<void> {
+  return new Promise<void>((resolve, reject) => new MainLoop(run, bound, resolve, reject).top());
+}
+
+class MainLoop {
+  /** The loop's turns: made here, in the main scope's context, like every turn the loop takes (turns.ts). */
+  private readonly turns = new Turns();
+  private readonly timer = new WakeUpTimer(this.turns);
+
+  constructor(
+    private readonly run: ActivationRun,
+    private readonly bound: HistoryBound,
+    private readonly resolve: () => void,
+    private readonly reject: (error: unknown) => void,
+  ) {}
+
+  /** The head of the loop: while the activation is not over, one turn under the lock. */
+  readonly top = (): void => {
+    const { rec, mainScope } = this.run;
+    try {
+      if (rec.machine.isTerminal()) {
+        this.resolve();
+        return;
+      }
+      // A cancel that arrives while a payment check runs (not cancellable, on purpose) is seen only at the
+      // next cancellable await; without this the loop could decide on a further Vlens call by the clock
+      // first, a decision a replay can make differently. Stop at once instead. patched(): histories from
+      // before this check took the longer way and must replay unchanged.
+      if (mainScope.consideredCancelled && patched('stop-main-loop-once-cancelled')) {
+        throw new CancelledFailure('the activation was cancelled');
+      }
+      turnUnderLock(this.run, this.turns, this.afterTurn, this.reject);
+    } catch (error) {
+      this.reject(error);
     }
-    const wakeAt = await turnUnderLock(run);
-    if (machine.isTerminal()) {
-      // A run that did not activate may still wait for a late payment; a stale timer must not wake it
-      // then. An activated run completes now, and a completed run's pending timer costs nothing.
-      if (machine.state !== 'activated') timer.cancel();
-      return;
+  };
+
+  private readonly afterTurn = (wakeAt: number): void => {
+    const { machine } = this.run.rec;
+    try {
+      if (machine.isTerminal()) {
+        // A run that did not activate may still wait for a late payment; a stale timer must not wake it
+        // then. An activated run completes now, and a completed run's pending timer costs nothing.
+        if (machine.state !== 'activated') this.timer.cancel();
+        this.resolve();
+        return;
+      }
+      // patched(): runs recorded before continue-as-new existed never got this long, but say so explicitly.
+      if (this.bound.historyIsLong() && patched('continue-as-new-when-history-long')) {
+        this.bound.continueAsNewWhenQuiet().then(() => this.sleepUntil(wakeAt), this.reject);
+        return;
+      }
+      this.sleepUntil(wakeAt);
+    } catch (error) {
+      this.reject(error);
     }
-    // patched(): runs recorded before continue-as-new existed never got this long, but say so explicitly.
-    if (historyIsLong() && patched('continue-as-new-when-history-long')) await continueAsNewWhenQuiet();
-    const version = machine.scheduleVersion;
-    const waitMs = wakeAt - Date.now();
-    if (waitMs <= 0) continue;
-    // Also wakes when messages alone (which need not wake the loop) made the history long.
-    const changed = () => machine.scheduleVersion !== version || historyIsLong();
-    if (rec.leanHistory) {
-      timer.setFor(wakeAt, `${machine.state}: next check`);
-      await condition(() => changed() || timer.rang);
-    } else {
-      await condition(changed, waitMs, { summary: `${machine.state}: next check` });
+  };
+
+  /** Waits until `wakeAt` or until something the loop waits for changes; then the head of the loop. */
+  private sleepUntil(wakeAt: number): void {
+    const { rec } = this.run;
+    const { machine } = rec;
+    const { historyIsLong } = this.bound;
+    try {
+      const version = machine.scheduleVersion;
+      const waitMs = wakeAt - Date.now();
+      if (waitMs <= 0) {
+        this.top();
+        return;
+      }
+      // Also wakes when messages alone (which need not wake the loop) made the history long.
+      const changed = () => machine.scheduleVersion !== version || historyIsLong();
+      let waiting: Promise<unknown>;
+      if (rec.leanHistory) {
+        this.timer.setFor(wakeAt, `${machine.state}: next check`);
+        waiting = condition(() => changed() || this.timer.rang);
+      } else {
+        waiting = condition(changed, waitMs, { summary: `${machine.state}: next check` });
+      }
+      waiting.then(this.top, this.reject);
+    } catch (error) {
+      this.reject(error);
     }
   }
 }

@@ -3,12 +3,13 @@
 // (step-lock.ts) serialises every Vlens call and every state decision, so two OTP submissions, or a
 // submission and an expiry, can never interleave.
 import type { SignalDefinition, UpdateDefinition } from '@temporalio/common';
-import { ApplicationFailure, CancellationScope, isCancellation, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, isCancellation, setHandler } from '@temporalio/workflow';
 import type { ActivationRecord } from './activation-record';
 import type { VlensActivities } from '../contract/activities';
 import { FAILURE_TYPES } from '../contract/rules';
 import type { HeldStep } from '../contract/types';
 import { heldRejection, reject, type Admission } from './admission';
+import { LeanScope } from './lean-scope';
 import { StepLock } from './step-lock';
 import {
   describeFailure,
@@ -24,7 +25,7 @@ export type Step<A, R> = (run: ActivationRun, payload: A) => R;
 
 export class ActivationRun {
   readonly lock = new StepLock();
-  readonly mainScope = new CancellationScope();
+  readonly mainScope = new LeanScope();
 
   constructor(readonly rec: ActivationRecord) {}
 

@@ -1,7 +1,6 @@
 // The lock that serialises every Vlens call and state decision of one activation (run.ts). It stands in for
-// async-mutex's Mutex, which this project used until issue 25: the SDK records a stack trace for every
-// promise a workflow makes, and Mutex.runExclusive makes four per call where this makes three (and the main
-// loop's turn, main-loop.ts, none of its own but the two turns it waits).
+// async-mutex's Mutex, which this project used until issue 25, and takes its turns without promises of its
+// own (turns.ts): the SDK records a stack trace for every promise a workflow makes.
 //
 // It must hand over in exactly the microtask turns the Mutex did, not only in the same order: the SDK matches
 // a workflow's commands to its recorded history strictly in order, and when the main loop and a message
@@ -11,38 +10,70 @@
 //   and callers get it in the order they asked;
 // - the lock is released one turn after the step settles, and the step's caller resumes one turn after that,
 //   behind the next holder (which the release started).
+import { Turns, type Carrier } from './turns';
+
+interface Waiting {
+  turns: Turns;
+  carrier: Carrier;
+  holding: () => void;
+}
+
 export class StepLock {
   private held = false;
-  private readonly waiting: Array<() => void> = [];
-  /** Settled from the start: awaiting it costs one turn. One per lock: a promise belongs to its workflow. */
-  private readonly settled: Promise<void> = Promise.resolve();
+  private readonly waiting: Waiting[] = [];
 
-  /** Resolves once the caller holds the lock. */
-  acquire(): Promise<void> {
-    if (this.held) return new Promise((resume) => this.waiting.push(resume));
+  /**
+   * Calls `holding` once the caller holds the lock: one turn from now when it is free, one turn after the
+   * release that hands it over otherwise (where `await acquire()` went on), in the caller's context (its
+   * own `turns`, turns.ts). The holder must call `release`.
+   */
+  whenHeld(turns: Turns, holding: () => void): void {
+    if (this.held) {
+      this.waiting.push({ turns, carrier: turns.take(), holding });
+      return;
+    }
     this.held = true;
-    return this.settled;
+    turns.next(holding);
   }
 
-  /** Hands the lock to the next caller in line (it resumes one turn later), or frees it. */
+  /** Hands the lock to the next caller in line (it goes on one turn later), or frees it. */
   release(): void {
     const next = this.waiting.shift();
-    if (next) next();
+    if (next) next.turns.nextOn(next.carrier, next.holding);
     else this.held = false;
   }
 
-  /** One turn: what the holder awaits after releasing, so the next holder starts first. */
-  turn(): Promise<void> {
-    return this.settled;
-  }
-
-  /** Runs `step` holding the lock; settles with its outcome. */
-  async runExclusive<T>(step: () => T | Promise<T>): Promise<T> {
-    await this.acquire();
-    try {
-      return await step();
-    } finally {
-      this.release();
-    }
+  /**
+   * Runs `step` holding the lock; settles with its outcome where `async` code that awaited the lock and then
+   * the step settled. `extraTurns` 1: where an async function that returned this promise settled (the message
+   * handlers that were async functions; their histories were recorded with that turn).
+   */
+  runExclusive<T>(step: () => T | Promise<T>, extraTurns: 0 | 1 = 0): Promise<T> {
+    const turns = new Turns(); // made in the caller's context: its steps run there
+    return new Promise<T>((resolve, reject) => {
+      const settle = (outcome: () => void) => {
+        this.release();
+        if (extraTurns) turns.next(outcome);
+        else outcome();
+      };
+      this.whenHeld(turns, () => {
+        let result: T | Promise<T>;
+        try {
+          result = step();
+        } catch (error) {
+          settle(() => reject(error));
+          return;
+        }
+        if (result instanceof Promise) {
+          result.then(
+            (value: T) => settle(() => resolve(value)),
+            (error: unknown) => settle(() => reject(error)),
+          );
+        } else {
+          const value = result;
+          turns.next(() => settle(() => resolve(value)));
+        }
+      });
+    });
   }
 }

@@ -67,7 +67,7 @@ async function replayRound(target: ReplayTarget, count: number, label: string): 
  * Promises made by the workflow code per replayed workflow. The sandbox is its own V8 context with its own
  * `Promise`, so a promise whose constructor is not this process's `Promise` was made inside it.
  */
-async function countSandboxPromises(target: ReplayTarget, count: number): Promise<number> {
+export async function countSandboxPromises(target: ReplayTarget, count: number): Promise<number> {
   let made = 0;
   const stop = v8.promiseHooks.onInit((promise: Promise<unknown>) => {
     if (promise.constructor !== Promise) made++;

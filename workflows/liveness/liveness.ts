@@ -46,8 +46,9 @@ export function admitLiveness(rec: ActivationRecord, payload: SubmitLivenessInpu
   requireNotHeld(rec);
 }
 
-export async function submitLiveness(run: ActivationRun, payload: SubmitLivenessInput): Promise<SubmitLivenessResult> {
+export function submitLiveness(run: ActivationRun, payload: SubmitLivenessInput): Promise<SubmitLivenessResult> {
   const { rec } = run;
+  // extraTurns 1: this was an async function returning the lock's promise (step-lock.ts).
   return run.lock.runExclusive(async () => {
     requireRunningIn(rec, ACCEPTED_IN.submitLiveness);
     requireNotHeld(rec);
@@ -71,5 +72,5 @@ export async function submitLiveness(run: ActivationRun, payload: SubmitLiveness
     }
     rec.liveness.accepted(images, rec.otp.code !== undefined);
     return answer('accepted');
-  });
+  }, 1);
 }

@@ -137,8 +137,9 @@ function requireResendAllowed(rec: ActivationRecord, states: readonly Activation
 
 // ---- the user's messages --------------------------------------------------------------------------------
 
-export async function submitOtp(run: ActivationRun, payload: SubmitOtpInput): Promise<SubmitOtpResult> {
+export function submitOtp(run: ActivationRun, payload: SubmitOtpInput): Promise<SubmitOtpResult> {
   const { rec } = run;
+  // extraTurns 1: this was an async function returning the lock's promise (step-lock.ts).
   return run.lock.runExclusive(async () => {
     requireRunningIn(rec, ACCEPTED_IN.submitOtp);
     requireNotHeld(rec);
@@ -188,10 +189,11 @@ export async function submitOtp(run: ActivationRun, payload: SubmitOtpInput): Pr
         rec.liveness.sentBack(result.outcome);
         return answer('liveness_rejected');
     }
-  });
+  }, 1);
 }
 
-export async function resendOtp(run: ActivationRun, payload: ResendOtpInput): Promise<ResendOtpResult> {
+export function resendOtp(run: ActivationRun, payload: ResendOtpInput): Promise<ResendOtpResult> {
+  // extraTurns 1: this was an async function returning the lock's promise (step-lock.ts).
   return run.lock.runExclusive(async () => {
     requireResendAllowed(run.rec, ACCEPTED_IN.resendOtp);
     run.rec.absorb(payload);
@@ -204,5 +206,5 @@ export async function resendOtp(run: ActivationRun, payload: ResendOtpInput): Pr
       throw run.userFacingFailure(error, 'otp_resend', 'requestOtp');
     }
     return { status: run.rec.status() };
-  });
+  }, 1);
 }

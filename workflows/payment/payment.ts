@@ -2,9 +2,10 @@
 // notifications from the app, the gateways or an operator are hints that make the workflow ask now, and
 // reconciliation asks on its own, backing off, until the payment deadline. Its data, the notifications heard
 // of and its part of the status are payment-record.ts.
-import { CancellationScope, patched } from '@temporalio/workflow';
+import { patched } from '@temporalio/workflow';
 import { checkPaymentCompleted } from '../../contract/input-checks';
 import type { PaymentCompletedInput } from '../../contract/types';
+import { LeanScope } from '../lean-scope';
 import type { ActivationRun } from '../run';
 import { backgroundVlens } from '../vlens-steps';
 
@@ -17,7 +18,7 @@ export async function confirmPayment(run: ActivationRun, trigger: string): Promi
   let activated: boolean;
   try {
     // Never cancelled half-way: once Vlens may have activated, we must learn the answer.
-    ({ activated } = await CancellationScope.nonCancellable(() =>
+    ({ activated } = await LeanScope.nonCancellable(() =>
       backgroundVlens(rec.deadlineAt - Date.now()).validatePayment({ ...rec.ctx, deviceTimeNow: true }),
     ));
   } catch (error) {
