@@ -22,6 +22,8 @@ export default defineConfig({
             'test/codec/**/*.test.ts',
             'test/contract/**/*.test.ts',
             'test/deployment/**/*.test.ts',
+            // The activation page's own logic (page/), in Node against a real HTTP server.
+            'test/page/**/*.test.ts',
             'test/sandbox/**/*.test.ts',
             'test/scripts/**/*.test.ts',
             'test/telemetry/**/*.test.ts',

@@ -36,11 +36,6 @@ export interface RouteAccess {
   roles: readonly Role[];
   /** The app's client secret may call it (for the activation in the URL only). */
   clientSecret?: boolean;
-  /**
-   * The credential may come as `?access_token=` when there is no Authorization header: a browser's
-   * EventSource cannot set headers. Logs redact it (fastify-options.ts).
-   */
-  queryToken?: boolean;
 }
 
 declare module 'fastify' {
@@ -111,7 +106,8 @@ function describeRoles(roles: readonly Role[]): string {
 export function requireAuth(apiKeys: ApiKeyChecker, clientSecrets?: ClientSecrets) {
   return async (request: FastifyRequest): Promise<void> => {
     const access = request.routeOptions.config.access;
-    const authorization = request.headers.authorization ?? (access?.queryToken ? queryCredential(request) : undefined);
+    refuseCredentialInUrl(request);
+    const authorization = request.headers.authorization;
     const token = bearerToken(authorization);
     if (token !== undefined && clientSecrets && looksLikeClientSecret(token)) {
       if (!access?.clientSecret) {
@@ -160,9 +156,21 @@ export function principalOf(request: FastifyRequest): Principal {
   return request.principal;
 }
 
-function queryCredential(request: FastifyRequest): string | undefined {
-  const token = (request.query as { access_token?: unknown } | undefined)?.access_token;
-  return typeof token === 'string' && token.length > 0 ? `Bearer ${token}` : undefined;
+/**
+ * A credential in the URL is refused, also beside a valid header: a proxy or load balancer in front of the
+ * gateway logs URLs, so a secret there has already leaked, and accepting it would let the caller go on
+ * leaking it. The event stream once took `?access_token=` for EventSource, which cannot send headers; the
+ * activation page reads the stream with fetch instead (page/events.ts), as an app in a browser can.
+ */
+function refuseCredentialInUrl(request: FastifyRequest): void {
+  const query = request.query;
+  if (query === null || typeof query !== 'object') return;
+  if (Object.keys(query).some((name) => name.toLowerCase() === 'access_token')) {
+    throw unauthorized(
+      'a credential in the URL is refused (proxies log URLs): send it as Authorization: Bearer <token>, ' +
+        'and read the event stream with fetch, which can send that header',
+    );
+  }
 }
 
 /** The API key check alone (GET /metrics in `api-key` mode): any role, never a client secret. */

@@ -25,7 +25,8 @@ const longPollSchema = z
       .refine((t) => t === undefined || (durationMs(t) ?? 0) >= 1, 'must be a duration such as 30s')
       .transform((t) => (t === undefined ? 30_000 : Math.min(durationMs(t)!, MAX_WAIT_MS))),
   })
-  // Other query parameters (access_token for EventSource, cache busters) are not ours to refuse.
+  // Other query parameters (cache busters) are not ours to refuse; a credential there is refused before
+  // this (auth.ts, refuseCredentialInUrl).
   .passthrough();
 
 export type LongPoll = { afterVersion: number; timeoutMs: number } | undefined;
@@ -40,7 +41,7 @@ export function longPollOf(query: unknown): LongPoll {
 
 /**
  * Streams the status as SSE events (`event: status`, `id: <version>`, JSON data) until the activation
- * ends or the client goes away. A reconnecting EventSource sends `Last-Event-ID`; the stream then starts
+ * ends or the client goes away. A reconnecting client sends `Last-Event-ID` (page/events.ts); the stream starts
  * after that version, so nothing is shown twice. The slot is released when the wait in progress ends,
  * also after a disconnect (waiting-slots.ts).
  */
@@ -83,7 +84,7 @@ export async function streamStatus(
       status = next;
     }
   } catch (error) {
-    // The reason goes to the log, not to the app; the app reconnects (EventSource does so by itself).
+    // The reason goes to the log, not to the app; the app reconnects (page/events.ts does so by itself).
     request.log.warn({ err: error }, 'event stream ended early');
     if (!closed)
       reply.raw.write(

@@ -1,6 +1,6 @@
 // The gateway's app routes, called with the client secret (docs/gateway.md, "Tenants, roles and client
 // secrets"): status, OTP, resend, liveness, and the page's own branding. Same origin only (CSP connect-src
-// 'self'); the event stream is in main.ts.
+// 'self'); the event stream is read in events.ts.
 export interface NextAction {
   type: 'submit_otp' | 'submit_liveness' | 'pay' | 'wait' | 'none';
   expiresAt?: string;
@@ -58,35 +58,48 @@ export class Api {
     private readonly secret: string,
   ) {}
 
-  private async call<T>(method: string, path: string, body?: unknown, idempotencyKey?: string): Promise<T> {
-    const headers: Record<string, string> = { authorization: `Bearer ${this.secret}` };
-    if (idempotencyKey) headers['idempotency-key'] = idempotencyKey;
-    if (body !== undefined) headers['content-type'] = 'application/json';
+  /** One request to the gateway with the secret in Authorization; a refusal is an ApiError, as is no answer. */
+  private async send(
+    method: string,
+    path: string,
+    options: { body?: unknown; headers?: Record<string, string>; signal?: AbortSignal } = {},
+  ): Promise<Response> {
+    const headers: Record<string, string> = { authorization: `Bearer ${this.secret}`, ...options.headers };
+    if (options.body !== undefined) headers['content-type'] = 'application/json';
     let response: Response;
     try {
       response = await fetch(path, {
         method,
         headers,
-        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+        ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
         cache: 'no-store',
         credentials: 'omit',
       });
     } catch {
       throw new ApiError(0, 'network');
     }
-    const text = await response.text();
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      parsed = undefined;
-    }
     if (!response.ok) {
+      const parsed = parseJson(await response.text().catch(() => ''));
       const code = (parsed as { error?: { code?: string } } | undefined)?.error?.code ?? 'error';
       const retryAfter = Number(response.headers.get('retry-after'));
       throw new ApiError(response.status, code, Number.isFinite(retryAfter) ? retryAfter : undefined);
     }
-    return parsed as T;
+    return response;
+  }
+
+  private async call<T>(method: string, path: string, body?: unknown, idempotencyKey?: string): Promise<T> {
+    const response = await this.send(method, path, {
+      body,
+      ...(idempotencyKey ? { headers: { 'idempotency-key': idempotencyKey } } : {}),
+    });
+    let text: string;
+    try {
+      text = await response.text();
+    } catch {
+      throw new ApiError(0, 'network');
+    }
+    return parseJson(text) as T;
   }
 
   private get base(): string {
@@ -117,8 +130,22 @@ export class Api {
     return this.call<T>('POST', path, body, idempotencyKey);
   }
 
-  /** The event stream's URL: EventSource cannot send headers, so the secret rides in access_token. */
-  eventsUrl(): string {
-    return `${this.base}/events?access_token=${encodeURIComponent(this.secret)}`;
+  /**
+   * The event stream's response (GET /v1/activations/:id/events, read by events.ts), with the secret in
+   * Authorization like every other call: never in the URL, which proxies in front of the gateway log.
+   * `lastEventId`: the version already shown; the gateway then sends only newer ones (gateway/waiting.ts).
+   */
+  events(lastEventId: string | undefined, signal: AbortSignal): Promise<Response> {
+    const headers: Record<string, string> = { accept: 'text/event-stream' };
+    if (lastEventId !== undefined) headers['last-event-id'] = lastEventId;
+    return this.send('GET', `${this.base}/events`, { headers, signal });
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
   }
 }

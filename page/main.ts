@@ -5,6 +5,7 @@
 import { Api, ApiError, type PageConfig, type Status } from './api';
 import { base64Of, captureFrames, compressFile, openFrontCamera, stopCamera, TooLarge } from './camera';
 import { currentDevice, LocationUnavailable, newIdempotencyKey } from './device';
+import { StatusStream } from './events';
 import { byId } from './dom';
 import { applyDocumentLanguage, chosenLanguage, i18n, rememberLanguage, type I18n, type Language } from './i18n';
 import { render, screenOf, type LivenessView, type Notice, type Screen } from './screens';
@@ -20,7 +21,7 @@ class Page {
   private busy = false;
   private config: PageConfig = { liveness: { images: 4, maxImageBytes: 400_000 } };
   private liveness: LivenessView = { phase: 'idle', shots: [], shotUrls: [] };
-  private events?: EventSource;
+  private events?: StatusStream;
   private readonly main = byId<HTMLElement>('main');
   private readonly live = byId<HTMLElement>('live');
 
@@ -55,16 +56,21 @@ class Page {
     this.paint(true);
   }
 
-  /** The event stream: each status the workflow reports, as it happens. EventSource reconnects by itself. */
+  /**
+   * The event stream: each status the workflow reports, as it happens. It reconnects by itself (events.ts);
+   * a secret refused on the way (expired while the customer waited) is the error page, as for an action.
+   */
   private follow(): void {
     if (!this.api) return;
-    const events = new EventSource(this.api.eventsUrl());
-    this.events = events;
-    events.addEventListener('status', (event) => {
-      const status = JSON.parse((event as MessageEvent<string>).data) as Status;
-      this.show(status);
-      if (TERMINAL.includes(status.state)) events.close();
+    const events = new StatusStream(this.api, {
+      status: (status) => {
+        this.show(status);
+        if (TERMINAL.includes(status.state)) events.close();
+      },
+      refused: () => this.fail(),
     });
+    this.events = events;
+    events.start();
   }
 
   private brand(config: PageConfig): void {

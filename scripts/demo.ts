@@ -44,9 +44,9 @@ async function call<T>(base: string, method: string, path: string, body?: unknow
 }
 
 /**
- * The activation's status changes, as a browser's `new EventSource(url)` would see them: the app's client
- * secret rides in `access_token` because EventSource cannot set headers (gateway/auth.ts). The
- * stream ends by itself once the activation has ended (gateway/waiting.ts).
+ * The activation's status changes on its event stream, read as the activation page reads it (page/events.ts):
+ * the app's client secret in Authorization, never in the URL, which the gateway refuses (gateway/auth.ts).
+ * The stream ends by itself once the activation has ended (gateway/waiting.ts).
  */
 async function* statusEvents(
   requestId: string,
@@ -54,10 +54,14 @@ async function* statusEvents(
   afterVersion: number,
   signal: AbortSignal,
 ): AsyncGenerator<Status> {
-  const url = `${gatewayUrl}/v1/activations/${requestId}/events?access_token=${encodeURIComponent(clientSecret)}`;
-  // Last-Event-ID (what a reconnecting EventSource sends): the version already acted on is not sent again.
+  const url = `${gatewayUrl}/v1/activations/${requestId}/events`;
+  // Last-Event-ID (what a reconnecting stream sends): the version already acted on is not sent again.
   const response = await fetch(url, {
-    headers: { accept: 'text/event-stream', 'last-event-id': String(afterVersion) },
+    headers: {
+      accept: 'text/event-stream',
+      authorization: `Bearer ${clientSecret}`,
+      'last-event-id': String(afterVersion),
+    },
     signal,
   });
   if (!response.ok || !response.body) throw new Error(`event stream: HTTP ${response.status} ${await response.text()}`);

@@ -10,7 +10,7 @@ import { principalOf } from '../auth';
 import { routeSchemas, updateRouteSchema } from '../openapi';
 import type { Limit } from '../rate-limit';
 import { longPollOf, streamStatus } from '../waiting';
-import { BACKEND_AND_APP, READERS_AND_APP, STREAM_READERS, viewFor, type Audience, type ZodApp } from './audience';
+import { BACKEND_AND_APP, READERS_AND_APP, viewFor, type Audience, type ZodApp } from './audience';
 import { updateHandler } from './update-route';
 
 function registerReads(app: ZodApp, audience: Audience): void {
@@ -39,7 +39,7 @@ function registerReads(app: ZodApp, audience: Audience): void {
     '/v1/activations/:requestId/events',
     {
       schema: routeSchemas.events,
-      config: { access: STREAM_READERS },
+      config: { access: READERS_AND_APP },
       onRequest: [limits.callerReads, limits.reads],
     },
     async (request, reply) => {

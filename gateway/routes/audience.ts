@@ -64,7 +64,6 @@ export interface Audience {
 
 export const READERS: RouteAccess = { roles: ['backend', 'operator', 'read-only'] };
 export const READERS_AND_APP: RouteAccess = { ...READERS, clientSecret: true };
-export const STREAM_READERS: RouteAccess = { ...READERS_AND_APP, queryToken: true };
 export const BACKEND: RouteAccess = { roles: ['backend'] };
 export const BACKEND_AND_APP: RouteAccess = { roles: ['backend'], clientSecret: true };
 export const OPERATOR: RouteAccess = { roles: ['operator'] };

@@ -3,7 +3,7 @@
 // sandbox's SMS inbox, pays on the sandbox's payment page, comes back and sees the contract activated; the
 // far branch takes selfies with Chromium's fake camera; wrong and locked codes and a resend; the journey
 // in Arabic; bad links; every state passes axe-core (activation-page-driver.ts).
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Page, Request, Response } from 'playwright-core';
 import { describe, expect } from 'vitest';
 import { launchChromium } from '../chromium';
 import { ActivationClient } from '../../client/activation-client';
@@ -73,6 +73,15 @@ async function payAndComeBack(page: Page): Promise<void> {
   await page.waitForURL(/\/activate\//);
 }
 
+/** The page's event stream: every request it makes for it, and every answer (headers) it got. */
+function watchStream(page: Page): { requests: Request[]; answers: Response[] } {
+  const seen = { requests: [] as Request[], answers: [] as Response[] };
+  const isStream = (url: string) => new URL(url).pathname.endsWith('/events');
+  page.on('request', (request) => void (isStream(request.url()) && seen.requests.push(request)));
+  page.on('response', (response) => void (isStream(response.url()) && seen.answers.push(response)));
+  return seen;
+}
+
 function expectNoSecretInLogs(s: GatewayStack, secret: string): void {
   const signature = secret.split('.').pop()!;
   expect(s.logs.some((line) => line.includes(signature))).toBe(false);
@@ -86,11 +95,15 @@ describe('hosted activation page in a real browser', () => {
     const context = await phone(browser, { geolocation: CAIRO });
     const page = await context.newPage();
     const thirdParty: string[] = [];
+    // What leaves the browser: the URL without its fragment (#cs=… is never sent; the page reads it).
+    const sentUrls: string[] = [];
     page.on('request', (request) => {
       const url = new URL(request.url());
       if (!['127.0.0.1', 'localhost'].includes(url.hostname) && url.protocol !== 'data:')
         thirdParty.push(request.url());
+      sentUrls.push(request.url().split('#')[0]!);
     });
+    const stream = watchStream(page);
     try {
       const { seeded, secret } = await open(s, page);
       await expectTitle(page, en.otpTitle);
@@ -116,6 +129,14 @@ describe('hosted activation page in a real browser', () => {
       expect((await s.waitForState(seeded.requestId, 'activated')).payment?.paidAt).toBeTruthy();
       expect(thirdParty).toEqual([]);
       expectNoSecretInLogs(s, secret);
+      // The secret is in no URL any request carried (a proxy in front of the gateway logs URLs): the event
+      // stream too sends it in Authorization (page/events.ts), and the gateway would refuse it in a URL.
+      const signature = secret.split('.').pop()!;
+      expect(sentUrls.length).toBeGreaterThan(5);
+      expect(sentUrls.filter((url) => url.includes(signature) || /access_token/i.test(url))).toEqual([]);
+      expect(stream.requests.length).toBeGreaterThan(0);
+      for (const request of stream.requests)
+        expect((await request.allHeaders()).authorization).toBe(`Bearer ${secret}`);
     } finally {
       await context.close();
     }
@@ -219,7 +240,10 @@ describe('hosted activation page in a real browser', () => {
     }
   });
 
-  test('failed and cancelled activations say what happened and what to do next', async ({ stack: s, browser }) => {
+  test('failed and cancelled activations say what happened and what to do next, also after the stream dropped', async ({
+    stack: s,
+    browser,
+  }) => {
     const context = await phone(browser, { geolocation: CAIRO });
     const page = await context.newPage();
     try {
@@ -232,8 +256,17 @@ describe('hosted activation page in a real browser', () => {
       expect(await page.textContent('main')).toContain(en.reasons.otp_attempts_exhausted);
       await checkState(page, 'failed');
 
+      const stream = watchStream(page);
       const second = await open(s, page);
       await expectTitle(page, en.otpTitle);
+      // The gateway restarts (a deploy): the stream drops, and the page opens it again by itself, from the
+      // version it has shown; only that stream can bring the cancel that follows.
+      await expect.poll(() => stream.answers.map((answer) => answer.status())).toEqual([200]);
+      await s.gateway.close();
+      await s.restartGateway();
+      const opened = () => stream.answers.filter((answer) => answer.status() === 200);
+      await expect.poll(() => opened().length, { timeout: 20_000 }).toBe(2);
+      expect(await opened()[1]!.request().headerValue('last-event-id')).toMatch(/^\d+$/);
       const cancel = await s.api('POST', `/v1/activations/${second.seeded.requestId}/cancel`, {
         reason: 'customer asked',
       });

@@ -7,7 +7,7 @@ import { MemoryDedupStore } from '../../gateway/dedup/store';
 import { startGateway, type RunningGateway } from '../../gateway/server';
 import { createDataConverter } from '../../codec';
 import { ALEXANDRIA, deviceAt, FIXTURE_CODEC_KEYS } from '../temporal/harness';
-import { freePort, http } from './stack';
+import { API_KEY, freePort, http } from './stack';
 import { gatewayTest as test } from '../temporal/fixtures';
 
 const UNKNOWN = '00000000-0000-4000-8000-000000000000';
@@ -28,6 +28,36 @@ describe('gateway routes: refusals and edge cases', () => {
     expectError(await http(url, 'GET', undefined, { authorization: 'Bearer dev-key' }), 404, 'not_found');
     expect((await http(`${s.gateway.url}/healthz`, 'GET')).status).toBe(200);
     expectError(await http(`${s.gateway.url}/v1/webhooks/vlens`, 'POST', { nope: true }), 400, 'bad_request');
+  });
+
+  test('a credential in the URL is refused (401), even beside a valid header; the same secret in the header streams', async ({
+    stack: s,
+  }) => {
+    const { seeded, answer } = await s.startActivation();
+    const secret: string = answer.body.clientSecret;
+    const events = `${s.gateway.url}/v1/activations/${seeded.requestId}/events`;
+    const inUrl = `${events}?access_token=${encodeURIComponent(secret)}`;
+    const refusals = [
+      await http(inUrl, 'GET'),
+      // A header does not make it good: the URL, with the secret in it, has already passed every proxy's log.
+      await http(inUrl, 'GET', undefined, { authorization: `Bearer ${secret}` }),
+      // An API key in the URL, under any case of the name, on the plain status read too.
+      await http(`${s.gateway.url}/v1/activations/${seeded.requestId}?ACCESS_TOKEN=${API_KEY}`, 'GET'),
+    ];
+    for (const refused of refusals) {
+      expectError(refused, 401, 'unauthorized');
+      expect(refused.body.error.message).toMatch(/credential in the URL is refused/);
+    }
+    const stream = new AbortController();
+    const opened = await fetch(events, { headers: { authorization: `Bearer ${secret}` }, signal: stream.signal });
+    try {
+      expect(opened.status).toBe(200);
+      expect(opened.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    } finally {
+      stream.abort();
+    }
+    const signature = secret.split('.').pop()!;
+    expect(s.logs.some((line) => line.includes(signature))).toBe(false);
   });
 
   test('several API keys: each one works', async ({ stack: s }) => {
