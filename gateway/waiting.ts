@@ -73,6 +73,10 @@ export async function streamStatus(
     connection: 'keep-alive',
     'x-accel-buffering': 'no',
   });
+  // Sent now, not with the first event: a reconnect that is already up to date (Last-Event-ID) may get no
+  // event for a while, and a client reading with fetch (page/events.ts) learns only from the headers that
+  // it is connected.
+  reply.raw.flushHeaders();
   try {
     if (!(Number.isInteger(lastEventId) && lastEventId === status.version)) send(reply, status, view);
     while (!closed && !watchers.closed && !TERMINAL_STATES.includes(status.state)) {
