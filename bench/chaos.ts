@@ -8,11 +8,14 @@
 //   npm run chaos -- --scenarios=worker-kill,vlens-faults --activations=50 --min-kills=5 --seed=7
 //   npm run chaos -- --strict              also fail on Vlens calls repeated because a killed worker lost
 //                                          the attempt that made them (listed with evidence either way)
-//   npm run chaos -- --prod                the production topology (bench/chaos/prod-stack.ts): the image's
-//                                          containers (two workers, gateway, sandbox) on temporal-server +
-//                                          PostgreSQL, plus the postgres-restart scenario; needs DOCKER_HOST
-//                                          and the image: run it as `npm run chaos:prod [-- --short ...]`,
+//   npm run chaos -- --prod                the replicated production topology (bench/chaos/prod-stack.ts):
+//                                          the image's containers (two workers, two gateways behind HAProxy,
+//                                          sandbox) on temporal-server + PostgreSQL, SeaweedFS S3 and Redis,
+//                                          plus the postgres-, redis- and s3-restart scenarios; needs
+//                                          DOCKER_HOST and the image: run it as `npm run chaos:prod [-- --short ...]`,
 //                                          which starts the engine and builds the image first (scripts/docker/ci.sh --chaos)
+//   npm run chaos -- --pace=0.8 --budget=300  starts per second and per-activation budget in seconds
+//                                          (defaults: bench/chaos/runner.ts PACE)
 //   npm run chaos -- --out=chaos-x.json    the results file's name under bench/results/ (default chaos[-prod]-<mode>.json)
 import { spawnSync } from 'node:child_process';
 import { writeFileSync, mkdirSync } from 'node:fs';
@@ -42,6 +45,17 @@ async function main(): Promise<void> {
     flag('run-dir') ??
     defaultRunDir(path.join(os.tmpdir(), 'vlens-chaos'), topology === 'prod' ? `prod-${mode}` : mode);
   const started = Date.now();
+  const resultsDir = path.join(path.dirname(new URL(import.meta.url).pathname), 'results');
+  mkdirSync(resultsDir, { recursive: true });
+  const file = path.join(
+    resultsDir,
+    flag('out') ?? (topology === 'prod' ? `chaos-prod-${mode}.json` : `chaos-${mode}.json`),
+  );
+  const write = (report: object) =>
+    writeFileSync(
+      file,
+      `${JSON.stringify({ command: `npm run chaos -- ${process.argv.slice(2).join(' ')}`.trim(), ...(topology === 'prod' ? { image: imageFacts() } : {}), machine: machineInfo(), wallClockSeconds: Math.round((Date.now() - started) / 1000), ...report }, null, 2)}\n`,
+    );
   const report = await runChaos({
     mode,
     topology,
@@ -50,18 +64,13 @@ async function main(): Promise<void> {
     ...(flag('activations') ? { activations: Number(flag('activations')) } : {}),
     ...(flag('min-kills') ? { minKills: Number(flag('min-kills')) } : {}),
     ...(flag('seed') ? { seed: Number(flag('seed')) } : {}),
+    ...(flag('pace') ? { pace: Number(flag('pace')) } : {}),
+    ...(flag('budget') ? { activationDeadlineMs: 1_000 * Number(flag('budget')) } : {}),
+    // Written after every scenario too, so a run cut short keeps what it measured.
+    onScenario: (partial) => write({ ...partial, ok: false, partial: true }),
     strict: process.argv.includes('--strict'),
   });
-  const resultsDir = path.join(path.dirname(new URL(import.meta.url).pathname), 'results');
-  mkdirSync(resultsDir, { recursive: true });
-  const file = path.join(
-    resultsDir,
-    flag('out') ?? (topology === 'prod' ? `chaos-prod-${mode}.json` : `chaos-${mode}.json`),
-  );
-  writeFileSync(
-    file,
-    `${JSON.stringify({ command: `npm run chaos -- ${process.argv.slice(2).join(' ')}`.trim(), ...(topology === 'prod' ? { image: imageFacts() } : {}), machine: machineInfo(), wallClockSeconds: Math.round((Date.now() - started) / 1000), ...report }, null, 2)}\n`,
-  );
+  write(report);
   console.log(`results: ${file}\nprocess logs: ${runDir}/logs`);
   process.exit(report.ok ? 0 : 1);
 }

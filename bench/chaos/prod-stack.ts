@@ -1,16 +1,20 @@
-// The production topology as the chaos suite's stack (`npm run chaos:prod`): the image built by
-// scripts/docker/ci.sh run as production runs it, against the real Temporal server on PostgreSQL.
+// The replicated production topology as the chaos suite's stack (`npm run chaos:prod`): the image built by
+// scripts/docker/ci.sh run as production runs it, against the real Temporal server on PostgreSQL, with no
+// volume shared between containers. The topology itself (stores, containers, balancer) is
+// scripts/docker/replicated.ts, the same definition scripts/docker/prod-topology.ts checks in CI.
 //
 //   postgres   a PostgreSQL cluster of its own (scripts/postgres/cluster.ts: initdb, its own port), holding
-//              Temporal's two databases and the gateway's webhook dedup record; stopped `-m immediate`
+//              Temporal's two databases and the gateways' webhook dedup record; stopped `-m immediate`
 //              (a crash) or `-m fast` (a service restart) and started again by the postgres-restart scenario
 //   temporal   temporal-server v1.29.1 natively on it (scripts/postgres/), SIGKILLed and restarted
 //   worker     TWO worker containers (`docker kill` = SIGKILL; `docker start` again, same hostname)
-//   gateway    the gateway container (same)
+//   gateway    TWO gateway containers behind HAProxy; gateway-kill kills ONE replica at a time, in turn,
+//              while the balancer keeps serving from the other
+//   redis      redis-server of the shared limits, SIGKILLed and started again empty (redis-restart)
+//   s3         SeaweedFS, the selfies' claim-check store, SIGKILLed and started on the same data (s3-restart)
 //   sandbox    the Vlens sandbox container (never killed: it is the witness of what Vlens saw)
 //
-// Every container runs with --network host and binds 127.0.0.1. The container definitions and the
-// Temporal-on-PostgreSQL start-up are scripts/docker/topology.ts, shared with scripts/docker/prod-topology.ts.
+// Every container runs with --network host and binds 127.0.0.1; the driver goes through HAProxy.
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -18,14 +22,20 @@ import { stopProcess, waitForHttp, waitForTemporal, type ManagedProcess } from '
 import { startDedicatedCluster, type DedicatedCluster, type StopMode } from '../../scripts/postgres/cluster';
 import { createPlainDatabase, freshDatabaseNames } from '../../scripts/postgres/temporal-db';
 import { freePort } from '../../scripts/postgres/temporal-server';
+import type { LoadBalancer } from '../../scripts/docker/haproxy';
+import {
+  replicatedLayout,
+  startBalancer,
+  startReplicatedStores,
+  type ReplicatedLayout,
+  type ReplicatedStores,
+} from '../../scripts/docker/replicated';
 import {
   Docker,
   freshSecrets,
   postgresUrl,
   runContainer,
   startTemporalOnPostgres,
-  topologyContainers,
-  topologyUrls,
   type ContainerSpec,
   type TemporalOnPostgres,
 } from '../../scripts/docker/topology';
@@ -74,11 +84,13 @@ export class ProdTopologyStack implements ChaosStack {
   /** When each worker container was last started, until its "polling" line is seen. */
   private readonly pendingStart = new Map<string, number>();
   private workerNames: string[] = [];
-  private gatewayName = '';
+  private gatewayNames: string[] = [];
   private sandboxName = '';
-  private ports = { gateway: 0, codec: 0, sandbox: 0 };
-  private volume = '';
+  private layout?: ReplicatedLayout;
+  private stores?: ReplicatedStores;
+  private balancer?: LoadBalancer;
   private kills = 0;
+  private gatewayKills = 0;
   private pgStopped = false;
   private readonly log: (line: string) => void;
 
@@ -90,10 +102,11 @@ export class ProdTopologyStack implements ChaosStack {
     return this.server?.address ?? '';
   }
   get sandboxUrl(): string {
-    return topologyUrls(this.ports).sandboxUrl;
+    return this.layout?.sandboxUrl ?? '';
   }
+  /** The load balancer: every call of the driver and every webhook of the sandbox goes through it. */
   get gatewayUrl(): string {
-    return topologyUrls(this.ports).gatewayUrl;
+    return this.layout?.lbUrl ?? '';
   }
 
   static async start(options: ProdStackOptions): Promise<ProdTopologyStack> {
@@ -139,29 +152,26 @@ export class ProdTopologyStack implements ChaosStack {
     this.watchServer(this.server.process);
     await createPlainDatabase(target, gatewayDb);
 
-    // 3. The app containers.
-    this.ports = { gateway: await freePort(), codec: await freePort(), sandbox: await freePort() };
-    this.volume = `vlens-chaos-${this.run}-images`;
-    this.docker.run(['volume', 'create', this.volume]);
-    const specs = topologyContainers({
+    // 3. The S3 image store, the shared limits and the app containers (scripts/docker/replicated.ts).
+    this.stores = await startReplicatedStores(this.run, this.log);
+    const layout = await replicatedLayout({
       temporalAddress: this.server.address,
       taskQueue: `chaos-${this.run}`,
-      ports: this.ports,
       secrets: this.secrets,
       gatewayDatabaseUrl: postgresUrl(target, gatewayDb),
-      imageStore: { volume: this.volume },
+      stores: this.stores,
       hostnameSuffix: this.run,
-      workers: 2,
       extraEnv: {
         // Durable retries of user-facing calls need the worker to retry quickly after a dropped connection.
         worker: { VLENS_HTTP_TIMEOUT_MS: '5000', ...this.options.workerEnv },
-        // Rate limiting is not what these runs measure.
         gateway: {
           // The server's policy, which a request may only tighten (contract/server-policy.ts): as close to
           // the dev run's chaos policy as production's floors allow (PROD_CHAOS_POLICY, the driver's).
           ACTIVATION_POLICY_RESEND_COOLDOWN: PROD_CHAOS_POLICY.resendCooldown,
           ACTIVATION_POLICY_PAYMENT_RECONCILE_INITIAL: PROD_CHAOS_POLICY.paymentReconcileInitial,
           ACTIVATION_POLICY_PAYMENT_RECONCILE_MAX: PROD_CHAOS_POLICY.paymentReconcileMax,
+          // Rate limiting is not what these runs measure (the limits still count in Redis, so a Redis
+          // outage still refuses what it must: gateway/shared-counters.ts).
           GATEWAY_OTP_RATE_PER_ACTIVATION: '100000',
           GATEWAY_RESEND_RATE_PER_ACTIVATION: '100000',
           GATEWAY_RATE_PER_API_KEY: '1000000',
@@ -169,15 +179,18 @@ export class ProdTopologyStack implements ChaosStack {
         },
       },
     });
-    this.sandboxName = this.create(specs.sandbox);
+    this.layout = layout;
+    this.sandboxName = this.create(layout.specs.sandbox);
     await waitForHttp(`${this.sandboxUrl}/sandbox/health`, 120_000);
-    this.workerNames = specs.workers.map((w) => this.create(w));
-    this.gatewayName = this.create(specs.gateway);
+    this.workerNames = layout.specs.workers.map((w) => this.create(w));
+    this.gatewayNames = layout.specs.gateways.map((g) => this.create(g));
     for (const w of this.workerNames) await this.waitWorker(w, Date.now() - 60_000);
-    await waitForHttp(`${this.gatewayUrl}/healthz`, 120_000);
+    for (const url of layout.replicaUrls) await waitForHttp(`${url}/healthz`, 120_000);
+    this.balancer = await startBalancer(this.options.runDir, layout);
     this.description =
       `temporal-server ${this.server.install.version} on PostgreSQL 127.0.0.1:${target.port} (own cluster), ` +
-      `image ${this.options.image}: 2 worker containers, gateway and sandbox containers (--network host)`;
+      `SeaweedFS S3 and redis-server (native), image ${this.options.image}: 2 worker containers, ` +
+      `2 gateway containers behind HAProxy, sandbox container (--network host, no shared volume)`;
   }
 
   private create(spec: ContainerSpec): string {
@@ -217,7 +230,7 @@ export class ProdTopologyStack implements ChaosStack {
 
   async downPieces(): Promise<ChaosPiece[]> {
     const down: ChaosPiece[] = [];
-    const states = this.docker.states([...this.workerNames, this.gatewayName, this.sandboxName]);
+    const states = this.docker.states([...this.workerNames, ...this.gatewayNames, this.sandboxName]);
     const note = (piece: ChaosPiece, name: string) => {
       if (this.expectedDown.has(name)) return;
       const s = states.get(name);
@@ -236,13 +249,14 @@ export class ProdTopologyStack implements ChaosStack {
         if (!down.includes('worker')) down.push('worker');
       }
     }
-    for (const [piece, name] of [
-      ['gateway', this.gatewayName],
-      ['sandbox', this.sandboxName],
-    ] as const) {
-      if (states.get(name)?.running) continue;
-      note(piece, name);
-      down.push(piece);
+    for (const g of this.gatewayNames) {
+      if (states.get(g)?.running) continue;
+      note('gateway', g);
+      if (!down.includes('gateway')) down.push('gateway');
+    }
+    if (!states.get(this.sandboxName)?.running) {
+      note('sandbox', this.sandboxName);
+      down.push('sandbox');
     }
     const proc = this.server?.process;
     if (proc && (proc.child.exitCode !== null || proc.child.signalCode !== null)) down.push('temporal');
@@ -268,7 +282,9 @@ export class ProdTopologyStack implements ChaosStack {
   /**
    * Kills one piece. Workers: the first kill SIGKILLs both (the single-worker case), the second worker-1,
    * the third worker-2, and so on (a lone survivor picks up the other's work after the sticky queue
-   * timeout). Postgres: odd kills `pg_ctl stop -m immediate` (a crash), even ones `-m fast` (a clean restart).
+   * timeout). Gateways: one replica at a time, gateway-1 then gateway-2 (HAProxy sends everything to the
+   * other meanwhile). Postgres: odd kills `pg_ctl stop -m immediate` (a crash), even ones `-m fast` (a clean
+   * restart). Redis and SeaweedFS: SIGKILL.
    */
   async kill(piece: ChaosPiece): Promise<string> {
     this.kills++;
@@ -283,11 +299,20 @@ export class ProdTopologyStack implements ChaosStack {
       }
       case 'gateway':
       case 'sandbox': {
-        const name = piece === 'gateway' ? this.gatewayName : this.sandboxName;
+        const name =
+          piece === 'gateway' ? this.gatewayNames[this.gatewayKills++ % this.gatewayNames.length]! : this.sandboxName;
         this.expectedDown.add(name);
         this.docker.run(['kill', '--signal', 'KILL', name]);
         await this.waitStopped([name]);
-        return piece;
+        return name.replace(`vlens-chaos-${this.run}-`, '');
+      }
+      case 'redis': {
+        await this.stores!.redis.stop();
+        return 'redis-server';
+      }
+      case 's3': {
+        await this.stores!.weed.kill();
+        return 'SeaweedFS';
       }
       case 'temporal': {
         const proc = this.server!.process;
@@ -326,15 +351,28 @@ export class ProdTopologyStack implements ChaosStack {
         for (const w of down) this.expectedDown.delete(w);
         return;
       }
-      case 'gateway':
+      case 'gateway': {
+        const down = [...this.running(this.gatewayNames)].filter(([, r]) => !r).map(([n]) => n);
+        if (down.length) this.docker.run(['start', ...down]);
+        for (const name of down) {
+          const url = this.layout!.replicaUrls[this.gatewayNames.indexOf(name)]!;
+          await waitForHttp(`${url}/healthz`, 120_000);
+          this.expectedDown.delete(name);
+        }
+        return;
+      }
       case 'sandbox': {
-        const name = piece === 'gateway' ? this.gatewayName : this.sandboxName;
-        this.docker.run(['start', name]);
-        await waitForHttp(
-          piece === 'gateway' ? `${this.gatewayUrl}/healthz` : `${this.sandboxUrl}/sandbox/health`,
-          120_000,
-        );
-        this.expectedDown.delete(name);
+        this.docker.run(['start', this.sandboxName]);
+        await waitForHttp(`${this.sandboxUrl}/sandbox/health`, 120_000);
+        this.expectedDown.delete(this.sandboxName);
+        return;
+      }
+      case 'redis': {
+        await this.stores!.redis.start();
+        return;
+      }
+      case 's3': {
+        await this.stores!.weed.restart();
         return;
       }
       case 'temporal': {
@@ -372,7 +410,8 @@ export class ProdTopologyStack implements ChaosStack {
     for (const name of [...this.containers.keys()].reverse())
       this.docker.run(['rm', '-f', '-v', name], { allowFailure: true });
     this.containers.clear();
-    if (this.volume) this.docker.run(['volume', 'rm', '-f', this.volume], { allowFailure: true });
+    await this.balancer?.close().catch(() => undefined);
+    await this.stores?.close();
     this.expectedDown.add('temporal');
     for (const p of this.processes) await stopProcess(p, 10_000).catch(() => undefined);
     this.cluster?.destroy();
@@ -384,6 +423,8 @@ export class ProdTopologyStack implements ChaosStack {
       if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
     for (const name of this.containers.keys())
       this.docker.run(['rm', '-f', '-v', name], { allowFailure: true, timeoutMs: 20_000 });
+    void this.balancer?.close();
+    void this.stores?.close();
     this.cluster?.destroy();
   }
 }

@@ -6,11 +6,14 @@
 //   gateway-kill  the HTTP gateway is SIGKILLed during bursts of (triplicated) payment webhooks
 //   vlens-faults  the sandbox answers 20% 503, drops 5% of connections and delays 10% by 300 ms (seeded)
 //   postgres-restart (production topology only) PostgreSQL stopped (-m immediate, a crash, or -m fast, a
-//                 service restart) under Temporal and the gateway, then started again
+//                 service restart) under Temporal and the gateways, then started again
+//   redis-restart (production topology only) the gateways' shared-limit Redis SIGKILLed, started again empty
+//   s3-restart    (production topology only) SeaweedFS, the selfies' S3 store, SIGKILLed and started again
 //
 // Two topologies: `dev` (bench/lib/stack.ts: the Temporal dev server on a SQLite file, one worker process;
-// what `npm test` runs) and `prod` (bench/chaos/prod-stack.ts: the production image's containers, two
-// workers, against temporal-server on PostgreSQL; `npm run chaos:prod`).
+// what `npm test` runs) and `prod` (bench/chaos/prod-stack.ts: the production image replicated, two
+// gateways behind HAProxy and two workers, against temporal-server on PostgreSQL; `npm run chaos:prod`).
+// Each scenario ends with the goal of issue 23 item 5 (bench/chaos/goal.ts).
 //
 // Used by `npm run chaos` (bench/chaos.ts) and by the short test in test/chaos/.
 import { mkdirSync } from 'node:fs';
@@ -23,9 +26,18 @@ import { driveActivation, scriptFor, type DriveRecord } from '../lib/gateway-dri
 import { httpJson, newRetryStats } from '../lib/http';
 import { LocalStack, sleep, type PieceName } from '../lib/stack';
 import type { Policy } from '../../contract/types';
+import { goalRow, goalTable, type GoalRow } from './goal';
 import { BENIGN_TASK_FAILURES, verifyActivations, type ActivationVerdict, type SandboxCall } from './verify';
 
-export const SCENARIOS = ['worker-kill', 'server-kill', 'gateway-kill', 'vlens-faults', 'postgres-restart'] as const;
+export const SCENARIOS = [
+  'worker-kill',
+  'server-kill',
+  'gateway-kill',
+  'postgres-restart',
+  'redis-restart',
+  's3-restart',
+  'vlens-faults',
+] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 export type Topology = 'dev' | 'prod';
 /** What each topology runs by default: the dev server has no PostgreSQL to restart. */
@@ -34,7 +46,7 @@ export const TOPOLOGY_SCENARIOS: Record<Topology, readonly ScenarioName[]> = {
   prod: SCENARIOS,
 };
 
-export type ChaosPiece = PieceName | 'postgres';
+export type ChaosPiece = PieceName | 'postgres' | 'redis' | 's3';
 export interface UnexpectedExit {
   piece: string;
   code: number | null;
@@ -99,8 +111,10 @@ export interface ChaosOptions {
   minKills?: number;
   seed?: number;
   runDir: string;
-  /** Per-activation budget before it is declared stuck. */
+  /** Per-activation budget: the driver gives up after it (the activation counts as unfinished). */
   activationDeadlineMs?: number;
+  /** Starts per second (the arrival window is activations / pace); default per topology and mode (PACE). */
+  pace?: number;
   log?: (line: string) => void;
   /**
    * Count proven crash re-executions (a Vlens call repeated because the attempt that made it died with a
@@ -108,6 +122,8 @@ export interface ChaosOptions {
    * on Vlens's side; they are always listed.
    */
   strict?: boolean;
+  /** Called after each scenario with the report so far (bench/chaos.ts writes it, so a cut-short run keeps it). */
+  onScenario?: (report: ChaosReport) => void;
 }
 
 export interface ScenarioReport {
@@ -136,6 +152,10 @@ export interface ScenarioReport {
   /** vlens-faults: what the sandbox actually injected. */
   injected?: { calls: number; status503: number; dropped: number; delayed: number };
   latencyMs: { p50: number; p95: number; max: number };
+  /** Starts per second and per-activation budget this scenario ran with. */
+  pace: { startsPerSecond: number; budgetSeconds: number };
+  /** Issue 23 item 5's goal: as scripted, unfinished, lost, doubled, stuck. */
+  goal: GoalRow;
   breaches: string[];
 }
 
@@ -195,13 +215,30 @@ const KILL_PLANS: Record<'short' | 'full', Partial<Record<ScenarioName, FaultPla
     'server-kill': { piece: 'temporal', gapMs: [3_000, 6_000], downMs: [200, 2_000] },
     'gateway-kill': { piece: 'gateway', gapMs: [4_000, 8_000], downMs: [200, 1_500], burst: true },
     'postgres-restart': { piece: 'postgres', gapMs: [4_000, 8_000], downMs: [500, 3_000] },
+    'redis-restart': { piece: 'redis', gapMs: [4_000, 8_000], downMs: [500, 3_000] },
+    's3-restart': { piece: 's3', gapMs: [4_000, 8_000], downMs: [500, 3_000] },
   },
   full: {
     'worker-kill': { piece: 'worker', gapMs: [3_000, 8_000], downMs: [200, 3_000] },
     'server-kill': { piece: 'temporal', gapMs: [3_000, 8_000], downMs: [200, 3_000] },
     'gateway-kill': { piece: 'gateway', gapMs: [3_000, 7_000], downMs: [200, 2_000], burst: true },
     'postgres-restart': { piece: 'postgres', gapMs: [4_000, 10_000], downMs: [500, 5_000] },
+    'redis-restart': { piece: 'redis', gapMs: [4_000, 10_000], downMs: [500, 5_000] },
+    's3-restart': { piece: 's3', gapMs: [4_000, 10_000], downMs: [500, 5_000] },
   },
+};
+
+/**
+ * Pace (starts per second) and per-activation budget, per topology and mode. The production topology's are
+ * sized for this shared 2-core box (BENCHMARKS.md §8 "Chaos on the production topology" says how): at
+ * 0.8 starts/s the ~45 activations in flight leave the box room to absorb a kill (a killed worker's
+ * activations replayed on the survivor, workflow tasks timing out after 10 s, a worker container 10-40 s
+ * from `docker start` to polling), and 300 s is about five times an activation's undisturbed time there.
+ * The dev topology keeps its 30-s arrival window (200 at once is what it was built to stress).
+ */
+export const PACE: Record<Topology, Record<'short' | 'full', { startsPerSecond?: number; budgetMs: number }>> = {
+  dev: { short: { budgetMs: 240_000 }, full: { budgetMs: 360_000 } },
+  prod: { short: { startsPerSecond: 0.8, budgetMs: 300_000 }, full: { startsPerSecond: 0.8, budgetMs: 300_000 } },
 };
 
 /**
@@ -243,6 +280,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   if (unsupported.length)
     throw new Error(`scenario(s) ${unsupported.join(', ')} need the production topology (--prod)`);
   const n = options.activations ?? (options.mode === 'full' ? 200 : 20);
+  const pace = PACE[topology][options.mode];
+  const startsPerSecond = options.pace ?? pace.startsPerSecond;
+  const deadlineMs = options.activationDeadlineMs ?? pace.budgetMs;
   const minKills = options.minKills ?? (options.mode === 'full' ? 10 : 3);
   const seed = options.seed ?? 42;
   mkdirSync(options.runDir, { recursive: true });
@@ -298,11 +338,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         minKills: options.minKills ?? plans[name]?.minKills ?? minKills,
         seed: seed + i * 1000,
         plan: plans[name],
-        deadlineMs: options.activationDeadlineMs ?? (options.mode === 'full' ? 360_000 : 240_000),
+        deadlineMs,
         // The short production run lasts a little longer: a worker container takes several seconds to poll
         // again after `docker start` (Node loading the SDK), and every required kill must fit in.
         thinkMs: options.mode === 'full' ? [1_000, 6_000] : topology === 'prod' ? [500, 2_500] : [300, 1_500],
-        arrivalWindowMs: options.mode === 'full' ? 30_000 : topology === 'prod' ? 15_000 : 8_000,
+        arrivalWindowMs: startsPerSecond ? (1_000 * n) / startsPerSecond : options.mode === 'full' ? 30_000 : 8_000,
         strict: options.strict ?? false,
         log,
         verify: async (records, kills) => {
@@ -325,6 +365,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         },
       });
       report.scenarios.push(scenario);
+      options.onScenario?.(report);
       log(scenario.breaches.length ? `  FAIL ${name}: ${scenario.breaches.length} breach(es)` : `  PASS ${name}`);
       for (const b of scenario.breaches.slice(0, 10)) log(`    breach: ${b}`);
       for (const e of scenario.crashReexecutions.slice(0, 10)) log(`    crash re-execution: ${e}`);
@@ -503,6 +544,7 @@ async function runScenario(stack: ChaosStack, name: ScenarioName, args: Scenario
   }
   const durationMs = Date.now() - started;
   log(`  all ${n} drivers returned after ${(durationMs / 1000).toFixed(0)}s; verifying...`);
+  const arrivalSeconds = args.arrivalWindowMs / 1000;
 
   // Kills of the worker or the server can lose an activity's result after its Vlens call succeeded.
   // PostgreSQL down under the server can lose one the same way (the completion cannot be recorded).
@@ -566,6 +608,8 @@ async function runScenario(stack: ChaosStack, name: ScenarioName, args: Scenario
     httpRetries: Object.fromEntries(stats.retries),
     ...(injected ? { injected } : {}),
     latencyMs: { p50: percentile(totals, 50), p95: percentile(totals, 95), max: totals[totals.length - 1] ?? 0 },
+    pace: { startsPerSecond: Number((n / arrivalSeconds).toFixed(3)), budgetSeconds: args.deadlineMs / 1000 },
+    goal: goalRow(records, verdicts),
     breaches,
   };
 }
@@ -617,7 +661,21 @@ export function summaryTable(report: ChaosReport): string {
   });
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;
-  const out = [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)];
+  const out = [
+    'The goal (issue 23 item 5): every activation as scripted within its budget; 0 unfinished, lost, doubled, stuck.',
+    goalTable(report.scenarios.filter((s) => s.goal)),
+    ...report.scenarios
+      .filter((s) => s.pace)
+      .map(
+        (s) =>
+          `${s.name}: ${s.activations} at ${s.pace.startsPerSecond} starts/s, budget ${s.pace.budgetSeconds} s per activation, ${(s.durationMs / 1000).toFixed(0)} s`,
+      ),
+    '',
+    'The witnesses:',
+    line(header),
+    `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`,
+    ...rows.map(line),
+  ];
   out.push('', `stack (${report.topology}): ${report.stack}`);
   if (report.workerStartToPollingMs) {
     const w = report.workerStartToPollingMs;

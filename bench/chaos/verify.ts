@@ -35,6 +35,12 @@ export interface ActivationVerdict {
   taskFailures: Record<string, number>;
   taskTimeouts: number;
   breaches: string[];
+  /** The gateway acknowledged the start, but Temporal has no such workflow. */
+  lost: boolean;
+  /** Side effects beyond what the workflow intended and no crash explains, and payments acted on twice. */
+  doubled: string[];
+  /** Workflow task failures other than the benign ones: the workflow cannot move by itself. */
+  stuckTaskFailures: number;
   /** Extra Vlens side effects explained by an activity attempt lost with a killed worker (see below). */
   crashReexecutions: string[];
 }
@@ -98,6 +104,9 @@ async function verifyOne(
     taskFailures: {},
     taskTimeouts: 0,
     breaches,
+    lost: false,
+    doubled: [],
+    stuckTaskFailures: 0,
     crashReexecutions: [],
   };
   if (!record.requestId) {
@@ -132,12 +141,15 @@ async function verifyOne(
     runs = activityRuns(read.events);
   } catch (error) {
     breaches.push(`could not read the history: ${error instanceof Error ? error.message : String(error)}`);
+    if (error instanceof Error && /not ?found/i.test(`${error.name} ${error.message}`)) verdict.lost = true;
   }
   if (facts) {
     verdict.taskFailures = facts.taskFailures;
     verdict.taskTimeouts = facts.byType.WORKFLOW_TASK_TIMED_OUT ?? 0;
     for (const [cause, n] of Object.entries(facts.taskFailures)) {
-      if (!BENIGN_TASK_FAILURES.has(cause)) breaches.push(`${n} workflow task failure(s): ${cause}`);
+      if (BENIGN_TASK_FAILURES.has(cause)) continue;
+      breaches.push(`${n} workflow task failure(s): ${cause}`);
+      verdict.stuckTaskFailures += n;
     }
     const perEvent = Object.values(facts.paymentSignals);
     verdict.maxSignalsPerEvent = perEvent.length ? Math.max(...perEvent) : 0;
@@ -174,9 +186,9 @@ async function verifyOne(
   if (status) {
     verdict.actedNotifications = status.events.filter((e) => ACTED.has(e.type)).length;
     if (verdict.actedNotifications > verdict.distinctEvents) {
-      breaches.push(
-        `acted on ${verdict.actedNotifications} payment notifications for ${verdict.distinctEvents} distinct events`,
-      );
+      const what = `acted on ${verdict.actedNotifications} payment notifications for ${verdict.distinctEvents} distinct events`;
+      breaches.push(what);
+      verdict.doubled.push(what);
     }
   }
   return verdict;
@@ -215,4 +227,5 @@ function judgeSideEffect(
   const explained = seen > intended && seen - intended <= lostAttempts && killBetween;
   if (explained) verdict.crashReexecutions.push(evidence);
   else verdict.breaches.push(evidence);
+  if (seen > intended && !explained) verdict.doubled.push(evidence);
 }

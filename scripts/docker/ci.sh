@@ -19,10 +19,11 @@
 #      the native Temporal server on PostgreSQL, SeaweedFS as the S3 image store and redis-server for the
 #      shared limits (haproxy and redis-server from Debian's packages, scripts/ensure-haproxy.sh and
 #      scripts/ensure-redis.sh; the weed binary cached in GOPATH/bin, scripts/seaweedfs.ts);
-#   7. with --chaos (npm run chaos:prod), the chaos suite on that topology (bench/chaos.ts --prod: two
-#      worker containers, gateway, sandbox, temporal-server on a PostgreSQL cluster of its own; worker,
-#      server, gateway and PostgreSQL kills, Vlens faults); every argument after --chaos goes to it
-#      (e.g. --short, --scenarios=server-kill --activations=200).
+#   7. with --chaos (npm run chaos:prod), the chaos suite on that replicated topology (bench/chaos.ts --prod,
+#      the same definition, scripts/docker/replicated.ts: two worker containers, two gateways behind
+#      HAProxy, sandbox, SeaweedFS, Redis, temporal-server on a PostgreSQL cluster of its own; worker,
+#      server, gateway-replica, PostgreSQL, Redis and S3 kills, Vlens faults); every argument after --chaos
+#      goes to it (e.g. --short, --scenarios=server-kill --activations=200).
 #
 # When the engine cannot run here (not root, no package, dockerd does not come up) it says so loudly and
 # exits 0: that is this machine's limit, not the code's. A failed build or check exits 1.
@@ -200,9 +201,11 @@ fi
 log "docker-compose.yml ok (docker-compose $(docker-compose version --short) config, every profile)"
 
 # --- 6. (--topology) the image as production runs it -----------------------------------------------------
-if [ "$TOPOLOGY" = 1 ]; then
+if [ "$TOPOLOGY" = 1 ] || [ "$CHAOS" = 1 ]; then
   bash scripts/ensure-haproxy.sh || fail "haproxy is needed for the replicated topology (log above)"
   bash scripts/ensure-redis.sh || fail "redis-server is needed for the replicated topology (log above)"
+fi
+if [ "$TOPOLOGY" = 1 ]; then
   log "production topology: Temporal on PostgreSQL, SeaweedFS S3, Redis, HAProxy + 2 gateways, 2 workers, codec server, sandbox as containers"
   VLENS_IMAGE="$IMAGE" DOCKER_CLI="$DOCKER" node_modules/.bin/tsx scripts/docker/prod-topology.ts || fail "the production topology failed"
 fi

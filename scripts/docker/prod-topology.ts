@@ -34,20 +34,10 @@ import {
   freshDatabaseNames,
   postgresTargetFromEnv,
 } from '../postgres/temporal-db';
-import { freePort } from '../postgres/temporal-server';
-import { startWeedS3, type WeedS3Server } from '../seaweedfs-server';
-import { startRedisServer, type RedisServer } from '../../test/redis-server';
-import { startHaproxy, type LoadBalancer } from './haproxy';
+import type { LoadBalancer } from './haproxy';
+import { replicatedLayout, startBalancer, startReplicatedStores, type ReplicatedStores } from './replicated';
 import { ReplicaChecks } from './replica-checks';
-import {
-  Docker,
-  freshSecrets,
-  postgresUrl,
-  runContainer,
-  startTemporalOnPostgres,
-  topologyContainers,
-  topologyUrls,
-} from './topology';
+import { Docker, freshSecrets, postgresUrl, runContainer, startTemporalOnPostgres } from './topology';
 
 const env = process.env;
 const IMAGE = env.VLENS_IMAGE ?? 'vlens-activation:ci';
@@ -84,15 +74,13 @@ async function main(): Promise<void> {
   const databases = freshDatabaseNames('temporal_topo');
   const gatewayDb = `${databases.main}_gw`;
   let failed = false;
-  let weed: WeedS3Server | undefined;
-  let redis: RedisServer | undefined;
+  let stores: ReplicatedStores | undefined;
   let lb: LoadBalancer | undefined;
 
   const cleanup = async () => {
     for (const c of containers.reverse()) docker.run(['rm', '-f', '-v', c], { allowFailure: true });
     await lb?.close().catch(() => undefined);
-    await redis?.close().catch(() => undefined);
-    await weed?.close().catch(() => undefined);
+    await stores?.close();
     for (const p of processes) await stopProcess(p, 15_000).catch(() => undefined);
     await dropTemporalDatabases(target, [databases.main, databases.visibility, gatewayDb], log);
     if (failed && env.TOPOLOGY_KEEP_LOGS === '1') log(`server log kept in ${workDir}`);
@@ -107,33 +95,22 @@ async function main(): Promise<void> {
     const address = server.address;
     await createPlainDatabase(target, gatewayDb);
 
-    // 2. The S3 image store and the shared limits, native on loopback like the Temporal server.
-    weed = await startWeedS3({ log });
-    const bucket = `topology-${RUN}`;
-    const prefix = `images-${RUN}/`;
-    await weed.createBucket(bucket);
-    redis = await startRedisServer();
-    log(`SeaweedFS S3 on ${weed.endpoint} (bucket ${bucket}), redis-server on ${redis.url}`);
-
-    // 3. The app containers, configured like docker-compose.yml's services (scripts/docker/topology.ts).
-    const ports = { gateway: await freePort(), codec: await freePort(), sandbox: await freePort() };
-    const replicaPorts = [await freePort(), await freePort()];
-    const codecPort = ports.codec;
-    const { gatewayUrl: lbUrl, sandboxUrl } = topologyUrls(ports);
+    // 2. The S3 image store and the shared limits, native on loopback like the Temporal server, and the
+    //    app containers configured like docker-compose.yml's services (scripts/docker/replicated.ts).
+    stores = await startReplicatedStores(RUN, log);
+    const { weed, bucket, prefix } = stores;
     const taskQueue = `topology-${RUN}`;
     const s = freshSecrets();
-    const specs = topologyContainers({
+    const layout = await replicatedLayout({
       temporalAddress: address,
       taskQueue,
-      ports,
-      gatewayReplicaPorts: replicaPorts,
-      redisUrl: redis.url,
       secrets: s,
       gatewayDatabaseUrl: postgresUrl(target, gatewayDb),
-      imageStore: { s3Env: weed.env(bucket, prefix) },
+      stores,
       hostnameSuffix: RUN,
-      workers: 2,
     });
+    const { ports, replicaPorts, specs, lbUrl, sandboxUrl } = layout;
+    const codecPort = ports.codec;
     const start = (spec: (typeof specs)['sandbox']) => {
       const name = `vlens-topology-${RUN}-${spec.role}`;
       containers.push(runContainer(docker, IMAGE, name, spec));
@@ -175,10 +152,7 @@ async function main(): Promise<void> {
       `no volume shared between any two of the ${containers.length} containers (${owners.size} anonymous volumes, one owner each)`,
     );
 
-    lb = await startHaproxy(workDir, ports.gateway, [
-      { name: 'gateway-1', port: replicaPorts[0]! },
-      { name: 'gateway-2', port: replicaPorts[1]! },
-    ]);
+    lb = await startBalancer(workDir, layout);
     log(
       `HAProxy on ${lbUrl}: round robin over gateway-1 :${replicaPorts[0]} and gateway-2 :${replicaPorts[1]}, checked on /healthz`,
     );
@@ -189,7 +163,7 @@ async function main(): Promise<void> {
     try {
       const checks = new ReplicaChecks({
         lbUrl,
-        gatewayUrls: [`http://127.0.0.1:${replicaPorts[0]}`, `http://127.0.0.1:${replicaPorts[1]}`],
+        gatewayUrls: [layout.replicaUrls[0]!, layout.replicaUrls[1]!],
         sandboxUrl,
         apiKey: s.apiKey,
         s3,
