@@ -39,6 +39,7 @@ import {
   type ContainerSpec,
   type TemporalOnPostgres,
 } from '../../scripts/docker/topology';
+import { containerCpu, processCpu, processTreeCpu, type CpuSource } from './cpu-meter';
 import type { ChaosPiece, ChaosStack, UnexpectedExit } from './runner';
 
 export interface ProdStackOptions {
@@ -191,6 +192,33 @@ export class ProdTopologyStack implements ChaosStack {
       `temporal-server ${this.server.install.version} on PostgreSQL 127.0.0.1:${target.port} (own cluster), ` +
       `SeaweedFS S3 and redis-server (native), image ${this.options.image}: 2 worker containers, ` +
       `2 gateway containers behind HAProxy, sandbox container (--network host, no shared volume)`;
+  }
+
+  private readonly containerIds = new Map<string, string>();
+
+  /** What the CPU meter reads: every app container by role, temporal-server, and PostgreSQL's processes. */
+  cpuSources(): CpuSource[] {
+    const sources: CpuSource[] = [];
+    for (const [name, spec] of this.containers) {
+      let id = this.containerIds.get(name);
+      if (!id) {
+        id = this.docker.run(['inspect', '--format', '{{.Id}}', name], { allowFailure: true });
+        if (!id) continue;
+        this.containerIds.set(name, id);
+      }
+      sources.push({ role: spec.role.replace(/-\d+$/, ''), key: name, read: containerCpu(id) });
+    }
+    const serverPid = this.server?.process.child.pid;
+    sources.push({ role: 'temporal-server', key: `temporal-${serverPid}`, read: processCpu(serverPid) });
+    const pgPid = this.postmasterPid();
+    sources.push({ role: 'postgres', key: `postgres-${pgPid}`, read: processTreeCpu(pgPid) });
+    return sources;
+  }
+
+  private postmasterPid(): number | undefined {
+    const pidFile = this.cluster ? path.join(this.cluster.dataDir, 'postmaster.pid') : '';
+    if (!pidFile || !existsSync(pidFile)) return undefined;
+    return Number(readFileSync(pidFile, 'utf8').split('\n')[0]) || undefined;
   }
 
   private create(spec: ContainerSpec): string {

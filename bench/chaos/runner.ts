@@ -26,6 +26,7 @@ import { driveActivation, scriptFor, type DriveRecord } from '../lib/gateway-dri
 import { httpJson, newRetryStats } from '../lib/http';
 import { LocalStack, sleep, type PieceName } from '../lib/stack';
 import type { Policy } from '../../contract/types';
+import { CpuMeter, cpuMsPer, type CpuSource } from './cpu-meter';
 import { goalRow, goalTable, type GoalRow } from './goal';
 import { BENIGN_TASK_FAILURES, verifyActivations, type ActivationVerdict, type SandboxCall } from './verify';
 
@@ -70,6 +71,8 @@ export interface ChaosStack {
   readonly unexpectedExits: readonly UnexpectedExit[];
   /** Container start to the worker's first poll, per start (production topology). */
   readonly workerStartToPollingMs?: readonly number[];
+  /** What the CPU meter reads (production topology): CPU per role, for sizing replicas. */
+  cpuSources?(): CpuSource[];
   /** Pieces that are down without having been killed, for the supervisor to restart. */
   downPieces(): Promise<ChaosPiece[]>;
   /** SIGKILLs (or stops) the piece and waits until it is gone; returns what exactly was killed. */
@@ -156,6 +159,8 @@ export interface ScenarioReport {
   pace: { startsPerSecond: number; budgetSeconds: number };
   /** Issue 23 item 5's goal: as scripted, unfinished, lost, doubled, stuck. */
   goal: GoalRow;
+  /** CPU milliseconds per activation by role (worker, gateway, temporal-server, postgres, sandbox), faults included. */
+  cpuMsPerActivation?: Record<string, number>;
   breaches: string[];
 }
 
@@ -324,6 +329,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     `stack up in ${((Date.now() - t0) / 1000).toFixed(1)}s: ${stack.description}; Temporal ${stack.temporalAddress}, sandbox ${stack.sandboxUrl}, gateway ${stack.gatewayUrl}`,
   );
   const keys = parseCodecKeys(stack.codecKeys);
+  const meter = stack.cpuSources ? new CpuMeter(() => stack.cpuSources!()) : undefined;
+  meter?.start();
   let connection: Connection | undefined;
   const plans: Partial<Record<ScenarioName, FaultPlan>> = Object.fromEntries(
     Object.entries(KILL_PLANS[options.mode]).map(([name, plan]) => [
@@ -345,6 +352,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         arrivalWindowMs: startsPerSecond ? (1_000 * n) / startsPerSecond : options.mode === 'full' ? 30_000 : 8_000,
         strict: options.strict ?? false,
         log,
+        ...(meter ? { meter } : {}),
         verify: async (records, kills) => {
           connection ??= await connectGuarded({ address: stack.temporalAddress });
           const client = new Client({ connection, dataConverter: createDataConverter(keys, { namespace: 'default' }) });
@@ -371,6 +379,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       for (const e of scenario.crashReexecutions.slice(0, 10)) log(`    crash re-execution: ${e}`);
     }
   } finally {
+    meter?.stop();
     await connection?.close().catch(() => undefined);
     const starts = [...(stack.workerStartToPollingMs ?? [])].sort((a, b) => a - b);
     if (starts.length)
@@ -397,6 +406,7 @@ interface ScenarioArgs {
   arrivalWindowMs: number;
   strict: boolean;
   log: (line: string) => void;
+  meter?: CpuMeter;
   verify: (records: DriveRecord[], kills: number[]) => Promise<{ calls: SandboxCall[]; verdicts: ActivationVerdict[] }>;
 }
 
@@ -406,6 +416,7 @@ async function runScenario(stack: ChaosStack, name: ScenarioName, args: Scenario
   const between = ([lo, hi]: [number, number]) => lo + random() * (hi - lo);
   const started = Date.now();
   const exitsBefore = stack.unexpectedExits.length;
+  const cpuBefore = args.meter?.totals();
   log(
     `\n== ${name}: ${n} activations${args.plan ? `, SIGKILL ${args.plan.piece} every ${args.plan.gapMs[0] / 1000}-${args.plan.gapMs[1] / 1000}s` : ''}`,
   );
@@ -543,6 +554,7 @@ async function runScenario(stack: ChaosStack, name: ScenarioName, args: Scenario
       await httpJson(`${stack.sandboxUrl}/sandbox/faults/${id}`, 'DELETE').catch(() => undefined);
   }
   const durationMs = Date.now() - started;
+  const cpuMsPerActivation = cpuBefore ? cpuMsPer(cpuBefore, args.meter!.totals(), n) : undefined;
   log(`  all ${n} drivers returned after ${(durationMs / 1000).toFixed(0)}s; verifying...`);
   const arrivalSeconds = args.arrivalWindowMs / 1000;
 
@@ -610,6 +622,7 @@ async function runScenario(stack: ChaosStack, name: ScenarioName, args: Scenario
     latencyMs: { p50: percentile(totals, 50), p95: percentile(totals, 95), max: totals[totals.length - 1] ?? 0 },
     pace: { startsPerSecond: Number((n / arrivalSeconds).toFixed(3)), budgetSeconds: args.deadlineMs / 1000 },
     goal: goalRow(records, verdicts),
+    ...(cpuMsPerActivation ? { cpuMsPerActivation } : {}),
     breaches,
   };
 }
@@ -668,7 +681,12 @@ export function summaryTable(report: ChaosReport): string {
       .filter((s) => s.pace)
       .map(
         (s) =>
-          `${s.name}: ${s.activations} at ${s.pace.startsPerSecond} starts/s, budget ${s.pace.budgetSeconds} s per activation, ${(s.durationMs / 1000).toFixed(0)} s`,
+          `${s.name}: ${s.activations} at ${s.pace.startsPerSecond} starts/s, budget ${s.pace.budgetSeconds} s per activation, ${(s.durationMs / 1000).toFixed(0)} s` +
+          (s.cpuMsPerActivation
+            ? `; CPU ms per activation: ${Object.entries(s.cpuMsPerActivation)
+                .map(([role, ms]) => `${role} ${ms}`)
+                .join(', ')}`
+            : ''),
       ),
     '',
     'The witnesses:',
