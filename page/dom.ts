@@ -1,5 +1,6 @@
 // A tiny element builder: the page has a dozen small screens, re-rendered whole on each status change, so
-// plain DOM is enough and keeps the bundle small (no UI library to download on a phone).
+// plain DOM is enough and keeps the bundle small (no UI library to download on a phone). What a redraw would
+// lose is kept outside the DOM: the customer's input in the page's state (main.ts), the focus and caret here.
 type Attrs = Record<string, string | number | boolean | undefined | ((event: Event) => void)>;
 export type Child = Node | string | false | null | undefined;
 
@@ -26,4 +27,29 @@ export function byId<T extends HTMLElement>(id: string): T {
   const element = document.getElementById(id);
   if (!element) throw new Error(`#${id} missing`);
   return element as T;
+}
+
+/** What had the focus before a redraw: its id and, in a text field, the caret (or selection). */
+export interface FocusMark {
+  id: string;
+  selection?: [start: number, end: number, direction: 'forward' | 'backward' | 'none'];
+}
+
+export function markFocus(): FocusMark | undefined {
+  const active = document.activeElement;
+  if (!(active instanceof HTMLElement) || !active.id) return undefined;
+  if (active instanceof HTMLInputElement && active.selectionStart !== null && active.selectionEnd !== null)
+    return {
+      id: active.id,
+      selection: [active.selectionStart, active.selectionEnd, active.selectionDirection ?? 'none'],
+    };
+  return { id: active.id };
+}
+
+/** Gives the focus back to the element now drawn with the same id, the caret where it was. */
+export function restoreFocus(mark: FocusMark | undefined): void {
+  const element = mark && document.getElementById(mark.id);
+  if (!element) return;
+  element.focus();
+  if (mark.selection && element instanceof HTMLInputElement) element.setSelectionRange(...mark.selection);
 }

@@ -6,7 +6,7 @@ import { Api, ApiError, type PageConfig, type Status } from './api';
 import { base64Of, captureFrames, compressFile, openFrontCamera, stopCamera, TooLarge } from './camera';
 import { currentDevice, LocationUnavailable, newIdempotencyKey } from './device';
 import { StatusStream } from './events';
-import { byId } from './dom';
+import { byId, markFocus, restoreFocus } from './dom';
 import { applyDocumentLanguage, chosenLanguage, i18n, rememberLanguage, type I18n, type Language } from './i18n';
 import { render, screenOf, type LivenessView, type Notice, type Screen } from './screens';
 import { forgetClientSecret, requestIdFromPath, takeClientSecret } from './session';
@@ -19,6 +19,8 @@ class Page {
   private screen: Screen = 'loading';
   private notice?: Notice;
   private busy = false;
+  /** The OTP field's content, kept across redraws; emptied once a code is answered or a new one is sent. */
+  private otpDraft = '';
   private config: PageConfig = { liveness: { images: 4, maxImageBytes: 400_000 } };
   private liveness: LivenessView = { phase: 'idle', shots: [], shotUrls: [] };
   private events?: StatusStream;
@@ -91,7 +93,10 @@ class Page {
     this.status = status;
     const screen = screenOf(status);
     if (screen !== 'liveness' && this.liveness.stream) this.resetLiveness();
-    if (screen !== before) this.notice = undefined;
+    if (screen !== before) {
+      this.notice = undefined;
+      this.otpDraft = '';
+    }
     this.screen = screen;
     this.paint(screen !== before);
   }
@@ -105,10 +110,13 @@ class Page {
     byId('lang-switch').focus();
   }
 
-  /** Redraws <main>; a new screen moves focus to its heading and is announced in the live region. */
+  /**
+   * Redraws <main>; a new screen moves focus to its heading and is announced in the live region. The same
+   * screen drawn again gives the focus and caret back, and the OTP field its draft.
+   */
   private paint(newScreen: boolean): void {
     const { m } = this.i;
-    const hadFocusIn = document.activeElement?.id;
+    const focus = markFocus();
     document.title = `${m.pageTitle}${this.config.displayName ? ` · ${this.config.displayName}` : ''}`;
     const button = byId('lang-switch');
     button.textContent = m.switchTo;
@@ -120,10 +128,12 @@ class Page {
         ...(this.status ? { status: this.status } : {}),
         ...(this.notice ? { notice: this.notice } : {}),
         busy: this.busy,
+        otpDraft: this.otpDraft,
         liveness: this.liveness,
         imagesNeeded: this.config.liveness.images,
         returnUrl: `${location.origin}${location.pathname}`,
         on: {
+          otpInput: (draft) => (this.otpDraft = draft),
           submitOtp: (code) => void this.submitOtp(code),
           resend: () => void this.resend(),
           startCamera: () => void this.startCamera(),
@@ -138,9 +148,7 @@ class Page {
     if (newScreen) {
       heading?.focus();
       this.announce(heading?.textContent ?? '');
-    } else if (hadFocusIn && document.getElementById(hadFocusIn)) {
-      document.getElementById(hadFocusIn)?.focus();
-    }
+    } else restoreFocus(focus);
     if (this.notice) this.announce(this.notice.say(this.i));
   }
 
@@ -207,6 +215,9 @@ class Page {
     }
     await this.act(async () => {
       const answer = await this.api!.submitOtp(ascii, await currentDevice(), newIdempotencyKey('otp'));
+      // Answered (wrong, locked, expired): the field is empty for the next code. Not answered (no network,
+      // too busy), the digits stay, to send again.
+      this.otpDraft = '';
       this.show(answer.status);
       if (answer.outcome === 'wrong_code')
         this.notice = { kind: 'error', say: (i) => i.p(i.m.otpWrong, answer.attemptsLeft) };
@@ -220,6 +231,7 @@ class Page {
   private async resend(): Promise<void> {
     await this.act(async () => {
       this.show(await this.api!.resend(await currentDevice(), newIdempotencyKey('resend')));
+      this.otpDraft = '';
       this.notice = { kind: 'info', say: (i) => i.m.resendSent };
     });
     document.getElementById('otp')?.focus();

@@ -25,10 +25,13 @@ export interface ScreenContext {
   status?: Status;
   notice?: Notice;
   busy: boolean;
+  /** What the customer has typed in the OTP field so far, drawn back into it: a redraw never loses it. */
+  otpDraft: string;
   liveness: LivenessView;
   imagesNeeded: number;
   returnUrl: string;
   on: {
+    otpInput(draft: string): void;
     submitOtp(code: string): void;
     resend(): void;
     startCamera(): void;
@@ -158,7 +161,10 @@ function otpScreen(ctx: ScreenContext): Child[] {
     'aria-describedby': ctx.notice?.kind === 'error' ? 'otp-hint notice' : 'otp-hint',
     'aria-invalid': ctx.notice?.kind === 'error' ? 'true' : undefined,
     disabled: ctx.busy,
+    oninput: (event: Event) => ctx.on.otpInput((event.target as HTMLInputElement).value),
   });
+  // The property, not the attribute: the code stays out of the markup.
+  input.value = ctx.otpDraft;
   const form = h(
     'form',
     {

@@ -213,6 +213,56 @@ describe('hosted activation page in a real browser', () => {
     }
   });
 
+  test('digits typed survive a redraw of the OTP screen; an answered code or a resend empties the field', async ({
+    stack: s,
+    browser,
+  }) => {
+    const context = await phone(browser, { geolocation: CAIRO });
+    const page = await context.newPage();
+    const field = () =>
+      page.evaluate(() => {
+        const document = (globalThis as any).document;
+        const input = document.getElementById('otp');
+        return {
+          value: input.value as string,
+          focused: document.activeElement === input,
+          caret: input.selectionStart as number,
+          // Set on the field before the redraw: gone if the field was drawn anew.
+          sameElement: input.dataset.marked === 'yes',
+        };
+      });
+    try {
+      const { seeded } = await open(s, page, { policy: { resendCooldown: '3s' } });
+      await expectTitle(page, en.otpTitle);
+      const { code } = await s.h.latestOtp(seeded.requestId);
+      const wrong = code === '000000' ? '111111' : '000000';
+      expect(await page.isDisabled('#resend')).toBe(true);
+      await page.focus('#otp');
+      await page.keyboard.type(wrong.slice(0, 3));
+      await page.keyboard.press('ArrowLeft');
+      await page.evaluate(() => ((globalThis as any).document.getElementById('otp').dataset.marked = 'yes'));
+      // The cooldown ends: the page redraws the OTP screen, its resend button now enabled (page/main.ts, tick).
+      await page.waitForSelector('#resend:not([disabled])', { timeout: 10_000 });
+      expect(await field()).toEqual({ value: wrong.slice(0, 3), focused: true, caret: 2, sameElement: false });
+
+      await page.keyboard.press('End');
+      await page.keyboard.type(wrong.slice(3));
+      await page.keyboard.press('Enter');
+      await expect.poll(() => page.textContent('#notice')).toBe('That code is not right. You have 4 attempts left.');
+      // Answered: the field is empty for the next try, and has the focus.
+      expect(await field()).toMatchObject({ value: '', focused: true });
+
+      await page.keyboard.type(code.slice(0, 2));
+      await page.focus('#resend');
+      await page.keyboard.press('Enter');
+      await expect.poll(() => page.textContent('#notice')).toBe(en.resendSent);
+      // A new code is on its way: what was typed for the old one is gone.
+      expect(await field()).toMatchObject({ value: '', focused: true });
+    } finally {
+      await context.close();
+    }
+  });
+
   test('the whole journey in Arabic: right to left, translated, Arabic digits', async ({ stack: s, browser }) => {
     const context = await phone(browser, { geolocation: CAIRO, locale: 'ar-EG' });
     const page = await context.newPage();
