@@ -8,6 +8,8 @@
 // `--page`: the backend's part only. It prints the hosted activation page's link (`activationUrl`, issue 26)
 // for a person to open in a browser and finish there (the OTP is in the sandbox inbox, printed below), then
 // follows the activation to its end. With `--far` the page asks for selfies first.
+import { createParser } from 'eventsource-parser';
+
 const env = process.env;
 const sandboxUrl = env.VLENS_BASE_URL ?? 'http://127.0.0.1:4010';
 const gatewayUrl = env.GATEWAY_URL ?? 'http://127.0.0.1:3000';
@@ -65,18 +67,21 @@ async function* statusEvents(
     signal,
   });
   if (!response.ok || !response.body) throw new Error(`event stream: HTTP ${response.status} ${await response.text()}`);
+  // The SSE body parsed by eventsource-parser, as the page does; what one chunk completes is handed on.
+  const statuses: Status[] = [];
+  let failure: string | undefined;
+  const parser = createParser({
+    onEvent: (event) => {
+      if (event.event === 'error') failure ??= event.data;
+      else if (event.event === 'status' && event.data && failure === undefined)
+        statuses.push(JSON.parse(event.data) as Status);
+    },
+  });
   const decoder = new TextDecoder();
-  let buffer = '';
   for await (const chunk of response.body) {
-    buffer += decoder.decode(chunk as Uint8Array, { stream: true });
-    let end;
-    while ((end = buffer.indexOf('\n\n')) >= 0) {
-      const block = buffer.slice(0, end).split('\n');
-      buffer = buffer.slice(end + 2);
-      const data = block.find((line) => line.startsWith('data: '))?.slice(6);
-      if (block.includes('event: error')) throw new Error(`event stream: ${data}`);
-      if (block.includes('event: status') && data) yield JSON.parse(data) as Status;
-    }
+    parser.feed(decoder.decode(chunk as Uint8Array, { stream: true }));
+    yield* statuses.splice(0);
+    if (failure !== undefined) throw new Error(`event stream: ${failure}`);
   }
 }
 
