@@ -12,6 +12,15 @@ import { Turns } from './turns';
 /** A step's promise as an async function returned it: the loop sees its outcome two turns after it settles. */
 class ReturnedStep {
   constructor(readonly step: Promise<number>) {}
+
+  /** For a step that is no async function: a throw before its first wait rejects it, as it did when it was. */
+  static of(step: () => Promise<number>): ReturnedStep {
+    try {
+      return new ReturnedStep(step());
+    } catch (error) {
+      return new ReturnedStep(Promise.reject(error as Error));
+    }
+  }
 }
 
 /**
@@ -36,15 +45,15 @@ function advance(run: ActivationRun): number | Promise<number> | ReturnedStep {
   }
   switch (machine.state) {
     case 'requesting_otp':
-      return new ReturnedStep(otp.whileRequestingOtp(run, now));
+      return ReturnedStep.of(() => otp.whileRequestingOtp(run, now));
     case 'awaiting_liveness':
       return liveness.whileAwaitingLiveness(run, now);
     case 'awaiting_otp':
       return otp.whileAwaitingOtp(run, now);
     case 'awaiting_payment':
-      return new ReturnedStep(payment.whileAwaitingPayment(run, now));
+      return ReturnedStep.of(() => payment.whileAwaitingPayment(run, now));
     case 'activating':
-      return new ReturnedStep(payment.whileActivating(run, now));
+      return ReturnedStep.of(() => payment.whileActivating(run, now));
     default:
       return now;
   }

@@ -44,7 +44,7 @@ export interface ReplayCost {
 }
 
 /** Replays `count` histories once; a history that does not replay is a failure of the benchmark. */
-async function replayRound(target: ReplayTarget, count: number, label: string): Promise<number> {
+export async function replayRound(target: ReplayTarget, count: number, label: string): Promise<number> {
   const histories = Array.from({ length: count }, (_, i) => ({
     workflowId: `${label}-${i}`,
     history: target.histories[i % target.histories.length]!,

@@ -43,23 +43,35 @@ const ON_THE_WIRE: Record<CodeVerdict, OtpOutcome> = {
   liveness_rejected: 'liveness_rejected',
 };
 
-/** Requests an OTP; Vlens may answer that the user moved and liveness must be re-validated first. */
-export async function requestOtp(run: ActivationRun, vlens: VlensActivities, background = false): Promise<void> {
+/**
+ * Requests an OTP; Vlens may answer that the user moved and liveness must be re-validated first. Not an async
+ * function: its one `.then` settles in the turn the async function's await did, with one promise instead of
+ * two (turns.ts says why the turns must stay).
+ */
+export function requestOtp(run: ActivationRun, vlens: VlensActivities, background = false): Promise<void> {
   const { rec } = run;
-  const result = await vlens.requestOtp({ ...rec.ctx, ...(background ? { deviceTimeNow: true } : {}) });
-  if (result.transactionId) rec.transactionIs(result.transactionId);
-  const now = Date.now();
-  if (result.otpRequestId) rec.otp.sent(result.otpRequestId, now);
-  if (result.livenessRequired) {
-    rec.liveness.demanded(Boolean(result.otpRequestId), now);
-  } else {
-    rec.machine.moveTo('awaiting_otp');
+  let asked: ReturnType<VlensActivities['requestOtp']>;
+  try {
+    asked = vlens.requestOtp({ ...rec.ctx, ...(background ? { deviceTimeNow: true } : {}) });
+  } catch (error) {
+    return Promise.reject(error as Error); // where the async function rejected: at once
   }
+  return asked.then((result) => {
+    if (result.transactionId) rec.transactionIs(result.transactionId);
+    const now = Date.now();
+    if (result.otpRequestId) rec.otp.sent(result.otpRequestId, now);
+    if (result.livenessRequired) {
+      rec.liveness.demanded(Boolean(result.otpRequestId), now);
+    } else {
+      rec.machine.moveTo('awaiting_otp');
+    }
+  });
 }
 
 // ---- the main loop's part: each returns when it next needs to look -----------------------------------
 
-export async function whileRequestingOtp(run: ActivationRun, now: number): Promise<number> {
+/** Not an async function, in its turns (as requestOtp): a settled promise where it returned at once. */
+export function whileRequestingOtp(run: ActivationRun, now: number): Promise<number> {
   const { rec } = run;
   const { otp, machine } = rec;
   if (!otp.code && (otp.sendsExhausted() || otp.attemptsExhausted())) {
@@ -70,18 +82,19 @@ export async function whileRequestingOtp(run: ActivationRun, now: number): Promi
       otp.sendsExhausted() ? 'otp_sends_exhausted' : 'otp_attempts_exhausted',
       'the OTP budget of this request was used up by earlier runs',
     );
-    return now;
+    return Promise.resolve(now);
   }
   if (otp.sendsExhausted()) {
     machine.fail('otp_sends_exhausted', 'no OTP sends left after liveness re-validation');
-    return now;
+    return Promise.resolve(now);
   }
-  try {
-    await requestOtp(run, backgroundVlens(rec.deadlineAt - now), true);
-  } catch (error) {
-    run.holdIfUnrecognised(error);
-  }
-  return now;
+  return requestOtp(run, backgroundVlens(rec.deadlineAt - now), true).then(
+    () => now,
+    (error: unknown) => {
+      run.holdIfUnrecognised(error);
+      return now;
+    },
+  );
 }
 
 export function whileAwaitingOtp(run: ActivationRun, now: number): number {

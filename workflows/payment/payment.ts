@@ -11,63 +11,76 @@ import { backgroundVlens } from '../vlens-steps';
 
 /**
  * Asks Vlens whether the payment went through; on proof the contract is activated. An answer the client
- * cannot read holds the step for an operator and counts as "not confirmed".
+ * cannot read holds the step for an operator and counts as "not confirmed". Not an async function: its one
+ * `.then` settles in the turn the async function's await did, with one promise instead of two (turns.ts).
  */
-export async function confirmPayment(run: ActivationRun, trigger: string): Promise<boolean> {
+export function confirmPayment(run: ActivationRun, trigger: string): Promise<boolean> {
   const { rec } = run;
-  let activated: boolean;
-  try {
-    // Never cancelled half-way: once Vlens may have activated, we must learn the answer.
-    ({ activated } = await LeanScope.nonCancellable(() =>
-      backgroundVlens(rec.deadlineAt - Date.now()).validatePayment({ ...rec.ctx, deviceTimeNow: true }),
-    ));
-  } catch (error) {
-    run.holdIfUnrecognised(error);
-    return false;
-  }
-  if (activated) {
-    rec.payment.confirmed(trigger);
-    return true;
-  }
-  rec.machine.note('payment_not_confirmed', trigger);
-  return false;
+  // Never cancelled half-way: once Vlens may have activated, we must learn the answer.
+  return LeanScope.nonCancellable(() =>
+    backgroundVlens(rec.deadlineAt - Date.now()).validatePayment({ ...rec.ctx, deviceTimeNow: true }),
+  ).then(
+    ({ activated }) => {
+      if (activated) {
+        rec.payment.confirmed(trigger);
+        return true;
+      }
+      rec.machine.note('payment_not_confirmed', trigger);
+      return false;
+    },
+    (error: unknown) => {
+      run.holdIfUnrecognised(error);
+      return false;
+    },
+  );
 }
 
 // ---- the main loop's part: each returns when it next needs to look -----------------------------------
 
-export async function whileAwaitingPayment(run: ActivationRun, now: number): Promise<number> {
+// Not async functions, in their turns (turns.ts): one `.then` where they awaited, a settled promise where they
+// returned at once.
+
+export function whileAwaitingPayment(run: ActivationRun, now: number): Promise<number> {
   const { rec } = run;
   const hints = rec.payment.takeHints();
   if (hints.length) {
     rec.machine.moveTo('activating', `payment notification from ${hints.map((hint) => hint.source).join(', ')}`);
-    if (await confirmPayment(run, `notification from ${hints[0]?.source}`)) return now;
-    rec.machine.moveTo('awaiting_payment');
-    // The gateway said paid but Vlens has not seen it yet: look again soon.
-    rec.payment.reconcileSoon(now);
-    return now;
+    return confirmPayment(run, `notification from ${hints[0]?.source}`).then((confirmed) => {
+      if (confirmed) return now;
+      rec.machine.moveTo('awaiting_payment');
+      // The gateway said paid but Vlens has not seen it yet: look again soon.
+      rec.payment.reconcileSoon(now);
+      return now;
+    });
   }
   const paymentDeadline = rec.payment.deadlineAt ?? rec.deadlineAt;
   if (now >= paymentDeadline) {
     // One last look before giving up: a payment made in time must not be refunded for our delay.
-    if (!(await confirmPayment(run, 'final check at payment timeout')) && !rec.machine.hold) {
-      rec.machine.fail('payment_timeout', 'no confirmed payment before the payment deadline');
-    }
-    return now;
+    return confirmPayment(run, 'final check at payment timeout').then((confirmed) => {
+      if (!confirmed && !rec.machine.hold) {
+        rec.machine.fail('payment_timeout', 'no confirmed payment before the payment deadline');
+      }
+      return now;
+    });
   }
+  const nextLook = () => Math.min(rec.payment.nextReconcileAt ?? paymentDeadline, paymentDeadline, rec.deadlineAt);
   if (rec.payment.nextReconcileAt !== undefined && now >= rec.payment.nextReconcileAt) {
-    if (await confirmPayment(run, 'reconciliation')) return now;
-    rec.payment.reconcileLater(now);
+    return confirmPayment(run, 'reconciliation').then((confirmed) => {
+      if (confirmed) return now;
+      rec.payment.reconcileLater(now);
+      return nextLook();
+    });
   }
-  return Math.min(rec.payment.nextReconcileAt ?? paymentDeadline, paymentDeadline, rec.deadlineAt);
+  return Promise.resolve(nextLook());
 }
 
 /** Reached without a payment link: the request type needs no payment, so confirm right away. */
-export async function whileActivating(run: ActivationRun, now: number): Promise<number> {
+export function whileActivating(run: ActivationRun, now: number): Promise<number> {
   const { rec } = run;
-  if (!(await confirmPayment(run, 'no payment required')) && !rec.machine.hold) {
-    rec.payment.stillExpected();
-  }
-  return now;
+  return confirmPayment(run, 'no payment required').then((confirmed) => {
+    if (!confirmed && !rec.machine.hold) rec.payment.stillExpected();
+    return now;
+  });
 }
 
 /** A payment notification (signal): never refused, at most noted; money after the end flags the activation. */
