@@ -125,8 +125,12 @@ export async function waitForTemporal(address: string, timeoutMs = 60_000): Prom
   throw new Error(`Temporal at ${address} did not answer within ${timeoutMs / 1000}s: ${String(lastError)}`);
 }
 
-/** Waits until an HTTP endpoint answers with any status below 500. */
-export async function waitForHttp(url: string, timeoutMs = 30_000): Promise<void> {
+/**
+ * Waits until an HTTP endpoint answers with any status below 500. The default is generous because `npm start`
+ * runs each process through tsx, which compiles on first start: on a loaded 2-core machine the gateway took 36 s
+ * to answer, past the 30 s this used to allow (a process that dies is reported at once by the supervisor).
+ */
+export async function waitForHttp(url: string, timeoutMs = 120_000): Promise<void> {
   const started = Date.now();
   let lastError: unknown;
   while (Date.now() - started < timeoutMs) {
