@@ -21,7 +21,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['workflows/**/*.ts', 'bench/skeleton/workflows.ts'],
+    files: ['workflows/**/*.ts', 'worker/workflow-tracing-interceptors.ts', 'bench/skeleton/workflows.ts'],
     rules: {
       'no-restricted-imports': ['error', { paths: nodeBuiltins, patterns: ['node:*'] }],
     },

@@ -3,7 +3,7 @@
 // MB of memory per start). `npm run build` (scripts/build.ts) writes both bundles; by hand:
 // `tsx scripts/build-workflow-bundle.ts [out-file] [--tracing]` (default dist/workflow-bundle.js, or
 // dist/workflow-bundle-tracing.js with --tracing). It bundles exactly what the worker would bundle at
-// start-up; the tracing bundle also carries the OpenTelemetry workflow interceptors (workflows/tracing-interceptors.ts),
+// start-up; the tracing bundle also carries the OpenTelemetry workflow interceptors (worker/workflow-tracing-interceptors.ts),
 // which a prebuilt bundle must include itself (Worker.create ignores interceptors.workflowModules then).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';

@@ -1,5 +1,5 @@
 // Tracing in the worker (service `vlens-worker`), on only when OTEL_EXPORTER_OTLP_ENDPOINT is set:
-// - workflow interceptors (workflows/tracing-interceptors.ts, bundled in) continue each caller's trace
+// - workflow interceptors (workflow-tracing-interceptors.ts, bundled in) continue each caller's trace
 //   and hand their spans to the `exporter` sink, which feeds the process's span processor;
 // - activity interceptors open `RunActivity:<name>` as the child of the workflow's `StartActivity:<name>`;
 // - outgoing HTTP is instrumented, so each Vlens call (undici) is an HTTP client span inside its activity.
@@ -14,7 +14,7 @@ import type { OpenTelemetrySinks } from '@temporalio/interceptors-opentelemetry/
 import { SERVICE_NAMES, startTracing, type Tracing } from '../telemetry/tracing';
 
 /** The workflow interceptor module a tracing worker bundles (`interceptors.workflowModules`). */
-export const WORKFLOW_TRACING_MODULE = fileURLToPath(new URL('../workflows/tracing-interceptors.ts', import.meta.url));
+export const WORKFLOW_TRACING_MODULE = fileURLToPath(new URL('./workflow-tracing-interceptors.ts', import.meta.url));
 
 /** Starts the worker's tracing, or returns undefined when no OTLP endpoint is configured. */
 export function startWorkerTracing(env: NodeJS.ProcessEnv = process.env): Tracing | undefined {

@@ -11,8 +11,8 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { Duration } from '@temporalio/common';
 import type { ActivationUpdate, WebhookActivities } from '../contract/activities';
+import type { Duration } from './sdk-types';
 
 export const activationChangedSignal = defineSignal<[ActivationUpdate]>('activationChanged');
 

@@ -1,9 +1,12 @@
 // Keeping an activation's history bounded: past a length (or when the server suggests it) the run continues as
 // new at a quiet point, carrying its record. The main loop (main-loop.ts) asks `historyIsLong` after each step.
 import { allHandlersFinished, condition, continueAsNew, workflowInfo } from '@temporalio/workflow';
-import type { activation } from './activation';
+import type { ActivationStatus } from '../contract/types';
 import type { ActivationRun } from './run';
 import type { ActivationRunInput } from './record-data';
+
+/** The activation workflow (activation.ts) as a run continues it: its input carries the record. */
+type ActivationAsContinued = (input: ActivationRunInput) => Promise<ActivationStatus>;
 
 /**
  * History length (events) at which an activation continues as new (issue 12, "History-limit kills").
@@ -35,7 +38,7 @@ export function historyBound(run: ActivationRun, input: ActivationRunInput) {
       if (rec.machine.isTerminal()) return;
       await lock.runExclusive(async () => {
         if (!allHandlersFinished() || rec.machine.isTerminal() || mainScope.consideredCancelled) return;
-        await continueAsNew<typeof activation>({ ...input, carried: rec.carry() });
+        await continueAsNew<ActivationAsContinued>({ ...input, carried: rec.carry() });
       });
       if (mainScope.consideredCancelled) return;
     }

@@ -2,14 +2,14 @@
 // a user-facing Vlens failure reaches the waiting caller, and how messages are registered. One lock
 // (step-lock.ts) serialises every Vlens call and every state decision, so two OTP submissions, or a
 // submission and an expiry, can never interleave.
-import type { SignalDefinition, UpdateDefinition } from '@temporalio/common';
-import { ApplicationFailure, isCancellation, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, isCancellation, setHandler, type SignalDefinition } from '@temporalio/workflow';
 import type { ActivationRecord } from './activation-record';
 import type { VlensActivities } from '../contract/activities';
 import { FAILURE_TYPES } from '../contract/rules';
 import type { HeldStep } from '../contract/types';
 import { heldRejection, reject, type Admission } from './admission';
 import { LeanScope } from './lean-scope';
+import type { UpdateDefinition } from './sdk-types';
 import { StepLock } from './step-lock';
 import {
   describeFailure,

@@ -2,10 +2,29 @@
 // from the state machine and each step's part of it (the steps' records, `statusPart` and `nextAction`).
 // It never carries an OTP code, an image, a token or a position.
 import { ATTENTION_REASONS, type ActivationStatus, type NextAction } from '../contract/types';
-import type { ActivationRecord } from './activation-record';
+import type { VlensCallContext } from '../contract/activities';
+import type { LivenessRecord } from './liveness/liveness-record';
+import type { OtpRecord } from './otp/otp-record';
+import type { PaymentRecord } from './payment/payment-record';
+import type { StateMachine } from './state-machine';
 import { isoTime } from './status-time';
 
-export function buildStatus(rec: ActivationRecord): ActivationStatus {
+/**
+ * What the status is read from: the activation's record (activation-record.ts passes itself). Named here,
+ * not imported from the record, so that the record and its status do not import each other.
+ */
+export interface StatusSource {
+  readonly ctx: Readonly<Pick<VlensCallContext, 'requestId' | 'paymentGateway'>>;
+  readonly workflowId: string;
+  readonly startedAt: number;
+  readonly deadlineAt: number;
+  readonly machine: StateMachine;
+  readonly otp: OtpRecord;
+  readonly liveness: LivenessRecord;
+  readonly payment: PaymentRecord;
+}
+
+export function buildStatus(rec: StatusSource): ActivationStatus {
   const { machine } = rec;
   const { hold } = machine;
   return {
@@ -29,7 +48,7 @@ export function buildStatus(rec: ActivationRecord): ActivationStatus {
   };
 }
 
-function nextAction(rec: ActivationRecord): NextAction {
+function nextAction(rec: StatusSource): NextAction {
   const { machine } = rec;
   if (machine.hold && !machine.isTerminal()) return { type: 'wait' };
   switch (machine.state) {

@@ -7,13 +7,14 @@
 //   so the app can tell its user to try again, and no OTP attempt is used up. On lean histories
 //   (lean-history.ts) the ones that are safe to repeat (validateOtp, revalidateLiveness) are local
 //   activities with the same timeouts and at most four attempts; a resend's SMS stays an ordinary one.
-import type { ActivityOptions, LocalActivityOptions } from '@temporalio/common';
 import {
   ActivityFailure,
   ApplicationFailure,
   TimeoutFailure,
   proxyActivities,
   proxyLocalActivities,
+  type ActivityOptions,
+  type LocalActivityOptions,
 } from '@temporalio/workflow';
 import type { VlensActivities } from '../contract/activities';
 import { FAILURE_TYPES } from '../contract/rules';
