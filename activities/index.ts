@@ -93,6 +93,7 @@ function currentAttempt(): number {
   }
 }
 
+// The folder's public surface (.dependency-cruiser.mjs): other folders import activities/ only from here.
 export type * from '../contract/activities';
 export { VLENS_FAILURE_TYPES, VLENS_TRANSIENT_FAILURE_TYPES } from '../contract/activities';
 export { loadVlensConfig, makeVlensConfig, VlensConfigError } from './config';
@@ -100,6 +101,9 @@ export type { VlensConfig, VlensApiFlavor, VlensConfigOverrides } from './config
 export { DEFAULT_VLENS_CODES } from './reading-table';
 export type { VlensCodes } from './reading-table';
 export { VlensHttpClient } from './http';
+export { createImageActivities } from './image-activities';
+export { undiciFetchVia } from './transport';
+export { createWebhookActivities } from './webhook-activities';
 export type { VlensLogger } from './activity-context';
 export type { FetchLike } from './transport';
 export { BLOB_PREFIX, IMAGE_FAILURE_TYPES, type ResolveImage } from './images';

@@ -1,6 +1,6 @@
 // How the Vlens client reaches the network: the slice of fetch it uses (FetchLike, injectable for tests)
 // and the default transport, undici's `request`, optionally through the worker's outbound guard
-// (activities/outbound-guard.ts).
+// (codec/outbound-guard.ts).
 import { request, type Dispatcher } from 'undici';
 
 export interface FetchResponseLike {
@@ -46,7 +46,7 @@ export const undiciFetch = async (
   };
 };
 
-/** `undiciFetch` through the worker's outbound guard (outbound-guard.ts); `request` follows no redirects. */
+/** `undiciFetch` through the worker's outbound guard (codec/outbound-guard.ts); `request` follows no redirects. */
 export const undiciFetchVia =
   (dispatcher: Dispatcher): FetchLike =>
   (url, init) =>

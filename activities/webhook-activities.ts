@@ -3,25 +3,17 @@
 // took this version are remembered in the activity's heartbeat, so a retry only re-sends to the ones that
 // failed. Secrets come from the worker's configuration and never enter workflow history.
 // Deliveries go only where they were configured (issue 27): no redirect is followed (a 3xx is a failed
-// delivery), the connected address is checked (outbound-guard.ts), and a failure names the endpoint and a
+// delivery), the connected address is checked (codec/outbound-guard.ts), and a failure names the endpoint and a
 // category, never what the target answered.
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { fetch as undiciFetch, type Dispatcher } from 'undici';
-import { z } from 'zod';
 import type { ActivationUpdate, WebhookActivities } from '../contract/activities';
+import { redactEndpointUrl, type WebhookEndpoint } from '../contract/webhook-endpoints';
 import { signWebhookPayload, WEBHOOK_SIGNATURE_HEADER } from '../contract/webhook-signature';
-import { createOutboundDispatcher, loadOutboundPolicy, OutboundAddressRefused } from './outbound-guard';
+import { createOutboundDispatcher, loadOutboundPolicy, OutboundAddressRefused } from '../codec';
 
 export const WEBHOOK_EVENT_TYPE = 'activation.updated';
-
-export interface WebhookEndpoint {
-  /** The tenant whose activations it hears about; absent = every tenant (a single-tenant deployment). */
-  tenant?: string;
-  url: string;
-  /** Signing secrets, newest first; two while one is rotated out. */
-  secrets: string[];
-}
 
 export interface WebhookDeps {
   endpoints: WebhookEndpoint[];
@@ -45,7 +37,7 @@ export function createWebhookActivities(deps: WebhookDeps): WebhookActivities {
         if (outcome === 'ok') {
           done.add(endpoint.url);
           heartbeat([...done]);
-        } else failures.push(`${redactUrl(endpoint.url)}: ${outcome}`);
+        } else failures.push(`${redactEndpointUrl(endpoint.url)}: ${outcome}`);
       }
       if (failures.length > 0) {
         // Retryable: the receiver may be down for a while; the notifier's retry policy decides how long.
@@ -121,65 +113,4 @@ function heartbeat(delivered: string[]): void {
   } catch {
     // outside an activity
   }
-}
-
-/** Query strings can carry tokens; failure messages reach history, so they name the host and path only. */
-function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    return `${parsed.origin}${parsed.pathname}`;
-  } catch {
-    return 'an invalid URL';
-  }
-}
-
-const endpointsSchema = z.array(
-  z
-    .object({
-      tenant: z.string().min(1).max(100).optional(),
-      url: z.string().url(),
-      secrets: z.array(z.string().min(16, 'a webhook secret needs at least 16 characters')).min(1).max(2),
-    })
-    .strict(),
-);
-
-export class WebhookConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'WebhookConfigError';
-  }
-}
-
-/**
- * `ACTIVATION_WEBHOOKS`: a JSON list of `{ tenant?, url, secrets: [newest, previous?] }`. Unset = no
- * outbound webhooks. In production a URL must be https (a plain-http receiver would leak statuses).
- */
-export function loadWebhookEndpoints(env: NodeJS.ProcessEnv = process.env): WebhookEndpoint[] {
-  const raw = env.ACTIVATION_WEBHOOKS?.trim();
-  if (!raw) return [];
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch {
-    throw new WebhookConfigError('ACTIVATION_WEBHOOKS is not JSON: expected [{"url": "...", "secrets": ["..."]}]');
-  }
-  const result = endpointsSchema.safeParse(parsed);
-  if (!result.success) {
-    throw new WebhookConfigError(
-      `ACTIVATION_WEBHOOKS is invalid: ${result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-    );
-  }
-  if (env.NODE_ENV === 'production') {
-    const plain = result.data.filter((e) => new URL(e.url).protocol !== 'https:');
-    if (plain.length > 0)
-      throw new WebhookConfigError(
-        `ACTIVATION_WEBHOOKS: production delivers over https only (${plain.map((e) => redactUrl(e.url)).join(', ')})`,
-      );
-    const weak = result.data.filter((e) => e.secrets.some((secret) => Buffer.byteLength(secret) < 32));
-    if (weak.length > 0)
-      throw new WebhookConfigError(
-        `ACTIVATION_WEBHOOKS: production signs with secrets of at least 32 bytes (${weak.map((e) => redactUrl(e.url)).join(', ')})`,
-      );
-  }
-  return result.data;
 }

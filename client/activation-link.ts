@@ -2,9 +2,12 @@
 // when ACTIVATION_PAGE_BASE_URL is set, with a client secret signed by the gateway's key
 // (GATEWAY_CLIENT_SECRET_KEYS; the development key outside production, as the gateway does), so the
 // gateway at that address accepts it.
-import { createClientSecrets, DEV_CLIENT_SECRET_KEY } from '../gateway/client-secret';
-import { splitApiKeys } from '../gateway/keys';
-import { activationUrl } from '../gateway/page/link';
+import {
+  activationUrl,
+  clientSecretKeysFrom,
+  createClientSecrets,
+  DEV_CLIENT_SECRET_KEY,
+} from '../contract/client-secret';
 
 export function activationLinkFor(
   env: NodeJS.ProcessEnv,
@@ -13,7 +16,7 @@ export function activationLinkFor(
 ): string | undefined {
   const base = env.ACTIVATION_PAGE_BASE_URL;
   if (!base) return undefined;
-  const keys = splitApiKeys(env.GATEWAY_CLIENT_SECRET_KEYS ?? '');
+  const keys = clientSecretKeysFrom(env.GATEWAY_CLIENT_SECRET_KEYS ?? '');
   if (keys.length === 0) {
     if (env.NODE_ENV === 'production')
       throw new Error('ACTIVATION_PAGE_BASE_URL is set but GATEWAY_CLIENT_SECRET_KEYS is not: no link can be signed');

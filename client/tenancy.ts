@@ -3,8 +3,10 @@
 // list query without a database of our own. The client writes it at start; the workflow only reads it
 // (to address its webhooks) and never upserts it, so it keeps the value set at start.
 import { ActivationTenantKey, ALL_SEARCH_ATTRIBUTE_KEYS, TENANT_SEARCH_ATTRIBUTE } from '../contract/search-attributes';
+import { DEFAULT_TENANT, isTenantName } from '../contract/tenants';
 
 export { ActivationTenantKey, TENANT_SEARCH_ATTRIBUTE };
+export { DEFAULT_TENANT, isTenantName, ROLES, TENANT_NAME, type Role } from '../contract/tenants';
 
 /**
  * Every custom search attribute the server must know: the workflow's own two and the tenant. The dev
@@ -12,25 +14,6 @@ export { ActivationTenantKey, TENANT_SEARCH_ATTRIBUTE };
  * PostgreSQL setup (scripts/postgres/temporal-server.ts) register exactly this list.
  */
 export const REGISTERED_SEARCH_ATTRIBUTE_KEYS = [...ALL_SEARCH_ATTRIBUTE_KEYS, ActivationTenantKey];
-
-/**
- * The tenant of keys configured without one (development only: production refuses such keys, see
- * gateway/config.ts) and of activations started before tenants existed (no attribute).
- */
-export const DEFAULT_TENANT = 'default';
-
-/**
- * A tenant name. Plain lowercase, so it can be placed inside a visibility query without quoting
- * problems and compared byte for byte.
- */
-export const TENANT_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
-
-export const ROLES = ['backend', 'operator', 'read-only'] as const;
-export type Role = (typeof ROLES)[number];
-
-export function isTenantName(value: string): boolean {
-  return TENANT_NAME.test(value);
-}
 
 /** The tenant recorded on an execution; one without the attribute predates tenants and is the default's. */
 export function tenantOfAttributes(attributes: { get(key: typeof ActivationTenantKey): string | undefined }): string {

@@ -14,7 +14,7 @@
 // (encode) does not read payloads unless granted `decode`.
 import { createRemoteJWKSet, customFetch, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import { fetch as undiciFetch, type Dispatcher } from 'undici';
-import { createOutboundDispatcher, loadOutboundPolicy } from '../activities/outbound-guard';
+import { createOutboundDispatcher, loadOutboundPolicy } from './outbound-guard';
 import { bearerTokenCheck } from './tokens';
 
 export type CodecDirection = 'encode' | 'decode';
@@ -37,7 +37,7 @@ export interface CodecAuthOptions {
   /** Tests pass a local key set; otherwise the JWKS is fetched (and cached) from `jwt.jwksUrl`. */
   keySet?: JWTVerifyGetKey;
   /**
-   * Where the JWKS fetch may connect (activities/outbound-guard.ts): the same rules as every configured URL,
+   * Where the JWKS fetch may connect (outbound-guard.ts): the same rules as every configured URL,
    * production's public-only addresses unless OUTBOUND_ALLOWED_NETWORKS names the identity provider's.
    * Default: the policy of this process's env. jose follows no redirect.
    */

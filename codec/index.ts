@@ -24,4 +24,12 @@ export {
   type ImageStoreSettings,
 } from './image-store-config';
 export { imageStoreResolver } from './image-resolver';
+export {
+  createOutboundDispatcher,
+  isAddressAllowed,
+  loadOutboundPolicy,
+  OutboundAddressRefused,
+  OutboundConfigError,
+  type OutboundPolicy,
+} from './outbound-guard';
 export { redact, redactString, isSecretField, REDACT_PATHS, REDACTED, SECRET_FIELDS } from './redact';

@@ -110,7 +110,7 @@ export function tightenedPolicy(requested: Partial<Policy> | undefined, server: 
 /**
  * How long an activation with this policy can live: its overall deadline plus the late-payment window
  * the workflow stays open for after a failure (workflows/activation.ts). An operator's deadline
- * extension can go beyond it; that is an operator's decision, see client/gateway/client-secret.ts for what follows.
+ * extension can go beyond it; that is an operator's decision, see contract/client-secret.ts for what follows.
  */
 export function maxLifeMs(policy: Partial<Policy> | undefined): number {
   const full = { ...DEFAULT_POLICY, ...stripUndefined(policy ?? {}) };

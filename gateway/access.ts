@@ -2,9 +2,7 @@
 // search attribute at start (client/tenancy.ts). Every route that names an activation checks it before
 // doing anything, and answers another tenant's activation exactly like a missing one (404 not_found,
 // never 403), so a key cannot even learn that a requestId exists elsewhere.
-import type { ActivationClient } from '../client/activation-client';
-import { ActivationNotFound } from '../client/errors';
-import { normaliseRequestId } from '../client/parse-input';
+import { type ActivationClient, ActivationNotFound, normaliseRequestId } from '../client';
 import type { ActivationStatus } from '../contract/types';
 import type { Principal } from './auth';
 
@@ -33,7 +31,7 @@ export class TenantGuard {
   async check(principal: Principal, rawRequestId: string): Promise<string> {
     const requestId = normaliseRequestId(rawRequestId);
     if (principal.kind === 'client-secret') {
-      // Its MAC already binds it to this workflow id (client-secret.ts); the tenant is checked as well.
+      // Its MAC already binds it to this workflow id (contract/client-secret.ts); the tenant is checked as well.
       if (principal.requestId !== requestId) throw new ActivationNotFound(requestId);
     } else if (principal.allTenants) {
       return requestId;

@@ -2,14 +2,14 @@
 // - an API key (`Authorization: Bearer <key>`, keys from GATEWAY_API_KEYS, see keys.ts): a tenant and a
 //   role. Keys are compared as SHA-256 digests with crypto.timingSafeEqual, and every configured key is
 //   always compared, so neither a key's length nor its position leaks through response timing;
-// - an app's client secret (`Authorization: Bearer vcs1.…`, see client-secret.ts): one activation's app
+// - an app's client secret (`Authorization: Bearer vcs1.…`, see contract/client-secret.ts): one activation's app
 //   steps only, checked against the requestId in the URL.
 // Each route declares who may call it (`config.access`); the tenant of the activation it names is
 // checked later, in the handler (access.ts), because that needs Temporal.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
-import type { Role } from '../client/tenancy';
-import { looksLikeClientSecret, type ClientSecrets } from './client-secret';
+import type { Role } from '../contract/tenants';
+import { looksLikeClientSecret, type ClientSecrets } from '../contract/client-secret';
 import { GatewayError } from './http-errors';
 import { parseApiKeys } from './keys';
 

@@ -7,7 +7,7 @@
 // request. bench/waiting-fanout.ts measures both against the old one-update-per-caller way.
 import { setMaxListeners } from 'node:events';
 import { TERMINAL_STATES, type ActivationStatus } from '../contract/types';
-import type { ActivationClient } from '../client/activation-client';
+import type { ActivationClient } from '../client';
 
 /** How long one shared wait runs before it is renewed (shorter than common proxy idle timeouts). */
 export const WATCH_ROUND_MS = 25_000;

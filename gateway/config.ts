@@ -1,10 +1,10 @@
 // The gateway's settings, read once from env and checked, with the local defaults of docs/design.md §4a
 // (127.0.0.1:3000, API key `dev-key`, state under ./.data). A typo fails start-up naming the variable.
 // With NODE_ENV=production every development default is refused by name (production-config.ts).
-import { loadWebhookEndpoints } from '../activities/webhook-activities';
+import { loadWebhookEndpoints } from '../contract/webhook-endpoints';
 import { z } from 'zod';
 import { loadServerPolicy, ServerPolicyConfigError, type ServerPolicySettings } from '../contract/server-policy';
-import { DEV_CLIENT_SECRET_KEY } from './client-secret';
+import { DEV_CLIENT_SECRET_KEY } from '../contract/client-secret';
 import { parseApiKeys as parseApiKeyEntries, splitApiKeys } from './keys';
 import { METRICS_MODES, type MetricsMode } from './metrics';
 import { BrandingConfigError, parseTenantBranding, type TenantBranding } from './page/branding';
@@ -56,7 +56,7 @@ export interface GatewayConfig {
   port: number;
   /** GATEWAY_API_KEYS entries as written: `key` (development) or `tenant:role:key` (see keys.ts). */
   apiKeys: string[];
-  /** HMAC keys of the apps' client secrets (client-secret.ts); the first signs, all verify. */
+  /** HMAC keys of the apps' client secrets (contract/client-secret.ts); the first signs, all verify. */
   clientSecretKeys: string[];
   /** HMAC keys of request grants (request-grants.ts); empty: a start needs no grant. */
   requestGrantKeys: string[];
@@ -221,7 +221,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     () => parseTenantBranding(e.ACTIVATION_PAGE_TENANTS),
     (error) => error instanceof BrandingConfigError,
   );
-  // The same list the worker delivers to (activities/webhook-activities.ts); the gateway only needs the tenants.
+  // The same list the worker delivers to (contract/webhook-endpoints.ts); the gateway only needs the tenants.
   const webhookTenants = readOrRefuse(
     () => loadWebhookEndpoints(env).map((endpoint) => endpoint.tenant ?? '*'),
     () => true,

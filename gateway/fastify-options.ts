@@ -6,7 +6,6 @@ import type { FastifyRequest, FastifyServerOptions } from 'fastify';
 import { serializeRequestForLog } from '../codec/redact';
 import { logStream } from '../telemetry/log-output';
 import { handleFrameworkError } from './http-errors';
-import type { GatewayOptions } from './server';
 
 /**
  * Nothing secret reaches the logs: Fastify logs no bodies or headers by default, and these paths cover
@@ -37,7 +36,7 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 /** Request lines keep method and URL, with credentials masked by decoded name and by shape (codec/redact.ts). */
 const serializeRequest = (request: FastifyRequest) => serializeRequestForLog(request);
 
-function loggerOptions(options: GatewayOptions): FastifyServerOptions['logger'] {
+function loggerOptions(options: FastifySettings): FastifyServerOptions['logger'] {
   return {
     level: options.logLevel ?? 'info',
     redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' },
@@ -47,7 +46,17 @@ function loggerOptions(options: GatewayOptions): FastifyServerOptions['logger'] 
   };
 }
 
-export function fastifyOptions(options: GatewayOptions, bodyLimit: number): FastifyServerOptions {
+/** The gateway's options (server.ts, GatewayOptions) that shape its fastify instance. */
+export interface FastifySettings {
+  /** pino level; default 'info'. */
+  logLevel?: string;
+  /** Where log lines go (default stdout); tests capture them here. */
+  logStream?: { write(line: string): void };
+  /** The load balancers' addresses or CIDRs whose X-Forwarded-For is believed (config.ts); default none. */
+  trustProxy?: string[];
+}
+
+export function fastifyOptions(options: FastifySettings, bodyLimit: number): FastifyServerOptions {
   return {
     logger: loggerOptions(options),
     // A caller's X-Request-Id is kept when it is plain and short, so logs can be joined across services.

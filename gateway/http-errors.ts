@@ -3,7 +3,7 @@
 // the gateway's own refusals (auth, signatures, limits) are GatewayErrors; Fastify's parser errors are
 // translated by their codes. Anything else is a 500 with a generic message (details go to the log only).
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { ActivationError, ResendCooldown, type ActivationErrorCode } from '../client/errors';
+import { ActivationError, ResendCooldown, type ActivationErrorCode } from '../client';
 
 export type GatewayErrorCode =
   | ActivationErrorCode

@@ -5,8 +5,7 @@
 // the first body's result; two callers choosing the same key never share an answer.
 import { createHash } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
-import type { UpdateOptions } from '../client/activation-client';
-import { InvalidInput } from '../client/errors';
+import { type UpdateOptions, InvalidInput } from '../client';
 import { fieldProblems, idempotencyKeySchema } from '../contract/request-schemas';
 import { principalOf } from './auth';
 import type { EventDedupStore } from './dedup/store';

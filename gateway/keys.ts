@@ -7,7 +7,7 @@
 // A bare `<key>` (the format before tenants) still works in development, as a backend key of the
 // `default` tenant, so `dev-key` and existing setups keep working; production refuses bare keys
 // (config.ts), because there a key without a tenant would silently share one with every other bare key.
-import { DEFAULT_TENANT, ROLES, TENANT_NAME, type Role } from '../client/tenancy';
+import { DEFAULT_TENANT, ROLES, TENANT_NAME, type Role } from '../contract/tenants';
 
 export interface ApiKeySpec {
   key: string;

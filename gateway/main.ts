@@ -2,7 +2,7 @@
 // shutdown on SIGINT/SIGTERM: stop accepting, finish requests in flight, close the dedup record and the
 // Temporal connection, flush traces, exit. Traces go over OTLP/HTTP when OTEL_EXPORTER_OTLP_ENDPOINT is set.
 import { SERVICE_NAMES, startTracing } from '../telemetry/tracing';
-import { ActivationClient } from '../client/activation-client';
+import { ActivationClient } from '../client';
 import { loadGatewayConfig } from './config';
 import { startGateway } from './server';
 

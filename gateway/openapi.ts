@@ -18,8 +18,7 @@ import {
   resendOtpSchema,
   submitOtpSchema,
 } from '../contract/request-schemas';
-import { parseInput } from '../client/parse-input';
-import { UPDATES, type ResultOf, type UpdateName } from '../client/update-table';
+import { parseInput, UPDATES, type ResultOf, type UpdateName } from '../client';
 import { ACTIVATION_STATES, FAILURE_REASONS } from '../contract/types';
 
 /**

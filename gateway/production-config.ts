@@ -2,8 +2,8 @@
 // name, API keys without a tenant and role or too short, guessable secrets, a missing Vlens webhook token,
 // limits counted per replica, webhook endpoints of unknown tenants, and starts without request grants once
 // several tenants share the Vlens account. Problems name the variable and the entry, never a secret's value.
-import { loadWebhookEndpoints } from '../activities/webhook-activities';
-import { DEV_CLIENT_SECRET_KEY, MIN_CLIENT_SECRET_KEY_CHARS } from './client-secret';
+import { loadWebhookEndpoints } from '../contract/webhook-endpoints';
+import { DEV_CLIENT_SECRET_KEY, MIN_CLIENT_SECRET_KEY_CHARS } from '../contract/client-secret';
 import { parseApiKeys as parseApiKeyEntries, splitApiKeys } from './keys';
 import { MIN_REQUEST_GRANT_KEY_CHARS } from './request-grants';
 

@@ -7,7 +7,7 @@
 // merely raced.
 //
 // A grant is an HMAC-SHA256 over (workflow id, tenant) under a key only the platform and the gateways hold,
-// like the apps' client secrets (client-secret.ts): nothing is stored, every gateway verifies it without a
+// like the apps' client secrets (contract/client-secret.ts): nothing is stored, every gateway verifies it without a
 // database, and a grant is useless to any other tenant or request, so it is not a secret worth hiding.
 // It does not expire: a request's owner does not change. Rotation: the first key signs, every key verifies.
 // The platform may compute grants in any language:

@@ -7,14 +7,15 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { activeTracing } from '../telemetry/state';
 import { DEFAULT_POLICY, type Policy } from '../contract/types';
-import type { ActivationClient } from '../client/activation-client';
+import type { ActivationClient } from '../client';
 import { createApiKeyChecker } from './auth';
-import { createClientSecrets, DEV_CLIENT_SECRET_KEY } from './client-secret';
+import { createClientSecrets, DEV_CLIENT_SECRET_KEY } from '../contract/client-secret';
 import { DEFAULT_BODY_LIMITS, DEFAULT_RATE_LIMITS, type BodyLimits, type RateLimits } from './config';
 import { ChangeWatchers } from './change-watchers';
 import { guardDedupStore } from './dedup/guarded-store';
-import { openDedupStore, type EventDedupStore } from './dedup/store';
-import { fastifyOptions } from './fastify-options';
+import { openDedupStore } from './dedup/open-store';
+import type { EventDedupStore } from './dedup/store';
+import { fastifyOptions, type FastifySettings } from './fastify-options';
 import { handleError, sendNotFoundRoute } from './http-errors';
 import { registerOpenApi } from './openapi';
 import {
@@ -38,7 +39,7 @@ import { healthRoutes } from './routes/health';
 import { operatorRoutes } from './routes/operators';
 import { webhookRoutes, type WebhookRouteDeps } from './routes/webhooks';
 
-export interface GatewayOptions {
+export interface GatewayOptions extends FastifySettings {
   activations: ActivationClient;
   /** Default 127.0.0.1: never reachable from the network by accident. */
   host?: string;
@@ -46,7 +47,7 @@ export interface GatewayOptions {
   port?: number;
   /** GATEWAY_API_KEYS entries: `key` (tenant `default`, role backend) or `tenant:role:key`. Default ['dev-key']. */
   apiKeys?: string[];
-  /** HMAC keys of the apps' client secrets (client-secret.ts); default the development key. */
+  /** HMAC keys of the apps' client secrets (contract/client-secret.ts); default the development key. */
   clientSecretKeys?: string[];
   /**
    * HMAC keys of request grants (request-grants.ts): when given, a start must carry the `Request-Grant`
@@ -69,10 +70,6 @@ export interface GatewayOptions {
   databaseUrl?: string;
   rateLimits?: Partial<RateLimits>;
   bodyLimits?: Partial<BodyLimits>;
-  /** pino level; default 'info'. */
-  logLevel?: string;
-  /** Where log lines go (default stdout); tests capture them here. */
-  logStream?: { write(line: string): void };
   /** GET /metrics: 'on' (default, no API key), 'api-key' (behind the API keys) or 'off'. */
   metrics?: MetricsMode;
   /** GET /docs and /openapi.json (default true; production turns them off unless GATEWAY_DOCS=on). */
@@ -92,8 +89,6 @@ export interface GatewayOptions {
   activationPageBaseUrl?: string;
   /** ACTIVATION_PAGE_TENANTS: each tenant's name, logo and colour on the activation page (page/branding.ts). */
   pageBranding?: Record<string, TenantBranding>;
-  /** The load balancers' addresses or CIDRs whose X-Forwarded-For is believed (config.ts); default none. */
-  trustProxy?: string[];
   /** REDIS_URL: limits, start limits, webhook limits and open-stream caps counted there (shared-counters.ts). */
   redisUrl?: string;
   /** A ready Redis connection instead of `redisUrl` (not closed with the gateway). */

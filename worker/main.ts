@@ -4,13 +4,22 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Runtime } from '@temporalio/worker';
-import { createActivities } from '../activities';
-import { loadVlensConfig, VlensConfigError } from '../activities/config';
-import { undiciFetchVia } from '../activities/transport';
-import { createImageActivities } from '../activities/image-activities';
-import { createOutboundDispatcher, loadOutboundPolicy, OutboundConfigError } from '../activities/outbound-guard';
-import { createWebhookActivities, loadWebhookEndpoints, WebhookConfigError } from '../activities/webhook-activities';
-import { CodecConfigError, imageStoreResolver } from '../codec';
+import {
+  createActivities,
+  createImageActivities,
+  createWebhookActivities,
+  loadVlensConfig,
+  undiciFetchVia,
+  VlensConfigError,
+} from '../activities';
+import {
+  CodecConfigError,
+  createOutboundDispatcher,
+  imageStoreResolver,
+  loadOutboundPolicy,
+  OutboundConfigError,
+} from '../codec';
+import { loadWebhookEndpoints, WebhookConfigError } from '../contract/webhook-endpoints';
 import { ConfigError, loadWorkerConfig } from './config';
 import { createActivationWorker } from './create-worker';
 import { loadDataSafety } from './data-safety';

@@ -8,7 +8,7 @@
 // - the logo is a data: image or a path on the gateway itself: the page makes no third-party request and
 //   its Content-Security-Policy (img-src 'self' data:) would block one anyway.
 import { z } from 'zod';
-import { TENANT_NAME } from '../../client/tenancy';
+import { TENANT_NAME } from '../../contract/tenants';
 
 export interface TenantBranding {
   displayName?: string;

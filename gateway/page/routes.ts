@@ -5,9 +5,9 @@
 // Everything else the page does goes through the app routes with the client secret (routes/apps.ts).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { TenantGuard } from '../access';
-import type { ActivationClient } from '../../client/activation-client';
+import type { ActivationClient } from '../../client';
 import { bearerToken } from '../auth';
-import type { ClientSecrets } from '../client-secret';
+import type { ClientSecrets } from '../../contract/client-secret';
 import { GatewayError } from '../http-errors';
 import { loadPageAssets } from './assets';
 import type { TenantBranding } from './branding';

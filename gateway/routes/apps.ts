@@ -4,7 +4,7 @@
 // The three steps are updates of client/update-table.ts, handled by update-route.ts.
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { UPDATES, type UpdateName } from '../../client/update-table';
+import { UPDATES, type UpdateName } from '../../client';
 import { livenessUploadSchema } from '../../contract/request-schemas';
 import { principalOf } from '../auth';
 import { routeSchemas, updateRouteSchema } from '../openapi';

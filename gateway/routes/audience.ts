@@ -16,11 +16,11 @@ import type {
   RawServerDefault,
 } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import type { ActivationClient } from '../../client/activation-client';
+import type { ActivationClient } from '../../client';
 import type { Policy } from '../../contract/types';
 import { appView, TenantGuard } from '../access';
 import { principalOf, requireAuth, type ApiKeyChecker, type RouteAccess } from '../auth';
-import type { ClientSecrets } from '../client-secret';
+import type { ClientSecrets } from '../../contract/client-secret';
 import type { BodyLimits, RateLimits } from '../config';
 import type { ChangeWatchers } from '../change-watchers';
 import type { EventDedupStore } from '../dedup/store';

@@ -7,7 +7,7 @@ import type { ActivationInput } from '../../contract/types';
 import { principalOf } from '../auth';
 import { GatewayError } from '../http-errors';
 import { routeSchemas } from '../openapi';
-import { activationUrl } from '../page/link';
+import { activationUrl } from '../../contract/client-secret';
 import { REQUEST_GRANT_HEADER } from '../request-grants';
 import { admit, BACKEND, READERS, type Audience, type ZodApp } from './audience';
 
@@ -37,7 +37,7 @@ async function start(audience: Audience, request: FastifyRequest, reply: Fastify
     ...(deps.firstStepWaitMs > 0 ? { waitForFirstStep: { timeoutMs: deps.firstStepWaitMs } } : {}),
     ...(hasWebhooks ? { webhooks: true } : {}),
   });
-  // The app's credential for this one activation (client-secret.ts); never written to history.
+  // The app's credential for this one activation (contract/client-secret.ts); never written to history.
   const { clientSecret, expiresAt } = deps.clientSecrets.issue(input.requestId, started.tenant, started.maxLifeMs);
   return reply
     .code(started.created ? 202 : 200)

@@ -1,7 +1,7 @@
 // `/healthz` for load balancers and the local stack: 200 only when Temporal answers, because a gateway
 // that cannot reach Temporal cannot do anything useful.
 import type { FastifyInstance } from 'fastify';
-import type { ActivationClient } from '../../client/activation-client';
+import type { ActivationClient } from '../../client';
 import { routeSchemas } from '../openapi';
 
 export function healthRoutes(activations: ActivationClient) {

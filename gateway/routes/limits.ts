@@ -3,7 +3,7 @@
 // whether they list or read one activation). Limits are keyed by the caller's tenant and the activation, so
 // one tenant never uses up another's. Names are the counters' Redis prefixes: never rename one.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { UPDATES } from '../../client/update-table';
+import { UPDATES } from '../../client';
 import type { RateLimits } from '../config';
 import { createLimit, type Limit, type LimitSpec } from '../rate-limit';
 

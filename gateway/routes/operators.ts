@@ -1,7 +1,7 @@
 // The operators' routes (an operator key; the CLI's `ops` commands over HTTP): one route per operator action
 // of client/update-table.ts, generated from its entry. Who and why go to status.events.
 import type { FastifyInstance } from 'fastify';
-import { OPERATOR_ACTIONS, UPDATES } from '../../client/update-table';
+import { OPERATOR_ACTIONS, UPDATES } from '../../client';
 import { updateRouteSchema } from '../openapi';
 import { OPERATOR, type Audience } from './audience';
 import { updateHandler } from './update-route';

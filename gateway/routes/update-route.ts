@@ -3,8 +3,7 @@
 // (../idempotency.ts), the ActivationClient method of the same name called, and its result mapped to the
 // answer the entry names.
 import type { FastifyRequest } from 'fastify';
-import { UPDATES, type HttpAnswer, type InputOf, type UpdateName } from '../../client/update-table';
-import type { UpdateMethods } from '../../client/updates';
+import { UPDATES, type HttpAnswer, type InputOf, type UpdateName, type UpdateMethods } from '../../client';
 import type { ActivationStatus } from '../../contract/types';
 import { appView } from '../access';
 import { principalOf } from '../auth';

@@ -12,8 +12,7 @@
 // step before it is signalled, so concurrent copies of one event give one signal.
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { ActivationClient } from '../../client/activation-client';
-import { ActivationEnded, ActivationNotFound } from '../../client/errors';
+import { type ActivationClient, ActivationEnded, ActivationNotFound } from '../../client';
 import { uuidSchema } from '../../contract/request-schemas';
 import type { EventDedupStore } from '../dedup/store';
 import { GatewayError } from '../http-errors';

@@ -2,7 +2,8 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createWebhookActivities, loadWebhookEndpoints } from '../../activities/webhook-activities';
+import { createWebhookActivities } from '../../activities/webhook-activities';
+import { loadWebhookEndpoints } from '../../contract/webhook-endpoints';
 import type { ActivationUpdate } from '../../contract/activities';
 import { verifyWebhook, WEBHOOK_SIGNATURE_HEADER } from '../../contract/webhook-signature';
 

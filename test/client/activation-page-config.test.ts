@@ -3,7 +3,7 @@
 import { describe, expect, test } from 'vitest';
 import { activationLinkFor } from '../../client/activation-link';
 import { loadGatewayConfig } from '../../gateway/config';
-import { createClientSecrets, DEV_CLIENT_SECRET_KEY } from '../../gateway/client-secret';
+import { createClientSecrets, DEV_CLIENT_SECRET_KEY } from '../../contract/client-secret';
 import { contrastWithWhite } from '../../gateway/page/branding';
 import { pageImageBytes } from '../../gateway/page/routes';
 import { languageOf } from '../../gateway/page/shell';

@@ -9,8 +9,9 @@ import { createApiKeyChecker } from '../../gateway/auth';
 import { loadGatewayConfig, GatewayConfigError } from '../../gateway/config';
 import { JsonlDedupStore } from '../../gateway/dedup/jsonl-store';
 import { PostgresDedupStore, type Queryable } from '../../gateway/dedup/postgres-store';
-import { MemoryDedupStore, openDedupStore } from '../../gateway/dedup/store';
-import { createClientSecrets } from '../../gateway/client-secret';
+import { openDedupStore } from '../../gateway/dedup/open-store';
+import { MemoryDedupStore } from '../../gateway/dedup/store';
+import { createClientSecrets } from '../../contract/client-secret';
 
 const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'dedup-'));
 

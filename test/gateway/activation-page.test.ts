@@ -8,7 +8,7 @@ import { describe, expect } from 'vitest';
 import { launchChromium } from '../chromium';
 import { ActivationClient } from '../../client/activation-client';
 import { EXIT, runCli } from '../../client/cli';
-import { createClientSecrets, DEV_CLIENT_SECRET_KEY } from '../../gateway/client-secret';
+import { createClientSecrets, DEV_CLIENT_SECRET_KEY } from '../../contract/client-secret';
 import { gatewayTest } from '../temporal/fixtures';
 import { ALEXANDRIA, CAIRO, deviceAt } from '../temporal/harness';
 import type { GatewayStack } from './stack';

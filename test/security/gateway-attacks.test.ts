@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect } from 'vitest';
 import { ActivationClient } from '../../client/activation-client';
-import { createClientSecrets } from '../../gateway/client-secret';
+import { createClientSecrets } from '../../contract/client-secret';
 import { MemoryDedupStore } from '../../gateway/dedup/store';
 import { startGateway } from '../../gateway/server';
 import { ALEXANDRIA, CAIRO, deviceAt } from '../temporal/harness';

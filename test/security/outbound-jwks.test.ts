@@ -1,11 +1,11 @@
 // Issue 27 item 2's "every URL a configuration supplies", for the codec server's CODEC_SERVER_JWKS_URL: a
 // real codec server over HTTP whose identity provider's key set is served from 127.0.0.1. With the production
-// outbound policy (activities/outbound-guard.ts) the key set is never fetched from a loopback address, so no
+// outbound policy (codec/outbound-guard.ts) the key set is never fetched from a loopback address, so no
 // token verifies; the allow-list naming it, or development, lets it through.
 import { createServer, type Server } from 'node:http';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createOutboundDispatcher, loadOutboundPolicy } from '../../activities/outbound-guard';
+import { createOutboundDispatcher, loadOutboundPolicy } from '../../codec/outbound-guard';
 import { parseCodecKeys } from '../../codec';
 import { createCodecAuthorizer } from '../../codec/codec-auth';
 import { startCodecServer, type CodecServer } from '../../codec/codec-server';

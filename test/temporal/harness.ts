@@ -12,8 +12,9 @@ import { inject } from 'vitest';
 import { createActivities } from '../../activities';
 import { makeVlensConfig, type VlensApiFlavor, type VlensConfigOverrides } from '../../activities/config';
 import { createImageActivities } from '../../activities/image-activities';
-import { createOutboundDispatcher, loadOutboundPolicy } from '../../activities/outbound-guard';
-import { createWebhookActivities, type WebhookEndpoint } from '../../activities/webhook-activities';
+import { createOutboundDispatcher, loadOutboundPolicy } from '../../codec/outbound-guard';
+import { createWebhookActivities } from '../../activities/webhook-activities';
+import type { WebhookEndpoint } from '../../contract/webhook-endpoints';
 import { freePort } from '../../scripts/local-stack';
 import {
   createDataConverter,

@@ -12,15 +12,15 @@ export {
   type StartOptions,
   type StartResult,
   type UpdateOptions,
-} from '../../../client/activation-client';
+} from '../../../client';
 export {
   createTemporalClient,
   loadTemporalClientSettings,
   type TemporalClientHandle,
   type TemporalClientOptions,
   type TemporalClientSettings,
-} from '../../../client/connect';
-export type { ImageStore } from '../../../codec/image-store';
+} from '../../../client';
+export type { ImageStore } from '../../../codec';
 
 // Its typed errors: each has a stable `code`, the same string the HTTP gateway answers with.
 export {
@@ -39,7 +39,7 @@ export {
   UploadQuotaExceeded,
   VlensUnavailable,
   type ActivationErrorCode,
-} from '../../../client/errors';
+} from '../../../client';
 export type { FieldProblem } from '../../../contract/input-checks';
 
 // Outbound webhooks: the signature verifier (and the signer, for a receiver's own tests).

@@ -1,4 +1,4 @@
-// Where the worker's outbound HTTP may go (issue 27, item 2). Every URL a configuration supplies (outbound
+// Where outbound HTTP may go (issue 27, item 2), in the worker and the codec server. Every URL a configuration supplies (outbound
 // webhooks, Vlens, the codec server's JWKS) is called through a dispatcher that checks the address each
 // socket actually connected to, after DNS: a name that resolves to 127.0.0.1 (or re-resolves there later,
 // DNS rebinding) is caught at the same place as a literal http://127.0.0.1. In production, loopback,

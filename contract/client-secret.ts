@@ -16,14 +16,16 @@
 // - rotation: several keys may be configured; the first signs, every one verifies.
 // The trade-off is that a single secret cannot be revoked before it expires; cancelling the activation
 // ends what it can do, and rotating the key revokes all of them.
+// In the contract because two parts issue them: the gateway (gateway/routes/backends.ts, which also verifies
+// them in gateway/auth.ts) and the CLI's `start` (client/activation-link.ts).
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { workflowIdFor } from '../contract/types';
-import { TENANT_NAME } from '../client/tenancy';
+import { TENANT_NAME } from './tenants';
+import { workflowIdFor } from './types';
 
 export const CLIENT_SECRET_PREFIX = 'vcs1';
-/** The public development key: production refuses it (config.ts). */
+/** The public development key: production refuses it (gateway/config.ts). */
 export const DEV_CLIENT_SECRET_KEY = 'dev-client-secret-key-not-for-production';
-/** A server key shorter than this is guessable; config.ts refuses it in production. */
+/** A server key shorter than this is guessable; gateway/config.ts refuses it in production. */
 export const MIN_CLIENT_SECRET_KEY_CHARS = 32;
 
 const TOKEN = new RegExp(
@@ -95,4 +97,21 @@ export function createClientSecrets(keys: readonly string[]): ClientSecrets {
       return { ok: true, secret: { tenant, requestId: requestId.toLowerCase(), expiresAt } };
     },
   };
+}
+
+/** GATEWAY_CLIENT_SECRET_KEYS: comma-separated, the signing key first. */
+export function clientSecretKeysFrom(text: string): string[] {
+  return text
+    .split(',')
+    .map((key) => key.trim())
+    .filter((key) => key.length > 0);
+}
+
+/**
+ * The link a backend sends its customer (issue 26): the hosted page, with the client secret in the URL
+ * fragment, which a browser never sends to any server, so no proxy or access log holds it (page/session.ts
+ * reads it and removes it from the address bar). POST /v1/activations and the CLI's `start` answer it.
+ */
+export function activationUrl(baseUrl: string, requestId: string, clientSecret: string): string {
+  return `${baseUrl.replace(/\/+$/, '')}/activate/${requestId}#cs=${encodeURIComponent(clientSecret)}`;
 }
