@@ -52,6 +52,9 @@ export class ActivationReader {
     return calls.guard(requestId, async () => {
       const now = await calls.queryStatus(requestId);
       if (now.version !== options.afterVersion || TERMINAL_STATES.includes(now.state)) return now;
+      // The SDK cancels a call when its signal aborts later, not when it was aborted already: without this,
+      // a wait asked for during a shutdown would hold an update slot for a whole round.
+      if (options.signal?.aborted) return now;
       const timeoutMs = Math.min(Math.max(1, Math.round(options.timeoutMs)), MAX_WAIT_MS);
       const wait = () =>
         calls.withDeadline(timeoutMs + calls.callTimeoutMs, () =>

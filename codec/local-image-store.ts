@@ -1,7 +1,8 @@
 // Default ImageStore: an encrypted local directory (default `.data/images`).
-// Layout: <dir>/<sha256(activationId)>/<random id>.img — the activation id is hashed so it can never
-// act as a path, and file names are random so nothing personal reaches the file system. The sealed
+// Layout: <dir>/<sha256(activationId)>/<image id>.img — the activation id is hashed so it can never
+// act as a path, and file names are keyed hashes (imageIdFor) so nothing personal reaches the file system. The sealed
 // format and the references are sealed-image.ts's, shared with the S3 store.
+import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ImageNotFound, type ImageStore } from './image-store';
@@ -14,7 +15,7 @@ import {
   IMAGE_NAME,
   imageName,
   locate,
-  newImageId,
+  imageIdFor,
   openImage,
   refBelongsTo,
   refOf,
@@ -49,10 +50,13 @@ export class LocalEncryptedImageStore implements ImageStore {
   }
 
   async put(activationId: string, base64Image: string): Promise<string> {
-    const at = { group: groupOf(activationId), id: newImageId() };
-    const sealed = sealImage(this.keys, decodeImage(base64Image, this.maxImageBytes), at);
+    const image = decodeImage(base64Image, this.maxImageBytes);
+    const group = groupOf(activationId);
+    const at = { group, id: imageIdFor(this.keys, group, image) };
+    const sealed = sealImage(this.keys, image, at);
     const groupDir = path.join(this.dir, at.group);
-    const tmp = path.join(groupDir, `${at.id}.tmp`);
+    // A name of its own: two puts of the same image at once must not meet on one temporary file.
+    const tmp = path.join(groupDir, `${at.id}.${randomBytes(6).toString('hex')}.tmp`);
     for (let attempt = 0; ; attempt++) {
       try {
         await mkdir(groupDir, { recursive: true, mode: 0o700 });

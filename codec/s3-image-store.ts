@@ -1,6 +1,6 @@
 // The claim-check store in an S3 bucket (AWS S3 or an S3-compatible store: R2, MinIO, SeaweedFS, Ceph,
 // GCS interop), for deployments whose gateway and workers share no disk (issue 23).
-// Layout: <prefix><sha256(activationId)>/<random id>.img, the same names and sealed bytes as the local
+// Layout: <prefix><sha256(activationId)>/<image id>.img (imageIdFor), the same names and sealed bytes as the local
 // directory store (sealed-image.ts): images are sealed with the codec keys before upload, so the bucket
 // never holds plaintext, and the ciphertext is bound to its key, so an object copied under another name
 // does not open.
@@ -30,7 +30,7 @@ import {
   IMAGE_NAME,
   imageName,
   locate,
-  newImageId,
+  imageIdFor,
   openImage,
   refBelongsTo,
   refOf,
@@ -74,8 +74,10 @@ export class S3ImageStore implements ImageStore {
   }
 
   async put(activationId: string, base64Image: string): Promise<string> {
-    const at = { group: groupOf(activationId), id: newImageId() };
-    const sealed = sealImage(this.keys, decodeImage(base64Image, this.maxImageBytes), at);
+    const image = decodeImage(base64Image, this.maxImageBytes);
+    const group = groupOf(activationId);
+    const at = { group, id: imageIdFor(this.keys, group, image) };
+    const sealed = sealImage(this.keys, image, at);
     await this.call('store an image', (abortSignal) =>
       this.client.send(
         new PutObjectCommand({

@@ -61,7 +61,9 @@ export class ChangeWatchers {
     if (!watcher) {
       // A query costs no history and no update slot: most reads end here.
       const now = await this.activations.status(requestId);
-      if (hasMoved(now, afterVersion)) return now;
+      // close() may have run during that read: a wait opened now would outlive it (nothing settles it) and
+      // hold the shutdown, and with it a deploy, for a whole round.
+      if (this.closing || hasMoved(now, afterVersion)) return now;
       watcher = this.watching.get(requestId);
       if (!watcher) {
         const made: Watcher = { latest: now, waiters: new Set() };

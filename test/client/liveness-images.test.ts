@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ImageStoreUnreachable, LocalEncryptedImageStore } from '../../codec';
-import { ImageStoreUnavailable, InvalidInput } from '../../client/errors';
+import { ImageStoreUnavailable, InvalidInput, UploadQuotaExceeded } from '../../client/errors';
 import { storeLivenessImages } from '../../client/liveness-images';
 import { keySpec, keysFrom } from '../codec/helpers';
 
@@ -62,6 +62,21 @@ describe('storeLivenessImages', () => {
     const submission = { image: image(), faces: [image(), image(), image()] as [string, string, string], device };
     await expect(storeLivenessImages(store, 'req-4', submission, 8)).rejects.toThrow('disk full');
     expect(await store.countForActivation('req-4')).toBe(0);
+  });
+
+  it('the same submission sent again (its update was refused, or the store failed after writing) is not charged twice', async () => {
+    const store = storeFailingPut(99, new Error('unused'));
+    const submission = { image: image(), faces: [image(), image(), image()] as [string, string, string], device };
+    const first = await storeLivenessImages(store, 'req-6', submission, 8);
+    // Five more tries of the same selfies: within a quota of 8, and still the same four objects.
+    for (let i = 0; i < 5; i++) expect(await storeLivenessImages(store, 'req-6', submission, 8)).toEqual(first);
+    expect(await store.countForActivation('req-6')).toBe(4);
+    // New selfies are new images, counted: the quota still bounds what one activation stores.
+    const retake = { image: image(), faces: [image(), image(), image()] as [string, string, string], device };
+    await storeLivenessImages(store, 'req-6', retake, 8);
+    await expect(storeLivenessImages(store, 'req-6', { ...retake, image: image() }, 8)).rejects.toBeInstanceOf(
+      UploadQuotaExceeded,
+    );
   });
 
   it('a whole submission is stored and its references returned in place', async () => {

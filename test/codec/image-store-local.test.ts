@@ -32,6 +32,21 @@ describe('LocalEncryptedImageStore', () => {
     expect(await store.get(ref)).toBe(selfie);
   });
 
+  it('the same image stored again for an activation is the same object; for another activation or key, another', async () => {
+    const store = newStore();
+    const selfie = image();
+    const ref = await store.put('activation-2', selfie);
+    const [again, concurrent] = await Promise.all([store.put('activation-2', selfie), store.put('activation-2', selfie)]);
+    expect([again, concurrent]).toEqual([ref, ref]);
+    expect(await store.countForActivation('activation-2')).toBe(1);
+    expect(await store.get(ref, 'activation-2')).toBe(selfie);
+    const elsewhere = await store.put('activation-3', selfie);
+    expect(elsewhere.slice(70)).not.toBe(ref.slice(70));
+    // The id is keyed: a store with another codec key names the same picture differently.
+    const otherKey = new LocalEncryptedImageStore({ keys: keysFrom(keySpec('img-other')), dir: store.dir });
+    expect(await otherKey.put('activation-2', selfie)).not.toBe(ref);
+  });
+
   it('keeps 4 x 500 KB images and their files hold neither the bytes nor any 64-char window of the base64', async () => {
     const store = newStore();
     const images = [1, 2, 3, 4].map(() => randomBytes(500 * 1024));

@@ -98,6 +98,15 @@ describe('S3ImageStore on SeaweedFS', () => {
     await expect(store.get(other, 'activation-b')).rejects.toBeInstanceOf(CodecDecodeError);
   });
 
+  it('the same image stored again, through either replica, is the same object: retries do not use up the quota', async () => {
+    const prefix = `t-${randomUUID()}/`;
+    const selfie = image();
+    const ref = await envStore(prefix).store.put('activation-r', selfie);
+    expect(await envStore(prefix).store.put('activation-r', selfie)).toBe(ref);
+    expect(await envStore(prefix).store.countForActivation('activation-r')).toBe(1);
+    expect(await envStore(prefix).store.get(ref, 'activation-r')).toBe(selfie);
+  });
+
   it('counts the quota in the bucket: two store instances (two replicas) see the same count', async () => {
     const prefix = `t-${randomUUID()}/`;
     const replica1 = envStore(prefix).store;

@@ -414,8 +414,10 @@ describe('security: attacks on the gateway are refused', () => {
     });
 
     // Quota: 16 images stored already (earlier attempts): the next submission is refused whole.
-    const small = Buffer.from('earlier attempt').toString('base64');
-    for (let i = 0; i < 16; i++) await s.h.imageStore.put(requestId, small);
+    // Distinct images: the same image stored again is the same object (codec/sealed-image.ts, imageIdFor).
+    const earlier = (i: number) => Buffer.from(`earlier attempt ${i}`).toString('base64');
+    for (let i = 0; i < 16; i++) await s.h.imageStore.put(requestId, earlier(i));
+    const small = Buffer.from('one more attempt').toString('base64');
     const over = await call(KEYS.acme, 'POST', `/v1/activations/${requestId}/liveness`, {
       image: small,
       device: deviceAt(ALEXANDRIA),
