@@ -51,6 +51,19 @@ export interface StartOptions {
   waitForFirstStep?: boolean | { timeoutMs: number };
   /** The tenant has a webhook endpoint: the activation tells it every change (workflows/notifications.ts). */
   webhooks?: boolean;
+  /**
+   * Called once a start is about to create a run (no run of this requestId is open), never for a start
+   * answered with the running activation. What it throws refuses the start, untouched (the gateway's
+   * per-activation start limit: a start retried while its activation runs sends no SMS and is not counted).
+   */
+  beforeCreate?: () => Promise<void>;
+}
+
+/** What StartOptions.beforeCreate threw, carried through the Temporal error mapping unchanged. */
+class RefusedBeforeCreate extends Error {
+  constructor(readonly refusal: unknown) {
+    super('refused before the run was created');
+  }
 }
 
 export interface StartResult {
@@ -82,14 +95,19 @@ export async function startActivation(
   const { requestId } = parsed;
   const about = { tenant, maxLifeMs: maxLifeMs(policy ?? DEFAULT_POLICY) };
   const start = new Start(calls, taskQueue, requestId, tenant, options);
-  return calls.guard(requestId, async () => {
-    // At most two rounds: a start that loses a race re-reads the run that won (see Start.once).
-    for (let round = 0; ; round++) {
-      const outcome = await start.once(workflowInput, policy);
-      if (outcome !== 'lost-race') return { ...outcome, ...about };
-      if (round === 1) throw new ActivationNotFound(requestId);
-    }
-  });
+  try {
+    return await calls.guard(requestId, async () => {
+      // At most two rounds: a start that loses a race re-reads the run that won (see Start.once).
+      for (let round = 0; ; round++) {
+        const outcome = await start.once(workflowInput, policy);
+        if (outcome !== 'lost-race') return { ...outcome, ...about };
+        if (round === 1) throw new ActivationNotFound(requestId);
+      }
+    });
+  } catch (error) {
+    const cause = error instanceof Error ? error.cause : undefined;
+    throw cause instanceof RefusedBeforeCreate ? cause.refusal : error;
+  }
 }
 
 /** One start of one requestId by one tenant. */
@@ -126,6 +144,11 @@ class Start {
       : undefined;
     if (spent) requireOtpBudgetLeft(this.requestId, spent, policy);
     const args: Parameters<ActivationWorkflow> = [spent ? { ...workflowInput, spent } : workflowInput];
+    if (this.options.beforeCreate) {
+      await this.options.beforeCreate().catch((refusal: unknown) => {
+        throw new RefusedBeforeCreate(refusal);
+      });
+    }
     try {
       const status = await this.create(args, existing !== undefined);
       return { created: true, status: status ?? (await this.statusAfterStart(workflowInput)) };

@@ -36,6 +36,9 @@ async function start(audience: Audience, request: FastifyRequest, reply: Fastify
     // The first answer says what the app must do next (OTP sent, or selfies first), not "wait".
     ...(deps.firstStepWaitMs > 0 ? { waitForFirstStep: { timeoutMs: deps.firstStepWaitMs } } : {}),
     ...(hasWebhooks ? { webhooks: true } : {}),
+    // Counted only when the start creates a run (each sends an SMS): a start retried while its activation
+    // runs (a timeout, a worker restarting) is answered with that activation and costs nothing here.
+    beforeCreate: () => audience.limits.starts(request),
   });
   // The app's credential for this one activation (contract/client-secret.ts); never written to history.
   const { clientSecret, expiresAt } = deps.clientSecrets.issue(input.requestId, started.tenant, started.maxLifeMs);
@@ -61,7 +64,6 @@ function registerStartAndList(app: ZodApp, audience: Audience): void {
       schema: routeSchemas.start,
       bodyLimit: deps.bodyLimits.small,
       config: { access: BACKEND },
-      preValidation: [limits.starts],
     },
     async (request, reply) => start(audience, request, reply, request.body),
   );

@@ -19,7 +19,7 @@ export interface RouteLimits {
   reads: Limit;
   /** Reads by one caller, of any activation. */
   callerReads: Limit;
-  /** Starts of one requestId per hour (keyed by the body's requestId). */
+  /** Starts of one requestId per hour that create a run (keyed by the body's requestId; backends.ts). */
   starts: Limit;
   /** A limit of `mutationsPerActivation` named `name` ("... for this activation" says `what`). */
   mutation(name: string, what: string): Limit;
@@ -58,14 +58,15 @@ export function createRouteLimits(app: FastifyInstance, rateLimits: RateLimits):
       callerKey,
       'count-here',
     ),
-    // Keyed by the requestId in the body (a preValidation hook: the body is parsed by then, and the limit
-    // still counts before the body is validated). Each new run sends an SMS, so a start -> cancel -> start
-    // loop is bounded here.
+    // Keyed by the requestId in the body, and counted by the start itself just before it creates a run
+    // (StartOptions.beforeCreate): each new run sends an SMS, so a start -> cancel -> start loop is bounded
+    // here, while retries of a start whose activation runs are not counted (BENCHMARKS.md §8, worker-kill:
+    // retried starts used to be refused for an hour).
     starts: createLimit(app, {
       name: 'starts',
       max: rateLimits.startsPerActivationPerHour,
       timeWindowMs: HOUR_MS,
-      what: 'starts of this activation',
+      what: 'new runs of this activation',
       keyOf: (r) => {
         const requestId = (r.body as { requestId?: unknown } | undefined)?.requestId;
         return typeof requestId === 'string' ? `${r.principal?.tenant ?? '-'}:${requestId.toLowerCase()}` : undefined;

@@ -36,7 +36,10 @@ describe('LocalEncryptedImageStore', () => {
     const store = newStore();
     const selfie = image();
     const ref = await store.put('activation-2', selfie);
-    const [again, concurrent] = await Promise.all([store.put('activation-2', selfie), store.put('activation-2', selfie)]);
+    const [again, concurrent] = await Promise.all([
+      store.put('activation-2', selfie),
+      store.put('activation-2', selfie),
+    ]);
     expect([again, concurrent]).toEqual([ref, ref]);
     expect(await store.countForActivation('activation-2')).toBe(1);
     expect(await store.get(ref, 'activation-2')).toBe(selfie);

@@ -75,10 +75,26 @@ describe('limits shared across replicas through Redis (REDIS_URL)', () => {
       const apart = randomUUID();
       expect(await alternating([h1, h2], 6, (g) => otp(g, apart))).toEqual([404, 404, 404, 404, 404, 404]);
 
-      // Starts (counted before the body is validated, so an incomplete body shows the count without an SMS).
-      const start = (g: RunningGateway, id: string) => api(g, 'POST', '/v1/activations', { requestId: id });
-      const startId = randomUUID();
-      expect(await alternating([g1, g2], 3, (g) => start(g, startId))).toEqual([422, 422, 429]);
+      // Starts that create a run (each an SMS), one on each replica with a cancel in between: the third is
+      // refused whichever replica is asked; retries of a running activation's start are not counted.
+      const seededStart = await s.h.seed();
+      const startBody = {
+        requestId: seededStart.requestId,
+        transactionId: seededStart.transactionId,
+        device: deviceAt(),
+        accessToken: seededStart.accessToken,
+      };
+      const newRun = async (g: RunningGateway) => {
+        const started = await api(g, 'POST', '/v1/activations', startBody);
+        if (started.status !== 202) return started;
+        expect((await api(g, 'POST', '/v1/activations', startBody)).status).toBe(200);
+        expect(
+          (await api(g, 'POST', `/v1/activations/${seededStart.requestId}/cancel`, { reason: 'loop' })).status,
+        ).toBe(202);
+        await s.waitForState(seededStart.requestId, 'cancelled');
+        return started;
+      };
+      expect(await alternating([g1, g2, g1], 3, newRun)).toEqual([202, 202, 429]);
 
       // Webhooks: junk per source, and verified deliveries per activation.
       const junk = (g: RunningGateway) => http(`${g.url}/v1/webhooks/kashier`, 'POST', { junk: true });
@@ -124,8 +140,12 @@ describe('limits shared across replicas through Redis (REDIS_URL)', () => {
       expect(otp.headers.get('retry-after')).toBe('5');
       const resend = await api(g2, 'POST', `/v1/activations/${seeded.requestId}/otp/resend`, { device: deviceAt() });
       expect(resend.status).toBe(503);
-      const start = await api(g1, 'POST', '/v1/activations', { requestId: randomUUID() });
-      expect(start.status).toBe(503);
+      // A start that would create a run (a valid body, a fresh requestId): the count is needed, so 503.
+      const start = await api(g1, 'POST', '/v1/activations', { requestId: randomUUID(), device: deviceAt() });
+      expect({ status: start.status, code: start.body?.error?.code }).toEqual({
+        status: 503,
+        code: 'limits_unavailable',
+      });
       const liveness = await api(g2, 'POST', `/v1/activations/${seeded.requestId}/liveness`, {});
       expect(liveness.status).toBe(503);
 
