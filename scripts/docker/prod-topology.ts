@@ -10,7 +10,7 @@
 //
 // Checks, in order (each fails the run): no container has a mount; a selfie uploaded through gateway 1 is in S3
 // and read by a worker container, the OTP of that activation sent through gateway 2 is accepted, the event
-// stream through HAProxy sees every state, a start limit trips at the same count on one replica, alternating
+// stream through HAProxy sees every state, a resend limit trips at the same count on one replica, alternating
 // and through HAProxy (scripts/docker/replica-checks.ts); TOPOLOGY_ACTIVATIONS (default 6) activations driven
 // through HAProxy (scripts/docker/drive-activations.mjs) all activate although gateway 1 is killed (SIGKILL)
 // while they are in flight; every container's HEALTHCHECK reported healthy; both workers polled; the codec
