@@ -2,12 +2,7 @@
 // when ACTIVATION_PAGE_BASE_URL is set, with a client secret signed by the gateway's key
 // (GATEWAY_CLIENT_SECRET_KEYS; the development key outside production, as the gateway does), so the
 // gateway at that address accepts it.
-import {
-  activationUrl,
-  clientSecretKeysFrom,
-  createClientSecrets,
-  DEV_CLIENT_SECRET_KEY,
-} from '../contract/client-secret';
+import { activationUrl, createClientSecrets, DEV_CLIENT_SECRET_KEY, splitKeyList } from '../contract/client-secret';
 
 export function activationLinkFor(
   env: NodeJS.ProcessEnv,
@@ -16,7 +11,7 @@ export function activationLinkFor(
 ): string | undefined {
   const base = env.ACTIVATION_PAGE_BASE_URL;
   if (!base) return undefined;
-  const keys = clientSecretKeysFrom(env.GATEWAY_CLIENT_SECRET_KEYS ?? '');
+  const keys = splitKeyList(env.GATEWAY_CLIENT_SECRET_KEYS ?? '');
   if (keys.length === 0) {
     if (env.NODE_ENV === 'production')
       throw new Error('ACTIVATION_PAGE_BASE_URL is set but GATEWAY_CLIENT_SECRET_KEYS is not: no link can be signed');

@@ -59,13 +59,6 @@ export interface StartOptions {
   beforeCreate?: () => Promise<void>;
 }
 
-/** What StartOptions.beforeCreate threw, carried through the Temporal error mapping unchanged. */
-class RefusedBeforeCreate extends Error {
-  constructor(readonly refusal: unknown) {
-    super('refused before the run was created');
-  }
-}
-
 export interface StartResult {
   status: ActivationStatus;
   /** false when the activation was already running (the start was a no-op). */
@@ -77,6 +70,9 @@ export interface StartResult {
 }
 
 type StartOutcome = { created: boolean; status: ActivationStatus } | 'lost-race';
+/** What a start found: the caller's running activation (the answer), or what a new run is made from. */
+type StartPlan =
+  { created: false; status: ActivationStatus } | { args: Parameters<ActivationWorkflow>; hadRun: boolean };
 
 /** ActivationClient.start (its comment says what a start promises). */
 export async function startActivation(
@@ -95,18 +91,18 @@ export async function startActivation(
   const { requestId } = parsed;
   const about = { tenant, maxLifeMs: maxLifeMs(policy ?? DEFAULT_POLICY) };
   const start = new Start(calls, taskQueue, requestId, tenant, options);
-  try {
-    return await calls.guard(requestId, async () => {
-      // At most two rounds: a start that loses a race re-reads the run that won (see Start.once).
-      for (let round = 0; ; round++) {
-        const outcome = await start.once(workflowInput, policy);
-        if (outcome !== 'lost-race') return { ...outcome, ...about };
-        if (round === 1) throw new ActivationNotFound(requestId);
-      }
+  // At most two rounds: a start that loses a race re-reads the run that won (see Start.plan).
+  for (let round = 0; ; round++) {
+    const plan = await calls.guard(requestId, () => start.plan(workflowInput, policy));
+    if ('status' in plan) return { ...plan, ...about };
+    // Outside the Temporal error mapping (guard): what the caller's check throws reaches the caller as it is.
+    await options.beforeCreate?.();
+    const outcome = await calls.guard(requestId, async () => {
+      const created = await start.create(plan, workflowInput);
+      if (created === 'lost-race' && round === 1) throw new ActivationNotFound(requestId);
+      return created;
     });
-  } catch (error) {
-    const cause = error instanceof Error ? error.cause : undefined;
-    throw cause instanceof RefusedBeforeCreate ? cause.refusal : error;
+    if (outcome !== 'lost-race') return { ...outcome, ...about };
   }
 }
 
@@ -125,7 +121,7 @@ class Start {
   }
 
   /**
-   * One attempt at a start. Who owns a requestId is decided by Temporal in the step that creates the
+   * One attempt at a start, up to the run it would create (create() makes it). Who owns a requestId is decided by Temporal in the step that creates the
    * workflow (issue 27): the start fails when the workflow id exists (conflict policy FAIL), and a fresh
    * start also refuses any earlier run (REJECT_DUPLICATE), so of two tenants starting the same requestId
    * at once exactly one creates the run, with its tenant in the search attributes of that same request.
@@ -134,7 +130,7 @@ class Start {
    * is only tried when the last run is the caller's, so no other tenant can take the id over in between:
    * its own describe sees that run, and its fresh start is refused by REJECT_DUPLICATE.
    */
-  async once(workflowInput: ActivationInput, policy: Partial<Policy> | undefined): Promise<StartOutcome> {
+  async plan(workflowInput: ActivationInput, policy: Partial<Policy> | undefined): Promise<StartPlan> {
     const existing = await this.calls.describe(this.workflowId);
     const settled = await this.answerForExisting(existing);
     if (settled) return settled;
@@ -143,25 +139,24 @@ class Start {
       ? await spentBefore(this.calls.client, existing, { ...DEFAULT_POLICY, ...policy }, this.calls.callTimeoutMs)
       : undefined;
     if (spent) requireOtpBudgetLeft(this.requestId, spent, policy);
-    const args: Parameters<ActivationWorkflow> = [spent ? { ...workflowInput, spent } : workflowInput];
-    if (this.options.beforeCreate) {
-      await this.options.beforeCreate().catch((refusal: unknown) => {
-        throw new RefusedBeforeCreate(refusal);
-      });
-    }
+    return { args: [spent ? { ...workflowInput, spent } : workflowInput], hadRun: existing !== undefined };
+  }
+
+  /** Creates the run `plan` describes, unless another start created one since: then that run decides. */
+  async create(plan: Exclude<StartPlan, { created: false }>, workflowInput: ActivationInput): Promise<StartOutcome> {
     try {
-      const status = await this.create(args, existing !== undefined);
+      const status = await this.startRun(plan.args, plan.hadRun);
       return { created: true, status: status ?? (await this.statusAfterStart(workflowInput)) };
     } catch (error) {
       if (!isAlreadyStarted(error)) throw error;
-      // Another start created a run since the describe above: that run decides.
+      // Another start created a run since the describe in plan(): that run decides.
       const winner = await this.answerForExisting(await this.calls.describe(this.workflowId));
       return winner ?? 'lost-race';
     }
   }
 
   /** Creates the run; with waitForFirstStep, answers the status after the first step (else undefined). */
-  private async create(args: Parameters<ActivationWorkflow>, hadRun: boolean): Promise<ActivationStatus | undefined> {
+  private async startRun(args: Parameters<ActivationWorkflow>, hadRun: boolean): Promise<ActivationStatus | undefined> {
     const startOptions = {
       taskQueue: this.taskQueue,
       workflowId: this.workflowId,

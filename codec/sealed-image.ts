@@ -4,7 +4,7 @@
 // Reference: `blob:<sha256(activationId)>_<image id>`; the hash binds the reference to its activation
 // and keeps the activation id out of file and object names. The image id is derived from the image's
 // bytes (imageIdFor), so storing the same selfie again for the same activation writes the same object.
-import { createHash, createHmac, hkdfSync, type KeyObject } from 'node:crypto';
+import { createHash, createHmac, hkdfSync } from 'node:crypto';
 import { open, seal } from './aead';
 import { CodecDecodeError, UnknownKeyError } from './errors';
 import { ImageNotFound, ImageRejected } from './image-store';
@@ -28,23 +28,9 @@ export interface ImageLocation {
 export const imageName = (id: string): string => `${id}.img`;
 export const refOf = ({ group, id }: ImageLocation): string => `blob:${group}_${id}`;
 
-/** The image-id key derived from each codec key (never the sealing key itself: one key, one job). */
-const idKeys = new WeakMap<KeyObject, Buffer>();
-
-/**
- * The id an image of an activation is stored under: a keyed hash of the activation's group and the image's
- * bytes. A retried submission (the app sends the same selfies again after a 503, or after its update was
- * refused) overwrites its own objects instead of adding new ones, so a store outage cannot use up the
- * activation's image quota (BENCHMARKS.md §8, s3-restart). Keyed, so a reference does not let anyone
- * confirm a guess of the picture.
- */
 export function imageIdFor(keys: CodecKeys, group: string, image: Buffer): string {
-  const secret = keys.primary.secret;
-  let idKey = idKeys.get(secret);
-  if (!idKey) {
-    idKey = Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), 'vlens-activation image id', 32));
-    idKeys.set(secret, idKey);
-  }
+  // Its own key derived from the codec key, never the sealing key itself: one key, one job.
+  const idKey = Buffer.from(hkdfSync('sha256', keys.primary.secret, Buffer.alloc(0), 'vlens-activation image id', 32));
   return createHmac('sha256', idKey).update(group).update(image).digest().subarray(0, 16).toString('base64url');
 }
 

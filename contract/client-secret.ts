@@ -99,8 +99,11 @@ export function createClientSecrets(keys: readonly string[]): ClientSecrets {
   };
 }
 
-/** GATEWAY_CLIENT_SECRET_KEYS: comma-separated, the signing key first. */
-export function clientSecretKeysFrom(text: string): string[] {
+/**
+ * A comma-separated list from the environment, trimmed, empty entries dropped: GATEWAY_CLIENT_SECRET_KEYS
+ * (the signing key first), and the gateway's GATEWAY_API_KEYS, grant keys and trusted proxies.
+ */
+export function splitKeyList(text: string): string[] {
   return text
     .split(',')
     .map((key) => key.trim())

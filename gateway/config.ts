@@ -4,8 +4,8 @@
 import { loadWebhookEndpoints } from '../contract/webhook-endpoints';
 import { z } from 'zod';
 import { loadServerPolicy, ServerPolicyConfigError, type ServerPolicySettings } from '../contract/server-policy';
-import { DEV_CLIENT_SECRET_KEY } from '../contract/client-secret';
-import { parseApiKeys as parseApiKeyEntries, splitApiKeys } from './keys';
+import { DEV_CLIENT_SECRET_KEY, splitKeyList } from '../contract/client-secret';
+import { parseApiKeys as parseApiKeyEntries } from './keys';
 import { METRICS_MODES, type MetricsMode } from './metrics';
 import { BrandingConfigError, parseTenantBranding, type TenantBranding } from './page/branding';
 import { productionProblems } from './production-config';
@@ -157,7 +157,7 @@ export class GatewayConfigError extends Error {
 
 /** The GATEWAY_API_KEYS entries as written (`key` or `tenant:role:key`). */
 export function parseApiKeys(text: string): string[] {
-  return splitApiKeys(text);
+  return splitKeyList(text);
 }
 
 /** Every problem of `env`, each naming its variable; the parsed variables when there is none. */
@@ -169,7 +169,7 @@ function checkedEnv(env: NodeJS.ProcessEnv): { e: z.output<typeof GatewayEnv>; s
     : parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
   if (env.NODE_ENV === 'production') problems.push(...productionProblems(present));
   problems.push(
-    ...parseApiKeyEntries(splitApiKeys(present.GATEWAY_API_KEYS ?? '')).problems.map((p) => `GATEWAY_API_KEYS: ${p}`),
+    ...parseApiKeyEntries(splitKeyList(present.GATEWAY_API_KEYS ?? '')).problems.map((p) => `GATEWAY_API_KEYS: ${p}`),
   );
   let serverPolicy: ServerPolicySettings | undefined;
   try {
@@ -214,7 +214,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
   const production = env.NODE_ENV === 'production';
   const apiKeys = parseApiKeys(e.GATEWAY_API_KEYS);
   if (apiKeys.length === 0) throw new GatewayConfigError('GATEWAY_API_KEYS: at least one API key is required');
-  const clientSecretKeys = splitApiKeys(e.GATEWAY_CLIENT_SECRET_KEYS);
+  const clientSecretKeys = splitKeyList(e.GATEWAY_CLIENT_SECRET_KEYS);
   if (clientSecretKeys.length === 0)
     throw new GatewayConfigError('GATEWAY_CLIENT_SECRET_KEYS: at least one key is required');
   const pageBranding = readOrRefuse(
@@ -232,7 +232,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     port: e.GATEWAY_PORT,
     apiKeys,
     clientSecretKeys,
-    requestGrantKeys: splitApiKeys(e.GATEWAY_REQUEST_GRANT_KEYS ?? ''),
+    requestGrantKeys: splitKeyList(e.GATEWAY_REQUEST_GRANT_KEYS ?? ''),
     serverPolicy,
     kashierWebhookSecret: e.KASHIER_WEBHOOK_SECRET,
     fawrySecureKey: e.FAWRY_SECURE_KEY,
@@ -241,7 +241,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     ...(e.DATABASE_URL ? { databaseUrl: e.DATABASE_URL } : {}),
     logLevel: e.GATEWAY_LOG_LEVEL,
     rateLimits: rateLimitsOf(e),
-    ...(e.GATEWAY_TRUST_PROXY ? { trustProxy: splitApiKeys(e.GATEWAY_TRUST_PROXY) } : {}),
+    ...(e.GATEWAY_TRUST_PROXY ? { trustProxy: splitKeyList(e.GATEWAY_TRUST_PROXY) } : {}),
     ...(e.REDIS_URL ? { redisUrl: e.REDIS_URL } : {}),
     bodyLimits: DEFAULT_BODY_LIMITS,
     // Production keeps what describes the service closed unless a setting opens it (issue 27).

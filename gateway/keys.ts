@@ -21,13 +21,6 @@ export interface ApiKeySpec {
 
 const ENTRY = new RegExp(`^(\\*|${TENANT_NAME.source.slice(1, -1)}):(${ROLES.join('|')}):(\\S+)$`);
 
-export function splitApiKeys(text: string): string[] {
-  return text
-    .split(',')
-    .map((key) => key.trim())
-    .filter((key) => key.length > 0);
-}
-
 /** Parses one entry; returns a problem (never naming the key itself) when it is not usable. */
 export function parseApiKeyEntry(entry: string, position: number): ApiKeySpec | { problem: string } {
   const match = ENTRY.exec(entry);

@@ -3,8 +3,8 @@
 // limits counted per replica, webhook endpoints of unknown tenants, and starts without request grants once
 // several tenants share the Vlens account. Problems name the variable and the entry, never a secret's value.
 import { loadWebhookEndpoints } from '../contract/webhook-endpoints';
-import { DEV_CLIENT_SECRET_KEY, MIN_CLIENT_SECRET_KEY_CHARS } from '../contract/client-secret';
-import { parseApiKeys as parseApiKeyEntries, splitApiKeys } from './keys';
+import { DEV_CLIENT_SECRET_KEY, MIN_CLIENT_SECRET_KEY_CHARS, splitKeyList } from '../contract/client-secret';
+import { parseApiKeys as parseApiKeyEntries } from './keys';
 import { MIN_REQUEST_GRANT_KEY_CHARS } from './request-grants';
 
 /** The public development defaults: anyone can read them here, so production refuses them. */
@@ -32,12 +32,12 @@ export function productionProblems(present: Record<string, string | undefined>):
     if (value === undefined) problems.push(`${name}: is required when NODE_ENV=production`);
     else if (
       value === devValue ||
-      splitApiKeys(value).some((entry) => entry === devValue || entry.endsWith(`:${devValue}`))
+      splitKeyList(value).some((entry) => entry === devValue || entry.endsWith(`:${devValue}`))
     ) {
       problems.push(`${name}: is a public development default, refused when NODE_ENV=production`);
     }
   }
-  const keys = parseApiKeyEntries(splitApiKeys(present.GATEWAY_API_KEYS ?? '')).keys;
+  const keys = parseApiKeyEntries(splitKeyList(present.GATEWAY_API_KEYS ?? '')).keys;
   keys.forEach((key, i) => {
     if (!key.explicit)
       problems.push(
@@ -46,7 +46,7 @@ export function productionProblems(present: Record<string, string | undefined>):
     else if (key.key.length < MIN_PRODUCTION_API_KEY_CHARS)
       problems.push(`GATEWAY_API_KEYS: entry ${i + 1} is shorter than ${MIN_PRODUCTION_API_KEY_CHARS} characters`);
   });
-  splitApiKeys(present.GATEWAY_CLIENT_SECRET_KEYS ?? '').forEach((key, i) => {
+  splitKeyList(present.GATEWAY_CLIENT_SECRET_KEYS ?? '').forEach((key, i) => {
     if (key !== DEV_CLIENT_SECRET_KEY && key.length < MIN_CLIENT_SECRET_KEY_CHARS) {
       problems.push(
         `GATEWAY_CLIENT_SECRET_KEYS: key ${i + 1} is shorter than ${MIN_CLIENT_SECRET_KEY_CHARS} characters (e.g. openssl rand -base64 48)`,
@@ -112,7 +112,7 @@ function requestGrantProblems(
   present: Record<string, string | undefined>,
   keys: ReturnType<typeof parseApiKeyEntries>['keys'],
 ): string[] {
-  const grantKeys = splitApiKeys(present.GATEWAY_REQUEST_GRANT_KEYS ?? '');
+  const grantKeys = splitKeyList(present.GATEWAY_REQUEST_GRANT_KEYS ?? '');
   const problems = grantKeys.flatMap((key, i) =>
     key.length < MIN_REQUEST_GRANT_KEY_CHARS
       ? [
