@@ -3,7 +3,8 @@
 // exact and the same on every machine, so a change to the workflow code can be judged by it at once
 // (BENCHMARKS.md §2). `npx tsx bench/replay-promises.ts [--by-creator] [history ...]`; a+b replays a and b
 // in turn. --by-creator also says who made them: the nearest workflows/ function on each promise's stack
-// and the SDK function under it, as the SDK's own hook records that stack for every promise.
+// and the SDK function under it, as the SDK's own hook records that stack for every promise; a promise made
+// by a job with no caller (something resolved with a promise) is named by the promise it follows.
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -73,7 +74,8 @@ async function creators(target: ReplayTarget): Promise<Array<[string, number]>> 
   const counts = new Map<string, number>();
   const stackLimit = Error.stackTraceLimit;
   Error.stackTraceLimit = 50;
-  const stop = v8.promiseHooks.onInit((promise: Promise<unknown>) => {
+  const madeBy = new WeakMap<Promise<unknown>, string>();
+  const stop = v8.promiseHooks.onInit((promise: Promise<unknown>, parent?: Promise<unknown>) => {
     if (promise.constructor === Promise) return;
     const frames = (new Error().stack ?? '')
       .split('\n')
@@ -83,10 +85,11 @@ async function creators(target: ReplayTarget): Promise<Array<[string, number]>> 
     const own = frames.find((frame) => frame.module.startsWith('workflows/'));
     const made = frames[0];
     const creator = !made
-      ? '(a job with no caller: a promise resolved with a promise)'
+      ? `(a job with no caller: resolved with a promise of ${(parent && madeBy.get(parent)) ?? '?'})`
       : own && own !== made
         ? `${own.fn} (${own.module}) via ${made.fn} (${made.module})`
         : `${made.fn} (${made.module})`;
+    madeBy.set(promise, creator);
     counts.set(creator, (counts.get(creator) ?? 0) + 1);
   });
   try {
