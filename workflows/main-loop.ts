@@ -1,25 +1,23 @@
 // The main loop: does what is due in the current state (requesting an OTP, noticing expiries and timeouts,
 // confirming payment), then sleeps until the time it named or until something it waits for changes. The
 // steps are otp.ts, liveness.ts and payment.ts; every decision runs under the run's lock (run.ts).
-import { CancellationScope, CancelledFailure, condition, patched, sleep } from '@temporalio/workflow';
+import { CancelledFailure, condition, patched, sleep } from '@temporalio/workflow';
 import type { HistoryBound } from './history-bound';
+import { BareScope } from './lean-scope';
+import { Later } from './later';
 import * as liveness from './liveness/liveness';
 import * as otp from './otp/otp';
 import * as payment from './payment/payment';
 import type { ActivationRun } from './run';
 import { Turns } from './turns';
 
-/** A step's promise as an async function returned it: the loop sees its outcome two turns after it settles. */
+/** A step's outcome as an async function returned it: the loop sees it two turns after it settles. */
 class ReturnedStep {
-  constructor(readonly step: Promise<number>) {}
+  constructor(readonly step: Later<number>) {}
 
-  /** For a step that is no async function: a throw before its first wait rejects it, as it did when it was. */
-  static of(step: () => Promise<number>): ReturnedStep {
-    try {
-      return new ReturnedStep(step());
-    } catch (error) {
-      return new ReturnedStep(Promise.reject(error as Error));
-    }
+  /** A throw before the step's first wait rejects it, as it did when the step was an async function. */
+  static of(turns: Turns, step: () => Later<number>): ReturnedStep {
+    return new ReturnedStep(Later.run(turns, step));
   }
 }
 
@@ -28,7 +26,7 @@ class ReturnedStep {
  * promise, which settles in the microtask turns it did when this was one async function (step-lock.ts says
  * why): the steps that were returned from it are wrapped in ReturnedStep.
  */
-function advance(run: ActivationRun): number | Promise<number> | ReturnedStep {
+function advance(run: ActivationRun, turns: Turns): number | Later<number> | ReturnedStep {
   const { rec } = run;
   const { machine } = rec;
   const now = Date.now();
@@ -39,30 +37,34 @@ function advance(run: ActivationRun): number | Promise<number> | ReturnedStep {
     return now;
   }
   if (now >= rec.deadlineAt && machine.state !== 'activating') {
-    if (machine.state === 'awaiting_payment') return finalCheckAtDeadline(run, now);
+    if (machine.state === 'awaiting_payment') return finalCheckAtDeadline(run, now, turns);
     machine.fail('deadline_exceeded', 'the overall activation deadline passed');
     return now;
   }
   switch (machine.state) {
     case 'requesting_otp':
-      return ReturnedStep.of(() => otp.whileRequestingOtp(run, now));
+      return ReturnedStep.of(turns, () => otp.whileRequestingOtp(run, now, turns));
     case 'awaiting_liveness':
       return liveness.whileAwaitingLiveness(run, now);
     case 'awaiting_otp':
       return otp.whileAwaitingOtp(run, now);
     case 'awaiting_payment':
-      return ReturnedStep.of(() => payment.whileAwaitingPayment(run, now));
+      return ReturnedStep.of(turns, () => payment.whileAwaitingPayment(run, now, turns));
     case 'activating':
-      return ReturnedStep.of(() => payment.whileActivating(run, now));
+      return ReturnedStep.of(turns, () => payment.whileActivating(run, now, turns));
     default:
       return now;
   }
 }
 
-async function finalCheckAtDeadline(run: ActivationRun, now: number): Promise<number> {
-  if (await payment.confirmPayment(run, 'final check at deadline')) return now;
-  run.rec.machine.fail('deadline_exceeded', 'the overall activation deadline passed');
-  return now;
+/** In the turns of the async function it was (`if (await confirmPayment(...)) return now; ...`). */
+function finalCheckAtDeadline(run: ActivationRun, now: number, turns: Turns): Later<number> {
+  return Later.run(turns, () =>
+    payment.confirmPaymentInTurns(run, 'final check at deadline', turns).then((confirmed) => {
+      if (!confirmed) run.rec.machine.fail('deadline_exceeded', 'the overall activation deadline passed');
+      return now;
+    }),
+  );
 }
 
 /**
@@ -85,9 +87,9 @@ function turnUnderLock(
   const settled = (wakeAt: number) => release(() => done(wakeAt));
   const threw = (error: unknown) => release(() => failed(error));
   lock.whenHeld(turns, () => {
-    let next: number | Promise<number> | ReturnedStep;
+    let next: number | Later<number> | ReturnedStep;
     try {
-      next = advance(run);
+      next = advance(run, turns);
     } catch (error) {
       turns.next(() => threw(error)); // a throw from the async step settled a turn later
       return;
@@ -111,16 +113,6 @@ function turnUnderLock(
 }
 
 /**
- * The scope of one wake-up timer: its run() hands back the timer's own promise, without the SDK's async
- * wrapper (two promises); WakeUpTimer takes the wrapper's turn itself.
- */
-class TimerScope extends CancellationScope {
-  protected override runInContext<T>(fn: () => Promise<T>): Promise<T> {
-    return fn();
-  }
-}
-
-/**
  * The loop's one wake-up timer on lean histories (lean-history.ts). A turn of the loop woken by a message
  * leaves it running when the time to look again has not changed, so a turn costs no timer events; it is
  * cancelled and started again only when that time moves. Started inside the main loop's scope, so a
@@ -128,7 +120,8 @@ class TimerScope extends CancellationScope {
  */
 class WakeUpTimer {
   private at?: number;
-  private scope?: CancellationScope;
+  /** A BareScope: its run() hands back the timer's own promise; setFor takes the SDK wrapper's turn itself. */
+  private scope?: BareScope;
   rang = false;
 
   constructor(private readonly turns: Turns) {}
@@ -136,7 +129,7 @@ class WakeUpTimer {
   setFor(at: number, summary: string): void {
     if (this.at === at && !this.rang) return;
     this.cancel();
-    const scope = new TimerScope();
+    const scope = new BareScope();
     this.scope = scope;
     this.at = at;
     this.rang = false;
@@ -162,7 +155,9 @@ class WakeUpTimer {
 /**
  * Runs until the activation reaches a terminal state; a cancel rejects it with a cancellation. Written as
  * callbacks, not as the async function it was, in that function's microtask turns (every `await` made a
- * promise): `top` is the head of its `while` loop, each `.then` one of its awaits.
+ * promise): `top` is the head of its `while` loop, each `.then` one of its awaits. Its promise settles a turn
+ * after the loop ends, where the scope it ran in settled when that was a LeanScope; activation.ts runs it in
+ * a BareScope, which hands this promise back as it is.
  */
 export function runMainLoop(run: ActivationRun, bound: HistoryBound): Promise<void> {
   return new Promise<void>((resolve, reject) => new MainLoop(run, bound, resolve, reject).top());
@@ -176,9 +171,12 @@ class MainLoop {
   constructor(
     private readonly run: ActivationRun,
     private readonly bound: HistoryBound,
-    private readonly resolve: () => void,
-    private readonly reject: (error: unknown) => void,
+    private readonly settle: () => void,
+    private readonly fail: (error: unknown) => void,
   ) {}
+
+  private readonly resolve = (): void => this.turns.next(this.settle);
+  private readonly reject = (error: unknown): void => this.turns.next(() => this.fail(error));
 
   /** The head of the loop: while the activation is not over, one turn under the lock. */
   readonly top = (): void => {

@@ -8,7 +8,7 @@ import type { VlensActivities } from '../contract/activities';
 import { FAILURE_TYPES } from '../contract/rules';
 import type { HeldStep } from '../contract/types';
 import { heldRejection, reject, type Admission } from './admission';
-import { LeanScope } from './lean-scope';
+import { BareScope } from './lean-scope';
 import type { UpdateDefinition } from './sdk-types';
 import { StepLock } from './step-lock';
 import {
@@ -25,7 +25,8 @@ export type Step<A, R> = (run: ActivationRun, payload: A) => R;
 
 export class ActivationRun {
   readonly lock = new StepLock();
-  readonly mainScope = new LeanScope();
+  /** The main loop's scope: a BareScope, since runMainLoop takes the SDK scope's turn itself (main-loop.ts). */
+  readonly mainScope = new BareScope();
 
   constructor(readonly rec: ActivationRecord) {}
 

@@ -14,6 +14,7 @@ import {
   whileAwaitingOtp,
   whileRequestingOtp,
 } from '../../workflows/otp/otp';
+import { Turns } from '../../workflows/turns';
 import { APP, MINUTE, SECOND, T0, advance, build, otpSent, runOf, verdict, verdictOf } from './fixture';
 
 beforeEach(() => {
@@ -246,10 +247,10 @@ describe('requesting an OTP', () => {
 
   it('fails without an SMS when earlier runs used the budget up', async () => {
     const sends = build({ spent: { otpSends: 3, otpAttempts: 0 } }).rec;
-    await whileRequestingOtp(runOf(sends).run, Date.now());
+    await whileRequestingOtp(runOf(sends).run, Date.now(), new Turns());
     expect(sends.machine.failure?.reason).toBe('otp_sends_exhausted');
     const attempts = build({ spent: { otpSends: 0, otpAttempts: 3 } }).rec;
-    await whileRequestingOtp(runOf(attempts).run, Date.now());
+    await whileRequestingOtp(runOf(attempts).run, Date.now(), new Turns());
     expect(attempts.machine.failure?.reason).toBe('otp_attempts_exhausted');
   });
 });

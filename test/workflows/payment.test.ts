@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ACTIVATION_STATES, TERMINAL_STATES, type PaymentCompletedInput } from '../../contract/types';
 import { MAX_PAYMENT_EVENT_IDS } from '../../workflows/payment/payment-notices';
 import { paymentCompleted, whileAwaitingPayment } from '../../workflows/payment/payment';
+import { Turns } from '../../workflows/turns';
 import { MINUTE, POLICY, T0, advance, build, inState, otpSent, runOf } from './fixture';
 
 beforeEach(() => {
@@ -168,9 +169,9 @@ describe('a payment notification (signal) in every state', () => {
 describe('the main loop while awaiting the payment', () => {
   it('sleeps until the next reconciliation, never past the payment deadline', async () => {
     const { rec } = awaitingPayment();
-    await expect(whileAwaitingPayment(runOf(rec).run, T0)).resolves.toBe(T0 + MINUTE);
+    await expect(whileAwaitingPayment(runOf(rec).run, T0, new Turns())).resolves.toBe(T0 + MINUTE);
     const short = awaitingPayment({ policy: { ...POLICY, paymentTimeout: '30s' } }).rec;
-    await expect(whileAwaitingPayment(runOf(short).run, T0)).resolves.toBe(T0 + 30_000);
+    await expect(whileAwaitingPayment(runOf(short).run, T0, new Turns())).resolves.toBe(T0 + 30_000);
     expect(short.machine.state).toBe('awaiting_payment');
   });
 });

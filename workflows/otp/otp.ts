@@ -21,7 +21,9 @@ import type {
 import type { ActivationRecord } from '../activation-record';
 import { reject, requireNotHeld, requireRunningIn } from '../admission';
 import type { ActivationRun } from '../run';
+import { Later } from '../later';
 import { isoTime } from '../status-time';
+import type { Turns } from '../turns';
 import { backgroundVlens, userFacingVlens } from '../vlens-steps';
 
 /**
@@ -48,30 +50,39 @@ const ON_THE_WIRE: Record<CodeVerdict, OtpOutcome> = {
  * function: its one `.then` settles in the turn the async function's await did, with one promise instead of
  * two (turns.ts says why the turns must stay).
  */
-export function requestOtp(run: ActivationRun, vlens: VlensActivities, background = false): Promise<void> {
-  const { rec } = run;
+export function requestOtp(run: ActivationRun, vlens: VlensActivities): Promise<void> {
   let asked: ReturnType<VlensActivities['requestOtp']>;
   try {
-    asked = vlens.requestOtp({ ...rec.ctx, ...(background ? { deviceTimeNow: true } : {}) });
+    asked = askForOtp(run.rec, vlens, false);
   } catch (error) {
     return Promise.reject(error as Error); // where the async function rejected: at once
   }
-  return asked.then((result) => {
-    if (result.transactionId) rec.transactionIs(result.transactionId);
-    const now = Date.now();
-    if (result.otpRequestId) rec.otp.sent(result.otpRequestId, now);
-    if (result.livenessRequired) {
-      rec.liveness.demanded(Boolean(result.otpRequestId), now);
-    } else {
-      rec.machine.moveTo('awaiting_otp');
-    }
-  });
+  return asked.then((result) => heardOtpRequest(run.rec, result));
+}
+
+function askForOtp(rec: ActivationRecord, vlens: VlensActivities, background: boolean) {
+  return vlens.requestOtp({ ...rec.ctx, ...(background ? { deviceTimeNow: true } : {}) });
+}
+
+/** What Vlens's answer to an OTP request does. */
+function heardOtpRequest(rec: ActivationRecord, result: Awaited<ReturnType<VlensActivities['requestOtp']>>): void {
+  if (result.transactionId) rec.transactionIs(result.transactionId);
+  const now = Date.now();
+  if (result.otpRequestId) rec.otp.sent(result.otpRequestId, now);
+  if (result.livenessRequired) {
+    rec.liveness.demanded(Boolean(result.otpRequestId), now);
+  } else {
+    rec.machine.moveTo('awaiting_otp');
+  }
 }
 
 // ---- the main loop's part: each returns when it next needs to look -----------------------------------
 
-/** Not an async function, in its turns (as requestOtp): a settled promise where it returned at once. */
-export function whileRequestingOtp(run: ActivationRun, now: number): Promise<number> {
+/**
+ * In the turns of the async function it was (requestOtp's await, then its own), with one promise for the
+ * Vlens call and none of its own (later.ts): settled at once where it returned at once.
+ */
+export function whileRequestingOtp(run: ActivationRun, now: number, turns: Turns): Later<number> {
   const { rec } = run;
   const { otp, machine } = rec;
   if (!otp.code && (otp.sendsExhausted() || otp.attemptsExhausted())) {
@@ -82,13 +93,20 @@ export function whileRequestingOtp(run: ActivationRun, now: number): Promise<num
       otp.sendsExhausted() ? 'otp_sends_exhausted' : 'otp_attempts_exhausted',
       'the OTP budget of this request was used up by earlier runs',
     );
-    return Promise.resolve(now);
+    return Later.resolved(turns, now);
   }
   if (otp.sendsExhausted()) {
     machine.fail('otp_sends_exhausted', 'no OTP sends left after liveness re-validation');
-    return Promise.resolve(now);
+    return Later.resolved(turns, now);
   }
-  return requestOtp(run, backgroundVlens(rec.deadlineAt - now), true).then(
+  let requested: Later<void>;
+  try {
+    const asked = askForOtp(rec, backgroundVlens(rec.deadlineAt - now), true);
+    requested = Later.after(turns, asked, (result) => heardOtpRequest(rec, result));
+  } catch (error) {
+    requested = Later.rejected(turns, error); // where requestOtp rejected: at once
+  }
+  return requested.then(
     () => now,
     (error: unknown) => {
       run.holdIfUnrecognised(error);

@@ -5,8 +5,10 @@
 import { patched } from '@temporalio/workflow';
 import { checkPaymentCompleted } from '../../contract/input-checks';
 import type { PaymentCompletedInput } from '../../contract/types';
-import { LeanScope } from '../lean-scope';
+import { BareScope, LeanScope } from '../lean-scope';
+import { Later } from '../later';
 import type { ActivationRun } from '../run';
+import type { Turns } from '../turns';
 import { backgroundVlens } from '../vlens-steps';
 
 /**
@@ -15,37 +17,63 @@ import { backgroundVlens } from '../vlens-steps';
  * `.then` settles in the turn the async function's await did, with one promise instead of two (turns.ts).
  */
 export function confirmPayment(run: ActivationRun, trigger: string): Promise<boolean> {
-  const { rec } = run;
-  // Never cancelled half-way: once Vlens may have activated, we must learn the answer.
-  return LeanScope.nonCancellable(() =>
-    backgroundVlens(rec.deadlineAt - Date.now()).validatePayment({ ...rec.ctx, deviceTimeNow: true }),
-  ).then(
-    ({ activated }) => {
-      if (activated) {
-        rec.payment.confirmed(trigger);
-        return true;
-      }
-      rec.machine.note('payment_not_confirmed', trigger);
-      return false;
-    },
-    (error: unknown) => {
-      run.holdIfUnrecognised(error);
-      return false;
-    },
+  return LeanScope.nonCancellable(() => askForPayment(run)).then(
+    (answer) => heardPaymentAnswer(run, trigger, answer),
+    (error: unknown) => notConfirmed(run, error),
   );
+}
+
+/**
+ * confirmPayment for the main loop, in the same turns with one promise fewer per link (later.ts): the Vlens
+ * call's own promise is followed once, where confirmPayment's scope settled, and the rest in `turns`.
+ */
+export function confirmPaymentInTurns(run: ActivationRun, trigger: string, turns: Turns): Later<boolean> {
+  let asked: Later<{ activated: boolean }>;
+  try {
+    asked = Later.after(
+      turns,
+      BareScope.nonCancellable(() => askForPayment(run)),
+    );
+  } catch (error) {
+    asked = Later.rejected(turns, error); // where the scope's run rejected: at once
+  }
+  return asked.then(
+    (answer) => heardPaymentAnswer(run, trigger, answer),
+    (error: unknown) => notConfirmed(run, error),
+  );
+}
+
+/** Never cancelled half-way (the caller's scope is not cancellable): once Vlens may have activated, we must learn the answer. */
+function askForPayment(run: ActivationRun): Promise<{ activated: boolean }> {
+  const { rec } = run;
+  return backgroundVlens(rec.deadlineAt - Date.now()).validatePayment({ ...rec.ctx, deviceTimeNow: true });
+}
+
+function heardPaymentAnswer(run: ActivationRun, trigger: string, { activated }: { activated: boolean }): boolean {
+  if (activated) {
+    run.rec.payment.confirmed(trigger);
+    return true;
+  }
+  run.rec.machine.note('payment_not_confirmed', trigger);
+  return false;
+}
+
+function notConfirmed(run: ActivationRun, error: unknown): boolean {
+  run.holdIfUnrecognised(error);
+  return false;
 }
 
 // ---- the main loop's part: each returns when it next needs to look -----------------------------------
 
-// Not async functions, in their turns (turns.ts): one `.then` where they awaited, a settled promise where they
-// returned at once.
+// In the turns of the async functions they were, with no promise of their own (later.ts): one link where
+// they awaited confirmPayment, settled at once where they returned at once.
 
-export function whileAwaitingPayment(run: ActivationRun, now: number): Promise<number> {
+export function whileAwaitingPayment(run: ActivationRun, now: number, turns: Turns): Later<number> {
   const { rec } = run;
   const hints = rec.payment.takeHints();
   if (hints.length) {
     rec.machine.moveTo('activating', `payment notification from ${hints.map((hint) => hint.source).join(', ')}`);
-    return confirmPayment(run, `notification from ${hints[0]?.source}`).then((confirmed) => {
+    return confirmPaymentInTurns(run, `notification from ${hints[0]?.source}`, turns).then((confirmed) => {
       if (confirmed) return now;
       rec.machine.moveTo('awaiting_payment');
       // The gateway said paid but Vlens has not seen it yet: look again soon.
@@ -56,7 +84,7 @@ export function whileAwaitingPayment(run: ActivationRun, now: number): Promise<n
   const paymentDeadline = rec.payment.deadlineAt ?? rec.deadlineAt;
   if (now >= paymentDeadline) {
     // One last look before giving up: a payment made in time must not be refunded for our delay.
-    return confirmPayment(run, 'final check at payment timeout').then((confirmed) => {
+    return confirmPaymentInTurns(run, 'final check at payment timeout', turns).then((confirmed) => {
       if (!confirmed && !rec.machine.hold) {
         rec.machine.fail('payment_timeout', 'no confirmed payment before the payment deadline');
       }
@@ -65,19 +93,19 @@ export function whileAwaitingPayment(run: ActivationRun, now: number): Promise<n
   }
   const nextLook = () => Math.min(rec.payment.nextReconcileAt ?? paymentDeadline, paymentDeadline, rec.deadlineAt);
   if (rec.payment.nextReconcileAt !== undefined && now >= rec.payment.nextReconcileAt) {
-    return confirmPayment(run, 'reconciliation').then((confirmed) => {
+    return confirmPaymentInTurns(run, 'reconciliation', turns).then((confirmed) => {
       if (confirmed) return now;
       rec.payment.reconcileLater(now);
       return nextLook();
     });
   }
-  return Promise.resolve(nextLook());
+  return Later.resolved(turns, nextLook());
 }
 
 /** Reached without a payment link: the request type needs no payment, so confirm right away. */
-export function whileActivating(run: ActivationRun, now: number): Promise<number> {
+export function whileActivating(run: ActivationRun, now: number, turns: Turns): Later<number> {
   const { rec } = run;
-  return confirmPayment(run, 'no payment required').then((confirmed) => {
+  return confirmPaymentInTurns(run, 'no payment required', turns).then((confirmed) => {
     if (!confirmed && !rec.machine.hold) rec.payment.stillExpected();
     return now;
   });
