@@ -3,12 +3,18 @@
 // Which states admit the selfies, what Vlens's answer does, and the main loop's part; its data and counters
 // are liveness-record.ts.
 import { log, proxyActivities } from '@temporalio/workflow';
-import type { ImageActivities, LivenessImages } from '../../contract/activities';
+import type {
+  ImageActivities,
+  LivenessImages,
+  RevalidateLivenessResult,
+  VlensActivities,
+} from '../../contract/activities';
 import { checkSubmitLiveness } from '../../contract/input-checks';
 import { ACCEPTED_IN, ADMITTED_IN } from '../../contract/states';
 import type { SubmitLivenessInput, SubmitLivenessResult } from '../../contract/types';
 import type { ActivationRecord } from '../activation-record';
 import { requireNotHeld, requireRunningIn } from '../admission';
+import { Later } from '../later';
 import type { ActivationRun } from '../run';
 import { describeFailure } from '../vlens-steps';
 
@@ -46,31 +52,56 @@ export function admitLiveness(rec: ActivationRecord, payload: SubmitLivenessInpu
   requireNotHeld(rec);
 }
 
+/**
+ * The step is a Later (later.ts), in the turns of the async function it was: the checks, `await
+ * revalidateLiveness`, then the answer, with one promise for the Vlens call.
+ */
 export function submitLiveness(run: ActivationRun, payload: SubmitLivenessInput): Promise<SubmitLivenessResult> {
   const { rec } = run;
   // extraTurns 1: this was an async function returning the lock's promise (step-lock.ts).
-  return run.lock.runExclusive(async () => {
-    requireRunningIn(rec, ACCEPTED_IN.submitLiveness);
-    requireNotHeld(rec);
-    rec.absorb(payload);
-    const images: LivenessImages = { image: payload.image, ...(payload.faces ? { faces: payload.faces } : {}) };
-    rec.liveness.imagesArrived();
-    let result;
-    try {
-      result = await run.repeatableUserFacingVlens.revalidateLiveness({ ...rec.ctx }, images);
-    } catch (error) {
-      throw run.userFacingFailure(error, 'liveness', 'revalidateLiveness');
-    }
-    const answer = (outcome: SubmitLivenessResult['outcome']): SubmitLivenessResult => ({
-      outcome,
-      attemptsLeft: rec.liveness.attemptsLeft(),
-      status: rec.status(),
-    });
-    if (result.outcome === 'rejected') {
-      rec.liveness.rejected();
-      return answer('rejected');
-    }
-    rec.liveness.accepted(images, rec.otp.code !== undefined);
-    return answer('accepted');
-  }, 1);
+  return run.lock.runExclusive(
+    (turns) =>
+      Later.run(turns, () => {
+        requireRunningIn(rec, ACCEPTED_IN.submitLiveness);
+        requireNotHeld(rec);
+        rec.absorb(payload);
+        const images: LivenessImages = { image: payload.image, ...(payload.faces ? { faces: payload.faces } : {}) };
+        rec.liveness.imagesArrived();
+        const failed = (error: unknown) => run.userFacingFailure(error, 'liveness', 'revalidateLiveness');
+        let revalidating: ReturnType<VlensActivities['revalidateLiveness']>;
+        try {
+          revalidating = run.repeatableUserFacingVlens.revalidateLiveness({ ...rec.ctx }, images);
+        } catch (error) {
+          throw failed(error);
+        }
+        return Later.after(
+          turns,
+          revalidating,
+          (result) => answerOn(rec, images, result.outcome),
+          (error: unknown) => {
+            throw failed(error);
+          },
+        );
+      }),
+    1,
+  );
+}
+
+/** What Vlens's answer to the selfies does, and what the app hears. */
+function answerOn(
+  rec: ActivationRecord,
+  images: LivenessImages,
+  outcome: RevalidateLivenessResult['outcome'],
+): SubmitLivenessResult {
+  const answer = (said: SubmitLivenessResult['outcome']): SubmitLivenessResult => ({
+    outcome: said,
+    attemptsLeft: rec.liveness.attemptsLeft(),
+    status: rec.status(),
+  });
+  if (outcome === 'rejected') {
+    rec.liveness.rejected();
+    return answer('rejected');
+  }
+  rec.liveness.accepted(images, rec.otp.code !== undefined);
+  return answer('accepted');
 }

@@ -76,6 +76,15 @@ function heardOtpRequest(rec: ActivationRecord, result: Awaited<ReturnType<Vlens
   }
 }
 
+/** requestOtp as a Later (later.ts): settles where requestOtp's promise did, with that promise's `.then` only. */
+function requestOtpInTurns(run: ActivationRun, vlens: VlensActivities, turns: Turns, background = false): Later<void> {
+  try {
+    return Later.after(turns, askForOtp(run.rec, vlens, background), (result) => heardOtpRequest(run.rec, result));
+  } catch (error) {
+    return Later.rejected(turns, error); // where requestOtp rejected: at once
+  }
+}
+
 // ---- the main loop's part: each returns when it next needs to look -----------------------------------
 
 /**
@@ -99,14 +108,7 @@ export function whileRequestingOtp(run: ActivationRun, now: number, turns: Turns
     machine.fail('otp_sends_exhausted', 'no OTP sends left after liveness re-validation');
     return Later.resolved(turns, now);
   }
-  let requested: Later<void>;
-  try {
-    const asked = askForOtp(rec, backgroundVlens(rec.deadlineAt - now), true);
-    requested = Later.after(turns, asked, (result) => heardOtpRequest(rec, result));
-  } catch (error) {
-    requested = Later.rejected(turns, error); // where requestOtp rejected: at once
-  }
-  return requested.then(
+  return requestOtpInTurns(run, backgroundVlens(rec.deadlineAt - now), turns, true).then(
     () => now,
     (error: unknown) => {
       run.holdIfUnrecognised(error);
@@ -168,74 +170,99 @@ function requireResendAllowed(rec: ActivationRecord, states: readonly Activation
 
 // ---- the user's messages --------------------------------------------------------------------------------
 
+/**
+ * The step is a Later (later.ts), in the turns of the async function it was: the checks, `await validateOtp`,
+ * then the verdict, with one promise for the Vlens call.
+ */
 export function submitOtp(run: ActivationRun, payload: SubmitOtpInput): Promise<SubmitOtpResult> {
   const { rec } = run;
   // extraTurns 1: this was an async function returning the lock's promise (step-lock.ts).
-  return run.lock.runExclusive(async () => {
-    requireRunningIn(rec, ACCEPTED_IN.submitOtp);
-    requireNotHeld(rec);
-    rec.absorb(payload);
-    const code = rec.otp.code;
-    const answer = (verdict: CodeVerdict): SubmitOtpResult => ({
-      outcome: ON_THE_WIRE[verdict],
-      attemptsLeft: rec.otp.attemptsLeft(),
-      status: rec.status(),
-    });
-    if (!code || Date.now() >= code.expiresAt) {
-      rec.machine.note('otp_submitted_after_expiry');
-      return answer('expired');
-    }
-    const images = rec.liveness.imagesForOtpValidation;
-    let result;
-    try {
-      result = await run.repeatableUserFacingVlens.validateOtp(
-        { ...rec.ctx },
-        { otpRequestId: code.otpRequestId, code: payload.code, ...(images ? { images } : {}) },
-      );
-    } catch (error) {
-      throw run.userFacingFailure(error, 'otp_validation', 'validateOtp');
-    }
-    switch (result.outcome) {
-      case 'accepted':
-        rec.otp.accepted();
-        rec.liveness.settledByOtp();
-        rec.payment.start(result.paymentLink);
-        return answer('accepted');
-      case 'wrong_code':
-        rec.otp.wrongCode();
-        if (rec.otp.attemptsExhausted()) {
-          rec.machine.fail('otp_attempts_exhausted', 'too many wrong OTP codes');
-          return answer('attempts_exhausted');
+  return run.lock.runExclusive(
+    (turns) =>
+      Later.run(turns, () => {
+        requireRunningIn(rec, ACCEPTED_IN.submitOtp);
+        requireNotHeld(rec);
+        rec.absorb(payload);
+        const code = rec.otp.code;
+        if (!code || Date.now() >= code.expiresAt) {
+          rec.machine.note('otp_submitted_after_expiry');
+          return answerWith(rec, 'expired');
         }
-        return answer('wrong_code');
-      case 'expired':
-        rec.otp.endedAtVlens('expired_at_vlens');
-        return answer('expired');
-      case 'locked':
-        // Vlens locked this code (too many tries on it); a resend gets a new one.
-        rec.otp.endedAtVlens('locked_at_vlens');
-        return answer('code_locked_at_vlens');
-      case 'liveness_required':
-      case 'liveness_rejected':
-        rec.liveness.sentBack(result.outcome);
-        return answer('liveness_rejected');
-    }
-  }, 1);
+        const images = rec.liveness.imagesForOtpValidation;
+        const failed = (error: unknown) => run.userFacingFailure(error, 'otp_validation', 'validateOtp');
+        let validating: ReturnType<VlensActivities['validateOtp']>;
+        try {
+          validating = run.repeatableUserFacingVlens.validateOtp(
+            { ...rec.ctx },
+            { otpRequestId: code.otpRequestId, code: payload.code, ...(images ? { images } : {}) },
+          );
+        } catch (error) {
+          throw failed(error);
+        }
+        return Later.after(
+          turns,
+          validating,
+          (result) => verdictOn(rec, result),
+          (error: unknown) => {
+            throw failed(error);
+          },
+        );
+      }),
+    1,
+  );
 }
 
+/** What Vlens's answer to a code does, and what the app hears. */
+function verdictOn(rec: ActivationRecord, result: Awaited<ReturnType<VlensActivities['validateOtp']>>) {
+  switch (result.outcome) {
+    case 'accepted':
+      rec.otp.accepted();
+      rec.liveness.settledByOtp();
+      rec.payment.start(result.paymentLink);
+      return answerWith(rec, 'accepted');
+    case 'wrong_code':
+      rec.otp.wrongCode();
+      if (rec.otp.attemptsExhausted()) {
+        rec.machine.fail('otp_attempts_exhausted', 'too many wrong OTP codes');
+        return answerWith(rec, 'attempts_exhausted');
+      }
+      return answerWith(rec, 'wrong_code');
+    case 'expired':
+      rec.otp.endedAtVlens('expired_at_vlens');
+      return answerWith(rec, 'expired');
+    case 'locked':
+      // Vlens locked this code (too many tries on it); a resend gets a new one.
+      rec.otp.endedAtVlens('locked_at_vlens');
+      return answerWith(rec, 'code_locked_at_vlens');
+    case 'liveness_required':
+    case 'liveness_rejected':
+      rec.liveness.sentBack(result.outcome);
+      return answerWith(rec, 'liveness_rejected');
+  }
+}
+
+function answerWith(rec: ActivationRecord, verdict: CodeVerdict): SubmitOtpResult {
+  return { outcome: ON_THE_WIRE[verdict], attemptsLeft: rec.otp.attemptsLeft(), status: rec.status() };
+}
+
+/** A Later in the turns of the async function it was (`await requestOtp(...)`, then the status), as submitOtp. */
 export function resendOtp(run: ActivationRun, payload: ResendOtpInput): Promise<ResendOtpResult> {
   // extraTurns 1: this was an async function returning the lock's promise (step-lock.ts).
-  return run.lock.runExclusive(async () => {
-    requireResendAllowed(run.rec, ACCEPTED_IN.resendOtp);
-    run.rec.absorb(payload);
-    try {
-      // An ordinary activity even on lean histories: a local one would send the SMS again whenever its
-      // workflow task fails to complete (server or worker lost after Vlens answered), and every new OTP
-      // invalidates the code the user is reading (docs/vlens-api.md, Part B).
-      await requestOtp(run, userFacingVlens);
-    } catch (error) {
-      throw run.userFacingFailure(error, 'otp_resend', 'requestOtp');
-    }
-    return { status: run.rec.status() };
-  }, 1);
+  return run.lock.runExclusive(
+    (turns) =>
+      Later.run(turns, () => {
+        requireResendAllowed(run.rec, ACCEPTED_IN.resendOtp);
+        run.rec.absorb(payload);
+        // An ordinary activity even on lean histories: a local one would send the SMS again whenever its
+        // workflow task fails to complete (server or worker lost after Vlens answered), and every new OTP
+        // invalidates the code the user is reading (docs/vlens-api.md, Part B).
+        return requestOtpInTurns(run, userFacingVlens, turns).then(
+          () => ({ status: run.rec.status() }),
+          (error: unknown) => {
+            throw run.userFacingFailure(error, 'otp_resend', 'requestOtp');
+          },
+        );
+      }),
+    1,
+  );
 }
