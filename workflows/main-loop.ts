@@ -23,8 +23,8 @@ class ReturnedStep {
 
 /**
  * Does what is due now and says when to look again: a number when that needs no Vlens call, else the step's
- * promise, which settles in the microtask turns it did when this was one async function (step-lock.ts says
- * why): the steps that were returned from it are wrapped in ReturnedStep.
+ * Later (later.ts), which settles in the microtask turns its promise did when this was one async function
+ * (step-lock.ts says why): the steps that were returned from it are wrapped in ReturnedStep.
  */
 function advance(run: ActivationRun, turns: Turns): number | Later<number> | ReturnedStep {
   const { rec } = run;
@@ -71,7 +71,7 @@ function finalCheckAtDeadline(run: ActivationRun, now: number, turns: Turns): La
  * One turn of the loop under the lock, in the microtask turns of the async function it was
  * (`await lock.acquire(); try { return await advance(run) } finally { lock.release() }`, awaited by the loop)
  * with none of its promises: `done` or `failed` runs one turn after the release, behind a handler that
- * waited for the lock. Only a step's own promise costs one `.then`.
+ * waited for the lock. A step's Later follows its Vlens call with the one `.then` the step makes.
  */
 function turnUnderLock(
   run: ActivationRun,
