@@ -11,7 +11,9 @@
 // - callbacks of one Later run in the order they were added;
 // - a callback that throws rejects the Later it returned; a rejection with no `onRejected` passes on.
 // A callback must not return a thenable: a promise adopts one in extra turns, which no step here wants, so it
-// is refused at once (a bug to fix, not a state to carry).
+// is refused at once (a bug to fix, not a state to carry). And a rejection nobody handles is not reported, where
+// a promise's would fail the workflow task: end every chain with both callbacks, as the main loop and the lock
+// (step-lock.ts) do.
 import type { Turns } from './turns';
 
 type Outcome<T> = { fulfilled: true; value: T } | { fulfilled: false; reason: unknown };
