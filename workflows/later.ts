@@ -16,6 +16,8 @@
 // (step-lock.ts) do.
 import type { Turns } from './turns';
 
+const THENABLE_REFUSED = 'a Later step or callback returned a thenable (later.ts)';
+
 type Outcome<T> = { fulfilled: true; value: T } | { fulfilled: false; reason: unknown };
 
 export class Later<T> {
@@ -61,14 +63,20 @@ export class Later<T> {
     return later;
   }
 
-  /** Runs `body` as an async function's opening would: a throw rejects, a plain value resolves, a Later is the result. */
+  /**
+   * Runs `body` as an async function's opening would: a throw rejects, a plain value resolves, a Later is the
+   * result. Any other thenable is refused, as a callback's is: an async function would adopt it in extra turns.
+   */
   static run<T>(turns: Turns, body: () => T | Later<T>): Later<T> {
+    let result: T | Later<T>;
     try {
-      const result = body();
-      return result instanceof Later ? result : Later.resolved(turns, result);
+      result = body();
     } catch (error) {
       return Later.rejected(turns, error);
     }
+    if (result instanceof Later) return result;
+    if (isThenable(result)) return Later.rejected(turns, new TypeError(THENABLE_REFUSED));
+    return Later.resolved(turns, result);
   }
 
   then<R1 = T, R2 = never>(
@@ -104,7 +112,7 @@ export class Later<T> {
       return;
     }
     if (isThenable(value)) {
-      this.settle({ fulfilled: false, reason: new TypeError('a Later callback returned a thenable (later.ts)') });
+      this.settle({ fulfilled: false, reason: new TypeError(THENABLE_REFUSED) });
       return;
     }
     this.settle({ fulfilled: true, value });

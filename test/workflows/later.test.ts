@@ -101,7 +101,7 @@ describe('Later', () => {
     expect(reference).toContain('c failed c threw');
   });
 
-  it('refuses a callback that returns a thenable, which a promise would adopt in extra turns', async () => {
+  it('refuses a step or callback that returns a thenable, which a promise would adopt in extra turns', async () => {
     const turns = new Turns();
     const outcome = await new Promise((resolve) =>
       Later.resolved(turns, 1)
@@ -109,6 +109,10 @@ describe('Later', () => {
         .then(resolve, (error: unknown) => resolve((error as Error).message)),
     );
     expect(outcome).toMatch(/returned a thenable/);
+    const run = await new Promise((resolve) =>
+      Later.run(turns, () => Promise.resolve(3)).then(resolve, (error: unknown) => resolve((error as Error).message)),
+    );
+    expect(run).toMatch(/returned a thenable/);
   });
 
   it('makes one promise for a chain of links, where native code makes one per link', async () => {
