@@ -160,23 +160,22 @@ class WakeUpTimer {
  * a BareScope, which hands this promise back as it is.
  */
 export function runMainLoop(run: ActivationRun, bound: HistoryBound): Promise<void> {
-  return new Promise<void>((resolve, reject) => new MainLoop(run, bound, resolve, reject).top());
+  // The loop's turns are made here, in the main scope's context, and its promise carries them (turns.ts).
+  return new Promise<void>((resolve, reject) => new MainLoop(run, bound, new Turns({ resolve, reject })).top());
 }
 
 class MainLoop {
-  /** The loop's turns: made here, in the main scope's context, like every turn the loop takes (turns.ts). */
-  private readonly turns = new Turns();
-  private readonly timer = new WakeUpTimer(this.turns);
+  /** The wake-up timer's turn has Turns of its own: it may fall at any time, and the loop's must end free. */
+  private readonly timer = new WakeUpTimer(new Turns());
 
   constructor(
     private readonly run: ActivationRun,
     private readonly bound: HistoryBound,
-    private readonly settle: () => void,
-    private readonly fail: (error: unknown) => void,
+    private readonly turns: Turns,
   ) {}
 
-  private readonly resolve = (): void => this.turns.next(this.settle);
-  private readonly reject = (error: unknown): void => this.turns.next(() => this.fail(error));
+  private readonly resolve = (): void => this.turns.settleOwn({ fulfilled: true, value: undefined }, true);
+  private readonly reject = (reason: unknown): void => this.turns.settleOwn({ fulfilled: false, reason }, true);
 
   /** The head of the loop: while the activation is not over, one turn under the lock. */
   readonly top = (): void => {

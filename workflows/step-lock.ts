@@ -11,7 +11,7 @@
 // - the lock is released one turn after the step settles, and the step's caller resumes one turn after that,
 //   behind the next holder (which the release started).
 import { Later } from './later';
-import { Turns, type Carrier } from './turns';
+import { Turns, type Carrier, type Outcome } from './turns';
 
 interface Waiting {
   turns: Turns;
@@ -51,30 +51,30 @@ export class StepLock {
    * Later (later.ts) on the `turns` it is given: written as the async function it was, with fewer promises.
    */
   runExclusive<T>(step: (turns: Turns) => T | Promise<T> | Later<T>, extraTurns: 0 | 1 = 0): Promise<T> {
-    const turns = new Turns(); // made in the caller's context: its steps run there
     return new Promise<T>((resolve, reject) => {
-      const settle = (outcome: () => void) => {
+      // Made in the caller's context, its steps run there; the promise returned carries their turns (turns.ts).
+      const turns = new Turns({ resolve, reject });
+      const settle = (outcome: Outcome) => {
         this.release();
-        if (extraTurns) turns.next(outcome);
-        else outcome();
+        turns.settleOwn(outcome, extraTurns === 1);
       };
       this.whenHeld(turns, () => {
         let result: T | Promise<T> | Later<T>;
         try {
           result = step(turns);
-        } catch (error) {
-          settle(() => reject(error));
+        } catch (reason) {
+          settle({ fulfilled: false, reason });
           return;
         }
-        const settled = (value: T) => settle(() => resolve(value));
-        const failed = (error: unknown) => settle(() => reject(error));
+        const settled = (value: T) => settle({ fulfilled: true, value });
+        const failed = (reason: unknown) => settle({ fulfilled: false, reason });
         if (result instanceof Later) {
           result.then(settled, failed);
         } else if (result instanceof Promise) {
           result.then(settled, failed);
         } else {
           const value = result;
-          turns.next(() => settle(() => resolve(value)));
+          turns.next(() => settled(value));
         }
       });
     });

@@ -148,6 +148,54 @@ describe('Turns', () => {
     expect(log).toEqual(['await 1', 'turn 1', 'then 1', 'await 2', 'turn 2']);
   });
 
+  it("carries the owner's turns on the owner's promise, which then settles where the async code's did", async () => {
+    const settled = Promise.resolve();
+    const timeline = async (start: (done: (value: unknown) => void) => void) => {
+      const log: string[] = [];
+      probe(log, 8);
+      start((value) => log.push(`settled ${String(value)}`));
+      await drained();
+      return log;
+    };
+    // The reference: an async function that takes two turns, then returns.
+    const reference = await timeline((done) => {
+      void (async () => {
+        await settled;
+        await settled;
+        return 'x';
+      })().then(done);
+    });
+    let made = 0;
+    const owned = await timeline((done) => {
+      const stop = v8.promiseHooks.onInit(() => made++);
+      try {
+        void new Promise<string>((resolve, reject) => {
+          const turns = new Turns({ resolve, reject });
+          turns.next(() => turns.next(() => turns.settleOwn({ fulfilled: true, value: 'x' }, false)));
+        }).then(done);
+      } finally {
+        stop();
+      }
+    });
+    expect(owned).toEqual(reference);
+    expect(reference.indexOf('settled x')).toBeGreaterThan(reference.indexOf('turn 2'));
+    expect(made).toBe(2); // the owner's promise and the caller's .then: no carrier of its own
+  });
+
+  it("settles the owner's promise a turn later when asked, and refuses while it carries a turn", async () => {
+    const log: string[] = [];
+    const failed = new Promise((resolve, reject) => {
+      const turns = new Turns({ resolve, reject });
+      turns.settleOwn({ fulfilled: false, reason: new Error('late') }, true);
+      void Promise.resolve().then(() => log.push('a turn'));
+    });
+    await expect(failed).rejects.toThrow('late');
+    expect(log).toEqual(['a turn']);
+    const busy = new Turns({ resolve: () => undefined, reject: () => undefined });
+    busy.next(() => undefined);
+    expect(() => busy.settleOwn({ fulfilled: true, value: 1 }, false)).toThrow(/carries a turn/);
+  });
+
   it('makes no promise per turn once it has a carrier', async () => {
     const turns = new Turns();
     await new Promise<void>((resolve) => turns.next(resolve)); // the first carrier
