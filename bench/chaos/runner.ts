@@ -185,6 +185,8 @@ interface FaultPlan {
   burst?: boolean;
   /** Kills required, when not the mode's default (and not given on the command line). */
   minKills?: number;
+  /** Starts per second, when not the topology's pace (and not given on the command line). */
+  startsPerSecond?: number;
 }
 
 /** Releases everyone once `expected` have arrived, or `timeoutMs` after the first arrival. */
@@ -250,15 +252,16 @@ export const PACE: Record<Topology, Record<'short' | 'full', { startsPerSecond?:
  * The production topology's differences. Short: a worker container takes 10-40 s to poll again after
  * `docker start` on this shared 2-core machine (Node loading the SDK), while 20 activations are done in about
  * a minute, so two worker kills (both workers, then one) are what fits; the full run still needs 10.
- * SeaweedFS is the same: it is back 25-29 s after a kill (its master, volume server and filer start in turn)
- * and the 20 activations were done in 61 s, so two kills fit; a third happened only when one activation
- * lingered (two clean-clone CI runs on 2026-12-07: 3 kills in 99 s, then 2 kills in 61 s, all 20 as scripted).
- * Server kills: see below.
+ * SeaweedFS is the same: it is back 25-29 s after a kill (its master, volume server and filer start in turn),
+ * and at 0.8 starts/s the 20 activations were done in 61 s (two clean-clone CI runs on 2026-12-07: 3 kills in
+ * 99 s when one activation lingered, then 2 kills in 61 s, all 20 as scripted). So its activations start at
+ * half the pace, over 50 s, and two kills are required: the second falls about 35 s in, with half of them
+ * still to start. Server kills: see below.
  */
 const PROD_PLAN_OVERRIDES: Record<'short' | 'full', Partial<Record<ScenarioName, Partial<FaultPlan>>>> = {
   short: {
     'worker-kill': { minKills: 2 },
-    's3-restart': { minKills: 2 },
+    's3-restart': { minKills: 2, startsPerSecond: 0.4 },
     'server-kill': { gapMs: [6_000, 10_000] },
   },
   // The real server is killed less often than the dev server: with a SIGKILL every 3-8 s, temporal-server
@@ -276,6 +279,12 @@ export function vlensFaults(seed: number) {
     // Drawn only for calls that were not dropped: 0.2 / 0.95 of those is 20% of all calls.
     { path: '/api/**', status: 503 as const, probability: 0.2 / 0.95, seed: seed + 3 },
   ];
+}
+
+/** The window in which a scenario's activations start: at the pace given, else the dev topology's fixed one. */
+function arrivalWindowMs(n: number, startsPerSecond: number | undefined, mode: 'short' | 'full'): number {
+  if (startsPerSecond) return (1_000 * n) / startsPerSecond;
+  return mode === 'full' ? 30_000 : 8_000;
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -356,7 +365,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         // The short production run lasts a little longer: a worker container takes several seconds to poll
         // again after `docker start` (Node loading the SDK), and every required kill must fit in.
         thinkMs: options.mode === 'full' ? [1_000, 6_000] : topology === 'prod' ? [500, 2_500] : [300, 1_500],
-        arrivalWindowMs: startsPerSecond ? (1_000 * n) / startsPerSecond : options.mode === 'full' ? 30_000 : 8_000,
+        arrivalWindowMs: arrivalWindowMs(
+          n,
+          options.pace ?? plans[name]?.startsPerSecond ?? startsPerSecond,
+          options.mode,
+        ),
         strict: options.strict ?? false,
         log,
         ...(meter ? { meter } : {}),
