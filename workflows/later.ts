@@ -64,6 +64,29 @@ export class Later<T> {
   }
 
   /**
+   * `call()` followed as `after` follows a promise. A synchronous throw from `call` is its rejection at once,
+   * where an async function's `try { await call() } catch` caught it: `onRejected` runs now, or the Later is
+   * rejected now.
+   */
+  static call<T, R = T>(
+    turns: Turns,
+    call: () => PromiseLike<T>,
+    onFulfilled?: (value: T) => R,
+    onRejected?: (reason: unknown) => R,
+  ): Later<R> {
+    let promise: PromiseLike<T>;
+    try {
+      promise = call();
+    } catch (reason) {
+      const later = new Later<R>(turns);
+      if (onRejected) later.settleWith(onRejected, reason);
+      else later.settle({ fulfilled: false, reason });
+      return later;
+    }
+    return Later.after(turns, promise, onFulfilled, onRejected);
+  }
+
+  /**
    * Runs `body` as an async function's opening would: a throw rejects, a plain value resolves, a Later is the
    * result. Any other thenable is refused, as a callback's is: an async function would adopt it in extra turns.
    */

@@ -5,17 +5,7 @@ import v8 from 'node:v8';
 import { describe, expect, it } from 'vitest';
 import { Later } from '../../workflows/later';
 import { Turns } from '../../workflows/turns';
-
-/** Writes `turn N` into the log at each of the next `count` turns. */
-function probe(log: string[], count: number): void {
-  const tick = (n: number) => {
-    log.push(`turn ${n}`);
-    if (n < count) void Promise.resolve().then(() => tick(n + 1));
-  };
-  void Promise.resolve().then(() => tick(1));
-}
-
-const drained = () => new Promise((resolve) => setTimeout(resolve, 0));
+import { drained, probe } from './turn-probe';
 
 /** A promise or a Later, as the scenario uses them. */
 interface Chain<T> {

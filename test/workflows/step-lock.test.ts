@@ -7,6 +7,7 @@ import v8 from 'node:v8';
 import { describe, expect, it } from 'vitest';
 import { StepLock } from '../../workflows/step-lock';
 import { Turns } from '../../workflows/turns';
+import { drained, probe } from './turn-probe';
 
 /** The lock as it was before turns.ts (async functions, one promise per turn), the reference. */
 class AsyncStepLock {
@@ -35,18 +36,6 @@ class AsyncStepLock {
     }
   }
 }
-
-/** Writes `turn N` into the log at each of the next `count` turns. */
-function probe(log: string[], count: number): void {
-  const tick = (n: number) => {
-    log.push(`turn ${n}`);
-    if (n < count) void Promise.resolve().then(() => tick(n + 1));
-  };
-  void Promise.resolve().then(() => tick(1));
-}
-
-/** Lets every queued microtask run. */
-const drained = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 type Run = <T>(step: () => T | Promise<T>, asAsyncWrapper: boolean) => Promise<T>;
 

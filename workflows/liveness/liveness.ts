@@ -3,12 +3,7 @@
 // Which states admit the selfies, what Vlens's answer does, and the main loop's part; its data and counters
 // are liveness-record.ts.
 import { log, proxyActivities } from '@temporalio/workflow';
-import type {
-  ImageActivities,
-  LivenessImages,
-  RevalidateLivenessResult,
-  VlensActivities,
-} from '../../contract/activities';
+import type { ImageActivities, LivenessImages, RevalidateLivenessResult } from '../../contract/activities';
 import { checkSubmitLiveness } from '../../contract/input-checks';
 import { ACCEPTED_IN, ADMITTED_IN } from '../../contract/states';
 import type { SubmitLivenessInput, SubmitLivenessResult } from '../../contract/types';
@@ -67,19 +62,12 @@ export function submitLiveness(run: ActivationRun, payload: SubmitLivenessInput)
         rec.absorb(payload);
         const images: LivenessImages = { image: payload.image, ...(payload.faces ? { faces: payload.faces } : {}) };
         rec.liveness.imagesArrived();
-        const failed = (error: unknown) => run.userFacingFailure(error, 'liveness', 'revalidateLiveness');
-        let revalidating: ReturnType<VlensActivities['revalidateLiveness']>;
-        try {
-          revalidating = run.repeatableUserFacingVlens.revalidateLiveness({ ...rec.ctx }, images);
-        } catch (error) {
-          throw failed(error);
-        }
-        return Later.after(
+        return Later.call(
           turns,
-          revalidating,
+          () => run.repeatableUserFacingVlens.revalidateLiveness({ ...rec.ctx }, images),
           (result) => answerOn(rec, images, result.outcome),
           (error: unknown) => {
-            throw failed(error);
+            throw run.userFacingFailure(error, 'liveness', 'revalidateLiveness');
           },
         );
       }),

@@ -78,11 +78,11 @@ function heardOtpRequest(rec: ActivationRecord, result: Awaited<ReturnType<Vlens
 
 /** requestOtp as a Later (later.ts): settles where requestOtp's promise did, with that promise's `.then` only. */
 function requestOtpInTurns(run: ActivationRun, vlens: VlensActivities, turns: Turns, background = false): Later<void> {
-  try {
-    return Later.after(turns, askForOtp(run.rec, vlens, background), (result) => heardOtpRequest(run.rec, result));
-  } catch (error) {
-    return Later.rejected(turns, error); // where requestOtp rejected: at once
-  }
+  return Later.call(
+    turns,
+    () => askForOtp(run.rec, vlens, background),
+    (result) => heardOtpRequest(run.rec, result),
+  );
 }
 
 // ---- the main loop's part: each returns when it next needs to look -----------------------------------
@@ -189,22 +189,16 @@ export function submitOtp(run: ActivationRun, payload: SubmitOtpInput): Promise<
           return answerWith(rec, 'expired');
         }
         const images = rec.liveness.imagesForOtpValidation;
-        const failed = (error: unknown) => run.userFacingFailure(error, 'otp_validation', 'validateOtp');
-        let validating: ReturnType<VlensActivities['validateOtp']>;
-        try {
-          validating = run.repeatableUserFacingVlens.validateOtp(
-            { ...rec.ctx },
-            { otpRequestId: code.otpRequestId, code: payload.code, ...(images ? { images } : {}) },
-          );
-        } catch (error) {
-          throw failed(error);
-        }
-        return Later.after(
+        return Later.call(
           turns,
-          validating,
+          () =>
+            run.repeatableUserFacingVlens.validateOtp(
+              { ...rec.ctx },
+              { otpRequestId: code.otpRequestId, code: payload.code, ...(images ? { images } : {}) },
+            ),
           (result) => verdictOn(rec, result),
           (error: unknown) => {
-            throw failed(error);
+            throw run.userFacingFailure(error, 'otp_validation', 'validateOtp');
           },
         );
       }),

@@ -28,16 +28,7 @@ export function confirmPayment(run: ActivationRun, trigger: string): Promise<boo
  * call's own promise is followed once, where confirmPayment's scope settled, and the rest in `turns`.
  */
 export function confirmPaymentInTurns(run: ActivationRun, trigger: string, turns: Turns): Later<boolean> {
-  let asked: Later<{ activated: boolean }>;
-  try {
-    asked = Later.after(
-      turns,
-      BareScope.nonCancellable(() => askForPayment(run)),
-    );
-  } catch (error) {
-    asked = Later.rejected(turns, error); // where the scope's run rejected: at once
-  }
-  return asked.then(
+  return Later.call(turns, () => BareScope.nonCancellable(() => askForPayment(run))).then(
     (answer) => heardPaymentAnswer(run, trigger, answer),
     (error: unknown) => notConfirmed(run, error),
   );
